@@ -1,0 +1,52 @@
+# Build helpers shared by every folder.
+
+# lf_base: what every target of ours carries (C++20, the source root on the include path,
+# strict warnings). Generated code does not link it, so its warnings cannot break the build.
+add_library(lf_base INTERFACE)
+target_compile_features(lf_base INTERFACE cxx_std_20)
+target_include_directories(lf_base INTERFACE "${PROJECT_SOURCE_DIR}")
+target_compile_options(lf_base INTERFACE -Wall -Wextra -Werror)
+
+# lf_library(NAME SRCS a.cc ... DEPS x y ...)
+# A static library of our code; DEPS are public link dependencies.
+function(lf_library name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  if(ARG_SRCS)
+    add_library(${name} STATIC ${ARG_SRCS})
+    target_link_libraries(${name} PUBLIC lf_base ${ARG_DEPS})
+  else()
+    add_library(${name} INTERFACE)
+    target_link_libraries(${name} INTERFACE lf_base ${ARG_DEPS})
+  endif()
+endfunction()
+
+# lf_binary(NAME SRCS ... DEPS ...): an executable in build/bin.
+function(lf_binary name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_link_libraries(${name} PRIVATE lf_base ${ARG_DEPS})
+endfunction()
+
+# lf_test(NAME SRCS ... DEPS ... [INTEGRATION])
+# A GoogleTest binary in build/tests, registered with ctest through gtest_discover_tests.
+# INTEGRATION tests (real redis-server, databases, gRPC over loopback) get the ctest label
+# `integration`; the others get `unit`.
+function(lf_test name)
+  cmake_parse_arguments(ARG "INTEGRATION" "TIMEOUT" "SRCS;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_link_libraries(${name} PRIVATE lf_base ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
+  if(ARG_INTEGRATION)
+    set(label integration)
+  else()
+    set(label unit)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  gtest_discover_tests(${name}
+    WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
+    PROPERTIES LABELS ${label} TIMEOUT ${ARG_TIMEOUT}
+    ENVIRONMENT "LF_SOURCE_DIR=${PROJECT_SOURCE_DIR};LF_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
+    DISCOVERY_TIMEOUT 60)
+endfunction()
