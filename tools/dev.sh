@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Lianfang's developer and first-run entry point.
+#
+#   tools/dev.sh up      install what is missing, build, start the suite on loopback
+#                        (SQLite files and logs under var/, a private redis-server,
+#                        the five services) and print the endpoints and an admin token
+#   tools/dev.sh down    stop everything `up` started
+#   tools/dev.sh status  show what is running
+#   tools/dev.sh test    install what is missing, build, and run every test
+#   tools/dev.sh build   install what is missing and build
+#
+# Settings: LF_BUILD_DIR (default build), LF_JOBS (default 2), LF_REDIS_PORT (default 7179).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+build_dir=${LF_BUILD_DIR:-build}
+jobs=${LF_JOBS:-2}
+var="$root/var"
+services=(gate survey dispatch report gateway)
+
+log() { printf 'lianfang: %s\n' "$*"; }
+
+build() {
+  "$root/tools/install-deps.sh"
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  fi
+  cmake --build "$build_dir" -j "$jobs"
+}
+
+# Secrets for a local run: random keys generated once, readable by the owner only.
+ensure_secrets() {
+  mkdir -p "$var/secrets" "$var/log" "$var/run" "$var/redis"
+  chmod 700 "$var/secrets"
+  for key in jwt.key pii.key; do
+    if [ ! -s "$var/secrets/$key" ]; then
+      (umask 077; openssl rand -hex 32 > "$var/secrets/$key")
+    fi
+  done
+}
+
+is_running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+up() {
+  build
+  ensure_secrets
+  local redis_port=${LF_REDIS_PORT:-7179}
+  if ! is_running "$var/run/redis.pid"; then
+    redis-server --port "$redis_port" --bind 127.0.0.1 --protected-mode no \
+      --dir "$var/redis" --appendonly yes --save "" --daemonize no \
+      --logfile "$var/log/redis.log" &
+    echo $! > "$var/run/redis.pid"
+  fi
+  export LF_REDIS="redis://127.0.0.1:$redis_port/0"
+  export LF_JWT_SECRET_FILE="$var/secrets/jwt.key"
+  export LF_PII_KEY_FILE="$var/secrets/pii.key"
+  export LF_SITES="$root/deploy/sites.textproto"
+  for s in "${services[@]}"; do
+    if is_running "$var/run/$s.pid"; then continue; fi
+    LF_DB="sqlite:$var/$s.db" "$build_dir/bin/lf-$s" >>"$var/log/$s.log" 2>&1 &
+    echo $! > "$var/run/$s.pid"
+  done
+  local admin
+  admin=$("$build_dir/bin/lfctl" token --role admin --sub admin --name 管理员 --ttl 12h | tail -n 1)
+  export LF_TOKEN="$admin"
+  local deadline=$((SECONDS + 60))
+  until "$build_dir/bin/lfctl" health >/dev/null 2>&1; do
+    for s in "${services[@]}"; do
+      if ! is_running "$var/run/$s.pid"; then
+        log "lf-$s did not start; its log ($var/log/$s.log) ends with:"
+        tail -n 5 "$var/log/$s.log" >&2
+        exit 1
+      fi
+    done
+    if [ $SECONDS -ge $deadline ]; then
+      log "the services did not report SERVING within 60 s; see $var/log/"; exit 1
+    fi
+    sleep 0.5
+  done
+  "$build_dir/bin/lfctl" health || true
+  cat <<MSG
+
+Lianfang is running (logs in var/log/, data in var/*.db; stop with: tools/dev.sh down)
+  dashboard     http://127.0.0.1:8080/
+  gRPC          gateway 127.0.0.1:7100  gate 127.0.0.1:7101  survey 127.0.0.1:7102
+                dispatch 127.0.0.1:7103  report 127.0.0.1:7104
+  redis         $LF_REDIS
+  admin token   (valid 12 h; export it for lfctl)
+export LF_TOKEN=$admin
+MSG
+}
+
+down() {
+  local stopped=0
+  for name in "${services[@]}" redis; do
+    local pidfile="$var/run/$name.pid"
+    if is_running "$pidfile"; then
+      kill -TERM "$(cat "$pidfile")" && stopped=$((stopped + 1))
+    fi
+  done
+  for name in "${services[@]}" redis; do
+    local pidfile="$var/run/$name.pid"
+    for _ in $(seq 1 100); do is_running "$pidfile" || break; sleep 0.1; done
+    if is_running "$pidfile"; then kill -KILL "$(cat "$pidfile")" || true; fi
+    rm -f "$pidfile"
+  done
+  log "stopped $stopped processes"
+}
+
+status() {
+  for name in "${services[@]}" redis; do
+    if is_running "$var/run/$name.pid"; then
+      printf '%-9s running (pid %s)\n' "$name" "$(cat "$var/run/$name.pid")"
+    else
+      printf '%-9s stopped\n' "$name"
+    fi
+  done
+}
+
+run_tests() {
+  build
+  cd "$build_dir"
+  ctest --output-on-failure -j "$jobs" --timeout 600 "$@"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  build) build ;;
+  test) shift; run_tests "$@" ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
