@@ -1,0 +1,101 @@
+// The settings every Lianfang service shares (API.md, "Running the binaries"), loaded from
+// flags and their LF_… environment variables, and the one way a binary stops on bad
+// configuration.
+//
+//   int main(int argc, char** argv) {
+//     lianfang::config::FlagSet extra("lf-survey");
+//     std::string risk_file;
+//     extra.AddReadableFile({.name = "risk-regions", .env = "LF_RISK_REGIONS", ...}, &risk_file);
+//     auto config = lianfang::config::LoadCommonConfig(
+//         "survey", argc, argv, lianfang::config::Environment::Process(), &extra);
+//     if (!config.ok()) lianfang::config::ExitWithConfigError("lf-survey", config.status());
+//     ...
+//   }
+//
+// Settings (flag, variable, default):
+//   --listen           LF_LISTEN            gateway 127.0.0.1:7100, gate :7101, survey :7102,
+//                                           dispatch :7103, report :7104 (all 127.0.0.1)
+//   --http-listen      LF_HTTP_LISTEN       127.0.0.1:8080 (gateway only)
+//   --db               LF_DB                sqlite:var/<service>.db
+//   --redis            LF_REDIS             redis://127.0.0.1:6379/0
+//   --sites            LF_SITES             deploy/sites.textproto (must be a readable file)
+//   --jwt-secret-file  LF_JWT_SECRET_FILE   required, readable, non-empty
+//   --pii-key-file     LF_PII_KEY_FILE      required, readable, non-empty
+//   --tz               LF_TZ                Asia/Shanghai
+//   --gate-addr …      LF_GATE_ADDR …       127.0.0.1:7101 / :7102 / :7103 / :7104
+//   --tls-cert, --tls-key, --tls-ca  LF_TLS_CERT, LF_TLS_KEY, LF_TLS_CA   optional readable
+//                      files; cert and key come together; the CA needs them
+//   --log-level        LF_LOG_LEVEL         info (debug|info|warning|error)
+#ifndef LIANFANG_COMMON_CONFIG_CONFIG_H_
+#define LIANFANG_COMMON_CONFIG_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/config/flags.h"
+#include "common/logging/logging.h"
+
+namespace lianfang::config {
+
+// Default addresses of the services (what LF_…_ADDR and LF_LISTEN default to).
+inline constexpr char kDefaultGatewayAddr[] = "127.0.0.1:7100";
+inline constexpr char kDefaultGateAddr[] = "127.0.0.1:7101";
+inline constexpr char kDefaultSurveyAddr[] = "127.0.0.1:7102";
+inline constexpr char kDefaultDispatchAddr[] = "127.0.0.1:7103";
+inline constexpr char kDefaultReportAddr[] = "127.0.0.1:7104";
+inline constexpr char kDefaultHttpListen[] = "127.0.0.1:8080";
+inline constexpr char kDefaultRedis[] = "redis://127.0.0.1:6379/0";
+inline constexpr char kDefaultSitesFile[] = "deploy/sites.textproto";
+
+struct CommonConfig {
+  std::string service;          // "gate", "survey", "dispatch", "report" or "gateway"
+  std::string listen;           // gRPC listen address, host:port
+  std::string http_listen;      // gateway only (empty for the other services)
+  std::string db;               // sqlite:PATH or postgresql://… (see ParseDatabaseUrl)
+  std::string redis;            // redis://HOST:PORT[/DB] (see ParseRedisUrl)
+  std::string sites;            // path of the SiteDirectory text file (checked readable)
+  std::string jwt_secret_file;  // path; checked readable and non-empty
+  std::string pii_key_file;     // path; checked readable and non-empty
+  std::string tz_name = "Asia/Shanghai";
+  absl::TimeZone tz;  // loaded from tz_name
+  std::string gate_addr;
+  std::string survey_addr;
+  std::string dispatch_addr;
+  std::string report_addr;
+  std::string tls_cert;  // empty = plaintext
+  std::string tls_key;
+  std::string tls_ca;  // empty = no peer verification against a CA
+  logging::Level log_level = logging::Level::kInfo;
+
+  bool tls_enabled() const { return !tls_cert.empty(); }
+};
+
+// The default gRPC listen address of `service` ("gate" -> "127.0.0.1:7101"); empty for an
+// unknown service.
+std::string DefaultListen(absl::string_view service);
+
+// Loads the shared settings of `service` from argv and `env`, plus the settings declared on
+// `extra` (may be null; its outputs are filled in the same pass; not modified; REQUIRES: its
+// names and variables differ from the shared ones above). Returns:
+//   the configuration;
+//   HelpRequestedStatus(usage) for --help (ExitWithConfigError prints it and exits 0);
+//   INVALID_ARGUMENT with one line naming the first bad setting, e.g.
+//     `LF_JWT_SECRET_FILE (--jwt-secret-file): /x/y: no such file`
+//   (also for an unknown `service`, which is a programming error).
+// Does not change the process's logging state: apply log_level with logging::SetMinLevel.
+absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int argc,
+                                              const char* const* argv, const Environment& env,
+                                              const FlagSet* extra = nullptr);
+
+// Ends the process because of `status`, as API.md requires: one line `<program>: <message>`
+// on stderr (line breaks in the message become spaces) and exit code 2. When `status` is a
+// help request, prints the usage on stdout and exits 0 instead. Uses _exit after flushing
+// stdio, so it is safe even when other threads already run.
+[[noreturn]] void ExitWithConfigError(absl::string_view program, const absl::Status& status);
+
+}  // namespace lianfang::config
+
+#endif  // LIANFANG_COMMON_CONFIG_CONFIG_H_
