@@ -1,0 +1,179 @@
+// The SQL database every Lianfang service stores through: a driver-neutral interface
+// (`Database`, `Session`) with an SQLite implementation behind `Database::Open`.
+//
+// Writes go through one writer per Database that commits many callers' transactions together
+// (group commit: one fsync for a whole batch), so durable writes scale with load:
+//
+//   absl::Status st = db->Write([&](sql::Session& s) -> absl::Status {
+//     ASSIGN_OR_RETURN(sql::Result r, s.Execute(kInsertPassage, {site_id, gate_id, now}));
+//     RETURN_IF_ERROR(audit::Record(s, event));
+//     return absl::OkStatus();     // commit; any error rolls back this function's changes only
+//   });
+//
+//   // From a gRPC callback handler, finish the reactor once the commit is durable:
+//   db->WriteAsync(std::move(fn), [reactor](absl::Status st) { reactor->Finish(ToGrpc(st)); });
+//
+//   absl::Status st = db->Read([&](sql::Session& s) { ...SELECTs on one snapshot... });
+//
+// SQL text is portable between SQLite and PostgreSQL: `$1..$N` placeholders (each supplied
+// parameter must be used), `INSERT ... ON CONFLICT`, `RETURNING`, times as microseconds in
+// INTEGER/BIGINT columns, booleans as 0/1 integers (see value.h). Where the dialects differ
+// (DDL mostly), `Migration::postgres_sql` and `Session::dialect()` carry the variant.
+//
+// Status codes of statement errors (Session::Execute):
+//   ALREADY_EXISTS       a UNIQUE or PRIMARY KEY constraint was violated (statement undone);
+//   FAILED_PRECONDITION  a CHECK, FOREIGN KEY or NOT NULL constraint was violated;
+//   UNAVAILABLE          the database is busy (locked by another process beyond the timeout);
+//   ABORTED              a lock conflict inside this process' connections;
+//   RESOURCE_EXHAUSTED   the disk or database is full;
+//   INTERNAL             anything else (bad SQL, wrong parameter count, a write in Read...).
+// Messages never contain bound parameter values or the SQL text.
+#ifndef LIANFANG_COMMON_SQL_DATABASE_H_
+#define LIANFANG_COMMON_SQL_DATABASE_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/sql/value.h"
+
+namespace lianfang::sql {
+
+// The SQL dialect behind a Database; selects per-dialect migration text.
+enum class Dialect { kSqlite, kPostgres };
+
+// A transaction in progress, handed to the functions given to Database::Write/Read.
+// Valid only during that call; not thread-safe (use it from the calling thread only).
+// Do not issue BEGIN/COMMIT/ROLLBACK through it: the Database owns the transaction.
+class Session {
+ public:
+  virtual ~Session() = default;
+
+  // Runs one statement with `params` bound to $1..$N and returns its rows (SELECT or
+  // RETURNING) and affected-row count. Exactly one statement per call; the number of
+  // parameters must equal the number of distinct $N in the text. Codes: see the file comment.
+  absl::StatusOr<Result> Execute(absl::string_view sql, std::span<const Value> params) {
+    return DoExecute(sql, params);
+  }
+  absl::StatusOr<Result> Execute(absl::string_view sql, std::initializer_list<Value> params = {}) {
+    return DoExecute(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+
+  // Like Execute, and returns the first row, or nullopt when the statement returned none.
+  absl::StatusOr<std::optional<Row>> QueryRow(absl::string_view sql, std::span<const Value> params);
+  absl::StatusOr<std::optional<Row>> QueryRow(absl::string_view sql,
+                                              std::initializer_list<Value> params = {}) {
+    return QueryRow(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+
+  virtual Dialect dialect() const = 0;
+  // False inside Database::Read: writes there fail with INTERNAL.
+  virtual bool writable() const = 0;
+
+ protected:
+  virtual absl::StatusOr<Result> DoExecute(absl::string_view sql,
+                                           std::span<const Value> params) = 0;
+};
+
+// One schema step of a component (a service or a common library). Versions of a component
+// start at 1 and increase by one per migration; a released migration is never edited.
+struct Migration {
+  int version = 0;
+  std::string name{};          // short description, e.g. "create passages"
+  std::string sql{};           // one or more statements separated by ';' (SQLite, and the default)
+  std::string postgres_sql{};  // PostgreSQL text when it differs from `sql`; empty = use `sql`
+};
+
+// Counters for metrics. Monotonic since Open.
+struct Stats {
+  int64_t commits = 0;        // write transactions committed (each one fsync)
+  int64_t writes = 0;         // Write/WriteAsync functions committed
+  int64_t failed_writes = 0;  // functions that ended in an error (theirs or the commit's)
+  int64_t largest_batch = 0;  // most functions committed together
+};
+
+// Settings for Database::Open.
+struct Options {
+  // How long a connection waits for a lock held by another connection (another process on
+  // the same file, mostly) before giving up on a statement.
+  absl::Duration busy_timeout = absl::Seconds(5);
+  // Attempts to take the write lock for a batch (each waiting up to busy_timeout) before the
+  // batch's functions fail with UNAVAILABLE.
+  int write_lock_attempts = 3;
+  // Most functions committed in one transaction.
+  int max_batch = 256;
+  // Most concurrent Read transactions (reader connections, opened on demand). Further Read
+  // calls wait for a free connection.
+  int max_readers = 4;
+};
+
+// A function run inside a transaction. Its return value decides commit (OK) or rollback.
+using TransactionFn = absl::FunctionRef<absl::Status(Session&)>;
+using AsyncTransactionFn = absl::AnyInvocable<absl::Status(Session&)>;
+using DoneFn = absl::AnyInvocable<void(absl::Status)>;
+
+// A database. Thread-safe: every method may be called from any thread concurrently.
+// Destroying it runs the queued writes (their `done` callbacks are called), then closes the
+// connections. REQUIRES: no Write/Read/Migrate call is in progress or made during or after
+// destruction.
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Opens the database named by `url`:
+  //   sqlite:PATH   an SQLite file (created when missing; its directory must exist);
+  //                 `sqlite:///abs/path` is accepted too.
+  //   postgresql://... and postgres://...  not supported by this build yet.
+  // Codes: INVALID_ARGUMENT for a malformed or unsupported URL or bad options;
+  // FAILED_PRECONDITION when the directory does not exist, the file cannot be opened or
+  // created, or it is not a database. The message names the path, never a password.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(absl::string_view url,
+                                                        const Options& options = Options());
+
+  // Runs `fn` in a write transaction and blocks until it is durable. Returns fn's status when
+  // the commit succeeded: OK means fn's changes are committed, an error means they were
+  // undone (other callers' changes in the same batch are unaffected). When the commit itself
+  // fails, returns that error and nothing of fn is kept. UNAVAILABLE when the write lock
+  // could not be taken (another process kept it). INTERNAL when called from inside a write
+  // function or a `done` callback (that would deadlock).
+  virtual absl::Status Write(TransactionFn fn) = 0;
+
+  // Like Write without blocking: queues `fn` and calls `done` with the outcome once the
+  // transaction is committed (durable) or failed. `fn` and `done` run on the writer thread:
+  // keep them short and never block in them on another Write.
+  virtual void WriteAsync(AsyncTransactionFn fn, DoneFn done) = 0;
+
+  // Runs `fn` on a read-only snapshot (sees only committed data, including commits of other
+  // processes up to the first statement). Returns fn's status. Writes inside fail (INTERNAL).
+  // Runs alongside writes; blocks only while `max_readers` other reads are in progress.
+  virtual absl::Status Read(TransactionFn fn) = 0;
+
+  // Brings `component`'s schema up to date: applies, in order and each in its own
+  // transaction, the migrations whose version is not yet recorded in the
+  // `lf_schema_migrations` table. Safe to call concurrently from several processes.
+  // Codes: INVALID_ARGUMENT when `migrations` are not numbered 1, 2, 3...;
+  // FAILED_PRECONDITION when the database holds a newer version of the component than the
+  // binary knows (refusing to run against a schema it does not understand); a migration's
+  // statement error otherwise (that migration and the later ones are not applied).
+  virtual absl::Status Migrate(absl::string_view component,
+                               std::span<const Migration> migrations) = 0;
+
+  virtual Dialect dialect() const = 0;
+  virtual Stats stats() const = 0;
+};
+
+// The recorded schema version of `component` (0 when none). For diagnostics and tests.
+absl::StatusOr<int> SchemaVersion(Database& db, absl::string_view component);
+
+}  // namespace lianfang::sql
+
+#endif  // LIANFANG_COMMON_SQL_DATABASE_H_

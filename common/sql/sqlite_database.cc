@@ -1,0 +1,680 @@
+#include "common/sql/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/status/status_macros.h"
+
+namespace lianfang::sql::internal {
+namespace {
+
+struct StmtDeleter {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+struct DbDeleter {
+  // close_v2 defers the close until every statement is finalized, so the order in which a
+  // Connection's members are destroyed cannot leak the handle.
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+using DbPtr = std::unique_ptr<sqlite3, DbDeleter>;
+
+// Statements cached per connection. Services use a few dozen distinct SQL texts; the bound
+// only protects against a caller that builds SQL dynamically.
+constexpr size_t kMaxCachedStatements = 512;
+
+constexpr char kSavepoint[] = "SAVEPOINT lf_write";
+constexpr char kRelease[] = "RELEASE lf_write";
+constexpr char kRollbackToSavepoint[] = "ROLLBACK TO lf_write";
+
+// Maps an SQLite result code to the status contract of database.h. `db` (may be null) gives
+// the detailed message; SQLite's messages name tables and columns, never bound values.
+absl::Status SqliteError(int rc, sqlite3* db) {
+  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_ROWID:
+      return absl::AlreadyExistsError(
+          absl::StrCat("a record with the same key already exists (", detail, ")"));
+    default:
+      break;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      return absl::FailedPreconditionError(
+          absl::StrCat("the change violates a database constraint (", detail, ")"));
+    case SQLITE_BUSY:
+      return absl::UnavailableError(
+          absl::StrCat("the database is busy; retry later (", detail, ")"));
+    case SQLITE_LOCKED:
+      return absl::AbortedError(absl::StrCat("a database lock conflict occurred (", detail, ")"));
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the database or its disk is full (", detail, ")"));
+    default:
+      return absl::InternalError(absl::StrCat("database error: ", detail));
+  }
+}
+
+// Resets a statement (and forgets its bindings, which point into the caller's Values) when
+// the statement's use ends, however it ends.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~ResetOnExit() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+// One SQLite connection with its prepared-statement cache. Used by one thread at a time.
+class Connection final {
+ public:
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                          const Options& options, bool reader);
+
+  sqlite3* db() const { return db_.get(); }
+  bool in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+  // Runs one statement; `read_only` refuses statements that would write.
+  absl::StatusOr<Result> Execute(absl::string_view sql, std::span<const Value> params,
+                                 bool read_only);
+  // Runs one parameterless statement and discards its rows.
+  absl::Status Exec(absl::string_view sql) { return Execute(sql, {}, false).status(); }
+  // Runs every statement of `script` in order (migrations); not cached.
+  absl::Status ExecScript(absl::string_view script);
+
+ private:
+  struct Prepared {
+    StmtPtr stmt;
+    // bind_index[k - 1] is SQLite's parameter index of `$k`.
+    std::vector<int> bind_index;
+    bool read_only = false;
+  };
+
+  explicit Connection(DbPtr db) : db_(std::move(db)) {}
+  absl::StatusOr<Prepared*> Prepare(absl::string_view sql);
+
+  DbPtr db_;  // declared first: destroyed after the statements
+  absl::flat_hash_map<std::string, std::unique_ptr<Prepared>> cache_;
+};
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
+                                                             const Options& options, bool reader) {
+  sqlite3* raw = nullptr;
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  DbPtr db(raw);  // closed on every early return
+  if (rc != SQLITE_OK) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open the SQLite database ", path, ": ",
+                     raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), static_cast<int>(std::min<int64_t>(
+                                     absl::ToInt64Milliseconds(options.busy_timeout), INT32_MAX)));
+  std::unique_ptr<Connection> conn(new Connection(std::move(db)));
+
+  auto fail = [&path](const absl::Status& st) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot use the SQLite database ", path, ": ", st.message()));
+  };
+  if (!reader) {
+    // WAL lets readers run during writes; the mode is stored in the file, so readers opened
+    // afterwards use it too. Reading the reply catches a file that refuses the mode.
+    absl::StatusOr<Result> mode = conn->Execute("PRAGMA journal_mode=WAL", {}, false);
+    if (!mode.ok()) return fail(mode.status());
+    if (mode->rows.empty() || mode->rows[0].Text(0) != "wal") {
+      return absl::FailedPreconditionError(absl::StrCat("cannot use the SQLite database ", path,
+                                                        ": the file refuses write-ahead logging"));
+    }
+  }
+  // synchronous=FULL: a commit returns only after its WAL frames are on disk.
+  for (absl::string_view pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (absl::Status st = conn->Exec(pragma); !st.ok()) return fail(st);
+  }
+  if (reader) {
+    if (absl::Status st = conn->Exec("PRAGMA query_only=ON"); !st.ok()) return fail(st);
+  }
+  return conn;
+}
+
+absl::StatusOr<Connection::Prepared*> Connection::Prepare(absl::string_view sql) {
+  const std::string key(sql.data(), sql.size());
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second.get();
+
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_.get(), key.data(), static_cast<int>(key.size()),
+                              SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+  StmtPtr stmt(raw);
+  if (rc != SQLITE_OK) return SqliteError(rc, db_.get());
+  if (stmt == nullptr) return absl::InternalError("the SQL text holds no statement");
+  // Refuse a second statement instead of silently ignoring it.
+  if (tail != nullptr && tail < key.data() + key.size()) {
+    sqlite3_stmt* extra_raw = nullptr;
+    rc = sqlite3_prepare_v2(db_.get(), tail, static_cast<int>(key.data() + key.size() - tail),
+                            &extra_raw, nullptr);
+    StmtPtr extra(extra_raw);
+    if (rc != SQLITE_OK || extra != nullptr) {
+      return absl::InternalError("Execute takes exactly one SQL statement");
+    }
+  }
+
+  auto prepared = std::make_unique<Prepared>();
+  const int count = sqlite3_bind_parameter_count(stmt.get());
+  prepared->bind_index.assign(count, 0);
+  // SQLite numbers distinct parameter names in order of appearance; require them to be
+  // exactly $1..$count (the PostgreSQL form) so the same text serves both dialects.
+  for (int i = 1; i <= count; ++i) {
+    const char* name = sqlite3_bind_parameter_name(stmt.get(), i);
+    int k = 0;
+    if (name == nullptr || name[0] != '$' || !absl::SimpleAtoi(name + 1, &k) || k < 1 ||
+        k > count || prepared->bind_index[k - 1] != 0) {
+      return absl::InternalError("SQL parameters must be named $1..$N with none skipped");
+    }
+    prepared->bind_index[k - 1] = i;
+  }
+  prepared->read_only = sqlite3_stmt_readonly(stmt.get()) != 0;
+  prepared->stmt = std::move(stmt);
+
+  if (cache_.size() >= kMaxCachedStatements) cache_.clear();
+  Prepared* result = prepared.get();
+  cache_.emplace(key, std::move(prepared));
+  return result;
+}
+
+absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<const Value> params,
+                                           bool read_only) {
+  ASSIGN_OR_RETURN(Prepared * prepared, Prepare(sql));
+  if (params.size() != prepared->bind_index.size()) {
+    return absl::InternalError(absl::StrCat("the SQL statement takes ", prepared->bind_index.size(),
+                                            " parameters but ", params.size(), " were given"));
+  }
+  if (read_only && !prepared->read_only) {
+    return absl::InternalError(
+        "a write was attempted in Database::Read; writes belong in Database::Write");
+  }
+  sqlite3_stmt* stmt = prepared->stmt.get();
+  ResetOnExit reset(stmt);
+
+  for (size_t k = 0; k < params.size(); ++k) {
+    const Value& v = params[k];
+    const int index = prepared->bind_index[k];
+    int rc = SQLITE_OK;
+    switch (v.type()) {
+      case Value::Type::kNull:
+        rc = sqlite3_bind_null(stmt, index);
+        break;
+      case Value::Type::kInt:
+        rc = sqlite3_bind_int64(stmt, index, v.AsInt());
+        break;
+      case Value::Type::kDouble:
+        rc = sqlite3_bind_double(stmt, index, v.AsDouble());
+        break;
+      case Value::Type::kText: {
+        // SQLITE_STATIC: the caller's Values outlive this call, and the bindings are cleared
+        // before it returns.
+        const absl::string_view text = v.StringView();
+        rc = sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+        break;
+      }
+      case Value::Type::kBytes: {
+        const absl::string_view bytes = v.StringView();
+        // A null pointer would bind NULL; an empty blob stays an empty blob.
+        rc = bytes.empty()
+                 ? sqlite3_bind_zeroblob(stmt, index, 0)
+                 : sqlite3_bind_blob64(stmt, index, bytes.data(), bytes.size(), SQLITE_STATIC);
+        break;
+      }
+    }
+    if (rc != SQLITE_OK) return SqliteError(rc, db_.get());
+  }
+
+  Result result;
+  const int columns = sqlite3_column_count(stmt);
+  result.columns.reserve(columns);
+  for (int c = 0; c < columns; ++c) result.columns.emplace_back(sqlite3_column_name(stmt, c));
+
+  const sqlite3_int64 changes_before = sqlite3_total_changes64(db_.get());
+  for (;;) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return SqliteError(rc, db_.get());
+    std::vector<Value> values;
+    values.reserve(columns);
+    for (int c = 0; c < columns; ++c) {
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_INTEGER:
+          values.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, c)));
+          break;
+        case SQLITE_FLOAT:
+          values.emplace_back(sqlite3_column_double(stmt, c));
+          break;
+        case SQLITE_TEXT: {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          const int size = sqlite3_column_bytes(stmt, c);
+          values.emplace_back(text != nullptr ? std::string(text, size) : std::string());
+          break;
+        }
+        case SQLITE_BLOB: {
+          const auto* blob = static_cast<const char*>(sqlite3_column_blob(stmt, c));
+          const int size = sqlite3_column_bytes(stmt, c);
+          values.emplace_back(Bytes{blob != nullptr ? std::string(blob, size) : std::string()});
+          break;
+        }
+        default:
+          values.emplace_back();
+          break;
+      }
+    }
+    result.rows.emplace_back(std::move(values));
+  }
+  // sqlite3_changes64 keeps the count of the last INSERT/UPDATE/DELETE, even across a later
+  // SELECT or DDL; the total moving tells whether this statement changed anything.
+  if (sqlite3_total_changes64(db_.get()) != changes_before) {
+    result.rows_affected = sqlite3_changes64(db_.get());
+  }
+  return result;
+}
+
+absl::Status Connection::ExecScript(absl::string_view script) {
+  const char* next = script.data();
+  const char* const end = script.data() + script.size();
+  while (next < end) {
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v2(db_.get(), next, static_cast<int>(end - next), &raw, &tail);
+    StmtPtr stmt(raw);
+    if (rc != SQLITE_OK) return SqliteError(rc, db_.get());
+    if (tail == nullptr || tail <= next) break;  // nothing consumed: only blanks remain
+    next = tail;
+    if (stmt == nullptr) continue;  // blanks or a comment
+    int step;
+    while ((step = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    }
+    if (step != SQLITE_DONE) return SqliteError(step, db_.get());
+  }
+  return absl::OkStatus();
+}
+
+class SqliteSession final : public Session {
+ public:
+  SqliteSession(Connection* conn, bool writable) : conn_(conn), writable_(writable) {}
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  bool writable() const override { return writable_; }
+
+  Connection* connection() const { return conn_; }
+  // Ends the session: later use (a Session& kept past its transaction) fails cleanly.
+  void Invalidate() { conn_ = nullptr; }
+
+ protected:
+  absl::StatusOr<Result> DoExecute(absl::string_view sql, std::span<const Value> params) override {
+    if (conn_ == nullptr) {
+      return absl::InternalError("a Session was used after its transaction ended");
+    }
+    return conn_->Execute(sql, params, !writable_);
+  }
+
+ private:
+  Connection* conn_;
+  const bool writable_;
+};
+
+constexpr char kCreateMigrationsTable[] =
+    "CREATE TABLE IF NOT EXISTS lf_schema_migrations ("
+    " component TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " applied_at BIGINT NOT NULL,"
+    " PRIMARY KEY (component, version))";
+constexpr char kMaxVersion[] =
+    "SELECT COALESCE(MAX(version), 0) FROM lf_schema_migrations WHERE component = $1";
+constexpr char kInsertVersion[] =
+    "INSERT INTO lf_schema_migrations (component, version, name, applied_at)"
+    " VALUES ($1, $2, $3, $4)";
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(std::string path, const Options& options, std::unique_ptr<Connection> writer)
+      : path_(std::move(path)), options_(options), writer_conn_(std::move(writer)) {
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+
+  ~SqliteDatabase() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    writer_thread_.join();
+  }
+
+  absl::Status Write(TransactionFn fn) override {
+    if (std::this_thread::get_id() == writer_thread_.get_id()) {
+      return absl::InternalError(
+          "Database::Write was called from a write function or a done callback; use "
+          "WriteAsync there");
+    }
+    absl::Notification finished;
+    absl::Status result;
+    WriteAsync([fn](Session& session) { return fn(session); },
+               [&](absl::Status status) {
+                 result = std::move(status);
+                 finished.Notify();
+               });
+    finished.WaitForNotification();
+    return result;
+  }
+
+  void WriteAsync(AsyncTransactionFn fn, DoneFn done) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!exited_) {
+        queue_.push_back(Op{std::move(fn), std::move(done)});
+        return;
+      }
+    }
+    done(absl::UnavailableError("the database is closed"));
+  }
+
+  absl::Status Read(TransactionFn fn) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, AcquireReader());
+    absl::Status status = conn->Exec("BEGIN");
+    if (status.ok()) {
+      SqliteSession session(conn.get(), /*writable=*/false);
+      status = fn(session);
+      session.Invalidate();
+      // The snapshot was read-only: ending it either way releases it.
+      absl::Status end = conn->Exec("ROLLBACK");
+      if (status.ok()) status = end;
+    }
+    ReleaseReader(std::move(conn));
+    return status;
+  }
+
+  absl::Status Migrate(absl::string_view component, std::span<const Migration> migrations) override;
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Stats stats() const override {
+    absl::MutexLock lock(&stats_mu_);
+    return stats_;
+  }
+
+ private:
+  struct Op {
+    AsyncTransactionFn fn;
+    DoneFn done;
+  };
+
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !queue_.empty() || stopping_;
+  }
+
+  void WriterLoop();
+  void RunBatch(std::vector<Op>& batch);
+  absl::Status BeginWrite();
+
+  absl::StatusOr<std::unique_ptr<Connection>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<Connection> conn);
+  bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(readers_mu_) {
+    return !idle_readers_.empty() || readers_open_ < options_.max_readers;
+  }
+
+  const std::string path_;
+  const Options options_;
+  // Used only by the writer thread once the constructor has returned.
+  const std::unique_ptr<Connection> writer_conn_;
+
+  absl::Mutex mu_;
+  std::deque<Op> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool exited_ ABSL_GUARDED_BY(mu_) = false;
+
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+  int readers_open_ ABSL_GUARDED_BY(readers_mu_) = 0;
+
+  mutable absl::Mutex stats_mu_;
+  Stats stats_ ABSL_GUARDED_BY(stats_mu_);
+
+  std::thread writer_thread_;  // last: starts after every member above is ready
+};
+
+void SqliteDatabase::WriterLoop() {
+  for (;;) {
+    std::vector<Op> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &SqliteDatabase::HasWorkOrStopping));
+      if (queue_.empty()) {  // stopping, and everything queued has run
+        exited_ = true;
+        return;
+      }
+      const size_t n = std::min<size_t>(queue_.size(), options_.max_batch);
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+  }
+}
+
+absl::Status SqliteDatabase::BeginWrite() {
+  // Each attempt already waits up to busy_timeout inside SQLite for another process to
+  // release the write lock; a few attempts ride out a long checkpoint or a big transaction.
+  absl::Status status;
+  for (int attempt = 0; attempt < options_.write_lock_attempts; ++attempt) {
+    status = writer_conn_->Exec("BEGIN IMMEDIATE");
+    if (status.ok() || status.code() != absl::StatusCode::kUnavailable) return status;
+  }
+  return absl::UnavailableError(
+      "the database is locked by another process for too long; retry later");
+}
+
+void SqliteDatabase::RunBatch(std::vector<Op>& batch) {
+  Connection* const conn = writer_conn_.get();
+  auto fail_all = [&](const absl::Status& status) {
+    {
+      absl::MutexLock lock(&stats_mu_);
+      stats_.failed_writes += static_cast<int64_t>(batch.size());
+    }
+    for (Op& op : batch) op.done(status);
+  };
+
+  if (absl::Status begin = BeginWrite(); !begin.ok()) {
+    fail_all(begin);
+    return;
+  }
+
+  std::vector<absl::Status> results(batch.size());
+  absl::Status broken;  // set when the batch's transaction cannot be committed
+  for (size_t i = 0; i < batch.size() && broken.ok(); ++i) {
+    if (absl::Status st = conn->Exec(kSavepoint); !st.ok()) {
+      broken = st;
+      break;
+    }
+    SqliteSession session(conn, /*writable=*/true);
+    results[i] = batch[i].fn(session);
+    session.Invalidate();
+    if (!conn->in_transaction()) {
+      // SQLite rolled the whole transaction back (I/O error, disk full, or a function that
+      // issued COMMIT/ROLLBACK itself): the batch's earlier work is gone with it.
+      broken = absl::AbortedError("the database rolled the transaction back; retry the request");
+      break;
+    }
+    if (results[i].ok()) {
+      if (absl::Status st = conn->Exec(kRelease); !st.ok()) broken = st;
+    } else {
+      absl::Status st = conn->Exec(kRollbackToSavepoint);
+      if (st.ok()) st = conn->Exec(kRelease);
+      if (!st.ok()) broken = st;
+    }
+  }
+
+  if (broken.ok()) {
+    if (absl::Status commit = conn->Exec("COMMIT"); !commit.ok()) broken = commit;
+  }
+  if (!broken.ok()) {
+    if (conn->in_transaction()) (void)conn->Exec("ROLLBACK");
+    fail_all(broken);
+    return;
+  }
+
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.commits;
+    for (const absl::Status& st : results) {
+      if (st.ok()) {
+        ++stats_.writes;
+      } else {
+        ++stats_.failed_writes;
+      }
+    }
+    stats_.largest_batch = std::max<int64_t>(stats_.largest_batch, batch.size());
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> SqliteDatabase::AcquireReader() {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    readers_mu_.Await(absl::Condition(this, &SqliteDatabase::ReaderAvailable));
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return conn;
+    }
+    ++readers_open_;  // reserve the slot; open outside the lock
+  }
+  absl::StatusOr<std::unique_ptr<Connection>> conn =
+      Connection::Open(path_, options_, /*reader=*/true);
+  if (!conn.ok()) {
+    absl::MutexLock lock(&readers_mu_);
+    --readers_open_;
+  }
+  return conn;
+}
+
+void SqliteDatabase::ReleaseReader(std::unique_ptr<Connection> conn) {
+  // A connection stuck in a transaction (its ROLLBACK failed) would pin an old snapshot:
+  // close it instead of reusing it.
+  const bool reusable = !conn->in_transaction();
+  if (!reusable) conn.reset();
+  absl::MutexLock lock(&readers_mu_);
+  if (reusable) {
+    idle_readers_.push_back(std::move(conn));
+  } else {
+    --readers_open_;
+  }
+}
+
+absl::Status SqliteDatabase::Migrate(absl::string_view component,
+                                     std::span<const Migration> migrations) {
+  if (component.empty()) {
+    return absl::InvalidArgumentError("a migration component needs a name");
+  }
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i + 1) || migrations[i].sql.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the migrations of ", component,
+                       " must be numbered 1, 2, 3... in order, each with SQL text"));
+    }
+  }
+  const int64_t known = static_cast<int64_t>(migrations.size());
+  const std::string name(component.data(), component.size());
+
+  // Refuses a schema newer than this binary.
+  bool too_new = false;
+  auto check_version = [&](Session& session) -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(std::optional<Row> row, session.QueryRow(kMaxVersion, {name}));
+    const int64_t current = row.has_value() ? row->Int(0) : 0;
+    if (current > known) {
+      too_new = true;
+      return absl::FailedPreconditionError(
+          absl::StrCat("the database schema of ", name, " is at version ", current,
+                       " but this binary knows versions up to ", known,
+                       "; run a binary at least as new as the one that last used this database"));
+    }
+    return current;
+  };
+  RETURN_IF_ERROR(Write([&](Session& session) -> absl::Status {
+    RETURN_IF_ERROR(
+        static_cast<SqliteSession&>(session).connection()->ExecScript(kCreateMigrationsTable));
+    return check_version(session).status();
+  }));
+
+  for (const Migration& migration : migrations) {
+    absl::Status status = Write([&](Session& session) -> absl::Status {
+      // Checked again in the migration's own transaction: another process may have applied
+      // it (or a newer one) meanwhile.
+      ASSIGN_OR_RETURN(int64_t current, check_version(session));
+      if (current >= migration.version) return absl::OkStatus();
+      RETURN_IF_ERROR(static_cast<SqliteSession&>(session).connection()->ExecScript(migration.sql));
+      return session.Execute(kInsertVersion, {name, migration.version, migration.name, absl::Now()})
+          .status();
+    });
+    if (!status.ok()) {
+      if (too_new) return status;
+      return absl::Status(status.code(),
+                          absl::StrCat("migration ", migration.version, " (", migration.name,
+                                       ") of ", name, " failed: ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
+                                                     const Options& options) {
+  std::filesystem::path file(path);
+  std::filesystem::path dir = file.parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot open the SQLite database ", path,
+                                                      ": the directory ", dir.string(),
+                                                      " does not exist; create it first"));
+  }
+  if (std::filesystem::is_directory(file, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open the SQLite database ", path, ": it is a directory"));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                   Connection::Open(path, options, /*reader=*/false));
+  return std::unique_ptr<Database>(new SqliteDatabase(path, options, std::move(writer)));
+}
+
+}  // namespace lianfang::sql::internal

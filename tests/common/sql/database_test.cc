@@ -1,0 +1,546 @@
+#include "common/sql/database.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/status/status_macros.h"
+#include "common/status/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/common/sql/temp_dir.h"
+
+namespace lianfang::sql {
+namespace {
+
+using ::lianfang::testing::IsOk;
+using ::lianfang::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kCreatePeople[] =
+    "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " age INTEGER CHECK (age >= 0), photo BLOB, score REAL, active INTEGER, seen_at BIGINT)";
+
+std::unique_ptr<Database> OpenOrDie(const std::string& url, const Options& options = Options()) {
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(url, options);
+  EXPECT_THAT(db, IsOk());
+  return db.ok() ? std::move(db).value() : nullptr;
+}
+
+absl::Status Exec(Database& db, const std::string& sql) {
+  return db.Write([&](Session& s) { return s.Execute(sql).status(); });
+}
+
+int Version(Database& db, absl::string_view component) {
+  absl::StatusOr<int> version = SchemaVersion(db, component);
+  EXPECT_THAT(version, IsOk());
+  return version.ok() ? *version : -1;
+}
+
+int64_t CountRows(Database& db, const std::string& table) {
+  int64_t n = -1;
+  EXPECT_OK(db.Read([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Row> row,
+                     s.QueryRow(absl::StrCat("SELECT COUNT(*) FROM ", table)));
+    n = row->Int(0);
+    return absl::OkStatus();
+  }));
+  return n;
+}
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = OpenOrDie(dir_.Url("test.db"));
+    ASSERT_NE(db_, nullptr);
+    ASSERT_OK(Exec(*db_, kCreatePeople));
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(DatabaseTest, InsertsReadsUpdatesAndDeletesWithPlaceholdersAndReturning) {
+  int64_t id = 0;
+  ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(Result r, s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)"
+                                         " RETURNING id, name",
+                                         {"Li Na", 34}));
+    EXPECT_EQ(r.rows_affected, 1);
+    EXPECT_THAT(r.columns, ElementsAre("id", "name"));
+    EXPECT_EQ(r.rows.size(), 1u);
+    id = r.rows[0].Int(0);
+    EXPECT_EQ(r.rows[0].Text(1), "Li Na");
+    return absl::OkStatus();
+  }));
+  EXPECT_GT(id, 0);
+
+  // Parameters may appear in any order and more than once.
+  ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Result r, s.Execute("UPDATE people SET age = $2 + 1 WHERE id = $1 AND $2 > 0", {id, 40}));
+    EXPECT_EQ(r.rows_affected, 1);
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(db_->Read([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Row> row,
+                     s.QueryRow("SELECT name, age FROM people WHERE id = $1", {id}));
+    EXPECT_TRUE(row.has_value());
+    EXPECT_EQ(row->Text(0), "Li Na");
+    EXPECT_EQ(row->Int(1), 41);
+    // A SELECT reports no affected rows even after an UPDATE on the same connection.
+    ASSIGN_OR_RETURN(Result all, s.Execute("SELECT id FROM people"));
+    EXPECT_EQ(all.rows_affected, 0);
+    ASSIGN_OR_RETURN(std::optional<Row> none,
+                     s.QueryRow("SELECT name FROM people WHERE id = $1", {id + 100}));
+    EXPECT_FALSE(none.has_value());
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(Result r, s.Execute("DELETE FROM people WHERE id = $1", {id}));
+    EXPECT_EQ(r.rows_affected, 1);
+    ASSIGN_OR_RETURN(Result again, s.Execute("DELETE FROM people WHERE id = $1", {id}));
+    EXPECT_EQ(again.rows_affected, 0);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(CountRows(*db_, "people"), 0);
+}
+
+TEST_F(DatabaseTest, EveryValueTypeRoundTrips) {
+  const absl::Time seen = absl::FromUnixMicros(1'767'225'600'123'456);
+  const std::string photo("\0\x01\xff binary", 10);
+  ASSERT_OK(db_->Write([&](Session& s) {
+    return s
+        .Execute(
+            "INSERT INTO people (name, age, photo, score, active, seen_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            {"王小妮", Null(), Bytes{photo}, 36.6, true, seen})
+        .status();
+  }));
+  ASSERT_OK(db_->Write([&](Session& s) {
+    return s
+        .Execute("INSERT INTO people (name, photo, active) VALUES ($1, $2, $3)",
+                 {std::string("empty"), Bytes{""}, false})
+        .status();
+  }));
+  ASSERT_OK(db_->Read([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(Result r, s.Execute("SELECT name, age, photo, score, active, seen_at"
+                                         " FROM people ORDER BY id"));
+    EXPECT_EQ(r.rows.size(), 2u);
+    const Row& a = r.rows[0];
+    EXPECT_EQ(a.Text(0), "王小妮");
+    EXPECT_TRUE(a.IsNull(1));
+    EXPECT_EQ(a.OptionalInt(1), std::nullopt);
+    EXPECT_EQ(a.value(2).type(), Value::Type::kBytes);
+    EXPECT_EQ(a.Bytes(2), photo);
+    EXPECT_DOUBLE_EQ(a.Double(3), 36.6);
+    EXPECT_TRUE(a.Bool(4));
+    EXPECT_EQ(a.Time(5), seen);
+    const Row& b = r.rows[1];
+    EXPECT_EQ(b.value(2), Value(Bytes{""}));  // an empty blob stays a blob, not NULL
+    EXPECT_FALSE(b.Bool(4));
+    EXPECT_EQ(b.OptionalTime(5), std::nullopt);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(DatabaseTest, UpsertUpdatesTheExistingRow) {
+  constexpr char kUpsert[] =
+      "INSERT INTO people (name, age) VALUES ($1, $2)"
+      " ON CONFLICT (name) DO UPDATE SET age = excluded.age RETURNING id, age";
+  int64_t first_id = 0;
+  ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Row> row, s.QueryRow(kUpsert, {"Zhang", 20}));
+    first_id = row->Int(0);
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Row> row, s.QueryRow(kUpsert, {"Zhang", 21}));
+    EXPECT_EQ(row->Int(0), first_id);
+    EXPECT_EQ(row->Int(1), 21);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(CountRows(*db_, "people"), 1);
+}
+
+TEST_F(DatabaseTest, UniqueViolationIsAlreadyExistsAndKeepsNothingOfTheFunction) {
+  ASSERT_OK(db_->Write([&](Session& s) {
+    return s.Execute("INSERT INTO people (name) VALUES ($1)", {"secret-name-4711"}).status();
+  }));
+  absl::Status st = db_->Write([&](Session& s) -> absl::Status {
+    RETURN_IF_ERROR(s.Execute("INSERT INTO people (name) VALUES ($1)", {"other"}).status());
+    return s.Execute("INSERT INTO people (name) VALUES ($1)", {"secret-name-4711"}).status();
+  });
+  EXPECT_THAT(st, StatusIs(absl::StatusCode::kAlreadyExists, Not(HasSubstr("secret-name-4711"))));
+  EXPECT_THAT(st.message(), Not(HasSubstr("INSERT")));
+  EXPECT_EQ(CountRows(*db_, "people"), 1);  // "other" was rolled back with the function
+}
+
+TEST_F(DatabaseTest, CheckAndForeignKeyViolationsAreFailedPrecondition) {
+  EXPECT_THAT(db_->Write([&](Session& s) {
+    return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"x", -1}).status();
+  }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK(Exec(*db_,
+                 "CREATE TABLE pets (id INTEGER PRIMARY KEY,"
+                 " owner INTEGER NOT NULL REFERENCES people (id))"));
+  EXPECT_THAT(db_->Write([&](Session& s) {
+    return s.Execute("INSERT INTO pets (owner) VALUES ($1)", {999}).status();
+  }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(DatabaseTest, MisusedStatementsAreInternalErrors) {
+  EXPECT_THAT(db_->Write([&](Session& s) {
+    return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"only one"}).status();
+  }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("parameters")));
+  EXPECT_THAT(db_->Write([&](Session& s) {
+    return s.Execute("INSERT INTO people (name) VALUES ($2)", {"a", "b"}).status();
+  }),
+              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(db_->Write([&](Session& s) {
+    return s.Execute("DELETE FROM people; DELETE FROM people").status();
+  }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("one SQL statement")));
+  EXPECT_THAT(db_->Write([&](Session& s) { return s.Execute("SELEC 1").status(); }),
+              StatusIs(absl::StatusCode::kInternal));
+}
+
+TEST_F(DatabaseTest, WritesInsideReadFail) {
+  absl::Status st = db_->Read([&](Session& s) {
+    EXPECT_FALSE(s.writable());
+    return s.Execute("INSERT INTO people (name) VALUES ($1)", {"x"}).status();
+  });
+  EXPECT_THAT(st, StatusIs(absl::StatusCode::kInternal, HasSubstr("Read")));
+  EXPECT_EQ(CountRows(*db_, "people"), 0);
+}
+
+TEST_F(DatabaseTest, FailingFunctionRollsBackOnlyItsOwnChangesInABatch) {
+  const Stats before = db_->stats();
+  // Hold the writer inside a first function so that all the writes below queue up and are
+  // committed together, whatever the machine's load.
+  absl::Notification release_writer;
+  absl::Notification writer_held;
+  absl::BlockingCounter finished(201);
+  db_->WriteAsync(
+      [&](Session&) {
+        writer_held.Notify();
+        release_writer.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [&](absl::Status) { finished.DecrementCount(); });
+  writer_held.WaitForNotification();
+
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int n = t * kPerThread + i;
+        db_->WriteAsync(
+            [n](Session& s) -> absl::Status {
+              RETURN_IF_ERROR(s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)",
+                                        {absl::StrCat("p", n), n})
+                                  .status());
+              if (n % 10 == 3) return absl::FailedPreconditionError("refused on purpose");
+              return absl::OkStatus();
+            },
+            [&, n](absl::Status st) {
+              if (n % 10 == 3) {
+                EXPECT_THAT(st, StatusIs(absl::StatusCode::kFailedPrecondition));
+                ++failed;
+              } else {
+                EXPECT_OK(st);
+                ++ok;
+              }
+              finished.DecrementCount();
+            });
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  release_writer.Notify();
+  finished.Wait();
+
+  EXPECT_EQ(ok.load(), 180);
+  EXPECT_EQ(failed.load(), 20);
+  EXPECT_EQ(CountRows(*db_, "people"), 180);
+  ASSERT_OK(db_->Read([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Row> row,
+                     s.QueryRow("SELECT COUNT(*) FROM people WHERE age % 10 = 3"));
+    EXPECT_EQ(row->Int(0), 0);
+    return absl::OkStatus();
+  }));
+  const Stats after = db_->stats();
+  EXPECT_LT(after.commits - before.commits, 200);
+  EXPECT_EQ(after.writes - before.writes, 181);
+  EXPECT_EQ(after.failed_writes - before.failed_writes, 20);
+  EXPECT_GT(after.largest_batch, 1);
+}
+
+TEST_F(DatabaseTest, ReadRunsOnACommittedSnapshotWhileAWriteIsInProgress) {
+  ASSERT_OK(db_->Write([&](Session& s) {
+    return s.Execute("INSERT INTO people (name) VALUES ($1)", {"committed"}).status();
+  }));
+  absl::Notification inserted;
+  absl::Notification release;
+  absl::Notification done;
+  db_->WriteAsync(
+      [&](Session& s) -> absl::Status {
+        RETURN_IF_ERROR(
+            s.Execute("INSERT INTO people (name) VALUES ($1)", {"uncommitted"}).status());
+        inserted.Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [&](absl::Status st) {
+        EXPECT_OK(st);
+        done.Notify();
+      });
+  inserted.WaitForNotification();
+  // The writer holds the write lock with an uncommitted row; the reader neither waits for it
+  // nor sees it.
+  EXPECT_EQ(CountRows(*db_, "people"), 1);
+  release.Notify();
+  done.WaitForNotification();
+  EXPECT_EQ(CountRows(*db_, "people"), 2);
+}
+
+TEST_F(DatabaseTest, BlockingWriteFromTheWriterThreadFailsInsteadOfDeadlocking) {
+  absl::Notification done;
+  absl::Status nested;
+  db_->WriteAsync([](Session&) { return absl::OkStatus(); },
+                  [&](absl::Status) {
+                    nested = db_->Write([](Session&) { return absl::OkStatus(); });
+                    done.Notify();
+                  });
+  done.WaitForNotification();
+  EXPECT_THAT(nested, StatusIs(absl::StatusCode::kInternal, HasSubstr("WriteAsync")));
+}
+
+TEST_F(DatabaseTest, ClosingRunsTheQueuedWrites) {
+  std::atomic<int> done{0};
+  for (int i = 0; i < 50; ++i) {
+    db_->WriteAsync(
+        [i](Session& s) {
+          return s.Execute("INSERT INTO people (name) VALUES ($1)", {absl::StrCat("q", i)})
+              .status();
+        },
+        [&](absl::Status st) {
+          EXPECT_OK(st);
+          ++done;
+        });
+  }
+  db_.reset();
+  EXPECT_EQ(done.load(), 50);
+  db_ = OpenOrDie(dir_.Url("test.db"));
+  EXPECT_EQ(CountRows(*db_, "people"), 50);
+}
+
+TEST(DatabaseFileTest, DataSurvivesCloseAndReopen) {
+  testing::TempDir dir;
+  {
+    std::unique_ptr<Database> db = OpenOrDie(dir.Url("keep.db"));
+    ASSERT_OK(Exec(*db, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"));
+    ASSERT_OK(db->Write([](Session& s) {
+      return s.Execute("INSERT INTO notes (body) VALUES ($1)", {"kept"}).status();
+    }));
+  }
+  std::unique_ptr<Database> db = OpenOrDie(dir.Url("keep.db"));
+  ASSERT_OK(db->Read([](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Row> row, s.QueryRow("SELECT body FROM notes"));
+    EXPECT_TRUE(row.has_value());
+    EXPECT_EQ(row->Text(0), "kept");
+    return absl::OkStatus();
+  }));
+}
+
+TEST(DatabaseFileTest, TwoDatabasesOnOneFileBothWriteWithoutLoss) {
+  testing::TempDir dir;
+  std::unique_ptr<Database> a = OpenOrDie(dir.Url("shared.db"));
+  std::unique_ptr<Database> b = OpenOrDie(dir.Url("shared.db"));
+  ASSERT_OK(Exec(*a, "CREATE TABLE hits (id INTEGER PRIMARY KEY, who TEXT NOT NULL)"));
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  for (Database* db : {a.get(), b.get()}) {
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([db] {
+        for (int i = 0; i < kPerThread; ++i) {
+          EXPECT_OK(db->Write([](Session& s) {
+            return s.Execute("INSERT INTO hits (who) VALUES ($1)", {"x"}).status();
+          }));
+        }
+      });
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(CountRows(*a, "hits"), 6 * kPerThread);
+  EXPECT_EQ(CountRows(*b, "hits"), 6 * kPerThread);
+}
+
+TEST(DatabaseFileTest, WriteLockHeldTooLongByAnotherProcessIsUnavailable) {
+  testing::TempDir dir;
+  Options options;
+  options.busy_timeout = absl::Milliseconds(20);
+  options.write_lock_attempts = 2;
+  std::unique_ptr<Database> db = OpenOrDie(dir.Url("locked.db"), options);
+  ASSERT_OK(Exec(*db, "CREATE TABLE t (x INTEGER)"));
+
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.File("locked.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_THAT(db->Write([](Session& s) { return s.Execute("INSERT INTO t VALUES (1)").status(); }),
+              StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_OK(db->Write([](Session& s) { return s.Execute("INSERT INTO t VALUES (1)").status(); }));
+}
+
+TEST(DatabaseOpenTest, MalformedUrlsAreInvalidArgument) {
+  for (const char* url : {"", "gate.db", "mysql://host/db", "sqlite:", "sqlite::memory:"}) {
+    EXPECT_THAT(Database::Open(url), StatusIs(absl::StatusCode::kInvalidArgument)) << url;
+  }
+}
+
+TEST(DatabaseOpenTest, PostgresqlUrlsAreNotSupportedByThisBuild) {
+  EXPECT_THAT(
+      Database::Open("postgresql://lf:hunter2@db:5432/gate"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(HasSubstr("sqlite: URLs only"), Not(HasSubstr("hunter2")))));
+}
+
+TEST(DatabaseOpenTest, BadOptionsAreInvalidArgument) {
+  testing::TempDir dir;
+  Options options;
+  options.max_batch = 0;
+  EXPECT_THAT(Database::Open(dir.Url("x.db"), options),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(DatabaseOpenTest, FileInAMissingDirectoryFailsClearly) {
+  testing::TempDir dir;
+  EXPECT_THAT(Database::Open(dir.Url("missing/sub/gate.db")),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       ::testing::AllOf(HasSubstr("missing/sub"), HasSubstr("does not exist"))));
+}
+
+TEST(DatabaseOpenTest, AFileThatIsNotADatabaseFailsClearly) {
+  testing::TempDir dir;
+  {
+    FILE* f = fopen(dir.File("junk.db").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs("this is not an sqlite database, just some text long enough to look like a header", f);
+    fclose(f);
+  }
+  EXPECT_THAT(Database::Open(dir.Url("junk.db")),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("junk.db")));
+}
+
+TEST(DatabaseOpenTest, TripleSlashUrlsNameAbsolutePaths) {
+  testing::TempDir dir;
+  ASSERT_EQ(dir.path().front(), '/');
+  std::unique_ptr<Database> db = OpenOrDie("sqlite://" + dir.File("abs.db"));
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->dialect(), Dialect::kSqlite);
+  EXPECT_TRUE(std::filesystem::exists(dir.File("abs.db")));
+}
+
+// --- Migrations -------------------------------------------------------------------------
+
+std::vector<Migration> PeopleMigrations() {
+  return {
+      {1, "create people",
+       "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
+       "-- comments and blank statements are fine\n"
+       "CREATE INDEX people_by_name ON people (name);"},
+      {2, "add age", "ALTER TABLE people ADD COLUMN age INTEGER;"},
+  };
+}
+
+TEST(MigrationTest, MigrationsApplyOnceInOrderAndAreIdempotentOnReopen) {
+  testing::TempDir dir;
+  {
+    std::unique_ptr<Database> db = OpenOrDie(dir.Url("m.db"));
+    std::vector<Migration> migrations = PeopleMigrations();
+    ASSERT_OK(db->Migrate("people", std::span<const Migration>(migrations).first(1)));
+    EXPECT_EQ(Version(*db, "people"), 1);
+    ASSERT_OK(db->Migrate("people", migrations));
+    EXPECT_EQ(Version(*db, "people"), 2);
+    ASSERT_OK(db->Migrate("people", migrations));  // nothing left to do
+    ASSERT_OK(db->Write([](Session& s) {
+      return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"a", 1}).status();
+    }));
+  }
+  std::unique_ptr<Database> db = OpenOrDie(dir.Url("m.db"));
+  std::vector<Migration> migrations = PeopleMigrations();
+  ASSERT_OK(db->Migrate("people", migrations));
+  EXPECT_EQ(CountRows(*db, "people"), 1);
+  EXPECT_EQ(CountRows(*db, "lf_schema_migrations"), 2);
+  // Components are independent.
+  EXPECT_EQ(Version(*db, "other"), 0);
+}
+
+TEST(MigrationTest, ADatabaseNewerThanTheBinaryIsRefused) {
+  testing::TempDir dir;
+  std::unique_ptr<Database> db = OpenOrDie(dir.Url("m.db"));
+  std::vector<Migration> migrations = PeopleMigrations();
+  ASSERT_OK(db->Migrate("people", migrations));
+  EXPECT_THAT(db->Migrate("people", std::span<const Migration>(migrations).first(1)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("version 2")));
+}
+
+TEST(MigrationTest, MigrationsMustBeNumberedFromOne) {
+  testing::TempDir dir;
+  std::unique_ptr<Database> db = OpenOrDie(dir.Url("m.db"));
+  std::vector<Migration> gap = {{1, "a", "CREATE TABLE a (x INTEGER)"},
+                                {3, "c", "CREATE TABLE c (x INTEGER)"}};
+  EXPECT_THAT(db->Migrate("gap", gap), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(db->Migrate("", PeopleMigrations()), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(MigrationTest, AFailedMigrationIsNotRecordedAndLeavesNoPartialSchema) {
+  testing::TempDir dir;
+  std::unique_ptr<Database> db = OpenOrDie(dir.Url("m.db"));
+  std::vector<Migration> broken = {
+      {1, "good", "CREATE TABLE good (x INTEGER)"},
+      {2, "bad", "CREATE TABLE half (x INTEGER); CREATE TABLE good (y INTEGER);"},
+  };
+  EXPECT_THAT(db->Migrate("broken", broken),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("migration 2 (bad)")));
+  EXPECT_EQ(Version(*db, "broken"), 1);
+  EXPECT_THAT(Exec(*db, "CREATE TABLE half (x INTEGER)"), IsOk());  // "half" was rolled back
+}
+
+TEST(MigrationTest, ConcurrentMigratorsApplyEachMigrationOnce) {
+  testing::TempDir dir;
+  std::unique_ptr<Database> a = OpenOrDie(dir.Url("m.db"));
+  std::unique_ptr<Database> b = OpenOrDie(dir.Url("m.db"));
+  std::vector<Migration> migrations = PeopleMigrations();
+  std::thread ta([&] { EXPECT_OK(a->Migrate("people", migrations)); });
+  std::thread tb([&] { EXPECT_OK(b->Migrate("people", migrations)); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(CountRows(*a, "lf_schema_migrations"), 2);
+}
+
+}  // namespace
+}  // namespace lianfang::sql
