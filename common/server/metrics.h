@@ -1,0 +1,131 @@
+// Process metrics in Prometheus' text exposition format, without gRPC.
+//
+// One Metrics registry per process (created in main, passed by pointer; no global). It holds
+//   - per gRPC method: calls by status code and a latency histogram with fixed buckets,
+//     recorded by the server's call observer (common/server/interceptors.h):
+//       lf_grpc_server_handled_total{grpc_method="/lianfang.gate.v1.GateService/X",
+//                                    grpc_code="OK"} 12            (one line in the output)
+//       lf_grpc_server_handling_seconds_bucket{grpc_method="...",le="0.005"} 10
+//       (and _sum, _count)
+//   - named counters and gauges that services own, e.g.
+//       Metrics::Gauge* redis_up = metrics.GetGauge("lf_redis_up", "1 when Redis answers");
+//       redis_up->Set(1);
+//       metrics.GetGauge("lf_outbox_backlog", "Effects waiting for delivery",
+//                        {{"target", "dispatch"}})->Set(backlog);
+// RenderPrometheus() produces the text the gateway serves at GET /metrics.
+//
+// Thread-safety: every member function may be called from any thread. Recording a call or
+// updating a counter/gauge is a shared-lock lookup plus relaxed atomic adds; a lock is taken
+// exclusively only the first time a method or metric name is seen.
+#ifndef LIANFANG_COMMON_SERVER_METRICS_H_
+#define LIANFANG_COMMON_SERVER_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace lianfang::server {
+
+// Label name/value pairs of one time series, e.g. {{"target", "dispatch"}}. Names must match
+// [a-zA-Z_][a-zA-Z0-9_]* (other characters are replaced by '_'); values are free text
+// (escaped when rendered). Keep the number of distinct values small and never put personal
+// data, ids or request ids in a label.
+using MetricLabels = std::vector<std::pair<std::string, std::string>>;
+
+class Metrics final {
+ public:
+  // A monotonically increasing value. Thread-safe; owned by the Metrics that returned it.
+  class Counter final {
+   public:
+    // REQUIRES: amount >= 0 (negative amounts are ignored).
+    void Increment(double amount = 1.0);
+    double Value() const { return value_.load(std::memory_order_relaxed); }
+
+   private:
+    std::atomic<double> value_{0.0};
+  };
+
+  // A value that goes up and down. Thread-safe; owned by the Metrics that returned it.
+  class Gauge final {
+   public:
+    void Set(double value) { value_.store(value, std::memory_order_relaxed); }
+    void Add(double delta);
+    double Value() const { return value_.load(std::memory_order_relaxed); }
+
+   private:
+    std::atomic<double> value_{0.0};
+  };
+
+  // Upper bounds (seconds) of the latency histogram buckets; +Inf is implied.
+  static constexpr std::array<double, 14> kLatencyBucketsSeconds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+
+  // At most this many distinct method labels are kept; calls of further methods are counted
+  // under kOtherMethod, so hostile clients calling random method names cannot grow the registry.
+  static constexpr size_t kMaxMethods = 512;
+  static constexpr char kOtherMethod[] = "other";
+
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Records one finished call of `method` (gRPC's "/pkg.Service/Method") with `code` and its
+  // server-side `latency`.
+  void RecordCall(absl::string_view method, absl::StatusCode code, absl::Duration latency);
+
+  // Calls of `method` finished with `code` so far (0 when none). For tests and dashboards.
+  uint64_t CallCount(absl::string_view method, absl::StatusCode code) const;
+
+  // The counter/gauge `name` with `labels`, created on first use with `help` (the help text of
+  // the first call wins). The pointer stays valid for the lifetime of the Metrics. `name` must
+  // match [a-zA-Z_:][a-zA-Z0-9_:]* (other characters are replaced by '_'). Asking for a counter
+  // under a name already used by a gauge (or the reverse) returns a working metric that is
+  // never rendered, and logs the conflict once as an error: it is a programming error.
+  Counter* GetCounter(absl::string_view name, absl::string_view help,
+                      const MetricLabels& labels = {});
+  Gauge* GetGauge(absl::string_view name, absl::string_view help, const MetricLabels& labels = {});
+
+  // Everything, in the Prometheus text exposition format (version 0.0.4): the two gRPC call
+  // families first (when a call was recorded), then the named metrics sorted by name, each
+  // family with # HELP and # TYPE lines. Serve it as
+  // "text/plain; version=0.0.4; charset=utf-8".
+  std::string RenderPrometheus() const;
+
+ private:
+  struct MethodStats;
+  struct Family;
+
+  MethodStats* StatsFor(absl::string_view method);
+  void* GetMetric(absl::string_view name, absl::string_view help, const MetricLabels& labels,
+                  bool counter);
+
+  mutable absl::Mutex methods_mu_;
+  std::map<std::string, std::unique_ptr<MethodStats>, std::less<>> methods_
+      ABSL_GUARDED_BY(methods_mu_);
+
+  mutable absl::Mutex families_mu_;
+  std::map<std::string, std::unique_ptr<Family>, std::less<>> families_
+      ABSL_GUARDED_BY(families_mu_);
+  // Metrics handed out for type conflicts, by name and labels: kept alive, never rendered.
+  std::map<std::string, std::unique_ptr<Counter>, std::less<>> orphan_counters_
+      ABSL_GUARDED_BY(families_mu_);
+  std::map<std::string, std::unique_ptr<Gauge>, std::less<>> orphan_gauges_
+      ABSL_GUARDED_BY(families_mu_);
+};
+
+}  // namespace lianfang::server
+
+#endif  // LIANFANG_COMMON_SERVER_METRICS_H_
