@@ -1,0 +1,41 @@
+#include "common/app/grpc_deliverer.h"
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "common/server/client.h"
+#include "common/server/grpc_status.h"
+
+namespace lianfang::app {
+
+GrpcDeliverer::GrpcDeliverer(const std::map<std::string, std::string>& addresses,
+                             const auth::ServiceToken* token, absl::Duration deadline)
+    : token_(token), deadline_(deadline) {
+  for (const auto& [destination, address] : addresses) {
+    channels_[destination] = server::MakeChannel(address, nullptr);
+  }
+}
+
+GrpcDeliverer::~GrpcDeliverer() = default;
+
+absl::Status GrpcDeliverer::Deliver(const outbox::PendingMessage& message) {
+  auto it = channels_.find(message.destination);
+  if (it == channels_.end()) {
+    return absl::NotFoundError(absl::StrCat("unknown destination ", message.destination));
+  }
+  grpc::GenericStub stub(it->second);
+  grpc::ClientContext context;
+  server::PrepareClientContext(&context, token_->Current(), deadline_, message.idempotency_key);
+  grpc::Slice slice(message.payload);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, message.method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  return server::FromGrpcStatus(done.get_future().get());
+}
+
+}  // namespace lianfang::app

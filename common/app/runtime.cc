@@ -1,0 +1,119 @@
+#include "common/app/runtime.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/audit/audit.h"
+#include "common/auth/secret_file.h"
+#include "common/idempotency/idempotency.h"
+#include "common/logging/logging.h"
+#include "common/outbox/outbox.h"
+#include "common/server/server.h"
+#include "lianfang/proto_registry.h"
+
+namespace lianfang::app {
+namespace {
+
+[[noreturn]] void Fail(const std::string& program, absl::string_view setting,
+                       const absl::Status& status) {
+  config::ExitWithConfigError(
+      program, absl::Status(status.code(), absl::StrCat(setting, ": ", status.message())));
+}
+
+// The embedded default (sqlite:var/<service>.db) works from a clean clone: its var/ folder is
+// created on demand. Other paths are the sysadmin's: a missing folder there is an error.
+void CreateDefaultDatabaseFolder(const config::CommonConfig& config) {
+  if (config.db != absl::StrCat("sqlite:var/", config.service, ".db")) return;
+  if (mkdir("var", 0750) != 0 && errno != EEXIST) {
+    std::fprintf(stderr, "lf-%s: LF_DB (--db): cannot create var/: %s\n",
+                 config.service.c_str(), std::strerror(errno));
+    std::_Exit(2);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Runtime> StartOrExit(const StartOptions& options) {
+  server::BlockTerminationSignals();
+  EnsureApiDescriptorsLinked();
+  const std::string program = absl::StrCat("lf-", options.service);
+
+  auto rt = std::make_unique<Runtime>();
+  absl::StatusOr<config::CommonConfig> config =
+      config::LoadCommonConfig(options.service, options.argc, options.argv,
+                               config::Environment::Process(), options.extra_flags);
+  if (!config.ok()) config::ExitWithConfigError(program, config.status());
+  rt->config = *std::move(config);
+  logging::SetService(options.service);
+  logging::SetMinLevel(rt->config.log_level);
+
+  absl::StatusOr<sites::SiteDirectory> sites = sites::SiteDirectory::LoadFile(rt->config.sites);
+  if (!sites.ok()) Fail(program, "LF_SITES (--sites)", sites.status());
+  rt->sites = std::make_unique<sites::SiteDirectory>(*std::move(sites));
+
+  absl::StatusOr<std::string> jwt_key = auth::ReadSecretFile(rt->config.jwt_secret_file);
+  if (!jwt_key.ok()) Fail(program, "LF_JWT_SECRET_FILE (--jwt-secret-file)", jwt_key.status());
+  absl::StatusOr<pii::PersonKeyer> keyer = pii::PersonKeyer::FromKeyFile(rt->config.pii_key_file);
+  if (!keyer.ok()) Fail(program, "LF_PII_KEY_FILE (--pii-key-file)", keyer.status());
+  rt->keyer = std::make_unique<pii::PersonKeyer>(*std::move(keyer));
+  rt->verifier = std::make_unique<auth::TokenVerifier>(*jwt_key, rt->clock);
+  rt->authorizer = std::make_unique<auth::Authorizer>(rt->verifier.get());
+  rt->service_token = std::make_unique<auth::ServiceToken>(
+      auth::ServiceToken::FromSecret(*jwt_key, options.service, rt->clock));
+
+  CreateDefaultDatabaseFolder(rt->config);
+  absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(rt->config.db);
+  if (!db.ok()) Fail(program, "LF_DB (--db)", db.status());
+  rt->db = *std::move(db);
+  for (const auto& [component, migrations] :
+       {std::pair{idempotency::kComponent, idempotency::Migrations()},
+        std::pair{outbox::kComponent, outbox::Migrations()},
+        std::pair{audit::kComponent, audit::Migrations()}}) {
+    if (absl::Status s = rt->db->Migrate(component, migrations); !s.ok()) {
+      Fail(program, "LF_DB (--db)", s);
+    }
+  }
+  if (!options.migrations.empty()) {
+    if (absl::Status s = rt->db->Migrate(options.service, options.migrations); !s.ok()) {
+      Fail(program, "LF_DB (--db)", s);
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<redis::Client>> redis = redis::Client::FromUrl(rt->config.redis);
+  if (!redis.ok()) Fail(program, "LF_REDIS (--redis)", redis.status());
+  rt->redis = *std::move(redis);
+  return rt;
+}
+
+int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
+          const std::vector<std::string>& served_services) {
+  const std::string program = absl::StrCat("lf-", rt.config.service);
+  server::ServerOptions options;
+  options.service_name = rt.config.service;
+  options.listen = rt.config.listen;
+  options.served_services = served_services;
+  options.metrics = &rt.metrics;
+  if (rt.config.tls_enabled()) {
+    options.tls = server::TlsFiles{rt.config.tls_cert, rt.config.tls_key, rt.config.tls_ca};
+  }
+  // The fallback outlives the server (declared first, destroyed last).
+  server::AuthorizingFallbackService fallback(rt.authorizer.get(), rt.verifier.get());
+  server::ServiceServer server(std::move(options));
+  for (grpc::Service* service : services) server.AddService(service);
+  server.SetFallback(&fallback);
+  if (absl::Status s = server.Start(); !s.ok()) Fail(program, "LF_LISTEN (--listen)", s);
+  logging::Info("ready", {},
+                {{"db", absl::StartsWith(rt.config.db, "sqlite:") ? rt.config.db : "postgresql"},
+                 {"redis", rt.config.redis}});
+  return server::RunUntilSignal(server);
+}
+
+}  // namespace lianfang::app

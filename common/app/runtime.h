@@ -1,0 +1,82 @@
+// The start-up every Lianfang service binary shares, so that each main.cc is wiring only.
+//
+//   int main(int argc, char** argv) {
+//     auto rt = lianfang::app::StartOrExit({.service = "gate", .argc = argc, .argv = argv,
+//                                           .migrations = kGateMigrations});
+//     GateService gate(*rt);                       // the service's own wiring
+//     return lianfang::app::Serve(*rt, {&gate}, {"lianfang.gate.v1.GateService"});
+//   }
+//
+// StartOrExit reads the settings (flags and LF_… variables), the site directory, the JWT and
+// PII keys, opens the service's database and runs the shared migrations (idempotency,
+// outbox, audit) and the service's own. Any failure there ends the process with exit code 2
+// and one line on stderr naming the setting (API.md, "Running the binaries"). Redis is
+// connected lazily: an unreachable Redis never stops a service.
+#ifndef LIANFANG_COMMON_APP_RUNTIME_H_
+#define LIANFANG_COMMON_APP_RUNTIME_H_
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/auth/authorizer.h"
+#include "common/auth/jwt.h"
+#include "common/auth/service_token.h"
+#include "common/config/config.h"
+#include "common/config/flags.h"
+#include "common/pii/pii.h"
+#include "common/redis/client.h"
+#include "common/server/metrics.h"
+#include "common/sites/site_directory.h"
+#include "common/sql/database.h"
+#include "common/time/clock.h"
+
+namespace grpc {
+class Service;
+}  // namespace grpc
+
+namespace lianfang::app {
+
+// What a service needs at run time. Built once by StartOrExit and alive until main returns.
+// Members are thread-safe as their own headers state.
+struct Runtime {
+  config::CommonConfig config;
+  std::unique_ptr<sites::SiteDirectory> sites;
+  time::RealClock clock;
+  std::unique_ptr<sql::Database> db;
+  std::unique_ptr<pii::PersonKeyer> keyer;
+  std::unique_ptr<auth::TokenVerifier> verifier;
+  std::unique_ptr<auth::Authorizer> authorizer;
+  // The SERVICE-role token this service presents to the others.
+  std::unique_ptr<auth::ServiceToken> service_token;
+  std::unique_ptr<redis::Client> redis;
+  server::Metrics metrics;
+};
+
+struct StartOptions {
+  // "gate", "survey", "dispatch", "report" or "gateway".
+  std::string service;
+  int argc = 0;
+  char** argv = nullptr;
+  // The service's own schema (component = service name); may be empty.
+  std::span<const sql::Migration> migrations = {};
+  // Settings of this service beyond the common ones (parsed together with them); may be null.
+  const config::FlagSet* extra_flags = nullptr;
+};
+
+// Builds the runtime or ends the process (exit 2 and one line on stderr; `--help` exits 0).
+// Call first in main: it also blocks SIGTERM/SIGINT for Serve().
+std::unique_ptr<Runtime> StartOrExit(const StartOptions& options);
+
+// Serves `services` (typed gRPC services, not owned) on `rt.config.listen`, with health,
+// reflection, per-call logs and metrics; every method of `served_services` that no typed
+// service implements still authorizes its caller and then answers UNIMPLEMENTED. Blocks until
+// SIGTERM or SIGINT, drains in-flight calls, and returns the process exit code (2 when the
+// address cannot be bound).
+int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
+          const std::vector<std::string>& served_services);
+
+}  // namespace lianfang::app
+
+#endif  // LIANFANG_COMMON_APP_RUNTIME_H_

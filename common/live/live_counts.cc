@@ -1,0 +1,258 @@
+#include "common/live/live_counts.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging/logging.h"
+#include "common/redis/keys.h"
+#include "common/status/status_macros.h"
+
+namespace lianfang::live {
+namespace {
+
+std::map<std::string, std::string> AsStrings(const std::map<std::string, int64_t>& fields) {
+  std::map<std::string, std::string> out;
+  for (const auto& [field, value] : fields) out[field] = absl::StrCat(value);
+  return out;
+}
+
+}  // namespace
+
+LiveCounts::LiveCounts(std::string service, std::vector<std::string> site_ids,
+                       redis::Client* redis, sql::Database* db, const time::Clock* clock,
+                       absl::TimeZone tz, SnapshotFn snapshot, Options options)
+    : service_(std::move(service)),
+      site_ids_(std::move(site_ids)),
+      redis_(redis),
+      db_(db),
+      clock_(clock),
+      tz_(tz),
+      snapshot_(std::move(snapshot)),
+      options_(options) {}
+
+LiveCounts::~LiveCounts() { Stop(); }
+
+void LiveCounts::Start() {
+  absl::MutexLock lock(&mu_);
+  if (running_) return;
+  running_ = true;
+  stopping_ = false;
+  stale_ = true;
+  ScheduleReconcileLocked();
+  thread_ = std::thread([this] { Run(); });
+}
+
+void LiveCounts::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!running_) return;
+    stopping_ = true;
+  }
+  thread_.join();
+  absl::MutexLock lock(&mu_);
+  running_ = false;
+  queue_.clear();
+}
+
+void LiveCounts::Apply(absl::string_view site_id, Delta delta) {
+  if (delta.empty()) return;
+  absl::MutexLock lock(&mu_);
+  if (!running_ || stopping_) return;
+  if (queue_.size() >= options_.max_queue) {
+    // Redis is too slow to keep up: drop the increments and heal from SQL instead.
+    queue_.clear();
+    stale_ = true;
+    ScheduleReconcileLocked();
+    return;
+  }
+  queue_.push_back(Item{std::string(site_id), std::move(delta), nullptr, {}});
+}
+
+void LiveCounts::RequestReconcile() {
+  absl::MutexLock lock(&mu_);
+  ScheduleReconcileLocked();
+}
+
+void LiveCounts::ScheduleReconcileLocked() {
+  if (reconcile_pending_) return;
+  reconcile_pending_ = true;
+  ++reconcile_requests_;
+  const absl::CivilDay today = time::DayOf(clock_->Now(), tz_);
+  auto snapshot = std::make_shared<Snapshot>();
+  db_->WriteAsync(
+      [this, snapshot, today](sql::Session& session) -> absl::Status {
+        ASSIGN_OR_RETURN(*snapshot, snapshot_(session, today));
+        return absl::OkStatus();
+      },
+      [this, snapshot, today](absl::Status status) {
+        absl::MutexLock lock(&mu_);
+        reconcile_pending_ = false;
+        if (!status.ok()) {
+          logging::Error(absl::StrCat("live counts: reading the SQL truth failed: ",
+                                      status.message()));
+          return;
+        }
+        if (stopping_ || !running_) return;
+        queue_.push_back(Item{{}, {}, snapshot, today});
+      });
+}
+
+void LiveCounts::Run() {
+  absl::Time next_health = absl::InfinitePast();
+  absl::Time next_reconcile = absl::Now() + options_.reconcile_interval;
+  while (true) {
+    std::deque<Item> items;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !queue_.empty();
+      };
+      mu_.AwaitWithDeadline(absl::Condition(&ready), next_health);
+      if (stopping_) return;
+      items.swap(queue_);
+    }
+
+    std::set<std::string> touched;
+    for (const Item& item : items) {
+      bool stale;
+      {
+        absl::MutexLock lock(&mu_);
+        stale = stale_;
+      }
+      if (item.snapshot == nullptr && stale) continue;  // the coming reconcile covers it
+      absl::Status status = Write(item);
+      absl::MutexLock lock(&mu_);
+      redis_up_ = status.ok();
+      if (!status.ok()) {
+        if (!stale_) {
+          logging::Warning(absl::StrCat("live counts: Redis update failed, counts will be "
+                                        "rebuilt from SQL when it answers again: ",
+                                        status.message()));
+        }
+        stale_ = true;
+        continue;
+      }
+      if (item.snapshot != nullptr) {
+        stale_ = false;
+        ++reconciles_;
+        for (const std::string& site : site_ids_) touched.insert(site);
+        for (const auto& [site, figures] : *item.snapshot) touched.insert(site);
+      } else {
+        touched.insert(item.site_id);
+      }
+    }
+    // One change notice per touched site per drain: bursts are coalesced here already.
+    for (const std::string& site : touched) {
+      absl::StatusOr<std::string> notice = redis::ChangeNotice(service_, site);
+      if (notice.ok()) (void)redis_->Publish(redis::kChangesChannel, *notice);
+    }
+
+    const absl::Time now = absl::Now();
+    if (now >= next_health) {
+      next_health = now + options_.health_interval;
+      bool lost = false;
+      absl::Status status = Heartbeat(&lost);
+      absl::MutexLock lock(&mu_);
+      redis_up_ = status.ok();
+      if (!status.ok()) {
+        stale_ = true;
+      } else if (lost || stale_) {
+        if (lost && !stale_) {
+          logging::Warning("live counts: Redis lost its data; rebuilding from SQL");
+        }
+        stale_ = true;
+        ScheduleReconcileLocked();
+      }
+    }
+    if (now >= next_reconcile) {
+      next_reconcile = now + options_.reconcile_interval;
+      absl::MutexLock lock(&mu_);
+      ScheduleReconcileLocked();
+    }
+  }
+}
+
+absl::Status LiveCounts::Write(const Item& item) {
+  if (item.snapshot != nullptr) return WriteSnapshot(*item.snapshot, item.snapshot_day);
+  ASSIGN_OR_RETURN(std::string live_key, redis::LiveKey(service_, item.site_id));
+  ASSIGN_OR_RETURN(std::string day_key, redis::DayKey(service_, item.site_id, item.delta.day));
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& [field, increment] : item.delta.live) {
+    commands.push_back({"HINCRBY", live_key, field, absl::StrCat(increment)});
+  }
+  for (const auto& [field, increment] : item.delta.today) {
+    commands.push_back({"HINCRBY", day_key, field, absl::StrCat(increment)});
+  }
+  if (!item.delta.today.empty()) {
+    commands.push_back(
+        {"PEXPIRE", day_key, absl::StrCat(absl::ToInt64Milliseconds(redis::kDayKeyTtl))});
+  }
+  ASSIGN_OR_RETURN(std::vector<redis::Reply> replies, redis_->Pipeline(commands));
+  for (const redis::Reply& reply : replies) {
+    if (reply.is_error()) return absl::UnavailableError(reply.DebugString());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LiveCounts::WriteSnapshot(const Snapshot& snapshot, absl::CivilDay day) {
+  std::set<std::string> sites(site_ids_.begin(), site_ids_.end());
+  for (const auto& [site, figures] : snapshot) sites.insert(site);
+  static const SiteFigures kZero;
+  for (const std::string& site : sites) {
+    auto it = snapshot.find(site);
+    const SiteFigures& figures = it == snapshot.end() ? kZero : it->second;
+    ASSIGN_OR_RETURN(std::string live_key, redis::LiveKey(service_, site));
+    ASSIGN_OR_RETURN(std::string day_key, redis::DayKey(service_, site, day));
+    RETURN_IF_ERROR(redis_->ReplaceHash(live_key, AsStrings(figures.live), std::nullopt));
+    RETURN_IF_ERROR(redis_->ReplaceHash(day_key, AsStrings(figures.today), redis::kDayKeyTtl));
+  }
+  ASSIGN_OR_RETURN(std::string heartbeat, redis::HeartbeatKey(service_));
+  return redis_->SetWithTtl(heartbeat, absl::StrCat(absl::ToUnixMillis(absl::Now())),
+                            redis::kHeartbeatTtl);
+}
+
+absl::Status LiveCounts::Heartbeat(bool* lost) {
+  ASSIGN_OR_RETURN(std::string key, redis::HeartbeatKey(service_));
+  ASSIGN_OR_RETURN(redis::Reply reply,
+                   redis_->Command({"SET", key, absl::StrCat(absl::ToUnixMillis(absl::Now())),
+                                    "PX",
+                                    absl::StrCat(absl::ToInt64Milliseconds(redis::kHeartbeatTtl)),
+                                    "XX"}));
+  *lost = reply.is_nil();
+  return absl::OkStatus();
+}
+
+absl::Status LiveCounts::ReconcileAndWait(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  const int64_t target = reconciles_ + (reconcile_pending_ ? 2 : 1);
+  if (reconcile_pending_) {
+    // The pending snapshot may predate the caller's writes: ask for one more after it.
+    auto pending_done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return !reconcile_pending_ || stopping_;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&pending_done), timeout)) {
+      return absl::DeadlineExceededError("reconcile did not complete in time");
+    }
+  }
+  ScheduleReconcileLocked();
+  auto done = [this, target]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return reconciles_ >= target || stopping_;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&done), timeout)) {
+    return redis_up_ ? absl::DeadlineExceededError("reconcile did not complete in time")
+                     : absl::UnavailableError("Redis does not answer");
+  }
+  return absl::OkStatus();
+}
+
+int64_t LiveCounts::reconciles() const {
+  absl::MutexLock lock(&mu_);
+  return reconciles_;
+}
+
+bool LiveCounts::redis_up() const {
+  absl::MutexLock lock(&mu_);
+  return redis_up_;
+}
+
+}  // namespace lianfang::live

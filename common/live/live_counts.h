@@ -1,0 +1,146 @@
+// Live counts: the figures a service keeps in Redis for the dashboard, exactly equal to its
+// SQL truth even though Redis may be flushed, killed or slow at any moment.
+//
+// Two kinds of update reach Redis, in one ordered queue drained by one background thread:
+//   - Apply(site, delta): increments after a commit (HINCRBY on the site's live hash and on
+//     the hash of the delta's day), then a change notice on lf:changes;
+//   - a reconcile: the service's Snapshot of every site, read from SQL, replaces the live
+//     hash and today's day hash of each site.
+// Exactness. A reconcile reads its snapshot inside a write transaction (Database::WriteAsync)
+// and queues the replacement from that write's completion; Apply is called from the
+// completion of the write that made the change. Completions run on the database's writer
+// thread in commit order, so every change is either inside a snapshot and applied before the
+// replacement (and overwritten by it) or after it and applied after it: never lost, never
+// counted twice.
+// Healing. Redis down never fails a write: Apply only queues. When a Redis call fails the
+// queue is dropped and the counts are marked stale; once Redis answers again (checked every
+// `health_interval`) a reconcile rewrites them. A heartbeat key (SET … XX) detects a Redis
+// that came back empty (restart, FLUSHALL) without any failed call in between. Reconciles
+// also run at Start() and every `reconcile_interval`.
+//
+// Thread-safety: all public methods are thread-safe. The snapshot function runs inside the
+// database's write transaction and must only read.
+#ifndef LIANFANG_COMMON_LIVE_LIVE_COUNTS_H_
+#define LIANFANG_COMMON_LIVE_LIVE_COUNTS_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/redis/client.h"
+#include "common/sql/database.h"
+#include "common/time/clock.h"
+
+namespace lianfang::live {
+
+// Figures of one site: `live` (current state, e.g. onsite) and `today` (counters of the
+// current day, e.g. entries). Field names come from common/redis/keys.h.
+struct SiteFigures {
+  std::map<std::string, int64_t> live;
+  std::map<std::string, int64_t> today;
+};
+// Site id -> figures. A site of the directory missing here is written as zeros only for the
+// fields the service lists in Options::fields.
+using Snapshot = std::map<std::string, SiteFigures>;
+
+// Reads the truth from SQL for `today`. Runs inside a write transaction; must only read.
+using SnapshotFn = std::function<absl::StatusOr<Snapshot>(sql::Session&, absl::CivilDay today)>;
+
+// A change to apply after a commit.
+struct Delta {
+  std::vector<std::pair<std::string, int64_t>> live;   // field -> increment
+  std::vector<std::pair<std::string, int64_t>> today;  // field -> increment on `day`
+  absl::CivilDay day;  // the calendar day the `today` increments count for
+  bool empty() const { return live.empty() && today.empty(); }
+};
+
+struct Options {
+  absl::Duration reconcile_interval = absl::Seconds(60);
+  absl::Duration health_interval = absl::Seconds(1);
+  // Queued deltas beyond this are dropped and a reconcile is scheduled instead (a slow Redis
+  // must not grow memory without bound).
+  size_t max_queue = 100000;
+};
+
+class LiveCounts final {
+ public:
+  // `service` is a name of keys.h ("gate"); `site_ids` every site of the directory (each gets
+  // its hashes written at reconcile, zeros included). None of the pointers is owned; all must
+  // outlive this object.
+  LiveCounts(std::string service, std::vector<std::string> site_ids, redis::Client* redis,
+             sql::Database* db, const time::Clock* clock, absl::TimeZone tz, SnapshotFn snapshot,
+             Options options = Options());
+  ~LiveCounts();  // Stop()
+  LiveCounts(const LiveCounts&) = delete;
+  LiveCounts& operator=(const LiveCounts&) = delete;
+
+  // Starts the background thread and schedules a first reconcile.
+  void Start();
+  // Stops the thread; queued updates not yet written are dropped (the next start reconciles).
+  void Stop();
+
+  // Queues `delta` for `site_id`. Call it from the completion of the write that made the
+  // change (see the header comment). Never blocks on Redis.
+  void Apply(absl::string_view site_id, Delta delta);
+
+  // Schedules a reconcile now (its snapshot is read on the writer thread, in commit order).
+  void RequestReconcile();
+
+  // Blocks until a reconcile scheduled after this call has been written to Redis, or
+  // `timeout` passes: OK, UNAVAILABLE (Redis failed), DEADLINE_EXCEEDED. For tests and tools.
+  absl::Status ReconcileAndWait(absl::Duration timeout);
+
+  // Completed reconciles, and whether the last Redis call succeeded.
+  int64_t reconciles() const;
+  bool redis_up() const;
+
+ private:
+  struct Item {
+    std::string site_id;
+    Delta delta;                        // an increment, or
+    std::shared_ptr<Snapshot> snapshot;  // a replacement of every site
+    absl::CivilDay snapshot_day;
+  };
+
+  void Run();
+  void ScheduleReconcileLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Write(const Item& item);
+  absl::Status WriteSnapshot(const Snapshot& snapshot, absl::CivilDay day);
+  absl::Status Heartbeat(bool* lost);
+
+  const std::string service_;
+  const std::vector<std::string> site_ids_;
+  redis::Client* const redis_;
+  sql::Database* const db_;
+  const time::Clock* const clock_;
+  const absl::TimeZone tz_;
+  const SnapshotFn snapshot_;
+  const Options options_;
+
+  mutable absl::Mutex mu_;
+  std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
+  bool stale_ ABSL_GUARDED_BY(mu_) = true;           // Redis may not hold the truth
+  bool reconcile_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t reconciles_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t reconcile_requests_ ABSL_GUARDED_BY(mu_) = 0;
+  bool redis_up_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace lianfang::live
+
+#endif  // LIANFANG_COMMON_LIVE_LIVE_COUNTS_H_
