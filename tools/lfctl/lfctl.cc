@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "tools/lfctl/health_command.h"
 #include "tools/lfctl/token_command.h"
 
 namespace lianfang::lfctl {
 
 std::vector<Command> Commands() {
   return {
+      HealthCommand(),
       TokenCommand(),
   };
 }

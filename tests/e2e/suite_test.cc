@@ -1,0 +1,286 @@
+// The whole suite as a sysadmin starts it: the five binaries with their settings, a real
+// redis-server, SQLite files in a temporary directory, gRPC over loopback.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <future>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/auth/jwt.h"
+#include "common/auth/principal.h"
+#include "common/server/client.h"
+#include "common/status/status_matchers.h"
+#include "common/testing/grpc/test_tokens.h"
+#include "common/testing/ports.h"
+#include "common/testing/redis_server.h"
+#include "common/testing/service_binaries.h"
+#include "common/testing/subprocess.h"
+#include "common/testing/temp_dir.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace lianfang::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct ServiceInfo {
+  std::string name;     // "gate"
+  std::string package;  // "lianfang.gate.v1.GateService"
+};
+
+const std::vector<ServiceInfo>& Services() {
+  static const auto* services = new std::vector<ServiceInfo>{
+      {"gate", "lianfang.gate.v1.GateService"},
+      {"survey", "lianfang.survey.v1.SurveyService"},
+      {"dispatch", "lianfang.dispatch.v1.DispatchService"},
+      {"report", "lianfang.report.v1.ReportService"},
+      {"gateway", "lianfang.gateway.v1.GatewayService"},
+  };
+  return *services;
+}
+
+// Calls `method` with an empty request (valid protobuf for every message) and `token`.
+grpc::Status CallEmpty(const std::string& address, const std::string& method,
+                       const std::string& token) {
+  grpc::GenericStub stub(server::MakeChannel(address, nullptr));
+  grpc::ClientContext context;
+  server::PrepareClientContext(&context, token, absl::Seconds(10));
+  grpc::ByteBuffer request;
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  return done.get_future().get();
+}
+
+class SuiteTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    tokens_ = new TestTokens();
+    auto redis = RedisServer::Launch();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = redis->release();
+    auto pii = dir_->WriteFile("pii.key", "a-test-only-pii-key-of-32-bytes!!");
+    ASSERT_TRUE(pii.ok());
+    pii_key_file_ = new std::string(*pii);
+    addresses_ = new std::map<std::string, std::string>();
+    for (const ServiceInfo& s : Services()) {
+      auto port = PickFreePort();
+      ASSERT_TRUE(port.ok());
+      (*addresses_)[s.name] = absl::StrCat("127.0.0.1:", *port);
+    }
+    processes_ = new std::vector<std::unique_ptr<Subprocess>>();
+    for (const ServiceInfo& s : Services()) {
+      auto binary = BinaryPath(absl::StrCat("lf-", s.name));
+      ASSERT_TRUE(binary.ok()) << binary.status();
+      Subprocess::Options options;
+      options.args = {*binary};
+      options.env = Environment(s.name);
+      auto process = Subprocess::Start(std::move(options));
+      ASSERT_TRUE(process.ok()) << process.status();
+      processes_->push_back(*std::move(process));
+    }
+  }
+
+  static std::vector<std::pair<std::string, std::string>> Environment(const std::string& name) {
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"LF_LISTEN", (*addresses_)[name]},
+        {"LF_DB", absl::StrCat("sqlite:", dir_->File(name + ".db"))},
+        {"LF_REDIS", redis_->url()},
+        {"LF_SITES", SourcePath("deploy/sites.textproto")},
+        {"LF_JWT_SECRET_FILE", tokens_->secret_file()},
+        {"LF_PII_KEY_FILE", *pii_key_file_},
+        {"LF_GATE_ADDR", (*addresses_)["gate"]},
+        {"LF_SURVEY_ADDR", (*addresses_)["survey"]},
+        {"LF_DISPATCH_ADDR", (*addresses_)["dispatch"]},
+        {"LF_REPORT_ADDR", (*addresses_)["report"]},
+        {"LF_GATEWAY_ADDR", (*addresses_)["gateway"]},
+    };
+    if (name == "gateway") {
+      auto port = PickFreePort();
+      env.emplace_back("LF_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port.value_or(0)));
+    }
+    return env;
+  }
+
+  static void TearDownTestSuite() {
+    for (auto& p : *processes_) (void)p->Terminate(absl::Seconds(15));
+    delete processes_;
+    delete redis_;
+    delete tokens_;
+    delete addresses_;
+    delete pii_key_file_;
+    delete dir_;
+  }
+
+  static void WaitForAll() {
+    for (const ServiceInfo& s : Services()) {
+      ASSERT_OK(server::WaitForServing((*addresses_)[s.name], absl::Seconds(60)))
+          << s.name << " log:\n"
+          << (*processes_)[&s - &Services()[0]]->ReadStderr();
+    }
+  }
+
+  static TempDir* dir_;
+  static TestTokens* tokens_;
+  static RedisServer* redis_;
+  static std::string* pii_key_file_;
+  static std::map<std::string, std::string>* addresses_;
+  static std::vector<std::unique_ptr<Subprocess>>* processes_;
+};
+
+TempDir* SuiteTest::dir_ = nullptr;
+TestTokens* SuiteTest::tokens_ = nullptr;
+RedisServer* SuiteTest::redis_ = nullptr;
+std::string* SuiteTest::pii_key_file_ = nullptr;
+std::map<std::string, std::string>* SuiteTest::addresses_ = nullptr;
+std::vector<std::unique_ptr<Subprocess>>* SuiteTest::processes_ = nullptr;
+
+TEST_F(SuiteTest, EveryServiceAnswersHealthServing) {
+  WaitForAll();
+  for (const ServiceInfo& s : Services()) {
+    auto channel = server::MakeChannel((*addresses_)[s.name], nullptr);
+    auto whole = server::CheckHealth(channel, "", absl::Seconds(5));
+    ASSERT_OK(whole);
+    EXPECT_EQ(*whole, server::ServingStatus::kServing) << s.name;
+    auto api = server::CheckHealth(channel, s.package, absl::Seconds(5));
+    ASSERT_OK(api);
+    EXPECT_EQ(*api, server::ServingStatus::kServing) << s.package;
+  }
+}
+
+TEST_F(SuiteTest, LfctlHealthReportsTheWholeSuiteServing) {
+  WaitForAll();
+  auto lfctl = BinaryPath("lfctl");
+  ASSERT_OK(lfctl);
+  Subprocess::Options options;
+  options.args = {*lfctl, "health"};
+  for (const ServiceInfo& s : Services()) {
+    std::string env = s.name == "gateway" ? "LF_GATEWAY_ADDR" : "";
+    if (env.empty()) {
+      env = absl::StrCat("LF_", s.name, "_ADDR");
+      for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    options.env.emplace_back(env, (*addresses_)[s.name]);
+  }
+  auto process = Subprocess::Start(std::move(options));
+  ASSERT_OK(process);
+  auto exit = (*process)->Wait(absl::Seconds(30));
+  ASSERT_OK(exit);
+  EXPECT_TRUE(exit->Success()) << (*process)->ReadStdout() << (*process)->ReadStderr();
+  const std::string out = (*process)->ReadStdout();
+  for (const ServiceInfo& s : Services()) EXPECT_THAT(out, HasSubstr(s.name));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("DOWN")));
+}
+
+TEST_F(SuiteTest, ACallWithoutTokenIsUnauthenticatedEverywhere) {
+  WaitForAll();
+  for (const ServiceInfo& s : Services()) {
+    const std::string method = absl::StrCat("/", s.package, "/ListAuditEvents");
+    EXPECT_EQ(CallEmpty((*addresses_)[s.name], method, "").error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << method;
+    EXPECT_EQ(CallEmpty((*addresses_)[s.name], method, "not-a-jwt").error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << method;
+  }
+}
+
+TEST_F(SuiteTest, AViewerIsRefusedLeaderAndAdminMethods) {
+  WaitForAll();
+  const std::string viewer = tokens_->For(auth::Role::kViewer, "municipal-office");
+  for (const ServiceInfo& s : Services()) {
+    const std::string method = absl::StrCat("/", s.package, "/ListAuditEvents");
+    EXPECT_EQ(CallEmpty((*addresses_)[s.name], method, viewer).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << method;
+  }
+  // Leader-only methods of each service that has one.
+  const std::vector<std::pair<std::string, std::string>> leader_only = {
+      {"dispatch", "/lianfang.dispatch.v1.DispatchService/CreateTeam"},
+      {"report", "/lianfang.report.v1.ReportService/SubmitDailyReport"},
+      {"survey", "/lianfang.survey.v1.SurveyService/EndObservation"},
+      {"gate", "/lianfang.gate.v1.GateService/RevokePass"},
+  };
+  for (const auto& [service, method] : leader_only) {
+    EXPECT_EQ(CallEmpty((*addresses_)[service], method, viewer).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << method;
+  }
+}
+
+TEST_F(SuiteTest, ATokenSignedWithAnotherKeyIsUnauthenticated) {
+  WaitForAll();
+  auth::Principal admin;
+  admin.subject = "intruder";
+  admin.name = "intruder";
+  admin.role = auth::Role::kAdmin;
+  auto forged = auth::TokenSigner("another-key-that-is-long-enough-for-hs256!!")
+                    .Sign(admin, absl::Now(), absl::Hours(1));
+  ASSERT_OK(forged);
+  EXPECT_EQ(CallEmpty((*addresses_)["gate"], "/lianfang.gate.v1.GateService/ListAuditEvents",
+                      *forged)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// A bad setting stops a service at once: exit code 2 and one line naming the setting.
+TEST(SuiteConfigTest, ABadSitesFileStopsTheServiceWithExitCode2) {
+  TempDir dir;
+  TestTokens tokens;
+  auto sites = dir.WriteFile("sites.textproto", "sites { id: \"x\" name: ");
+  ASSERT_OK(sites);
+  auto pii = dir.WriteFile("pii.key", "a-test-only-pii-key-of-32-bytes!!");
+  ASSERT_OK(pii);
+  auto binary = BinaryPath("lf-gate");
+  ASSERT_OK(binary);
+  auto port = PickFreePort();
+  ASSERT_OK(port);
+  Subprocess::Options options;
+  options.args = {*binary};
+  options.env = {{"LF_LISTEN", absl::StrCat("127.0.0.1:", *port)},
+                 {"LF_DB", absl::StrCat("sqlite:", dir.File("gate.db"))},
+                 {"LF_SITES", *sites},
+                 {"LF_JWT_SECRET_FILE", tokens.secret_file()},
+                 {"LF_PII_KEY_FILE", *pii}};
+  auto process = Subprocess::Start(std::move(options));
+  ASSERT_OK(process);
+  auto exit = (*process)->Wait(absl::Seconds(30));
+  ASSERT_OK(exit);
+  EXPECT_EQ(exit->exit_code, 2);
+  const std::string err = (*process)->ReadStderr();
+  EXPECT_THAT(err, HasSubstr("LF_SITES"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST(SuiteConfigTest, AMissingPiiKeyFileStopsTheServiceWithExitCode2) {
+  TempDir dir;
+  TestTokens tokens;
+  auto binary = BinaryPath("lf-survey");
+  ASSERT_OK(binary);
+  Subprocess::Options options;
+  options.args = {*binary, "--pii-key-file", dir.File("missing.key")};
+  options.env = {{"LF_DB", absl::StrCat("sqlite:", dir.File("survey.db"))},
+                 {"LF_SITES", SourcePath("deploy/sites.textproto")},
+                 {"LF_JWT_SECRET_FILE", tokens.secret_file()}};
+  options.unset_env = {"LF_PII_KEY_FILE"};
+  auto process = Subprocess::Start(std::move(options));
+  ASSERT_OK(process);
+  auto exit = (*process)->Wait(absl::Seconds(30));
+  ASSERT_OK(exit);
+  EXPECT_EQ(exit->exit_code, 2);
+  const std::string err = (*process)->ReadStderr();
+  EXPECT_THAT(err, HasSubstr("LF_PII_KEY_FILE"));
+  EXPECT_THAT(err, ::testing::StartsWith("lf-survey: "));
+}
+
+}  // namespace
+}  // namespace lianfang::testing
