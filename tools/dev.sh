@@ -23,6 +23,8 @@ log() { printf 'lianfang: %s\n' "$*"; }
 
 build() {
   "$root/tools/install-deps.sh"
+  # Clones in other folders (CI) share the compiler cache: paths are hashed relative to here.
+  export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
   if [ ! -f "$build_dir/build.ninja" ]; then
     cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
   fi
