@@ -50,3 +50,16 @@ function(lf_test name)
     ENVIRONMENT "LF_SOURCE_DIR=${PROJECT_SOURCE_DIR};LF_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
     DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# lf_add_subdirectories(): adds every direct subfolder of the current folder that has a
+# CMakeLists.txt (services/, tools/, tests/services/, tests/tools/ grow one folder at a time).
+function(lf_add_subdirectories)
+  file(GLOB children LIST_DIRECTORIES true RELATIVE "${CMAKE_CURRENT_SOURCE_DIR}"
+       "${CMAKE_CURRENT_SOURCE_DIR}/*")
+  list(SORT children)
+  foreach(child ${children})
+    if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${child}/CMakeLists.txt")
+      add_subdirectory(${child})
+    endif()
+  endforeach()
+endfunction()
