@@ -47,7 +47,8 @@ function(lf_test name)
   gtest_discover_tests(${name}
     WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
     PROPERTIES LABELS ${label} TIMEOUT ${ARG_TIMEOUT}
-    ENVIRONMENT "LF_SOURCE_DIR=${PROJECT_SOURCE_DIR};LF_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
+    # One variable only: gtest_discover_tests splits lists. The source dir is the working dir.
+    ENVIRONMENT "LF_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
     DISCOVERY_TIMEOUT 60)
 endfunction()
 

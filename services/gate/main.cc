@@ -1,7 +1,46 @@
 // lf-gate: wiring only (see common/app/runtime.h and this folder's README.md).
+#include "common/app/grpc_deliverer.h"
 #include "common/app/runtime.h"
+#include "common/live/live_counts.h"
+#include "common/outbox/outbox.h"
+#include "common/redis/keys.h"
+#include "common/sql/database.h"
+#include "services/gate/gate_figures.h"
+#include "services/gate/gate_service.h"
+#include "services/gate/gate_store.h"
+
+namespace app = ::lianfang::app;
+namespace gate = ::lianfang::gate;
+namespace live = ::lianfang::live;
+namespace outbox = ::lianfang::outbox;
+namespace redis = ::lianfang::redis;
+namespace sql = ::lianfang::sql;
 
 int main(int argc, char** argv) {
-  auto rt = lianfang::app::StartOrExit({.service = "gate", .argc = argc, .argv = argv});
-  return lianfang::app::Serve(*rt, {}, {"lianfang.gate.v1.GateService"});
+  auto rt = app::StartOrExit(
+      {.service = "gate", .argc = argc, .argv = argv, .migrations = gate::Migrations()});
+
+  live::LiveCounts live(redis::kGate, rt->sites->ids(), rt->redis.get(), rt->db.get(), &rt->clock,
+                        rt->config.tz, gate::MakeSnapshotFn(rt->sites.get()));
+  app::GrpcDeliverer deliverer({{gate::kDispatchDestination, rt->config.dispatch_addr}},
+                               rt->service_token.get());
+  outbox::Sender sender(*rt->db, deliverer, rt->clock);
+
+  gate::GateService service({.sites = rt->sites.get(),
+                             .clock = &rt->clock,
+                             .db = rt->db.get(),
+                             .keyer = rt->keyer.get(),
+                             .authorizer = rt->authorizer.get(),
+                             .tz = rt->config.tz,
+                             .live = &live,
+                             .outbox = &sender});
+  live.Start();
+  sender.Start();
+  const int exit_code = app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"});
+  sender.Stop();
+  live.Stop();
+  // A last write as a barrier: every write queued before it (a live-count reconcile holds a
+  // pointer to `live`) has completed once it returns, so nothing outlives its owner.
+  (void)rt->db->Write([](sql::Session&) { return absl::OkStatus(); });
+  return exit_code;
 }

@@ -1,0 +1,808 @@
+#include "services/gate/gate_service.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/app/unary.h"
+#include "common/audit/audit.h"
+#include "common/idempotency/idempotency.h"
+#include "common/logging/logging.h"
+#include "common/redis/keys.h"
+#include "common/server/authorization.h"
+#include "common/server/errors.h"
+#include "common/server/grpc_status.h"
+#include "common/sql/page_token.h"
+#include "common/status/status_macros.h"
+#include "common/time/clock.h"
+#include "google/protobuf/any.pb.h"
+#include "google/rpc/status.pb.h"
+#include "services/gate/codes.h"
+#include "services/gate/gate_figures.h"
+#include "services/gate/gate_store.h"
+#include "services/gate/validation.h"
+
+namespace lianfang::gate {
+namespace {
+
+#define LF_GATE_METHOD(name) "/lianfang.gate.v1.GateService/" #name
+constexpr char kRecordPassage[] = LF_GATE_METHOD(RecordPassage);
+constexpr char kBatchRecordPassages[] = LF_GATE_METHOD(BatchRecordPassages);
+constexpr char kGetOccupancy[] = LF_GATE_METHOD(GetOccupancy);
+constexpr char kListPassages[] = LF_GATE_METHOD(ListPassages);
+constexpr char kWatchPassages[] = LF_GATE_METHOD(WatchPassages);
+constexpr char kIssuePass[] = LF_GATE_METHOD(IssuePass);
+constexpr char kRevokePass[] = LF_GATE_METHOD(RevokePass);
+constexpr char kListPasses[] = LF_GATE_METHOD(ListPasses);
+constexpr char kPlaceHold[] = LF_GATE_METHOD(PlaceHold);
+constexpr char kReleaseHold[] = LF_GATE_METHOD(ReleaseHold);
+constexpr char kRegisterVehicle[] = LF_GATE_METHOD(RegisterVehicle);
+constexpr char kStartDuty[] = LF_GATE_METHOD(StartDuty);
+constexpr char kEndDuty[] = LF_GATE_METHOD(EndDuty);
+constexpr char kListDuty[] = LF_GATE_METHOD(ListDuty);
+constexpr char kGetDailyStats[] = LF_GATE_METHOD(GetDailyStats);
+constexpr char kListAuditEvents[] = LF_GATE_METHOD(ListAuditEvents);
+#undef LF_GATE_METHOD
+
+constexpr int kMaxBatch = 500;
+constexpr int kPassCodeAttempts = 8;
+
+// Clear names are for the working group's leaders and administrators only.
+bool MaySeeNames(const auth::Principal& who) {
+  return who.role == auth::Role::kAdmin || who.role == auth::Role::kLeader;
+}
+
+// The google.rpc.Status of one batch item, built as ToGrpcStatus builds a call's status
+// (server faults hidden behind "internal error", details carried as Any).
+google::rpc::Status ToRpcStatus(const absl::Status& status, absl::string_view request_id) {
+  google::rpc::Status out;
+  if (status.ok()) return out;
+  const grpc::Status g = server::ToGrpcStatus(status, kBatchRecordPassages, request_id);
+  if (!g.error_details().empty() && out.ParseFromString(g.error_details())) return out;
+  out.set_code(static_cast<int>(g.error_code()));
+  out.set_message(g.error_message());
+  return out;
+}
+
+v1::Duty DutyProto(const CurrentDuty& d, std::optional<absl::Time> ended_at) {
+  v1::Duty out;
+  out.set_site_id(d.site_id);
+  out.set_gate_id(d.gate_id);
+  out.set_guard(d.guard);
+  *out.mutable_started_at() = ToProto(d.started_at);
+  if (ended_at.has_value()) *out.mutable_ended_at() = ToProto(*ended_at);
+  return out;
+}
+
+common::v1::Role RoleProto(absl::string_view name) {
+  absl::StatusOr<auth::Role> role = auth::ParseRole(name);
+  if (!role.ok()) return common::v1::ROLE_UNSPECIFIED;
+  return static_cast<common::v1::Role>(static_cast<int>(*role) + 1);
+}
+
+// A stream refused before it started (authorization or bad input).
+class RefusedStream final : public grpc::ServerWriteReactor<v1::Passage> {
+ public:
+  explicit RefusedStream(const absl::Status& status) {
+    Finish(server::ToGrpcStatus(status, kWatchPassages));
+  }
+  void OnDone() override { delete this; }
+};
+
+// One WatchPassages client: passages arrive through Deliver (on the database's writer thread,
+// after commits) and are written one at a time. The queue is bounded: a client that cannot
+// keep up loses its oldest passages; the writer never waits.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::Passage>,
+                           public PassageFeed::Subscriber {
+ public:
+  WatchReactor(PassageFeed* feed, std::set<std::string> sites, size_t queue_limit)
+      : feed_(feed), queue_limit_(std::max<size_t>(queue_limit, 1)) {
+    // Initial metadata tells the client the subscription is in place.
+    id_ = feed_->Subscribe(std::move(sites), this);
+    StartSendInitialMetadata();
+  }
+
+  void Deliver(const v1::Passage& passage) override {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    if (writing_) {
+      if (queue_.size() >= queue_limit_) {
+        queue_.pop_front();
+        ++dropped_;
+      }
+      queue_.push_back(passage);
+      return;
+    }
+    writing_ = true;
+    current_ = passage;
+    StartWrite(&current_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    if (!ok) {
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream was closed"));
+      return;
+    }
+    if (finished_ || queue_.empty()) {
+      writing_ = false;
+      return;
+    }
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    StartWrite(&current_);
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the watch was cancelled"));
+  }
+
+  void OnDone() override {
+    feed_->Unsubscribe(id_);  // no Deliver runs after this returns
+    if (dropped_ > 0) {
+      logging::Info("watch client lost passages because it read too slowly", {kWatchPassages, ""},
+                    {{"dropped", absl::StrCat(dropped_)}});
+    }
+    delete this;
+  }
+
+ private:
+  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    queue_.clear();
+    Finish(std::move(status));
+  }
+
+  PassageFeed* const feed_;
+  const size_t queue_limit_;
+  int64_t id_ = 0;
+  absl::Mutex mu_;
+  std::deque<v1::Passage> queue_ ABSL_GUARDED_BY(mu_);
+  v1::Passage current_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t dropped_ = 0;  // written under mu_, read in OnDone after the last reaction
+};
+
+// The shared state of one BatchRecordPassages call: items finish on the writer thread in any
+// order of completion; the last one finishes the call.
+struct BatchState {
+  explicit BatchState(int n) : responses(n), statuses(n) {}
+  absl::Mutex mu;
+  std::vector<v1::RecordPassageResponse> responses ABSL_GUARDED_BY(mu);
+  std::vector<google::rpc::Status> statuses ABSL_GUARDED_BY(mu);
+  int pending ABSL_GUARDED_BY(mu) = 0;
+};
+
+}  // namespace
+
+GateService::GateService(GateServiceOptions options)
+    : options_(std::move(options)), ledger_(options_.sites, options_.tz) {}
+
+GateService::~GateService() = default;
+
+void GateService::AfterPassage(const RecordedPassage& recorded) {
+  const v1::Passage& passage = recorded.response.passage();
+  if (options_.live != nullptr) {
+    options_.live->Apply(passage.site_id(),
+                         PassageDelta(passage.direction(), recorded.verdict, recorded.day));
+  }
+  feed_.Publish(passage);
+  if (recorded.fever_task_queued && options_.outbox != nullptr) options_.outbox->Wake();
+}
+
+void GateService::AfterDutyChange(const std::map<std::string, int64_t>& unguarded_delta) {
+  if (options_.live == nullptr) return;
+  const absl::CivilDay today = time::DayOf(options_.clock->Now(), options_.tz);
+  for (const auto& [site, delta] : unguarded_delta) {
+    if (delta == 0) continue;
+    live::Delta d;
+    d.day = today;
+    d.live.push_back({redis::kFieldGatesWithoutGuard, delta});
+    options_.live->Apply(site, std::move(d));
+  }
+}
+
+// ---- Passages ----------------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* GateService::RecordPassage(grpc::CallbackServerContext* ctx,
+                                                     const v1::RecordPassageRequest* req,
+                                                     v1::RecordPassageResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kRecordPassage, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kRecordPassage));
+  const absl::Time now = options_.clock->Now();
+  ASSIGN_OR_FINISH(ctx, kRecordPassage, PassageInput input,
+                   ValidateRecordPassage(*req, *options_.sites, *options_.keyer, now, options_.tz));
+  FINISH_IF_ERROR(ctx, kRecordPassage, auth::CheckSite(who, input.site_id));
+  auto recorded = std::make_shared<RecordedPassage>();
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kRecordPassage, who, *req, resp,
+      [this, input = std::move(input), guard = who.subject, now,
+       recorded](sql::Session& session) -> absl::StatusOr<v1::RecordPassageResponse> {
+        ASSIGN_OR_RETURN(*recorded, ledger_.Record(session, input, guard, now));
+        return recorded->response;
+      },
+      [](const v1::RecordPassageResponse& r) { return r.passage().passage_id(); },
+      [this, recorded](v1::RecordPassageResponse& r, bool replayed) {
+        r.set_replayed(replayed);
+        if (!replayed) AfterPassage(*recorded);
+      });
+}
+
+grpc::ServerUnaryReactor* GateService::BatchRecordPassages(
+    grpc::CallbackServerContext* ctx, const v1::BatchRecordPassagesRequest* req,
+    v1::BatchRecordPassagesResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kBatchRecordPassages, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kBatchRecordPassages));
+  {
+    server::FieldErrors errors;
+    CheckRequestId(req->request_id(), errors);
+    if (req->requests_size() > kMaxBatch) {
+      errors.Add("requests", absl::StrCat("at most ", kMaxBatch, " passages per batch"));
+    }
+    FINISH_IF_ERROR(ctx, kBatchRecordPassages, errors.ToStatus());
+  }
+  const int n = req->requests_size();
+  const absl::Time now = options_.clock->Now();
+  auto state = std::make_shared<BatchState>(n);
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+
+  // Validation first, so the number of writes to wait for is known before any completes.
+  std::vector<std::optional<PassageInput>> inputs(n);
+  {
+    absl::MutexLock lock(&state->mu);
+    for (int i = 0; i < n; ++i) {
+      const v1::RecordPassageRequest& item = req->requests(i);
+      absl::StatusOr<PassageInput> input =
+          ValidateRecordPassage(item, *options_.sites, *options_.keyer, now, options_.tz);
+      absl::Status status = input.status();
+      if (status.ok()) status = auth::CheckSite(who, input->site_id);
+      if (!status.ok()) {
+        state->statuses[i] = ToRpcStatus(status, item.request_id());
+        continue;
+      }
+      inputs[i] = *std::move(input);
+      ++state->pending;
+    }
+  }
+  auto finish = [state, reactor, resp]() {
+    absl::MutexLock lock(&state->mu);
+    for (auto& r : state->responses) *resp->add_responses() = std::move(r);
+    for (auto& s : state->statuses) *resp->add_statuses() = std::move(s);
+    reactor->Finish(grpc::Status::OK);
+  };
+  bool none_pending;
+  {
+    absl::MutexLock lock(&state->mu);
+    none_pending = state->pending == 0;
+  }
+  if (none_pending) {
+    finish();
+    return reactor;
+  }
+
+  // Each item is its own write (its own savepoint in the group commit), so one item's error
+  // undoes only that item. Items are queued in order and the writer runs them in that order.
+  for (int i = 0; i < n; ++i) {
+    if (!inputs[i].has_value()) continue;
+    const v1::RecordPassageRequest* item = &req->requests(i);
+    auto outcome = std::make_shared<idempotency::Outcome<v1::RecordPassageResponse>>();
+    auto recorded = std::make_shared<RecordedPassage>();
+    audit::Event event{.subject = who.subject,
+                       .role = std::string(auth::RoleName(who.role)),
+                       .method = kBatchRecordPassages,
+                       .request_id = item->request_id(),
+                       .at = now,
+                       .outcome = "OK"};
+    options_.db->WriteAsync(
+        [this, item, input = *std::move(inputs[i]), guard = who.subject, now, outcome, recorded,
+         event = std::move(event)](sql::Session& session) mutable -> absl::Status {
+          ASSIGN_OR_RETURN(*outcome,
+                           idempotency::RunOnce<v1::RecordPassageResponse>(
+                               session, kRecordPassage, *item, now,
+                               [&](sql::Session& s) -> absl::StatusOr<v1::RecordPassageResponse> {
+                                 ASSIGN_OR_RETURN(*recorded, ledger_.Record(s, input, guard, now));
+                                 return recorded->response;
+                               }));
+          if (outcome->replayed) return absl::OkStatus();
+          event.object = outcome->response.passage().passage_id();
+          return audit::Record(session, event);
+        },
+        [this, i, item, state, outcome, recorded, finish](absl::Status status) {
+          bool last;
+          {
+            absl::MutexLock lock(&state->mu);
+            if (status.ok()) {
+              outcome->response.set_replayed(outcome->replayed);
+              state->responses[i] = outcome->response;
+            } else {
+              state->statuses[i] = ToRpcStatus(status, item->request_id());
+            }
+            last = --state->pending == 0;
+          }
+          if (status.ok() && !outcome->replayed) AfterPassage(*recorded);
+          if (last) finish();
+        });
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GateService::GetOccupancy(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetOccupancyRequest* req,
+                                                    v1::Occupancy* resp) {
+  ASSIGN_OR_FINISH(ctx, kGetOccupancy, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kGetOccupancy));
+  if (req->site_id().empty()) {
+    return app::FinishWith(ctx, kGetOccupancy, server::InvalidField("site_id", "is required"));
+  }
+  server::FieldErrors errors;
+  if (CheckLength(req->site_id(), "site_id", errors)) {
+    errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
+  }
+  FINISH_IF_ERROR(ctx, kGetOccupancy, errors.ToStatus());
+  FINISH_IF_ERROR(ctx, kGetOccupancy, auth::CheckSite(who, req->site_id()));
+  const sites::Site& site = *options_.sites->Find(req->site_id());
+  const absl::Time now = options_.clock->Now();
+  FINISH_IF_ERROR(ctx, kGetOccupancy, options_.db->Read([&](sql::Session& session) {
+    ASSIGN_OR_RETURN(*resp, ReadOccupancy(session, site, now, options_.tz));
+    return absl::OkStatus();
+  }));
+  return app::FinishWith(ctx, kGetOccupancy, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* GateService::ListPassages(grpc::CallbackServerContext* ctx,
+                                                    const v1::ListPassagesRequest* req,
+                                                    v1::ListPassagesResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListPassages, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kListPassages));
+  ASSIGN_OR_FINISH(ctx, kListPassages, PassageFilter filter,
+                   ValidateListPassages(*req, *options_.sites));
+  FINISH_IF_ERROR(ctx, kListPassages, auth::CheckSite(who, filter.site_id));
+  FINISH_IF_ERROR(ctx, kListPassages, options_.db->Read([&](sql::Session& session) {
+    ASSIGN_OR_RETURN(*resp, gate::ListPassages(session, filter));
+    return absl::OkStatus();
+  }));
+  return app::FinishWith(ctx, kListPassages, absl::OkStatus());
+}
+
+grpc::ServerWriteReactor<v1::Passage>* GateService::WatchPassages(
+    grpc::CallbackServerContext* ctx, const v1::WatchPassagesRequest* req) {
+  absl::StatusOr<auth::Principal> who =
+      server::AuthorizeCall(*options_.authorizer, ctx, kWatchPassages);
+  if (!who.ok()) return new RefusedStream(who.status());
+  std::set<std::string> sites;
+  if (!req->site_id().empty()) {
+    server::FieldErrors errors;
+    if (CheckLength(req->site_id(), "site_id", errors)) {
+      errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
+    }
+    if (absl::Status s = errors.ToStatus(); !s.ok()) return new RefusedStream(s);
+    if (absl::Status s = auth::CheckSite(*who, req->site_id()); !s.ok()) {
+      return new RefusedStream(s);
+    }
+    sites.insert(req->site_id());
+  } else {
+    sites.insert(who->sites.begin(), who->sites.end());  // empty = every site
+  }
+  return new WatchReactor(&feed_, std::move(sites), options_.watch_queue_limit);
+}
+
+// ---- Passes ------------------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* GateService::IssuePass(grpc::CallbackServerContext* ctx,
+                                                 const v1::IssuePassRequest* req, v1::Pass* resp) {
+  ASSIGN_OR_FINISH(ctx, kIssuePass, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kIssuePass));
+  const absl::Time now = options_.clock->Now();
+  ASSIGN_OR_FINISH(ctx, kIssuePass, PassInput input,
+                   ValidateIssuePass(*req, *options_.sites, *options_.keyer, now, options_.tz));
+  FINISH_IF_ERROR(ctx, kIssuePass, auth::CheckSite(who, input.site_id));
+  const bool show_name = MaySeeNames(who);
+  const std::string name = input.name;
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kIssuePass, who, *req, resp,
+      [input = std::move(input), issuer = who.subject,
+       now](sql::Session& session) -> absl::StatusOr<v1::Pass> {
+        v1::Pass pass;
+        pass.set_site_id(input.site_id);
+        pass.set_person_key(input.person_key);
+        pass.set_id_masked(input.id_masked);
+        pass.set_name_masked(input.name_masked);
+        pass.set_name(input.name);
+        pass.set_kind(input.kind);
+        if (input.valid_until.has_value())
+          *pass.mutable_valid_until() = ToProto(*input.valid_until);
+        *pass.mutable_issued_at() = ToProto(now);
+        pass.set_issued_by(issuer);
+        absl::Status inserted = absl::AlreadyExistsError("no free pass code");
+        for (int attempt = 0; attempt < kPassCodeAttempts && !inserted.ok(); ++attempt) {
+          ASSIGN_OR_RETURN(std::string code, NewPassCode());
+          pass.set_pass_code(code);
+          inserted = InsertPass(session, pass);
+          if (!inserted.ok() && inserted.code() != absl::StatusCode::kAlreadyExists) {
+            return inserted;
+          }
+        }
+        if (!inserted.ok()) return absl::InternalError("could not draw a free pass code");
+        pass.clear_name();  // the stored reply (for retries) holds no clear name
+        return pass;
+      },
+      [](const v1::Pass& p) { return p.pass_code(); },
+      [show_name, name](v1::Pass& p, bool) {
+        if (show_name) p.set_name(name);
+      });
+}
+
+grpc::ServerUnaryReactor* GateService::RevokePass(grpc::CallbackServerContext* ctx,
+                                                  const v1::RevokePassRequest* req,
+                                                  v1::RevokePassResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kRevokePass, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kRevokePass));
+  ASSIGN_OR_FINISH(ctx, kRevokePass, std::string code, ValidateRevokePass(*req));
+  const absl::Time now = options_.clock->Now();
+  auto name = std::make_shared<std::string>();
+  const bool show_name = MaySeeNames(who);
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kRevokePass, who, *req, resp,
+      [code, who, now, reason = req->reason(),
+       name](sql::Session& session) -> absl::StatusOr<v1::RevokePassResponse> {
+        ASSIGN_OR_RETURN(std::optional<v1::Pass> pass, FindPass(session, code));
+        if (!pass.has_value()) return absl::NotFoundError("no pass has this pass_code");
+        RETURN_IF_ERROR(auth::CheckSite(who, pass->site_id()));
+        if (pass->revoked()) return absl::FailedPreconditionError("the pass is already revoked");
+        RETURN_IF_ERROR(gate::RevokePass(session, code, now, reason));
+        pass->set_revoked(true);
+        *pass->mutable_revoked_at() = ToProto(now);
+        *name = pass->name();
+        pass->clear_name();
+        v1::RevokePassResponse out;
+        *out.mutable_pass() = *std::move(pass);
+        return out;
+      },
+      [](const v1::RevokePassResponse& r) { return r.pass().pass_code(); },
+      [show_name, name](v1::RevokePassResponse& r, bool) {
+        if (show_name) r.mutable_pass()->set_name(*name);
+      });
+}
+
+grpc::ServerUnaryReactor* GateService::ListPasses(grpc::CallbackServerContext* ctx,
+                                                  const v1::ListPassesRequest* req,
+                                                  v1::ListPassesResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListPasses, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kListPasses));
+  server::FieldErrors errors;
+  if (req->site_id().empty()) {
+    errors.Add("site_id", "is required");
+  } else if (CheckLength(req->site_id(), "site_id", errors)) {
+    errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
+  }
+  if (!req->person_key().empty() && !IsPersonKey(req->person_key())) {
+    errors.Add("person_key", "must be 64 lowercase hexadecimal characters");
+  }
+  if (req->page_size() < 0) errors.Add("page_size", "must not be negative");
+  CheckLength(req->page_token(), "page_token", errors);
+  FINISH_IF_ERROR(ctx, kListPasses, errors.ToStatus());
+  FINISH_IF_ERROR(ctx, kListPasses, auth::CheckSite(who, req->site_id()));
+  const absl::Time now = options_.clock->Now();
+  FINISH_IF_ERROR(ctx, kListPasses, options_.db->Read([&](sql::Session& session) {
+    ASSIGN_OR_RETURN(
+        *resp, gate::ListPasses(session, req->site_id(), req->person_key(), req->include_inactive(),
+                                now, req->page_size(), req->page_token()));
+    return absl::OkStatus();
+  }));
+  if (!MaySeeNames(who)) {
+    for (v1::Pass& pass : *resp->mutable_passes()) pass.clear_name();
+  }
+  return app::FinishWith(ctx, kListPasses, absl::OkStatus());
+}
+
+// ---- Holds -------------------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* GateService::PlaceHold(grpc::CallbackServerContext* ctx,
+                                                 const v1::PlaceHoldRequest* req, v1::Hold* resp) {
+  ASSIGN_OR_FINISH(ctx, kPlaceHold, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kPlaceHold));
+  const absl::Time now = options_.clock->Now();
+  FINISH_IF_ERROR(ctx, kPlaceHold, ValidatePlaceHold(*req, now));
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kPlaceHold, who, *req, resp,
+      [req, placer = who.subject, now](sql::Session& session) -> absl::StatusOr<v1::Hold> {
+        ASSIGN_OR_RETURN(std::optional<v1::Hold> existing, FindHold(session, req->person_key()));
+        const absl::Time until = FromProto(req->until());
+        v1::Hold hold;
+        if (existing.has_value() && HoldActive(*existing, now)) {
+          // A later hold on someone already held extends it (never shortens it).
+          hold = *std::move(existing);
+          if (until > FromProto(hold.until())) *hold.mutable_until() = ToProto(until);
+          hold.set_reason(req->reason());
+        } else {
+          hold.set_person_key(req->person_key());
+          hold.set_reason(req->reason());
+          *hold.mutable_until() = ToProto(until);
+          *hold.mutable_placed_at() = ToProto(now);
+          hold.set_placed_by(placer);
+        }
+        RETURN_IF_ERROR(SaveHold(session, hold));
+        return hold;
+      },
+      [](const v1::Hold& h) { return h.person_key(); }, [](v1::Hold&, bool) {});
+}
+
+grpc::ServerUnaryReactor* GateService::ReleaseHold(grpc::CallbackServerContext* ctx,
+                                                   const v1::ReleaseHoldRequest* req,
+                                                   v1::ReleaseHoldResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kReleaseHold, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kReleaseHold));
+  FINISH_IF_ERROR(ctx, kReleaseHold, ValidateReleaseHold(*req));
+  const absl::Time now = options_.clock->Now();
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kReleaseHold, who, *req, resp,
+      [req, now](sql::Session& session) -> absl::StatusOr<v1::ReleaseHoldResponse> {
+        ASSIGN_OR_RETURN(std::optional<v1::Hold> hold, FindHold(session, req->person_key()));
+        if (!hold.has_value()) return absl::NotFoundError("this person has no hold");
+        if (!HoldActive(*hold, now)) {
+          return absl::FailedPreconditionError("the hold has already ended or been released");
+        }
+        hold->set_released(true);
+        *hold->mutable_released_at() = ToProto(now);
+        RETURN_IF_ERROR(SaveHold(session, *hold));
+        v1::ReleaseHoldResponse out;
+        *out.mutable_hold() = *std::move(hold);
+        return out;
+      },
+      [](const v1::ReleaseHoldResponse& r) { return r.hold().person_key(); },
+      [](v1::ReleaseHoldResponse&, bool) {});
+}
+
+// ---- Vehicles ----------------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* GateService::RegisterVehicle(grpc::CallbackServerContext* ctx,
+                                                       const v1::RegisterVehicleRequest* req,
+                                                       v1::Vehicle* resp) {
+  ASSIGN_OR_FINISH(ctx, kRegisterVehicle, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kRegisterVehicle));
+  ASSIGN_OR_FINISH(ctx, kRegisterVehicle, std::string plate,
+                   ValidateRegisterVehicle(*req, *options_.sites));
+  FINISH_IF_ERROR(ctx, kRegisterVehicle, auth::CheckSite(who, req->site_id()));
+  const absl::Time now = options_.clock->Now();
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kRegisterVehicle, who, *req, resp,
+      [req, plate, by = who.subject, now](sql::Session& session) -> absl::StatusOr<v1::Vehicle> {
+        v1::Vehicle vehicle;
+        vehicle.set_site_id(req->site_id());
+        vehicle.set_plate(plate);
+        vehicle.set_owner_person_key(req->owner_person_key());
+        *vehicle.mutable_registered_at() = ToProto(now);
+        vehicle.set_registered_by(by);
+        absl::Status inserted = InsertVehicle(session, vehicle);
+        if (inserted.code() == absl::StatusCode::kAlreadyExists) {
+          return absl::AlreadyExistsError("this plate is already registered for the site");
+        }
+        RETURN_IF_ERROR(inserted);
+        return vehicle;
+      },
+      [](const v1::Vehicle& v) { return absl::StrCat(v.site_id(), "/", v.plate()); },
+      [](v1::Vehicle&, bool) {});
+}
+
+// ---- Duty --------------------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* GateService::StartDuty(grpc::CallbackServerContext* ctx,
+                                                 const v1::StartDutyRequest* req,
+                                                 v1::StartDutyResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kStartDuty, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kStartDuty));
+  FINISH_IF_ERROR(ctx, kStartDuty,
+                  ValidateDuty(req->request_id(), req->site_id(), req->gate_id(), *options_.sites));
+  FINISH_IF_ERROR(ctx, kStartDuty, auth::CheckSite(who, req->site_id()));
+  const absl::Time now = options_.clock->Now();
+  auto unguarded = std::make_shared<std::map<std::string, int64_t>>();
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kStartDuty, who, *req, resp,
+      [req, guard = who.subject, now,
+       unguarded](sql::Session& session) -> absl::StatusOr<v1::StartDutyResponse> {
+        v1::StartDutyResponse out;
+        ASSIGN_OR_RETURN(std::optional<CurrentDuty> at_gate,
+                         DutyAtGate(session, req->site_id(), req->gate_id()));
+        if (at_gate.has_value() && at_gate->guard == guard) {
+          *out.mutable_duty() = DutyProto(*at_gate, std::nullopt);  // already on duty here
+          return out;
+        }
+        // A guard is at one gate at a time: taking this one ends the guard's duty elsewhere.
+        ASSIGN_OR_RETURN(std::optional<CurrentDuty> mine, DutyOfGuard(session, guard));
+        if (mine.has_value()) {
+          RETURN_IF_ERROR(EndDutyAt(session, *mine, now));
+          (*unguarded)[mine->site_id] += 1;
+        }
+        // Handover: the guard taking a gate relieves the one on duty there.
+        if (at_gate.has_value()) {
+          RETURN_IF_ERROR(EndDutyAt(session, *at_gate, now));
+          (*unguarded)[at_gate->site_id] += 1;
+        }
+        ASSIGN_OR_RETURN(CurrentDuty duty,
+                         StartDutyAt(session, req->site_id(), req->gate_id(), guard, now));
+        (*unguarded)[duty.site_id] -= 1;
+        *out.mutable_duty() = DutyProto(duty, std::nullopt);
+        return out;
+      },
+      [](const v1::StartDutyResponse& r) {
+        return absl::StrCat(r.duty().site_id(), "/", r.duty().gate_id());
+      },
+      [this, unguarded](v1::StartDutyResponse&, bool replayed) {
+        if (!replayed) AfterDutyChange(*unguarded);
+      });
+}
+
+grpc::ServerUnaryReactor* GateService::EndDuty(grpc::CallbackServerContext* ctx,
+                                               const v1::EndDutyRequest* req,
+                                               v1::EndDutyResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kEndDuty, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kEndDuty));
+  FINISH_IF_ERROR(ctx, kEndDuty,
+                  ValidateDuty(req->request_id(), req->site_id(), req->gate_id(), *options_.sites));
+  FINISH_IF_ERROR(ctx, kEndDuty, auth::CheckSite(who, req->site_id()));
+  const absl::Time now = options_.clock->Now();
+  auto unguarded = std::make_shared<std::map<std::string, int64_t>>();
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kEndDuty, who, *req, resp,
+      [req, guard = who.subject, now,
+       unguarded](sql::Session& session) -> absl::StatusOr<v1::EndDutyResponse> {
+        ASSIGN_OR_RETURN(std::optional<CurrentDuty> at_gate,
+                         DutyAtGate(session, req->site_id(), req->gate_id()));
+        if (!at_gate.has_value() || at_gate->guard != guard) {
+          return absl::FailedPreconditionError("you are not on duty at this gate");
+        }
+        RETURN_IF_ERROR(EndDutyAt(session, *at_gate, now));
+        (*unguarded)[at_gate->site_id] += 1;
+        v1::EndDutyResponse out;
+        *out.mutable_duty() = DutyProto(*at_gate, now);
+        return out;
+      },
+      [](const v1::EndDutyResponse& r) {
+        return absl::StrCat(r.duty().site_id(), "/", r.duty().gate_id());
+      },
+      [this, unguarded](v1::EndDutyResponse&, bool replayed) {
+        if (!replayed) AfterDutyChange(*unguarded);
+      });
+}
+
+grpc::ServerUnaryReactor* GateService::ListDuty(grpc::CallbackServerContext* ctx,
+                                                const v1::ListDutyRequest* req,
+                                                v1::ListDutyResponse* resp) {
+  constexpr char kScope[] = "ListDuty";
+  ASSIGN_OR_FINISH(ctx, kListDuty, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kListDuty));
+  server::FieldErrors errors;
+  if (!req->site_id().empty() && CheckLength(req->site_id(), "site_id", errors)) {
+    errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
+  }
+  absl::StatusOr<int> size = sql::PageSize(req->page_size());
+  if (!size.ok()) errors.Add("page_size", "must not be negative");
+  absl::StatusOr<int64_t> offset = absl::InvalidArgumentError("page_token");
+  if (CheckLength(req->page_token(), "page_token", errors)) {
+    offset = sql::DecodeOffsetPageToken(kScope, req->page_token());
+    if (!offset.ok()) errors.Add("page_token", "is not a next_page_token of this list");
+  }
+  FINISH_IF_ERROR(ctx, kListDuty, errors.ToStatus());
+  if (!req->site_id().empty()) {
+    FINISH_IF_ERROR(ctx, kListDuty, auth::CheckSite(who, req->site_id()));
+  }
+  std::vector<CurrentDuty> duties;
+  FINISH_IF_ERROR(ctx, kListDuty, options_.db->Read([&](sql::Session& session) {
+    ASSIGN_OR_RETURN(duties, AllCurrentDuties(session));
+    return absl::OkStatus();
+  }));
+  std::map<std::pair<std::string, std::string>, const CurrentDuty*> by_gate;
+  for (const CurrentDuty& d : duties) by_gate[{d.site_id, d.gate_id}] = &d;
+
+  int64_t index = 0;
+  for (const sites::Site& site : options_.sites->sites()) {
+    if (!req->site_id().empty() ? site.id() != req->site_id() : !who.MayActOnSite(site.id())) {
+      continue;
+    }
+    for (const sites::Gate& gate : site.gates()) {
+      if (index++ < *offset) continue;
+      if (resp->gates_size() == *size) {
+        resp->set_next_page_token(sql::EncodeOffsetPageToken(kScope, *offset + *size));
+        return app::FinishWith(ctx, kListDuty, absl::OkStatus());
+      }
+      v1::GateDuty* g = resp->add_gates();
+      g->set_site_id(site.id());
+      g->set_gate_id(gate.id());
+      g->set_gate_name(gate.name());
+      auto it = by_gate.find({site.id(), gate.id()});
+      if (it != by_gate.end()) {
+        g->set_guard(it->second->guard);
+        *g->mutable_on_duty_since() = ToProto(it->second->started_at);
+      }
+    }
+  }
+  return app::FinishWith(ctx, kListDuty, absl::OkStatus());
+}
+
+// ---- Figures and audit -------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* GateService::GetDailyStats(grpc::CallbackServerContext* ctx,
+                                                     const v1::GetDailyStatsRequest* req,
+                                                     v1::GetDailyStatsResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kGetDailyStats, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kGetDailyStats));
+  server::FieldErrors errors;
+  absl::CivilDay day;
+  if (req->date().empty()) {
+    errors.Add("date", "is required (YYYY-MM-DD)");
+  } else if (absl::StatusOr<absl::CivilDay> parsed = time::ParseDate(req->date()); parsed.ok()) {
+    day = *parsed;
+  } else {
+    errors.Add("date", "must be a calendar date YYYY-MM-DD");
+  }
+  if (!req->site_id().empty() && CheckLength(req->site_id(), "site_id", errors)) {
+    errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
+  }
+  FINISH_IF_ERROR(ctx, kGetDailyStats, errors.ToStatus());
+  std::vector<const sites::Site*> selected;
+  if (!req->site_id().empty()) {
+    FINISH_IF_ERROR(ctx, kGetDailyStats, auth::CheckSite(who, req->site_id()));
+    selected.push_back(options_.sites->Find(req->site_id()));
+  } else {
+    for (const sites::Site& site : options_.sites->sites()) {
+      if (who.MayActOnSite(site.id())) selected.push_back(&site);
+    }
+  }
+  std::sort(selected.begin(), selected.end(),
+            [](const sites::Site* a, const sites::Site* b) { return a->id() < b->id(); });
+  const absl::Time now = options_.clock->Now();
+  resp->set_date(time::FormatDate(day));
+  FINISH_IF_ERROR(ctx, kGetDailyStats, options_.db->Read([&](sql::Session& session) {
+    for (const sites::Site* site : selected) {
+      ASSIGN_OR_RETURN(*resp->add_stats(), ReadDailyStats(session, *site, day, now, options_.tz));
+    }
+    return absl::OkStatus();
+  }));
+  return app::FinishWith(ctx, kGetDailyStats, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* GateService::ListAuditEvents(
+    grpc::CallbackServerContext* ctx, const common::v1::ListAuditEventsRequest* req,
+    common::v1::ListAuditEventsResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListAuditEvents, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kListAuditEvents));
+  server::FieldErrors errors;
+  std::optional<absl::Time> start;
+  std::optional<absl::Time> end;
+  if (req->has_start_time()) start = CheckTimestamp(req->start_time(), "start_time", errors);
+  if (req->has_end_time()) end = CheckTimestamp(req->end_time(), "end_time", errors);
+  CheckLength(req->page_token(), "page_token", errors);
+  FINISH_IF_ERROR(ctx, kListAuditEvents, errors.ToStatus());
+  audit::Page page;
+  FINISH_IF_ERROR(ctx, kListAuditEvents, options_.db->Read([&](sql::Session& session) {
+    ASSIGN_OR_RETURN(page, audit::List(session, start, end, req->page_size(), req->page_token()));
+    return absl::OkStatus();
+  }));
+  for (const audit::Event& e : page.events) {
+    common::v1::AuditEvent* out = resp->add_events();
+    out->set_event_id(absl::StrCat(e.id));
+    out->set_subject(e.subject);
+    out->set_role(RoleProto(e.role));
+    out->set_method(e.method);
+    out->set_object(e.object);
+    out->set_request_id(e.request_id);
+    *out->mutable_at() = ToProto(e.at);
+    out->set_outcome(e.outcome);
+  }
+  resp->set_next_page_token(page.next_page_token);
+  return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
+}
+
+}  // namespace lianfang::gate

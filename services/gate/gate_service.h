@@ -1,0 +1,125 @@
+// The gRPC adapter of lianfang.gate.v1.GateService (callback API): every method authorizes its
+// caller first (server::AuthorizeCall, then auth::CheckSite for the site acted on), validates
+// (validation.h), then calls the core — the passage ledger inside an idempotent, audited
+// mutation (app::RunMutation) for writes, a read transaction for reads — and maps the status.
+//
+// After each committed (not replayed) passage it updates the Redis live counts
+// (live::LiveCounts::Apply), publishes the passage to WatchPassages streams, and wakes the
+// outbox sender when a fever follow-up was queued. None of these can fail the passage.
+//
+//   gate::GateService service({.sites = rt->sites.get(), .clock = &rt->clock, .db = rt->db.get(),
+//                              .keyer = rt->keyer.get(), .authorizer = rt->authorizer.get(),
+//                              .tz = rt->config.tz, .live = &live, .outbox = &sender});
+//   app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"});
+//
+// Thread-safety: every handler may run concurrently on gRPC's threads.
+#ifndef LIANFANG_SERVICES_GATE_GATE_SERVICE_H_
+#define LIANFANG_SERVICES_GATE_GATE_SERVICE_H_
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <cstddef>
+
+#include "absl/time/time.h"
+#include "common/auth/authorizer.h"
+#include "common/live/live_counts.h"
+#include "common/outbox/outbox.h"
+#include "common/pii/pii.h"
+#include "common/sites/site_directory.h"
+#include "common/sql/database.h"
+#include "common/time/clock.h"
+#include "lianfang/common/v1/common.pb.h"
+#include "lianfang/gate/v1/gate.grpc.pb.h"
+#include "services/gate/passage_feed.h"
+#include "services/gate/passage_ledger.h"
+
+namespace lianfang::gate {
+
+// What the service runs on. Pointers are not owned and must outlive the service.
+struct GateServiceOptions {
+  const sites::SiteDirectory* sites = nullptr;
+  const time::Clock* clock = nullptr;
+  sql::Database* db = nullptr;
+  const pii::PersonKeyer* keyer = nullptr;
+  const auth::Authorizer* authorizer = nullptr;
+  // The deployment's time zone ("today", the day of a passage).
+  absl::TimeZone tz = absl::UTCTimeZone();
+  // Redis live counts; null = none.
+  live::LiveCounts* live = nullptr;
+  // The outbox sender delivering fever follow-ups, woken after a fever; null = not woken (it
+  // still polls).
+  outbox::Sender* outbox = nullptr;
+  // Passages queued per WatchPassages client before the oldest are dropped.
+  size_t watch_queue_limit = 1024;
+};
+
+class GateService final : public v1::GateService::CallbackService {
+ public:
+  explicit GateService(GateServiceOptions options);
+  ~GateService() override;
+  GateService(const GateService&) = delete;
+  GateService& operator=(const GateService&) = delete;
+
+  grpc::ServerUnaryReactor* RecordPassage(grpc::CallbackServerContext* ctx,
+                                          const v1::RecordPassageRequest* req,
+                                          v1::RecordPassageResponse* resp) override;
+  grpc::ServerUnaryReactor* BatchRecordPassages(grpc::CallbackServerContext* ctx,
+                                                const v1::BatchRecordPassagesRequest* req,
+                                                v1::BatchRecordPassagesResponse* resp) override;
+  grpc::ServerUnaryReactor* GetOccupancy(grpc::CallbackServerContext* ctx,
+                                         const v1::GetOccupancyRequest* req,
+                                         v1::Occupancy* resp) override;
+  grpc::ServerUnaryReactor* ListPassages(grpc::CallbackServerContext* ctx,
+                                         const v1::ListPassagesRequest* req,
+                                         v1::ListPassagesResponse* resp) override;
+  grpc::ServerWriteReactor<v1::Passage>* WatchPassages(
+      grpc::CallbackServerContext* ctx, const v1::WatchPassagesRequest* req) override;
+  grpc::ServerUnaryReactor* IssuePass(grpc::CallbackServerContext* ctx,
+                                      const v1::IssuePassRequest* req, v1::Pass* resp) override;
+  grpc::ServerUnaryReactor* RevokePass(grpc::CallbackServerContext* ctx,
+                                       const v1::RevokePassRequest* req,
+                                       v1::RevokePassResponse* resp) override;
+  grpc::ServerUnaryReactor* ListPasses(grpc::CallbackServerContext* ctx,
+                                       const v1::ListPassesRequest* req,
+                                       v1::ListPassesResponse* resp) override;
+  grpc::ServerUnaryReactor* PlaceHold(grpc::CallbackServerContext* ctx,
+                                      const v1::PlaceHoldRequest* req, v1::Hold* resp) override;
+  grpc::ServerUnaryReactor* ReleaseHold(grpc::CallbackServerContext* ctx,
+                                        const v1::ReleaseHoldRequest* req,
+                                        v1::ReleaseHoldResponse* resp) override;
+  grpc::ServerUnaryReactor* RegisterVehicle(grpc::CallbackServerContext* ctx,
+                                            const v1::RegisterVehicleRequest* req,
+                                            v1::Vehicle* resp) override;
+  grpc::ServerUnaryReactor* StartDuty(grpc::CallbackServerContext* ctx,
+                                      const v1::StartDutyRequest* req,
+                                      v1::StartDutyResponse* resp) override;
+  grpc::ServerUnaryReactor* EndDuty(grpc::CallbackServerContext* ctx, const v1::EndDutyRequest* req,
+                                    v1::EndDutyResponse* resp) override;
+  grpc::ServerUnaryReactor* ListDuty(grpc::CallbackServerContext* ctx,
+                                     const v1::ListDutyRequest* req,
+                                     v1::ListDutyResponse* resp) override;
+  grpc::ServerUnaryReactor* GetDailyStats(grpc::CallbackServerContext* ctx,
+                                          const v1::GetDailyStatsRequest* req,
+                                          v1::GetDailyStatsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* ctx,
+                                            const common::v1::ListAuditEventsRequest* req,
+                                            common::v1::ListAuditEventsResponse* resp) override;
+
+  // The live feed of WatchPassages (for tests).
+  PassageFeed& feed() { return feed_; }
+
+ private:
+  // The work after a passage's commit (not for replays).
+  void AfterPassage(const RecordedPassage& recorded);
+  // Applies gates_without_guard changes (site -> delta) to the live counts.
+  void AfterDutyChange(const std::map<std::string, int64_t>& unguarded_delta);
+
+  const GateServiceOptions options_;
+  const PassageLedger ledger_;
+  PassageFeed feed_;
+};
+
+}  // namespace lianfang::gate
+
+#endif  // LIANFANG_SERVICES_GATE_GATE_SERVICE_H_

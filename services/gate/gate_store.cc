@@ -1,0 +1,688 @@
+#include "services/gate/gate_store.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/server/errors.h"
+#include "common/sql/page_token.h"
+#include "common/status/status_macros.h"
+
+namespace lianfang::gate {
+namespace {
+
+// ---- Schema ----------------------------------------------------------------------------------
+
+// SQLite text; PostgreSQL differs only in its serial keys (see PostgresOf).
+constexpr char kSchemaV1[] =
+    "CREATE TABLE gate_passages ("
+    " seq INTEGER PRIMARY KEY,"
+    " passage_id TEXT NOT NULL UNIQUE,"
+    " site_id TEXT NOT NULL,"
+    " gate_id TEXT NOT NULL,"
+    " direction INTEGER NOT NULL,"
+    " decision INTEGER NOT NULL,"
+    " deny_reason INTEGER NOT NULL,"
+    " person_key TEXT NOT NULL,"
+    " id_masked TEXT NOT NULL,"
+    " name_masked TEXT NOT NULL,"
+    " temperature_c DOUBLE PRECISION NOT NULL,"
+    " vehicle_plate TEXT NOT NULL,"
+    " pass_code TEXT NOT NULL,"
+    " captured_at BIGINT NOT NULL,"
+    " recorded_at BIGINT NOT NULL,"
+    " guard TEXT NOT NULL);"
+    "CREATE INDEX gate_passages_by_site ON gate_passages (site_id, captured_at, seq);"
+    "CREATE INDEX gate_passages_by_gate ON gate_passages (site_id, gate_id, captured_at, seq);"
+    "CREATE INDEX gate_passages_by_person ON gate_passages (person_key, captured_at, seq);"
+    "CREATE TABLE gate_presence ("
+    " site_id TEXT NOT NULL,"
+    " person_key TEXT NOT NULL,"
+    " inside INTEGER NOT NULL,"
+    " changed_at BIGINT NOT NULL,"
+    " PRIMARY KEY (site_id, person_key));"
+    "CREATE TABLE gate_occupancy ("
+    " site_id TEXT PRIMARY KEY,"
+    " onsite BIGINT NOT NULL);"
+    "CREATE TABLE gate_daily ("
+    " site_id TEXT NOT NULL,"
+    " day TEXT NOT NULL,"
+    " entries BIGINT NOT NULL,"
+    " exits BIGINT NOT NULL,"
+    " denied BIGINT NOT NULL,"
+    " fevers BIGINT NOT NULL,"
+    " denied_no_pass BIGINT NOT NULL,"
+    " denied_observation BIGINT NOT NULL,"
+    " denied_vehicle BIGINT NOT NULL,"
+    " denied_full BIGINT NOT NULL,"
+    " peak_onsite BIGINT NOT NULL,"
+    " onsite_end BIGINT NOT NULL,"
+    " PRIMARY KEY (site_id, day));"
+    "CREATE INDEX gate_daily_by_day ON gate_daily (day);"
+    "CREATE TABLE gate_passes ("
+    " pass_code TEXT PRIMARY KEY,"
+    " site_id TEXT NOT NULL,"
+    " person_key TEXT NOT NULL,"
+    " id_masked TEXT NOT NULL,"
+    " name_masked TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " kind INTEGER NOT NULL,"
+    " valid_until BIGINT,"
+    " issued_at BIGINT NOT NULL,"
+    " issued_by TEXT NOT NULL,"
+    " revoked_at BIGINT,"
+    " revoke_reason TEXT NOT NULL);"
+    "CREATE INDEX gate_passes_by_person ON gate_passes (site_id, person_key);"
+    "CREATE INDEX gate_passes_by_issue ON gate_passes (site_id, issued_at, pass_code);"
+    "CREATE TABLE gate_holds ("
+    " person_key TEXT PRIMARY KEY,"
+    " reason TEXT NOT NULL,"
+    " hold_until BIGINT NOT NULL,"
+    " placed_at BIGINT NOT NULL,"
+    " placed_by TEXT NOT NULL,"
+    " released_at BIGINT);"
+    "CREATE TABLE gate_vehicles ("
+    " site_id TEXT NOT NULL,"
+    " plate TEXT NOT NULL,"
+    " owner_person_key TEXT NOT NULL,"
+    " registered_at BIGINT NOT NULL,"
+    " registered_by TEXT NOT NULL,"
+    " PRIMARY KEY (site_id, plate));"
+    "CREATE TABLE gate_duties ("
+    " duty_id INTEGER PRIMARY KEY,"
+    " site_id TEXT NOT NULL,"
+    " gate_id TEXT NOT NULL,"
+    " guard TEXT NOT NULL,"
+    " started_at BIGINT NOT NULL,"
+    " ended_at BIGINT);"
+    "CREATE INDEX gate_duties_by_site ON gate_duties (site_id, started_at);"
+    "CREATE TABLE gate_duty_current ("
+    " site_id TEXT NOT NULL,"
+    " gate_id TEXT NOT NULL,"
+    " guard TEXT NOT NULL,"
+    " started_at BIGINT NOT NULL,"
+    " duty_id BIGINT NOT NULL,"
+    " PRIMARY KEY (site_id, gate_id));"
+    "CREATE INDEX gate_duty_current_by_guard ON gate_duty_current (guard);";
+
+std::string PostgresOf(absl::string_view sqlite) {
+  return absl::StrReplaceAll(sqlite,
+                             {{"seq INTEGER PRIMARY KEY", "seq BIGSERIAL PRIMARY KEY"},
+                              {"duty_id INTEGER PRIMARY KEY", "duty_id BIGSERIAL PRIMARY KEY"}});
+}
+
+const std::vector<sql::Migration>& MigrationList() {
+  static const auto* const kMigrations = new std::vector<sql::Migration>{
+      {1, "create passages, presence, occupancy, daily counters, passes, holds, vehicles, duty",
+       kSchemaV1, PostgresOf(kSchemaV1)}};
+  return *kMigrations;
+}
+
+// ---- Statements ------------------------------------------------------------------------------
+
+constexpr char kPassageColumns[] =
+    "passage_id, site_id, gate_id, direction, decision, deny_reason, person_key, id_masked, "
+    "name_masked, temperature_c, vehicle_plate, pass_code, captured_at, recorded_at, guard, seq";
+
+constexpr char kInsertPassage[] =
+    "INSERT INTO gate_passages (passage_id, site_id, gate_id, direction, decision, deny_reason, "
+    "person_key, id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, "
+    "recorded_at, guard) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+    "$15)";
+
+// $3..$4 is the captured_at range (inclusive), its upper end already lowered to the position
+// of the previous page; ($5, $6) is that position, the (captured_at, seq) of the previous
+// page's last row (the int64 maximum on the first page). One range on captured_at keeps
+// SQLite's planner on the most selective index, and each page starts with an index seek.
+#define LF_GATE_PASSAGE_PAGE                                                   \
+  " AND ($2 = 0 OR decision = $2) AND captured_at >= $3 AND captured_at <= $4" \
+  " AND (captured_at < $5 OR seq < $6)"                                        \
+  " ORDER BY captured_at DESC, seq DESC LIMIT $7"
+
+const std::string& ListPassagesBySite() {
+  static const std::string* const kSql = new std::string(absl::StrCat(
+      "SELECT ", kPassageColumns, " FROM gate_passages WHERE site_id = $1", LF_GATE_PASSAGE_PAGE));
+  return *kSql;
+}
+const std::string& ListPassagesByGate() {
+  static const std::string* const kSql = new std::string(absl::StrCat(
+      "SELECT ", kPassageColumns, " FROM gate_passages WHERE site_id = $1 AND gate_id = $8",
+      LF_GATE_PASSAGE_PAGE));
+  return *kSql;
+}
+const std::string& ListPassagesByPerson() {
+  static const std::string* const kSql = new std::string(absl::StrCat(
+      "SELECT ", kPassageColumns,
+      " FROM gate_passages WHERE person_key = $8 AND site_id = $1 AND ($9 = '' OR gate_id = $9)",
+      LF_GATE_PASSAGE_PAGE));
+  return *kSql;
+}
+#undef LF_GATE_PASSAGE_PAGE
+
+constexpr char kSelectPresence[] =
+    "SELECT inside FROM gate_presence WHERE site_id = $1 AND person_key = $2";
+constexpr char kUpsertPresence[] =
+    "INSERT INTO gate_presence (site_id, person_key, inside, changed_at) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (site_id, person_key) DO UPDATE SET inside = excluded.inside, "
+    "changed_at = excluded.changed_at";
+
+constexpr char kSelectOnsite[] = "SELECT onsite FROM gate_occupancy WHERE site_id = $1";
+constexpr char kSelectAllOnsite[] = "SELECT site_id, onsite FROM gate_occupancy";
+constexpr char kUpsertOnsite[] =
+    "INSERT INTO gate_occupancy (site_id, onsite) VALUES ($1, $2) "
+    "ON CONFLICT (site_id) DO UPDATE SET onsite = excluded.onsite";
+
+constexpr char kCountPassage[] =
+    "INSERT INTO gate_daily (site_id, day, entries, exits, denied, fevers, denied_no_pass, "
+    "denied_observation, denied_vehicle, denied_full, peak_onsite, onsite_end) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+    "ON CONFLICT (site_id, day) DO UPDATE SET "
+    "entries = gate_daily.entries + excluded.entries, "
+    "exits = gate_daily.exits + excluded.exits, "
+    "denied = gate_daily.denied + excluded.denied, "
+    "fevers = gate_daily.fevers + excluded.fevers, "
+    "denied_no_pass = gate_daily.denied_no_pass + excluded.denied_no_pass, "
+    "denied_observation = gate_daily.denied_observation + excluded.denied_observation, "
+    "denied_vehicle = gate_daily.denied_vehicle + excluded.denied_vehicle, "
+    "denied_full = gate_daily.denied_full + excluded.denied_full, "
+    "peak_onsite = CASE WHEN excluded.peak_onsite > gate_daily.peak_onsite "
+    "THEN excluded.peak_onsite ELSE gate_daily.peak_onsite END, "
+    "onsite_end = excluded.onsite_end";
+
+constexpr char kDayColumns[] =
+    "site_id, entries, exits, denied, fevers, denied_no_pass, denied_observation, "
+    "denied_vehicle, denied_full, peak_onsite, onsite_end";
+const std::string& SelectDay() {
+  static const std::string* const kSql =
+      new std::string(absl::StrCat("SELECT ", kDayColumns, " FROM gate_daily WHERE day = $1"));
+  return *kSql;
+}
+const std::string& SelectSiteDay() {
+  static const std::string* const kSql = new std::string(
+      absl::StrCat("SELECT ", kDayColumns, " FROM gate_daily WHERE site_id = $1 AND day = $2"));
+  return *kSql;
+}
+constexpr char kSelectCarriedOnsite[] =
+    "SELECT onsite_end FROM gate_daily WHERE site_id = $1 AND day < $2 "
+    "ORDER BY day DESC LIMIT 1";
+
+constexpr char kSelectValidPass[] =
+    "SELECT 1 FROM gate_passes WHERE site_id = $1 AND person_key = $2 "
+    "AND (revoked_at IS NULL OR revoked_at > $3) AND (valid_until IS NULL OR valid_until > $3) "
+    "LIMIT 1";
+constexpr char kSelectActiveHold[] =
+    "SELECT 1 FROM gate_holds WHERE person_key = $1 AND hold_until > $2 "
+    "AND (released_at IS NULL OR released_at > $2)";
+constexpr char kSelectVehicle[] = "SELECT 1 FROM gate_vehicles WHERE site_id = $1 AND plate = $2";
+
+constexpr char kPassColumns[] =
+    "pass_code, site_id, person_key, id_masked, name_masked, name, kind, valid_until, "
+    "issued_at, issued_by, revoked_at";
+constexpr char kInsertPass[] =
+    "INSERT INTO gate_passes (pass_code, site_id, person_key, id_masked, name_masked, name, kind, "
+    "valid_until, issued_at, issued_by, revoked_at, revoke_reason) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, '')";
+const std::string& SelectPass() {
+  static const std::string* const kSql = new std::string(
+      absl::StrCat("SELECT ", kPassColumns, " FROM gate_passes WHERE pass_code = $1"));
+  return *kSql;
+}
+constexpr char kRevokePass[] =
+    "UPDATE gate_passes SET revoked_at = $2, revoke_reason = $3 WHERE pass_code = $1";
+const std::string& ListPassesSql() {
+  static const std::string* const kSql = new std::string(absl::StrCat(
+      "SELECT ", kPassColumns,
+      " FROM gate_passes WHERE site_id = $1 AND ($2 = '' OR person_key = $2)"
+      " AND ($3 = 1 OR (revoked_at IS NULL AND (valid_until IS NULL OR valid_until > $4)))"
+      " AND issued_at <= $5 AND (issued_at < $5 OR pass_code < $6)"
+      " ORDER BY issued_at DESC, pass_code DESC LIMIT $7"));
+  return *kSql;
+}
+
+constexpr char kSelectHold[] =
+    "SELECT person_key, reason, hold_until, placed_at, placed_by, released_at "
+    "FROM gate_holds WHERE person_key = $1";
+constexpr char kUpsertHold[] =
+    "INSERT INTO gate_holds (person_key, reason, hold_until, placed_at, placed_by, released_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (person_key) DO UPDATE SET "
+    "reason = excluded.reason, hold_until = excluded.hold_until, "
+    "placed_at = excluded.placed_at, placed_by = excluded.placed_by, "
+    "released_at = excluded.released_at";
+
+constexpr char kInsertVehicle[] =
+    "INSERT INTO gate_vehicles (site_id, plate, owner_person_key, registered_at, registered_by) "
+    "VALUES ($1, $2, $3, $4, $5)";
+
+constexpr char kCurrentDutyColumns[] = "duty_id, site_id, gate_id, guard, started_at";
+const std::string& SelectDutyAtGate() {
+  static const std::string* const kSql =
+      new std::string(absl::StrCat("SELECT ", kCurrentDutyColumns,
+                                   " FROM gate_duty_current WHERE site_id = $1 AND gate_id = $2"));
+  return *kSql;
+}
+const std::string& SelectDutyOfGuard() {
+  static const std::string* const kSql = new std::string(absl::StrCat(
+      "SELECT ", kCurrentDutyColumns, " FROM gate_duty_current WHERE guard = $1 LIMIT 1"));
+  return *kSql;
+}
+const std::string& SelectAllDuties() {
+  static const std::string* const kSql = new std::string(absl::StrCat(
+      "SELECT ", kCurrentDutyColumns, " FROM gate_duty_current ORDER BY site_id, gate_id"));
+  return *kSql;
+}
+constexpr char kInsertDuty[] =
+    "INSERT INTO gate_duties (site_id, gate_id, guard, started_at, ended_at) "
+    "VALUES ($1, $2, $3, $4, NULL) RETURNING duty_id";
+constexpr char kInsertCurrentDuty[] =
+    "INSERT INTO gate_duty_current (site_id, gate_id, guard, started_at, duty_id) "
+    "VALUES ($1, $2, $3, $4, $5)";
+constexpr char kEndDuty[] = "UPDATE gate_duties SET ended_at = $2 WHERE duty_id = $1";
+constexpr char kDeleteCurrentDuty[] =
+    "DELETE FROM gate_duty_current WHERE site_id = $1 AND gate_id = $2";
+constexpr char kSelectDutiesOverlapping[] =
+    "SELECT gate_id, started_at, ended_at FROM gate_duties WHERE site_id = $1 "
+    "AND started_at < $2 AND (ended_at IS NULL OR ended_at > $3) ORDER BY started_at";
+
+// ---- Row conversions -------------------------------------------------------------------------
+
+v1::Passage PassageFromRow(const sql::Row& row) {
+  v1::Passage p;
+  p.set_passage_id(row.Text(0));
+  p.set_site_id(row.Text(1));
+  p.set_gate_id(row.Text(2));
+  p.set_direction(static_cast<v1::Direction>(row.Int(3)));
+  p.set_decision(static_cast<v1::Decision>(row.Int(4)));
+  p.set_deny_reason(static_cast<v1::DenyReason>(row.Int(5)));
+  p.set_person_key(row.Text(6));
+  p.set_id_masked(row.Text(7));
+  p.set_name_masked(row.Text(8));
+  p.set_temperature_c(row.Double(9));
+  p.set_vehicle_plate(row.Text(10));
+  p.set_pass_code(row.Text(11));
+  *p.mutable_captured_at() = ToProto(row.Time(12));
+  *p.mutable_recorded_at() = ToProto(row.Time(13));
+  p.set_guard(row.Text(14));
+  return p;
+}
+
+v1::Pass PassFromRow(const sql::Row& row) {
+  v1::Pass p;
+  p.set_pass_code(row.Text(0));
+  p.set_site_id(row.Text(1));
+  p.set_person_key(row.Text(2));
+  p.set_id_masked(row.Text(3));
+  p.set_name_masked(row.Text(4));
+  p.set_name(row.Text(5));
+  p.set_kind(static_cast<v1::PassKind>(row.Int(6)));
+  if (std::optional<absl::Time> t = row.OptionalTime(7)) *p.mutable_valid_until() = ToProto(*t);
+  *p.mutable_issued_at() = ToProto(row.Time(8));
+  p.set_issued_by(row.Text(9));
+  if (std::optional<absl::Time> t = row.OptionalTime(10)) {
+    p.set_revoked(true);
+    *p.mutable_revoked_at() = ToProto(*t);
+  }
+  return p;
+}
+
+DayFigures DayFromRow(const sql::Row& row) {
+  DayFigures d;
+  d.entries = row.Int(1);
+  d.exits = row.Int(2);
+  d.denied = row.Int(3);
+  d.fevers = row.Int(4);
+  d.denied_by_reason = {{v1::DENY_REASON_FEVER, row.Int(4)},
+                        {v1::DENY_REASON_NO_VALID_PASS, row.Int(5)},
+                        {v1::DENY_REASON_UNDER_OBSERVATION, row.Int(6)},
+                        {v1::DENY_REASON_VEHICLE_NOT_ALLOWED, row.Int(7)},
+                        {v1::DENY_REASON_SITE_FULL, row.Int(8)}};
+  d.peak_onsite = row.Int(9);
+  d.onsite_end = row.Int(10);
+  return d;
+}
+
+CurrentDuty DutyFromRow(const sql::Row& row) {
+  return CurrentDuty{.duty_id = row.Int(0),
+                     .site_id = row.Text(1),
+                     .gate_id = row.Text(2),
+                     .guard = row.Text(3),
+                     .started_at = row.Time(4)};
+}
+
+absl::StatusOr<bool> Exists(sql::Session& session, absl::string_view sql,
+                            std::initializer_list<sql::Value> params) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(sql, params));
+  return row.has_value();
+}
+
+constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
+
+// Page size and keyset position of a List request, as INVALID_ARGUMENT naming the field.
+absl::StatusOr<int> PageSizeOf(int64_t requested) {
+  absl::StatusOr<int> size = sql::PageSize(requested);
+  if (!size.ok()) return server::InvalidField("page_size", "must not be negative");
+  return size;
+}
+absl::StatusOr<std::vector<sql::Value>> PagePosition(absl::string_view scope,
+                                                     absl::string_view token) {
+  absl::StatusOr<std::vector<sql::Value>> after = sql::DecodePageToken(scope, token, 2);
+  if (!after.ok()) {
+    return server::InvalidField("page_token", "is not a next_page_token of this list");
+  }
+  return after;
+}
+
+}  // namespace
+
+std::span<const sql::Migration> Migrations() { return MigrationList(); }
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t micros = absl::ToUnixMicros(t);
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    --seconds;
+  }
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>(rest * 1000));
+  return ts;
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+// ---- Facts -----------------------------------------------------------------------------------
+
+SqlPassageFacts::SqlPassageFacts(sql::Session& session, const std::string& site_id,
+                                 const std::string& person_key, const std::string& plate,
+                                 absl::Time at)
+    : session_(session), site_id_(site_id), person_key_(person_key), plate_(plate), at_(at) {}
+
+absl::StatusOr<bool> SqlPassageFacts::HasValidPass() {
+  return Exists(session_, kSelectValidPass, {site_id_, person_key_, at_});
+}
+
+absl::StatusOr<bool> SqlPassageFacts::UnderHold() {
+  return Exists(session_, kSelectActiveHold, {person_key_, at_});
+}
+
+absl::StatusOr<bool> SqlPassageFacts::VehicleRegistered() {
+  return Exists(session_, kSelectVehicle, {site_id_, plate_});
+}
+
+absl::StatusOr<bool> SqlPassageFacts::Inside() {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row,
+                   session_.QueryRow(kSelectPresence, {site_id_, person_key_}));
+  return row.has_value() && row->Bool(0);
+}
+
+absl::StatusOr<int64_t> SqlPassageFacts::Onsite() { return gate::Onsite(session_, site_id_); }
+
+// ---- Passages --------------------------------------------------------------------------------
+
+absl::Status InsertPassage(sql::Session& session, const v1::Passage& p) {
+  return session
+      .Execute(
+          kInsertPassage,
+          {p.passage_id(), p.site_id(), p.gate_id(), static_cast<int64_t>(p.direction()),
+           static_cast<int64_t>(p.decision()), static_cast<int64_t>(p.deny_reason()),
+           p.person_key(), p.id_masked(), p.name_masked(), p.temperature_c(), p.vehicle_plate(),
+           p.pass_code(), FromProto(p.captured_at()), FromProto(p.recorded_at()), p.guard()})
+      .status();
+}
+
+absl::Status SetPresence(sql::Session& session, absl::string_view site_id,
+                         absl::string_view person_key, bool inside, absl::Time at) {
+  return session.Execute(kUpsertPresence, {site_id, person_key, inside, at}).status();
+}
+
+absl::StatusOr<int64_t> Onsite(sql::Session& session, absl::string_view site_id) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(kSelectOnsite, {site_id}));
+  return row.has_value() ? row->Int(0) : 0;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> AllOnsite(sql::Session& session) {
+  ASSIGN_OR_RETURN(sql::Result result, session.Execute(kSelectAllOnsite));
+  std::map<std::string, int64_t> out;
+  for (const sql::Row& row : result.rows) out[row.Text(0)] = row.Int(1);
+  return out;
+}
+
+absl::Status SetOnsite(sql::Session& session, absl::string_view site_id, int64_t onsite) {
+  return session.Execute(kUpsertOnsite, {site_id, onsite}).status();
+}
+
+absl::Status CountPassage(sql::Session& session, absl::string_view site_id, absl::string_view day,
+                          v1::Direction direction, const Verdict& v) {
+  auto one = [](bool b) -> int64_t { return b ? 1 : 0; };
+  const bool entry = direction == v1::DIRECTION_ENTRY;
+  auto reason = [&](v1::DenyReason r) { return one(v.deny_reason == r); };
+  const int64_t peak = std::max(v.onsite_before, v.onsite_after);
+  return session
+      .Execute(
+          kCountPassage,
+          {site_id, day, one(v.admitted() && entry), one(v.admitted() && !entry),
+           one(!v.admitted()), reason(v1::DENY_REASON_FEVER), reason(v1::DENY_REASON_NO_VALID_PASS),
+           reason(v1::DENY_REASON_UNDER_OBSERVATION), reason(v1::DENY_REASON_VEHICLE_NOT_ALLOWED),
+           reason(v1::DENY_REASON_SITE_FULL), peak, v.onsite_after})
+      .status();
+}
+
+absl::StatusOr<std::map<std::string, DayFigures>> FiguresOfDay(sql::Session& session,
+                                                               absl::string_view day) {
+  ASSIGN_OR_RETURN(sql::Result result, session.Execute(SelectDay(), {day}));
+  std::map<std::string, DayFigures> out;
+  for (const sql::Row& row : result.rows) out[row.Text(0)] = DayFromRow(row);
+  return out;
+}
+
+absl::StatusOr<std::optional<DayFigures>> SiteFiguresOfDay(sql::Session& session,
+                                                           absl::string_view site_id,
+                                                           absl::string_view day) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(SelectSiteDay(), {site_id, day}));
+  if (!row.has_value()) return std::nullopt;
+  return DayFromRow(*row);
+}
+
+absl::StatusOr<int64_t> OnsiteCarriedInto(sql::Session& session, absl::string_view site_id,
+                                          absl::string_view day) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row,
+                   session.QueryRow(kSelectCarriedOnsite, {site_id, day}));
+  return row.has_value() ? row->Int(0) : 0;
+}
+
+absl::StatusOr<v1::ListPassagesResponse> ListPassages(sql::Session& session,
+                                                      const PassageFilter& filter) {
+  constexpr char kScope[] = "ListPassages";
+  ASSIGN_OR_RETURN(int size, PageSizeOf(filter.page_size));
+  ASSIGN_OR_RETURN(std::vector<sql::Value> after, PagePosition(kScope, filter.page_token));
+  const int64_t after_at = after.empty() ? kMaxInt64 : after[0].AsInt();
+  const int64_t after_seq = after.empty() ? kMaxInt64 : after[1].AsInt();
+  const sql::Value site = filter.site_id;
+  const sql::Value decision = static_cast<int64_t>(filter.decision);
+  const sql::Value start = filter.start;
+  // end_time is exclusive and stored instants are whole microseconds: the last one before it.
+  const int64_t end_micros = absl::ToUnixMicros(filter.end);  // rounded down, saturating
+  const int64_t before_end =
+      end_micros == kMaxInt64 || absl::FromUnixMicros(end_micros) < filter.end ? end_micros
+                                                                               : end_micros - 1;
+  const sql::Value end = std::min(before_end, after_at);
+  const sql::Value limit = static_cast<int64_t>(size) + 1;
+  absl::StatusOr<sql::Result> rows;
+  if (!filter.person_key.empty()) {
+    rows = session.Execute(ListPassagesByPerson(), {site, decision, start, end, after_at, after_seq,
+                                                    limit, filter.person_key, filter.gate_id});
+  } else if (!filter.gate_id.empty()) {
+    rows = session.Execute(ListPassagesByGate(), {site, decision, start, end, after_at, after_seq,
+                                                  limit, filter.gate_id});
+  } else {
+    rows = session.Execute(ListPassagesBySite(),
+                           {site, decision, start, end, after_at, after_seq, limit});
+  }
+  ASSIGN_OR_RETURN(sql::Result result, std::move(rows));
+  v1::ListPassagesResponse out;
+  for (size_t i = 0; i < result.rows.size() && i < static_cast<size_t>(size); ++i) {
+    *out.add_passages() = PassageFromRow(result.rows[i]);
+  }
+  if (result.rows.size() > static_cast<size_t>(size)) {
+    const sql::Row& last = result.rows[size - 1];
+    out.set_next_page_token(sql::EncodePageToken(kScope, {last.Int(12), last.Int(15)}));
+  }
+  return out;
+}
+
+// ---- Passes ----------------------------------------------------------------------------------
+
+absl::Status InsertPass(sql::Session& session, const v1::Pass& p) {
+  std::optional<absl::Time> valid_until;
+  if (p.has_valid_until()) valid_until = FromProto(p.valid_until());
+  return session
+      .Execute(kInsertPass, {p.pass_code(), p.site_id(), p.person_key(), p.id_masked(),
+                             p.name_masked(), p.name(), static_cast<int64_t>(p.kind()),
+                             sql::Value(valid_until), FromProto(p.issued_at()), p.issued_by()})
+      .status();
+}
+
+absl::StatusOr<std::optional<v1::Pass>> FindPass(sql::Session& session, absl::string_view code) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(SelectPass(), {code}));
+  if (!row.has_value()) return std::nullopt;
+  return PassFromRow(*row);
+}
+
+absl::Status RevokePass(sql::Session& session, absl::string_view code, absl::Time at,
+                        absl::string_view reason) {
+  return session.Execute(kRevokePass, {code, at, reason}).status();
+}
+
+absl::StatusOr<v1::ListPassesResponse> ListPasses(sql::Session& session, absl::string_view site_id,
+                                                  absl::string_view person_key,
+                                                  bool include_inactive, absl::Time now,
+                                                  int64_t page_size, absl::string_view page_token) {
+  constexpr char kScope[] = "ListPasses";
+  ASSIGN_OR_RETURN(int size, PageSizeOf(page_size));
+  ASSIGN_OR_RETURN(std::vector<sql::Value> after, PagePosition(kScope, page_token));
+  const int64_t after_at = after.empty() ? kMaxInt64 : after[0].AsInt();
+  // "~" sorts after every pass code character.
+  const std::string after_code = after.empty() ? "~" : after[1].AsText();
+  ASSIGN_OR_RETURN(
+      sql::Result result,
+      session.Execute(ListPassesSql(), {site_id, person_key, include_inactive, now, after_at,
+                                        after_code, static_cast<int64_t>(size) + 1}));
+  v1::ListPassesResponse out;
+  for (size_t i = 0; i < result.rows.size() && i < static_cast<size_t>(size); ++i) {
+    *out.add_passes() = PassFromRow(result.rows[i]);
+  }
+  if (result.rows.size() > static_cast<size_t>(size)) {
+    const sql::Row& last = result.rows[size - 1];
+    out.set_next_page_token(sql::EncodePageToken(kScope, {last.Int(8), last.Text(0)}));
+  }
+  return out;
+}
+
+// ---- Holds -----------------------------------------------------------------------------------
+
+absl::StatusOr<std::optional<v1::Hold>> FindHold(sql::Session& session,
+                                                 absl::string_view person_key) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(kSelectHold, {person_key}));
+  if (!row.has_value()) return std::nullopt;
+  v1::Hold h;
+  h.set_person_key(row->Text(0));
+  h.set_reason(row->Text(1));
+  *h.mutable_until() = ToProto(row->Time(2));
+  *h.mutable_placed_at() = ToProto(row->Time(3));
+  h.set_placed_by(row->Text(4));
+  if (std::optional<absl::Time> t = row->OptionalTime(5)) {
+    h.set_released(true);
+    *h.mutable_released_at() = ToProto(*t);
+  }
+  return h;
+}
+
+absl::Status SaveHold(sql::Session& session, const v1::Hold& h) {
+  std::optional<absl::Time> released_at;
+  if (h.released()) released_at = FromProto(h.released_at());
+  return session
+      .Execute(kUpsertHold, {h.person_key(), h.reason(), FromProto(h.until()),
+                             FromProto(h.placed_at()), h.placed_by(), sql::Value(released_at)})
+      .status();
+}
+
+bool HoldActive(const v1::Hold& hold, absl::Time at) {
+  if (hold.released() && FromProto(hold.released_at()) <= at) return false;
+  return FromProto(hold.until()) > at;
+}
+
+// ---- Vehicles --------------------------------------------------------------------------------
+
+absl::Status InsertVehicle(sql::Session& session, const v1::Vehicle& v) {
+  return session
+      .Execute(kInsertVehicle, {v.site_id(), v.plate(), v.owner_person_key(),
+                                FromProto(v.registered_at()), v.registered_by()})
+      .status();
+}
+
+// ---- Duty ------------------------------------------------------------------------------------
+
+absl::StatusOr<std::optional<CurrentDuty>> DutyAtGate(sql::Session& session,
+                                                      absl::string_view site_id,
+                                                      absl::string_view gate_id) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row,
+                   session.QueryRow(SelectDutyAtGate(), {site_id, gate_id}));
+  if (!row.has_value()) return std::nullopt;
+  return DutyFromRow(*row);
+}
+
+absl::StatusOr<std::optional<CurrentDuty>> DutyOfGuard(sql::Session& session,
+                                                       absl::string_view guard) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(SelectDutyOfGuard(), {guard}));
+  if (!row.has_value()) return std::nullopt;
+  return DutyFromRow(*row);
+}
+
+absl::StatusOr<std::vector<CurrentDuty>> AllCurrentDuties(sql::Session& session) {
+  ASSIGN_OR_RETURN(sql::Result result, session.Execute(SelectAllDuties()));
+  std::vector<CurrentDuty> out;
+  out.reserve(result.rows.size());
+  for (const sql::Row& row : result.rows) out.push_back(DutyFromRow(row));
+  return out;
+}
+
+absl::StatusOr<CurrentDuty> StartDutyAt(sql::Session& session, absl::string_view site_id,
+                                        absl::string_view gate_id, absl::string_view guard,
+                                        absl::Time at) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row,
+                   session.QueryRow(kInsertDuty, {site_id, gate_id, guard, at}));
+  if (!row.has_value()) return absl::InternalError("the new duty got no id");
+  CurrentDuty duty{.duty_id = row->Int(0),
+                   .site_id = std::string(site_id),
+                   .gate_id = std::string(gate_id),
+                   .guard = std::string(guard),
+                   .started_at = at};
+  RETURN_IF_ERROR(
+      session.Execute(kInsertCurrentDuty, {site_id, gate_id, guard, at, duty.duty_id}).status());
+  return duty;
+}
+
+absl::Status EndDutyAt(sql::Session& session, const CurrentDuty& duty, absl::Time at) {
+  RETURN_IF_ERROR(session.Execute(kEndDuty, {duty.duty_id, at}).status());
+  return session.Execute(kDeleteCurrentDuty, {duty.site_id, duty.gate_id}).status();
+}
+
+absl::StatusOr<std::vector<DutyInterval>> DutiesOverlapping(sql::Session& session,
+                                                            absl::string_view site_id,
+                                                            absl::Time start, absl::Time end) {
+  ASSIGN_OR_RETURN(sql::Result result,
+                   session.Execute(kSelectDutiesOverlapping, {site_id, end, start}));
+  std::vector<DutyInterval> out;
+  out.reserve(result.rows.size());
+  for (const sql::Row& row : result.rows) {
+    out.push_back(DutyInterval{row.Text(0), row.Time(1), row.OptionalTime(2)});
+  }
+  return out;
+}
+
+}  // namespace lianfang::gate

@@ -1,0 +1,188 @@
+// The gate service's SQL: its schema (Migrations) and every statement it runs, as named
+// constants in gate_store.cc with `$N` placeholders, behind small functions that take the
+// caller's sql::Session (so each call joins the caller's transaction).
+//
+// Tables (all prefixed gate_):
+//   gate_passages       every passage, admitted or denied (never updated or deleted);
+//   gate_presence       (site_id, person_key) -> inside: per-person presence;
+//   gate_occupancy      site_id -> onsite: the live count, updated with presence in the same
+//                       transaction, so RecordPassage never counts by scanning passages;
+//   gate_daily          (site_id, day) -> the day's counters, peak and end-of-day onsite,
+//                       updated with each passage (days are the captured_at day in the
+//                       deployment's time zone);
+//   gate_passes, gate_holds, gate_vehicles;
+//   gate_duties         duty history (start/end per guard and gate);
+//   gate_duty_current   (site_id, gate_id) -> the guard on duty now.
+// Every query of a hot path or a list runs on an index (see Migrations()).
+//
+// Errors: the statement codes of common/sql/database.h. Thread-compatible: a Session is used
+// by one thread at a time.
+#ifndef LIANFANG_SERVICES_GATE_GATE_STORE_H_
+#define LIANFANG_SERVICES_GATE_GATE_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/sql/database.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "lianfang/gate/v1/gate.pb.h"
+#include "services/gate/passage_rules.h"
+#include "services/gate/validation.h"
+
+namespace lianfang::gate {
+
+// The gate schema (component "gate"), applied by app::StartOrExit at start-up.
+std::span<const sql::Migration> Migrations();
+
+// Timestamp <-> absl::Time.
+google::protobuf::Timestamp ToProto(absl::Time t);
+absl::Time FromProto(const google::protobuf::Timestamp& ts);
+
+// ---- Passages, presence, occupancy, daily counters ------------------------------------------
+
+// PassageFacts over the caller's transaction for one passage: the pass, hold and vehicle
+// lookups are evaluated at `at` (the passage's captured time).
+class SqlPassageFacts final : public PassageFacts {
+ public:
+  // None of the references is owned; all must outlive this object.
+  SqlPassageFacts(sql::Session& session, const std::string& site_id, const std::string& person_key,
+                  const std::string& plate, absl::Time at);
+
+  absl::StatusOr<bool> HasValidPass() override;
+  absl::StatusOr<bool> UnderHold() override;
+  absl::StatusOr<bool> VehicleRegistered() override;
+  absl::StatusOr<bool> Inside() override;
+  absl::StatusOr<int64_t> Onsite() override;
+
+ private:
+  sql::Session& session_;
+  const std::string& site_id_;
+  const std::string& person_key_;
+  const std::string& plate_;
+  const absl::Time at_;
+};
+
+// Appends a passage. REQUIRES: a write session; passage_id new.
+absl::Status InsertPassage(sql::Session& session, const v1::Passage& passage);
+
+// Records the person's presence at the site.
+absl::Status SetPresence(sql::Session& session, absl::string_view site_id,
+                         absl::string_view person_key, bool inside, absl::Time at);
+
+// People inside the site (0 when the site has no row yet).
+absl::StatusOr<int64_t> Onsite(sql::Session& session, absl::string_view site_id);
+// Site id -> people inside, for every site with a row.
+absl::StatusOr<std::map<std::string, int64_t>> AllOnsite(sql::Session& session);
+// Sets the site's live count.
+absl::Status SetOnsite(sql::Session& session, absl::string_view site_id, int64_t onsite);
+
+// One site's counters of one day.
+struct DayFigures {
+  int64_t entries = 0;                                 // admitted
+  int64_t exits = 0;                                   // admitted
+  int64_t denied = 0;                                  // every refusal, fevers included
+  int64_t fevers = 0;                                  // entries refused for fever
+  std::map<v1::DenyReason, int64_t> denied_by_reason;  // every reason listed
+  int64_t peak_onsite = 0;
+  int64_t onsite_end = 0;  // onsite after the day's last recorded passage
+};
+
+// Adds one passage to the site's counters of `day` ("YYYY-MM-DD"): the decision's counters,
+// the peak (max of the onsite before and after it) and the end-of-day onsite.
+absl::Status CountPassage(sql::Session& session, absl::string_view site_id, absl::string_view day,
+                          v1::Direction direction, const Verdict& verdict);
+
+// Site id -> counters of `day`, for the sites with passages that day.
+absl::StatusOr<std::map<std::string, DayFigures>> FiguresOfDay(sql::Session& session,
+                                                               absl::string_view day);
+// The site's counters of `day`, or nullopt when it had no passage.
+absl::StatusOr<std::optional<DayFigures>> SiteFiguresOfDay(sql::Session& session,
+                                                           absl::string_view site_id,
+                                                           absl::string_view day);
+// The onsite at the end of the latest day before `day` with passages (0 when none): the
+// count the site carried into `day`.
+absl::StatusOr<int64_t> OnsiteCarriedInto(sql::Session& session, absl::string_view site_id,
+                                          absl::string_view day);
+
+// One page of passages matching `filter`, newest first (captured_at, then recording order).
+absl::StatusOr<v1::ListPassagesResponse> ListPassages(sql::Session& session,
+                                                      const PassageFilter& filter);
+
+// ---- Passes --------------------------------------------------------------------------------
+
+// Stores a new pass (with its clear `name`). ALREADY_EXISTS when the code is taken.
+absl::Status InsertPass(sql::Session& session, const v1::Pass& pass);
+// The pass with this (normalised) code, name included; nullopt when none.
+absl::StatusOr<std::optional<v1::Pass>> FindPass(sql::Session& session, absl::string_view code);
+// Marks the pass revoked at `at`.
+absl::Status RevokePass(sql::Session& session, absl::string_view code, absl::Time at,
+                        absl::string_view reason);
+// One page of the site's passes, newest first, names included. Active ones only unless
+// `include_inactive` (active: not revoked, and valid_until unset or after `now`).
+// INVALID_ARGUMENT naming page_size / page_token when they are bad.
+absl::StatusOr<v1::ListPassesResponse> ListPasses(sql::Session& session, absl::string_view site_id,
+                                                  absl::string_view person_key,
+                                                  bool include_inactive, absl::Time now,
+                                                  int64_t page_size, absl::string_view page_token);
+
+// ---- Holds ---------------------------------------------------------------------------------
+
+// The person's hold (active or not); nullopt when none was ever placed.
+absl::StatusOr<std::optional<v1::Hold>> FindHold(sql::Session& session,
+                                                 absl::string_view person_key);
+// Creates or replaces the person's hold.
+absl::Status SaveHold(sql::Session& session, const v1::Hold& hold);
+// True when `hold` is in force at `at`.
+bool HoldActive(const v1::Hold& hold, absl::Time at);
+
+// ---- Vehicles ------------------------------------------------------------------------------
+
+// Registers a vehicle. ALREADY_EXISTS when the plate is already registered for the site.
+absl::Status InsertVehicle(sql::Session& session, const v1::Vehicle& vehicle);
+
+// ---- Duty ----------------------------------------------------------------------------------
+
+struct CurrentDuty {
+  int64_t duty_id = 0;
+  std::string site_id;
+  std::string gate_id;
+  std::string guard;
+  absl::Time started_at;
+};
+
+absl::StatusOr<std::optional<CurrentDuty>> DutyAtGate(sql::Session& session,
+                                                      absl::string_view site_id,
+                                                      absl::string_view gate_id);
+absl::StatusOr<std::optional<CurrentDuty>> DutyOfGuard(sql::Session& session,
+                                                       absl::string_view guard);
+// Every duty in progress.
+absl::StatusOr<std::vector<CurrentDuty>> AllCurrentDuties(sql::Session& session);
+// Starts a duty (history row and current row). REQUIRES: nobody on duty at the gate.
+absl::StatusOr<CurrentDuty> StartDutyAt(sql::Session& session, absl::string_view site_id,
+                                        absl::string_view gate_id, absl::string_view guard,
+                                        absl::Time at);
+// Ends a duty in progress at `at`.
+absl::Status EndDutyAt(sql::Session& session, const CurrentDuty& duty, absl::Time at);
+
+// A duty overlapping a time window (ended_at unset while in progress).
+struct DutyInterval {
+  std::string gate_id;
+  absl::Time started_at;
+  std::optional<absl::Time> ended_at;
+};
+// The site's duties that overlap [start, end).
+absl::StatusOr<std::vector<DutyInterval>> DutiesOverlapping(sql::Session& session,
+                                                            absl::string_view site_id,
+                                                            absl::Time start, absl::Time end);
+
+}  // namespace lianfang::gate
+
+#endif  // LIANFANG_SERVICES_GATE_GATE_STORE_H_

@@ -1,0 +1,87 @@
+// The admission rules of a gate (API.md, RecordPassage), free of gRPC and SQL.
+//
+// DecidePassage applies the rules in their fixed order, the first match deciding:
+//   1. FEVER               an entry with a temperature at or above the site's threshold;
+//   2. NO_VALID_PASS       the site forbids outsiders and the person holds no valid pass for it;
+//   3. UNDER_OBSERVATION   an exit of a person under an active observation hold;
+//   4. VEHICLE_NOT_ALLOWED a vehicle not registered for the site while the site forbids
+//                          outside vehicles;
+//   5. SITE_FULL           an entry that would raise `onsite` while onsite >= capacity > 0.
+// Otherwise the passage is admitted. Rules 2 and 4 hold for entries and exits alike (a revoked
+// pass is refused whichever way it is shown); rules 1 and 5 concern entries, rule 3 exits.
+//
+// Presence is per person: an admitted entry of someone already inside, or an admitted exit of
+// someone not inside, is recorded but leaves `onsite` unchanged. For the same reason rule 5
+// does not refuse a person the records already count as inside (admitting them cannot raise
+// the count).
+//
+// The facts the rules need are read lazily through PassageFacts, in rule order, so a fever
+// never costs a pass lookup and an entry never a hold lookup: on the hot path only the
+// questions a decision actually depends on reach the database.
+#ifndef LIANFANG_SERVICES_GATE_PASSAGE_RULES_H_
+#define LIANFANG_SERVICES_GATE_PASSAGE_RULES_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "lianfang/gate/v1/gate.pb.h"
+
+namespace lianfang::gate {
+
+// What the rules may ask about the passing person, the vehicle and the site. Implemented over
+// the passage's SQL transaction (gate_store.h) and by fakes in tests. Each method is asked at
+// most once per decision. Errors (statement failures) abort the decision.
+class PassageFacts {
+ public:
+  virtual ~PassageFacts() = default;
+  // Whether the person holds a pass for this site valid at the passage's time.
+  virtual absl::StatusOr<bool> HasValidPass() = 0;
+  // Whether the person is under an observation hold at the passage's time.
+  virtual absl::StatusOr<bool> UnderHold() = 0;
+  // Whether the passage's vehicle is registered for this site.
+  virtual absl::StatusOr<bool> VehicleRegistered() = 0;
+  // Whether the records count the person as inside the site now.
+  virtual absl::StatusOr<bool> Inside() = 0;
+  // People inside the site now.
+  virtual absl::StatusOr<int64_t> Onsite() = 0;
+};
+
+// The passage as the rules see it.
+struct PassageQuery {
+  v1::Direction direction = v1::DIRECTION_UNSPECIFIED;
+  // Degrees Celsius; 0 when none was taken (exits).
+  double temperature_c = 0;
+  // True when the person came with a vehicle.
+  bool has_vehicle = false;
+  // The site's policy (threshold already normalised: never 0).
+  double fever_threshold_c = 37.3;
+  bool outsiders_allowed = false;
+  bool outside_vehicles_allowed = false;
+  int64_t capacity = 0;  // 0 = unlimited
+};
+
+// The decision and what it does to presence.
+struct Verdict {
+  v1::Decision decision = v1::DECISION_UNSPECIFIED;
+  v1::DenyReason deny_reason = v1::DENY_REASON_UNSPECIFIED;
+  // The person's presence before and after the passage (after == before unless it moved).
+  bool inside_before = false;
+  bool inside_after = false;
+  // People inside the site before and after the passage (after - before is -1, 0 or +1).
+  int64_t onsite_before = 0;
+  int64_t onsite_after = 0;
+
+  bool admitted() const { return decision == v1::DECISION_ADMITTED; }
+  bool fever() const { return deny_reason == v1::DENY_REASON_FEVER; }
+  bool presence_changed() const { return inside_before != inside_after; }
+  int64_t onsite_delta() const { return onsite_after - onsite_before; }
+};
+
+// Applies the rules (see the file comment). Returns the first error of `facts`.
+// REQUIRES: query.direction is DIRECTION_ENTRY or DIRECTION_EXIT.
+// Thread-compatible: `facts` is used from the calling thread only.
+absl::StatusOr<Verdict> DecidePassage(const PassageQuery& query, PassageFacts& facts);
+
+}  // namespace lianfang::gate
+
+#endif  // LIANFANG_SERVICES_GATE_PASSAGE_RULES_H_

@@ -1,0 +1,128 @@
+// The built lf-gate binary with real settings: it reports SERVING, records a passage, raises
+// a fever follow-up in a stand-in dispatch, keeps its live counts in Redis, and stops cleanly
+// on SIGTERM.
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/auth/principal.h"
+#include "common/redis/client.h"
+#include "common/redis/keys.h"
+#include "common/server/client.h"
+#include "common/server/grpc_status.h"
+#include "common/status/status_matchers.h"
+#include "common/testing/grpc/loopback_server.h"
+#include "common/testing/grpc/test_tokens.h"
+#include "common/testing/poll.h"
+#include "common/testing/ports.h"
+#include "common/testing/service_binaries.h"
+#include "common/testing/subprocess.h"
+#include "common/testing/temp_dir.h"
+#include "common/testing/with_redis.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lianfang/gate/v1/gate.grpc.pb.h"
+#include "services/gate/passage_ledger.h"
+#include "tests/services/gate/gate_harness.h"
+#include "tests/services/gate/gate_test_util.h"
+
+namespace lianfang::gate {
+namespace {
+
+using ::lianfang::gate::testing::DispatchStandIn;
+using ::lianfang::gate::testing::ValidId;
+using ::lianfang::testing::BinaryPath;
+using ::lianfang::testing::ExitStatus;
+using ::lianfang::testing::NewClientContext;
+using ::lianfang::testing::PickFreePort;
+using ::lianfang::testing::PollUntil;
+using ::lianfang::testing::SourcePath;
+using ::lianfang::testing::Subprocess;
+using ::lianfang::testing::TempDir;
+using ::lianfang::testing::TestTokens;
+
+// The lf-gate of the build tree that built this test: $LF_BIN_DIR when set, else the bin/
+// folder next to this test's tests/ folder (so a test of one build tree never runs another
+// tree's binary), else BinaryPath's default.
+absl::StatusOr<std::string> GateBinary() {
+  const char* bin_dir = std::getenv("LF_BIN_DIR");
+  if (bin_dir == nullptr || bin_dir[0] == '\0') {
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+      const std::filesystem::path sibling = self.parent_path().parent_path() / "bin" / "lf-gate";
+      if (std::filesystem::is_regular_file(sibling, ec)) return sibling.string();
+    }
+  }
+  return BinaryPath("lf-gate");
+}
+
+class GateBinaryTest : public lianfang::testing::WithRedis {};
+
+TEST_F(GateBinaryTest, ServesRecordsAndRaisesFeverTasks) {
+  ASSERT_OK_AND_ASSIGN(std::string binary, GateBinary());
+  TestTokens tokens;
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::string pii_key,
+                       dir.WriteFile("pii.key", "binary-test-pii-key-0123456789"));
+  DispatchStandIn dispatch(tokens);
+  ASSERT_OK(dispatch.Start());
+  ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+
+  Subprocess::Options options;
+  options.args = {binary};
+  options.env = {{"LF_LISTEN", address},
+                 {"LF_DB", absl::StrCat("sqlite:", dir.File("gate.db"))},
+                 {"LF_REDIS", redis_url()},
+                 {"LF_SITES", SourcePath("deploy/sites.textproto")},
+                 {"LF_JWT_SECRET_FILE", tokens.secret_file()},
+                 {"LF_PII_KEY_FILE", pii_key},
+                 {"LF_DISPATCH_ADDR", dispatch.address()},
+                 {"LF_TZ", "Asia/Shanghai"}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> gate, Subprocess::Start(options));
+  ASSERT_OK(
+      server::WaitForServing(address, absl::Seconds(30), nullptr, "lianfang.gate.v1.GateService"))
+      << gate->ReadStderr();
+
+  auto stub = v1::GateService::NewStub(server::MakeChannel(address, nullptr));
+  v1::RecordPassageRequest r;
+  r.set_request_id("bin-1");
+  r.set_site_id("campus");
+  r.set_gate_id("east");
+  r.set_direction(v1::DIRECTION_ENTRY);
+  r.mutable_person()->set_id_number(ValidId(1));
+  r.set_temperature_c(38.6);
+  auto ctx =
+      NewClientContext(tokens.For(auth::Role::kGuard, "guard-1", {"campus"}), absl::Seconds(20));
+  v1::RecordPassageResponse resp;
+  ASSERT_OK(server::FromGrpcStatus(stub->RecordPassage(ctx.get(), r, &resp))) << gate->ReadStderr();
+  EXPECT_EQ(resp.passage().deny_reason(), v1::DENY_REASON_FEVER);
+  EXPECT_EQ(resp.passage().guard(), "guard-1");
+
+  const std::string key = FeverTaskKey(resp.passage().passage_id());
+  EXPECT_TRUE(PollUntil([&] { return dispatch.service().Calls(key) == 1; }, absl::Seconds(30)))
+      << gate->ReadStderr();
+
+  // The live counts reach Redis.
+  redis::Client redis(*redis::ParseUrl(redis_url()));
+  const std::string day_key = *redis::DayKey(
+      "gate", "campus", time::DayOf(absl::Now(), *time::LoadTimeZone("Asia/Shanghai")));
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        auto v = redis.HGet(day_key, "fevers");
+        return v.ok() && v->has_value() && **v == "1";
+      },
+      absl::Seconds(30)));
+
+  ASSERT_OK_AND_ASSIGN(ExitStatus exit, gate->Terminate(absl::Seconds(20)));
+  EXPECT_TRUE(exit.Success()) << exit.ToString() << "\n" << gate->ReadStderr();
+  EXPECT_EQ(dispatch.service().TotalCalls(), 1);
+}
+
+}  // namespace
+}  // namespace lianfang::gate
