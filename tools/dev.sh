@@ -49,9 +49,9 @@ up() {
   ensure_secrets
   local redis_port=${LF_REDIS_PORT:-7179}
   if ! is_running "$var/run/redis.pid"; then
-    redis-server --port "$redis_port" --bind 127.0.0.1 --protected-mode no \
+    setsid redis-server --port "$redis_port" --bind 127.0.0.1 --protected-mode no \
       --dir "$var/redis" --appendonly yes --save "" --daemonize no \
-      --logfile "$var/log/redis.log" &
+      --logfile "$var/log/redis.log" </dev/null >/dev/null 2>&1 &
     echo $! > "$var/run/redis.pid"
   fi
   export LF_REDIS="redis://127.0.0.1:$redis_port/0"
@@ -60,7 +60,8 @@ up() {
   export LF_SITES="$root/deploy/sites.textproto"
   for s in "${services[@]}"; do
     if is_running "$var/run/$s.pid"; then continue; fi
-    LF_DB="sqlite:$var/$s.db" "$build_dir/bin/lf-$s" >>"$var/log/$s.log" 2>&1 &
+    # Detached from this terminal: the suite runs on after the command returns.
+    LF_DB="sqlite:$var/$s.db" setsid "$build_dir/bin/lf-$s" </dev/null >>"$var/log/$s.log" 2>&1 &
     echo $! > "$var/run/$s.pid"
   done
   local admin
