@@ -1,7 +1,49 @@
 // lf-survey: wiring only (see common/app/runtime.h and this folder's README.md).
+#include "absl/strings/str_cat.h"
+#include "common/app/grpc_deliverer.h"
 #include "common/app/runtime.h"
+#include "common/config/config.h"
+#include "common/logging/logging.h"
+#include "common/outbox/outbox.h"
+#include "services/survey/config.h"
+#include "services/survey/survey_live.h"
+#include "services/survey/survey_service.h"
+#include "services/survey/survey_store.h"
 
 int main(int argc, char** argv) {
-  auto rt = lianfang::app::StartOrExit({.service = "survey", .argc = argc, .argv = argv});
-  return lianfang::app::Serve(*rt, {}, {"lianfang.survey.v1.SurveyService"});
+  namespace app = lianfang::app;
+  namespace survey = lianfang::survey;
+  survey::SurveyFlags flags;
+  auto rt = app::StartOrExit({.service = "survey",
+                              .argc = argc,
+                              .argv = argv,
+                              .migrations = survey::Migrations(),
+                              .extra_flags = &flags.set()});
+  absl::StatusOr<survey::SurveySettings> settings = flags.Load();
+  if (!settings.ok()) lianfang::config::ExitWithConfigError("lf-survey", settings.status());
+  lianfang::logging::Info("survey settings", {},
+                          {{"risk_regions", absl::StrCat(settings->risk_regions.regions().size())},
+                           {"observation_days", absl::StrCat(settings->observation_days)}});
+
+  app::GrpcDeliverer deliverer(
+      {{"gate", rt->config.gate_addr}, {"dispatch", rt->config.dispatch_addr}},
+      rt->service_token.get());
+  lianfang::outbox::Sender sender(*rt->db, deliverer, rt->clock);
+  survey::SurveyLive live(rt->redis.get(), rt->db.get(), rt->sites.get(), &rt->clock,
+                          rt->config.tz);
+  survey::SurveyService service({.db = rt->db.get(),
+                                 .sites = rt->sites.get(),
+                                 .clock = &rt->clock,
+                                 .tz = rt->config.tz,
+                                 .keyer = rt->keyer.get(),
+                                 .authorizer = rt->authorizer.get(),
+                                 .settings = &*settings,
+                                 .sender = &sender,
+                                 .live = &live});
+  sender.Start();
+  live.Start();
+  const int code = app::Serve(*rt, {&service}, {"lianfang.survey.v1.SurveyService"});
+  live.Stop();
+  sender.Stop();
+  return code;
 }
