@@ -95,6 +95,12 @@ std::unique_ptr<Runtime> StartOrExit(const StartOptions& options) {
 
 int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
           const std::vector<std::string>& served_services) {
+  return Serve(rt, services, served_services, nullptr);
+}
+
+int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
+          const std::vector<std::string>& served_services,
+          const std::function<void()>& before_shutdown) {
   const std::string program = absl::StrCat("lf-", rt.config.service);
   server::ServerOptions options;
   options.service_name = rt.config.service;
@@ -113,7 +119,7 @@ int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
   logging::Info("ready", {},
                 {{"db", absl::StartsWith(rt.config.db, "sqlite:") ? rt.config.db : "postgresql"},
                  {"redis", rt.config.redis}});
-  return server::RunUntilSignal(server);
+  return server::RunUntilSignal(server, before_shutdown);
 }
 
 }  // namespace lianfang::app

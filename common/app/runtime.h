@@ -15,6 +15,7 @@
 #ifndef LIANFANG_COMMON_APP_RUNTIME_H_
 #define LIANFANG_COMMON_APP_RUNTIME_H_
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -76,6 +77,11 @@ std::unique_ptr<Runtime> StartOrExit(const StartOptions& options);
 // address cannot be bound).
 int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
           const std::vector<std::string>& served_services);
+// The same, calling `before_shutdown` once a termination signal arrived, before the drain
+// (e.g. to end open watch streams at once; see server::RunUntilSignal).
+int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
+          const std::vector<std::string>& served_services,
+          const std::function<void()>& before_shutdown);
 
 }  // namespace lianfang::app
 

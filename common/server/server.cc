@@ -382,7 +382,9 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int RunUntilSignal(ServiceServer& server) {
+int RunUntilSignal(ServiceServer& server) { return RunUntilSignal(server, nullptr); }
+
+int RunUntilSignal(ServiceServer& server, const std::function<void()>& before_shutdown) {
   BlockTerminationSignals();
   const sigset_t set = TerminationSignals();
   // If the server is shut down by other means (an admin RPC, a fatal dependency), wake the
@@ -407,6 +409,7 @@ int RunUntilSignal(ServiceServer& server) {
     logging::Info("termination signal received; shutting down", {},
                   {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
   }
+  if (before_shutdown) before_shutdown();
   server.Shutdown();
   server.Wait();
   watcher.join();

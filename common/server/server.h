@@ -32,6 +32,7 @@
 #include <grpcpp/impl/service_type.h>
 #include <grpcpp/server.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -173,6 +174,10 @@ void BlockTerminationSignals();
 // before that may still receive them and die by the default action: call
 // BlockTerminationSignals() at the start of main.
 int RunUntilSignal(ServiceServer& server);
+// The same, calling `before_shutdown` (when non-null) on the main thread once the signal has
+// arrived and before the drain starts: the place to end long-lived streams (watchers) so that
+// they do not hold the drain for its whole timeout. It must not block for long.
+int RunUntilSignal(ServiceServer& server, const std::function<void()>& before_shutdown);
 
 }  // namespace lianfang::server
 

@@ -1,0 +1,127 @@
+// lianfang.dispatch.v1.DispatchService over gRPC (callback API): the thin adapter between the
+// wire and the dispatch core (dispatcher.h). Every method, ListAuditEvents included, starts
+// with the shared authorization check (server::AuthorizeCall), validates its request
+// (validation.h), then runs the core: mutations through app::RunMutation (idempotent by
+// request_id, audited, group-committed, answered from the commit's completion, which also
+// publishes the watch events and live-count increments), reads on a read snapshot.
+//
+// WatchTasks keeps one server-streaming reactor per client, subscribed to the TaskEventHub
+// with a bounded queue: a client that does not keep up is dropped with RESOURCE_EXHAUSTED
+// (it reconnects and lists again); a client that goes away is unsubscribed at once. The
+// reactor sends its initial metadata as soon as it is subscribed, so a client that has
+// received it (ClientReader::WaitForInitialMetadata) sees every later change.
+//
+// Thread-safety: all handlers may run concurrently. The service must outlive the server that
+// serves it; call CloseWatchers() before shutting the server down so that open streams end at
+// once instead of holding the drain.
+#ifndef LIANFANG_SERVICES_DISPATCH_DISPATCH_SERVICE_H_
+#define LIANFANG_SERVICES_DISPATCH_DISPATCH_SERVICE_H_
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <cstddef>
+
+#include "absl/time/time.h"
+#include "common/auth/authorizer.h"
+#include "common/sites/site_directory.h"
+#include "common/sql/database.h"
+#include "common/time/clock.h"
+#include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
+#include "services/dispatch/dispatcher.h"
+#include "services/dispatch/task_events.h"
+
+namespace lianfang::dispatch {
+
+class DispatchService final : public v1::DispatchService::CallbackService {
+ public:
+  // What the service uses; nothing is owned and everything must outlive the service.
+  struct Deps {
+    sql::Database* db = nullptr;
+    const time::Clock* clock = nullptr;
+    const auth::Authorizer* authorizer = nullptr;
+    const sites::SiteDirectory* sites = nullptr;
+    const Dispatcher* dispatcher = nullptr;
+    const ChangeFeed* feed = nullptr;
+    TaskEventHub* hub = nullptr;
+    absl::TimeZone tz{};
+    // Events buffered per WatchTasks client before it is dropped.
+    size_t watch_queue = 256;
+  };
+
+  explicit DispatchService(Deps deps);
+  DispatchService(const DispatchService&) = delete;
+  DispatchService& operator=(const DispatchService&) = delete;
+
+  // Finishes every open WatchTasks stream with UNAVAILABLE ("reconnect").
+  void CloseWatchers();
+
+  grpc::ServerUnaryReactor* CreateTeam(grpc::CallbackServerContext* ctx,
+                                       const v1::CreateTeamRequest* req, v1::Team* resp) override;
+  grpc::ServerUnaryReactor* ListTeams(grpc::CallbackServerContext* ctx,
+                                      const v1::ListTeamsRequest* req,
+                                      v1::ListTeamsResponse* resp) override;
+  grpc::ServerUnaryReactor* EnrollVolunteer(grpc::CallbackServerContext* ctx,
+                                            const v1::EnrollVolunteerRequest* req,
+                                            v1::Volunteer* resp) override;
+  grpc::ServerUnaryReactor* RecordPledge(grpc::CallbackServerContext* ctx,
+                                         const v1::RecordPledgeRequest* req,
+                                         v1::RecordPledgeResponse* resp) override;
+  grpc::ServerUnaryReactor* SetOnDuty(grpc::CallbackServerContext* ctx,
+                                      const v1::SetOnDutyRequest* req,
+                                      v1::SetOnDutyResponse* resp) override;
+  grpc::ServerUnaryReactor* ListVolunteers(grpc::CallbackServerContext* ctx,
+                                           const v1::ListVolunteersRequest* req,
+                                           v1::ListVolunteersResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* ctx,
+                                       const v1::CreateTaskRequest* req, v1::Task* resp) override;
+  grpc::ServerUnaryReactor* AssignTask(grpc::CallbackServerContext* ctx,
+                                       const v1::AssignTaskRequest* req,
+                                       v1::AssignTaskResponse* resp) override;
+  grpc::ServerUnaryReactor* ClaimTask(grpc::CallbackServerContext* ctx,
+                                      const v1::ClaimTaskRequest* req,
+                                      v1::ClaimTaskResponse* resp) override;
+  grpc::ServerUnaryReactor* StartTask(grpc::CallbackServerContext* ctx,
+                                      const v1::StartTaskRequest* req,
+                                      v1::StartTaskResponse* resp) override;
+  grpc::ServerUnaryReactor* CompleteTask(grpc::CallbackServerContext* ctx,
+                                         const v1::CompleteTaskRequest* req,
+                                         v1::CompleteTaskResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelTask(grpc::CallbackServerContext* ctx,
+                                       const v1::CancelTaskRequest* req,
+                                       v1::CancelTaskResponse* resp) override;
+  grpc::ServerUnaryReactor* GetTask(grpc::CallbackServerContext* ctx, const v1::GetTaskRequest* req,
+                                    v1::Task* resp) override;
+  grpc::ServerUnaryReactor* ListTasks(grpc::CallbackServerContext* ctx,
+                                      const v1::ListTasksRequest* req,
+                                      v1::ListTasksResponse* resp) override;
+  grpc::ServerWriteReactor<v1::TaskEvent>* WatchTasks(grpc::CallbackServerContext* ctx,
+                                                      const v1::WatchTasksRequest* req) override;
+  grpc::ServerUnaryReactor* CreateSchedule(grpc::CallbackServerContext* ctx,
+                                           const v1::CreateScheduleRequest* req,
+                                           v1::Schedule* resp) override;
+  grpc::ServerUnaryReactor* ListSchedules(grpc::CallbackServerContext* ctx,
+                                          const v1::ListSchedulesRequest* req,
+                                          v1::ListSchedulesResponse* resp) override;
+  grpc::ServerUnaryReactor* PauseSchedule(grpc::CallbackServerContext* ctx,
+                                          const v1::PauseScheduleRequest* req,
+                                          v1::PauseScheduleResponse* resp) override;
+  grpc::ServerUnaryReactor* GetTaskSummary(grpc::CallbackServerContext* ctx,
+                                           const v1::GetTaskSummaryRequest* req,
+                                           v1::GetTaskSummaryResponse* resp) override;
+  grpc::ServerUnaryReactor* GetDailyStats(grpc::CallbackServerContext* ctx,
+                                          const v1::GetDailyStatsRequest* req,
+                                          v1::GetDailyStatsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* ctx,
+                                            const common::v1::ListAuditEventsRequest* req,
+                                            common::v1::ListAuditEventsResponse* resp) override;
+
+ private:
+  class Watcher;
+
+  const Deps deps_;
+};
+
+}  // namespace lianfang::dispatch
+
+#endif  // LIANFANG_SERVICES_DISPATCH_DISPATCH_SERVICE_H_

@@ -1,0 +1,188 @@
+// The dispatch core: every DispatchService operation as a function of a SQL session, the
+// caller and the instant, combining the store (store.h) with the rules (task_board.h,
+// schedule_plan.h, task_counts.h). No gRPC here: the adapter (dispatch_service.h) authorizes,
+// validates (validation.h) and runs these inside app::RunMutation or Database::Read; the
+// scheduler (scheduler.h) runs the slot functions.
+//
+// Mutations run inside the caller's write transaction and record in `changes` what to do
+// once it commits (watch events, live-count increments, a scheduler wake-up); nothing leaves
+// the process before the commit. Reads run on a read snapshot.
+//
+// Status codes, beyond the statement errors of sql::Session:
+//   NOT_FOUND           unknown team, volunteer, task or schedule;
+//   PERMISSION_DENIED   a caller acting outside its token's sites, a volunteer acting on
+//                       another team's task or on a task assigned to someone else, a
+//                       VOLUNTEER token whose subject is not an enrolled volunteer;
+//   FAILED_PRECONDITION the task's state does not allow the change, or team and
+//                       volunteer/site do not belong together;
+//   ALREADY_EXISTS      a duplicate team name, user_sub or enrolled person;
+//   INVALID_ARGUMENT    due_at in the past at creation (not for tasks raised by services);
+//                       a malformed page token.
+//
+// Thread-safety: a Dispatcher is immutable and may be shared; each call uses its own session.
+#ifndef LIANFANG_SERVICES_DISPATCH_DISPATCHER_H_
+#define LIANFANG_SERVICES_DISPATCH_DISPATCHER_H_
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/auth/principal.h"
+#include "common/live/live_counts.h"
+#include "common/pii/pii.h"
+#include "common/sites/site_directory.h"
+#include "common/sql/database.h"
+#include "lianfang/dispatch/v1/dispatch.pb.h"
+#include "services/dispatch/schedule_plan.h"
+#include "services/dispatch/store.h"
+#include "services/dispatch/task_counts.h"
+#include "services/dispatch/task_events.h"
+
+namespace lianfang::dispatch {
+
+// What a committed change leaves to do.
+struct Changes {
+  std::vector<v1::TaskEvent> events{};
+  std::vector<SiteDelta> deltas{};
+  bool schedules_changed = false;  // a schedule was created or resumed
+};
+
+// Where committed changes go. Any of the three may be null/empty. Publish must be called from
+// the completion of the write that made the changes (the writer thread, in commit order) so
+// that live counts stay exact; it never blocks.
+class ChangeFeed final {
+ public:
+  ChangeFeed(TaskEventHub* hub, live::LiveCounts* counts,
+             std::function<void()> on_schedules_changed);
+  void Publish(const Changes& changes) const;
+  // Late binding of the scheduler's wake-up (the scheduler is built after the feed).
+  void set_on_schedules_changed(std::function<void()> fn) { on_schedules_changed_ = std::move(fn); }
+
+ private:
+  TaskEventHub* hub_;
+  live::LiveCounts* counts_;
+  std::function<void()> on_schedules_changed_;
+};
+
+class Dispatcher final {
+ public:
+  // None of the pointers is owned; all must outlive the Dispatcher.
+  Dispatcher(const sites::SiteDirectory* sites, const pii::PersonKeyer* keyer, absl::TimeZone tz);
+
+  const DispatchStore& store() const { return store_; }
+  absl::TimeZone tz() const { return tz_; }
+
+  // ---- Mutations (write session) ----
+  absl::StatusOr<v1::Team> CreateTeam(sql::Session& s, const auth::Principal& who,
+                                      const v1::CreateTeamRequest& req, absl::Time now) const;
+  absl::StatusOr<v1::Volunteer> EnrollVolunteer(sql::Session& s, const auth::Principal& who,
+                                                const v1::EnrollVolunteerRequest& req,
+                                                absl::Time now) const;
+  absl::StatusOr<v1::RecordPledgeResponse> RecordPledge(sql::Session& s, const auth::Principal& who,
+                                                        const v1::RecordPledgeRequest& req,
+                                                        absl::Time now) const;
+  absl::StatusOr<v1::SetOnDutyResponse> SetOnDuty(sql::Session& s, const auth::Principal& who,
+                                                  const v1::SetOnDutyRequest& req, absl::Time now,
+                                                  Changes* changes) const;
+  // SERVICE callers' tasks are URGENT, and may be due in the past (a fever follow-up delivered
+  // late by an outbox is still owed); everyone else's due_at must not be in the past.
+  absl::StatusOr<v1::Task> CreateTask(sql::Session& s, const auth::Principal& who,
+                                      const v1::CreateTaskRequest& req, absl::Time now,
+                                      Changes* changes) const;
+  absl::StatusOr<v1::AssignTaskResponse> AssignTask(sql::Session& s, const auth::Principal& who,
+                                                    const v1::AssignTaskRequest& req,
+                                                    absl::Time now, Changes* changes) const;
+  absl::StatusOr<v1::ClaimTaskResponse> ClaimTask(sql::Session& s, const auth::Principal& who,
+                                                  const v1::ClaimTaskRequest& req, absl::Time now,
+                                                  Changes* changes) const;
+  absl::StatusOr<v1::StartTaskResponse> StartTask(sql::Session& s, const auth::Principal& who,
+                                                  const v1::StartTaskRequest& req, absl::Time now,
+                                                  Changes* changes) const;
+  absl::StatusOr<v1::CompleteTaskResponse> CompleteTask(sql::Session& s, const auth::Principal& who,
+                                                        const v1::CompleteTaskRequest& req,
+                                                        absl::Time now, Changes* changes) const;
+  absl::StatusOr<v1::CancelTaskResponse> CancelTask(sql::Session& s, const auth::Principal& who,
+                                                    const v1::CancelTaskRequest& req,
+                                                    absl::Time now, Changes* changes) const;
+  absl::StatusOr<v1::Schedule> CreateSchedule(sql::Session& s, const auth::Principal& who,
+                                              const v1::CreateScheduleRequest& req, absl::Time now,
+                                              Changes* changes) const;
+  absl::StatusOr<v1::PauseScheduleResponse> PauseSchedule(sql::Session& s,
+                                                          const auth::Principal& who,
+                                                          const v1::PauseScheduleRequest& req,
+                                                          absl::Time now, Changes* changes) const;
+
+  // ---- Schedules' slots ----
+  // The slots due at `now` (schedule_plan.h) that have no task yet, as far as this snapshot
+  // knows. Read session.
+  absl::StatusOr<std::vector<Slot>> MissingSlots(sql::Session& s, absl::Time now,
+                                                 absl::Duration lead) const;
+  // Creates the task of each slot that no one created yet (INSERT ... ON CONFLICT DO NOTHING
+  // on the slot key, in this transaction), skipping schedules paused meanwhile. Returns the
+  // number of tasks created. Write session.
+  absl::StatusOr<int> CreateSlotTasks(sql::Session& s, std::span<const Slot> slots, absl::Time now,
+                                      Changes* changes) const;
+
+  // ---- Reads (read session) ----
+  absl::StatusOr<v1::ListTeamsResponse> ListTeams(sql::Session& s,
+                                                  const v1::ListTeamsRequest& req) const;
+  absl::StatusOr<v1::ListVolunteersResponse> ListVolunteers(
+      sql::Session& s, const auth::Principal& who, const v1::ListVolunteersRequest& req) const;
+  absl::StatusOr<v1::Task> GetTask(sql::Session& s, const auth::Principal& who,
+                                   const v1::GetTaskRequest& req, absl::Time now) const;
+  absl::StatusOr<v1::ListTasksResponse> ListTasks(sql::Session& s, const auth::Principal& who,
+                                                  const v1::ListTasksRequest& req,
+                                                  absl::Time now) const;
+  absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(
+      sql::Session& s, const v1::ListSchedulesRequest& req) const;
+  absl::StatusOr<v1::GetTaskSummaryResponse> GetTaskSummary(sql::Session& s,
+                                                            const auth::Principal& who,
+                                                            const v1::GetTaskSummaryRequest& req,
+                                                            absl::Time now) const;
+  absl::StatusOr<v1::GetDailyStatsResponse> GetDailyStats(sql::Session& s,
+                                                          const auth::Principal& who,
+                                                          const v1::GetDailyStatsRequest& req,
+                                                          absl::Time now) const;
+  // The events `who` may watch: a volunteer its own team's (PERMISSION_DENIED for another
+  // team), others the requested team (NOT_FOUND when unknown) or all; always limited to the
+  // token's sites.
+  absl::StatusOr<WatchFilter> WatchFilterFor(sql::Session& s, const auth::Principal& who,
+                                             const v1::WatchTasksRequest& req) const;
+
+  // The live counts' truth (task_counts.h) of every directory site.
+  absl::StatusOr<live::Snapshot> Snapshot(sql::Session& s, absl::CivilDay today,
+                                          absl::Time now) const;
+
+ private:
+  // The enrolled volunteer behind a VOLUNTEER token (PERMISSION_DENIED when none).
+  absl::StatusOr<VolunteerRow> CallerVolunteer(sql::Session& s, const auth::Principal& who) const;
+  absl::StatusOr<TaskRow> LoadTask(sql::Session& s, absl::string_view task_id) const;
+  absl::StatusOr<TeamRow> LoadTeam(sql::Session& s, absl::string_view team_id) const;
+  absl::StatusOr<VolunteerRow> LoadVolunteer(sql::Session& s, absl::string_view volunteer_id) const;
+  // Picks the assignee of a new task of `team_id` (nullopt: none on duty).
+  absl::StatusOr<std::optional<std::string>> AutoAssignee(sql::Session& s,
+                                                          absl::string_view team_id) const;
+  // Inserts `task` and records its events and deltas.
+  absl::Status AddTask(sql::Session& s, const TaskRow& task, absl::string_view actor,
+                       absl::Time now, Changes* changes) const;
+  // Records the event and deltas of a transition from `before` to `after`.
+  void Changed(const TaskRow& before, const TaskRow& after, TaskAction action,
+               absl::string_view actor, absl::Time now, Changes* changes) const;
+  // The sites a read of `who` is limited to (empty = all), or PERMISSION_DENIED when it asks
+  // for a site outside its token.
+  absl::StatusOr<std::vector<std::string>> SitesFor(const auth::Principal& who,
+                                                    absl::string_view requested_site) const;
+
+  const sites::SiteDirectory* sites_;
+  const pii::PersonKeyer* keyer_;
+  const absl::TimeZone tz_;
+  const DispatchStore store_{};
+};
+
+}  // namespace lianfang::dispatch
+
+#endif  // LIANFANG_SERVICES_DISPATCH_DISPATCHER_H_

@@ -1,0 +1,258 @@
+// The SQL of the dispatch service: its schema (Migrations(), component "dispatch") and every
+// statement it runs, as named constants with $N placeholders in store.cc, behind typed
+// functions on a sql::Session (the caller owns the transaction: Database::Write/WriteAsync
+// for changes, Database::Read for reads).
+//
+// Ids are server-assigned from per-kind counters kept in the database ("team-1",
+// "volunteer-7", "task-42", "schedule-3"), so they are unique across processes sharing the
+// database and their numbers give creation order (earliest team, earliest enrolled).
+// Times are microseconds since the epoch; a task without a due time stores kNoDue.
+//
+// DispatchStore is stateless and thread-safe; a Session is not (one thread per transaction).
+// Unless stated otherwise, functions return the statement errors of sql::Session::Execute
+// (common/sql/database.h).
+#ifndef LIANFANG_SERVICES_DISPATCH_STORE_H_
+#define LIANFANG_SERVICES_DISPATCH_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/sql/database.h"
+#include "lianfang/dispatch/v1/dispatch.pb.h"
+#include "services/dispatch/task_board.h"
+
+namespace lianfang::dispatch {
+
+// The component name of Migrations() in lf_schema_migrations.
+inline constexpr char kComponent[] = "dispatch";
+
+// The schema of the dispatch service; apply with Database::Migrate(kComponent, ...).
+std::span<const sql::Migration> Migrations();
+
+struct TeamRow {
+  std::string team_id{};
+  int64_t seq = 0;
+  std::string name{};
+  std::vector<std::string> site_ids{};
+  std::string leader_sub{};
+  absl::Time created_at{};
+  int64_t volunteer_count = 0;  // filled by reads
+};
+
+struct VolunteerRow {
+  std::string volunteer_id{};
+  int64_t seq = 0;
+  std::string team_id{};
+  std::string user_sub{};
+  std::string person_key{};
+  std::string name{};   // clear: ADMIN and LEADER read it back
+  std::string phone{};  // clear, may be empty
+  bool party_member = false;
+  std::string pledge_text{};
+  std::optional<absl::Time> pledged_at{};
+  bool on_duty = false;
+  absl::Time enrolled_at{};
+  int64_t unfinished_tasks = 0;  // filled by reads
+
+  VolunteerRef ref() const { return {volunteer_id, team_id}; }
+};
+
+struct TaskRow {
+  std::string task_id{};
+  int64_t seq = 0;
+  v1::TaskKind kind = v1::TASK_KIND_UNSPECIFIED;
+  std::string site_id{};
+  std::string location{};
+  std::string title{};
+  std::string details{};
+  v1::Priority priority = v1::PRIORITY_NORMAL;
+  std::optional<absl::Time> due_at{};
+  std::string team_id{};   // "" when no team covers the site
+  std::string assignee{};  // volunteer id, "" while open
+  v1::TaskStatus status = v1::TASK_STATUS_OPEN;
+  std::string created_by{};
+  absl::Time created_at{};
+  std::optional<absl::Time> assigned_at{};
+  std::optional<absl::Time> started_at{};
+  std::optional<absl::Time> completed_at{};
+  std::optional<absl::Time> cancelled_at{};
+  std::string completion_note{};
+  std::string cancel_reason{};
+  std::string schedule_id{};
+  std::string person_key{};
+  std::string source_ref{};
+
+  TaskState state() const { return {status, team_id, assignee}; }
+};
+
+struct ScheduleRow {
+  v1::Schedule schedule{};  // every field filled, `paused` included
+  int64_t seq = 0;
+  absl::Time active_since{};  // creation or last resume
+};
+
+// Filters of ListTasks; empty / zero members do not filter.
+struct TaskFilter {
+  std::string team_id{};
+  std::string site_id{};
+  v1::TaskStatus status = v1::TASK_STATUS_UNSPECIFIED;
+  v1::TaskKind kind = v1::TASK_KIND_UNSPECIFIED;
+  std::string assignee{};
+  bool overdue_only = false;
+  std::vector<std::string> sites_any_of{};  // the caller's token sites; empty = all
+};
+
+// The keyset position of ListTasks: (priority desc, due asc, seq asc).
+struct TaskCursor {
+  int64_t priority = 0;
+  int64_t due_micros = 0;
+  int64_t seq = 0;
+};
+
+// One site's figures read from SQL (live: now; day: one calendar day).
+struct SiteTaskFigures {
+  int64_t open = 0;
+  int64_t assigned = 0;
+  int64_t in_progress = 0;
+  int64_t overdue = 0;  // unfinished with due < now
+  int64_t volunteers_on_duty = 0;
+};
+struct SiteDayFigures {
+  int64_t created = 0;
+  int64_t done = 0;
+  int64_t overdue = 0;  // due in the day, due < now, not cancelled, not done by its due time
+  int64_t disinfection_planned = 0;  // disinfection due in the day, not cancelled
+  int64_t disinfection_done = 0;     // disinfection due in the day and done
+  int64_t volunteers_on_duty = 0;    // on duty at any time of the day
+  int64_t fever_followups = 0;       // fever follow-ups created in the day
+  int64_t cancelled = 0;
+};
+
+class DispatchStore final {
+ public:
+  // The next id of `kind` ("team", "volunteer", "task", "schedule") with its number.
+  struct NewId {
+    std::string id{};
+    int64_t seq = 0;
+  };
+  absl::StatusOr<NewId> NextId(sql::Session& s, absl::string_view kind) const;
+
+  // ---- Teams ----
+  // ALREADY_EXISTS "a team with this name already exists".
+  absl::Status InsertTeam(sql::Session& s, const TeamRow& team) const;
+  absl::StatusOr<std::optional<TeamRow>> FindTeam(sql::Session& s, absl::string_view team_id) const;
+  // Teams by name, optionally only those working on `site_id`.
+  absl::StatusOr<std::vector<TeamRow>> ListTeams(sql::Session& s, absl::string_view site_id,
+                                                 int64_t offset, int64_t limit) const;
+  // The earliest created team working on `site_id`, if any.
+  absl::StatusOr<std::optional<std::string>> TeamCoveringSite(sql::Session& s,
+                                                              absl::string_view site_id) const;
+
+  // ---- Volunteers ----
+  // ALREADY_EXISTS naming the clash (user_sub, or the person).
+  absl::Status InsertVolunteer(sql::Session& s, const VolunteerRow& v) const;
+  absl::StatusOr<std::optional<VolunteerRow>> FindVolunteer(sql::Session& s,
+                                                            absl::string_view volunteer_id) const;
+  absl::StatusOr<std::optional<VolunteerRow>> FindVolunteerBySub(sql::Session& s,
+                                                                 absl::string_view user_sub) const;
+  // Volunteers of a team by enrolment, after `after_seq` (0 = from the first).
+  absl::StatusOr<std::vector<VolunteerRow>> ListVolunteers(sql::Session& s,
+                                                           absl::string_view team_id,
+                                                           bool on_duty_only, int64_t after_seq,
+                                                           int64_t limit) const;
+  absl::Status SetPledge(sql::Session& s, absl::string_view volunteer_id, absl::string_view text,
+                         absl::Time at) const;
+  // Sets the flag and opens or closes the volunteer's duty period. REQUIRES: the flag changes.
+  absl::Status SetOnDuty(sql::Session& s, absl::string_view volunteer_id, bool on_duty,
+                         absl::Time at) const;
+  // The on-duty volunteers of a team with their unfinished task counts.
+  absl::StatusOr<std::vector<Candidate>> OnDutyCandidates(sql::Session& s,
+                                                          absl::string_view team_id) const;
+
+  // ---- Tasks ----
+  absl::Status InsertTask(sql::Session& s, const TaskRow& task) const;
+  absl::StatusOr<std::optional<TaskRow>> FindTask(sql::Session& s, absl::string_view task_id) const;
+  // The check-and-set of each transition, one conditional UPDATE each: the row after the
+  // change, or nullopt when the task was not in a state allowing it (or, for a claim, not of
+  // `team_id`; for start, not assigned to `volunteer_id`; for complete, not assigned to
+  // `volunteer_id` when that is non-empty).
+  absl::StatusOr<std::optional<TaskRow>> AssignTask(sql::Session& s, absl::string_view task_id,
+                                                    absl::string_view volunteer_id,
+                                                    absl::string_view team_id, absl::Time at) const;
+  absl::StatusOr<std::optional<TaskRow>> ClaimTask(sql::Session& s, absl::string_view task_id,
+                                                   absl::string_view volunteer_id,
+                                                   absl::string_view team_id, absl::Time at) const;
+  absl::StatusOr<std::optional<TaskRow>> StartTask(sql::Session& s, absl::string_view task_id,
+                                                   absl::string_view volunteer_id,
+                                                   absl::Time at) const;
+  absl::StatusOr<std::optional<TaskRow>> CompleteTask(sql::Session& s, absl::string_view task_id,
+                                                      absl::string_view volunteer_id,
+                                                      absl::string_view note, absl::Time at) const;
+  absl::StatusOr<std::optional<TaskRow>> CancelTask(sql::Session& s, absl::string_view task_id,
+                                                    absl::string_view reason, absl::Time at) const;
+  // Tasks matching `filter`, most urgent then earliest due first, after `after` (nullopt =
+  // from the first); `now` decides overdue_only.
+  absl::StatusOr<std::vector<TaskRow>> ListTasks(sql::Session& s, const TaskFilter& filter,
+                                                 const std::optional<TaskCursor>& after,
+                                                 absl::Time now, int64_t limit) const;
+
+  // ---- Schedules ----
+  absl::Status InsertSchedule(sql::Session& s, const ScheduleRow& row) const;
+  absl::StatusOr<std::optional<ScheduleRow>> FindSchedule(sql::Session& s,
+                                                          absl::string_view schedule_id) const;
+  absl::StatusOr<std::vector<ScheduleRow>> ListSchedules(sql::Session& s, absl::string_view site_id,
+                                                         absl::string_view team_id,
+                                                         int64_t after_seq, int64_t limit) const;
+  // Every schedule that is not paused.
+  absl::StatusOr<std::vector<ScheduleRow>> ActiveSchedules(sql::Session& s) const;
+  // Pauses or resumes; a resume sets active_since to `at`.
+  absl::Status SetPaused(sql::Session& s, absl::string_view schedule_id, bool paused,
+                         absl::Time at) const;
+  // The "date|time|area" keys of the slots of `schedule_id` created on or after `from_date`.
+  absl::StatusOr<std::vector<std::string>> SlotKeys(sql::Session& s, absl::string_view schedule_id,
+                                                    absl::string_view from_date) const;
+  // Claims a slot: INSERT ... ON CONFLICT DO NOTHING. True when this call inserted it (its
+  // task must then be created in the same transaction), false when it already existed.
+  absl::StatusOr<bool> ClaimSlot(sql::Session& s, absl::string_view schedule_id,
+                                 absl::string_view date, absl::string_view time,
+                                 absl::string_view area, absl::Time at) const;
+  // Records the task created for a claimed slot.
+  absl::Status SetSlotTask(sql::Session& s, absl::string_view schedule_id, absl::string_view date,
+                           absl::string_view time, absl::string_view area,
+                           absl::string_view task_id) const;
+
+  // ---- Figures ----
+  // Live figures of every site with tasks or on-duty volunteers (others are zero).
+  absl::StatusOr<std::map<std::string, SiteTaskFigures>> LiveFigures(sql::Session& s,
+                                                                     absl::Time now) const;
+  // Figures of the day [start, end) for every site with any (others are zero); `now` decides
+  // what is overdue.
+  absl::StatusOr<std::map<std::string, SiteDayFigures>> DayFigures(sql::Session& s,
+                                                                   absl::Time start, absl::Time end,
+                                                                   absl::Time now) const;
+};
+
+// Conversions between absl::Time and google.protobuf.Timestamp (microsecond precision).
+google::protobuf::Timestamp ToTimestamp(absl::Time t);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& ts);
+// True when `ts` is a valid Timestamp (years 1..9999, nanos 0..999999999).
+bool IsValidTimestamp(const google::protobuf::Timestamp& ts);
+
+// The API view of a task at `now` (overdue derived).
+v1::Task ToProto(const TaskRow& task, absl::Time now);
+// The API view of a team.
+v1::Team ToProto(const TeamRow& team);
+// The API view of a volunteer; name and phone in clear only when `full` (ADMIN, LEADER).
+v1::Volunteer ToProto(const VolunteerRow& volunteer, bool full);
+
+}  // namespace lianfang::dispatch
+
+#endif  // LIANFANG_SERVICES_DISPATCH_STORE_H_

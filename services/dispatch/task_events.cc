@@ -1,0 +1,70 @@
+#include "services/dispatch/task_events.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace lianfang::dispatch {
+
+bool WatchFilter::Matches(const v1::Task& task) const {
+  if (!team_id.empty() && task.team_id() != team_id) return false;
+  if (!sites.empty() && std::find(sites.begin(), sites.end(), task.site_id()) == sites.end()) {
+    return false;
+  }
+  return true;
+}
+
+void TaskEventHub::Subscribe(TaskWatcher* watcher, WatchFilter filter) {
+  absl::MutexLock lock(&mu_);
+  watchers_[watcher] = std::move(filter);
+}
+
+void TaskEventHub::Unsubscribe(TaskWatcher* watcher) {
+  absl::MutexLock lock(&mu_);
+  watchers_.erase(watcher);
+}
+
+void TaskEventHub::Publish(const v1::TaskEvent& event) {
+  // One shared copy for every watcher: the fan-out costs a pointer per watcher.
+  auto shared = std::make_shared<const v1::TaskEvent>(event);
+  absl::MutexLock lock(&mu_);
+  for (const auto& [watcher, filter] : watchers_) {
+    if (filter.Matches(event.task())) watcher->OnEvent(shared);
+  }
+}
+
+void TaskEventHub::CloseAll() {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [watcher, filter] : watchers_) watcher->Close();
+}
+
+size_t TaskEventHub::watchers() const {
+  absl::MutexLock lock(&mu_);
+  return watchers_.size();
+}
+
+bool EventQueue::Push(EventPtr event) {
+  absl::MutexLock lock(&mu_);
+  if (waiting_.size() >= capacity_) return false;
+  waiting_.push_back(std::move(event));
+  return true;
+}
+
+EventPtr EventQueue::StartNext() {
+  absl::MutexLock lock(&mu_);
+  if (in_flight_ != nullptr || waiting_.empty()) return nullptr;
+  in_flight_ = std::move(waiting_.front());
+  waiting_.pop_front();
+  return in_flight_;
+}
+
+void EventQueue::WriteDone() {
+  absl::MutexLock lock(&mu_);
+  in_flight_ = nullptr;
+}
+
+size_t EventQueue::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_.size();
+}
+
+}  // namespace lianfang::dispatch

@@ -1,0 +1,288 @@
+#include "services/dispatch/validation.h"
+
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/idempotency/idempotency.h"
+#include "common/pii/pii.h"
+#include "common/time/clock.h"
+#include "services/dispatch/schedule_plan.h"
+#include "services/dispatch/store.h"
+
+namespace lianfang::dispatch {
+namespace {
+
+using server::FieldErrors;
+
+void CheckRequestId(FieldErrors& errors, absl::string_view request_id) {
+  if (!idempotency::ValidateRequestId(request_id).ok()) {
+    errors.Add("request_id", "must be 1..64 characters without control characters");
+  }
+}
+
+void CheckSite(FieldErrors& errors, absl::string_view field, absl::string_view site_id,
+               const sites::SiteDirectory& sites, bool required) {
+  if (site_id.empty()) {
+    if (required) errors.Add(field, "is required");
+    return;
+  }
+  if (site_id.size() > kMaxStringBytes || sites.Find(site_id) == nullptr) {
+    errors.Add(field, "unknown site");
+  }
+}
+
+void CheckPageSize(FieldErrors& errors, int64_t page_size) {
+  if (page_size < 0) errors.Add("page_size", "must not be negative");
+}
+
+void CheckPageToken(FieldErrors& errors, absl::string_view token) {
+  // The token's content is checked where it is decoded; only its size is bounded here.
+  if (token.size() > 1024) errors.Add("page_token", "is not a valid page token");
+}
+
+void CheckKind(FieldErrors& errors, absl::string_view field, int kind) {
+  if (kind == v1::TASK_KIND_UNSPECIFIED || !v1::TaskKind_IsValid(kind)) {
+    errors.Add(field, "must be one of the TaskKind values");
+  }
+}
+
+void CheckPriority(FieldErrors& errors, absl::string_view field, int priority) {
+  if (!v1::Priority_IsValid(priority)) errors.Add(field, "must be one of the Priority values");
+}
+
+}  // namespace
+
+void CheckText(FieldErrors& errors, absl::string_view field, absl::string_view value,
+               bool required) {
+  if (value.size() > kMaxStringBytes) {
+    errors.Add(field, absl::StrCat("must be at most ", kMaxStringBytes, " bytes"));
+  } else if (required && value.empty()) {
+    errors.Add(field, "is required");
+  }
+}
+
+absl::Status ValidateCreateTeam(const v1::CreateTeamRequest& req,
+                                const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "name", req.name(), true);
+  CheckText(errors, "leader_sub", req.leader_sub(), true);
+  if (req.site_ids().empty()) errors.Add("site_ids", "at least one site is required");
+  std::set<std::string> seen;
+  for (int i = 0; i < req.site_ids_size(); ++i) {
+    const std::string field = absl::StrCat("site_ids[", i, "]");
+    CheckSite(errors, field, req.site_ids(i), sites, true);
+    if (!seen.insert(req.site_ids(i)).second) errors.Add(field, "is listed twice");
+  }
+  return errors.ToStatus();
+}
+
+absl::Status ValidateEnrollVolunteer(const v1::EnrollVolunteerRequest& req, absl::CivilDay today) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "team_id", req.team_id(), true);
+  CheckText(errors, "user_sub", req.user_sub(), true);
+  const std::string id = pii::NormalizeIdNumber(req.person().id_number());
+  if (id.empty()) {
+    errors.Add("person.id_number", "is required");
+  } else if (absl::Status s = pii::ValidateIdNumber(id, today); !s.ok()) {
+    errors.Add("person.id_number", s.message());
+  }
+  if (absl::Status s = pii::ValidateName(req.person().name()); !s.ok()) {
+    errors.Add("person.name", s.message());
+  }
+  if (!req.person().phone().empty()) {
+    if (absl::Status s = pii::ValidatePhone(req.person().phone()); !s.ok()) {
+      errors.Add("person.phone", s.message());
+    }
+  }
+  return errors.ToStatus();
+}
+
+absl::Status ValidateRecordPledge(const v1::RecordPledgeRequest& req) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "volunteer_id", req.volunteer_id(), true);
+  CheckText(errors, "text", req.text(), true);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateSetOnDuty(const v1::SetOnDutyRequest& req) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  return errors.ToStatus();
+}
+
+absl::Status ValidateListVolunteers(const v1::ListVolunteersRequest& req) {
+  FieldErrors errors;
+  CheckText(errors, "team_id", req.team_id(), true);
+  CheckPageSize(errors, req.page_size());
+  CheckPageToken(errors, req.page_token());
+  return errors.ToStatus();
+}
+
+absl::Status ValidateListTeams(const v1::ListTeamsRequest& req, const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  CheckSite(errors, "site_id", req.site_id(), sites, false);
+  CheckPageSize(errors, req.page_size());
+  CheckPageToken(errors, req.page_token());
+  return errors.ToStatus();
+}
+
+absl::Status ValidateCreateTask(const v1::CreateTaskRequest& req,
+                                const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  if (!req.has_task()) {
+    errors.Add("task", "is required");
+    return errors.ToStatus();
+  }
+  const v1::Task& t = req.task();
+  CheckKind(errors, "task.kind", t.kind());
+  CheckSite(errors, "task.site_id", t.site_id(), sites, true);
+  CheckText(errors, "task.title", t.title(), true);
+  CheckText(errors, "task.location", t.location(), false);
+  CheckText(errors, "task.details", t.details(), false);
+  CheckPriority(errors, "task.priority", t.priority());
+  if (t.has_due_at() && !IsValidTimestamp(t.due_at())) {
+    errors.Add("task.due_at", "is not a valid timestamp");
+  }
+  CheckText(errors, "task.team_id", t.team_id(), false);
+  CheckText(errors, "task.assignee_volunteer_id", t.assignee_volunteer_id(), false);
+  CheckText(errors, "task.person_key", t.person_key(), false);
+  CheckText(errors, "task.source_ref", t.source_ref(), false);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateAssignTask(const v1::AssignTaskRequest& req) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "task_id", req.task_id(), true);
+  CheckText(errors, "volunteer_id", req.volunteer_id(), true);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateClaimTask(const v1::ClaimTaskRequest& req) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "task_id", req.task_id(), true);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateStartTask(const v1::StartTaskRequest& req) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "task_id", req.task_id(), true);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateCompleteTask(const v1::CompleteTaskRequest& req) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "task_id", req.task_id(), true);
+  CheckText(errors, "note", req.note(), false);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateCancelTask(const v1::CancelTaskRequest& req) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "task_id", req.task_id(), true);
+  CheckText(errors, "reason", req.reason(), true);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateGetTask(const v1::GetTaskRequest& req) {
+  FieldErrors errors;
+  CheckText(errors, "task_id", req.task_id(), true);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateListTasks(const v1::ListTasksRequest& req, const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  CheckText(errors, "team_id", req.team_id(), false);
+  CheckSite(errors, "site_id", req.site_id(), sites, false);
+  if (!v1::TaskStatus_IsValid(req.status())) {
+    errors.Add("status", "must be one of the TaskStatus values");
+  }
+  if (!v1::TaskKind_IsValid(req.kind())) errors.Add("kind", "must be one of the TaskKind values");
+  CheckText(errors, "assignee", req.assignee(), false);
+  CheckPageSize(errors, req.page_size());
+  CheckPageToken(errors, req.page_token());
+  return errors.ToStatus();
+}
+
+absl::Status ValidateWatchTasks(const v1::WatchTasksRequest& req) {
+  FieldErrors errors;
+  CheckText(errors, "team_id", req.team_id(), false);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateCreateSchedule(const v1::CreateScheduleRequest& req,
+                                    const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckKind(errors, "kind", req.kind());
+  CheckSite(errors, "site_id", req.site_id(), sites, true);
+  CheckText(errors, "team_id", req.team_id(), true);
+  if (req.areas().empty()) errors.Add("areas", "at least one area is required");
+  std::set<std::string> areas;
+  for (int i = 0; i < req.areas_size(); ++i) {
+    const std::string field = absl::StrCat("areas[", i, "]");
+    CheckText(errors, field, req.areas(i), true);
+    if (!areas.insert(req.areas(i)).second) errors.Add(field, "is listed twice");
+  }
+  std::set<std::string> times;
+  for (int i = 0; i < req.times_of_day_size(); ++i) {
+    const std::string field = absl::StrCat("times_of_day[", i, "]");
+    if (absl::StatusOr<TimeOfDay> t = ParseTimeOfDay(req.times_of_day(i)); !t.ok()) {
+      errors.Add(field, t.status().message());
+    } else if (!times.insert(req.times_of_day(i)).second) {
+      errors.Add(field, "is listed twice");
+    }
+  }
+  if (req.duration_minutes() < kMinDurationMinutes ||
+      req.duration_minutes() > kMaxDurationMinutes) {
+    errors.Add("duration_minutes",
+               absl::StrCat("must be within ", kMinDurationMinutes, "..", kMaxDurationMinutes));
+  }
+  CheckPriority(errors, "priority", req.priority());
+  return errors.ToStatus();
+}
+
+absl::Status ValidateListSchedules(const v1::ListSchedulesRequest& req,
+                                   const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  CheckSite(errors, "site_id", req.site_id(), sites, false);
+  CheckText(errors, "team_id", req.team_id(), false);
+  CheckPageSize(errors, req.page_size());
+  CheckPageToken(errors, req.page_token());
+  return errors.ToStatus();
+}
+
+absl::Status ValidatePauseSchedule(const v1::PauseScheduleRequest& req) {
+  FieldErrors errors;
+  CheckRequestId(errors, req.request_id());
+  CheckText(errors, "schedule_id", req.schedule_id(), true);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateGetTaskSummary(const v1::GetTaskSummaryRequest& req,
+                                    const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  CheckSite(errors, "site_id", req.site_id(), sites, false);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateGetDailyStats(const v1::GetDailyStatsRequest& req,
+                                   const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  if (!req.date().empty() && !time::ParseDate(req.date()).ok()) {
+    errors.Add("date", "must be a calendar date YYYY-MM-DD");
+  }
+  CheckSite(errors, "site_id", req.site_id(), sites, false);
+  return errors.ToStatus();
+}
+
+}  // namespace lianfang::dispatch

@@ -1,0 +1,70 @@
+// Validation of DispatchService requests: every check that needs neither the database nor the
+// clock's "now" (those are made inside the write, see dispatcher.h). Each function returns OK
+// or INVALID_ARGUMENT carrying a google.rpc.BadRequest that names every bad field
+// (common/server/errors.h), e.g. "task.title", "areas", "times_of_day[1]".
+//
+// Common rules: request_id 1..64 bytes; every string at most kMaxStringBytes (256) bytes;
+// required strings non-empty; enums set and known; site ids known to the site directory.
+//
+// Pure and thread-safe.
+#ifndef LIANFANG_SERVICES_DISPATCH_VALIDATION_H_
+#define LIANFANG_SERVICES_DISPATCH_VALIDATION_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "common/server/errors.h"
+#include "common/sites/site_directory.h"
+#include "lianfang/dispatch/v1/dispatch.pb.h"
+
+namespace lianfang::dispatch {
+
+// The longest string field accepted, in bytes.
+inline constexpr size_t kMaxStringBytes = 256;
+// Bounds of Schedule.duration_minutes.
+inline constexpr int kMinDurationMinutes = 1;
+inline constexpr int kMaxDurationMinutes = 24 * 60;
+
+// Adds a violation of `field` when `value` is longer than kMaxStringBytes, or empty while
+// `required`.
+void CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
+               bool required);
+
+absl::Status ValidateCreateTeam(const v1::CreateTeamRequest& req,
+                                const sites::SiteDirectory& sites);
+// `today` bounds the birth date of the ID number.
+absl::Status ValidateEnrollVolunteer(const v1::EnrollVolunteerRequest& req, absl::CivilDay today);
+absl::Status ValidateRecordPledge(const v1::RecordPledgeRequest& req);
+absl::Status ValidateSetOnDuty(const v1::SetOnDutyRequest& req);
+absl::Status ValidateListVolunteers(const v1::ListVolunteersRequest& req);
+absl::Status ValidateListTeams(const v1::ListTeamsRequest& req, const sites::SiteDirectory& sites);
+// Not checked here: due_at in the past (it depends on the moment of the first attempt, and
+// a retry must get the stored answer), and whether team and volunteer exist.
+absl::Status ValidateCreateTask(const v1::CreateTaskRequest& req,
+                                const sites::SiteDirectory& sites);
+absl::Status ValidateAssignTask(const v1::AssignTaskRequest& req);
+absl::Status ValidateClaimTask(const v1::ClaimTaskRequest& req);
+absl::Status ValidateStartTask(const v1::StartTaskRequest& req);
+absl::Status ValidateCompleteTask(const v1::CompleteTaskRequest& req);
+absl::Status ValidateCancelTask(const v1::CancelTaskRequest& req);
+absl::Status ValidateGetTask(const v1::GetTaskRequest& req);
+absl::Status ValidateListTasks(const v1::ListTasksRequest& req, const sites::SiteDirectory& sites);
+absl::Status ValidateWatchTasks(const v1::WatchTasksRequest& req);
+// An empty times_of_day list is valid (the schedule gets kDefaultTimesOfDay); an empty area
+// list is not.
+absl::Status ValidateCreateSchedule(const v1::CreateScheduleRequest& req,
+                                    const sites::SiteDirectory& sites);
+absl::Status ValidateListSchedules(const v1::ListSchedulesRequest& req,
+                                   const sites::SiteDirectory& sites);
+absl::Status ValidatePauseSchedule(const v1::PauseScheduleRequest& req);
+absl::Status ValidateGetTaskSummary(const v1::GetTaskSummaryRequest& req,
+                                    const sites::SiteDirectory& sites);
+// An empty date means today.
+absl::Status ValidateGetDailyStats(const v1::GetDailyStatsRequest& req,
+                                   const sites::SiteDirectory& sites);
+
+}  // namespace lianfang::dispatch
+
+#endif  // LIANFANG_SERVICES_DISPATCH_VALIDATION_H_
