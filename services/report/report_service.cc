@@ -1,0 +1,257 @@
+#include "services/report/report_service.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/app/unary.h"
+#include "common/audit/audit.h"
+#include "common/idempotency/idempotency.h"
+#include "common/server/authorization.h"
+#include "common/server/errors.h"
+#include "common/server/grpc_status.h"
+#include "common/sql/page_token.h"
+#include "common/status/status_macros.h"
+#include "services/report/daily_report.h"
+#include "services/report/report_export.h"
+#include "services/report/report_store.h"
+
+namespace lianfang::report {
+namespace {
+
+constexpr char kGetMethod[] = "/lianfang.report.v1.ReportService/GetDailyReport";
+constexpr char kListMethod[] = "/lianfang.report.v1.ReportService/ListDailyReports";
+constexpr char kExportMethod[] = "/lianfang.report.v1.ReportService/ExportDailyReport";
+constexpr char kStatusMethod[] = "/lianfang.report.v1.ReportService/GetReportingStatus";
+constexpr char kAuditMethod[] = "/lianfang.report.v1.ReportService/ListAuditEvents";
+
+absl::Status ValidateReportId(absl::string_view report_id) {
+  if (report_id.empty()) return server::InvalidField("report_id", "is required");
+  if (report_id.size() > kMaxFieldBytes) {
+    return server::InvalidField("report_id", "must be at most 256 bytes");
+  }
+  return absl::OkStatus();
+}
+
+// A stored report by id: NOT_FOUND "report not found" when there is none.
+absl::StatusOr<DailyReport> ReadReport(sql::Database& db, const std::string& report_id) {
+  std::optional<DailyReport> report;
+  RETURN_IF_ERROR(db.Read([&](sql::Session& session) -> absl::Status {
+    ASSIGN_OR_RETURN(report, LoadReport(session, report_id));
+    return absl::OkStatus();
+  }));
+  if (!report.has_value()) return absl::NotFoundError("report not found");
+  return *std::move(report);
+}
+
+common::v1::Role ToProtoRole(absl::string_view name) {
+  absl::StatusOr<auth::Role> role = auth::ParseRole(name);
+  if (!role.ok()) return common::v1::ROLE_UNSPECIFIED;
+  switch (*role) {
+    case auth::Role::kAdmin:
+      return common::v1::ROLE_ADMIN;
+    case auth::Role::kLeader:
+      return common::v1::ROLE_LEADER;
+    case auth::Role::kGuard:
+      return common::v1::ROLE_GUARD;
+    case auth::Role::kVolunteer:
+      return common::v1::ROLE_VOLUNTEER;
+    case auth::Role::kViewer:
+      return common::v1::ROLE_VIEWER;
+    case auth::Role::kService:
+      return common::v1::ROLE_SERVICE;
+  }
+  return common::v1::ROLE_UNSPECIFIED;
+}
+
+// Validates an optional date bound of ListDailyReports; returns it normalised ("" = none).
+std::string CheckOptionalDate(absl::string_view field, const std::string& date,
+                              server::FieldErrors& errors) {
+  if (date.empty()) return "";
+  absl::StatusOr<absl::CivilDay> day =
+      date.size() > kMaxFieldBytes ? absl::InvalidArgumentError("") : time::ParseDate(date);
+  if (!day.ok()) {
+    errors.Add(field, "must be a date YYYY-MM-DD");
+    return "";
+  }
+  return time::FormatDate(*day);
+}
+
+}  // namespace
+
+ReportService::ReportService(Deps deps) : deps_(std::move(deps)) {}
+
+grpc::ServerUnaryReactor* ReportService::GenerateDailyReport(
+    grpc::CallbackServerContext* context, const v1::GenerateDailyReportRequest* request,
+    v1::DailyReport* response) {
+  ASSIGN_OR_FINISH(context, kGenerateMethod, auth::Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, context, kGenerateMethod));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  deps_.generator->Generate(*request, std::move(who), {},
+                            [reactor, response](absl::StatusOr<Generated> generated) {
+                              if (generated.ok()) *response = std::move(generated->report);
+                              reactor->Finish(
+                                  server::ToGrpcStatus(generated.status(), kGenerateMethod));
+                            });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ReportService::SubmitDailyReport(
+    grpc::CallbackServerContext* context, const v1::SubmitDailyReportRequest* request,
+    v1::DailyReport* response) {
+  ASSIGN_OR_FINISH(context, kSubmitMethod, auth::Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, context, kSubmitMethod));
+  server::FieldErrors errors;
+  errors.AddFromStatus("request_id", idempotency::ValidateRequestId(request->request_id()));
+  errors.AddFromStatus("", ValidateReportId(request->report_id()));
+  FINISH_IF_ERROR(context, kSubmitMethod, errors.ToStatus());
+  const time::Clock* clock = deps_.clock;
+  return app::RunMutation(
+      context, *deps_.db, *deps_.clock, kSubmitMethod, who, *request, response,
+      [request, clock, subject = who.subject](sql::Session& s) -> absl::StatusOr<DailyReport> {
+        ASSIGN_OR_RETURN(std::optional<DailyReport> report, LoadReport(s, request->report_id()));
+        if (!report.has_value()) return absl::NotFoundError("report not found");
+        ASSIGN_OR_RETURN(int latest, LatestVersion(s, report->date(), ScopeOf(*report)));
+        RETURN_IF_ERROR(CheckSubmittable(*report, latest));
+        report->set_status(v1::REPORT_STATUS_SUBMITTED);
+        *report->mutable_submitted_at() = ToTimestamp(clock->Now());
+        report->set_submitted_by(subject);
+        RETURN_IF_ERROR(UpdateReport(s, *report));
+        return *std::move(report);
+      },
+      [](const DailyReport& report) { return report.report_id(); },
+      [](DailyReport&, bool) {});
+}
+
+grpc::ServerUnaryReactor* ReportService::GetDailyReport(grpc::CallbackServerContext* context,
+                                                        const v1::GetDailyReportRequest* request,
+                                                        v1::DailyReport* response) {
+  FINISH_IF_ERROR(context, kGetMethod,
+                  server::AuthorizeCall(*deps_.authorizer, context, kGetMethod).status());
+  FINISH_IF_ERROR(context, kGetMethod, ValidateReportId(request->report_id()));
+  ASSIGN_OR_FINISH(context, kGetMethod, *response, ReadReport(*deps_.db, request->report_id()));
+  return app::FinishWith(context, kGetMethod, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ReportService::ListDailyReports(
+    grpc::CallbackServerContext* context, const v1::ListDailyReportsRequest* request,
+    v1::ListDailyReportsResponse* response) {
+  FINISH_IF_ERROR(context, kListMethod,
+                  server::AuthorizeCall(*deps_.authorizer, context, kListMethod).status());
+  server::FieldErrors errors;
+  ListQuery query;
+  query.start_date = CheckOptionalDate("start_date", request->start_date(), errors);
+  query.end_date = CheckOptionalDate("end_date", request->end_date(), errors);
+  if (!query.start_date.empty() && !query.end_date.empty() && query.start_date > query.end_date) {
+    errors.Add("start_date", "must not be after end_date");
+  }
+  if (!v1::ReportStatus_IsValid(request->status())) {
+    errors.Add("status", "must be REPORT_STATUS_DRAFT, REPORT_STATUS_SUBMITTED or unspecified");
+  } else {
+    query.status = request->status();
+  }
+  absl::StatusOr<int> page_size = sql::PageSize(request->page_size());
+  errors.AddFromStatus("page_size", page_size.status());
+  if (request->page_token().size() > 1024) errors.Add("page_token", "malformed page token");
+  FINISH_IF_ERROR(context, kListMethod, errors.ToStatus());
+  query.page_size = *page_size;
+  query.page_token = request->page_token();
+
+  ReportPage page;
+  FINISH_IF_ERROR(context, kListMethod,
+                  deps_.db->Read([&](sql::Session& session) -> absl::Status {
+                    ASSIGN_OR_RETURN(page, ListReports(session, query));
+                    return absl::OkStatus();
+                  }));
+  for (DailyReport& report : page.reports) *response->add_reports() = std::move(report);
+  response->set_next_page_token(page.next_page_token);
+  return app::FinishWith(context, kListMethod, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ReportService::ExportDailyReport(
+    grpc::CallbackServerContext* context, const v1::ExportDailyReportRequest* request,
+    v1::ExportDailyReportResponse* response) {
+  FINISH_IF_ERROR(context, kExportMethod,
+                  server::AuthorizeCall(*deps_.authorizer, context, kExportMethod).status());
+  server::FieldErrors errors;
+  errors.AddFromStatus("", ValidateReportId(request->report_id()));
+  if (request->format() == v1::EXPORT_FORMAT_UNSPECIFIED ||
+      !v1::ExportFormat_IsValid(request->format())) {
+    errors.Add("format",
+               "must be EXPORT_FORMAT_CSV, EXPORT_FORMAT_JSON, EXPORT_FORMAT_MARKDOWN or "
+               "EXPORT_FORMAT_HTML");
+  }
+  FINISH_IF_ERROR(context, kExportMethod, errors.ToStatus());
+  ASSIGN_OR_FINISH(context, kExportMethod, DailyReport report,
+                   ReadReport(*deps_.db, request->report_id()));
+  ASSIGN_OR_FINISH(context, kExportMethod, ExportedFile file,
+                   ExportReport(report, request->format(), deps_.tz));
+  response->set_filename(std::move(file.filename));
+  response->set_content_type(std::move(file.content_type));
+  response->set_content(std::move(file.content));
+  return app::FinishWith(context, kExportMethod, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ReportService::GetReportingStatus(
+    grpc::CallbackServerContext* context, const v1::GetReportingStatusRequest* request,
+    v1::GetReportingStatusResponse* response) {
+  FINISH_IF_ERROR(context, kStatusMethod,
+                  server::AuthorizeCall(*deps_.authorizer, context, kStatusMethod).status());
+  const absl::Time now = deps_.clock->Now();
+  absl::CivilDay day = time::DayOf(now, deps_.tz);
+  if (!request->date().empty()) {
+    absl::StatusOr<absl::CivilDay> parsed = request->date().size() > kMaxFieldBytes
+                                                ? absl::InvalidArgumentError("")
+                                                : time::ParseDate(request->date());
+    FINISH_IF_ERROR(context, kStatusMethod,
+                    parsed.ok() ? absl::OkStatus()
+                                : server::InvalidField("date", "must be a date YYYY-MM-DD"));
+    day = *parsed;
+  }
+  const std::string date = time::FormatDate(day);
+  std::vector<Submission> submissions;
+  FINISH_IF_ERROR(context, kStatusMethod,
+                  deps_.db->Read([&](sql::Session& session) -> absl::Status {
+                    ASSIGN_OR_RETURN(submissions, SubmissionsOn(session, date));
+                    return absl::OkStatus();
+                  }));
+  *response = BuildReportingStatus(date, *deps_.sites, submissions,
+                                   DeadlineOf(day, deps_.settings.deadline, deps_.tz), now);
+  return app::FinishWith(context, kStatusMethod, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ReportService::ListAuditEvents(
+    grpc::CallbackServerContext* context, const common::v1::ListAuditEventsRequest* request,
+    common::v1::ListAuditEventsResponse* response) {
+  FINISH_IF_ERROR(context, kAuditMethod,
+                  server::AuthorizeCall(*deps_.authorizer, context, kAuditMethod).status());
+  std::optional<absl::Time> start;
+  std::optional<absl::Time> end;
+  if (request->has_start_time()) start = FromTimestamp(request->start_time());
+  if (request->has_end_time()) end = FromTimestamp(request->end_time());
+  audit::Page page;
+  FINISH_IF_ERROR(context, kAuditMethod,
+                  deps_.db->Read([&](sql::Session& session) -> absl::Status {
+                    ASSIGN_OR_RETURN(page, audit::List(session, start, end, request->page_size(),
+                                                       request->page_token()));
+                    return absl::OkStatus();
+                  }));
+  for (const audit::Event& event : page.events) {
+    common::v1::AuditEvent* out = response->add_events();
+    out->set_event_id(absl::StrCat(event.id));
+    out->set_subject(event.subject);
+    out->set_role(ToProtoRole(event.role));
+    out->set_method(event.method);
+    out->set_object(event.object);
+    out->set_request_id(event.request_id);
+    *out->mutable_at() = ToTimestamp(event.at);
+    out->set_outcome(event.outcome);
+  }
+  response->set_next_page_token(page.next_page_token);
+  return app::FinishWith(context, kAuditMethod, absl::OkStatus());
+}
+
+}  // namespace lianfang::report
