@@ -12,6 +12,8 @@ packages=(
   libhiredis-dev libsqlite3-dev libpq-dev libssl-dev libcpp-httplib-dev libqrencode-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # headless browser for the gateway's web dashboard test (driven over the DevTools pipe)
+  chromium
   # servers the tests and the local run start, and their tools
   redis-server redis-tools postgresql sqlite3 tzdata openssl procps ca-certificates
 )

@@ -1,7 +1,102 @@
-// lf-gateway: wiring only (see common/app/runtime.h and this folder's README.md).
+// lf-gateway: wiring only (see this folder's README.md).
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "common/app/runtime.h"
+#include "common/config/config.h"
+#include "common/redis/client.h"
+#include "common/server/client.h"
+#include "services/gateway/cache_reader.h"
+#include "services/gateway/dashboard_hub.h"
+#include "services/gateway/dashboard_reader.h"
+#include "services/gateway/executor.h"
+#include "services/gateway/gateway_config.h"
+#include "services/gateway/gateway_service.h"
+#include "services/gateway/health_monitor.h"
+#include "services/gateway/http_gateway.h"
+#include "services/gateway/services_reader.h"
+
+namespace {
+
+using namespace lianfang;  // NOLINT: main is wiring only.
+
+[[noreturn]] void Exit(absl::string_view setting, const absl::Status& status) {
+  config::ExitWithConfigError(
+      "lf-gateway", absl::Status(status.code(), absl::StrCat(setting, ": ", status.message())));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  auto rt = lianfang::app::StartOrExit({.service = "gateway", .argc = argc, .argv = argv});
-  return lianfang::app::Serve(*rt, {}, {"lianfang.gateway.v1.GatewayService"});
+  config::FlagSet extra("lf-gateway");
+  gateway::GatewayConfig settings;
+  gateway::AddGatewayFlags(&extra, &settings);
+  std::unique_ptr<app::Runtime> rt = app::StartOrExit(
+      {.service = "gateway", .argc = argc, .argv = argv, .extra_flags = &extra});
+  const config::CommonConfig& cfg = rt->config;
+
+  // Channels to the services (TLS when the deployment has certificates).
+  std::optional<server::ClientTls> tls;
+  if (cfg.tls_enabled()) {
+    absl::StatusOr<server::ClientTls> loaded =
+        server::LoadClientTls(cfg.tls_ca, cfg.tls_cert, cfg.tls_key);
+    if (!loaded.ok()) Exit("LF_TLS_CA (--tls-ca)", loaded.status());
+    tls = *std::move(loaded);
+  }
+  const server::ClientTls* client_tls = tls.has_value() ? &*tls : nullptr;
+  const auto gate = server::MakeChannel(cfg.gate_addr, client_tls);
+  const auto survey = server::MakeChannel(cfg.survey_addr, client_tls);
+  const auto dispatch = server::MakeChannel(cfg.dispatch_addr, client_tls);
+  const auto report = server::MakeChannel(cfg.report_addr, client_tls);
+
+  gateway::HealthMonitor health(
+      {{"gate", gate}, {"survey", survey}, {"dispatch", dispatch}, {"report", report}}, {},
+      &rt->metrics);
+  health.Start();
+
+  const auth::ServiceToken token = *rt->service_token;
+  gateway::CacheReader cache(rt->redis.get(), rt->sites.get());
+  gateway::ServicesReader services({gate, survey, dispatch}, [token] { return token.Current(); },
+                                   rt->sites.get(), {}, &rt->metrics);
+  gateway::DashboardReader reader(&cache, &services, [&health] { return health.Current(); },
+                                  &rt->clock, cfg.tz, {}, &rt->metrics);
+
+  gateway::DashboardHub::Options hub_options;
+  hub_options.refresh_interval = settings.dashboard_refresh;
+  gateway::DashboardHub hub(&reader, rt->sites->ids(), rt->redis->endpoint(), hub_options,
+                            &rt->metrics);
+  if (absl::Status s = hub.Start(); !s.ok()) Exit("LF_REDIS (--redis)", s);
+
+  gateway::Executor executor(2, 512);
+  gateway::GatewayService service({.authorizer = rt->authorizer.get(),
+                                   .sites = rt->sites.get(),
+                                   .source = &reader,
+                                   .hub = &hub,
+                                   .db = rt->db.get(),
+                                   .executor = &executor});
+
+  gateway::HttpGateway http(
+      {.listen = cfg.http_listen,
+       .threads = static_cast<int>(settings.http_threads),
+       .tls_cert_file = cfg.tls_cert,
+       .tls_key_file = cfg.tls_key},
+      {.authorizer = rt->authorizer.get(),
+       .sites = rt->sites.get(),
+       .source = &reader,
+       .hub = &hub,
+       .metrics = &rt->metrics,
+       .redis_up = [redis = rt->redis.get()] { return redis->Ping().ok(); }});
+  if (absl::Status s = http.Start(); !s.ok()) Exit("LF_HTTP_LISTEN (--http-listen)", s);
+
+  // On SIGTERM, open streams (gRPC and SSE) end at once instead of holding the drain.
+  const int code = app::Serve(*rt, {&service}, {"lianfang.gateway.v1.GatewayService"},
+                              [&hub] { hub.CloseAll(); });
+  http.Stop();
+  hub.Stop();
+  health.Stop();
+  return code;
 }

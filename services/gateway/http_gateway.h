@@ -1,0 +1,125 @@
+// HttpGateway: the gateway's HTTP side (cpp-httplib), on its own threads next to gRPC.
+//
+//   GET /                          the web dashboard page (public: it holds no data)
+//   GET /app.js, /app.css          its script and style (embedded in the binary)
+//   GET /api/v1/dashboard          the Dashboard in protobuf's JSON mapping (zeros written
+//                                  out); ?site_ids=a,b
+//   GET /api/v1/dashboard/events   Server-Sent Events: one `data:` line with a JSON Dashboard
+//                                  per event, a snapshot at once and one within a second of any
+//                                  change; `: keep-alive` comments while quiet; ?site_ids=a,b
+//   GET /healthz                   {"status":"ok","redis":"up|down"} (public)
+//   GET /metrics                   Prometheus text (public): the process registry plus
+//                                  lf_http_requests_total{route,code} and
+//                                  lf_http_request_duration_seconds{route}
+// The API routes take the same bearer tokens and roles as GetDashboard / WatchDashboard
+// (`Authorization: Bearer <jwt>`; the events route also accepts `?access_token=` because a
+// browser's EventSource cannot set headers). Errors are JSON {"code": "<canonical code>",
+// "message": "..."} (plus "fieldViolations" for bad input) with 400, 401 (and
+// WWW-Authenticate), 403, 404, 429, 503 or 500.
+//
+//   HttpGateway http({.listen = rt.config.http_listen}, {...});
+//   if (absl::Status s = http.Start(); !s.ok()) exit...;
+//   ...
+//   http.Stop();   // ends open event streams, stops listening, joins the threads
+//
+// Each open event stream holds one HTTP worker thread (cpp-httplib is thread-per-connection),
+// so streams are capped at `max_streams`, below `threads`, leaving workers for everything
+// else; beyond the cap the events route answers 503.
+//
+// Thread-safety: Start/Stop from one thread; everything else is internal.
+#ifndef LIANFANG_SERVICES_GATEWAY_HTTP_GATEWAY_H_
+#define LIANFANG_SERVICES_GATEWAY_HTTP_GATEWAY_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/auth/authorizer.h"
+#include "common/server/metrics.h"
+#include "common/sites/site_directory.h"
+#include "services/gateway/dashboard_hub.h"
+#include "services/gateway/dashboard_reader.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace lianfang::gateway {
+
+class HttpGateway final {
+ public:
+  struct Options {
+    // "host:port" or "[v6]:port"; port 0 picks a free port (see port()).
+    std::string listen = "127.0.0.1:8080";
+    // Worker threads (one per open connection).
+    int threads = 32;
+    // Event streams at once; 0 = threads - 8.
+    int max_streams = 0;
+    // A comment line is sent on a quiet event stream this often (keeps proxies from closing
+    // it and notices vanished clients).
+    absl::Duration keepalive = absl::Seconds(15);
+    // Serve HTTPS with this certificate chain and key (PEM files) when both are set.
+    std::string tls_cert_file = "";
+    std::string tls_key_file = "";
+  };
+  // Nothing is owned; everything must outlive the HttpGateway.
+  struct Deps {
+    const auth::Authorizer* authorizer = nullptr;
+    const sites::SiteDirectory* sites = nullptr;
+    DashboardSource* source = nullptr;
+    DashboardHub* hub = nullptr;
+    server::Metrics* metrics = nullptr;
+    // Whether Redis answers now (for /healthz and lf_redis_up at scrape time); may be null.
+    std::function<bool()> redis_up;
+  };
+
+  HttpGateway(Options options, Deps deps);
+  ~HttpGateway();  // Stop()
+  HttpGateway(const HttpGateway&) = delete;
+  HttpGateway& operator=(const HttpGateway&) = delete;
+
+  // Binds and starts serving in the background. INVALID_ARGUMENT for a bad address or
+  // unusable TLS files; UNAVAILABLE naming the address when it cannot be bound;
+  // FAILED_PRECONDITION when called twice.
+  absl::Status Start();
+
+  // The bound port (after Start).
+  int port() const { return port_; }
+
+  // Ends every open event stream, stops listening and joins the threads. Idempotent.
+  void Stop();
+
+  // Open event streams now.
+  int open_streams() const { return open_streams_.load(); }
+
+  class Stream;       // one open event stream (defined in the .cc)
+  class RouteMetrics;  // per-route counts and latencies (defined in the .cc)
+
+ private:
+  void Route();
+
+  const Options options_;
+  const Deps deps_;
+  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<RouteMetrics> route_metrics_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> open_streams_{0};
+  std::atomic<bool> listener_done_{false};
+
+  absl::Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<Stream*> streams_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lianfang::gateway
+
+#endif  // LIANFANG_SERVICES_GATEWAY_HTTP_GATEWAY_H_

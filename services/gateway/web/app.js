@@ -1,0 +1,412 @@
+// Lianfang live dashboard: plain JavaScript, no framework, nothing loaded from elsewhere.
+//
+// The page itself holds no data. It asks for an access token (or takes one from the URL
+// fragment, "#token=..."), keeps it in localStorage, reads /api/v1/dashboard once and then
+// follows /api/v1/dashboard/events (Server-Sent Events) to update without reloading.
+// Every figure is written with textContent, never as HTML.
+'use strict';
+
+(function () {
+  const TOKEN_KEY = 'lf.dashboard.token';
+  const LANG_KEY = 'lf.dashboard.lang';
+  const STALE_AFTER_MS = 30000;
+
+  const I18N = {
+    zh: {
+      title: '联防联控实时看板', asOf: '更新于', source: '数据来源', logout: '退出',
+      connIdle: '未连接', connLive: '实时', connReconnecting: '重连中…', connError: '连接失败',
+      loginTitle: '请输入访问令牌',
+      loginHelp: '看板只向持有令牌的领导和工作人员显示数据。令牌保存在本浏览器中。',
+      tokenLabel: '访问令牌', loginButton: '进入看板',
+      errExpired: '令牌无效或已过期，请重新输入。', errForbidden: '此令牌无权查看看板。',
+      totals: '合计', sites: '各点位', services: '服务状态', footer: '联防联控工作组',
+      sourceCache: '实时缓存', sourceServices: '直接查询各服务',
+      warnServices: 'Redis 缓存不可用，数据直接来自各服务。',
+      warnIncomplete: '以下数据源未应答，相关数字缺失：',
+      warnStale: '超过 30 秒未收到更新，数据可能已过时。',
+      onsite: '在场人数', capacity: '容量', entries: '今日进入', denied: '今日劝返',
+      fevers: '今日发热', survey: '摸排进度', households: '户', tenants: '租户待核实',
+      observation: '居家观察', missing: '今日未报', reported: '已报', tasks: '任务 待办/逾期',
+      inProgress: '进行中', doneToday: '今日完成', unguarded: '无人值守大门',
+      volunteers: '在岗志愿者',
+      alertFever: '今日发热', alertOverdue: '逾期任务', alertUnguarded: '无人值守大门',
+      noAlerts: '暂无告警',
+      kind_SITE_KIND_CAMPUS: '校园', kind_SITE_KIND_FAMILY_AREA: '家属区',
+      kind_SITE_KIND_COMMUNITY: '帮建社区', kind_SITE_KIND_VILLAGE: '驻村扶贫村',
+      svc_gate: '门岗', svc_survey: '摸排', svc_dispatch: '调度', svc_report: '日报',
+      health_HEALTH_STATUS_SERVING: '正常', health_HEALTH_STATUS_NOT_SERVING: '未就绪',
+      health_HEALTH_STATUS_UNREACHABLE: '无法连接', health_HEALTH_STATUS_UNSPECIFIED: '未检查',
+      ms: '毫秒',
+    },
+    en: {
+      title: 'Joint prevention live dashboard', asOf: 'As of', source: 'Source', logout: 'Sign out',
+      connIdle: 'Not connected', connLive: 'Live', connReconnecting: 'Reconnecting…',
+      connError: 'Connection failed',
+      loginTitle: 'Enter your access token',
+      loginHelp: 'The dashboard shows figures only to leaders and staff holding a token. ' +
+          'The token is kept in this browser.',
+      tokenLabel: 'Access token', loginButton: 'Open the dashboard',
+      errExpired: 'The token is invalid or expired; please enter it again.',
+      errForbidden: 'This token may not view the dashboard.',
+      totals: 'Totals', sites: 'Sites', services: 'Services', footer: 'Joint prevention working group',
+      sourceCache: 'live cache', sourceServices: 'asked the services directly',
+      warnServices: 'The Redis cache is unavailable; figures come from the services directly.',
+      warnIncomplete: 'These sources did not answer; their figures are missing: ',
+      warnStale: 'No update for over 30 seconds; the figures may be out of date.',
+      onsite: 'People inside', capacity: 'capacity', entries: 'Entries today',
+      denied: 'Turned away today', fevers: 'Fevers today', survey: 'Survey coverage',
+      households: 'households', tenants: 'Tenants pending', observation: 'Home observation',
+      missing: 'Missing daily reports', reported: 'reported', tasks: 'Tasks open/overdue',
+      inProgress: 'in progress', doneToday: 'done today', unguarded: 'Gates without a guard',
+      volunteers: 'Volunteers on duty',
+      alertFever: 'fevers today', alertOverdue: 'overdue tasks',
+      alertUnguarded: 'gates without a guard', noAlerts: 'No alerts',
+      kind_SITE_KIND_CAMPUS: 'Campus', kind_SITE_KIND_FAMILY_AREA: 'Family area',
+      kind_SITE_KIND_COMMUNITY: 'Partner community', kind_SITE_KIND_VILLAGE: 'Village',
+      svc_gate: 'Gate', svc_survey: 'Survey', svc_dispatch: 'Dispatch', svc_report: 'Report',
+      health_HEALTH_STATUS_SERVING: 'serving', health_HEALTH_STATUS_NOT_SERVING: 'not serving',
+      health_HEALTH_STATUS_UNREACHABLE: 'unreachable',
+      health_HEALTH_STATUS_UNSPECIFIED: 'not checked yet', ms: 'ms',
+    },
+  };
+
+  let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+  let token = null;
+  let last = null;          // the latest Dashboard shown
+  let lastUpdateAt = 0;     // Date.now() of the latest update
+  let stream = null;        // the EventSource
+  let retryTimer = null;
+  let conn = 'connIdle';
+
+  // For tests and curious operators: how many dashboards were rendered on this page load.
+  window.lfDashboard = { updates: 0 };
+
+  const $ = (id) => document.getElementById(id);
+  const t = (key) => (I18N[lang][key] !== undefined ? I18N[lang][key] : key);
+  const num = (v) => Number(v || 0);
+  const fmt = (v) => num(v).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  // ---- language -------------------------------------------------------------------------
+  function applyLanguage() {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    document.title = t('title');
+    document.querySelectorAll('[data-i18n]').forEach((node) => {
+      node.textContent = t(node.getAttribute('data-i18n'));
+    });
+    document.querySelectorAll('button.lang').forEach((b) => {
+      b.setAttribute('aria-pressed', String(b.getAttribute('data-lang') === lang));
+    });
+    setConnection(conn);
+    if (last) render(last, false);
+  }
+
+  // ---- connection state -----------------------------------------------------------------
+  function setConnection(state) {
+    conn = state;
+    const node = $('conn');
+    node.textContent = t(state);
+    node.className = 'conn ' + {
+      connIdle: 'conn-idle', connLive: 'conn-live', connReconnecting: 'conn-warn',
+      connError: 'conn-bad',
+    }[state];
+  }
+
+  // ---- rendering ------------------------------------------------------------------------
+  function metric(field, label, value, opts) {
+    const o = opts || {};
+    const box = el('div', 'metric' + (o.alert ? ' alert' : ''));
+    box.setAttribute('data-field', field);
+    box.appendChild(el('div', 'label', label));
+    const v = el('div', 'value', value);
+    box.appendChild(v);
+    if (o.extra) box.appendChild(el('div', 'extra', o.extra));
+    if (o.progress !== undefined) {
+      const bar = el('div', 'bar');
+      const fill = el('div', 'fill');
+      fill.style.width = Math.max(0, Math.min(100, o.progress)) + '%';
+      bar.appendChild(fill);
+      box.appendChild(bar);
+    }
+    return box;
+  }
+
+  // The figures of one site (or of the totals) as a list of metric boxes.
+  function figures(s) {
+    const list = el('div', 'metrics');
+    const cap = num(s.capacity);
+    list.appendChild(metric('onsite', t('onsite'), fmt(s.onsite),
+        { extra: cap > 0 ? t('capacity') + ' ' + fmt(cap) : null }));
+    list.appendChild(metric('entries_today', t('entries'), fmt(s.entriesToday)));
+    list.appendChild(metric('denied_today', t('denied'), fmt(s.deniedToday)));
+    list.appendChild(metric('fevers_today', t('fevers'), fmt(s.feversToday),
+        { alert: num(s.feversToday) > 0 }));
+    const total = num(s.householdsTotal);
+    const surveyed = num(s.householdsSurveyed);
+    const pct = total > 0 ? Math.round((surveyed * 100) / total) : 0;
+    list.appendChild(metric('survey', t('survey'), fmt(surveyed) + ' / ' + fmt(total),
+        { extra: t('households') + (total > 0 ? ' · ' + pct + '%' : ''), progress: pct }));
+    list.appendChild(metric('tenants_pending', t('tenants'), fmt(s.tenantsPending)));
+    list.appendChild(metric('under_observation', t('observation'), fmt(s.underObservation)));
+    list.appendChild(metric('reports_missing_today', t('missing'), fmt(s.reportsMissingToday),
+        { extra: t('reported') + ' ' + fmt(s.reportsToday) }));
+    const tasks = metric('tasks', t('tasks'), fmt(s.tasksOpen) + ' / ' + fmt(s.tasksOverdue), {
+      alert: num(s.tasksOverdue) > 0,
+      extra: t('inProgress') + ' ' + fmt(s.tasksInProgress) + ' · ' + t('doneToday') + ' ' +
+          fmt(s.tasksDoneToday),
+    });
+    list.appendChild(tasks);
+    list.appendChild(metric('gates_without_guard', t('unguarded'), fmt(s.gatesWithoutGuard),
+        { alert: num(s.gatesWithoutGuard) > 0 }));
+    list.appendChild(metric('volunteers_on_duty', t('volunteers'), fmt(s.volunteersOnDuty)));
+    return list;
+  }
+
+  function badge(text, kind) {
+    return el('span', 'badge ' + (kind || 'badge-red'), text);
+  }
+
+  function renderAlerts(d) {
+    const box = $('alerts');
+    box.replaceChildren();
+    let count = 0;
+    (d.sites || []).forEach((s) => {
+      const name = s.name || s.siteId;
+      if (num(s.feversToday) > 0) {
+        box.appendChild(badge(name + ' · ' + t('alertFever') + ' ' + fmt(s.feversToday)));
+        count++;
+      }
+      if (num(s.tasksOverdue) > 0) {
+        box.appendChild(badge(name + ' · ' + t('alertOverdue') + ' ' + fmt(s.tasksOverdue)));
+        count++;
+      }
+      if (num(s.gatesWithoutGuard) > 0) {
+        box.appendChild(badge(name + ' · ' + t('alertUnguarded') + ' ' +
+            fmt(s.gatesWithoutGuard)));
+        count++;
+      }
+    });
+    if (count === 0) box.appendChild(badge(t('noAlerts'), 'badge-ok'));
+    box.setAttribute('data-alerts', String(count));
+  }
+
+  function renderWarnings(d) {
+    const box = $('warnings');
+    box.replaceChildren();
+    if (d.source === 'SOURCE_SERVICES') box.appendChild(el('p', 'warn', t('warnServices')));
+    const missing = d.incompleteSources || [];
+    if (missing.length > 0) {
+      box.appendChild(el('p', 'warn', t('warnIncomplete') +
+          missing.map((m) => t('svc_' + m)).join('、')));
+    }
+    if (lastUpdateAt && Date.now() - lastUpdateAt > STALE_AFTER_MS) {
+      box.appendChild(el('p', 'warn', t('warnStale')));
+    }
+  }
+
+  function renderServices(d) {
+    const list = $('services');
+    list.replaceChildren();
+    (d.services || []).forEach((s) => {
+      const status = s.status || 'HEALTH_STATUS_UNSPECIFIED';
+      const item = el('li', 'svc ' + (status === 'HEALTH_STATUS_SERVING' ? 'svc-ok' : 'svc-bad'));
+      item.setAttribute('data-service', s.name);
+      item.appendChild(el('span', 'svc-name', t('svc_' + s.name)));
+      item.appendChild(el('span', 'svc-status', t('health_' + status)));
+      if (status !== 'HEALTH_STATUS_UNSPECIFIED') {
+        item.appendChild(el('span', 'svc-latency',
+            Number(s.latencyMs || 0).toFixed(1) + ' ' + t('ms')));
+      }
+      list.appendChild(item);
+    });
+  }
+
+  function render(d, fresh) {
+    last = d;
+    if (fresh) {
+      lastUpdateAt = Date.now();
+      window.lfDashboard.updates++;
+    }
+    const asOf = d.asOf ? new Date(d.asOf) : null;
+    $('as-of').textContent = asOf ? asOf.toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB',
+        { hour12: false }) : '—';
+    if (d.asOf) $('as-of').setAttribute('datetime', d.asOf);
+    $('source').textContent = d.source === 'SOURCE_SERVICES' ? t('sourceServices') : t('sourceCache');
+    $('source').className = d.source === 'SOURCE_SERVICES' ? 'src-degraded' : 'src-cache';
+    $('date').textContent = d.date || '';
+
+    renderWarnings(d);
+    renderAlerts(d);
+
+    const totals = $('totals');
+    totals.replaceChildren(figures(d.totals || {}));
+
+    const grid = $('sites');
+    const cards = document.createDocumentFragment();
+    (d.sites || []).forEach((s) => {
+      const card = el('article', 'card');
+      card.setAttribute('data-site', s.siteId);
+      const head = el('header', 'card-head');
+      head.appendChild(el('h3', null, s.name || s.siteId));
+      head.appendChild(el('span', 'kind', t('kind_' + s.kind)));
+      card.appendChild(head);
+      if (num(s.feversToday) > 0 || num(s.tasksOverdue) > 0 || num(s.gatesWithoutGuard) > 0) {
+        card.classList.add('card-alert');
+      }
+      card.appendChild(figures(s));
+      cards.appendChild(card);
+    });
+    grid.replaceChildren(cards);
+    renderServices(d);
+  }
+
+  // ---- token and data flow --------------------------------------------------------------
+  function showLogin(message) {
+    closeStream();
+    $('board').hidden = true;
+    $('logout').hidden = true;
+    $('login').hidden = false;
+    const err = $('login-error');
+    err.hidden = !message;
+    err.textContent = message || '';
+    setConnection('connIdle');
+  }
+
+  function showBoard() {
+    $('login').hidden = true;
+    $('board').hidden = false;
+    $('logout').hidden = false;
+  }
+
+  function forgetToken() {
+    token = null;
+    localStorage.removeItem(TOKEN_KEY);
+  }
+
+  function closeStream() {
+    if (stream) {
+      stream.close();
+      stream = null;
+    }
+    if (retryTimer) {
+      clearTimeout(retryTimer);
+      retryTimer = null;
+    }
+  }
+
+  function retryLater(ms) {
+    closeStream();
+    retryTimer = setTimeout(start, ms);
+  }
+
+  function openStream() {
+    closeStream();
+    stream = new EventSource('/api/v1/dashboard/events?access_token=' +
+        encodeURIComponent(token));
+    stream.onopen = () => setConnection('connLive');
+    stream.onmessage = (e) => {
+      let d;
+      try {
+        d = JSON.parse(e.data);
+      } catch (err) {
+        return;
+      }
+      render(d, true);
+      setConnection('connLive');
+    };
+    stream.onerror = () => {
+      // A refused stream (401, 403, 503) is closed for good: check the token again with a
+      // plain request, which can read the status. A dropped one reconnects by itself.
+      if (stream && stream.readyState === EventSource.CLOSED) {
+        setConnection('connReconnecting');
+        retryLater(3000);
+      } else {
+        setConnection('connReconnecting');
+      }
+    };
+  }
+
+  async function start() {
+    retryTimer = null;
+    token = localStorage.getItem(TOKEN_KEY);
+    if (!token) {
+      showLogin();
+      return;
+    }
+    let res;
+    try {
+      res = await fetch('/api/v1/dashboard', {
+        headers: { Authorization: 'Bearer ' + token },
+        cache: 'no-store',
+      });
+    } catch (err) {
+      setConnection('connError');
+      retryLater(5000);
+      return;
+    }
+    if (res.status === 401) {
+      forgetToken();
+      showLogin(t('errExpired'));
+      return;
+    }
+    if (res.status === 403) {
+      forgetToken();
+      showLogin(t('errForbidden'));
+      return;
+    }
+    if (!res.ok) {
+      setConnection('connError');
+      retryLater(5000);
+      return;
+    }
+    showBoard();
+    render(await res.json(), true);
+    openStream();
+  }
+
+  function takeTokenFromFragment() {
+    const match = /(?:^#|&)token=([^&]*)/.exec(window.location.hash);
+    if (!match) return;
+    const value = decodeURIComponent(match[1]).trim();
+    if (value) localStorage.setItem(TOKEN_KEY, value);
+    // The token leaves the address bar (and the history) at once.
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+
+  function init() {
+    document.querySelectorAll('button.lang').forEach((b) => {
+      b.addEventListener('click', () => {
+        lang = b.getAttribute('data-lang') === 'en' ? 'en' : 'zh';
+        localStorage.setItem(LANG_KEY, lang);
+        applyLanguage();
+      });
+    });
+    $('logout').addEventListener('click', () => {
+      forgetToken();
+      last = null;
+      showLogin();
+    });
+    $('login-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const value = $('token-input').value.trim();
+      if (!value) return;
+      localStorage.setItem(TOKEN_KEY, value);
+      $('token-input').value = '';
+      start();
+    });
+    setInterval(() => {
+      if (last && lastUpdateAt && Date.now() - lastUpdateAt > STALE_AFTER_MS) renderWarnings(last);
+    }, 5000);
+    takeTokenFromFragment();
+    applyLanguage();
+    start();
+  }
+
+  init();
+})();
