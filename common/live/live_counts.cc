@@ -1,5 +1,6 @@
 #include "common/live/live_counts.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -65,7 +66,7 @@ void LiveCounts::Apply(absl::string_view site_id, Delta delta) {
     ScheduleReconcileLocked();
     return;
   }
-  queue_.push_back(Item{std::string(site_id), std::move(delta), nullptr, {}});
+  queue_.push_back(Item{std::string(site_id), std::move(delta), nullptr, {}, 0});
 }
 
 void LiveCounts::RequestReconcile() {
@@ -76,7 +77,7 @@ void LiveCounts::RequestReconcile() {
 void LiveCounts::ScheduleReconcileLocked() {
   if (reconcile_pending_) return;
   reconcile_pending_ = true;
-  ++reconcile_requests_;
+  const int64_t seq = ++reconcile_requests_;
   const absl::CivilDay today = time::DayOf(clock_->Now(), tz_);
   auto snapshot = std::make_shared<Snapshot>();
   db_->WriteAsync(
@@ -84,7 +85,7 @@ void LiveCounts::ScheduleReconcileLocked() {
         ASSIGN_OR_RETURN(*snapshot, snapshot_(session, today));
         return absl::OkStatus();
       },
-      [this, snapshot, today](absl::Status status) {
+      [this, snapshot, today, seq](absl::Status status) {
         absl::MutexLock lock(&mu_);
         reconcile_pending_ = false;
         if (!status.ok()) {
@@ -93,7 +94,7 @@ void LiveCounts::ScheduleReconcileLocked() {
           return;
         }
         if (stopping_ || !running_) return;
-        queue_.push_back(Item{{}, {}, snapshot, today});
+        queue_.push_back(Item{{}, {}, snapshot, today, seq});
       });
 }
 
@@ -135,6 +136,7 @@ void LiveCounts::Run() {
       if (item.snapshot != nullptr) {
         stale_ = false;
         ++reconciles_;
+        reconcile_written_ = std::max(reconcile_written_, item.reconcile_seq);
         for (const std::string& site : site_ids_) touched.insert(site);
         for (const auto& [site, figures] : *item.snapshot) touched.insert(site);
       } else {
@@ -195,6 +197,12 @@ absl::Status LiveCounts::Write(const Item& item) {
 }
 
 absl::Status LiveCounts::WriteSnapshot(const Snapshot& snapshot, absl::CivilDay day) {
+  // The heartbeat goes first: a Redis that loses its data (FLUSHALL, restart) while the
+  // hashes are written loses the heartbeat too, and the next health tick sees it and
+  // reconciles again. Written last, it could survive a flush that took the hashes with it.
+  ASSIGN_OR_RETURN(std::string heartbeat, redis::HeartbeatKey(service_));
+  RETURN_IF_ERROR(redis_->SetWithTtl(heartbeat, absl::StrCat(absl::ToUnixMillis(absl::Now())),
+                                     redis::kHeartbeatTtl));
   std::set<std::string> sites(site_ids_.begin(), site_ids_.end());
   for (const auto& [site, figures] : snapshot) sites.insert(site);
   static const SiteFigures kZero;
@@ -206,9 +214,7 @@ absl::Status LiveCounts::WriteSnapshot(const Snapshot& snapshot, absl::CivilDay 
     RETURN_IF_ERROR(redis_->ReplaceHash(live_key, AsStrings(figures.live), std::nullopt));
     RETURN_IF_ERROR(redis_->ReplaceHash(day_key, AsStrings(figures.today), redis::kDayKeyTtl));
   }
-  ASSIGN_OR_RETURN(std::string heartbeat, redis::HeartbeatKey(service_));
-  return redis_->SetWithTtl(heartbeat, absl::StrCat(absl::ToUnixMillis(absl::Now())),
-                            redis::kHeartbeatTtl);
+  return absl::OkStatus();
 }
 
 absl::Status LiveCounts::Heartbeat(bool* lost) {
@@ -224,19 +230,19 @@ absl::Status LiveCounts::Heartbeat(bool* lost) {
 
 absl::Status LiveCounts::ReconcileAndWait(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  const int64_t target = reconciles_ + (reconcile_pending_ ? 2 : 1);
-  if (reconcile_pending_) {
-    // The pending snapshot may predate the caller's writes: ask for one more after it.
-    auto pending_done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return !reconcile_pending_ || stopping_;
-    };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&pending_done), timeout)) {
-      return absl::DeadlineExceededError("reconcile did not complete in time");
-    }
+  // A reconcile already scheduled may have read its snapshot before the caller's writes: wait
+  // for it to leave the writer, then schedule one whose snapshot is surely later, and wait
+  // until that very one is in Redis (snapshots are written in the order they were read).
+  auto not_pending = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return !reconcile_pending_ || stopping_;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&not_pending), timeout)) {
+    return absl::DeadlineExceededError("reconcile did not complete in time");
   }
   ScheduleReconcileLocked();
+  const int64_t target = reconcile_requests_;
   auto done = [this, target]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return reconciles_ >= target || stopping_;
+    return reconcile_written_ >= target || stopping_;
   };
   if (!mu_.AwaitWithTimeout(absl::Condition(&done), timeout)) {
     return redis_up_ ? absl::DeadlineExceededError("reconcile did not complete in time")

@@ -112,6 +112,7 @@ class LiveCounts final {
     Delta delta;                        // an increment, or
     std::shared_ptr<Snapshot> snapshot;  // a replacement of every site
     absl::CivilDay snapshot_day;
+    int64_t reconcile_seq = 0;           // which scheduled reconcile this snapshot is
   };
 
   void Run();
@@ -136,7 +137,8 @@ class LiveCounts final {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   int64_t reconciles_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t reconcile_requests_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t reconcile_requests_ ABSL_GUARDED_BY(mu_) = 0;  // sequence of scheduled reconciles
+  int64_t reconcile_written_ ABSL_GUARDED_BY(mu_) = 0;   // the last one written to Redis
   bool redis_up_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

@@ -8,6 +8,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/app/audit_rpc.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/server/authorization.h"
@@ -84,12 +85,6 @@ grpc::ServerUnaryReactor* ReadInto(const DispatchService::Deps& deps,
 
 std::string TaskIdOf(const v1::Task& t) { return t.task_id(); }
 
-common::v1::Role RoleOf(absl::string_view name) {
-  absl::StatusOr<auth::Role> role = auth::ParseRole(name);
-  if (!role.ok()) return common::v1::ROLE_UNSPECIFIED;
-  // common.v1.Role numbers the roles of auth::Role in the same order, from 1.
-  return static_cast<common::v1::Role>(static_cast<int>(*role) + 1);
-}
 
 }  // namespace
 
@@ -450,39 +445,9 @@ grpc::ServerUnaryReactor* DispatchService::GetDailyStats(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* DispatchService::ListAuditEvents(
     grpc::CallbackServerContext* ctx, const common::v1::ListAuditEventsRequest* req,
     common::v1::ListAuditEventsResponse* resp) {
-  ASSIGN_OR_FINISH(ctx, kListAuditEvents, Principal who,
-                   server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents));
-  server::FieldErrors errors;
-  if (req->has_start_time() && !IsValidTimestamp(req->start_time())) {
-    errors.Add("start_time", "is not a valid timestamp");
-  }
-  if (req->has_end_time() && !IsValidTimestamp(req->end_time())) {
-    errors.Add("end_time", "is not a valid timestamp");
-  }
-  FINISH_IF_ERROR(ctx, kListAuditEvents, errors.ToStatus());
-  std::optional<absl::Time> start;
-  std::optional<absl::Time> end;
-  if (req->has_start_time()) start = FromTimestamp(req->start_time());
-  if (req->has_end_time()) end = FromTimestamp(req->end_time());
-  return ReadInto(deps_, ctx, kListAuditEvents, resp,
-                  [&](sql::Session& s) -> absl::StatusOr<common::v1::ListAuditEventsResponse> {
-                    ASSIGN_OR_RETURN(audit::Page page, audit::List(s, start, end, req->page_size(),
-                                                                   req->page_token()));
-                    common::v1::ListAuditEventsResponse out;
-                    for (const audit::Event& e : page.events) {
-                      common::v1::AuditEvent* a = out.add_events();
-                      a->set_event_id(absl::StrCat(e.id));
-                      a->set_subject(e.subject);
-                      a->set_role(RoleOf(e.role));
-                      a->set_method(e.method);
-                      a->set_object(e.object);
-                      a->set_request_id(e.request_id);
-                      *a->mutable_at() = ToTimestamp(e.at);
-                      a->set_outcome(e.outcome);
-                    }
-                    out.set_next_page_token(page.next_page_token);
-                    return out;
-                  });
+  FINISH_IF_ERROR(ctx, kListAuditEvents, server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents).status());
+  ASSIGN_OR_FINISH(ctx, kListAuditEvents, *resp, app::ListAuditEvents(*deps_.db, *req));
+  return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
 }
 
 }  // namespace lianfang::dispatch

@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/app/audit_rpc.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/idempotency/idempotency.h"
@@ -83,11 +84,6 @@ v1::Duty DutyProto(const CurrentDuty& d, std::optional<absl::Time> ended_at) {
   return out;
 }
 
-common::v1::Role RoleProto(absl::string_view name) {
-  absl::StatusOr<auth::Role> role = auth::ParseRole(name);
-  if (!role.ok()) return common::v1::ROLE_UNSPECIFIED;
-  return static_cast<common::v1::Role>(static_cast<int>(*role) + 1);
-}
 
 // A stream refused before it started (authorization or bad input).
 class RefusedStream final : public grpc::ServerWriteReactor<v1::Passage> {
@@ -776,32 +772,8 @@ grpc::ServerUnaryReactor* GateService::GetDailyStats(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* GateService::ListAuditEvents(
     grpc::CallbackServerContext* ctx, const common::v1::ListAuditEventsRequest* req,
     common::v1::ListAuditEventsResponse* resp) {
-  ASSIGN_OR_FINISH(ctx, kListAuditEvents, auth::Principal who,
-                   server::AuthorizeCall(*options_.authorizer, ctx, kListAuditEvents));
-  server::FieldErrors errors;
-  std::optional<absl::Time> start;
-  std::optional<absl::Time> end;
-  if (req->has_start_time()) start = CheckTimestamp(req->start_time(), "start_time", errors);
-  if (req->has_end_time()) end = CheckTimestamp(req->end_time(), "end_time", errors);
-  CheckLength(req->page_token(), "page_token", errors);
-  FINISH_IF_ERROR(ctx, kListAuditEvents, errors.ToStatus());
-  audit::Page page;
-  FINISH_IF_ERROR(ctx, kListAuditEvents, options_.db->Read([&](sql::Session& session) {
-    ASSIGN_OR_RETURN(page, audit::List(session, start, end, req->page_size(), req->page_token()));
-    return absl::OkStatus();
-  }));
-  for (const audit::Event& e : page.events) {
-    common::v1::AuditEvent* out = resp->add_events();
-    out->set_event_id(absl::StrCat(e.id));
-    out->set_subject(e.subject);
-    out->set_role(RoleProto(e.role));
-    out->set_method(e.method);
-    out->set_object(e.object);
-    out->set_request_id(e.request_id);
-    *out->mutable_at() = ToProto(e.at);
-    out->set_outcome(e.outcome);
-  }
-  resp->set_next_page_token(page.next_page_token);
+  FINISH_IF_ERROR(ctx, kListAuditEvents, server::AuthorizeCall(*options_.authorizer, ctx, kListAuditEvents).status());
+  ASSIGN_OR_FINISH(ctx, kListAuditEvents, *resp, app::ListAuditEvents(*options_.db, *req));
   return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/app/audit_rpc.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/auth/principal.h"
@@ -114,30 +115,7 @@ class DashboardStream final : public grpc::ServerWriteReactor<v1::Dashboard>,
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-common::v1::Role ProtoRole(absl::string_view name) {
-  absl::StatusOr<auth::Role> role = auth::ParseRole(name);
-  if (!role.ok()) return common::v1::ROLE_UNSPECIFIED;
-  switch (*role) {
-    case auth::Role::kAdmin: return common::v1::ROLE_ADMIN;
-    case auth::Role::kLeader: return common::v1::ROLE_LEADER;
-    case auth::Role::kGuard: return common::v1::ROLE_GUARD;
-    case auth::Role::kVolunteer: return common::v1::ROLE_VOLUNTEER;
-    case auth::Role::kViewer: return common::v1::ROLE_VIEWER;
-    case auth::Role::kService: return common::v1::ROLE_SERVICE;
-  }
-  return common::v1::ROLE_UNSPECIFIED;
-}
 
-absl::StatusOr<std::optional<absl::Time>> TimeOf(bool has, const google::protobuf::Timestamp& ts,
-                                                 absl::string_view field) {
-  if (!has) return std::nullopt;
-  if (ts.seconds() < TimeUtil::kTimestampMinSeconds ||
-      ts.seconds() > TimeUtil::kTimestampMaxSeconds || ts.nanos() < 0 ||
-      ts.nanos() > 999999999) {
-    return server::InvalidField(field, "not a valid time");
-  }
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 }  // namespace
 
@@ -183,42 +161,9 @@ grpc::ServerWriteReactor<v1::Dashboard>* GatewayService::WatchDashboard(
 grpc::ServerUnaryReactor* GatewayService::ListAuditEvents(
     grpc::CallbackServerContext* context, const common::v1::ListAuditEventsRequest* request,
     common::v1::ListAuditEventsResponse* response) {
-  ASSIGN_OR_FINISH(context, kListAuditEvents, const auth::Principal who,
-                   server::AuthorizeCall(*deps_.authorizer, context, kListAuditEvents));
-  (void)who;
-  ASSIGN_OR_FINISH(context, kListAuditEvents, const std::optional<absl::Time> start,
-                   TimeOf(request->has_start_time(), request->start_time(), "start_time"));
-  ASSIGN_OR_FINISH(context, kListAuditEvents, const std::optional<absl::Time> end,
-                   TimeOf(request->has_end_time(), request->end_time(), "end_time"));
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const bool queued = deps_.executor->Submit([db = deps_.db, reactor, request, response, start,
-                                              end] {
-    audit::Page page;
-    absl::Status status = db->Read([&](sql::Session& session) -> absl::Status {
-      absl::StatusOr<audit::Page> listed =
-          audit::List(session, start, end, request->page_size(), request->page_token());
-      if (!listed.ok()) return listed.status();
-      page = *std::move(listed);
-      return absl::OkStatus();
-    });
-    if (status.ok()) {
-      for (const audit::Event& e : page.events) {
-        common::v1::AuditEvent* out = response->add_events();
-        out->set_event_id(absl::StrCat(e.id));
-        out->set_subject(e.subject);
-        out->set_role(ProtoRole(e.role));
-        out->set_method(e.method);
-        out->set_object(e.object);
-        out->set_request_id(e.request_id);
-        *out->mutable_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(e.at));
-        out->set_outcome(e.outcome);
-      }
-      response->set_next_page_token(page.next_page_token);
-    }
-    reactor->Finish(server::ToGrpcStatus(status, kListAuditEvents));
-  });
-  if (!queued) reactor->Finish(server::ToGrpcStatus(Overloaded(), kListAuditEvents));
-  return reactor;
+  FINISH_IF_ERROR(context, kListAuditEvents, server::AuthorizeCall(*deps_.authorizer, context, kListAuditEvents).status());
+  ASSIGN_OR_FINISH(context, kListAuditEvents, *response, app::ListAuditEvents(*deps_.db, *request));
+  return app::FinishWith(context, kListAuditEvents, absl::OkStatus());
 }
 
 }  // namespace lianfang::gateway

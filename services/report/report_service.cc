@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/app/audit_rpc.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/idempotency/idempotency.h"
@@ -47,25 +48,6 @@ absl::StatusOr<DailyReport> ReadReport(sql::Database& db, const std::string& rep
   return *std::move(report);
 }
 
-common::v1::Role ToProtoRole(absl::string_view name) {
-  absl::StatusOr<auth::Role> role = auth::ParseRole(name);
-  if (!role.ok()) return common::v1::ROLE_UNSPECIFIED;
-  switch (*role) {
-    case auth::Role::kAdmin:
-      return common::v1::ROLE_ADMIN;
-    case auth::Role::kLeader:
-      return common::v1::ROLE_LEADER;
-    case auth::Role::kGuard:
-      return common::v1::ROLE_GUARD;
-    case auth::Role::kVolunteer:
-      return common::v1::ROLE_VOLUNTEER;
-    case auth::Role::kViewer:
-      return common::v1::ROLE_VIEWER;
-    case auth::Role::kService:
-      return common::v1::ROLE_SERVICE;
-  }
-  return common::v1::ROLE_UNSPECIFIED;
-}
 
 // Validates an optional date bound of ListDailyReports; returns it normalised ("" = none).
 std::string CheckOptionalDate(absl::string_view field, const std::string& date,
@@ -226,31 +208,8 @@ grpc::ServerUnaryReactor* ReportService::GetReportingStatus(
 grpc::ServerUnaryReactor* ReportService::ListAuditEvents(
     grpc::CallbackServerContext* context, const common::v1::ListAuditEventsRequest* request,
     common::v1::ListAuditEventsResponse* response) {
-  FINISH_IF_ERROR(context, kAuditMethod,
-                  server::AuthorizeCall(*deps_.authorizer, context, kAuditMethod).status());
-  std::optional<absl::Time> start;
-  std::optional<absl::Time> end;
-  if (request->has_start_time()) start = FromTimestamp(request->start_time());
-  if (request->has_end_time()) end = FromTimestamp(request->end_time());
-  audit::Page page;
-  FINISH_IF_ERROR(context, kAuditMethod,
-                  deps_.db->Read([&](sql::Session& session) -> absl::Status {
-                    ASSIGN_OR_RETURN(page, audit::List(session, start, end, request->page_size(),
-                                                       request->page_token()));
-                    return absl::OkStatus();
-                  }));
-  for (const audit::Event& event : page.events) {
-    common::v1::AuditEvent* out = response->add_events();
-    out->set_event_id(absl::StrCat(event.id));
-    out->set_subject(event.subject);
-    out->set_role(ToProtoRole(event.role));
-    out->set_method(event.method);
-    out->set_object(event.object);
-    out->set_request_id(event.request_id);
-    *out->mutable_at() = ToTimestamp(event.at);
-    out->set_outcome(event.outcome);
-  }
-  response->set_next_page_token(page.next_page_token);
+  FINISH_IF_ERROR(context, kAuditMethod, server::AuthorizeCall(*deps_.authorizer, context, kAuditMethod).status());
+  ASSIGN_OR_FINISH(context, kAuditMethod, *response, app::ListAuditEvents(*deps_.db, *request));
   return app::FinishWith(context, kAuditMethod, absl::OkStatus());
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/app/audit_rpc.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/server/authorization.h"
@@ -47,25 +48,6 @@ int EffectivePageSize(int32_t requested) {
   return size.ok() ? *size : sql::kDefaultPageSize;
 }
 
-common::v1::Role RoleEnum(absl::string_view name) {
-  absl::StatusOr<auth::Role> role = auth::ParseRole(name);
-  if (!role.ok()) return common::v1::ROLE_UNSPECIFIED;
-  switch (*role) {
-    case auth::Role::kAdmin:
-      return common::v1::ROLE_ADMIN;
-    case auth::Role::kLeader:
-      return common::v1::ROLE_LEADER;
-    case auth::Role::kGuard:
-      return common::v1::ROLE_GUARD;
-    case auth::Role::kVolunteer:
-      return common::v1::ROLE_VOLUNTEER;
-    case auth::Role::kViewer:
-      return common::v1::ROLE_VIEWER;
-    case auth::Role::kService:
-      return common::v1::ROLE_SERVICE;
-  }
-  return common::v1::ROLE_UNSPECIFIED;
-}
 
 }  // namespace
 
@@ -499,34 +481,8 @@ grpc::ServerUnaryReactor* SurveyService::GetDailyStats(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* SurveyService::ListAuditEvents(
     grpc::CallbackServerContext* ctx, const common::v1::ListAuditEventsRequest* req,
     common::v1::ListAuditEventsResponse* resp) {
-  ASSIGN_OR_FINISH(ctx, kListAuditEvents, auth::Principal who,
-                   server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents));
-  (void)who;
-  std::optional<absl::Time> start;
-  std::optional<absl::Time> end;
-  if (req->has_start_time()) {
-    start = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(req->start_time()));
-  }
-  if (req->has_end_time()) {
-    end = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(req->end_time()));
-  }
-  audit::Page page;
-  FINISH_IF_ERROR(ctx, kListAuditEvents, deps_.db->Read([&](sql::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(page, audit::List(s, start, end, req->page_size(), req->page_token()));
-    return absl::OkStatus();
-  }));
-  for (const audit::Event& e : page.events) {
-    common::v1::AuditEvent* out = resp->add_events();
-    out->set_event_id(absl::StrCat(e.id));
-    out->set_subject(e.subject);
-    out->set_role(RoleEnum(e.role));
-    out->set_method(e.method);
-    out->set_object(e.object);
-    out->set_request_id(e.request_id);
-    *out->mutable_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(e.at));
-    out->set_outcome(e.outcome);
-  }
-  resp->set_next_page_token(page.next_page_token);
+  FINISH_IF_ERROR(ctx, kListAuditEvents, server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents).status());
+  ASSIGN_OR_FINISH(ctx, kListAuditEvents, *resp, app::ListAuditEvents(*deps_.db, *req));
   return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
 }
 

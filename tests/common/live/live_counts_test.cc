@@ -141,7 +141,10 @@ TEST_F(LiveCountsTest, AFlushedRedisHealsFromSqlWithinSeconds) {
   ASSERT_OK(counts_->ReconcileAndWait(absl::Seconds(10)));
   ASSERT_TRUE(MatchesSql(2, 0));
   ASSERT_OK(redis_->Command({"FLUSHALL"}).status());
-  EXPECT_TRUE(PollUntil([&] { return MatchesSql(2, 0); }, absl::Seconds(5)));
+  EXPECT_TRUE(PollUntil([&] { return MatchesSql(2, 0); }, absl::Seconds(5)))
+      << "campus onsite " << Field("campus", true, "onsite") << " entries "
+      << Field("campus", false, "entries") << ", reconciles " << counts_->reconciles()
+      << ", redis up " << counts_->redis_up();
 }
 
 TEST_F(LiveCountsTest, WritesGoOnWhileRedisIsDownAndCountsHealWhenItReturns) {
