@@ -18,7 +18,18 @@ std::string EnvOr(const char* name, std::string fallback) {
 
 }  // namespace
 
-std::string BinDir() { return EnvOr("LF_BIN_DIR", "build/bin"); }
+std::string BinDir() {
+  // lf_test puts test executables in <build>/tests: their own tree's binaries are in
+  // <build>/bin, so a test of one build tree never starts another tree's binaries.
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string fallback = "build/bin";
+  if (!ec) {
+    const std::filesystem::path sibling = self.parent_path().parent_path() / "bin";
+    if (std::filesystem::is_directory(sibling, ec)) fallback = sibling.string();
+  }
+  return EnvOr("LF_BIN_DIR", fallback);
+}
 
 std::string SourceDir() {
   std::error_code ec;

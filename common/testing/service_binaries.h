@@ -2,8 +2,8 @@
 //
 //   ASSERT_OK_AND_ASSIGN(std::string gate, lianfang::testing::BinaryPath("lf-gate"));
 //
-// lf_test sets LF_BIN_DIR (build/bin of the build tree that built the test) and
-// LF_SOURCE_DIR (the repository root) for every test. Test-only.
+// lf_test sets LF_BIN_DIR (build/bin of the build tree that built the test) and runs tests
+// from the repository root. Test-only.
 #ifndef LIANFANG_COMMON_TESTING_SERVICE_BINARIES_H_
 #define LIANFANG_COMMON_TESTING_SERVICE_BINARIES_H_
 
@@ -14,7 +14,8 @@
 
 namespace lianfang::testing {
 
-// $LF_BIN_DIR, else "build/bin" (relative to the working directory, the repository root).
+// $LF_BIN_DIR, else the bin/ folder of the build tree holding the running test executable
+// (<build>/tests/x -> <build>/bin), else "build/bin" (relative to the repository root).
 std::string BinDir();
 
 // $LF_SOURCE_DIR, else the working directory.

@@ -2,7 +2,6 @@
 // a fever follow-up in a stand-in dispatch, keeps its live counts in Redis, and stops cleanly
 // on SIGTERM.
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -45,26 +44,10 @@ using ::lianfang::testing::Subprocess;
 using ::lianfang::testing::TempDir;
 using ::lianfang::testing::TestTokens;
 
-// The lf-gate of the build tree that built this test: $LF_BIN_DIR when set, else the bin/
-// folder next to this test's tests/ folder (so a test of one build tree never runs another
-// tree's binary), else BinaryPath's default.
-absl::StatusOr<std::string> GateBinary() {
-  const char* bin_dir = std::getenv("LF_BIN_DIR");
-  if (bin_dir == nullptr || bin_dir[0] == '\0') {
-    std::error_code ec;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-      const std::filesystem::path sibling = self.parent_path().parent_path() / "bin" / "lf-gate";
-      if (std::filesystem::is_regular_file(sibling, ec)) return sibling.string();
-    }
-  }
-  return BinaryPath("lf-gate");
-}
-
 class GateBinaryTest : public lianfang::testing::WithRedis {};
 
 TEST_F(GateBinaryTest, ServesRecordsAndRaisesFeverTasks) {
-  ASSERT_OK_AND_ASSIGN(std::string binary, GateBinary());
+  ASSERT_OK_AND_ASSIGN(std::string binary, BinaryPath("lf-gate"));
   TestTokens tokens;
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(std::string pii_key,

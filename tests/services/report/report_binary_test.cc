@@ -28,7 +28,6 @@
 #include "lianfang/report/v1/report.grpc.pb.h"
 #include "services/report/daily_report.h"
 #include "tests/services/report/report_fixtures.h"
-#include "tests/services/report/this_build.h"
 #include "tests/services/report/stand_in_sources.h"
 
 namespace lianfang::report {
@@ -65,7 +64,6 @@ class ReportBinaryTest : public lianfang::testing::WithRedis {
  protected:
   void SetUp() override {
     WithRedis::SetUp();
-    testing::UseBinariesOfThisBuild();
     ASSERT_OK(stand_ins_.Start());
     date_ = Today();
     stand_ins_.Answer(DeployedDay(date_));
@@ -211,7 +209,6 @@ TEST_F(ReportBinaryTest, HistorySurvivesARestart) {
 }
 
 TEST(ReportBinaryConfigTest, ABadDeadlineStopsTheServiceWithExitCode2NamingTheSetting) {
-  testing::UseBinariesOfThisBuild();
   lianfang::testing::TempDir dir;
   lianfang::testing::TestTokens tokens;
   ASSERT_OK_AND_ASSIGN(std::string pii, dir.WriteFile("pii.key", "a-test-only-pii-key-of-32-bytes!!"));

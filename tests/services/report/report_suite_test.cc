@@ -40,7 +40,6 @@
 #include "lianfang/report/v1/report.grpc.pb.h"
 #include "lianfang/survey/v1/survey.grpc.pb.h"
 #include "services/report/daily_report.h"
-#include "tests/services/report/this_build.h"
 
 namespace lianfang::report {
 namespace {
@@ -105,7 +104,6 @@ class ReportSuiteTest : public ::testing::Test {
   static constexpr const char* kServices[] = {"gate", "survey", "dispatch", "report"};
 
   void SetUp() override {
-    testing::UseBinariesOfThisBuild();
     ASSERT_OK_AND_ASSIGN(redis_, lianfang::testing::RedisServer::Launch());
     ASSERT_OK_AND_ASSIGN(pii_key_file_,
                          dir_.WriteFile("pii.key", "a-test-only-pii-key-of-32-bytes!!"));

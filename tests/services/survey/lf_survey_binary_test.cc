@@ -21,10 +21,6 @@
 namespace lianfang::survey {
 namespace {
 
-// The lf-survey built by this build tree (compiled in by CMake), so the test never runs a
-// binary of another build directory.
-constexpr char kSurveyBinary[] = LF_SURVEY_BINARY;
-
 using ::lianfang::testing::ExitStatus;
 using ::lianfang::testing::PickFreePort;
 using ::lianfang::testing::SourcePath;
@@ -37,7 +33,7 @@ class LfSurveyBinaryTest : public ::testing::Test {
  protected:
   Subprocess::Options Options(int port) {
     Subprocess::Options options;
-    options.args = {kSurveyBinary};
+    options.args = {survey_binary_};
     options.working_dir = lianfang::testing::SourceDir();
     options.env = {
         {"LF_LISTEN", absl::StrCat("127.0.0.1:", port)},
@@ -53,10 +49,11 @@ class LfSurveyBinaryTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    ASSERT_EQ(access(kSurveyBinary, X_OK), 0) << kSurveyBinary << ": build lf-survey first";
+    ASSERT_OK_AND_ASSIGN(survey_binary_, lianfang::testing::BinaryPath("lf-survey"));
     ASSERT_OK_AND_ASSIGN(dead_port_, PickFreePort());
   }
 
+  std::string survey_binary_;  // this build tree's lf-survey
   TempDir dir_;
   TestTokens tokens_;
   int dead_port_ = 0;
