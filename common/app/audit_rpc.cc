@@ -74,8 +74,8 @@ absl::StatusOr<common::v1::ListAuditEventsResponse> ListAuditEvents(
   RETURN_IF_ERROR(errors.ToStatus());
   audit::Page page;
   RETURN_IF_ERROR(db.Read([&](sql::Session& session) -> absl::Status {
-    ASSIGN_OR_RETURN(page, audit::List(session, start, end, request.page_size(),
-                                       request.page_token()));
+    ASSIGN_OR_RETURN(page,
+                     audit::List(session, start, end, request.page_size(), request.page_token()));
     return absl::OkStatus();
   }));
   common::v1::ListAuditEventsResponse response;

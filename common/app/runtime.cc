@@ -33,8 +33,8 @@ namespace {
 void CreateDefaultDatabaseFolder(const config::CommonConfig& config) {
   if (config.db != absl::StrCat("sqlite:var/", config.service, ".db")) return;
   if (mkdir("var", 0750) != 0 && errno != EEXIST) {
-    std::fprintf(stderr, "lf-%s: LF_DB (--db): cannot create var/: %s\n",
-                 config.service.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "lf-%s: LF_DB (--db): cannot create var/: %s\n", config.service.c_str(),
+                 std::strerror(errno));
     std::_Exit(2);
   }
 }

@@ -24,8 +24,8 @@
 #ifndef LIANFANG_COMMON_APP_UNARY_H_
 #define LIANFANG_COMMON_APP_UNARY_H_
 
-#include <grpcpp/support/server_callback.h>
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
 
 #include <memory>
 #include <string>
@@ -46,8 +46,7 @@ namespace lianfang::app {
 
 // Finishes the call with `status` (mapped by server::ToGrpcStatus) and returns the reactor.
 inline grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* ctx,
-                                            absl::string_view method,
-                                            const absl::Status& status) {
+                                            absl::string_view method, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   reactor->Finish(server::ToGrpcStatus(status, method));
   return reactor;
@@ -92,19 +91,19 @@ grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, sql::Dat
 }  // namespace lianfang::app
 
 // In a unary handler: finishes the call with the error of `expr` (an absl::Status) if any.
-#define FINISH_IF_ERROR(ctx, method, expr)                                            \
-  do {                                                                                \
-    if (::absl::Status lf_finish_status_ = (expr); !lf_finish_status_.ok()) {         \
-      return ::lianfang::app::FinishWith((ctx), (method), lf_finish_status_);         \
-    }                                                                                 \
+#define FINISH_IF_ERROR(ctx, method, expr)                                    \
+  do {                                                                        \
+    if (::absl::Status lf_finish_status_ = (expr); !lf_finish_status_.ok()) { \
+      return ::lianfang::app::FinishWith((ctx), (method), lf_finish_status_); \
+    }                                                                         \
   } while (false)
 
 // In a unary handler: assigns the value of `rexpr` (an absl::StatusOr) to `lhs`, or finishes
 // the call with its error.
 #define ASSIGN_OR_FINISH(ctx, method, lhs, rexpr) \
   LF_ASSIGN_OR_FINISH_IMPL_(LF_STATUS_CONCAT_(lf_finish_or_, __LINE__), ctx, method, lhs, rexpr)
-#define LF_ASSIGN_OR_FINISH_IMPL_(statusor, ctx, method, lhs, rexpr)                   \
-  auto statusor = (rexpr);                                                             \
+#define LF_ASSIGN_OR_FINISH_IMPL_(statusor, ctx, method, lhs, rexpr)                          \
+  auto statusor = (rexpr);                                                                    \
   if (!statusor.ok()) return ::lianfang::app::FinishWith((ctx), (method), statusor.status()); \
   lhs = std::move(statusor).value()
 

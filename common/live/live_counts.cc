@@ -19,9 +19,9 @@ std::map<std::string, std::string> AsStrings(const std::map<std::string, int64_t
 
 }  // namespace
 
-LiveCounts::LiveCounts(std::string service, std::vector<std::string> site_ids,
-                       redis::Client* redis, sql::Database* db, const time::Clock* clock,
-                       absl::TimeZone tz, SnapshotFn snapshot, Options options)
+LiveCounts::LiveCounts(std::string service, std::vector<std::string> site_ids, redis::Client* redis,
+                       sql::Database* db, const time::Clock* clock, absl::TimeZone tz,
+                       SnapshotFn snapshot, Options options)
     : service_(std::move(service)),
       site_ids_(std::move(site_ids)),
       redis_(redis),
@@ -89,8 +89,8 @@ void LiveCounts::ScheduleReconcileLocked() {
         absl::MutexLock lock(&mu_);
         reconcile_pending_ = false;
         if (!status.ok()) {
-          logging::Error(absl::StrCat("live counts: reading the SQL truth failed: ",
-                                      status.message()));
+          logging::Error(
+              absl::StrCat("live counts: reading the SQL truth failed: ", status.message()));
           return;
         }
         if (stopping_ || !running_) return;
@@ -105,9 +105,8 @@ void LiveCounts::Run() {
     std::deque<Item> items;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !queue_.empty();
-      };
+      auto ready = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
       mu_.AwaitWithDeadline(absl::Condition(&ready), next_health);
       if (stopping_) return;
       items.swap(queue_);
@@ -126,9 +125,10 @@ void LiveCounts::Run() {
       redis_up_ = status.ok();
       if (!status.ok()) {
         if (!stale_) {
-          logging::Warning(absl::StrCat("live counts: Redis update failed, counts will be "
-                                        "rebuilt from SQL when it answers again: ",
-                                        status.message()));
+          logging::Warning(
+              absl::StrCat("live counts: Redis update failed, counts will be "
+                           "rebuilt from SQL when it answers again: ",
+                           status.message()));
         }
         stale_ = true;
         continue;
@@ -219,11 +219,10 @@ absl::Status LiveCounts::WriteSnapshot(const Snapshot& snapshot, absl::CivilDay 
 
 absl::Status LiveCounts::Heartbeat(bool* lost) {
   ASSIGN_OR_RETURN(std::string key, redis::HeartbeatKey(service_));
-  ASSIGN_OR_RETURN(redis::Reply reply,
-                   redis_->Command({"SET", key, absl::StrCat(absl::ToUnixMillis(absl::Now())),
-                                    "PX",
-                                    absl::StrCat(absl::ToInt64Milliseconds(redis::kHeartbeatTtl)),
-                                    "XX"}));
+  ASSIGN_OR_RETURN(
+      redis::Reply reply,
+      redis_->Command({"SET", key, absl::StrCat(absl::ToUnixMillis(absl::Now())), "PX",
+                       absl::StrCat(absl::ToInt64Milliseconds(redis::kHeartbeatTtl)), "XX"}));
   *lost = reply.is_nil();
   return absl::OkStatus();
 }

@@ -109,10 +109,10 @@ class LiveCounts final {
  private:
   struct Item {
     std::string site_id;
-    Delta delta;                        // an increment, or
+    Delta delta;                         // an increment, or
     std::shared_ptr<Snapshot> snapshot;  // a replacement of every site
     absl::CivilDay snapshot_day;
-    int64_t reconcile_seq = 0;           // which scheduled reconcile this snapshot is
+    int64_t reconcile_seq = 0;  // which scheduled reconcile this snapshot is
   };
 
   void Run();
@@ -132,7 +132,7 @@ class LiveCounts final {
 
   mutable absl::Mutex mu_;
   std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
-  bool stale_ ABSL_GUARDED_BY(mu_) = true;           // Redis may not hold the truth
+  bool stale_ ABSL_GUARDED_BY(mu_) = true;  // Redis may not hold the truth
   bool reconcile_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool running_ ABSL_GUARDED_BY(mu_) = false;

@@ -85,7 +85,6 @@ grpc::ServerUnaryReactor* ReadInto(const DispatchService::Deps& deps,
 
 std::string TaskIdOf(const v1::Task& t) { return t.task_id(); }
 
-
 }  // namespace
 
 // ---- WatchTasks ----
@@ -445,7 +444,8 @@ grpc::ServerUnaryReactor* DispatchService::GetDailyStats(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* DispatchService::ListAuditEvents(
     grpc::CallbackServerContext* ctx, const common::v1::ListAuditEventsRequest* req,
     common::v1::ListAuditEventsResponse* resp) {
-  FINISH_IF_ERROR(ctx, kListAuditEvents, server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents).status());
+  FINISH_IF_ERROR(ctx, kListAuditEvents,
+                  server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents).status());
   ASSIGN_OR_FINISH(ctx, kListAuditEvents, *resp, app::ListAuditEvents(*deps_.db, *req));
   return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
 }

@@ -84,7 +84,6 @@ v1::Duty DutyProto(const CurrentDuty& d, std::optional<absl::Time> ended_at) {
   return out;
 }
 
-
 // A stream refused before it started (authorization or bad input).
 class RefusedStream final : public grpc::ServerWriteReactor<v1::Passage> {
  public:
@@ -772,7 +771,8 @@ grpc::ServerUnaryReactor* GateService::GetDailyStats(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* GateService::ListAuditEvents(
     grpc::CallbackServerContext* ctx, const common::v1::ListAuditEventsRequest* req,
     common::v1::ListAuditEventsResponse* resp) {
-  FINISH_IF_ERROR(ctx, kListAuditEvents, server::AuthorizeCall(*options_.authorizer, ctx, kListAuditEvents).status());
+  FINISH_IF_ERROR(ctx, kListAuditEvents,
+                  server::AuthorizeCall(*options_.authorizer, ctx, kListAuditEvents).status());
   ASSIGN_OR_FINISH(ctx, kListAuditEvents, *resp, app::ListAuditEvents(*options_.db, *req));
   return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
 }

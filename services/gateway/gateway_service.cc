@@ -26,8 +26,8 @@ namespace {
 using ::google::protobuf::util::TimeUtil;
 
 const absl::Status& Overloaded() {
-  static const auto* status = new absl::Status(absl::UnavailableError(
-      "the gateway is overloaded; retry shortly"));
+  static const auto* status =
+      new absl::Status(absl::UnavailableError("the gateway is overloaded; retry shortly"));
   return *status;
 }
 
@@ -82,8 +82,8 @@ class DashboardStream final : public grpc::ServerWriteReactor<v1::Dashboard>,
     // UNAVAILABLE: the one code clients retry, here by watching again (another replica, or
     // this one once restarted).
     absl::MutexLock lock(&mu_);
-    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                              "the gateway is shutting down; watch again"));
+    FinishLocked(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "the gateway is shutting down; watch again"));
   }
 
   void OnDone() override {
@@ -115,8 +115,6 @@ class DashboardStream final : public grpc::ServerWriteReactor<v1::Dashboard>,
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-
-
 }  // namespace
 
 GatewayService::GatewayService(Deps deps) : deps_(deps) {}
@@ -129,9 +127,8 @@ grpc::ServerUnaryReactor* GatewayService::GetDashboard(grpc::CallbackServerConte
   ASSIGN_OR_FINISH(context, kGetDashboard, std::vector<std::string> site_ids,
                    SelectSites(*deps_.sites, who, request->site_ids()));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const bool queued =
-      deps_.executor->Submit([source = deps_.source, reactor, response,
-                              site_ids = std::move(site_ids)] {
+  const bool queued = deps_.executor->Submit(
+      [source = deps_.source, reactor, response, site_ids = std::move(site_ids)] {
         *response = source->Read(site_ids);
         reactor->Finish(grpc::Status::OK);
       });
@@ -161,7 +158,8 @@ grpc::ServerWriteReactor<v1::Dashboard>* GatewayService::WatchDashboard(
 grpc::ServerUnaryReactor* GatewayService::ListAuditEvents(
     grpc::CallbackServerContext* context, const common::v1::ListAuditEventsRequest* request,
     common::v1::ListAuditEventsResponse* response) {
-  FINISH_IF_ERROR(context, kListAuditEvents, server::AuthorizeCall(*deps_.authorizer, context, kListAuditEvents).status());
+  FINISH_IF_ERROR(context, kListAuditEvents,
+                  server::AuthorizeCall(*deps_.authorizer, context, kListAuditEvents).status());
   ASSIGN_OR_FINISH(context, kListAuditEvents, *response, app::ListAuditEvents(*deps_.db, *request));
   return app::FinishWith(context, kListAuditEvents, absl::OkStatus());
 }

@@ -48,7 +48,6 @@ absl::StatusOr<DailyReport> ReadReport(sql::Database& db, const std::string& rep
   return *std::move(report);
 }
 
-
 // Validates an optional date bound of ListDailyReports; returns it normalised ("" = none).
 std::string CheckOptionalDate(absl::string_view field, const std::string& date,
                               server::FieldErrors& errors) {
@@ -72,12 +71,11 @@ grpc::ServerUnaryReactor* ReportService::GenerateDailyReport(
   ASSIGN_OR_FINISH(context, kGenerateMethod, auth::Principal who,
                    server::AuthorizeCall(*deps_.authorizer, context, kGenerateMethod));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  deps_.generator->Generate(*request, std::move(who), {},
-                            [reactor, response](absl::StatusOr<Generated> generated) {
-                              if (generated.ok()) *response = std::move(generated->report);
-                              reactor->Finish(
-                                  server::ToGrpcStatus(generated.status(), kGenerateMethod));
-                            });
+  deps_.generator->Generate(
+      *request, std::move(who), {}, [reactor, response](absl::StatusOr<Generated> generated) {
+        if (generated.ok()) *response = std::move(generated->report);
+        reactor->Finish(server::ToGrpcStatus(generated.status(), kGenerateMethod));
+      });
   return reactor;
 }
 
@@ -104,8 +102,7 @@ grpc::ServerUnaryReactor* ReportService::SubmitDailyReport(
         RETURN_IF_ERROR(UpdateReport(s, *report));
         return *std::move(report);
       },
-      [](const DailyReport& report) { return report.report_id(); },
-      [](DailyReport&, bool) {});
+      [](const DailyReport& report) { return report.report_id(); }, [](DailyReport&, bool) {});
 }
 
 grpc::ServerUnaryReactor* ReportService::GetDailyReport(grpc::CallbackServerContext* context,
@@ -143,11 +140,10 @@ grpc::ServerUnaryReactor* ReportService::ListDailyReports(
   query.page_token = request->page_token();
 
   ReportPage page;
-  FINISH_IF_ERROR(context, kListMethod,
-                  deps_.db->Read([&](sql::Session& session) -> absl::Status {
-                    ASSIGN_OR_RETURN(page, ListReports(session, query));
-                    return absl::OkStatus();
-                  }));
+  FINISH_IF_ERROR(context, kListMethod, deps_.db->Read([&](sql::Session& session) -> absl::Status {
+    ASSIGN_OR_RETURN(page, ListReports(session, query));
+    return absl::OkStatus();
+  }));
   for (DailyReport& report : page.reports) *response->add_reports() = std::move(report);
   response->set_next_page_token(page.next_page_token);
   return app::FinishWith(context, kListMethod, absl::OkStatus());
@@ -188,9 +184,9 @@ grpc::ServerUnaryReactor* ReportService::GetReportingStatus(
     absl::StatusOr<absl::CivilDay> parsed = request->date().size() > kMaxFieldBytes
                                                 ? absl::InvalidArgumentError("")
                                                 : time::ParseDate(request->date());
-    FINISH_IF_ERROR(context, kStatusMethod,
-                    parsed.ok() ? absl::OkStatus()
-                                : server::InvalidField("date", "must be a date YYYY-MM-DD"));
+    FINISH_IF_ERROR(
+        context, kStatusMethod,
+        parsed.ok() ? absl::OkStatus() : server::InvalidField("date", "must be a date YYYY-MM-DD"));
     day = *parsed;
   }
   const std::string date = time::FormatDate(day);
@@ -208,7 +204,8 @@ grpc::ServerUnaryReactor* ReportService::GetReportingStatus(
 grpc::ServerUnaryReactor* ReportService::ListAuditEvents(
     grpc::CallbackServerContext* context, const common::v1::ListAuditEventsRequest* request,
     common::v1::ListAuditEventsResponse* response) {
-  FINISH_IF_ERROR(context, kAuditMethod, server::AuthorizeCall(*deps_.authorizer, context, kAuditMethod).status());
+  FINISH_IF_ERROR(context, kAuditMethod,
+                  server::AuthorizeCall(*deps_.authorizer, context, kAuditMethod).status());
   ASSIGN_OR_FINISH(context, kAuditMethod, *response, app::ListAuditEvents(*deps_.db, *request));
   return app::FinishWith(context, kAuditMethod, absl::OkStatus());
 }

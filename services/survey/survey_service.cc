@@ -48,7 +48,6 @@ int EffectivePageSize(int32_t requested) {
   return size.ok() ? *size : sql::kDefaultPageSize;
 }
 
-
 }  // namespace
 
 bool SeesClearData(auth::Role role) {
@@ -481,7 +480,8 @@ grpc::ServerUnaryReactor* SurveyService::GetDailyStats(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* SurveyService::ListAuditEvents(
     grpc::CallbackServerContext* ctx, const common::v1::ListAuditEventsRequest* req,
     common::v1::ListAuditEventsResponse* resp) {
-  FINISH_IF_ERROR(ctx, kListAuditEvents, server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents).status());
+  FINISH_IF_ERROR(ctx, kListAuditEvents,
+                  server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents).status());
   ASSIGN_OR_FINISH(ctx, kListAuditEvents, *resp, app::ListAuditEvents(*deps_.db, *req));
   return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
 }

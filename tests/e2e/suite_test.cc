@@ -226,10 +226,10 @@ TEST_F(SuiteTest, ATokenSignedWithAnotherKeyIsUnauthenticated) {
   auto forged = auth::TokenSigner("another-key-that-is-long-enough-for-hs256!!")
                     .Sign(admin, absl::Now(), absl::Hours(1));
   ASSERT_OK(forged);
-  EXPECT_EQ(CallEmpty((*addresses_)["gate"], "/lianfang.gate.v1.GateService/ListAuditEvents",
-                      *forged)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      CallEmpty((*addresses_)["gate"], "/lianfang.gate.v1.GateService/ListAuditEvents", *forged)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
 }
 
 // A bad setting stops a service at once: exit code 2 and one line naming the setting.

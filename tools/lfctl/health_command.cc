@@ -96,9 +96,9 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
         status.ok() ? std::string(StatusName(*status))
                     : absl::StrCat("DOWN (", absl::StatusCodeToString(status.status().code()), ")");
     if (json) {
-      json_items.push_back(absl::StrFormat(
-          "{\"service\":%s,\"address\":%s,\"status\":%s,\"latency_ms\":%.1f}",
-          JsonString(t.service), JsonString(t.address), JsonString(state), ms));
+      json_items.push_back(
+          absl::StrFormat("{\"service\":%s,\"address\":%s,\"status\":%s,\"latency_ms\":%.1f}",
+                          JsonString(t.service), JsonString(t.address), JsonString(state), ms));
     } else {
       io.out << absl::StrFormat("%-9s %-22s %-20s %6.1f ms\n", t.service, t.address, state, ms);
     }

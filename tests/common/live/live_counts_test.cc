@@ -67,14 +67,15 @@ class LiveCountsTest : public lianfang::testing::WithRedis {
           .status();
     }));
     std::atomic<bool> done = false;
-    db_->WriteAsync([&](sql::Session& s) {
-          return s.Execute("INSERT INTO visits VALUES ($1, $2, 1)",
-                           {site, time::FormatDate(today)}).status();
+    db_->WriteAsync(
+        [&](sql::Session& s) {
+          return s.Execute("INSERT INTO visits VALUES ($1, $2, 1)", {site, time::FormatDate(today)})
+              .status();
         },
         [&, site, today](absl::Status status) {
           if (status.ok()) {
-            counts_->Apply(site, Delta{.live = {{"onsite", 1}}, .today = {{"entries", 1}},
-                                       .day = today});
+            counts_->Apply(site,
+                           Delta{.live = {{"onsite", 1}}, .today = {{"entries", 1}}, .day = today});
           }
           done = true;
         });
@@ -111,8 +112,8 @@ class LiveCountsTest : public lianfang::testing::WithRedis {
 };
 
 TEST_F(LiveCountsTest, IncrementsAfterCommitsAndReconcileMatchSql) {
-  Visit("campus");  // 2 rows, 1 delta
-  Visit("campus");  // 4 rows, 2 deltas
+  Visit("campus");   // 2 rows, 1 delta
+  Visit("campus");   // 4 rows, 2 deltas
   Visit("village");  // 2 rows, 1 delta
   ASSERT_OK(counts_->ReconcileAndWait(absl::Seconds(10)));
   EXPECT_TRUE(MatchesSql(4, 2));
@@ -122,13 +123,13 @@ TEST_F(LiveCountsTest, IncrementsAfterCommitsAndReconcileMatchSql) {
     const absl::CivilDay today = time::DayOf(clock_.Now(), tz_);
     db_->WriteAsync(
         [&](sql::Session& s) {
-          return s.Execute("INSERT INTO visits VALUES ('campus', $1, 1)",
-                           {time::FormatDate(today)}).status();
+          return s.Execute("INSERT INTO visits VALUES ('campus', $1, 1)", {time::FormatDate(today)})
+              .status();
         },
         [&, today](absl::Status status) {
           if (status.ok()) {
-            counts_->Apply("campus", Delta{.live = {{"onsite", 1}}, .today = {{"entries", 1}},
-                                           .day = today});
+            counts_->Apply("campus",
+                           Delta{.live = {{"onsite", 1}}, .today = {{"entries", 1}}, .day = today});
           }
           --pending;
         });
@@ -152,7 +153,7 @@ TEST_F(LiveCountsTest, WritesGoOnWhileRedisIsDownAndCountsHealWhenItReturns) {
   ASSERT_OK(counts_->ReconcileAndWait(absl::Seconds(10)));
   ASSERT_OK(redis_server().Kill());
   for (int i = 0; i < 3; ++i) Visit("village");  // never fails: Redis only caches
-  ASSERT_OK(redis_server().Restart());             // comes back empty
+  ASSERT_OK(redis_server().Restart());           // comes back empty
   EXPECT_TRUE(PollUntil([&] { return MatchesSql(2, 6); }, absl::Seconds(5)));
 }
 
