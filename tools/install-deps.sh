@@ -14,6 +14,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # headless browser for the gateway's web dashboard test (driven over the DevTools pipe)
   chromium
+  # the sanitizer (ASan+UBSan) build and the libFuzzer targets
+  clang libclang-rt-14-dev
+  # checks the compose file (`docker-compose config`); no engine is needed for that
+  docker-compose
   # servers the tests and the local run start, and their tools
   redis-server redis-tools postgresql sqlite3 tzdata openssl procps ca-certificates
 )
