@@ -27,12 +27,17 @@ function(lf_binary name)
   target_link_libraries(${name} PRIVATE lf_base ${ARG_DEPS})
 endfunction()
 
-# lf_test(NAME SRCS ... DEPS ... [INTEGRATION])
+# lf_test(NAME SRCS ... DEPS ... [INTEGRATION] [BOTH_BACKENDS] [TIMEOUT s])
 # A GoogleTest binary in build/tests, registered with ctest through gtest_discover_tests.
 # INTEGRATION tests (real redis-server, databases, gRPC over loopback) get the ctest label
 # `integration`; the others get `unit`.
+# BOTH_BACKENDS registers every test case a second time as `postgres.<case>` with
+# LF_TEST_DB=postgres (testing::TestDatabaseUrl then hands out PostgreSQL databases) and the
+# label `postgres` only, so `ctest -L integration` runs the SQLite cases and `ctest -L postgres`
+# the PostgreSQL ones (export LF_TEST_POSTGRES=$(tools/test-postgres.sh start DIR) first, or
+# each case starts its own cluster).
 function(lf_test name)
-  cmake_parse_arguments(ARG "INTEGRATION" "TIMEOUT" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "INTEGRATION;BOTH_BACKENDS" "TIMEOUT" "SRCS;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE lf_base ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
@@ -50,6 +55,17 @@ function(lf_test name)
     # One variable only: gtest_discover_tests splits lists. The source dir is the working dir.
     ENVIRONMENT "LF_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
     DISCOVERY_TIMEOUT 60)
+  if(ARG_BOTH_BACKENDS)
+    # ENVIRONMENT_MODIFICATION adds the second variable without a list (see above).
+    gtest_discover_tests(${name}
+      TEST_PREFIX "postgres."
+      TEST_LIST ${name}_postgres_tests
+      WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
+      PROPERTIES LABELS postgres TIMEOUT ${ARG_TIMEOUT}
+      ENVIRONMENT "LF_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
+      ENVIRONMENT_MODIFICATION "LF_TEST_DB=set:postgres"
+      DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()
 
 # lf_add_subdirectories(): adds every direct subfolder of the current folder that has a

@@ -6,6 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/sql/sqlite_database.h"
+#ifdef LF_HAVE_POSTGRES
+#include "common/sql/postgres_database.h"
+#endif
 #include "common/status/status_macros.h"
 
 namespace lianfang::sql {
@@ -26,9 +29,14 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(absl::string_view url,
         "max_readers >= 1");
   }
   if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
+#ifdef LF_HAVE_POSTGRES
+    return internal::OpenPostgres(url, options);
+#else
     // The URL is not echoed: it may carry a password.
     return absl::InvalidArgumentError(
-        "this build supports sqlite: URLs only (postgresql:// is not available yet)");
+        "this build supports sqlite: URLs only (it was built without libpq; install "
+        "libpq-dev and reconfigure)");
+#endif
   }
   if (!absl::StartsWith(url, "sqlite:")) {
     return absl::InvalidArgumentError(
@@ -56,7 +64,8 @@ absl::StatusOr<int> SchemaVersion(Database& db, absl::string_view component) {
                                  ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
                                    " AND name = 'lf_schema_migrations'"
                                  : "SELECT COUNT(*) FROM information_schema.tables"
-                                   " WHERE table_name = 'lf_schema_migrations'";
+                                   " WHERE table_name = 'lf_schema_migrations'"
+                                   " AND table_schema = current_schema()";
     ASSIGN_OR_RETURN(std::optional<Row> exists, session.QueryRow(exists_sql));
     if (!exists.has_value() || exists->Int(0) == 0) return absl::OkStatus();
     ASSIGN_OR_RETURN(

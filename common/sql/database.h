@@ -1,5 +1,5 @@
 // The SQL database every Lianfang service stores through: a driver-neutral interface
-// (`Database`, `Session`) with an SQLite implementation behind `Database::Open`.
+// (`Database`, `Session`); SQLite and PostgreSQL drivers (postgres_database.h) behind Open.
 //
 // Writes go through one writer per Database that commits many callers' transactions together
 // (group commit: one fsync for a whole batch), so durable writes scale with load:
@@ -18,12 +18,12 @@
 // SQL text is portable between SQLite and PostgreSQL: `$1..$N` placeholders (each supplied
 // parameter must be used), `INSERT ... ON CONFLICT`, `RETURNING`, times as microseconds in
 // INTEGER/BIGINT columns, booleans as 0/1 integers (see value.h). Where the dialects differ
-// (DDL mostly), `Migration::postgres_sql` and `Session::dialect()` carry the variant.
+// (DDL mostly), `Migration::postgres_sql` (else postgres_translate.h) carries the variant.
 //
 // Status codes of statement errors (Session::Execute):
 //   ALREADY_EXISTS       a UNIQUE or PRIMARY KEY constraint was violated (statement undone);
 //   FAILED_PRECONDITION  a CHECK, FOREIGN KEY or NOT NULL constraint was violated;
-//   UNAVAILABLE          the database is busy (locked by another process beyond the timeout);
+//   UNAVAILABLE          busy (locked beyond the timeout), or PostgreSQL unreachable/lost;
 //   ABORTED              a lock conflict inside this process' connections;
 //   RESOURCE_EXHAUSTED   the disk or database is full;
 //   INTERNAL             anything else (bad SQL, wrong parameter count, a write in Read...).
@@ -132,10 +132,10 @@ class Database {
   // Opens the database named by `url`:
   //   sqlite:PATH   an SQLite file (created when missing; its directory must exist);
   //                 `sqlite:///abs/path` is accepted too.
-  //   postgresql://... and postgres://...  not supported by this build yet.
+  //   postgresql://user[:pw]@host[:port]/db[?param=value] (or postgres://): PostgreSQL.
   // Codes: INVALID_ARGUMENT for a malformed or unsupported URL or bad options;
-  // FAILED_PRECONDITION when the directory does not exist, the file cannot be opened or
-  // created, or it is not a database. The message names the path, never a password.
+  // FAILED_PRECONDITION (SQLite) no directory / cannot open or create / not a database;
+  // UNAVAILABLE (PostgreSQL) server unreachable or login refused. Never names a password.
   static absl::StatusOr<std::unique_ptr<Database>> Open(absl::string_view url,
                                                         const Options& options = Options());
 

@@ -20,6 +20,7 @@
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -93,7 +94,7 @@ class SuiteTest : public ::testing::Test {
   static std::vector<std::pair<std::string, std::string>> Environment(const std::string& name) {
     std::vector<std::pair<std::string, std::string>> env = {
         {"LF_LISTEN", (*addresses_)[name]},
-        {"LF_DB", absl::StrCat("sqlite:", dir_->File(name + ".db"))},
+        {"LF_DB", ::lianfang::testing::TestDatabaseUrl(*dir_, name + ".db")},
         {"LF_REDIS", redis_->url()},
         {"LF_SITES", SourcePath("deploy/sites.textproto")},
         {"LF_JWT_SECRET_FILE", tokens_->secret_file()},
@@ -247,7 +248,7 @@ TEST(SuiteConfigTest, ABadSitesFileStopsTheServiceWithExitCode2) {
   Subprocess::Options options;
   options.args = {*binary};
   options.env = {{"LF_LISTEN", absl::StrCat("127.0.0.1:", *port)},
-                 {"LF_DB", absl::StrCat("sqlite:", dir.File("gate.db"))},
+                 {"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir, "gate.db")},
                  {"LF_SITES", *sites},
                  {"LF_JWT_SECRET_FILE", tokens.secret_file()},
                  {"LF_PII_KEY_FILE", *pii}};
@@ -268,7 +269,7 @@ TEST(SuiteConfigTest, AMissingPiiKeyFileStopsTheServiceWithExitCode2) {
   ASSERT_OK(binary);
   Subprocess::Options options;
   options.args = {*binary, "--pii-key-file", dir.File("missing.key")};
-  options.env = {{"LF_DB", absl::StrCat("sqlite:", dir.File("survey.db"))},
+  options.env = {{"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir, "survey.db")},
                  {"LF_SITES", SourcePath("deploy/sites.textproto")},
                  {"LF_JWT_SECRET_FILE", tokens.secret_file()}};
   options.unset_env = {"LF_PII_KEY_FILE"};

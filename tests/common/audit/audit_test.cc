@@ -42,7 +42,7 @@ Event MakeEvent(int i, absl::Time at) {
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(dir_.Url("a.db"));
+    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(dir_.TestUrl("a.db"));
     ASSERT_THAT(db, IsOk());
     db_ = std::move(db).value();
     ASSERT_OK(db_->Migrate(kComponent, Migrations()));

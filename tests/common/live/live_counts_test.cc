@@ -12,6 +12,7 @@
 #include "common/status/status_matchers.h"
 #include "common/testing/poll.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "common/testing/with_redis.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -28,7 +29,7 @@ class LiveCountsTest : public lianfang::testing::WithRedis {
  protected:
   void SetUp() override {
     WithRedis::SetUp();
-    auto db = sql::Database::Open(absl::StrCat("sqlite:", dir_.File("live.db")));
+    auto db = sql::Database::Open(lianfang::testing::TestDatabaseUrl(dir_, "live.db"));
     ASSERT_OK(db);
     db_ = *std::move(db);
     static const sql::Migration kMigrations[] = {{1, "visits", kSchema, ""}};
@@ -122,7 +123,7 @@ TEST_F(LiveCountsTest, IncrementsAfterCommitsAndReconcileMatchSql) {
   for (int i = 0; i < 5; ++i) {
     const absl::CivilDay today = time::DayOf(clock_.Now(), tz_);
     db_->WriteAsync(
-        [&](sql::Session& s) {
+        [today](sql::Session& s) {
           return s.Execute("INSERT INTO visits VALUES ('campus', $1, 1)", {time::FormatDate(today)})
               .status();
         },

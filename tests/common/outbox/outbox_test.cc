@@ -104,7 +104,7 @@ class OutboxTest : public ::testing::Test {
   }
 
   std::unique_ptr<sql::Database> OpenDb() {
-    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(dir_.Url("o.db"));
+    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(dir_.TestUrl("o.db"));
     EXPECT_THAT(db, IsOk());
     return db.ok() ? std::move(db).value() : nullptr;
   }

@@ -18,6 +18,7 @@
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "gtest/gtest.h"
 #include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
 
@@ -33,7 +34,7 @@ class DispatchBinaryTest : public ::testing::Test {
     Subprocess::Options options;
     options.args = {*BinaryPath("lf-dispatch")};
     options.env = {{"LF_LISTEN", absl::StrCat("127.0.0.1:", port)},
-                   {"LF_DB", absl::StrCat("sqlite:", dir_.File("dispatch.db"))},
+                   {"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir_, "dispatch.db")},
                    {"LF_REDIS", redis_url_},
                    {"LF_SITES", lianfang::testing::SourcePath("deploy/sites.textproto")},
                    {"LF_JWT_SECRET_FILE", tokens_.secret_file()},

@@ -9,6 +9,7 @@
 #include "common/redis/keys.h"
 #include "common/status/status_macros.h"
 #include "common/testing/service_binaries.h"
+#include "common/testing/test_database.h"
 #include "services/dispatch/store.h"
 
 namespace lianfang::dispatch::testing {
@@ -16,7 +17,7 @@ namespace lianfang::dispatch::testing {
 absl::StatusOr<std::unique_ptr<DispatchHarness>> DispatchHarness::Start(HarnessOptions options) {
   std::unique_ptr<DispatchHarness> h(new DispatchHarness());
   h->options_ = options;
-  ASSIGN_OR_RETURN(h->db_, sql::Database::Open(absl::StrCat("sqlite:", options.db_path)));
+  ASSIGN_OR_RETURN(h->db_, sql::Database::Open(::lianfang::testing::TestDatabaseUrlForPath(options.db_path)));
   RETURN_IF_ERROR(h->db_->Migrate(idempotency::kComponent, idempotency::Migrations()));
   RETURN_IF_ERROR(h->db_->Migrate(audit::kComponent, audit::Migrations()));
   RETURN_IF_ERROR(h->db_->Migrate(kComponent, Migrations()));

@@ -20,6 +20,7 @@
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "common/testing/with_redis.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
@@ -60,7 +61,7 @@ TEST_F(GateBinaryTest, ServesRecordsAndRaisesFeverTasks) {
   Subprocess::Options options;
   options.args = {binary};
   options.env = {{"LF_LISTEN", address},
-                 {"LF_DB", absl::StrCat("sqlite:", dir.File("gate.db"))},
+                 {"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir, "gate.db")},
                  {"LF_REDIS", redis_url()},
                  {"LF_SITES", SourcePath("deploy/sites.textproto")},
                  {"LF_JWT_SECRET_FILE", tokens.secret_file()},

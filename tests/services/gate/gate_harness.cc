@@ -10,6 +10,7 @@
 #include "common/server/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "common/testing/ports.h"
+#include "common/testing/test_database.h"
 #include "services/gate/gate_figures.h"
 #include "services/gate/gate_store.h"
 #include "tests/services/gate/gate_test_util.h"
@@ -120,7 +121,7 @@ GateHarness::GateHarness()
 absl::StatusOr<std::unique_ptr<GateHarness>> GateHarness::Start(HarnessOptions options) {
   std::unique_ptr<GateHarness> h(new GateHarness());
   h->tokens_ = std::make_unique<lianfang::testing::TestTokens>(&h->clock_);
-  ASSIGN_OR_RETURN(h->db_, sql::Database::Open(absl::StrCat("sqlite:", h->dir_.File("gate.db"))));
+  ASSIGN_OR_RETURN(h->db_, sql::Database::Open(::lianfang::testing::TestDatabaseUrl(h->dir_, "gate.db")));
   RETURN_IF_ERROR(h->db_->Migrate(idempotency::kComponent, idempotency::Migrations()));
   RETURN_IF_ERROR(h->db_->Migrate(outbox::kComponent, outbox::Migrations()));
   RETURN_IF_ERROR(h->db_->Migrate(audit::kComponent, audit::Migrations()));

@@ -19,6 +19,7 @@
 #include "common/testing/poll.h"
 #include "common/testing/ports.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "common/testing/with_redis.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -57,7 +58,7 @@ class GatewayServiceTest : public lianfang::testing::WithRedis {
                                           *redis::ParseUrl(redis_url()), hub_options, nullptr);
     ASSERT_OK(hub_->Start());
     ASSERT_TRUE(hub_->WaitUntilSubscribed(absl::Seconds(10)));
-    ASSERT_OK_AND_ASSIGN(db_, sql::Database::Open(absl::StrCat("sqlite:", dir_.File("gw.db"))));
+    ASSERT_OK_AND_ASSIGN(db_, sql::Database::Open(::lianfang::testing::TestDatabaseUrl(dir_, "gw.db")));
     ASSERT_OK(db_->Migrate(audit::kComponent, audit::Migrations()));
     executor_ = std::make_unique<Executor>(2, 64);
     service_ = std::make_unique<GatewayService>(GatewayService::Deps{

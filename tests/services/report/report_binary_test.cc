@@ -21,6 +21,7 @@
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "common/testing/with_redis.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
@@ -76,7 +77,7 @@ class ReportBinaryTest : public lianfang::testing::WithRedis {
 
   std::vector<std::pair<std::string, std::string>> Environment() {
     return {{"LF_LISTEN", address_},
-            {"LF_DB", absl::StrCat("sqlite:", dir_.File("report.db"))},
+            {"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir_, "report.db")},
             {"LF_REDIS", redis_url()},
             {"LF_SITES", lianfang::testing::SourcePath("deploy/sites.textproto")},
             {"LF_JWT_SECRET_FILE", tokens_.secret_file()},
@@ -217,7 +218,7 @@ TEST(ReportBinaryConfigTest, ABadDeadlineStopsTheServiceWithExitCode2NamingTheSe
   Subprocess::Options options;
   options.args = {binary};
   options.env = {{"LF_LISTEN", absl::StrCat("127.0.0.1:", port)},
-                 {"LF_DB", absl::StrCat("sqlite:", dir.File("report.db"))},
+                 {"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir, "report.db")},
                  {"LF_SITES", lianfang::testing::SourcePath("deploy/sites.textproto")},
                  {"LF_JWT_SECRET_FILE", tokens.secret_file()},
                  {"LF_PII_KEY_FILE", pii},

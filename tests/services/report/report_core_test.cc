@@ -13,6 +13,7 @@
 #include "common/status/status_matchers.h"
 #include "common/testing/poll.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -56,7 +57,7 @@ auth::Principal Leader() {
 class ReportCoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(db_, sql::Database::Open("sqlite:" + dir_.File("report.db")));
+    ASSERT_OK_AND_ASSIGN(db_, sql::Database::Open(::lianfang::testing::TestDatabaseUrl(dir_, "report.db")));
     ASSERT_OK(db_->Migrate(idempotency::kComponent, idempotency::Migrations()));
     ASSERT_OK(db_->Migrate(audit::kComponent, audit::Migrations()));
     ASSERT_OK(db_->Migrate("report", ReportMigrations()));

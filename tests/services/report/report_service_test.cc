@@ -21,6 +21,7 @@
 #include "common/testing/grpc/loopback_server.h"
 #include "common/testing/grpc/test_tokens.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -66,7 +67,7 @@ absl::Time Local(int day, int hour, int minute) {
 class ReportServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(db_, sql::Database::Open("sqlite:" + dir_.File("report.db")));
+    ASSERT_OK_AND_ASSIGN(db_, sql::Database::Open(::lianfang::testing::TestDatabaseUrl(dir_, "report.db")));
     ASSERT_OK(db_->Migrate(idempotency::kComponent, idempotency::Migrations()));
     ASSERT_OK(db_->Migrate(audit::kComponent, audit::Migrations()));
     ASSERT_OK(db_->Migrate("report", ReportMigrations()));

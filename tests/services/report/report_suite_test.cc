@@ -30,6 +30,7 @@
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -127,7 +128,7 @@ class ReportSuiteTest : public ::testing::Test {
     Subprocess::Options options;
     options.args = {binary};
     options.env = {{"LF_LISTEN", addresses_[name]},
-                   {"LF_DB", absl::StrCat("sqlite:", dir_.File(name + ".db"))},
+                   {"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir_, name + ".db")},
                    {"LF_REDIS", redis_->url()},
                    {"LF_SITES", lianfang::testing::SourcePath("deploy/sites.textproto")},
                    {"LF_JWT_SECRET_FILE", tokens_.secret_file()},

@@ -14,6 +14,7 @@
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/test_database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lianfang/survey/v1/survey.grpc.pb.h"
@@ -37,7 +38,7 @@ class LfSurveyBinaryTest : public ::testing::Test {
     options.working_dir = lianfang::testing::SourceDir();
     options.env = {
         {"LF_LISTEN", absl::StrCat("127.0.0.1:", port)},
-        {"LF_DB", absl::StrCat("sqlite:", dir_.File("survey.db"))},
+        {"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir_, "survey.db")},
         // Nothing listens there: the service runs without Redis and heals later.
         {"LF_REDIS", absl::StrCat("redis://127.0.0.1:", dead_port_, "/0")},
         {"LF_GATE_ADDR", absl::StrCat("127.0.0.1:", dead_port_)},

@@ -13,6 +13,7 @@
 #include "common/testing/poll.h"
 #include "common/testing/ports.h"
 #include "common/testing/service_binaries.h"
+#include "common/testing/test_database.h"
 #include "gtest/gtest.h"
 #include "services/survey/survey_store.h"
 
@@ -152,7 +153,7 @@ void SurveyTest::SetUp() {
   tz_ = *time::LoadTimeZone("Asia/Shanghai");
   clock_ = std::make_unique<time::FakeClock>(Start());
 
-  ASSERT_OK_AND_ASSIGN(db_, sql::Database::Open(absl::StrCat("sqlite:", dir_.File("survey.db"))));
+  ASSERT_OK_AND_ASSIGN(db_, sql::Database::Open(::lianfang::testing::TestDatabaseUrl(dir_, "survey.db")));
   ASSERT_OK(db_->Migrate(idempotency::kComponent, idempotency::Migrations()));
   ASSERT_OK(db_->Migrate(outbox::kComponent, outbox::Migrations()));
   ASSERT_OK(db_->Migrate(audit::kComponent, audit::Migrations()));

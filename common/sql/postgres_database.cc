@@ -1,0 +1,823 @@
+#include "common/sql/postgres_database.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/sql/postgres_translate.h"
+#include "common/status/status_macros.h"
+
+namespace lianfang::sql::internal {
+namespace {
+
+// Type OIDs (src/include/catalog/pg_type.dat); stable across releases.
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kTextOid = 25;
+constexpr Oid kOidOid = 26;
+constexpr Oid kFloat4Oid = 700;
+constexpr Oid kFloat8Oid = 701;
+constexpr Oid kNumericOid = 1700;
+
+// The advisory lock every writer of a database takes for its transaction ("LFWRITE").
+constexpr int64_t kWriterLockKey = 0x4C46575249544500;
+
+// Statements prepared per connection. Services use a few dozen distinct SQL texts; beyond the
+// bound (SQL built dynamically) statements run unprepared.
+constexpr size_t kMaxPreparedStatements = 512;
+
+struct ConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+void IgnoreNotice(void*, const char*) {}
+
+// What the URL says, for messages (never the password) and for scrubbing libpq's messages.
+struct Target {
+  std::string url;
+  std::string description;  // "host:port/dbname"
+  std::string password;     // "" when none
+};
+
+std::string Scrub(const Target& target, absl::string_view message) {
+  std::string text(message.data(), message.size());
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  absl::StrReplaceAll({{"\n", " "}}, &text);
+  if (!target.password.empty()) absl::StrReplaceAll({{target.password, "***"}}, &text);
+  return text;
+}
+
+bool IsConnectionState(absl::string_view sqlstate) {
+  return absl::StartsWith(sqlstate, "08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03";
+}
+
+// Maps a failed result (or a failed connection when `res` is null) to the status contract of
+// database.h.
+absl::Status PgError(const PGresult* res, PGconn* conn, const Target& target) {
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const absl::string_view sqlstate = state != nullptr ? state : "";
+  const char* primary = res != nullptr ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  std::string detail = primary != nullptr ? Scrub(target, primary) : "";
+  if (sqlstate.empty() || PQstatus(conn) != CONNECTION_OK || IsConnectionState(sqlstate)) {
+    if (PQstatus(conn) != CONNECTION_OK || IsConnectionState(sqlstate)) {
+      if (detail.empty()) detail = Scrub(target, PQerrorMessage(conn));
+      return absl::UnavailableError(absl::StrCat("the connection to the PostgreSQL database ",
+                                                 target.description,
+                                                 " was lost; retry later (", detail, ")"));
+    }
+    if (detail.empty()) detail = Scrub(target, PQerrorMessage(conn));
+    return absl::InternalError(absl::StrCat("database error: ", detail));
+  }
+  const std::string code(sqlstate.data(), sqlstate.size());
+  if (sqlstate == "23505") {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a record with the same key already exists (", detail, ")"));
+  }
+  if (absl::StartsWith(sqlstate, "23")) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the change violates a database constraint (", detail, ")"));
+  }
+  if (sqlstate == "40001" || sqlstate == "40P01") {
+    return absl::AbortedError(
+        absl::StrCat("a database lock conflict occurred; retry (", detail, ")"));
+  }
+  if (sqlstate == "55P03" || sqlstate == "57014") {
+    return absl::UnavailableError(
+        absl::StrCat("the database is busy; retry later (", detail, ")"));
+  }
+  if (absl::StartsWith(sqlstate, "53")) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the database or its disk is full (", detail, ")"));
+  }
+  if (sqlstate == "25006") {
+    return absl::InternalError(
+        "a write was attempted in Database::Read; writes belong in Database::Write");
+  }
+  if (absl::StartsWith(sqlstate, "22")) {
+    // Data exceptions quote the offending input: keep them out of the message.
+    return absl::InternalError(absl::StrCat(
+        "database error: a value does not fit its column or operator (SQLSTATE ", code, ")"));
+  }
+  return absl::InternalError(absl::StrCat("database error: ", detail, " (SQLSTATE ", code, ")"));
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// bytea in the text result format: "\x" followed by hex pairs (the server default since 9.0).
+std::string DecodeBytea(const char* text, int length) {
+  std::string out;
+  if (length >= 2 && text[0] == '\\' && text[1] == 'x') {
+    out.reserve((length - 2) / 2);
+    for (int i = 2; i + 1 < length; i += 2) {
+      const int hi = HexDigit(text[i]);
+      const int lo = HexDigit(text[i + 1]);
+      if (hi < 0 || lo < 0) break;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    return out;
+  }
+  // The old escape format, in case a server is configured with bytea_output = escape.
+  size_t n = 0;
+  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &n);
+  if (raw != nullptr) {
+    out.assign(reinterpret_cast<const char*>(raw), n);
+    PQfreemem(raw);
+  }
+  return out;
+}
+
+Value ColumnValue(const PGresult* res, int row, int col) {
+  if (PQgetisnull(res, row, col)) return Value();
+  const char* text = PQgetvalue(res, row, col);
+  const int length = PQgetlength(res, row, col);
+  switch (PQftype(res, col)) {
+    case kBoolOid:
+      return Value(static_cast<int64_t>(text[0] == 't' ? 1 : 0));
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+    case kOidOid: {
+      int64_t n = 0;
+      if (absl::SimpleAtoi(absl::string_view(text, length), &n)) return Value(n);
+      return Value(std::string(text, length));
+    }
+    case kNumericOid: {
+      int64_t n = 0;
+      if (absl::SimpleAtoi(absl::string_view(text, length), &n)) return Value(n);
+      double d = 0;
+      if (absl::SimpleAtod(absl::string_view(text, length), &d)) return Value(d);
+      return Value(std::string(text, length));
+    }
+    case kFloat4Oid:
+    case kFloat8Oid: {
+      double d = 0;
+      if (absl::SimpleAtod(absl::string_view(text, length), &d)) return Value(d);
+      if (absl::string_view(text, length) == "Infinity") return Value(HUGE_VAL);
+      if (absl::string_view(text, length) == "-Infinity") return Value(-HUGE_VAL);
+      return Value(std::nan(""));
+    }
+    case kByteaOid:
+      return Value(Bytes{DecodeBytea(text, length)});
+    default:
+      return Value(std::string(text, length));
+  }
+}
+
+std::string DoubleText(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.17g", d);
+  return buf;
+}
+
+// One libpq connection with its prepared statements. Used by one thread at a time.
+class Connection final {
+ public:
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const Target& target,
+                                                          const Options& options);
+
+  PGconn* conn() const { return conn_.get(); }
+  bool broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }
+  PGTransactionStatusType txn() const { return PQtransactionStatus(conn_.get()); }
+  bool idle() const { return !broken() && txn() == PQTRANS_IDLE; }
+
+  // Runs one statement with parameters.
+  absl::StatusOr<Result> Execute(absl::string_view sql, std::span<const Value> params);
+  // Runs parameterless SQL (one or more statements) through the simple query protocol and
+  // discards the rows.
+  absl::Status Exec(absl::string_view sql);
+
+  absl::Status Error(const PGresult* res) const { return PgError(res, conn_.get(), *target_); }
+
+ private:
+  struct Prepared {
+    std::string name;
+  };
+
+  Connection(ConnPtr conn, const Target* target) : conn_(std::move(conn)), target_(target) {}
+
+  ConnPtr conn_;
+  const Target* target_;
+  absl::flat_hash_map<std::string, Prepared> prepared_;
+  int next_name_ = 0;
+};
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const Target& target,
+                                                             const Options& options) {
+  // Earlier keywords are defaults the URL may override (expand_dbname processes in order).
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "lianfang", target.url.c_str(), nullptr};
+  ConnPtr conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+  if (conn == nullptr) {
+    return absl::ResourceExhaustedError("cannot allocate a PostgreSQL connection");
+  }
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to the PostgreSQL database ",
+                                               target.description, ": ",
+                                               Scrub(target, PQerrorMessage(conn.get()))));
+  }
+  PQsetNoticeProcessor(conn.get(), &IgnoreNotice, nullptr);
+  std::unique_ptr<Connection> c(new Connection(std::move(conn), &target));
+  // lock_timeout 0 would mean "wait forever"; SQLite's busy_timeout 0 means "do not wait".
+  const int64_t lock_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(options.busy_timeout));
+  absl::Status st = c->Exec(absl::StrCat("SET client_min_messages = warning; SET lock_timeout = ",
+                                         lock_ms, "; SET TimeZone = 'UTC'"));
+  if (!st.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot set up a connection to the PostgreSQL "
+                                               "database ",
+                                               target.description, ": ", st.message()));
+  }
+  return c;
+}
+
+absl::Status Connection::Exec(absl::string_view sql) {
+  const std::string text(sql.data(), sql.size());
+  ResultPtr res(PQexec(conn_.get(), text.c_str()));
+  const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
+    return absl::OkStatus();
+  }
+  return Error(res.get());
+}
+
+absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<const Value> params) {
+  const int n = static_cast<int>(params.size());
+  std::vector<Oid> types(n);
+  std::vector<std::string> texts(n);
+  std::vector<const char*> values(n, nullptr);
+  std::vector<int> lengths(n, 0);
+  std::vector<int> formats(n, 0);
+  std::string key(sql.data(), sql.size());
+  key.push_back('\0');
+  for (int k = 0; k < n; ++k) {
+    const Value& v = params[k];
+    switch (v.type()) {
+      case Value::Type::kNull:
+        types[k] = 0;  // inferred from the statement
+        key.push_back('n');
+        break;
+      case Value::Type::kInt:
+        types[k] = kInt8Oid;
+        texts[k] = absl::StrCat(v.AsInt());
+        values[k] = texts[k].c_str();
+        key.push_back('i');
+        break;
+      case Value::Type::kDouble:
+        types[k] = kFloat8Oid;
+        texts[k] = DoubleText(v.AsDouble());
+        values[k] = texts[k].c_str();
+        key.push_back('d');
+        break;
+      case Value::Type::kText: {
+        types[k] = kTextOid;
+        const absl::string_view text = v.StringView();
+        // Text parameters are NUL-terminated C strings in libpq's text format.
+        texts[k] = std::string(text.data(), text.size());
+        values[k] = texts[k].c_str();
+        key.push_back('t');
+        break;
+      }
+      case Value::Type::kBytes: {
+        types[k] = kByteaOid;
+        const absl::string_view bytes = v.StringView();
+        values[k] = bytes.empty() ? "" : bytes.data();
+        lengths[k] = static_cast<int>(bytes.size());
+        formats[k] = 1;  // binary
+        key.push_back('b');
+        break;
+      }
+    }
+  }
+
+  ResultPtr res;
+  auto it = prepared_.find(key);
+  if (it == prepared_.end()) {
+    ASSIGN_OR_RETURN(StatementShape shape, ScanStatement(sql));
+    if (shape.parameters != n) {
+      return absl::InternalError(absl::StrCat("the SQL statement takes ", shape.parameters,
+                                              " parameters but ", n, " were given"));
+    }
+    const std::string text(sql.data(), sql.size());
+    if (prepared_.size() < kMaxPreparedStatements) {
+      std::string name = absl::StrCat("lf_", next_name_++);
+      ResultPtr prep(PQprepare(conn_.get(), name.c_str(), text.c_str(), n, types.data()));
+      if (prep == nullptr || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) {
+        return Error(prep.get());
+      }
+      it = prepared_.emplace(std::move(key), Prepared{std::move(name)}).first;
+    } else {
+      res.reset(PQexecParams(conn_.get(), text.c_str(), n, types.data(), values.data(),
+                             lengths.data(), formats.data(), /*resultFormat=*/0));
+    }
+  }
+  if (res == nullptr) {
+    res.reset(PQexecPrepared(conn_.get(), it->second.name.c_str(), n, values.data(),
+                             lengths.data(), formats.data(), /*resultFormat=*/0));
+  }
+  const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Error(res.get());
+
+  Result result;
+  const int columns = PQnfields(res.get());
+  const int rows = PQntuples(res.get());
+  result.columns.reserve(columns);
+  for (int c = 0; c < columns; ++c) result.columns.emplace_back(PQfname(res.get(), c));
+  result.rows.reserve(rows);
+  for (int r = 0; r < rows; ++r) {
+    std::vector<Value> row;
+    row.reserve(columns);
+    for (int c = 0; c < columns; ++c) row.push_back(ColumnValue(res.get(), r, c));
+    result.rows.emplace_back(std::move(row));
+  }
+  const absl::string_view command = PQcmdStatus(res.get());
+  if (absl::StartsWith(command, "INSERT") || absl::StartsWith(command, "UPDATE") ||
+      absl::StartsWith(command, "DELETE") || absl::StartsWith(command, "MERGE")) {
+    int64_t affected = 0;
+    if (absl::SimpleAtoi(PQcmdTuples(res.get()), &affected)) result.rows_affected = affected;
+  }
+  return result;
+}
+
+constexpr char kFunctionSavepoint[] = "SAVEPOINT lf_write";
+constexpr char kFunctionRelease[] = "RELEASE lf_write";
+constexpr char kFunctionRollback[] = "ROLLBACK TO lf_write; RELEASE lf_write";
+
+class PostgresSession final : public Session {
+ public:
+  PostgresSession(Connection* conn, bool writable) : conn_(conn), writable_(writable) {}
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+  bool writable() const override { return writable_; }
+
+  // Ends the session: later use (a Session& kept past its transaction) fails cleanly.
+  void Invalidate() { conn_ = nullptr; }
+  // True when the transaction cannot go on (a statement savepoint could not be restored).
+  bool broken() const { return broken_; }
+
+  // Runs a parameterless script (migrations) like one statement.
+  absl::Status ExecScript(absl::string_view script) {
+    return Guarded([&]() -> absl::StatusOr<Result> {
+             RETURN_IF_ERROR(conn_->Exec(script));
+             return Result();
+           })
+        .status();
+  }
+
+ protected:
+  absl::StatusOr<Result> DoExecute(absl::string_view sql, std::span<const Value> params) override {
+    return Guarded([&] { return conn_->Execute(sql, params); });
+  }
+
+ private:
+  // In a write transaction every statement runs under the savepoint lf_stmt, so that its
+  // failure undoes it alone and the transaction goes on (as SQLite does). Releasing the
+  // previous statement's savepoint rides in the same round trip as setting the next one.
+  template <typename F>
+  absl::StatusOr<Result> Guarded(F run) {
+    if (conn_ == nullptr) {
+      return absl::InternalError("a Session was used after its transaction ended");
+    }
+    if (broken_) {
+      return absl::AbortedError("the transaction was rolled back after an error; retry");
+    }
+    if (!writable_) return run();
+    RETURN_IF_ERROR(MarkBroken(
+        conn_->Exec(savepoint_open_ ? "RELEASE lf_stmt; SAVEPOINT lf_stmt" : "SAVEPOINT lf_stmt")));
+    savepoint_open_ = true;
+    absl::StatusOr<Result> result = run();
+    if (!result.ok() && !conn_->broken()) {
+      RETURN_IF_ERROR(MarkBroken(conn_->Exec("ROLLBACK TO lf_stmt")));
+    } else if (!result.ok()) {
+      broken_ = true;
+    }
+    return result;
+  }
+
+  absl::Status MarkBroken(absl::Status st) {
+    if (!st.ok()) broken_ = true;
+    return st;
+  }
+
+  Connection* conn_;
+  const bool writable_;
+  bool savepoint_open_ = false;
+  bool broken_ = false;
+};
+
+constexpr char kCreateMigrationsTable[] =
+    "CREATE TABLE IF NOT EXISTS lf_schema_migrations ("
+    " component TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " applied_at BIGINT NOT NULL,"
+    " PRIMARY KEY (component, version))";
+constexpr char kMaxVersion[] =
+    "SELECT COALESCE(MAX(version), 0) FROM lf_schema_migrations WHERE component = $1";
+constexpr char kInsertVersion[] =
+    "INSERT INTO lf_schema_migrations (component, version, name, applied_at)"
+    " VALUES ($1, $2, $3, $4)";
+
+class PostgresDatabase final : public Database {
+ public:
+  PostgresDatabase(std::unique_ptr<Target> target, const Options& options,
+                   std::unique_ptr<Connection> writer)
+      : target_(std::move(target)), options_(options), writer_conn_(std::move(writer)) {
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+
+  ~PostgresDatabase() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    writer_thread_.join();
+  }
+
+  absl::Status Write(TransactionFn fn) override {
+    if (std::this_thread::get_id() == writer_thread_.get_id()) {
+      return absl::InternalError(
+          "Database::Write was called from a write function or a done callback; use "
+          "WriteAsync there");
+    }
+    absl::Notification finished;
+    absl::Status result;
+    WriteAsync([fn](Session& session) { return fn(session); },
+               [&](absl::Status status) {
+                 result = std::move(status);
+                 finished.Notify();
+               });
+    finished.WaitForNotification();
+    return result;
+  }
+
+  void WriteAsync(AsyncTransactionFn fn, DoneFn done) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!exited_) {
+        queue_.push_back(Op{std::move(fn), std::move(done)});
+        return;
+      }
+    }
+    done(absl::UnavailableError("the database is closed"));
+  }
+
+  absl::Status Read(TransactionFn fn) override;
+
+  absl::Status Migrate(absl::string_view component, std::span<const Migration> migrations) override;
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  Stats stats() const override {
+    absl::MutexLock lock(&stats_mu_);
+    return stats_;
+  }
+
+ private:
+  struct Op {
+    AsyncTransactionFn fn;
+    DoneFn done;
+  };
+
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !queue_.empty() || stopping_;
+  }
+
+  void WriterLoop();
+  void RunBatch(std::vector<Op>& batch);
+  absl::Status BeginWrite();
+
+  absl::StatusOr<std::unique_ptr<Connection>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<Connection> conn);
+  bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(readers_mu_) {
+    return !idle_readers_.empty() || readers_open_ < options_.max_readers;
+  }
+
+  const std::unique_ptr<Target> target_;  // connections point at it
+  const Options options_;
+  // Used only by the writer thread once the constructor has returned; replaced after the
+  // connection is lost.
+  std::unique_ptr<Connection> writer_conn_;
+
+  absl::Mutex mu_;
+  std::deque<Op> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool exited_ ABSL_GUARDED_BY(mu_) = false;
+
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+  int readers_open_ ABSL_GUARDED_BY(readers_mu_) = 0;
+
+  mutable absl::Mutex stats_mu_;
+  Stats stats_ ABSL_GUARDED_BY(stats_mu_);
+
+  std::thread writer_thread_;  // last: starts after every member above is ready
+};
+
+void PostgresDatabase::WriterLoop() {
+  for (;;) {
+    std::vector<Op> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &PostgresDatabase::HasWorkOrStopping));
+      if (queue_.empty()) {  // stopping, and everything queued has run
+        exited_ = true;
+        return;
+      }
+      const size_t n = std::min<size_t>(queue_.size(), options_.max_batch);
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+  }
+}
+
+absl::Status PostgresDatabase::BeginWrite() {
+  const std::string begin =
+      absl::StrCat("BEGIN; SELECT pg_advisory_xact_lock(", kWriterLockKey, ")");
+  absl::Status status;
+  bool reconnected = false;
+  for (int attempt = 0; attempt < options_.write_lock_attempts;) {
+    if (writer_conn_ == nullptr || writer_conn_->broken()) {
+      writer_conn_.reset();
+      absl::StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(*target_, options_);
+      if (!conn.ok()) return conn.status();
+      writer_conn_ = *std::move(conn);
+      reconnected = true;
+    }
+    status = writer_conn_->Exec(begin);
+    if (status.ok()) return status;
+    if (writer_conn_->broken()) {
+      // The server went away since the last batch (restart, failover): reconnect once.
+      if (reconnected) return status;
+      continue;
+    }
+    if (writer_conn_->txn() != PQTRANS_IDLE) (void)writer_conn_->Exec("ROLLBACK");
+    if (status.code() != absl::StatusCode::kUnavailable) return status;
+    ++attempt;
+  }
+  return absl::UnavailableError(
+      "the database's write lock is held by another process for too long; retry later");
+}
+
+void PostgresDatabase::RunBatch(std::vector<Op>& batch) {
+  auto fail_all = [&](const absl::Status& status) {
+    {
+      absl::MutexLock lock(&stats_mu_);
+      stats_.failed_writes += static_cast<int64_t>(batch.size());
+    }
+    for (Op& op : batch) op.done(status);
+  };
+
+  if (absl::Status begin = BeginWrite(); !begin.ok()) {
+    fail_all(begin);
+    return;
+  }
+  Connection* const conn = writer_conn_.get();
+
+  std::vector<absl::Status> results(batch.size());
+  absl::Status broken;  // set when the batch's transaction cannot be committed
+  for (size_t i = 0; i < batch.size() && broken.ok(); ++i) {
+    if (absl::Status st = conn->Exec(kFunctionSavepoint); !st.ok()) {
+      broken = st;
+      break;
+    }
+    PostgresSession session(conn, /*writable=*/true);
+    results[i] = batch[i].fn(session);
+    session.Invalidate();
+    if (conn->broken()) {
+      broken = absl::UnavailableError(absl::StrCat(
+          "the connection to the PostgreSQL database ", target_->description,
+          " was lost during the transaction; retry the request"));
+      break;
+    }
+    if (conn->txn() != PQTRANS_INTRANS && conn->txn() != PQTRANS_INERROR) {
+      // A function issued COMMIT/ROLLBACK itself: the batch's earlier work is gone or split.
+      broken = absl::AbortedError("the database transaction ended early; retry the request");
+      break;
+    }
+    if (results[i].ok() && (session.broken() || conn->txn() == PQTRANS_INERROR)) {
+      results[i] = absl::AbortedError("the write could not be completed after an error; retry");
+    }
+    if (results[i].ok()) {
+      if (absl::Status st = conn->Exec(kFunctionRelease); !st.ok()) broken = st;
+    } else {
+      if (absl::Status st = conn->Exec(kFunctionRollback); !st.ok()) broken = st;
+    }
+  }
+
+  if (broken.ok()) {
+    if (absl::Status commit = conn->Exec("COMMIT"); !commit.ok()) broken = commit;
+  }
+  if (!broken.ok()) {
+    if (!conn->broken() && conn->txn() != PQTRANS_IDLE) (void)conn->Exec("ROLLBACK");
+    fail_all(broken);
+    return;
+  }
+
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.commits;
+    for (const absl::Status& st : results) {
+      if (st.ok()) {
+        ++stats_.writes;
+      } else {
+        ++stats_.failed_writes;
+      }
+    }
+    stats_.largest_batch = std::max<int64_t>(stats_.largest_batch, batch.size());
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+}
+
+absl::Status PostgresDatabase::Read(TransactionFn fn) {
+  constexpr char kBegin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, AcquireReader());
+  absl::Status status = conn->Exec(kBegin);
+  if (!status.ok() && conn->broken()) {
+    // An idle pooled connection died (server restart): one fresh connection, one more try.
+    ReleaseReader(std::move(conn));
+    ASSIGN_OR_RETURN(conn, AcquireReader());
+    status = conn->Exec(kBegin);
+  }
+  if (status.ok()) {
+    PostgresSession session(conn.get(), /*writable=*/false);
+    status = fn(session);
+    session.Invalidate();
+    // The snapshot was read-only: ending it either way releases it.
+    if (!conn->broken()) {
+      absl::Status end = conn->Exec("ROLLBACK");
+      if (status.ok()) status = end;
+    }
+  }
+  ReleaseReader(std::move(conn));
+  return status;
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> PostgresDatabase::AcquireReader() {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    readers_mu_.Await(absl::Condition(this, &PostgresDatabase::ReaderAvailable));
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return conn;
+    }
+    ++readers_open_;  // reserve the slot; connect outside the lock
+  }
+  absl::StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(*target_, options_);
+  if (!conn.ok()) {
+    absl::MutexLock lock(&readers_mu_);
+    --readers_open_;
+  }
+  return conn;
+}
+
+void PostgresDatabase::ReleaseReader(std::unique_ptr<Connection> conn) {
+  // A lost connection, or one stuck in a transaction (its ROLLBACK failed), is closed.
+  const bool reusable = conn->idle();
+  if (!reusable) conn.reset();
+  absl::MutexLock lock(&readers_mu_);
+  if (reusable) {
+    idle_readers_.push_back(std::move(conn));
+  } else {
+    --readers_open_;
+  }
+}
+
+absl::Status PostgresDatabase::Migrate(absl::string_view component,
+                                       std::span<const Migration> migrations) {
+  if (component.empty()) {
+    return absl::InvalidArgumentError("a migration component needs a name");
+  }
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i + 1) || migrations[i].sql.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the migrations of ", component,
+                       " must be numbered 1, 2, 3... in order, each with SQL text"));
+    }
+  }
+  const int64_t known = static_cast<int64_t>(migrations.size());
+  const std::string name(component.data(), component.size());
+
+  // Every write transaction holds the database's writer advisory lock
+  // (pg_advisory_xact_lock), so migrators in several processes take turns and each re-reads
+  // the recorded version in its own transaction.
+  bool too_new = false;
+  auto check_version = [&](Session& session) -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(std::optional<Row> row, session.QueryRow(kMaxVersion, {name}));
+    const int64_t current = row.has_value() ? row->Int(0) : 0;
+    if (current > known) {
+      too_new = true;
+      return absl::FailedPreconditionError(
+          absl::StrCat("the database schema of ", name, " is at version ", current,
+                       " but this binary knows versions up to ", known,
+                       "; run a binary at least as new as the one that last used this database"));
+    }
+    return current;
+  };
+  RETURN_IF_ERROR(Write([&](Session& session) -> absl::Status {
+    RETURN_IF_ERROR(static_cast<PostgresSession&>(session).ExecScript(kCreateMigrationsTable));
+    return check_version(session).status();
+  }));
+
+  for (const Migration& migration : migrations) {
+    const std::string text = migration.postgres_sql.empty() ? TranslateToPostgres(migration.sql)
+                                                            : migration.postgres_sql;
+    absl::Status status = Write([&](Session& session) -> absl::Status {
+      ASSIGN_OR_RETURN(int64_t current, check_version(session));
+      if (current >= migration.version) return absl::OkStatus();
+      RETURN_IF_ERROR(static_cast<PostgresSession&>(session).ExecScript(text));
+      return session.Execute(kInsertVersion, {name, migration.version, migration.name, absl::Now()})
+          .status();
+    });
+    if (!status.ok()) {
+      if (too_new) return status;
+      return absl::Status(status.code(),
+                          absl::StrCat("migration ", migration.version, " (", migration.name,
+                                       ") of ", name, " failed: ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(absl::string_view url,
+                                                       const Options& options) {
+  auto target = std::make_unique<Target>();
+  target->url = std::string(url.data(), url.size());
+  char* err = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(target->url.c_str(), &err);
+  if (parsed == nullptr) {
+    if (err != nullptr) PQfreemem(err);
+    // libpq's message may quote the URL (and its password): not echoed.
+    return absl::InvalidArgumentError(
+        "the PostgreSQL URL is malformed; expected "
+        "postgresql://user[:password]@host[:port]/dbname[?param=value...]");
+  }
+  std::string host = "localhost";
+  std::string port = "5432";
+  std::string dbname;
+  std::string user;
+  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || o->val[0] == '\0') continue;
+    const absl::string_view key = o->keyword;
+    if (key == "host" || (key == "hostaddr" && host == "localhost")) host = o->val;
+    if (key == "port") port = o->val;
+    if (key == "dbname") dbname = o->val;
+    if (key == "user") user = o->val;
+    if (key == "password") target->password = o->val;
+  }
+  PQconninfoFree(parsed);
+  if (dbname.empty()) dbname = user;
+  target->description = absl::StrCat(host, ":", port, "/", dbname);
+
+  absl::StatusOr<std::unique_ptr<Connection>> writer = Connection::Open(*target, options);
+  if (!writer.ok()) return writer.status();
+  return std::unique_ptr<Database>(
+      new PostgresDatabase(std::move(target), options, *std::move(writer)));
+}
+
+}  // namespace lianfang::sql::internal

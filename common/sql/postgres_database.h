@@ -1,0 +1,53 @@
+// The PostgreSQL implementation of sql::Database (libpq). Internal to lf_sql: use
+// Database::Open("postgresql://user[:password]@host[:port]/dbname[?param=value...]").
+//
+// Same semantics as the SQLite driver:
+//   - One writer thread owns the write connection and commits queued write functions in
+//     batches: BEGIN, pg_advisory_xact_lock (one writer per database across processes, like
+//     SQLite's write lock; lock_timeout = Options::busy_timeout), one SAVEPOINT per function,
+//     one COMMIT. Each statement of a write function runs under its own savepoint too, so a
+//     failed statement (a UNIQUE violation the function handles) is undone alone and the
+//     function goes on, as on SQLite. synchronous_commit is left at the server's setting
+//     (keep it `on`: a committed batch then survives a crash).
+//   - Reads run on a pool of up to Options::max_readers connections, each Read in one
+//     REPEATABLE READ READ ONLY transaction (one snapshot; writes fail with INTERNAL).
+//   - Statements are prepared once per connection (keyed by text and parameter types) and
+//     bound natively: integers as int8, doubles as float8, text as text, Bytes as binary
+//     bytea, NULL untyped. Results: integer types and booleans (as 0/1) read as integers,
+//     numeric as an integer when integral else a double, bytea as Bytes, anything else text.
+//   - Codes by SQLSTATE: 23505 ALREADY_EXISTS; 23503/23502/23514 (any other 23xxx too)
+//     FAILED_PRECONDITION; 40001/40P01 ABORTED; 55P03 (lock timeout), 57P0x and a lost
+//     connection UNAVAILABLE; 53xxx RESOURCE_EXHAUSTED; 25006 (a write in Read) and the rest
+//     INTERNAL. Messages carry the server's primary message only (never DETAIL, which quotes
+//     row values; data-exception messages, which quote input, are replaced), never a password.
+//   - A connection lost (server restart) fails the batch or Read in progress with UNAVAILABLE;
+//     the next batch or Read reconnects.
+//   - Migrate applies `postgres_sql`, or TranslateToPostgres(sql) when it is empty, inside the
+//     writer's advisory lock, so concurrent migrators (several processes) apply each step once.
+//
+// Writing SQL that runs on both: `$N` placeholders; ON CONFLICT instead of INSERT OR
+// IGNORE/REPLACE; COALESCE instead of IFNULL; CASE instead of two-argument MAX/MIN; no bare
+// integer columns as conditions (`WHERE flag = 1`); no LIMIT -1; times as int64 micros, not
+// strftime. Differences to keep in mind: ascending ORDER BY puts NULLs last on PostgreSQL and
+// first on SQLite; text compares by the database collation (create databases with C or
+// C.UTF-8 collation to sort as SQLite does); LIKE is case-sensitive on PostgreSQL.
+#ifndef LIANFANG_COMMON_SQL_POSTGRES_DATABASE_H_
+#define LIANFANG_COMMON_SQL_POSTGRES_DATABASE_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/sql/database.h"
+
+namespace lianfang::sql::internal {
+
+// Connects to the database named by the libpq URL `url`. REQUIRES: options validated.
+// INVALID_ARGUMENT when the URL is malformed; UNAVAILABLE when the server cannot be reached
+// or refuses the connection (bad credentials, missing database: the message says which).
+absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(absl::string_view url,
+                                                       const Options& options);
+
+}  // namespace lianfang::sql::internal
+
+#endif  // LIANFANG_COMMON_SQL_POSTGRES_DATABASE_H_
