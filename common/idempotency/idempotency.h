@@ -74,6 +74,10 @@ absl::Status Remember(sql::Session& session, absl::string_view scope, absl::stri
 
 // Deletes records created before `cutoff` (e.g. now - 7 days). Returns how many.
 absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff);
+// Like PurgeOlderThan, deleting at most `limit` (> 0) records, so that a large backlog is
+// purged in short transactions that do not hold the writer up: call it until it returns less
+// than `limit`.
+absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff, int64_t limit);
 
 // The schema of the idempotency table; apply with Database::Migrate(kComponent, ...).
 std::span<const sql::Migration> Migrations();

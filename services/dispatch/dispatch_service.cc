@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/app/audit_rpc.h"
+#include "common/app/audited_read.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/server/authorization.h"
@@ -213,6 +214,10 @@ grpc::ServerUnaryReactor* DispatchService::ListTeams(grpc::CallbackServerContext
   ASSIGN_OR_FINISH(ctx, kListTeams, Principal who,
                    server::AuthorizeCall(*deps_.authorizer, ctx, kListTeams));
   FINISH_IF_ERROR(ctx, kListTeams, ValidateListTeams(*req, *deps_.sites));
+  // A site filter outside the caller's token is refused like any other act on that site.
+  if (!req->site_id().empty()) {
+    FINISH_IF_ERROR(ctx, kListTeams, auth::CheckSite(who, req->site_id()));
+  }
   return ReadInto(deps_, ctx, kListTeams, resp,
                   [&](sql::Session& s) { return deps_.dispatcher->ListTeams(s, *req); });
 }
@@ -266,8 +271,14 @@ grpc::ServerUnaryReactor* DispatchService::ListVolunteers(grpc::CallbackServerCo
   ASSIGN_OR_FINISH(ctx, kListVolunteers, Principal who,
                    server::AuthorizeCall(*deps_.authorizer, ctx, kListVolunteers));
   FINISH_IF_ERROR(ctx, kListVolunteers, ValidateListVolunteers(*req));
-  return ReadInto(deps_, ctx, kListVolunteers, resp,
-                  [&](sql::Session& s) { return deps_.dispatcher->ListVolunteers(s, who, *req); });
+  FINISH_IF_ERROR(ctx, kListVolunteers, deps_.db->Read([&](sql::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(*resp, deps_.dispatcher->ListVolunteers(s, who, *req));
+    return absl::OkStatus();
+  }));
+  // Leaders and administrators read clear names and phones: the read is audited.
+  const bool clear = who.role == auth::Role::kAdmin || who.role == auth::Role::kLeader;
+  return app::FinishRead(ctx, *deps_.db, *deps_.clock, kListVolunteers, who, req->team_id(),
+                         clear);
 }
 
 // ---- Tasks ----
@@ -399,6 +410,9 @@ grpc::ServerUnaryReactor* DispatchService::ListSchedules(grpc::CallbackServerCon
   ASSIGN_OR_FINISH(ctx, kListSchedules, Principal who,
                    server::AuthorizeCall(*deps_.authorizer, ctx, kListSchedules));
   FINISH_IF_ERROR(ctx, kListSchedules, ValidateListSchedules(*req, *deps_.sites));
+  if (!req->site_id().empty()) {
+    FINISH_IF_ERROR(ctx, kListSchedules, auth::CheckSite(who, req->site_id()));
+  }
   return ReadInto(deps_, ctx, kListSchedules, resp,
                   [&](sql::Session& s) { return deps_.dispatcher->ListSchedules(s, *req); });
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/app/audit_rpc.h"
+#include "common/app/audited_read.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/idempotency/idempotency.h"
@@ -499,7 +500,8 @@ grpc::ServerUnaryReactor* GateService::ListPasses(grpc::CallbackServerContext* c
   if (!MaySeeNames(who)) {
     for (v1::Pass& pass : *resp->mutable_passes()) pass.clear_name();
   }
-  return app::FinishWith(ctx, kListPasses, absl::OkStatus());
+  return app::FinishRead(ctx, *options_.db, *options_.clock, kListPasses, who, req->site_id(),
+                         MaySeeNames(who));
 }
 
 // ---- Holds -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // lf-gate: wiring only (see common/app/runtime.h and this folder's README.md).
 #include "common/app/grpc_deliverer.h"
+#include "common/app/periodic_job.h"
 #include "common/app/runtime.h"
 #include "common/live/live_counts.h"
 #include "common/outbox/outbox.h"
@@ -8,6 +9,7 @@
 #include "services/gate/gate_figures.h"
 #include "services/gate/gate_service.h"
 #include "services/gate/gate_store.h"
+#include "services/gate/retention.h"
 
 namespace app = ::lianfang::app;
 namespace gate = ::lianfang::gate;
@@ -17,13 +19,19 @@ namespace redis = ::lianfang::redis;
 namespace sql = ::lianfang::sql;
 
 int main(int argc, char** argv) {
-  auto rt = app::StartOrExit(
-      {.service = "gate", .argc = argc, .argv = argv, .migrations = gate::Migrations()});
+  ::lianfang::config::FlagSet flags("lf-gate");
+  int64_t retention_days = gate::kDefaultRetentionDays;
+  gate::AddRetentionFlag(flags, &retention_days);
+  auto rt = app::StartOrExit({.service = "gate",
+                              .argc = argc,
+                              .argv = argv,
+                              .migrations = gate::Migrations(),
+                              .extra_flags = &flags});
 
   live::LiveCounts live(redis::kGate, rt->sites->ids(), rt->redis.get(), rt->db.get(), &rt->clock,
                         rt->config.tz, gate::MakeSnapshotFn(rt->sites.get()));
   app::GrpcDeliverer deliverer({{gate::kDispatchDestination, rt->config.dispatch_addr}},
-                               rt->service_token.get());
+                               rt->service_token.get(), rt->client_tls_or_null());
   outbox::Sender sender(*rt->db, deliverer, rt->clock);
 
   gate::GateService service({.sites = rt->sites.get(),
@@ -34,9 +42,16 @@ int main(int argc, char** argv) {
                              .tz = rt->config.tz,
                              .live = &live,
                              .outbox = &sender});
+  const gate::Retention retention(rt->db.get(), &rt->clock, rt->sites->ids(),
+                                  absl::Hours(24) * retention_days);
+  app::PeriodicJob retention_job(absl::Hours(1), [&] {
+    (void)retention.RunOnce([&retention_job] { return !retention_job.stopping(); });
+  });
   live.Start();
   sender.Start();
+  retention_job.Start();
   const int exit_code = app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"});
+  retention_job.Stop();
   sender.Stop();
   live.Stop();
   // A last write as a barrier: every write queued before it (a live-count reconcile holds a

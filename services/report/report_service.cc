@@ -70,6 +70,10 @@ grpc::ServerUnaryReactor* ReportService::GenerateDailyReport(
     v1::DailyReport* response) {
   ASSIGN_OR_FINISH(context, kGenerateMethod, auth::Principal who,
                    server::AuthorizeCall(*deps_.authorizer, context, kGenerateMethod));
+  // Sites outside the caller's token are refused like any other act on them.
+  for (const std::string& site : request->site_ids()) {
+    FINISH_IF_ERROR(context, kGenerateMethod, auth::CheckSite(who, site));
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   deps_.generator->Generate(
       *request, std::move(who), {}, [reactor, response](absl::StatusOr<Generated> generated) {

@@ -1,11 +1,13 @@
 // lf-survey: wiring only (see common/app/runtime.h and this folder's README.md).
 #include "absl/strings/str_cat.h"
 #include "common/app/grpc_deliverer.h"
+#include "common/app/periodic_job.h"
 #include "common/app/runtime.h"
 #include "common/config/config.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "services/survey/config.h"
+#include "services/survey/retention.h"
 #include "services/survey/survey_live.h"
 #include "services/survey/survey_service.h"
 #include "services/survey/survey_store.h"
@@ -14,11 +16,15 @@ int main(int argc, char** argv) {
   namespace app = lianfang::app;
   namespace survey = lianfang::survey;
   survey::SurveyFlags flags;
+  lianfang::config::FlagSet all_flags("lf-survey");
+  all_flags.AddAll(flags.set());
+  int64_t retention_days = survey::kDefaultRetentionDays;
+  survey::AddRetentionFlag(all_flags, &retention_days);
   auto rt = app::StartOrExit({.service = "survey",
                               .argc = argc,
                               .argv = argv,
                               .migrations = survey::Migrations(),
-                              .extra_flags = &flags.set()});
+                              .extra_flags = &all_flags});
   absl::StatusOr<survey::SurveySettings> settings = flags.Load();
   if (!settings.ok()) lianfang::config::ExitWithConfigError("lf-survey", settings.status());
   lianfang::logging::Info("survey settings", {},
@@ -27,7 +33,7 @@ int main(int argc, char** argv) {
 
   app::GrpcDeliverer deliverer(
       {{"gate", rt->config.gate_addr}, {"dispatch", rt->config.dispatch_addr}},
-      rt->service_token.get());
+      rt->service_token.get(), rt->client_tls_or_null());
   lianfang::outbox::Sender sender(*rt->db, deliverer, rt->clock);
   survey::SurveyLive live(rt->redis.get(), rt->db.get(), rt->sites.get(), &rt->clock,
                           rt->config.tz);
@@ -40,9 +46,16 @@ int main(int argc, char** argv) {
                                  .settings = &*settings,
                                  .sender = &sender,
                                  .live = &live});
+  const survey::Retention retention(rt->db.get(), &rt->clock, rt->config.tz,
+                                    absl::Hours(24) * retention_days);
+  app::PeriodicJob retention_job(absl::Hours(1), [&] {
+    (void)retention.RunOnce([&retention_job] { return !retention_job.stopping(); });
+  });
   sender.Start();
   live.Start();
+  retention_job.Start();
   const int code = app::Serve(*rt, {&service}, {"lianfang.survey.v1.SurveyService"});
+  retention_job.Stop();
   live.Stop();
   sender.Stop();
   return code;

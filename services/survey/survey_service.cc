@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/app/audit_rpc.h"
+#include "common/app/audited_read.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/server/authorization.h"
@@ -173,7 +174,8 @@ grpc::ServerUnaryReactor* SurveyService::GetHousehold(grpc::CallbackServerContex
   FINISH_IF_ERROR(ctx, kGetHousehold, auth::CheckSite(who, found->site_id()));
   Redact(*found, who.role);
   *resp = *std::move(found);
-  return app::FinishWith(ctx, kGetHousehold, absl::OkStatus());
+  return app::FinishRead(ctx, *deps_.db, *deps_.clock, kGetHousehold, who, req->household_id(),
+                         SeesClearData(who.role));
 }
 
 grpc::ServerUnaryReactor* SurveyService::ListHouseholds(grpc::CallbackServerContext* ctx,
@@ -199,7 +201,8 @@ grpc::ServerUnaryReactor* SurveyService::ListHouseholds(grpc::CallbackServerCont
     *resp->add_households() = std::move(h);
   }
   resp->set_next_page_token(page.next_page_token);
-  return app::FinishWith(ctx, kListHouseholds, absl::OkStatus());
+  return app::FinishRead(ctx, *deps_.db, *deps_.clock, kListHouseholds, who, req->site_id(),
+                         SeesClearData(who.role));
 }
 
 // ---- Residents ----------------------------------------------------------------------------------
@@ -253,7 +256,8 @@ grpc::ServerUnaryReactor* SurveyService::ListResidents(grpc::CallbackServerConte
     *resp->add_residents() = std::move(r);
   }
   resp->set_next_page_token(page.next_page_token);
-  return app::FinishWith(ctx, kListResidents, absl::OkStatus());
+  return app::FinishRead(ctx, *deps_.db, *deps_.clock, kListResidents, who, req->site_id(),
+                         SeesClearData(who.role));
 }
 
 grpc::ServerUnaryReactor* SurveyService::VerifyTenant(grpc::CallbackServerContext* ctx,
@@ -325,7 +329,8 @@ grpc::ServerUnaryReactor* SurveyService::ListObservations(grpc::CallbackServerCo
     *resp->add_observations() = std::move(o);
   }
   resp->set_next_page_token(page.next_page_token);
-  return app::FinishWith(ctx, kListObservations, absl::OkStatus());
+  return app::FinishRead(ctx, *deps_.db, *deps_.clock, kListObservations, who, req->site_id(),
+                         SeesClearData(who.role));
 }
 
 grpc::ServerUnaryReactor* SurveyService::EndObservation(grpc::CallbackServerContext* ctx,
@@ -409,7 +414,8 @@ grpc::ServerUnaryReactor* SurveyService::ListMissingReports(
     *resp->add_residents() = std::move(r);
   }
   resp->set_next_page_token(page.next_page_token);
-  return app::FinishWith(ctx, kListMissingReports, absl::OkStatus());
+  return app::FinishRead(ctx, *deps_.db, *deps_.clock, kListMissingReports, who, req->site_id(),
+                         SeesClearData(who.role));
 }
 
 // ---- Figures ------------------------------------------------------------------------------------

@@ -133,6 +133,16 @@ const sql::Migration kMigrations[] = {
             " report_id TEXT NOT NULL,"
             " raised_at BIGINT NOT NULL,"
             " PRIMARY KEY (person_key, date))"},
+    // Health reports are deleted after the retention period (services/survey/retention.h);
+    // their per-site, per-day figures are kept here first, so old days' statistics stay right.
+    {.version = 2,
+     .name = "keep health report figures of purged days",
+     .sql = "CREATE TABLE survey_report_days ("
+            " site_id TEXT NOT NULL,"
+            " date TEXT NOT NULL,"
+            " health_reports BIGINT NOT NULL,"
+            " fever_reports BIGINT NOT NULL,"
+            " PRIMARY KEY (site_id, date))"},
 };
 
 // ---- Households -----------------------------------------------------------------------------
@@ -340,6 +350,9 @@ constexpr char kDailyMovements[] =
 constexpr char kDailyObservationsOpened[] =
     "SELECT COUNT(*) FROM survey_observations"
     " WHERE site_id = $1 AND opened_at >= $2 AND opened_at < $3";
+constexpr char kPurgedReportFigures[] =
+    "SELECT health_reports, fever_reports FROM survey_report_days"
+    " WHERE site_id = $1 AND date = $2";
 constexpr char kDailyFeverReports[] =
     "SELECT COUNT(*) FROM survey_residents r WHERE r.site_id = $1 AND r.registered_at < $2"
     " AND EXISTS (SELECT 1 FROM survey_reports h"
@@ -848,11 +861,14 @@ absl::StatusOr<v1::DailyStats> SurveyStore::DailyStatsOf(sql::Session& s, absl::
   st.set_under_observation(static_cast<int32_t>(Count(observed)));
   ASSIGN_OR_RETURN(std::optional<sql::Row> reported,
                    s.QueryRow(kCountReported, {date, day_end, site_id}));
-  st.set_health_reports(static_cast<int32_t>(Count(reported)));
+  // Reports deleted by the retention purge left their figures in survey_report_days.
+  ASSIGN_OR_RETURN(std::optional<sql::Row> purged,
+                   s.QueryRow(kPurgedReportFigures, {site_id, date}));
+  st.set_health_reports(static_cast<int32_t>(Count(reported) + Count(purged, 0)));
   st.set_health_reports_missing(st.residents() - st.health_reports());
   ASSIGN_OR_RETURN(std::optional<sql::Row> fevers,
                    s.QueryRow(kDailyFeverReports, {site_id, day_end, date}));
-  st.set_fever_reports(static_cast<int32_t>(Count(fevers)));
+  st.set_fever_reports(static_cast<int32_t>(Count(fevers) + Count(purged, 1)));
   return st;
 }
 

@@ -12,6 +12,8 @@
 //   reports          the current health report per person and date
 //   report_history   every version of every report (the first one included)
 //   fever_followups  one row per person and date whose fever raised a dispatch task
+//   report_days      per-site, per-day report figures of days whose reports the retention
+//                    purge deleted (retention.h); DailyStatsOf adds them back
 //
 // Every function works inside the caller's transaction (`session`); functions that write
 // REQUIRE a write session. Statement errors are returned as the SQL layer reports them

@@ -112,7 +112,7 @@ TEST(FingerprintTest, WorksOnMessagesWithoutARequestId) {
 class IdempotencyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(dir_.Url("i.db"));
+    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(dir_.TestUrl("i.db"));
     ASSERT_THAT(db, IsOk());
     db_ = std::move(db).value();
     ASSERT_OK(db_->Migrate(kComponent, Migrations()));

@@ -1,0 +1,450 @@
+// The authorization matrix, end to end: every method of every service of the API, driven from
+// the roles its proto declares (`lianfang.common.v1.access`), called generically on the REAL
+// binaries (real SQLite, real redis-server, gRPC over loopback) by every role with a token for
+// its own site, on its own site and on another site, and without a token. Then the object-level
+// rules with real data: a guard at another site's gate, a volunteer reading another site's
+// residents, a volunteer acting on another volunteer's task or another team's task.
+#include <future>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/auth/authorizer.h"
+#include "common/auth/principal.h"
+#include "common/status/status_matchers.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "gtest/gtest.h"
+#include "lianfang/dispatch/v1/dispatch.pb.h"
+#include "lianfang/gate/v1/gate.pb.h"
+#include "lianfang/proto_registry.h"
+#include "lianfang/survey/v1/survey.pb.h"
+#include "tests/security/suite.h"
+
+namespace lianfang::security_testing {
+namespace {
+
+namespace pb = ::google::protobuf;
+using auth::Role;
+
+constexpr char kOwnSite[] = "family-area";
+constexpr char kOtherSite[] = "village";
+
+bool Refused(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+         s.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+}
+
+std::string Describe(const grpc::Status& s) {
+  return absl::StrCat(s.error_code(), " ", s.error_message());
+}
+
+class AuthorizationMatrixTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto suite = Suite::Start();
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    suite_ = suite->release();
+  }
+  static void TearDownTestSuite() {
+    delete suite_;
+    suite_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(suite_, nullptr); }
+
+  static std::string Bearer(Role role, const std::string& subject,
+                            std::vector<std::string> sites = {kOwnSite}) {
+    return "Bearer " + suite_->tokens().For(role, subject, std::move(sites));
+  }
+
+  static Suite* suite_;
+};
+
+Suite* AuthorizationMatrixTest::suite_ = nullptr;
+
+// One cell of the matrix.
+struct Cell {
+  std::string method;  // "/pkg.Service/Method"
+  const pb::MethodDescriptor* descriptor;
+  std::string role;  // "admin" ... or "none"
+  bool declared;     // the role is in the method's access option
+  bool streaming;
+};
+
+TEST_F(AuthorizationMatrixTest, EveryMethodAdmitsExactlyTheRolesItsProtoDeclares) {
+  const std::vector<std::string> methods = auth::AllApiMethods();
+  ASSERT_GE(methods.size(), 50u);
+  // The volunteer of the matrix is enrolled in a team of its site, as real volunteers are
+  // (dispatch refuses volunteer logins that no leader enrolled).
+  {
+    auto dispatch = suite_->Channel("dispatch");
+    const std::string admin = Bearer(Role::kAdmin, "admin-1", {});
+    dispatch::v1::CreateTeamRequest t;
+    t.set_request_id("matrix-team");
+    t.set_name("矩阵突击队");
+    t.add_site_ids(kOwnSite);
+    t.set_leader_sub("matrix-leader");
+    dispatch::v1::Team team;
+    ASSERT_TRUE(
+        CallUnary(dispatch, "/lianfang.dispatch.v1.DispatchService/CreateTeam", t, admin, &team)
+            .ok());
+    dispatch::v1::EnrollVolunteerRequest e;
+    e.set_request_id("matrix-enroll");
+    e.set_team_id(team.team_id());
+    e.set_user_sub("matrix-volunteer");
+    e.mutable_person()->set_id_number(MakeIdNumber("330102", "19900909", "777"));
+    e.mutable_person()->set_name("矩阵志愿者");
+    grpc::Status enrolled =
+        CallUnary(dispatch, "/lianfang.dispatch.v1.DispatchService/EnrollVolunteer", e, admin);
+    ASSERT_TRUE(enrolled.ok()) << Describe(enrolled);
+  }
+  int serial = 0;
+  int unary_calls = 0;
+  std::vector<std::string> failures;
+  struct StreamCall {
+    std::string label;
+    bool expect_refused;
+    grpc::StatusCode expected_code;  // when refused
+    std::future<grpc::Status> result;
+  };
+  std::vector<StreamCall> streams;
+
+  for (const std::string& method : methods) {
+    // "/lianfang.gate.v1.GateService/RecordPassage" -> descriptor.
+    const size_t slash = method.rfind('/');
+    const std::string service = method.substr(1, slash - 1);
+    const std::string name = method.substr(slash + 1);
+    const pb::MethodDescriptor* md =
+        pb::DescriptorPool::generated_pool()->FindMethodByName(service + "." + name);
+    ASSERT_NE(md, nullptr) << method;
+    const std::string suite_name = ServiceNameOf(service);
+    ASSERT_FALSE(suite_name.empty()) << method;
+    auto channel = suite_->Channel(suite_name);
+    const std::vector<std::string> declared = auth::AllowedRoles(method);
+    ASSERT_FALSE(declared.empty()) << method << " declares no roles";
+    const std::set<std::string> allowed(declared.begin(), declared.end());
+    const pb::Message* prototype =
+        pb::MessageFactory::generated_factory()->GetPrototype(md->input_type());
+    const bool streaming = md->server_streaming();
+
+    auto call = [&](const std::string& label, const std::string& authorization,
+                    const std::string& site, bool expect_refused, grpc::StatusCode code,
+                    bool* placed) -> std::optional<grpc::Status> {
+      std::unique_ptr<pb::Message> request(prototype->New());
+      *placed = PlaceAtSite(request.get(), site, &serial);
+      if (streaming) {
+        // Accepted streams stay open: a short deadline bounds them. Refusals come back at once;
+        // they get a long deadline so a loaded machine cannot turn one into DEADLINE_EXCEEDED.
+        const absl::Duration deadline = expect_refused ? absl::Seconds(30) : absl::Seconds(3);
+        std::shared_ptr<pb::Message> shared(std::move(request));
+        streams.push_back(
+            {label, expect_refused, code,
+             std::async(std::launch::async, [channel, method, shared, authorization, deadline] {
+               return ProbeStream(channel, method, *shared, authorization, deadline);
+             })});
+        return std::nullopt;
+      }
+      ++unary_calls;
+      return CallUnary(channel, method, *request, authorization);
+    };
+
+    // No token at all, and a token without the Bearer scheme: UNAUTHENTICATED.
+    {
+      bool placed = false;
+      auto s = call(method + " without a token", "", kOwnSite, true,
+                    grpc::StatusCode::UNAUTHENTICATED, &placed);
+      if (s && s->error_code() != grpc::StatusCode::UNAUTHENTICATED) {
+        failures.push_back(absl::StrCat(method, " without a token: ", Describe(*s)));
+      }
+    }
+
+    for (const Role role : auth::kAllRoles) {
+      const std::string role_name(auth::RoleName(role));
+      const bool is_declared = allowed.contains(role_name);
+      const std::string token = Bearer(role, "matrix-" + role_name);
+      bool placed = false;
+      std::optional<grpc::Status> own =
+          call(absl::StrCat(method, " as ", role_name, " on its own site"), token, kOwnSite,
+               !is_declared, grpc::StatusCode::PERMISSION_DENIED, &placed);
+      if (own) {
+        if (is_declared && Refused(*own)) {
+          failures.push_back(absl::StrCat(method, " as declared role ", role_name,
+                                          " on its own site was refused: ", Describe(*own)));
+        }
+        if (!is_declared && own->error_code() != grpc::StatusCode::PERMISSION_DENIED) {
+          failures.push_back(absl::StrCat(method, " as undeclared role ", role_name,
+                                          " was not PERMISSION_DENIED: ", Describe(*own)));
+        }
+      }
+      if (!placed) continue;  // the request names no site: nothing more to vary
+      // Another site than the token's: an undeclared role is refused as before; a declared role
+      // never succeeds, and when the same request succeeded on its own site, it is refused.
+      std::optional<grpc::Status> other =
+          call(absl::StrCat(method, " as ", role_name, " on another site"), token, kOtherSite,
+               !is_declared || streaming || (own && own->ok()), grpc::StatusCode::PERMISSION_DENIED,
+               &placed);
+      if (other) {
+        if (!is_declared && other->error_code() != grpc::StatusCode::PERMISSION_DENIED) {
+          failures.push_back(absl::StrCat(method, " as undeclared role ", role_name,
+                                          " on another site: ", Describe(*other)));
+        }
+        if (is_declared && other->ok()) {
+          failures.push_back(
+              absl::StrCat(method, " as ", role_name, " succeeded on a site outside its token"));
+        }
+        if (is_declared && own && own->ok() &&
+            other->error_code() != grpc::StatusCode::PERMISSION_DENIED) {
+          failures.push_back(absl::StrCat(method, " as ", role_name,
+                                          " on a site outside its token: ", Describe(*other)));
+        }
+        if (other->error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+          failures.push_back(absl::StrCat(method, " as ", role_name, " was UNAUTHENTICATED"));
+        }
+      }
+    }
+  }
+
+  for (StreamCall& stream : streams) {
+    const grpc::Status s = stream.result.get();
+    if (stream.expect_refused && s.error_code() != stream.expected_code) {
+      failures.push_back(absl::StrCat(stream.label, ": expected refusal ", stream.expected_code,
+                                      ", got ", Describe(s)));
+    }
+    if (!stream.expect_refused && Refused(s)) {
+      failures.push_back(absl::StrCat(stream.label, " was refused: ", Describe(s)));
+    }
+  }
+  EXPECT_TRUE(failures.empty()) << failures.size() << " cells wrong:\n"
+                                << absl::StrJoin(failures, "\n");
+  EXPECT_GT(unary_calls, 500);
+  EXPECT_GE(streams.size(), 20u);
+}
+
+// ---- Object-level rules with real data -------------------------------------------------------
+
+gate::v1::RecordPassageRequest Entry(const std::string& request_id, const std::string& site,
+                                     const std::string& id_number) {
+  gate::v1::RecordPassageRequest r;
+  r.set_request_id(request_id);
+  r.set_site_id(site);
+  r.set_gate_id(FirstGateOf(site));
+  r.set_direction(gate::v1::DIRECTION_ENTRY);
+  r.mutable_person()->set_id_number(id_number);
+  r.mutable_person()->set_name("王小明");
+  r.set_temperature_c(36.5);
+  return r;
+}
+
+TEST_F(AuthorizationMatrixTest, AGuardRecordsOnlyAtTheGatesOfItsOwnSite) {
+  const std::string guard = Bearer(Role::kGuard, "guard-own");
+  const std::string id = MakeIdNumber("110101", "19800101", "123");
+  auto channel = suite_->Channel("gate");
+  const std::string method = "/lianfang.gate.v1.GateService/RecordPassage";
+  gate::v1::RecordPassageResponse reply;
+  grpc::Status own = CallUnary(channel, method, Entry("obj-guard-1", kOwnSite, id), guard, &reply);
+  EXPECT_TRUE(own.ok()) << Describe(own);
+  grpc::Status other = CallUnary(channel, method, Entry("obj-guard-2", kOtherSite, id), guard);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(other);
+  // Duty at another site's gate, and the other site's passages and passes, are refused too.
+  gate::v1::StartDutyRequest duty;
+  duty.set_request_id("obj-guard-3");
+  duty.set_site_id(kOtherSite);
+  duty.set_gate_id(FirstGateOf(kOtherSite));
+  EXPECT_EQ(CallUnary(channel, "/lianfang.gate.v1.GateService/StartDuty", duty, guard).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  gate::v1::ListPassagesRequest list;
+  list.set_site_id(kOtherSite);
+  EXPECT_EQ(
+      CallUnary(channel, "/lianfang.gate.v1.GateService/ListPassages", list, guard).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  // A batch item at another site is refused item by item; nothing is recorded for it.
+  gate::v1::BatchRecordPassagesRequest batch;
+  batch.set_request_id("obj-guard-4");
+  *batch.add_requests() = Entry("obj-guard-5", kOtherSite, id);
+  gate::v1::BatchRecordPassagesResponse batch_reply;
+  grpc::Status b = CallUnary(channel, "/lianfang.gate.v1.GateService/BatchRecordPassages", batch,
+                             guard, &batch_reply);
+  if (b.ok()) {
+    ASSERT_EQ(batch_reply.statuses_size(), 1);
+    EXPECT_EQ(batch_reply.statuses(0).code(), grpc::StatusCode::PERMISSION_DENIED);
+  } else {
+    EXPECT_EQ(b.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(b);
+  }
+  gate::v1::ListPassagesRequest admin_list;
+  admin_list.set_site_id(kOtherSite);
+  gate::v1::ListPassagesResponse passages;
+  ASSERT_TRUE(CallUnary(channel, "/lianfang.gate.v1.GateService/ListPassages", admin_list,
+                        Bearer(Role::kAdmin, "admin-1", {}), &passages)
+                  .ok());
+  EXPECT_EQ(passages.passages_size(), 0);
+}
+
+TEST_F(AuthorizationMatrixTest, AVolunteerReadsAndWritesOnlyTheResidentsOfItsOwnSite) {
+  auto channel = suite_->Channel("survey");
+  const std::string leader = Bearer(Role::kLeader, "leader-1", {});
+  const std::string volunteer = Bearer(Role::kVolunteer, "vol-own");
+  // A household with a resident at the other site, made by a leader.
+  survey::v1::UpsertHouseholdRequest hh;
+  hh.set_request_id("obj-vol-hh");
+  hh.mutable_household()->set_site_id(kOtherSite);
+  hh.mutable_household()->set_building("3");
+  hh.mutable_household()->set_unit("1");
+  hh.mutable_household()->set_room("101");
+  hh.mutable_household()->set_kind(survey::v1::HOUSEHOLD_KIND_OWNER_OCCUPIED);
+  survey::v1::Household household;
+  grpc::Status made = CallUnary(channel, "/lianfang.survey.v1.SurveyService/UpsertHousehold", hh,
+                                leader, &household);
+  ASSERT_TRUE(made.ok()) << Describe(made);
+  survey::v1::RegisterResidentRequest rr;
+  rr.set_request_id("obj-vol-res");
+  rr.set_household_id(household.household_id());
+  rr.mutable_person()->set_id_number(MakeIdNumber("520101", "19700505", "321"));
+  rr.mutable_person()->set_name("张三丰");
+  rr.mutable_person()->set_phone("13900001111");
+  rr.set_relation("户主");
+  survey::v1::Resident resident;
+  grpc::Status reg = CallUnary(channel, "/lianfang.survey.v1.SurveyService/RegisterResident", rr,
+                               leader, &resident);
+  ASSERT_TRUE(reg.ok()) << Describe(reg);
+
+  // The volunteer of the own site may not read them, nor add to them, nor report for them.
+  survey::v1::ListResidentsRequest list;
+  list.set_site_id(kOtherSite);
+  EXPECT_EQ(CallUnary(channel, "/lianfang.survey.v1.SurveyService/ListResidents", list, volunteer)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  survey::v1::GetHouseholdRequest get;
+  get.set_household_id(household.household_id());
+  EXPECT_EQ(CallUnary(channel, "/lianfang.survey.v1.SurveyService/GetHousehold", get, volunteer)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  survey::v1::RegisterResidentRequest more = rr;
+  more.set_request_id("obj-vol-res-2");
+  more.mutable_person()->set_id_number(MakeIdNumber("520101", "19700505", "322"));
+  EXPECT_EQ(
+      CallUnary(channel, "/lianfang.survey.v1.SurveyService/RegisterResident", more, volunteer)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  survey::v1::SubmitHealthReportRequest report;
+  report.set_request_id("obj-vol-report");
+  report.set_person_key(resident.person_key());
+  report.set_date(Today());
+  report.set_temperature_c(36.6);
+  EXPECT_EQ(
+      CallUnary(channel, "/lianfang.survey.v1.SurveyService/SubmitHealthReport", report, volunteer)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  survey::v1::ListHealthReportsRequest reports;
+  reports.set_site_id(kOtherSite);
+  reports.set_date(Today());
+  EXPECT_EQ(
+      CallUnary(channel, "/lianfang.survey.v1.SurveyService/ListHealthReports", reports, volunteer)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  // A volunteer of that site may.
+  survey::v1::ListResidentsResponse residents;
+  EXPECT_TRUE(CallUnary(channel, "/lianfang.survey.v1.SurveyService/ListResidents", list,
+                        Bearer(Role::kVolunteer, "vol-there", {kOtherSite}), &residents)
+                  .ok());
+  EXPECT_EQ(residents.residents_size(), 1);
+}
+
+TEST_F(AuthorizationMatrixTest, AVolunteerActsOnlyOnItsOwnTasksOfItsOwnTeam) {
+  auto channel = suite_->Channel("dispatch");
+  const std::string leader = Bearer(Role::kLeader, "leader-2", {});
+  constexpr char kSvc[] = "/lianfang.dispatch.v1.DispatchService/";
+  auto team_of = [&](const std::string& rid, const std::string& site) {
+    dispatch::v1::CreateTeamRequest t;
+    t.set_request_id(rid);
+    t.set_name("突击队 " + rid);
+    t.add_site_ids(site);
+    t.set_leader_sub("leader-2");
+    dispatch::v1::Team team;
+    grpc::Status s = CallUnary(channel, absl::StrCat(kSvc, "CreateTeam"), t, leader, &team);
+    EXPECT_TRUE(s.ok()) << Describe(s);
+    return team.team_id();
+  };
+  auto enroll = [&](const std::string& rid, const std::string& team, const std::string& sub,
+                    const std::string& seq) {
+    dispatch::v1::EnrollVolunteerRequest e;
+    e.set_request_id(rid);
+    e.set_team_id(team);
+    e.set_user_sub(sub);
+    e.mutable_person()->set_id_number(MakeIdNumber("330102", "19900909", seq));
+    e.mutable_person()->set_name("志愿者" + seq);
+    e.mutable_person()->set_phone("1370000" + seq + "0");
+    dispatch::v1::Volunteer v;
+    grpc::Status s = CallUnary(channel, absl::StrCat(kSvc, "EnrollVolunteer"), e, leader, &v);
+    EXPECT_TRUE(s.ok()) << Describe(s);
+    return v.volunteer_id();
+  };
+  const std::string team = team_of("obj-team-1", kOwnSite);
+  const std::string other_team = team_of("obj-team-2", kOwnSite);
+  const std::string v1 = enroll("obj-enroll-1", team, "vol-a", "101");
+  enroll("obj-enroll-2", team, "vol-b", "102");
+  enroll("obj-enroll-3", other_team, "vol-c", "103");
+  ASSERT_FALSE(v1.empty());
+
+  auto task_for = [&](const std::string& rid, const std::string& assignee) {
+    dispatch::v1::CreateTaskRequest c;
+    c.set_request_id(rid);
+    auto* t = c.mutable_task();
+    t->set_kind(dispatch::v1::TASK_KIND_DISINFECTION);
+    t->set_site_id(kOwnSite);
+    t->set_location("3号楼");
+    t->set_title("楼道消杀");
+    t->set_priority(dispatch::v1::PRIORITY_NORMAL);
+    *t->mutable_due_at() = google::protobuf::Timestamp();
+    t->mutable_due_at()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(4)));
+    t->set_team_id(team);
+    t->set_assignee_volunteer_id(assignee);
+    dispatch::v1::Task task;
+    grpc::Status s = CallUnary(channel, absl::StrCat(kSvc, "CreateTask"), c, leader, &task);
+    EXPECT_TRUE(s.ok()) << Describe(s);
+    return task.task_id();
+  };
+  const std::string assigned = task_for("obj-task-1", v1);
+  const std::string open = task_for("obj-task-2", "");
+  ASSERT_FALSE(assigned.empty());
+
+  const std::string vol_b = Bearer(Role::kVolunteer, "vol-b");
+  const std::string vol_c = Bearer(Role::kVolunteer, "vol-c");
+  auto act = [&](const std::string& method, const std::string& rid, const std::string& task_id,
+                 const std::string& who) {
+    dispatch::v1::CompleteTaskRequest r;  // task_id and request_id share field numbers 1 and 2
+    r.set_request_id(rid);
+    r.set_task_id(task_id);
+    return CallUnary(channel, absl::StrCat(kSvc, method), r, who).error_code();
+  };
+  // Another volunteer of the same team may not start, complete or claim vol-a's task.
+  EXPECT_EQ(act("StartTask", "obj-act-1", assigned, vol_b), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(act("CompleteTask", "obj-act-2", assigned, vol_b), grpc::StatusCode::PERMISSION_DENIED);
+  // A volunteer of another team may not claim or act on this team's open task.
+  EXPECT_EQ(act("ClaimTask", "obj-act-3", open, vol_c), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(act("CompleteTask", "obj-act-4", open, vol_c), grpc::StatusCode::PERMISSION_DENIED);
+  // Volunteers may not cancel or assign at all.
+  EXPECT_EQ(act("CancelTask", "obj-act-5", open, vol_b), grpc::StatusCode::PERMISSION_DENIED);
+  dispatch::v1::AssignTaskRequest assign;
+  assign.set_request_id("obj-act-6");
+  assign.set_task_id(open);
+  assign.set_volunteer_id(v1);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "AssignTask"), assign, vol_b).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A volunteer may not read another team's task list.
+  dispatch::v1::ListTasksRequest list;
+  list.set_team_id(team);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "ListTasks"), list, vol_c).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The assignee itself may.
+  const std::string vol_a = Bearer(Role::kVolunteer, "vol-a");
+  EXPECT_EQ(act("StartTask", "obj-act-7", assigned, vol_a), grpc::StatusCode::OK);
+  EXPECT_EQ(act("CompleteTask", "obj-act-8", assigned, vol_a), grpc::StatusCode::OK);
+}
+
+}  // namespace
+}  // namespace lianfang::security_testing

@@ -1,0 +1,633 @@
+// Privacy and audit after a full scenario on the real suite (five binaries, real SQLite, real
+// redis-server): passages, passes, households and residents with ID numbers and phones, a
+// movement from a risk region, health reports with fevers, teams, volunteers, tasks and a daily
+// report, plus deliberate bad input. Then:
+//  - no clear ID number or phone (nor any window of one that reaches past its mask) appears in
+//    any log line of any service, any Redis key or value, any error message or error detail,
+//    or any response to a role that sees masks (VIEWER, VOLUNTEER, GUARD);
+//  - every mutating call of the scenario and every read of clear personal data is in the
+//    audit table of its service (who, role, method, object, request id, time), readable by
+//    an admin through ListAuditEvents, and no audit event holds clear personal data.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/auth/authorizer.h"
+#include "common/auth/principal.h"
+#include "common/testing/poll.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "gtest/gtest.h"
+#include "lianfang/common/v1/common.pb.h"
+#include "lianfang/dispatch/v1/dispatch.pb.h"
+#include "lianfang/gate/v1/gate.pb.h"
+#include "lianfang/report/v1/report.pb.h"
+#include "lianfang/survey/v1/survey.pb.h"
+#include "tests/security/suite.h"
+
+namespace lianfang::security_testing {
+namespace {
+
+namespace pb = ::google::protobuf;
+using auth::Role;
+
+constexpr char kSite[] = "family-area";
+
+// Distinctive synthetic people: birth dates and phone middles that occur nowhere else.
+struct Person {
+  std::string id;
+  std::string name;
+  std::string phone;
+};
+
+const std::vector<Person>& People() {
+  static const auto* const kPeople = new std::vector<Person>{
+      {MakeIdNumber("610113", "19570823", "461"), "欧阳娜娜", "13957293846"},  // passer-by
+      {MakeIdNumber("610113", "19630417", "582"), "司马相如", "18672940315"},  // fever at gate
+      {MakeIdNumber("430104", "19740905", "613"), "诸葛孔明", "15093817264"},  // resident
+      {MakeIdNumber("430104", "19810226", "724"), "上官婉儿", "17748290531"},  // tenant, fever
+      {MakeIdNumber("350203", "19920718", "835"), "慕容复兴", "13390572618"},  // volunteer
+  };
+  return *kPeople;
+}
+const std::string& LandlordPhone() {
+  static const auto* const kPhone = new std::string("18837465920");
+  return *kPhone;
+}
+
+// Every string that would reveal more than a mask: the whole value, and each window of 8
+// characters that reaches into the hidden part (ID: characters 7-14; phone: 4-7).
+std::vector<std::string> Secrets() {
+  std::vector<std::string> out;
+  auto windows = [&](const std::string& v, size_t hidden_begin, size_t hidden_end) {
+    out.push_back(v);
+    for (size_t k = 0; k + 8 <= v.size(); ++k) {
+      if (k < hidden_end && k + 8 > hidden_begin) out.push_back(v.substr(k, 8));
+    }
+  };
+  for (const Person& p : People()) {
+    windows(p.id, 6, 14);
+    windows(p.phone, 3, 7);
+  }
+  windows(LandlordPhone(), 3, 7);
+  return out;
+}
+
+// The secrets found in `text`, as "secret" lines (empty when clean).
+std::vector<std::string> Leaks(const std::string& text) {
+  std::vector<std::string> found;
+  for (const std::string& s : Secrets()) {
+    if (absl::StrContains(text, s)) found.push_back(s);
+  }
+  return found;
+}
+
+struct Mutation {
+  std::string service;  // "gate"
+  std::string method;   // full
+  std::string request_id;
+  std::string subject;
+  Role role;
+};
+
+class PrivacyAuditTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto suite = Suite::Start();
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    suite_ = suite->release();
+    state_ = new State();
+    RunScenario();
+  }
+  static void TearDownTestSuite() {
+    delete state_;
+    delete suite_;
+    suite_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(suite_, nullptr);
+    ASSERT_TRUE(state_->scenario_failures.empty())
+        << absl::StrJoin(state_->scenario_failures, "\n");
+  }
+
+  struct State {
+    std::vector<Mutation> mutations;
+    std::vector<Mutation> clear_reads;                    // request_id empty
+    std::string error_text;                               // every error message and detail seen
+    std::map<std::string, std::string> masked_responses;  // label -> serialized response
+    std::vector<std::string> scenario_failures;
+    std::string household_id;
+    std::string resident_id;
+    std::string team_id;
+  };
+
+  static std::string Token(Role role, const std::string& subject) {
+    std::vector<std::string> sites;
+    if (role == Role::kGuard || role == Role::kVolunteer || role == Role::kViewer) {
+      sites = {kSite};
+    }
+    return "Bearer " + suite_->tokens().For(role, subject, sites);
+  }
+
+  static bool SeesMasks(Role role) {
+    return role == Role::kViewer || role == Role::kVolunteer || role == Role::kGuard;
+  }
+
+  // One call of the scenario: made, recorded for the audit check and the privacy check.
+  static grpc::Status Call(const std::string& service, const std::string& method_name,
+                           const pb::Message& request, Role role, const std::string& subject,
+                           pb::Message* response, bool expect_ok = true) {
+    std::string full_service;
+    for (const ServiceInfo& s : Services()) {
+      if (s.name == service) full_service = s.service;
+    }
+    const std::string method = absl::StrCat("/", full_service, "/", method_name);
+    const grpc::Status status =
+        CallUnary(suite_->Channel(service), method, request, Token(role, subject), response);
+    if (!status.ok()) {
+      absl::StrAppend(&state_->error_text, status.error_message(), "\n", status.error_details(),
+                      "\n");
+    }
+    if (expect_ok && !status.ok()) {
+      state_->scenario_failures.push_back(absl::StrCat(method, " as ", auth::RoleName(role), ": ",
+                                                       status.error_code(), " ",
+                                                       status.error_message()));
+    }
+    if (status.ok()) {
+      const pb::FieldDescriptor* rid = request.GetDescriptor()->FindFieldByName("request_id");
+      if (rid != nullptr) {
+        state_->mutations.push_back(
+            {service, method, request.GetReflection()->GetString(request, rid), subject, role});
+      }
+      if (SeesMasks(role) && response != nullptr) {
+        state_->masked_responses[absl::StrCat(method, " as ", auth::RoleName(role))] +=
+            response->SerializeAsString();
+      }
+    }
+    return status;
+  }
+
+  static void ClearRead(const std::string& service, const std::string& method_name,
+                        const pb::Message& request, Role role, const std::string& subject,
+                        pb::Message* response) {
+    std::string full_service;
+    for (const ServiceInfo& s : Services()) {
+      if (s.name == service) full_service = s.service;
+    }
+    if (Call(service, method_name, request, role, subject, response).ok()) {
+      state_->clear_reads.push_back(
+          {service, absl::StrCat("/", full_service, "/", method_name), "", subject, role});
+    }
+  }
+
+  static common::v1::PersonInput Input(const Person& p) {
+    common::v1::PersonInput in;
+    in.set_id_number(p.id);
+    in.set_name(p.name);
+    in.set_phone(p.phone);
+    return in;
+  }
+
+  static void RunScenario();
+
+  static Suite* suite_;
+  static State* state_;
+};
+
+Suite* PrivacyAuditTest::suite_ = nullptr;
+PrivacyAuditTest::State* PrivacyAuditTest::state_ = nullptr;
+
+void PrivacyAuditTest::RunScenario() {
+  const std::vector<Person>& p = People();
+  const std::string gate_name = FirstGateOf(kSite);
+
+  // ---- Gate: a pass, passages admitted and refused (fever), duty, hold, vehicle.
+  gate::v1::IssuePassRequest pass;
+  pass.set_request_id("pa-pass-1");
+  pass.set_site_id(kSite);
+  *pass.mutable_person() = Input(p[0]);
+  pass.set_kind(gate::v1::PASS_KIND_RESIDENT);
+  gate::v1::Pass issued;
+  Call("gate", "IssuePass", pass, Role::kLeader, "leader-1", &issued);
+  gate::v1::StartDutyRequest duty;
+  duty.set_request_id("pa-duty-1");
+  duty.set_site_id(kSite);
+  duty.set_gate_id(gate_name);
+  gate::v1::StartDutyResponse on_duty;
+  Call("gate", "StartDuty", duty, Role::kGuard, "guard-1", &on_duty);
+  auto passage = [&](const std::string& rid, const Person& who, gate::v1::Direction dir,
+                     double temperature) {
+    gate::v1::RecordPassageRequest r;
+    r.set_request_id(rid);
+    r.set_site_id(kSite);
+    r.set_gate_id(gate_name);
+    r.set_direction(dir);
+    *r.mutable_person() = Input(who);
+    r.set_temperature_c(temperature);
+    gate::v1::RecordPassageResponse reply;
+    Call("gate", "RecordPassage", r, Role::kGuard, "guard-1", &reply);
+  };
+  passage("pa-passage-1", p[0], gate::v1::DIRECTION_ENTRY, 36.4);
+  passage("pa-passage-2", p[0], gate::v1::DIRECTION_EXIT, 36.5);
+  passage("pa-passage-3", p[1], gate::v1::DIRECTION_ENTRY, 38.6);  // fever -> dispatch task
+  gate::v1::RecordPassageRequest by_code;
+  by_code.set_request_id("pa-passage-4");
+  by_code.set_site_id(kSite);
+  by_code.set_gate_id(gate_name);
+  by_code.set_direction(gate::v1::DIRECTION_ENTRY);
+  by_code.set_pass_code(issued.pass_code());
+  by_code.set_temperature_c(36.6);
+  gate::v1::RecordPassageResponse by_code_reply;
+  Call("gate", "RecordPassage", by_code, Role::kGuard, "guard-1", &by_code_reply);
+  gate::v1::RegisterVehicleRequest vehicle;
+  vehicle.set_request_id("pa-vehicle-1");
+  vehicle.set_site_id(kSite);
+  vehicle.set_plate("川A12345");
+  gate::v1::Vehicle registered;
+  Call("gate", "RegisterVehicle", vehicle, Role::kLeader, "leader-1", &registered);
+
+  // ---- Survey: a household with a landlord, a resident and a tenant, a movement from a risk
+  // region (observation and gate hold), health reports (one with fever).
+  survey::v1::UpsertHouseholdRequest hh;
+  hh.set_request_id("pa-household-1");
+  hh.set_surveyed(true);
+  auto* h = hh.mutable_household();
+  h->set_site_id(kSite);
+  h->set_building("7");
+  h->set_unit("2");
+  h->set_room("402");
+  h->set_kind(survey::v1::HOUSEHOLD_KIND_RENTED);
+  h->set_landlord_name("房东甲");
+  h->set_landlord_phone(LandlordPhone());
+  survey::v1::Household household;
+  Call("survey", "UpsertHousehold", hh, Role::kVolunteer, "vol-1", &household);
+  state_->household_id = household.household_id();
+  auto resident = [&](const std::string& rid, const Person& who, bool tenant) {
+    survey::v1::RegisterResidentRequest r;
+    r.set_request_id(rid);
+    r.set_household_id(state_->household_id);
+    *r.mutable_person() = Input(who);
+    r.set_relation(tenant ? "租户" : "户主");
+    r.set_is_tenant(tenant);
+    survey::v1::Resident out;
+    Call("survey", "RegisterResident", r, Role::kVolunteer, "vol-1", &out);
+    return out;
+  };
+  resident("pa-resident-1", p[2], false);
+  const survey::v1::Resident tenant = resident("pa-resident-2", p[3], true);
+  state_->resident_id = tenant.resident_id();
+  survey::v1::VerifyTenantRequest verify;
+  verify.set_request_id("pa-verify-1");
+  verify.set_resident_id(tenant.resident_id());
+  verify.set_outcome(survey::v1::TENANT_STATUS_VERIFIED);
+  verify.set_note("租赁合同已核验");
+  survey::v1::Resident verified;
+  Call("survey", "VerifyTenant", verify, Role::kLeader, "leader-1", &verified);
+  survey::v1::RecordMovementRequest move;
+  move.set_request_id("pa-movement-1");
+  *move.mutable_person() = Input(p[2]);
+  move.set_from_region("青川市");
+  {
+    absl::TimeZone tz;
+    (void)absl::LoadTimeZone("Asia/Shanghai", &tz);
+    move.set_arrived_on(absl::FormatTime("%Y-%m-%d", absl::Now() - absl::Hours(48), tz));
+  }
+  move.set_transport("火车");
+  move.set_site_id(kSite);
+  survey::v1::Movement movement;
+  Call("survey", "RecordMovement", move, Role::kVolunteer, "vol-1", &movement);
+  auto report = [&](const std::string& rid, const Person& who, double temperature, Role role,
+                    const std::string& subject) {
+    survey::v1::SubmitHealthReportRequest r;
+    r.set_request_id(rid);
+    *r.mutable_person() = Input(who);
+    r.set_date(Today());
+    r.set_temperature_c(temperature);
+    if (temperature >= 37.3) r.add_symptoms(survey::v1::SYMPTOM_FEVER);
+    r.set_note("自报");
+    survey::v1::HealthReport out;
+    Call("survey", "SubmitHealthReport", r, role, subject, &out);
+  };
+  report("pa-report-1", p[2], 36.6, Role::kVolunteer, "vol-1");
+  report("pa-report-2", p[3], 38.3, Role::kLeader, "leader-1");  // fever -> dispatch task
+
+  // ---- Dispatch: a team, a volunteer with an ID number and a phone, a task done.
+  dispatch::v1::CreateTeamRequest team;
+  team.set_request_id("pa-team-1");
+  team.set_name("家属区突击队");
+  team.add_site_ids(kSite);
+  team.set_leader_sub("leader-1");
+  dispatch::v1::Team made;
+  Call("dispatch", "CreateTeam", team, Role::kLeader, "leader-1", &made);
+  state_->team_id = made.team_id();
+  dispatch::v1::EnrollVolunteerRequest enroll;
+  enroll.set_request_id("pa-enroll-1");
+  enroll.set_team_id(made.team_id());
+  *enroll.mutable_person() = Input(p[4]);
+  enroll.set_user_sub("vol-1");
+  enroll.set_party_member(true);
+  dispatch::v1::Volunteer volunteer;
+  Call("dispatch", "EnrollVolunteer", enroll, Role::kLeader, "leader-1", &volunteer);
+  dispatch::v1::SetOnDutyRequest on;
+  on.set_request_id("pa-onduty-1");
+  on.set_on_duty(true);
+  dispatch::v1::SetOnDutyResponse on_reply;
+  Call("dispatch", "SetOnDuty", on, Role::kVolunteer, "vol-1", &on_reply);
+  dispatch::v1::CreateTaskRequest task;
+  task.set_request_id("pa-task-1");
+  task.mutable_task()->set_kind(dispatch::v1::TASK_KIND_DISINFECTION);
+  task.mutable_task()->set_site_id(kSite);
+  task.mutable_task()->set_location("7号楼");
+  task.mutable_task()->set_title("楼道消杀");
+  task.mutable_task()->set_priority(dispatch::v1::PRIORITY_NORMAL);
+  task.mutable_task()->mutable_due_at()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + absl::Hours(6)));
+  task.mutable_task()->set_team_id(made.team_id());
+  dispatch::v1::Task created;
+  Call("dispatch", "CreateTask", task, Role::kLeader, "leader-1", &created);
+  dispatch::v1::ClaimTaskRequest claim;
+  claim.set_request_id("pa-claim-1");
+  claim.set_task_id(created.task_id());
+  dispatch::v1::ClaimTaskResponse claimed;
+  Call("dispatch", "ClaimTask", claim, Role::kVolunteer, "vol-1", &claimed);
+  dispatch::v1::StartTaskRequest start;
+  start.set_request_id("pa-start-1");
+  start.set_task_id(created.task_id());
+  dispatch::v1::StartTaskResponse started;
+  Call("dispatch", "StartTask", start, Role::kVolunteer, "vol-1", &started);
+  dispatch::v1::CompleteTaskRequest done;
+  done.set_request_id("pa-complete-1");
+  done.set_task_id(created.task_id());
+  done.set_note("已完成");
+  dispatch::v1::CompleteTaskResponse completed;
+  Call("dispatch", "CompleteTask", done, Role::kVolunteer, "vol-1", &completed);
+
+  // The cross-service effects arrive: a fever task per fever, a gate pass for the resident.
+  const bool delivered = testing::PollUntil(
+      [&] {
+        dispatch::v1::ListTasksRequest list;
+        list.set_site_id(kSite);
+        list.set_kind(dispatch::v1::TASK_KIND_FEVER_FOLLOWUP);
+        dispatch::v1::ListTasksResponse tasks;
+        const grpc::Status s = CallUnary(suite_->Channel("dispatch"),
+                                         "/lianfang.dispatch.v1.DispatchService/ListTasks", list,
+                                         Token(Role::kAdmin, "admin-poll"), &tasks);
+        return s.ok() && tasks.tasks_size() >= 2;
+      },
+      absl::Seconds(60));
+  if (!delivered) state_->scenario_failures.push_back("fever follow-up tasks never arrived");
+
+  // ---- Report: a daily report and its export.
+  report::v1::GenerateDailyReportRequest gen;
+  gen.set_request_id("pa-report-gen-1");
+  gen.set_date(Today());
+  report::v1::DailyReport daily;
+  Call("report", "GenerateDailyReport", gen, Role::kLeader, "leader-1", &daily);
+
+  // ---- Bad input carrying personal data: the errors must not echo it.
+  gate::v1::RecordPassageRequest bad = by_code;
+  bad.set_request_id("pa-bad-1");
+  common::v1::PersonInput wrong = Input(p[0]);
+  wrong.set_id_number(p[0].id.substr(0, 17) + (p[0].id[17] == '1' ? "2" : "1"));  // check digit
+  *bad.mutable_person() = wrong;
+  Call("gate", "RecordPassage", bad, Role::kGuard, "guard-1", nullptr, false);
+  survey::v1::RegisterResidentRequest bad_phone;
+  bad_phone.set_request_id("pa-bad-2");
+  bad_phone.set_household_id(state_->household_id);
+  *bad_phone.mutable_person() = Input(p[2]);
+  bad_phone.mutable_person()->set_phone(p[2].phone + "99");
+  bad_phone.mutable_person()->set_name(p[3].id);  // an ID number where the name goes
+  Call("survey", "RegisterResident", bad_phone, Role::kVolunteer, "vol-1", nullptr, false);
+  dispatch::v1::EnrollVolunteerRequest bad_enroll = enroll;
+  bad_enroll.set_request_id("pa-bad-3");
+  bad_enroll.mutable_person()->set_id_number(p[4].id + "0");
+  Call("dispatch", "EnrollVolunteer", bad_enroll, Role::kLeader, "leader-1", nullptr, false);
+
+  // ---- Reads of clear personal data by a leader (audited).
+  gate::v1::ListPassesRequest passes;
+  passes.set_site_id(kSite);
+  gate::v1::ListPassesResponse passes_reply;
+  ClearRead("gate", "ListPasses", passes, Role::kLeader, "leader-1", &passes_reply);
+  survey::v1::ListResidentsRequest residents;
+  residents.set_site_id(kSite);
+  survey::v1::ListResidentsResponse residents_reply;
+  ClearRead("survey", "ListResidents", residents, Role::kLeader, "leader-1", &residents_reply);
+  survey::v1::GetHouseholdRequest get_household;
+  get_household.set_household_id(state_->household_id);
+  survey::v1::Household household_reply;
+  ClearRead("survey", "GetHousehold", get_household, Role::kLeader, "leader-1", &household_reply);
+  survey::v1::ListHouseholdsRequest households;
+  households.set_site_id(kSite);
+  survey::v1::ListHouseholdsResponse households_reply;
+  ClearRead("survey", "ListHouseholds", households, Role::kLeader, "leader-1", &households_reply);
+  survey::v1::ListObservationsRequest observations;
+  observations.set_site_id(kSite);
+  observations.set_active_on(Today());
+  survey::v1::ListObservationsResponse observations_reply;
+  ClearRead("survey", "ListObservations", observations, Role::kLeader, "leader-1",
+            &observations_reply);
+  survey::v1::ListMissingReportsRequest missing;
+  missing.set_site_id(kSite);
+  missing.set_date(Today());
+  survey::v1::ListMissingReportsResponse missing_reply;
+  ClearRead("survey", "ListMissingReports", missing, Role::kLeader, "leader-1", &missing_reply);
+  dispatch::v1::ListVolunteersRequest volunteers;
+  volunteers.set_team_id(state_->team_id);
+  dispatch::v1::ListVolunteersResponse volunteers_reply;
+  ClearRead("dispatch", "ListVolunteers", volunteers, Role::kLeader, "leader-1", &volunteers_reply);
+  // The leader does see the clear data (so the masked-role checks below are meaningful).
+  bool leader_saw_phone = false;
+  for (const auto& r : residents_reply.residents()) leader_saw_phone |= r.phone() == p[2].phone;
+  if (!leader_saw_phone) state_->scenario_failures.push_back("a leader did not see the phone");
+
+  // ---- Every read method the masked roles may call, on their site (generically), and the
+  // scenario's objects by id.
+  int serial = 1000;
+  for (const std::string& method : auth::AllApiMethods()) {
+    const size_t slash = method.rfind('/');
+    const std::string service = method.substr(1, slash - 1);
+    const pb::MethodDescriptor* md = pb::DescriptorPool::generated_pool()->FindMethodByName(
+        service + "." + method.substr(slash + 1));
+    if (md == nullptr || md->server_streaming()) continue;
+    if (md->input_type()->FindFieldByName("request_id") != nullptr) continue;  // mutations
+    const std::vector<std::string> roles = auth::AllowedRoles(method);
+    for (const Role role : {Role::kViewer, Role::kVolunteer, Role::kGuard}) {
+      if (std::find(roles.begin(), roles.end(), std::string(auth::RoleName(role))) == roles.end()) {
+        continue;
+      }
+      std::unique_ptr<pb::Message> request(
+          pb::MessageFactory::generated_factory()->GetPrototype(md->input_type())->New());
+      PlaceAtSite(request.get(), kSite, &serial);
+      const pb::FieldDescriptor* hid = md->input_type()->FindFieldByName("household_id");
+      if (hid != nullptr)
+        request->GetReflection()->SetString(request.get(), hid, state_->household_id);
+      const pb::FieldDescriptor* tid = md->input_type()->FindFieldByName("task_id");
+      if (tid != nullptr)
+        request->GetReflection()->SetString(request.get(), tid, created.task_id());
+      const pb::FieldDescriptor* team_field = md->input_type()->FindFieldByName("team_id");
+      if (team_field != nullptr) {
+        request->GetReflection()->SetString(request.get(), team_field, state_->team_id);
+      }
+      std::unique_ptr<pb::Message> response(
+          pb::MessageFactory::generated_factory()->GetPrototype(md->output_type())->New());
+      const std::string subject = role == Role::kVolunteer ? "vol-1" : "masked-reader";
+      const grpc::Status s = CallUnary(suite_->Channel(ServiceNameOf(service)), method, *request,
+                                       Token(role, subject), response.get());
+      if (s.ok()) {
+        state_->masked_responses[absl::StrCat(method, " as ", auth::RoleName(role))] +=
+            response->SerializeAsString();
+      } else {
+        absl::StrAppend(&state_->error_text, s.error_message(), "\n", s.error_details(), "\n");
+      }
+    }
+  }
+}
+
+TEST_F(PrivacyAuditTest, NoLogLineHoldsAClearIdNumberOrPhone) {
+  const std::string logs = suite_->AllLogs();
+  ASSERT_FALSE(logs.empty());
+  const std::vector<std::string> leaks = Leaks(logs);
+  EXPECT_TRUE(leaks.empty()) << "leaked in the logs: " << absl::StrJoin(leaks, ", ");
+}
+
+TEST_F(PrivacyAuditTest, NoRedisKeyOrValueHoldsAClearIdNumberOrPhone) {
+  absl::StatusOr<std::string> dump = suite_->DumpRedis();
+  ASSERT_TRUE(dump.ok()) << dump.status();
+  EXPECT_FALSE(dump->empty()) << "the services wrote no live counts";
+  const std::vector<std::string> leaks = Leaks(*dump);
+  EXPECT_TRUE(leaks.empty()) << "leaked in Redis: " << absl::StrJoin(leaks, ", ");
+}
+
+TEST_F(PrivacyAuditTest, NoErrorMessageOrDetailHoldsAClearIdNumberOrPhone) {
+  ASSERT_FALSE(state_->error_text.empty()) << "the bad input was not refused";
+  const std::vector<std::string> leaks = Leaks(state_->error_text);
+  EXPECT_TRUE(leaks.empty()) << "leaked in errors: " << absl::StrJoin(leaks, ", ");
+}
+
+TEST_F(PrivacyAuditTest, RolesThatSeeMasksNeverReceiveClearData) {
+  EXPECT_GE(state_->masked_responses.size(), 15u);
+  std::vector<std::string> names;
+  for (const Person& p : People()) names.push_back(p.name);
+  names.push_back("房东甲");
+  for (const auto& [label, bytes] : state_->masked_responses) {
+    const std::vector<std::string> leaks = Leaks(bytes);
+    EXPECT_TRUE(leaks.empty()) << label << " leaked " << absl::StrJoin(leaks, ", ");
+    for (const std::string& name : names) {
+      EXPECT_FALSE(absl::StrContains(bytes, name)) << label << " returned a clear name";
+    }
+  }
+}
+
+TEST_F(PrivacyAuditTest, EveryMutationAndEveryClearReadIsAuditedAndReadableByAdmins) {
+  const std::string admin = "Bearer " + suite_->tokens().For(Role::kAdmin, "auditor");
+  std::map<std::string, std::vector<common::v1::AuditEvent>> events;  // service -> events
+  std::string all_events;
+  for (const ServiceInfo& s : Services()) {
+    std::string token;
+    do {
+      common::v1::ListAuditEventsRequest request;
+      request.set_page_size(500);
+      request.set_page_token(token);
+      common::v1::ListAuditEventsResponse page;
+      const grpc::Status st =
+          CallUnary(suite_->Channel(s.name), absl::StrCat("/", s.service, "/ListAuditEvents"),
+                    request, admin, &page);
+      ASSERT_TRUE(st.ok()) << s.name << ": " << st.error_message();
+      for (const auto& e : page.events()) {
+        events[s.name].push_back(e);
+        all_events += e.SerializeAsString();
+      }
+      token = page.next_page_token();
+    } while (!token.empty());
+  }
+  std::vector<std::string> missing;
+  auto find = [&](const Mutation& m, bool by_request_id) -> const common::v1::AuditEvent* {
+    for (const auto& e : events[m.service]) {
+      if (e.method() != m.method || e.subject() != m.subject) continue;
+      if (by_request_id && e.request_id() != m.request_id) continue;
+      if (!by_request_id && !e.request_id().empty()) continue;
+      return &e;
+    }
+    return nullptr;
+  };
+  for (const Mutation& m : state_->mutations) {
+    const common::v1::AuditEvent* e = find(m, true);
+    if (e == nullptr) {
+      missing.push_back(absl::StrCat(m.method, " ", m.request_id, " by ", m.subject));
+      continue;
+    }
+    EXPECT_EQ(e->role(), static_cast<common::v1::Role>(static_cast<int>(m.role) + 1)) << m.method;
+    EXPECT_TRUE(e->has_at()) << m.method;
+    EXPECT_GT(e->at().seconds(), absl::ToUnixSeconds(absl::Now() - absl::Hours(1))) << m.method;
+    EXPECT_EQ(e->outcome(), "OK") << m.method;
+    EXPECT_FALSE(e->event_id().empty()) << m.method;
+  }
+  for (const Mutation& m : state_->clear_reads) {
+    const common::v1::AuditEvent* e = find(m, false);
+    if (e == nullptr) {
+      missing.push_back(absl::StrCat("clear read ", m.method, " by ", m.subject));
+      continue;
+    }
+    EXPECT_FALSE(e->object().empty()) << m.method;
+  }
+  EXPECT_GE(state_->mutations.size(), 20u);
+  // The cross-service effects are audited too, under the SERVICE role: the fever follow-ups
+  // created in dispatch (one from the gate, one from a health report) and the resident's pass.
+  auto by_service = [&](const std::string& service, const std::string& method) {
+    int n = 0;
+    for (const auto& e : events[service]) {
+      n += absl::EndsWith(e.method(), method) && e.role() == common::v1::ROLE_SERVICE;
+    }
+    return n;
+  };
+  EXPECT_GE(by_service("dispatch", "/CreateTask"), 2);
+  EXPECT_TRUE(testing::PollUntil(
+      [&] {
+        common::v1::ListAuditEventsRequest request;
+        request.set_page_size(500);
+        common::v1::ListAuditEventsResponse page;
+        if (!CallUnary(suite_->Channel("gate"), "/lianfang.gate.v1.GateService/ListAuditEvents",
+                       request, admin, &page)
+                 .ok()) {
+          return false;
+        }
+        for (const auto& e : page.events()) {
+          if (absl::EndsWith(e.method(), "/IssuePass") && e.role() == common::v1::ROLE_SERVICE) {
+            return true;
+          }
+        }
+        return false;
+      },
+      absl::Seconds(60)))
+      << "the resident's pass, issued by survey, is not in the gate's audit";
+  EXPECT_EQ(state_->clear_reads.size(), 7u);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " calls not audited:\n"
+                               << absl::StrJoin(missing, "\n");
+  const std::vector<std::string> leaks = Leaks(all_events);
+  EXPECT_TRUE(leaks.empty()) << "leaked in audit events: " << absl::StrJoin(leaks, ", ");
+  for (const Person& p : People()) EXPECT_FALSE(absl::StrContains(all_events, p.name));
+}
+
+TEST_F(PrivacyAuditTest, OnlyAdminsReadTheAuditTrail) {
+  for (const ServiceInfo& s : Services()) {
+    for (const Role role :
+         {Role::kLeader, Role::kGuard, Role::kVolunteer, Role::kViewer, Role::kService}) {
+      common::v1::ListAuditEventsRequest request;
+      EXPECT_EQ(CallUnary(suite_->Channel(s.name), absl::StrCat("/", s.service, "/ListAuditEvents"),
+                          request, Token(role, "not-admin"))
+                    .error_code(),
+                grpc::StatusCode::PERMISSION_DENIED)
+          << s.name << " " << auth::RoleName(role);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lianfang::security_testing
