@@ -13,9 +13,14 @@ namespace lianfang::app {
 
 GrpcDeliverer::GrpcDeliverer(const std::map<std::string, std::string>& addresses,
                              const auth::ServiceToken* token, absl::Duration deadline)
+    : GrpcDeliverer(addresses, token, nullptr, deadline) {}
+
+GrpcDeliverer::GrpcDeliverer(const std::map<std::string, std::string>& addresses,
+                             const auth::ServiceToken* token, const server::ClientTls* tls,
+                             absl::Duration deadline)
     : token_(token), deadline_(deadline) {
   for (const auto& [destination, address] : addresses) {
-    channels_[destination] = server::MakeChannel(address, nullptr);
+    channels_[destination] = server::MakeChannel(address, tls);
   }
 }
 

@@ -17,6 +17,10 @@ namespace grpc {
 class Channel;
 }  // namespace grpc
 
+namespace lianfang::server {
+struct ClientTls;
+}  // namespace lianfang::server
+
 namespace lianfang::app {
 
 class GrpcDeliverer final : public outbox::Deliverer {
@@ -25,6 +29,12 @@ class GrpcDeliverer final : public outbox::Deliverer {
   // outlive this object.
   GrpcDeliverer(const std::map<std::string, std::string>& addresses,
                 const auth::ServiceToken* token, absl::Duration deadline = absl::Seconds(5));
+  // The same over TLS when `tls` is non-null (copied; see server::MakeChannel): a deployment
+  // whose services serve TLS (LF_TLS_CERT) must deliver to them over TLS too — pass
+  // Runtime::client_tls_or_null().
+  GrpcDeliverer(const std::map<std::string, std::string>& addresses,
+                const auth::ServiceToken* token, const server::ClientTls* tls,
+                absl::Duration deadline = absl::Seconds(5));
   ~GrpcDeliverer() override;
 
   // Returns the call's status (UNAVAILABLE/DEADLINE_EXCEEDED when the destination is down,

@@ -16,6 +16,7 @@
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
+#include "common/server/client.h"
 #include "common/server/server.h"
 #include "lianfang/proto_registry.h"
 
@@ -90,6 +91,13 @@ std::unique_ptr<Runtime> StartOrExit(const StartOptions& options) {
   absl::StatusOr<std::unique_ptr<redis::Client>> redis = redis::Client::FromUrl(rt->config.redis);
   if (!redis.ok()) Fail(program, "LF_REDIS (--redis)", redis.status());
   rt->redis = *std::move(redis);
+
+  if (rt->config.tls_enabled()) {
+    absl::StatusOr<server::ClientTls> tls =
+        server::LoadClientTls(rt->config.tls_ca, rt->config.tls_cert, rt->config.tls_key);
+    if (!tls.ok()) Fail(program, "LF_TLS_CA (--tls-ca)", tls.status());
+    rt->client_tls = std::make_shared<const server::ClientTls>(*std::move(tls));
+  }
   return rt;
 }
 

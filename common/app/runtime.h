@@ -37,6 +37,10 @@ namespace grpc {
 class Service;
 }  // namespace grpc
 
+namespace lianfang::server {
+struct ClientTls;
+}  // namespace lianfang::server
+
 namespace lianfang::app {
 
 // What a service needs at run time. Built once by StartOrExit and alive until main returns.
@@ -53,6 +57,13 @@ struct Runtime {
   std::unique_ptr<auth::ServiceToken> service_token;
   std::unique_ptr<redis::Client> redis;
   server::Metrics metrics;
+  // What this service presents when it calls the others: set when it serves TLS
+  // (LF_TLS_CERT/KEY as its client certificate, LF_TLS_CA as the roots), null for plaintext.
+  // For server::MakeChannel and GrpcDeliverer.
+  std::shared_ptr<const server::ClientTls> client_tls;
+
+  // client_tls.get(): null for plaintext.
+  const server::ClientTls* client_tls_or_null() const { return client_tls.get(); }
 };
 
 struct StartOptions {

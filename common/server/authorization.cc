@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/server/admission.h"
 #include "common/server/grpc_status.h"
 #include "common/server/method_names.h"
 #include "google/protobuf/descriptor.h"
@@ -68,6 +69,7 @@ absl::string_view AuthorizationMetadata(const grpc::ServerContextBase& context) 
 absl::StatusOr<auth::Principal> AuthorizeCall(const auth::Authorizer& authorizer,
                                               const grpc::ServerContextBase* context,
                                               absl::string_view full_method) {
+  if (IsShed(*context)) return OverloadedStatus();
   return authorizer.Authorize(full_method, AuthorizationMetadata(*context));
 }
 

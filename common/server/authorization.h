@@ -65,7 +65,9 @@ namespace lianfang::server {
 absl::string_view AuthorizationMetadata(const grpc::ServerContextBase& context);
 
 // Authorizes the call in `context` for `full_method` ("/lianfang.gate.v1.GateService/X"):
-// UNAUTHENTICATED or PERMISSION_DENIED as Authorizer::Authorize says, else the caller.
+// RESOURCE_EXHAUSTED when the server refused the call at admission (too many calls in flight,
+// see admission.h; checked first, before the token), else UNAUTHENTICATED or
+// PERMISSION_DENIED as Authorizer::Authorize says, else the caller.
 // Pass the method as a constant of the handler (not context->method(), which callback
 // contexts do not have). Thread-safe.
 absl::StatusOr<auth::Principal> AuthorizeCall(const auth::Authorizer& authorizer,

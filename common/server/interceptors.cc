@@ -59,16 +59,20 @@ class CallObserver final : public grpc::experimental::Interceptor {
         read_request_((info->type() == ServerRpcInfo::Type::UNARY ||
                        info->type() == ServerRpcInfo::Type::SERVER_STREAMING) &&
                       options.catalog != nullptr && options.catalog->IsTypedApiMethod(method_)),
+        admitted_(options.inflight != nullptr && info->type() == ServerRpcInfo::Type::UNARY &&
+                  absl::StartsWith(method_, "/lianfang.")),
         start_(std::chrono::steady_clock::now()) {}
 
   ~CallObserver() override {
     // A call torn down without a status being sent (the server shut down under it).
     if (!finished_) Finish(grpc::StatusCode::CANCELLED, "call ended without a status");
+    if (holds_slot_) options_.inflight->Release();
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       ReadMetadataRequestId(methods->GetRecvInitialMetadata());
+      Admit(methods->GetRecvInitialMetadata());
     }
     if (read_request_ &&
         methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
@@ -87,6 +91,19 @@ class CallObserver final : public grpc::experimental::Interceptor {
     auto it = metadata->find("x-request-id");
     if (it == metadata->end()) return;
     request_id_.assign(it->second.data(), std::min(it->second.size(), kMaxRequestIdChars));
+  }
+
+  // Admission (admission.h): runs before the handler. Only the server may mark a call as shed,
+  // so a client's own value of the key is dropped first.
+  void Admit(std::multimap<grpc::string_ref, grpc::string_ref>* metadata) {
+    if (metadata == nullptr) return;
+    metadata->erase(kShedMetadataKey);
+    if (!admitted_) return;
+    if (options_.inflight->TryAcquire()) {
+      holds_slot_ = true;
+    } else {
+      metadata->emplace(grpc::string_ref(kShedMetadataKey), grpc::string_ref("1"));
+    }
   }
 
   void ReadMessageRequestId(void* message) {
@@ -138,9 +155,11 @@ class CallObserver final : public grpc::experimental::Interceptor {
   const std::string method_;
   const std::string label_;
   const bool read_request_;
+  const bool admitted_;  // subject to admission control
   const std::chrono::steady_clock::time_point start_;
   std::string request_id_;
   bool finished_ = false;
+  bool holds_slot_ = false;
 };
 
 class CallObserverFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {

@@ -40,6 +40,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/server/admission.h"
 #include "common/server/metrics.h"
 
 namespace lianfang::server {
@@ -75,6 +76,11 @@ struct CallObserverOptions {
   // pool are named and request ids come from metadata only. Not owned; must outlive the
   // server.
   const ServiceCatalog* catalog = nullptr;
+  // Admission control (admission.h): unary calls of API methods (lianfang.*) take a slot
+  // when they arrive and give it back when done; a call finding no free slot is marked as shed
+  // and AuthorizeCall refuses it with RESOURCE_EXHAUSTED. Null = no admission control. Not
+  // owned; must outlive the server.
+  InflightLimit* inflight = nullptr;
 };
 
 // A factory for ServerBuilder::experimental().SetInterceptorCreators. Thread-safe.

@@ -260,9 +260,17 @@ absl::Status ServiceServer::Start() {
     quota.SetMaxThreads(options_.max_threads);
     builder.SetResourceQuota(quota);
   }
+  if (options_.max_concurrent_streams > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
+  }
+  const int max_inflight = options_.max_inflight_calls >= 0 ? options_.max_inflight_calls
+                                                            : MaxInflightFromEnvironment();
+  inflight_ = std::make_unique<InflightLimit>(max_inflight);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
-  observers.push_back(MakeCallObserverFactory(CallObserverOptions{
-      .metrics = options_.metrics, .log_calls = options_.log_calls, .catalog = &catalog_}));
+  observers.push_back(MakeCallObserverFactory(CallObserverOptions{.metrics = options_.metrics,
+                                                                  .log_calls = options_.log_calls,
+                                                                  .catalog = &catalog_,
+                                                                  .inflight = inflight_.get()}));
   builder.experimental().SetInterceptorCreators(std::move(observers));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -311,7 +319,8 @@ absl::Status ServiceServer::Start() {
     port_ = is_unix ? 0 : bound_port;
     started_ = true;
   }
-  logging::Info("listening", {}, {{"address", address()}});
+  logging::Info("listening", {},
+                {{"address", address()}, {"max_inflight", absl::StrCat(inflight_->max())}});
   return absl::OkStatus();
 }
 

@@ -17,7 +17,8 @@
 // Start() gives every server the same shape: gRPC health checking (grpc.health.v1.Health,
 // SERVING for "" and every registered or served service), reflection
 // (grpc.reflection.v1alpha.ServerReflection), message-size limits, keepalive, TLS when
-// configured, the call observer (one log line and metrics per call; interceptors.h), and the
+// configured, the call observer (one log line and metrics per call; interceptors.h), overload
+// shedding (a bound on unary calls in flight, LF_MAX_INFLIGHT; admission.h), and the
 // authorizing fallback for unserved methods with placeholders so that reflection lists every
 // served service (authorization.h explains the choice).
 //
@@ -43,6 +44,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/server/admission.h"
 #include "common/server/authorization.h"
 #include "common/server/interceptors.h"
 #include "common/server/metrics.h"
@@ -85,6 +87,14 @@ struct ServerOptions {
   int callback_threads = 0;
   // ResourceQuota::SetMaxThreads for the server (0 = unbounded, the library default).
   int max_threads = 0;
+  // Overload shedding (admission.h): the most unary API calls handled at once; calls beyond it
+  // finish at once with RESOURCE_EXHAUSTED (from AuthorizeCall, before any work). -1 = the
+  // LF_MAX_INFLIGHT environment variable, else kDefaultMaxInflightCalls (1000); 0 = no bound.
+  int max_inflight_calls = -1;
+  // HTTP/2 streams (calls) one client connection may have open at once
+  // (GRPC_ARG_MAX_CONCURRENT_STREAMS); further calls wait in the client. Bounds what one
+  // connection (e.g. a flood of Watch* streams) can hold. 0 = the library default (unbounded).
+  int max_concurrent_streams = 1000;
   // How long Shutdown() lets in-flight calls finish before cancelling them.
   absl::Duration drain_timeout = absl::Seconds(10);
   // Full names of the API services this binary answers for ("lianfang.gate.v1.GateService").
@@ -149,6 +159,9 @@ class ServiceServer final {
   // The running server (for in-process channels); null before Start().
   grpc::Server* grpc_server();
 
+  // Admission control (calls in flight, calls shed); null before Start().
+  const InflightLimit* inflight_limit() const { return inflight_.get(); }
+
  private:
   const ServerOptions options_;
   std::vector<grpc::Service*> services_;
@@ -161,6 +174,7 @@ class ServiceServer final {
   int port_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<grpc::Server> server_;   // set once by Start()
   std::vector<std::string> health_names_;  // set once by Start()
+  std::unique_ptr<InflightLimit> inflight_;  // set once by Start()
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread, and so in every thread created after it.
