@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Lianfang's developer and first-run entry point.
 #
-#   tools/dev.sh up      install what is missing, build, start the suite on loopback
-#                        (SQLite files and logs under var/, a private redis-server,
-#                        the five services) and print the endpoints and an admin token
-#   tools/dev.sh down    stop everything `up` started
+#   tools/dev.sh up [--demo]  install what is missing, build the services and lfctl, start
+#                        the suite on loopback (SQLite files, logs and temporary files under
+#                        var/, a private redis-server, the five services) and print the
+#                        endpoints and an admin token; --demo (or LF_DEMO=1) then seeds demo
+#                        data (`lfctl demo`: four sites, three teams, a morning's passages, tasks,
+#                        health reports, a draft daily report)
+#   tools/dev.sh down    stop everything `up` started (nothing is left outside var/)
 #   tools/dev.sh status  show what is running
 #   tools/dev.sh test    install what is missing, build, and run every test
 #   tools/dev.sh build   install what is missing and build
 #
-# Settings: LF_BUILD_DIR (default build), LF_JOBS (default 2), LF_REDIS_PORT (default 7179).
+# Settings: LF_BUILD_DIR (default build), LF_JOBS (default 2), LF_REDIS_PORT (default 7179),
+# LF_DEMO (1 = seed demo data on `up`).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +25,7 @@ services=(gate survey dispatch report gateway)
 
 log() { printf 'lianfang: %s\n' "$*"; }
 
+# Builds everything, or only the targets named (`up` needs just the binaries it runs).
 build() {
   "$root/tools/install-deps.sh"
   # Clones in other folders (CI) share the compiler cache: paths are hashed relative to here.
@@ -28,12 +33,16 @@ build() {
   if [ ! -f "$build_dir/build.ninja" ]; then
     cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
   fi
-  cmake --build "$build_dir" -j "$jobs"
+  if [ $# -gt 0 ]; then
+    cmake --build "$build_dir" -j "$jobs" --target "$@"
+  else
+    cmake --build "$build_dir" -j "$jobs"
+  fi
 }
 
 # Secrets for a local run: random keys generated once, readable by the owner only.
 ensure_secrets() {
-  mkdir -p "$var/secrets" "$var/log" "$var/run" "$var/redis"
+  mkdir -p "$var/secrets" "$var/log" "$var/run" "$var/redis" "$var/tmp"
   chmod 700 "$var/secrets"
   for key in jwt.key pii.key; do
     if [ ! -s "$var/secrets/$key" ]; then
@@ -45,8 +54,17 @@ ensure_secrets() {
 is_running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 up() {
-  build
+  local demo=${LF_DEMO:-0}
+  for arg in "$@"; do
+    case "$arg" in
+      --demo) demo=1 ;;
+      *) log "unknown option $arg (tools/dev.sh up [--demo])"; exit 2 ;;
+    esac
+  done
+  build lf-gate lf-survey lf-dispatch lf-report lf-gateway lfctl
   ensure_secrets
+  # Temporary files (SQLite's included) stay under var/ too: a run leaves nothing elsewhere.
+  export TMPDIR="$var/tmp" SQLITE_TMPDIR="$var/tmp"
   local redis_port=${LF_REDIS_PORT:-7179}
   if ! is_running "$var/run/redis.pid"; then
     setsid redis-server --port "$redis_port" --bind 127.0.0.1 --protected-mode no \
@@ -82,6 +100,10 @@ up() {
     sleep 0.5
   done
   "$build_dir/bin/lfctl" health || true
+  if [ "$demo" = 1 ]; then
+    log "seeding demo data (lfctl demo)"
+    "$build_dir/bin/lfctl" demo || log "the demo data could not all be seeded (see above)"
+  fi
   cat <<MSG
 
 Lianfang is running (logs in var/log/, data in var/*.db; stop with: tools/dev.sh down)
@@ -108,6 +130,7 @@ down() {
     if is_running "$pidfile"; then kill -KILL "$(cat "$pidfile")" || true; fi
     rm -f "$pidfile"
   done
+  rm -rf "$var/tmp"
   log "stopped $stopped processes"
 }
 
@@ -121,17 +144,33 @@ status() {
   done
 }
 
+# Every test: the whole suite on SQLite and (label `postgres`) on a throw-away PostgreSQL
+# cluster started here, then (unless LF_SANITIZE=0) the suite again in the clang
+# ASan+UBSan build with the libFuzzer targets (tools/sanitize.sh). Arguments go to ctest and
+# skip the sanitizer pass (`tools/dev.sh test -L unit`).
 run_tests() {
   build
-  cd "$build_dir"
-  ctest --output-on-failure -j "$jobs" --timeout 600 "$@"
+  local pg_dir
+  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/lianfang-pg.XXXXXX")
+  rmdir "$pg_dir"
+  # shellcheck disable=SC2064
+  trap "'$root/tools/test-postgres.sh' stop '$pg_dir' >/dev/null 2>&1 || true" EXIT
+  LF_TEST_POSTGRES=$("$root/tools/test-postgres.sh" start "$pg_dir")
+  export LF_TEST_POSTGRES
+  log "PostgreSQL for the tests at $LF_TEST_POSTGRES"
+  local status=0
+  (cd "$build_dir" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@") || status=$?
+  if [ $# -eq 0 ] && [ "${LF_SANITIZE:-1}" != 0 ]; then
+    "$root/tools/sanitize.sh" -LE postgres || status=$?
+  fi
+  return $status
 }
 
 case "${1:-}" in
-  up) up ;;
+  up) shift; up "$@" ;;
   down) down ;;
   status) status ;;
   build) build ;;
   test) shift; run_tests "$@" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -16,10 +16,18 @@
 
 namespace lianfang::lfctl {
 
-// Exit codes shared by every command.
+// Exit codes shared by every command (documented in tools/lfctl/README.md; scripts rely on
+// them, so never renumber one).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // the operation failed (a service said no, or is down)
-inline constexpr int kExitUsage = 2;    // bad flags or settings: nothing was attempted
+// The operation failed: a service refused it in its current state (FAILED_PRECONDITION,
+// ALREADY_EXISTS, ABORTED), an internal error, or some rows of an import failed.
+inline constexpr int kExitFailure = 1;
+// Bad flags, settings or input, found by lfctl (nothing was attempted) or by the service
+// (INVALID_ARGUMENT: nothing was written).
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNotFound = 3;     // NOT_FOUND: an id that does not exist
+inline constexpr int kExitDenied = 4;       // UNAUTHENTICATED or PERMISSION_DENIED
+inline constexpr int kExitUnavailable = 5;  // UNAVAILABLE or DEADLINE_EXCEEDED: retry later
 
 // What a command may touch besides its arguments: injected so tests run commands in-process.
 struct CommandIo {
@@ -27,6 +35,9 @@ struct CommandIo {
   std::ostream& err;  // one-line errors
   // The value of an environment variable, or nullopt when unset.
   std::function<std::optional<std::string>(absl::string_view name)> getenv;
+  // Whether stdout / stderr are terminals (progress lines and live redraws only go there).
+  bool out_is_terminal = false;
+  bool err_is_terminal = false;
 };
 
 struct Command {

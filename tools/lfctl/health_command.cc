@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "common/server/client.h"
 #include "tools/lfctl/flags.h"
+#include "tools/lfctl/session.h"
 
 namespace lianfang::lfctl {
 namespace {
@@ -18,9 +19,7 @@ constexpr char kCommand[] = "lfctl health";
 constexpr char kSummary[] = "check that every service is SERVING (exit 0 only then)";
 
 struct Target {
-  const char* service;
-  const char* env;
-  const char* default_address;
+  Service service;
   std::string address;
 };
 
@@ -48,20 +47,16 @@ std::string JsonString(absl::string_view text) {
 }
 
 int Run(const std::vector<std::string>& args, const CommandIo& io) {
-  std::vector<Target> targets = {
-      {"gateway", "LF_GATEWAY_ADDR", "127.0.0.1:7100", ""},
-      {"gate", "LF_GATE_ADDR", "127.0.0.1:7101", ""},
-      {"survey", "LF_SURVEY_ADDR", "127.0.0.1:7102", ""},
-      {"dispatch", "LF_DISPATCH_ADDR", "127.0.0.1:7103", ""},
-      {"report", "LF_REPORT_ADDR", "127.0.0.1:7104", ""},
-  };
+  std::vector<Target> targets;
+  for (Service service : kAllServices) targets.push_back({service, ""});
   std::string timeout_text = "2s";
   bool json = false;
   FlagSet flags(kCommand);
   for (Target& t : targets) {
-    flags.AddString(absl::StrCat(t.service, "-addr"), "HOST:PORT",
-                    absl::StrCat("the ", t.service, " service (default: ", t.env, " or ",
-                                 t.default_address, ")"),
+    flags.AddString(absl::StrCat(ServiceName(t.service), "-addr"), "HOST:PORT",
+                    absl::StrCat("the ", ServiceName(t.service),
+                                 " service (default: ", AddressVariable(t.service), " or ",
+                                 DefaultAddress(t.service), ")"),
                     &t.address);
   }
   flags.AddString("timeout", "DURATION", "how long to wait for each service (default 2s)",
@@ -85,7 +80,10 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
   bool all_serving = true;
   std::vector<std::string> json_items;
   for (Target& t : targets) {
-    if (t.address.empty()) t.address = io.getenv(t.env).value_or(t.default_address);
+    if (t.address.empty()) {
+      t.address =
+          io.getenv(AddressVariable(t.service)).value_or(std::string(DefaultAddress(t.service)));
+    }
     const absl::Time start = absl::Now();
     absl::StatusOr<server::ServingStatus> status =
         server::CheckHealth(server::MakeChannel(t.address, nullptr), "", timeout);
@@ -96,11 +94,12 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
         status.ok() ? std::string(StatusName(*status))
                     : absl::StrCat("DOWN (", absl::StatusCodeToString(status.status().code()), ")");
     if (json) {
-      json_items.push_back(
-          absl::StrFormat("{\"service\":%s,\"address\":%s,\"status\":%s,\"latency_ms\":%.1f}",
-                          JsonString(t.service), JsonString(t.address), JsonString(state), ms));
+      json_items.push_back(absl::StrFormat(
+          "{\"service\":%s,\"address\":%s,\"status\":%s,\"latency_ms\":%.1f}",
+          JsonString(ServiceName(t.service)), JsonString(t.address), JsonString(state), ms));
     } else {
-      io.out << absl::StrFormat("%-9s %-22s %-20s %6.1f ms\n", t.service, t.address, state, ms);
+      io.out << absl::StrFormat("%-9s %-22s %-20s %6.1f ms\n", ServiceName(t.service), t.address,
+                                state, ms);
     }
   }
   if (json) io.out << "[" << absl::StrJoin(json_items, ",") << "]\n";

@@ -3,15 +3,35 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "tools/lfctl/audit_command.h"
+#include "tools/lfctl/dashboard_command.h"
+#include "tools/lfctl/demo_command.h"
 #include "tools/lfctl/health_command.h"
+#include "tools/lfctl/health_report_command.h"
+#include "tools/lfctl/household_command.h"
+#include "tools/lfctl/import_command.h"
+#include "tools/lfctl/missing_reports_command.h"
+#include "tools/lfctl/movement_command.h"
+#include "tools/lfctl/pass_command.h"
+#include "tools/lfctl/passage_command.h"
+#include "tools/lfctl/report_command.h"
+#include "tools/lfctl/resident_command.h"
+#include "tools/lfctl/schedule_command.h"
+#include "tools/lfctl/task_command.h"
+#include "tools/lfctl/team_command.h"
+#include "tools/lfctl/tenant_command.h"
 #include "tools/lfctl/token_command.h"
+#include "tools/lfctl/volunteer_command.h"
 
 namespace lianfang::lfctl {
 
 std::vector<Command> Commands() {
   return {
-      HealthCommand(),
-      TokenCommand(),
+      TokenCommand(),     HealthCommand(),       DashboardCommand(),      PassageCommand(),
+      PassCommand(),      HouseholdCommand(),    ResidentCommand(),       TenantCommand(),
+      MovementCommand(),  HealthReportCommand(), MissingReportsCommand(), TeamCommand(),
+      VolunteerCommand(), TaskCommand(),         ScheduleCommand(),       ReportCommand(),
+      AuditCommand(),     ImportCommand(),       DemoCommand(),
   };
 }
 
@@ -31,7 +51,9 @@ std::string TopLevelUsage() {
   }
   absl::StrAppend(&usage,
                   "\nRun `lfctl <command> --help` for the flags of a command.\n"
-                  "Exit codes: 0 success, 1 the operation failed, 2 bad flags or settings.\n");
+                  "Settings: --token or LF_TOKEN; --<service>-addr or LF_<SERVICE>_ADDR.\n"
+                  "Exit codes: 0 success, 1 the operation failed, 2 bad flags, settings or input,\n"
+                  "3 not found, 4 not allowed (token or role), 5 a service is unavailable.\n");
   return usage;
 }
 

@@ -1,4 +1,6 @@
 // lfctl: see tools/lfctl/lfctl.h.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -17,6 +19,8 @@ int main(int argc, char** argv) {
         if (value == nullptr) return std::nullopt;
         return std::string(value);
       },
+      .out_is_terminal = ::isatty(STDOUT_FILENO) == 1,
+      .err_is_terminal = ::isatty(STDERR_FILENO) == 1,
   };
   const int code = lianfang::lfctl::RunLfctl(std::vector<std::string>(argv + 1, argv + argc), io);
   std::cout.flush();

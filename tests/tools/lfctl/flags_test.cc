@@ -9,6 +9,7 @@
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/tools/lfctl/run_in_process.h"
 #include "tools/lfctl/command.h"
 #include "tools/lfctl/lfctl.h"
 
@@ -104,21 +105,6 @@ TEST_F(FlagSetTest, UsageListsEveryFlag) {
   EXPECT_THAT(usage, HasSubstr("--ttl DURATION"));
   EXPECT_THAT(usage, HasSubstr("--json"));
   EXPECT_THAT(usage, HasSubstr("--help"));
-}
-
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome RunInProcess(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const CommandIo io{.out = out, .err = err, .getenv = [](absl::string_view) {
-                       return std::optional<std::string>();
-                     }};
-  const int code = RunLfctl(args, io);
-  return Outcome{code, out.str(), err.str()};
 }
 
 TEST(LfctlDispatchTest, HelpListsEveryCommand) {
