@@ -1,7 +1,7 @@
 # Generates a C++ source holding the web dashboard's files as byte arrays, so lf-gateway
 # serves them from the binary. Run by the build (see CMakeLists.txt):
 #   cmake -DOUT=<file.cc> -DROOT=<web folder> -DFILES=index.html,app.js,app.css -P embed_web.cmake
-# index.html is served at "/", every other file at "/<name>".
+# index.html is served at "/", every other page (x.html) at "/x", every other file at "/<name>".
 if(NOT OUT OR NOT ROOT OR NOT FILES)
   message(FATAL_ERROR "embed_web.cmake: OUT, ROOT and FILES are required")
 endif()
@@ -27,6 +27,10 @@ foreach(name IN LISTS FILES)
   endif()
   if(name STREQUAL "index.html")
     set(path "/")
+  elseif(name MATCHES "\\.html$")
+    # guard.html -> /guard
+    string(REGEX REPLACE "\\.html$" "" stem "${name}")
+    set(path "/${stem}")
   else()
     set(path "/${name}")
   endif()

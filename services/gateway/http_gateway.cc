@@ -20,6 +20,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/gateway/dashboard_view.h"
 #include "services/gateway/gateway_service.h"
+#include "services/gateway/qr_svg.h"
 #include "services/gateway/web_assets.h"
 
 namespace lianfang::gateway {
@@ -27,73 +28,34 @@ namespace {
 
 // Route labels of the metrics: the fixed routes, and "other" for anything else, so hostile
 // paths cannot grow the registry.
-constexpr char kRouteIndex[] = "/";
-constexpr char kRouteScript[] = "/app.js";
-constexpr char kRouteStyle[] = "/app.css";
 constexpr char kRouteHealth[] = "/healthz";
 constexpr char kRouteMetrics[] = "/metrics";
 constexpr char kRouteDashboard[] = "/api/v1/dashboard";
 constexpr char kRouteEvents[] = "/api/v1/dashboard/events";
 constexpr char kRouteOther[] = "other";
+constexpr char kRouteMe[] = "/api/v1/me";
+constexpr char kRouteQr[] = "/api/v1/passes/{code}/qr.svg";
+constexpr char kRouteApiUnknown[] = "/api/v1/{unknown}";
+
+// Who may see a pass's QR code: whoever may read passes.
+constexpr char kListPasses[] = "/lianfang.gate.v1.GateService/ListPasses";
 
 constexpr char kJson[] = "application/json; charset=utf-8";
 
 // The page may load its own script and style and talk to its own origin; nothing else.
 constexpr char kPagePolicy[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    "img-src 'self' data: blob:; media-src 'self' blob:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
 
-int HttpStatusOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kOk: return 200;
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange: return 400;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    case absl::StatusCode::kPermissionDenied: return 403;
-    case absl::StatusCode::kNotFound: return 404;
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kAborted: return 409;
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kUnavailable: return 503;
-    case absl::StatusCode::kDeadlineExceeded: return 504;
-    case absl::StatusCode::kUnimplemented: return 501;
-    default: return 500;
-  }
-}
-
-std::string JsonOf(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  // A zero is a figure ("a zero report is a report"): write every field out.
-  options.always_print_primitive_fields = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
-    return "{}";
-  }
-  return json;
-}
+std::string JsonOf(const google::protobuf::Message& message) { return MessageJson(message); }
 
 void WriteError(httplib::Response& res, const absl::Status& status) {
   const int http = HttpStatusOf(status.code());
-  google::protobuf::Struct body;
-  auto& fields = *body.mutable_fields();
-  fields["code"].set_string_value(absl::StatusCodeToString(status.code()));
-  // Server faults do not leak their text (as server::ToGrpcStatus does for gRPC).
-  fields["message"].set_string_value(http == 500 ? std::string("internal error")
-                                                 : std::string(status.message()));
-  const auto violations = server::FieldViolations(status);
-  if (!violations.empty()) {
-    auto* list = fields["fieldViolations"].mutable_list_value();
-    for (const auto& [field, description] : violations) {
-      auto& v = *list->add_values()->mutable_struct_value()->mutable_fields();
-      v["field"].set_string_value(field);
-      v["description"].set_string_value(description);
-    }
-  }
   if (http == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"lianfang\"");
   res.set_header("Cache-Control", "no-store");
   res.status = http;
-  res.set_content(JsonOf(body), kJson);
+  res.set_content(ErrorJson(status), kJson);
 }
 
 // ?site_ids=a,b (also repeated: ?site_ids=a&site_ids=b); empty items are ignored.
@@ -107,6 +69,22 @@ std::vector<std::string> RequestedSites(const httplib::Request& req) {
     }
   }
   return ids;
+}
+
+// The caller's `authorization` header, or for event streams (EventSource cannot set headers)
+// `?access_token=`.
+std::string AuthorizationOf(const httplib::Request& req, bool allow_query) {
+  std::string header = req.get_header_value("Authorization");
+  if (header.empty() && allow_query && req.has_param("access_token")) {
+    header = absl::StrCat("Bearer ", req.get_param_value("access_token"));
+  }
+  return header;
+}
+
+google::protobuf::Value JsonValue(const std::string& json) {
+  google::protobuf::Value value;
+  (void)google::protobuf::util::JsonStringToMessage(json, &value);
+  return value;
 }
 
 }  // namespace
@@ -261,7 +239,7 @@ absl::Status HttpGateway::Start() {
   server_->set_keep_alive_timeout(2);
   server_->set_read_timeout(5);
   server_->set_write_timeout(5);
-  server_->set_payload_max_length(64 * 1024);
+  server_->set_payload_max_length(options_.max_body_bytes);
   // SO_REUSEADDR so a restart can bind at once, but not cpp-httplib's default SO_REUSEPORT:
   // a second gateway on a busy port must fail, not silently share it (as for gRPC).
   server_->set_socket_options([](socket_t sock) {
@@ -300,6 +278,7 @@ void HttpGateway::Stop() {
     if (stopping_) return;
     stopping_ = true;
     for (Stream* stream : streams_) stream->Stop();
+    for (JsonApi::Stream* stream : api_streams_) stream->Cancel();
   }
   if (thread_.joinable()) {
     // cpp-httplib's stop() does nothing until the listener thread has entered its loop (and
@@ -318,9 +297,9 @@ void HttpGateway::Stop() {
 
 void HttpGateway::Route() {
   // Wraps a handler with the per-route metrics.
-  const auto observed = [this](const char* route, httplib::Server::Handler handler) {
-    return [this, route, handler = std::move(handler)](const httplib::Request& req,
-                                                       httplib::Response& res) {
+  const auto observed = [this](std::string route, httplib::Server::Handler handler) {
+    return [this, route = std::move(route), handler = std::move(handler)](
+               const httplib::Request& req, httplib::Response& res) {
       const absl::Time start = absl::Now();
       handler(req, res);
       route_metrics_->Record(route, res.status, absl::Now() - start);
@@ -328,16 +307,16 @@ void HttpGateway::Route() {
   };
 
   for (const WebAsset& asset : WebAssets()) {
-    const char* route = asset.path == "/"         ? kRouteIndex
-                        : asset.path == "/app.js" ? kRouteScript
-                        : asset.path == "/app.css" ? kRouteStyle
-                                                   : kRouteOther;
+    // Every embedded file is a fixed route of its own.
+    const std::string route(asset.path);
     const WebAsset* a = &asset;
     server_->Get(std::string(asset.path),
                  observed(route, [a](const httplib::Request&, httplib::Response& res) {
                    res.status = 200;
                    res.set_header("Cache-Control", "no-cache");
-                   if (a->path == "/") res.set_header("Content-Security-Policy", kPagePolicy);
+                   if (absl::StartsWith(a->content_type, "text/html")) {
+                     res.set_header("Content-Security-Policy", kPagePolicy);
+                   }
                    res.set_content(a->body.data(), a->body.size(), std::string(a->content_type));
                  }));
   }
@@ -447,12 +426,18 @@ void HttpGateway::Route() {
         });
   }));
 
+  RouteApi();
+
   // Unknown paths (and requests httplib refuses before routing) get a JSON error too.
   server_->set_error_handler([this](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;  // a handler's own error, already written and counted
     const int code = res.status;
-    WriteError(res, code == 404 ? absl::NotFoundError("no such page")
-                                : absl::InvalidArgumentError("malformed request"));
+    WriteError(res, code == 404   ? absl::NotFoundError("no such page")
+                    : code == 413 ? absl::ResourceExhaustedError(absl::StrCat(
+                                        "the request body is larger than ",
+                                        options_.max_body_bytes, " bytes"))
+                    : code == 405 ? absl::InvalidArgumentError("method not allowed here")
+                                  : absl::InvalidArgumentError("malformed request"));
     res.status = code;
     route_metrics_->Record(kRouteOther, code, absl::ZeroDuration());
   });
@@ -461,12 +446,195 @@ void HttpGateway::Route() {
   server_->set_logger([](const httplib::Request& req, const httplib::Response& res) {
     const std::string status = absl::StrCat(res.status);
     const bool api = absl::StartsWith(req.path, "/api/");
-    // Paths of unknown routes are caller input: bounded in the log.
-    const absl::string_view path = absl::string_view(req.path).substr(0, 200);
+    // Paths of unknown routes are caller input: bounded in the log. Pass codes admit people:
+    // they stay out of the log.
+    const absl::string_view path = absl::StartsWith(req.path, "/api/v1/passes/")
+                                       ? absl::string_view(kRouteQr)
+                                       : absl::string_view(req.path).substr(0, 200);
     logging::Log(api || res.status >= 400 ? logging::Level::kInfo : logging::Level::kDebug,
                  "http request", {},
                  {{"http_method", req.method}, {"path", path}, {"status", status}});
   });
+}
+
+}  // namespace lianfang::gateway
+
+namespace lianfang::gateway {
+
+void HttpGateway::RouteApi() {
+  const auto record = [this](const std::string& route, const httplib::Response& res,
+                             absl::Time start) {
+    route_metrics_->Record(route, res.status, absl::Now() - start);
+  };
+
+  if (deps_.verifier != nullptr) {
+    server_->Get(kRouteMe, [this, record](const httplib::Request& req, httplib::Response& res) {
+      const absl::Time start = absl::Now();
+      [&] {
+        const std::string header = req.get_header_value("Authorization");
+        absl::StatusOr<absl::string_view> token = auth::BearerToken(header);
+        if (!token.ok()) return WriteError(res, token.status());
+        absl::StatusOr<auth::Principal> who = deps_.verifier->Verify(*token);
+        if (!who.ok()) return WriteError(res, who.status());
+        google::protobuf::Struct body;
+        auto& f = *body.mutable_fields();
+        f["subject"].set_string_value(who->subject);
+        f["name"].set_string_value(who->name);
+        f["role"].set_string_value(std::string(auth::RoleName(who->role)));
+        auto* sites = f["sites"].mutable_list_value();
+        for (const common::v1::Site& site : deps_.sites->sites()) {
+          if (who->MayActOnSite(site.id())) *sites->add_values() = JsonValue(MessageJson(site));
+        }
+        res.status = 200;
+        res.set_header("Cache-Control", "no-store");
+        res.set_content(MessageJson(body), kJson);
+      }();
+      record(kRouteMe, res, start);
+    });
+  }
+
+  server_->Get(R"(/api/v1/passes/([^/]+)/qr\.svg)", [this, record](const httplib::Request& req,
+                                                                   httplib::Response& res) {
+    const absl::Time start = absl::Now();
+    [&] {
+      absl::StatusOr<auth::Principal> who =
+          deps_.authorizer->Authorize(kListPasses, req.get_header_value("Authorization"));
+      if (!who.ok()) return WriteError(res, who.status());
+      const std::string code = req.matches[1];
+      if (!IsPlausiblePassCode(code)) {
+        return WriteError(res, server::InvalidField("pass_code", "not a pass code"));
+      }
+      absl::StatusOr<std::string> svg = QrSvg(code);
+      if (!svg.ok()) return WriteError(res, svg.status());
+      res.status = 200;
+      res.set_header("Cache-Control", "no-store");
+      res.set_header("Content-Disposition",
+                     absl::StrCat("inline; filename=\"pass-", code, ".svg\""));
+      res.set_content(*svg, "image/svg+xml");
+    }();
+    record(kRouteQr, res, start);
+  });
+
+  if (deps_.api == nullptr) return;
+  const auto handle = [this, record](const httplib::Request& req, httplib::Response& res) {
+    const absl::Time start = absl::Now();
+    const bool get = req.method == "GET";
+    absl::StatusOr<const JsonApi::Method*> method =
+        deps_.api->Find(req.matches[1].str(), req.matches[2].str());
+    if (!method.ok()) {
+      WriteError(res, method.status());
+      return record(kRouteApiUnknown, res, start);
+    }
+    const JsonApi::Method& m = **method;
+    const std::string route = absl::StrCat("/api/v1", m.grpc_name);
+    [&] {
+      if (get && !m.server_streaming) {
+        res.set_header("Allow", "POST");
+        WriteError(res, absl::InvalidArgumentError(
+                            "unary methods take POST with the request as a JSON body"));
+        res.status = 405;
+        return;
+      }
+      if (req.body.size() > options_.max_body_bytes) {
+        WriteError(res, absl::ResourceExhaustedError(absl::StrCat(
+                            "the request body is larger than ", options_.max_body_bytes,
+                            " bytes")));
+        res.status = 413;
+        return;
+      }
+      // The token first: a caller without one learns nothing else.
+      const std::string header = AuthorizationOf(req, /*allow_query=*/m.server_streaming);
+      absl::StatusOr<absl::string_view> token = auth::BearerToken(header);
+      if (!token.ok()) return WriteError(res, token.status());
+      absl::StatusOr<auth::Principal> who = deps_.authorizer->Authorize(m.grpc_name, header);
+      if (!who.ok()) return WriteError(res, who.status());
+
+      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request;
+      if (get) {
+        std::multimap<std::string, std::string> params(req.params.begin(), req.params.end());
+        request = deps_.api->RequestFromQuery(m, params, {"access_token"});
+      } else {
+        request = deps_.api->ParseRequest(m, req.body);
+      }
+      if (!request.ok()) return WriteError(res, request.status());
+      if (m.server_streaming) {
+        return ServeApiStream(m, **request, std::string(*token), res);
+      }
+      absl::StatusOr<std::string> json = deps_.api->CallUnary(m, **request, *token);
+      if (!json.ok()) return WriteError(res, json.status());
+      res.status = 200;
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(*std::move(json), kJson);
+    }();
+    record(route, res, start);
+  };
+  constexpr char kPattern[] = R"(/api/v1/([A-Za-z0-9_.]+)/([A-Za-z0-9_]+))";
+  server_->Post(kPattern, handle);
+  server_->Get(kPattern, handle);
+}
+
+void HttpGateway::ServeApiStream(const JsonApi::Method& method,
+                                 const google::protobuf::Message& request,
+                                 const std::string& token, httplib::Response& res) {
+  const int max_streams =
+      options_.max_streams > 0 ? options_.max_streams : std::max(1, options_.threads - 8);
+  std::shared_ptr<JsonApi::Stream> stream;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      return WriteError(res, absl::UnavailableError("the gateway is shutting down"));
+    }
+    if (static_cast<int>(streams_.size() + api_streams_.size()) >= max_streams) {
+      res.set_header("Retry-After", "5");
+      return WriteError(res,
+                        absl::UnavailableError("too many live streams are open; retry later"));
+    }
+    stream = deps_.api->OpenStream(method, request, token);
+    api_streams_.insert(stream.get());
+    ++open_streams_;
+  }
+  res.status = 200;
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Accel-Buffering", "no");
+  auto greeted = std::make_shared<bool>(false);
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [this, stream, greeted](size_t, httplib::DataSink& sink) -> bool {
+        if (!std::exchange(*greeted, true)) {
+          // At once, so the client knows the stream is open before the first message.
+          constexpr absl::string_view kGreeting = "retry: 3000\n\n";
+          return sink.write(kGreeting.data(), kGreeting.size());
+        }
+        std::string chunk;
+        std::string json;
+        switch (stream->Wait(options_.keepalive, &json)) {
+          case JsonApi::Stream::Next::kMessage:
+            // JSON without whitespace has no line breaks: one data line per event.
+            absl::StrAppend(&chunk, "data: ", json, "\n\n");
+            break;
+          case JsonApi::Stream::Next::kQuiet:
+            chunk += ": keep-alive\n\n";
+            break;
+          case JsonApi::Stream::Next::kDone: {
+            const absl::Status status = stream->final_status();
+            if (!status.ok() && status.code() != absl::StatusCode::kCancelled) {
+              // The service refused or ended the call: say why, as an `error` event.
+              absl::StrAppend(&chunk, "event: error\ndata: ", ErrorJson(status), "\n\n");
+            }
+            if (!chunk.empty()) sink.write(chunk.data(), chunk.size());
+            sink.done();
+            return true;
+          }
+        }
+        // False when the client is gone: the connection is closed and released.
+        return sink.write(chunk.data(), chunk.size());
+      },
+      [this, stream](bool) {
+        stream->Cancel();
+        absl::MutexLock lock(&mu_);
+        api_streams_.erase(stream.get());
+        --open_streams_;
+      });
 }
 
 }  // namespace lianfang::gateway

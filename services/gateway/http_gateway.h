@@ -7,6 +7,14 @@
 //   GET /api/v1/dashboard/events   Server-Sent Events: one `data:` line with a JSON Dashboard
 //                                  per event, a snapshot at once and one within a second of any
 //                                  change; `: keep-alive` comments while quiet; ?site_ids=a,b
+//   GET /guard, /volunteer, /pass  the guard console, the volunteer app, a printable pass
+//                                  (public pages with their scripts; they hold no data)
+//   POST /api/v1/<pkg>.<Service>/<Method>   the JSON transcoder (json_api.h): every method of
+//                                  the API's services, forwarded over gRPC with the caller's
+//                                  token; server-streaming methods answer with Server-Sent
+//                                  Events (also as GET with the request fields as parameters)
+//   GET /api/v1/me                 the caller (subject, name, role) and the sites of its token
+//   GET /api/v1/passes/<code>/qr.svg  the pass code as a QR code (roles of ListPasses)
 //   GET /healthz                   {"status":"ok","redis":"up|down"} (public)
 //   GET /metrics                   Prometheus text (public): the process registry plus
 //                                  lf_http_requests_total{route,code} and
@@ -42,13 +50,16 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/auth/authorizer.h"
+#include "common/auth/jwt.h"
 #include "common/server/metrics.h"
 #include "common/sites/site_directory.h"
 #include "services/gateway/dashboard_hub.h"
 #include "services/gateway/dashboard_reader.h"
+#include "services/gateway/json_api.h"
 
 namespace httplib {
 class Server;
+struct Response;
 }  // namespace httplib
 
 namespace lianfang::gateway {
@@ -68,6 +79,8 @@ class HttpGateway final {
     // Serve HTTPS with this certificate chain and key (PEM files) when both are set.
     std::string tls_cert_file = "";
     std::string tls_key_file = "";
+    // Larger request bodies are refused with 413.
+    size_t max_body_bytes = 1024 * 1024;
   };
   // Nothing is owned; everything must outlive the HttpGateway.
   struct Deps {
@@ -78,6 +91,10 @@ class HttpGateway final {
     server::Metrics* metrics = nullptr;
     // Whether Redis answers now (for /healthz and lf_redis_up at scrape time); may be null.
     std::function<bool()> redis_up;
+    // The JSON transcoder of the /api/v1/<service>/<method> routes; null = no such routes.
+    const JsonApi* api = nullptr;
+    // Verifies tokens for /api/v1/me; null = no such route.
+    const auth::TokenVerifier* verifier = nullptr;
   };
 
   HttpGateway(Options options, Deps deps);
@@ -93,7 +110,7 @@ class HttpGateway final {
   // The bound port (after Start).
   int port() const { return port_; }
 
-  // Ends every open event stream, stops listening and joins the threads. Idempotent.
+  // Ends every open event stream (dashboard and API), stops listening and joins the threads. Idempotent.
   void Stop();
 
   // Open event streams now.
@@ -104,6 +121,10 @@ class HttpGateway final {
 
  private:
   void Route();
+  void RouteApi();
+  // Serves a server-streaming method as Server-Sent Events.
+  void ServeApiStream(const JsonApi::Method& method, const google::protobuf::Message& request,
+                      const std::string& token, httplib::Response& res);
 
   const Options options_;
   const Deps deps_;
@@ -118,6 +139,7 @@ class HttpGateway final {
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::set<Stream*> streams_ ABSL_GUARDED_BY(mu_);
+  std::set<JsonApi::Stream*> api_streams_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lianfang::gateway

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/app/runtime.h"
 #include "common/config/config.h"
@@ -18,6 +19,7 @@
 #include "services/gateway/gateway_service.h"
 #include "services/gateway/health_monitor.h"
 #include "services/gateway/http_gateway.h"
+#include "services/gateway/json_api.h"
 #include "services/gateway/services_reader.h"
 
 namespace {
@@ -27,6 +29,18 @@ using namespace lianfang;  // NOLINT: main is wiring only.
 [[noreturn]] void Exit(absl::string_view setting, const absl::Status& status) {
   config::ExitWithConfigError(
       "lf-gateway", absl::Status(status.code(), absl::StrCat(setting, ": ", status.message())));
+}
+
+// Where this process's own gRPC server can be reached from itself: a wildcard listen address
+// is dialled on loopback.
+std::string SelfAddress(const std::string& listen) {
+  for (absl::string_view wildcard : {"0.0.0.0:", "[::]:"}) {
+    if (absl::StartsWith(listen, wildcard)) {
+      return absl::StrCat(wildcard[0] == '[' ? "[::1]:" : "127.0.0.1:",
+                          listen.substr(wildcard.size()));
+    }
+  }
+  return listen;
 }
 
 }  // namespace
@@ -79,17 +93,30 @@ int main(int argc, char** argv) {
                                    .db = rt->db.get(),
                                    .executor = &executor});
 
+  // The JSON API: every service of the API over its channel (the gateway's own through its
+  // gRPC port, so the same handlers and checks answer).
+  gateway::JsonApi api({{"lianfang.gate.v1.GateService", gate},
+                        {"lianfang.survey.v1.SurveyService", survey},
+                        {"lianfang.dispatch.v1.DispatchService", dispatch},
+                        {"lianfang.report.v1.ReportService", report},
+                        {"lianfang.gateway.v1.GatewayService",
+                         server::MakeChannel(SelfAddress(cfg.listen), client_tls)}},
+                       {.deadline = settings.http_deadline});
+
   gateway::HttpGateway http(
       {.listen = cfg.http_listen,
        .threads = static_cast<int>(settings.http_threads),
        .tls_cert_file = cfg.tls_cert,
-       .tls_key_file = cfg.tls_key},
+       .tls_key_file = cfg.tls_key,
+       .max_body_bytes = static_cast<size_t>(settings.http_max_body)},
       {.authorizer = rt->authorizer.get(),
        .sites = rt->sites.get(),
        .source = &reader,
        .hub = &hub,
        .metrics = &rt->metrics,
-       .redis_up = [redis = rt->redis.get()] { return redis->Ping().ok(); }});
+       .redis_up = [redis = rt->redis.get()] { return redis->Ping().ok(); },
+       .api = &api,
+       .verifier = rt->verifier.get()});
   if (absl::Status s = http.Start(); !s.ok()) Exit("LF_HTTP_LISTEN (--http-listen)", s);
 
   // On SIGTERM, open streams (gRPC and SSE) end at once instead of holding the drain.

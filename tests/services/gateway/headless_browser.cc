@@ -233,4 +233,28 @@ absl::StatusOr<std::string> HeadlessBrowser::Evaluate(const std::string& express
   return value == nullptr ? std::string() : value->string_value();
 }
 
+absl::StatusOr<std::string> HeadlessBrowser::Send(const std::string& method,
+                                                  const std::string& params_json,
+                                                  absl::Duration timeout) {
+  Struct params;
+  if (!JsonStringToMessage(params_json, &params).ok()) {
+    return absl::InvalidArgumentError("the parameters are not a JSON object");
+  }
+  absl::StatusOr<Struct> result = Call(method, params, session_id_, timeout);
+  if (!result.ok()) return result.status();
+  std::string json;
+  (void)MessageToJsonString(*result, &json);
+  return json;
+}
+
+absl::Status HeadlessBrowser::SetOffline(bool offline) {
+  absl::StatusOr<std::string> enabled = Send("Network.enable", "{}");
+  if (!enabled.ok()) return enabled.status();
+  return Send("Network.emulateNetworkConditions",
+              absl::StrCat("{\"offline\":", offline ? "true" : "false",
+                           ",\"latency\":0,\"downloadThroughput\":-1,"
+                           "\"uploadThroughput\":-1}"))
+      .status();
+}
+
 }  // namespace lianfang::gateway::testing

@@ -45,6 +45,16 @@ class HeadlessBrowser final {
   absl::StatusOr<std::string> Evaluate(const std::string& expression,
                                        absl::Duration timeout = absl::Seconds(10));
 
+  // Sends a DevTools command to the page (e.g. "Network.emulateNetworkConditions") with
+  // `params_json` (a JSON object) and returns its result as JSON. INTERNAL when the browser
+  // answers with an error; DEADLINE_EXCEEDED when it does not answer in time.
+  absl::StatusOr<std::string> Send(const std::string& method, const std::string& params_json,
+                                   absl::Duration timeout = absl::Seconds(10));
+
+  // Cuts the page off the network (DevTools network emulation), or restores it. Fetches and
+  // event streams then fail as on a phone without signal.
+  absl::Status SetOffline(bool offline);
+
   // The tail of Chromium's stderr, for failure messages.
   std::string LogTail() const;
 

@@ -1,0 +1,415 @@
+// The guard console (/guard) and the volunteer app (/volunteer) in headless Chromium against
+// the real lf-gate, lf-dispatch, lf-survey and lf-gateway binaries:
+// - a guard records an admitted and a denied passage and sees ADMIT / DENY with the reason;
+// - the phone loses the network (DevTools network emulation), three passages queue on it, the
+//   network returns and exactly three arrive at the gate; the same when the gate itself is
+//   down for a while;
+// - a volunteer claims, starts and completes a task, and the leader's dashboard shows it done.
+// - a volunteer surveys a household, registers a resident, reports for them from the
+//   missing-reports list, and records a movement, on a 360 px screen.
+// Skipped when Chromium or the binaries are missing.
+#include <unistd.h>
+
+#include <httplib.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status/status_matchers.h"
+#include "common/testing/grpc/test_tokens.h"
+#include "common/testing/poll.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
+#include "lianfang/gate/v1/gate.grpc.pb.h"
+#include "tests/services/gateway/headless_browser.h"
+#include "tests/services/gateway/real_stack.h"
+
+namespace lianfang::gateway {
+namespace {
+
+using ::google::protobuf::Struct;
+using ::lianfang::testing::PollUntil;
+using ::testing::HasSubstr;
+
+// A resident ID number with a valid GB 11643 check digit, from its first 17 digits.
+std::string IdNumber(const std::string& first17) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return first17 + "10X98765432"[sum % 11];
+}
+
+// A JavaScript string literal of `s` (test values: no quotes or backslashes inside).
+std::string Js(const std::string& s) { return absl::StrCat("'", s, "'"); }
+
+class AppsBrowserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(testing::kChromium, X_OK) != 0) {
+      GTEST_SKIP() << testing::kChromium << " is not installed (tools/install-deps.sh installs it)";
+    }
+    absl::Status started = stack_.Start({.survey = true});
+    if (absl::IsNotFound(started)) GTEST_SKIP() << started;
+    ASSERT_OK(started);
+  }
+
+  std::string Url(const std::string& path) {
+    return absl::StrCat("http://127.0.0.1:", stack_.http_port(), path);
+  }
+
+  std::string Token(auth::Role role, const std::string& subject,
+                    std::vector<std::string> sites = {}) {
+    return stack_.tokens().For(role, subject, std::move(sites));
+  }
+
+  // Calls the JSON API; the parsed response, or a failure naming the answer.
+  absl::StatusOr<Struct> Api(const std::string& method, const std::string& token,
+                             const std::string& body) {
+    httplib::Client client("127.0.0.1", stack_.http_port());
+    client.set_read_timeout(30, 0);
+    auto res = client.Post(absl::StrCat("/api/v1/", method).c_str(),
+                           {{"Authorization", absl::StrCat("Bearer ", token)}}, body,
+                           "application/json");
+    if (!res) return absl::UnavailableError("no answer from the gateway");
+    if (res->status != 200) {
+      return absl::InternalError(absl::StrCat(method, " answered ", res->status, ": ", res->body));
+    }
+    Struct s;
+    if (!google::protobuf::util::JsonStringToMessage(res->body, &s).ok()) {
+      return absl::InternalError("not JSON");
+    }
+    return s;
+  }
+
+  // Evaluates until `expression` gives `expected` (bounded); the last value on failure.
+  ::testing::AssertionResult Eventually(testing::HeadlessBrowser& browser,
+                                        const std::string& expression,
+                                        const std::string& expected,
+                                        absl::Duration timeout = absl::Seconds(30)) {
+    std::string last;
+    if (PollUntil(
+            [&] {
+              last = browser.Evaluate(expression).value_or("<no answer>");
+              return last == expected;
+            },
+            timeout)) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << expression << " is \"" << last << "\", expected \""
+                                         << expected << "\"\n" << browser.LogTail();
+  }
+
+  // Enters `token` into the page's login form and waits for the app to show.
+  void LogIn(testing::HeadlessBrowser& browser, const std::string& token) {
+    ASSERT_TRUE(Eventually(browser, "!document.getElementById('login').hidden", "true",
+                           absl::Seconds(60)));
+    ASSERT_EQ(*browser.Evaluate(absl::StrCat(
+                  "(document.getElementById('token-input').value = ", Js(token),
+                  ", document.querySelector('#login-form button[type=submit]').click(), 'sent')")),
+              "sent");
+    ASSERT_TRUE(Eventually(browser, "!document.getElementById('app').hidden", "true"));
+    // Kept for the session only.
+    EXPECT_EQ(*browser.Evaluate(absl::StrCat("sessionStorage.getItem('lf.apps.token') === ",
+                                             Js(token))),
+              "true");
+    EXPECT_EQ(*browser.Evaluate("JSON.stringify(Object.keys(localStorage).filter("
+                                "k => (localStorage.getItem(k) || '').indexOf('eyJ') >= 0))"),
+              "[]")
+        << "no token in localStorage";
+  }
+
+  // A phone's screen: 360 CSS pixels wide.
+  void PhoneScreen(testing::HeadlessBrowser& browser) {
+    ASSERT_OK(browser
+                  .Send("Emulation.setDeviceMetricsOverride",
+                        R"({"width":360,"height":740,"deviceScaleFactor":2,"mobile":true})")
+                  .status());
+  }
+
+  // Nothing is wider than the screen (no sideways scrolling).
+  void FitsTheScreen(testing::HeadlessBrowser& browser) {
+    EXPECT_EQ(*browser.Evaluate("document.documentElement.scrollWidth <= 360"), "true")
+        << *browser.Evaluate("document.documentElement.scrollWidth");
+  }
+
+  // Fills the guard's form and presses 登记.
+  void RecordAtTheGuardConsole(testing::HeadlessBrowser& browser, const std::string& mode,
+                               const std::string& identity, const std::string& temperature) {
+    const std::string field = mode == "pass" ? "pass-code" : "id-number";
+    // The button is disabled while the previous passage is being sent.
+    ASSERT_TRUE(Eventually(browser, "document.getElementById('record').disabled", "false"));
+    ASSERT_EQ(*browser.Evaluate(absl::StrCat(
+                  "(document.querySelector('input[name=mode][value=", mode, "]').click(), "
+                  "document.getElementById('", field, "').value = ", Js(identity), ", "
+                  "document.getElementById('temperature').value = ", Js(temperature), ", "
+                  "document.getElementById('record').click(), 'recorded')")),
+              "recorded");
+  }
+
+  // The passages the gate stored at campus/east, asked of the gate itself.
+  int GatePassages() {
+    auto stub = gate::v1::GateService::NewStub(stack_.GateChannel());
+    gate::v1::ListPassagesRequest request;
+    request.set_site_id("campus");
+    request.set_gate_id("east");
+    request.set_page_size(500);
+    gate::v1::ListPassagesResponse response;
+    grpc::ClientContext context;
+    context.AddMetadata("authorization",
+                        absl::StrCat("Bearer ", Token(auth::Role::kLeader, "leader")));
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status s = stub->ListPassages(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response.passages_size();
+  }
+
+  void OpenGuardConsole(std::unique_ptr<testing::HeadlessBrowser>* browser) {
+    ASSERT_OK_AND_ASSIGN(*browser, testing::HeadlessBrowser::Launch(Url("/guard")));
+    ASSERT_NO_FATAL_FAILURE(LogIn(**browser, Token(auth::Role::kGuard, "guard-1", {"campus"})));
+    ASSERT_TRUE(Eventually(**browser, "document.getElementById('site').value", "campus"));
+    ASSERT_TRUE(Eventually(**browser, "document.getElementById('gate').value", "east"));
+    ASSERT_TRUE(Eventually(**browser, "document.getElementById('onsite').textContent", "0"));
+  }
+
+  testing::RealStack stack_;
+};
+
+TEST_F(AppsBrowserTest, AGuardSeesAdmitAndDenyWithTheReason) {
+  ASSERT_OK_AND_ASSIGN(
+      Struct pass,
+      Api("lianfang.gate.v1.GateService/IssuePass", Token(auth::Role::kLeader, "leader"),
+          R"({"requestId":"p-1","siteId":"campus","kind":"PASS_KIND_STAFF",)"
+          R"("person":{"idNumber":"11010519491231002X","name":"王小明"}})"));
+  const std::string code = pass.fields().at("passCode").string_value();
+
+  std::unique_ptr<testing::HeadlessBrowser> browser;
+  ASSERT_NO_FATAL_FAILURE(OpenGuardConsole(&browser));
+  ASSERT_NO_FATAL_FAILURE(PhoneScreen(*browser));
+
+  // Duty first.
+  ASSERT_EQ(*browser->Evaluate("(document.getElementById('duty-start').click(), 'ok')"), "ok");
+  ASSERT_TRUE(Eventually(*browser,
+                         "document.getElementById('duty-state').textContent.startsWith('在岗')",
+                         "true"));
+
+  // The pass holder, 36.5 °C: admitted.
+  ASSERT_NO_FATAL_FAILURE(RecordAtTheGuardConsole(*browser, "pass", code, "36.5"));
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('verdict-word').textContent",
+                         "准许通行"));
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('verdict').className"),
+            "verdict verdict-admitted");
+  EXPECT_TRUE(Eventually(*browser, "document.getElementById('onsite').textContent", "1"));
+
+  // Someone with a fever: denied, and the page says why.
+  ASSERT_NO_FATAL_FAILURE(
+      RecordAtTheGuardConsole(*browser, "id", IdNumber("32010219800101123"), "38.4"));
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('verdict-word').textContent",
+                         "禁止通行"));
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('verdict').className"),
+            "verdict verdict-denied");
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('verdict-reason').textContent"),
+            "体温异常（发热）");
+  EXPECT_TRUE(Eventually(*browser, "document.getElementById('onsite').textContent", "1"));
+
+  // Both are on the list of last passages, and stored at the gate.
+  EXPECT_TRUE(Eventually(*browser, "document.querySelectorAll('#passages li').length", "2"));
+  EXPECT_EQ(GatePassages(), 2);
+  FitsTheScreen(*browser);
+
+  // English on the switch, without a reload.
+  EXPECT_EQ(*browser->Evaluate("(document.querySelector('button[data-lang=en]').click(), "
+                               "document.getElementById('verdict-word').textContent)"),
+            "DENY");
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('verdict-reason').textContent"),
+            "Fever");
+}
+
+TEST_F(AppsBrowserTest, PassagesRecordedOfflineAreSyncedExactlyOnce) {
+  std::unique_ptr<testing::HeadlessBrowser> browser;
+  ASSERT_NO_FATAL_FAILURE(OpenGuardConsole(&browser));
+  ASSERT_EQ(GatePassages(), 0);
+
+  ASSERT_OK(browser->SetOffline(true));
+  const std::vector<std::string> people = {IdNumber("32010219800101123"),
+                                           IdNumber("32010219850505456"),
+                                           IdNumber("11010519700707789")};
+  for (size_t i = 0; i < people.size(); ++i) {
+    ASSERT_NO_FATAL_FAILURE(RecordAtTheGuardConsole(*browser, "id", people[i], "36.6"));
+    ASSERT_TRUE(Eventually(*browser, "window.lfGuard.queued()", absl::StrCat(i + 1)));
+    ASSERT_TRUE(Eventually(*browser, "document.getElementById('record').disabled", "false"));
+    EXPECT_EQ(*browser->Evaluate("document.getElementById('verdict-word').textContent"),
+              "已暂存");
+  }
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('queue-count').textContent"), "3");
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('net').textContent"), "离线");
+  // Each waits with its own request id and the time it was captured.
+  EXPECT_EQ(*browser->Evaluate(
+                "JSON.parse(localStorage.getItem('lf.guard.queue')).filter("
+                "r => r.requestId && r.capturedAt).length"),
+            "3");
+  EXPECT_EQ(GatePassages(), 0) << "nothing reached the gate while offline";
+
+  ASSERT_OK(browser->SetOffline(false));
+  ASSERT_TRUE(Eventually(*browser, "window.lfGuard.queued()", "0", absl::Seconds(60)));
+  EXPECT_EQ(GatePassages(), 3);
+  EXPECT_EQ(*browser->Evaluate("window.lfGuard.state.synced"), "3");
+  EXPECT_TRUE(Eventually(*browser, "document.getElementById('queue-line').hidden", "true"));
+  EXPECT_TRUE(Eventually(*browser, "document.getElementById('net').textContent", "在线"));
+
+  // Another sync (a retry after a lost answer looks the same) doubles nothing.
+  ASSERT_EQ(*browser->Evaluate("(window.lfGuard.sync(), 'ok')"), "ok");
+  EXPECT_TRUE(Eventually(*browser, "document.querySelectorAll('#passages li').length", "3"));
+  EXPECT_EQ(GatePassages(), 3);
+}
+
+TEST_F(AppsBrowserTest, PassagesWaitWhileTheGateIsDownAndArriveWhenItReturns) {
+  std::unique_ptr<testing::HeadlessBrowser> browser;
+  ASSERT_NO_FATAL_FAILURE(OpenGuardConsole(&browser));
+
+  ASSERT_OK(stack_.StopGate());
+  const std::vector<std::string> people = {IdNumber("32010219800101123"),
+                                           IdNumber("32010219850505456"),
+                                           IdNumber("11010519700707789")};
+  for (size_t i = 0; i < people.size(); ++i) {
+    ASSERT_NO_FATAL_FAILURE(RecordAtTheGuardConsole(*browser, "id", people[i], "36.6"));
+    ASSERT_TRUE(Eventually(*browser, "window.lfGuard.queued()", absl::StrCat(i + 1)));
+    ASSERT_TRUE(Eventually(*browser, "document.getElementById('record').disabled", "false"));
+  }
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('queue-count').textContent"), "3");
+
+  ASSERT_OK(stack_.RestartGate());
+  ASSERT_TRUE(Eventually(*browser, "window.lfGuard.queued()", "0", absl::Seconds(120)));
+  EXPECT_EQ(GatePassages(), 3);
+}
+
+TEST_F(AppsBrowserTest, AVolunteerCompletesATaskAndTheLeadersDashboardShowsItDone) {
+  const std::string leader = Token(auth::Role::kLeader, "leader-1");
+  ASSERT_OK_AND_ASSIGN(Struct team,
+                       Api("lianfang.dispatch.v1.DispatchService/CreateTeam", leader,
+                           R"({"requestId":"team-1","name":"第一突击队","siteIds":["campus"],)"
+                           R"("leaderSub":"leader-1"})"));
+  const std::string team_id = team.fields().at("teamId").string_value();
+  ASSERT_OK(Api("lianfang.dispatch.v1.DispatchService/EnrollVolunteer", leader,
+                absl::StrCat(R"({"requestId":"vol-1","teamId":")", team_id,
+                             R"(","userSub":"vol-1","partyMember":true,)"
+                             R"("person":{"idNumber":")",
+                             IdNumber("32010219900303123"), R"(","name":"李四"}})"))
+                .status());
+  const std::string due =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() + absl::Hours(4), absl::UTCTimeZone());
+  ASSERT_OK_AND_ASSIGN(
+      Struct task,
+      Api("lianfang.dispatch.v1.DispatchService/CreateTask", leader,
+          absl::StrCat(R"({"requestId":"task-1","task":{"kind":"TASK_KIND_DISINFECTION",)"
+                       R"("siteId":"campus","location":"教学楼","title":"消毒教学楼",)"
+                       R"("priority":"PRIORITY_NORMAL","dueAt":")",
+                       due, R"(","teamId":")", team_id, R"("}})")));
+  const std::string task_id = task.fields().at("taskId").string_value();
+
+  // The leader's dashboard, open before the work is done.
+  ASSERT_OK_AND_ASSIGN(auto dashboard,
+                       testing::HeadlessBrowser::Launch(Url(absl::StrCat("/#token=", leader))));
+  const std::string done_today =
+      "(document.querySelector('[data-site=\"campus\"] [data-field=\"tasks\"] .extra') || "
+      "{}).textContent || ''";
+  ASSERT_TRUE(Eventually(*dashboard, absl::StrCat("(", done_today, ").endsWith('今日完成 0')"),
+                         "true", absl::Seconds(60)));
+
+  ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(Url("/volunteer")));
+  ASSERT_NO_FATAL_FAILURE(LogIn(*browser, Token(auth::Role::kVolunteer, "vol-1", {"campus"})));
+  const std::string row = absl::StrCat("document.querySelector('[data-task=\"", task_id, "\"]')");
+  const std::string status = absl::StrCat("(", row, " || {getAttribute: () => ''})"
+                                          ".getAttribute('data-status')");
+  ASSERT_TRUE(Eventually(*browser, status, "TASK_STATUS_OPEN"));
+
+  ASSERT_EQ(*browser->Evaluate(absl::StrCat("(", row, ".querySelector('button.claim').click(), 'ok')")),
+            "ok");
+  ASSERT_TRUE(Eventually(*browser, status, "TASK_STATUS_ASSIGNED"));
+  ASSERT_EQ(*browser->Evaluate(absl::StrCat("(", row, ".querySelector('button.start').click(), 'ok')")),
+            "ok");
+  ASSERT_TRUE(Eventually(*browser, status, "TASK_STATUS_IN_PROGRESS"));
+  ASSERT_EQ(*browser->Evaluate(absl::StrCat("(", row, ".querySelector('input.note').value = "
+                                            "'已完成一楼至三楼消毒', ",
+                                            row, ".querySelector('button.complete').click(), 'ok')")),
+            "ok");
+  ASSERT_TRUE(Eventually(*browser, status, "TASK_STATUS_DONE"));
+
+  // Stored as done, with the note, by the dispatch service.
+  ASSERT_OK_AND_ASSIGN(Struct stored, Api("lianfang.dispatch.v1.DispatchService/GetTask", leader,
+                                          absl::StrCat(R"({"taskId":")", task_id, R"("})")));
+  EXPECT_EQ(stored.fields().at("status").string_value(), "TASK_STATUS_DONE");
+  EXPECT_EQ(stored.fields().at("completionNote").string_value(), "已完成一楼至三楼消毒");
+
+  // The leader sees it done without reloading.
+  EXPECT_TRUE(Eventually(*dashboard, absl::StrCat("(", done_today, ").endsWith('今日完成 1')"),
+                         "true", absl::Seconds(60)));
+  EXPECT_EQ(*dashboard->Evaluate("performance.getEntriesByType('navigation').length"), "1");
+}
+
+TEST_F(AppsBrowserTest, AVolunteerSurveysAHouseholdAndReportsForAResidentWhoHadNotReported) {
+  ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(Url("/volunteer")));
+  ASSERT_NO_FATAL_FAILURE(PhoneScreen(*browser));
+  ASSERT_NO_FATAL_FAILURE(LogIn(*browser, Token(auth::Role::kVolunteer, "vol-2", {"campus"})));
+  const auto click = [&](const std::string& selector) {
+    return *browser->Evaluate(
+        absl::StrCat("(document.querySelector(", Js(selector), ").click(), 'ok')"));
+  };
+  const auto fill = [&](const std::string& id, const std::string& value) {
+    return *browser->Evaluate(
+        absl::StrCat("(document.getElementById(", Js(id), ").value = ", Js(value), ", 'ok')"));
+  };
+
+  // 摸排: the household, then a resident.
+  ASSERT_EQ(click(".tab[data-tab=survey]"), "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('hh-site').value", "campus"));
+  for (const auto& [id, value] :
+       std::vector<std::pair<std::string, std::string>>{{"hh-building", "3"}, {"hh-unit", "2"},
+                                                        {"hh-room", "301"}}) {
+    ASSERT_EQ(fill(id, value), "ok");
+  }
+  ASSERT_EQ(click("#household-form button[type=submit]"), "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('hh-current').textContent", "3-2-301"));
+  ASSERT_EQ(fill("rs-id", IdNumber("32010219750606321")), "ok");
+  ASSERT_EQ(fill("rs-name", "张三"), "ok");
+  ASSERT_EQ(fill("rs-relation", "户主"), "ok");
+  ASSERT_EQ(click("#resident-form button[type=submit]"), "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.querySelectorAll('#residents li').length", "1"))
+      << *browser->Evaluate("document.getElementById('message').textContent");
+  FitsTheScreen(*browser);
+
+  // 未报名单: the new resident has not reported today; report for them.
+  ASSERT_EQ(click(".tab[data-tab=missing]"), "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.querySelectorAll('#missing li[data-resident]').length",
+                         "1"));
+  ASSERT_EQ(click("#missing li[data-resident] button"), "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('tab-health').hidden", "false"));
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('hr-resident-line').hidden"), "false");
+  ASSERT_EQ(fill("hr-temp", "36.5"), "ok");
+  ASSERT_EQ(click("#health-form button[type=submit]"), "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('message').textContent",
+                         "健康报告已提交。"));
+  ASSERT_EQ(click(".tab[data-tab=missing]"), "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('missing').textContent", "全部已报"));
+
+  // 人员流动: a movement is recorded.
+  ASSERT_EQ(click(".tab[data-tab=survey]"), "ok");
+  ASSERT_EQ(fill("mv-id", IdNumber("32010219750606321")), "ok");
+  ASSERT_EQ(fill("mv-region", "某市"), "ok");
+  ASSERT_EQ(click("#movement-form button[type=submit]"), "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('message').textContent !== ''",
+                         "true"));
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('message').className"), "message");
+  EXPECT_THAT(*browser->Evaluate("document.getElementById('message').textContent"),
+              ::testing::AnyOf("已保存。", ::testing::StartsWith("已开始居家观察")));
+}
+
+}  // namespace
+}  // namespace lianfang::gateway
