@@ -1,0 +1,173 @@
+// The built lf-load against a real lf-gate (real SQLite file, real redis-server, gRPC over
+// loopback): a short closed-loop run with the echo baseline child completes without errors,
+// and every passage it reports as acknowledged is counted in the gate's daily stats. Bad
+// flags end it with exit code 2. No timing is asserted.
+#include <cstdint>
+#include <memory>
+#include <regex>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/auth/principal.h"
+#include "common/server/client.h"
+#include "common/server/grpc_status.h"
+#include "common/status/status_matchers.h"
+#include "common/testing/grpc/loopback_server.h"
+#include "common/testing/grpc/test_tokens.h"
+#include "common/testing/ports.h"
+#include "common/testing/service_binaries.h"
+#include "common/testing/subprocess.h"
+#include "common/testing/temp_dir.h"
+#include "common/testing/with_redis.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lianfang/gate/v1/gate.grpc.pb.h"
+
+namespace lianfang::load {
+namespace {
+
+using ::lianfang::testing::BinaryPath;
+using ::lianfang::testing::ExitStatus;
+using ::lianfang::testing::NewClientContext;
+using ::lianfang::testing::PickFreePort;
+using ::lianfang::testing::SourcePath;
+using ::lianfang::testing::Subprocess;
+using ::lianfang::testing::TempDir;
+using ::lianfang::testing::TestTokens;
+
+// The first integer following `"key":` in `json`, or -1.
+int64_t JsonInt(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex("\"" + key + "\":(-?[0-9]+)"))) return -1;
+  int64_t v = -1;
+  return absl::SimpleAtoi(m[1].str(), &v) ? v : -1;
+}
+
+class LfLoadTest : public lianfang::testing::WithRedis {};
+
+TEST_F(LfLoadTest, ShortRunAgainstTheGateHasNoErrorsAndEveryAcknowledgedPassageIsCounted) {
+  ASSERT_OK_AND_ASSIGN(std::string gate_binary, BinaryPath("lf-gate"));
+  ASSERT_OK_AND_ASSIGN(std::string load_binary, BinaryPath("lf-load"));
+  TestTokens tokens;
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::string pii_key,
+                       dir.WriteFile("pii.key", "lf-load-test-pii-key-0123456789"));
+  ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
+  ASSERT_OK_AND_ASSIGN(int dispatch_port, PickFreePort());  // nothing listens: fevers queue up
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  const std::string sites = SourcePath("deploy/sites.textproto");
+
+  Subprocess::Options gate_options;
+  gate_options.args = {gate_binary};
+  gate_options.env = {{"LF_LISTEN", address},
+                      {"LF_DB", absl::StrCat("sqlite:", dir.File("gate.db"))},
+                      {"LF_REDIS", redis_url()},
+                      {"LF_SITES", sites},
+                      {"LF_JWT_SECRET_FILE", tokens.secret_file()},
+                      {"LF_PII_KEY_FILE", pii_key},
+                      {"LF_DISPATCH_ADDR", absl::StrCat("127.0.0.1:", dispatch_port)},
+                      {"LF_TZ", "UTC"}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> gate, Subprocess::Start(gate_options));
+  ASSERT_OK(
+      server::WaitForServing(address, absl::Seconds(60), nullptr, "lianfang.gate.v1.GateService"))
+      << gate->ReadStderr();
+  const absl::Time before = absl::Now();
+
+  Subprocess::Options load_options;
+  load_options.args = {load_binary,
+                       "--workload",
+                       "passage",
+                       "--duration",
+                       "2s",
+                       "--warmup",
+                       "200ms",
+                       "--concurrency",
+                       "8",
+                       "--threads",
+                       "2",
+                       "--people",
+                       "300",
+                       "--passes",
+                       "100",
+                       "--gate",
+                       address,
+                       "--sites",
+                       sites,
+                       "--tz",
+                       "UTC",
+                       "--jwt-secret-file",
+                       tokens.secret_file(),
+                       "--deadline",
+                       "60s",
+                       "--json"};
+  load_options.unset_env = {"LF_TOKEN", "LF_GATE_ADDR"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> load, Subprocess::Start(load_options));
+  ASSERT_OK_AND_ASSIGN(ExitStatus exit, load->Wait(absl::Seconds(240)));
+  const std::string out = load->ReadStdout();
+  ASSERT_TRUE(exit.Success()) << exit.ToString() << "\n" << out << "\n" << load->ReadStderr();
+
+  // The workload's and the echo's figures: zero errors, some calls.
+  EXPECT_THAT(out, ::testing::HasSubstr("\"method\":\"RecordPassage\""));
+  EXPECT_THAT(out, ::testing::HasSubstr("\"method\":\"Echo\""));
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("\"errors_by_code\":{\"")));
+  EXPECT_GT(JsonInt(out, "calls"), 0) << out;
+  EXPECT_EQ(JsonInt(out, "errors"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("\"throughput_ratio\":"));
+  const int64_t acknowledged = JsonInt(out, "acknowledged");
+  ASSERT_GT(acknowledged, 0) << out;
+  EXPECT_EQ(JsonInt(out, "replayed"), 0) << out;
+
+  // Every acknowledged passage is in the gate's stats (admitted entries and exits, and
+  // refusals), over the day(s) the run spanned.
+  auto stub = gate::v1::GateService::NewStub(server::MakeChannel(address, nullptr));
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  std::vector<std::string> days = {time::DateOf(before, utc)};
+  if (time::DateOf(absl::Now(), utc) != days.front())
+    days.push_back(time::DateOf(absl::Now(), utc));
+  int64_t counted = 0;
+  for (const std::string& day : days) {
+    gate::v1::GetDailyStatsRequest request;
+    request.set_date(day);
+    gate::v1::GetDailyStatsResponse response;
+    auto ctx = NewClientContext(tokens.For(auth::Role::kAdmin, "admin-1"), absl::Seconds(30));
+    ASSERT_OK(server::FromGrpcStatus(stub->GetDailyStats(ctx.get(), request, &response)));
+    for (const auto& s : response.stats()) counted += s.entries() + s.exits() + s.denied();
+  }
+  EXPECT_EQ(counted, acknowledged) << out;
+
+  ASSERT_OK_AND_ASSIGN(ExitStatus gate_exit, gate->Terminate(absl::Seconds(30)));
+  EXPECT_TRUE(gate_exit.Success()) << gate_exit.ToString() << "\n" << gate->ReadStderr();
+}
+
+TEST(LfLoadFlagsTest, AnUnknownFlagEndsWithExitCodeTwoAndNamesIt) {
+  ASSERT_OK_AND_ASSIGN(std::string load_binary, BinaryPath("lf-load"));
+  Subprocess::Options options;
+  options.args = {load_binary, "--concurrenc", "8"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> load, Subprocess::Start(options));
+  ASSERT_OK_AND_ASSIGN(ExitStatus exit, load->Wait(absl::Seconds(60)));
+  EXPECT_EQ(exit.exit_code, 2);
+  EXPECT_THAT(load->ReadStderr(), ::testing::HasSubstr("--concurrenc"));
+}
+
+TEST(LfLoadFlagsTest, AnUnknownWorkloadIsRefusedBeforeAnyCall) {
+  ASSERT_OK_AND_ASSIGN(std::string load_binary, BinaryPath("lf-load"));
+  Subprocess::Options options;
+  options.args = {load_binary,
+                  "--workload",
+                  "teleport",
+                  "--token",
+                  "x",
+                  "--sites",
+                  SourcePath("deploy/sites.textproto")};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> load, Subprocess::Start(options));
+  ASSERT_OK_AND_ASSIGN(ExitStatus exit, load->Wait(absl::Seconds(60)));
+  EXPECT_EQ(exit.exit_code, 2);
+  EXPECT_THAT(load->ReadStderr(), ::testing::HasSubstr("teleport"));
+}
+
+}  // namespace
+}  // namespace lianfang::load
