@@ -68,11 +68,15 @@ grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, sql::Dat
                      .request_id = request.request_id(),
                      .at = now,
                      .outcome = "OK"};
+  // Computed here, on the calling gRPC thread, rather than on the writer thread.
+  std::string fingerprint = idempotency::Fingerprint(request);
   db.WriteAsync(
-      [outcome, &request, event = std::move(event), effect = std::move(effect),
+      [outcome, event = std::move(event), fingerprint = std::move(fingerprint),
+       effect = std::move(effect),
        object_of = std::move(object_of)](sql::Session& session) mutable -> absl::Status {
-        ASSIGN_OR_RETURN(*outcome, idempotency::RunOnce<Response>(session, event.method, request,
-                                                                  event.at, effect));
+        ASSIGN_OR_RETURN(*outcome,
+                         idempotency::RunOnce<Response>(session, event.method, event.request_id,
+                                                        fingerprint, event.at, effect));
         if (outcome->replayed) return absl::OkStatus();
         event.object = object_of(outcome->response);
         return audit::Record(session, event);

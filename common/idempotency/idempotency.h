@@ -101,13 +101,29 @@ struct Outcome {
 // stored response cannot be parsed as Response.
 template <typename Response, typename Effect>
 absl::StatusOr<Outcome<Response>> RunOnce(sql::Session& session, absl::string_view scope,
+                                          absl::string_view request_id,
+                                          absl::string_view fingerprint, absl::Time now,
+                                          Effect&& effect);
+
+template <typename Response, typename Effect>
+absl::StatusOr<Outcome<Response>> RunOnce(sql::Session& session, absl::string_view scope,
                                           const google::protobuf::Message& request, absl::Time now,
+                                          Effect&& effect) {
+  return RunOnce<Response>(session, scope, RequestIdOf(request), Fingerprint(request), now,
+                           std::forward<Effect>(effect));
+}
+
+// Like RunOnce above, with the request's RequestIdOf and Fingerprint computed by the caller
+// (e.g. before handing the write to the database's writer thread, which then does not pay for
+// them).
+template <typename Response, typename Effect>
+absl::StatusOr<Outcome<Response>> RunOnce(sql::Session& session, absl::string_view scope,
+                                          absl::string_view request_id,
+                                          absl::string_view fingerprint, absl::Time now,
                                           Effect&& effect) {
   static_assert(std::is_base_of_v<google::protobuf::Message, Response>,
                 "RunOnce needs a protobuf response type");
-  const std::string request_id = RequestIdOf(request);
   RETURN_IF_ERROR(ValidateRequestId(request_id));
-  const std::string fingerprint = Fingerprint(request);
   ASSIGN_OR_RETURN(std::optional<std::string> stored,
                    Lookup(session, scope, request_id, fingerprint));
   Outcome<Response> outcome;

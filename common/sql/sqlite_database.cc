@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -43,6 +44,19 @@ using DbPtr = std::unique_ptr<sqlite3, DbDeleter>;
 // Statements cached per connection. Services use a few dozen distinct SQL texts; the bound
 // only protects against a caller that builds SQL dynamically.
 constexpr size_t kMaxCachedStatements = 512;
+
+// Checkpoints (copying committed WAL frames into the main file) run on a thread of their own
+// instead of inside the writer's COMMIT, where SQLite's automatic checkpoint would put them:
+// the writer is the one thread every write waits for. The writer connection's WAL hook asks
+// for a checkpoint once the WAL holds kCheckpointFrames frames (SQLite's own default); should
+// the checkpoint thread fall far behind (or have no connection), the writer checkpoints
+// itself at kWriterCheckpointFrames, as SQLite would.
+constexpr int kCheckpointFrames = 1000;
+constexpr int kWriterCheckpointFrames = 20000;
+// The writer finishes a checkpoint itself when at most this many frames are left to copy.
+constexpr int kWriterCatchUpFrames = 256;
+// Most checkpoint passes per request (see CheckpointLoop).
+constexpr int kCheckpointPasses = 16;
 
 constexpr char kSavepoint[] = "SAVEPOINT lf_write";
 constexpr char kRelease[] = "RELEASE lf_write";
@@ -367,6 +381,9 @@ class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(std::string path, const Options& options, std::unique_ptr<Connection> writer)
       : path_(std::move(path)), options_(options), writer_conn_(std::move(writer)) {
+    // Replaces SQLite's automatic checkpoint of this connection (see kCheckpointFrames).
+    sqlite3_wal_hook(writer_conn_->db(), &SqliteDatabase::OnWalCommit, this);
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
     writer_thread_ = std::thread([this] { WriterLoop(); });
   }
 
@@ -376,6 +393,11 @@ class SqliteDatabase final : public Database {
       stopping_ = true;
     }
     writer_thread_.join();
+    {
+      absl::MutexLock lock(&checkpoint_mu_);
+      checkpoint_stopping_ = true;
+    }
+    checkpoint_thread_.join();
   }
 
   absl::Status Write(TransactionFn fn) override {
@@ -442,6 +464,14 @@ class SqliteDatabase final : public Database {
 
   void WriterLoop();
   void RunBatch(std::vector<Op>& batch);
+
+  // The writer connection's WAL hook: runs on the writer thread after each commit, with the
+  // number of frames in the WAL.
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames);
+  void CheckpointLoop();
+  bool CheckpointWantedOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(checkpoint_mu_) {
+    return checkpoint_wanted_ || checkpoint_stopping_;
+  }
   absl::Status BeginWrite();
 
   absl::StatusOr<std::unique_ptr<Connection>> AcquireReader();
@@ -467,8 +497,82 @@ class SqliteDatabase final : public Database {
   mutable absl::Mutex stats_mu_;
   Stats stats_ ABSL_GUARDED_BY(stats_mu_);
 
+  absl::Mutex checkpoint_mu_;
+  bool checkpoint_wanted_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  // False when the checkpoint thread has no connection: the writer checkpoints itself.
+  std::atomic<bool> checkpointer_ready_{true};
+  // Set by the checkpoint thread around each pass, and to the frames its last pass copied.
+  std::atomic<bool> checkpoint_running_{false};
+  std::atomic<int> frames_copied_{0};
+  int wal_frames_seen_ = 0;  // used by the writer thread only (OnWalCommit)
+
+  std::thread checkpoint_thread_;
   std::thread writer_thread_;  // last: starts after every member above is ready
 };
+
+int SqliteDatabase::OnWalCommit(void* self, sqlite3* db, const char* schema, int frames) {
+  auto* database = static_cast<SqliteDatabase*>(self);
+  // The WAL started over: what the checkpoint thread copied belongs to the previous round.
+  if (frames < database->wal_frames_seen_) database->frames_copied_.store(0);
+  database->wal_frames_seen_ = frames;
+  // Under a steady stream of commits the checkpoint thread rarely finds the WAL with nothing
+  // left to copy, and SQLite starts the WAL over only then: once it has copied all but a
+  // few frames, the writer copies those itself (a short checkpoint) so that the WAL stays
+  // small.
+  const int copied = database->frames_copied_.load();
+  const bool catch_up = frames >= kCheckpointFrames && copied > 0 &&
+                        frames - copied <= kWriterCatchUpFrames &&
+                        !database->checkpoint_running_.load();
+  if (frames >= kWriterCheckpointFrames || catch_up ||
+      (frames >= kCheckpointFrames && !database->checkpointer_ready_.load())) {
+    // What SQLite's automatic checkpoint does; a failure (e.g. SQLITE_BUSY) is retried at
+    // the next commit.
+    (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (frames >= kCheckpointFrames) {
+    absl::MutexLock lock(&database->checkpoint_mu_);
+    database->checkpoint_wanted_ = true;
+  }
+  return SQLITE_OK;
+}
+
+void SqliteDatabase::CheckpointLoop() {
+  std::unique_ptr<Connection> conn;
+  for (;;) {
+    {
+      absl::MutexLock lock(&checkpoint_mu_);
+      checkpoint_mu_.Await(absl::Condition(this, &SqliteDatabase::CheckpointWantedOrStopping));
+      if (checkpoint_stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    if (conn == nullptr) {
+      absl::StatusOr<std::unique_ptr<Connection>> opened =
+          Connection::Open(path_, options_, /*reader=*/false);
+      if (!opened.ok()) {
+        checkpointer_ready_.store(false);
+        return;
+      }
+      conn = *std::move(opened);
+    }
+    // PASSIVE: copies what it can without waiting for (or blocking) the writer or readers;
+    // with synchronous=FULL it syncs the WAL before and the main file after copying. The
+    // writer starts the WAL over only once every frame is copied, so the frames committed
+    // during a pass are copied by another (each shorter than the one before) until none is
+    // left. A failure (SQLITE_BUSY: another process checkpoints) is retried at the next
+    // request.
+    for (int pass = 0; pass < kCheckpointPasses; ++pass) {
+      int log_frames = 0;
+      int copied_frames = 0;
+      checkpoint_running_.store(true);
+      const int rc = sqlite3_wal_checkpoint_v2(conn->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                               &log_frames, &copied_frames);
+      checkpoint_running_.store(false);
+      if (rc != SQLITE_OK) break;
+      frames_copied_.store(copied_frames);
+      if (copied_frames >= log_frames) break;
+    }
+  }
+}
 
 void SqliteDatabase::WriterLoop() {
   for (;;) {
