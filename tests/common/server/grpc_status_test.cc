@@ -114,7 +114,9 @@ TEST(GrpcStatusTest, ClientErrorsAreNotLogged) {
 }
 
 TEST(GrpcStatusTest, NonCanonicalCodeFromAPeerBecomesUnknown) {
-  const grpc::Status odd(static_cast<grpc::StatusCode>(42), "odd");
+  // 20: outside 0..16 yet a value grpc::StatusCode can hold (its range is -32..31; a value
+  // outside it, such as 42, would be undefined behaviour).
+  const grpc::Status odd(static_cast<grpc::StatusCode>(20), "odd");
   EXPECT_THAT(FromGrpcStatus(odd), StatusIs(absl::StatusCode::kUnknown, "odd"));
 }
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Lianfang under AddressSanitizer + UndefinedBehaviorSanitizer, with the libFuzzer targets.
+#
+#   tools/sanitize.sh                 configure (once) and build build-asan with clang
+#                                     (-DLF_SANITIZE=ON -DLF_FUZZ=ON), then run every ctest
+#                                     test there: unit, integration and fuzz (each fuzz target
+#                                     for LF_FUZZ_SECONDS on its checked-in corpus)
+#   tools/sanitize.sh -L unit         arguments after the options go to ctest
+#   tools/sanitize.sh --build-only    configure and build, run nothing
+#
+# Any sanitizer report fails the test that triggered it (the binaries carry their defaults:
+# cmake/sanitizer_defaults.cc). Idempotent: a second run only rebuilds what changed. The
+# compiler cache is shared with other clones (CCACHE_BASEDIR is the source root).
+# Settings: LF_ASAN_BUILD_DIR (default build-asan), LF_JOBS (build jobs, default 2),
+# LF_CTEST_JOBS (tests at once, default LF_JOBS), LF_FUZZ_SECONDS (default 20).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+build_dir=${LF_ASAN_BUILD_DIR:-build-asan}
+jobs=${LF_JOBS:-2}
+ctest_jobs=${LF_CTEST_JOBS:-$jobs}
+fuzz_seconds=${LF_FUZZ_SECONDS:-20}
+
+log() { printf 'lianfang sanitize: %s\n' "$*"; }
+
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then
+  build_only=1
+  shift
+fi
+
+for tool in clang clang++ cmake ninja; do
+  if ! command -v "$tool" >/dev/null; then
+    log "$tool is missing; run tools/install-deps.sh (clang, libclang-rt-14-dev)"; exit 2
+  fi
+done
+
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
+# A folder configured with another compiler cannot be switched to clang in place.
+if [ -f "$build_dir/CMakeCache.txt" ] &&
+   ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++' "$build_dir/CMakeCache.txt"; then
+  log "$build_dir was configured with another compiler; remove it or set LF_ASAN_BUILD_DIR"
+  exit 2
+fi
+CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLF_SANITIZE=ON -DLF_FUZZ=ON \
+  -DLF_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+cmake --build "$build_dir" -j "$jobs"
+if [ "$build_only" = 1 ]; then exit 0; fi
+
+# Symbolized stacks in reports.
+if command -v llvm-symbolizer >/dev/null; then
+  export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer)}
+fi
+ctest --test-dir "$build_dir" --output-on-failure -j "$ctest_jobs" --timeout 900 "$@"
