@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/sql/migration_runner.h"
 #include "common/sql/sqlite_database.h"
 #ifdef LF_HAVE_POSTGRES
 #include "common/sql/postgres_database.h"
@@ -55,6 +56,84 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(absl::string_view url,
   }
   return internal::OpenSqlite(std::string(path.data(), path.size()), options);
 }
+
+namespace internal {
+namespace {
+
+constexpr char kCreateMigrationsTable[] =
+    "CREATE TABLE IF NOT EXISTS lf_schema_migrations ("
+    " component TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " applied_at BIGINT NOT NULL,"
+    " PRIMARY KEY (component, version))";
+constexpr char kMaxVersion[] =
+    "SELECT COALESCE(MAX(version), 0) FROM lf_schema_migrations WHERE component = $1";
+constexpr char kInsertVersion[] =
+    "INSERT INTO lf_schema_migrations (component, version, name, applied_at)"
+    " VALUES ($1, $2, $3, $4)";
+
+}  // namespace
+
+absl::Status RunMigrations(
+    Database& db, absl::string_view component, std::span<const Migration> migrations,
+    absl::FunctionRef<absl::Status(Session&, absl::string_view)> exec_script,
+    absl::FunctionRef<std::string(const Migration&)> text_of) {
+  if (component.empty()) {
+    return absl::InvalidArgumentError("a migration component needs a name");
+  }
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i + 1) || migrations[i].sql.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the migrations of ", component,
+                       " must be numbered 1, 2, 3... in order, each with SQL text"));
+    }
+  }
+  const int64_t known = static_cast<int64_t>(migrations.size());
+  const std::string name(component.data(), component.size());
+
+  // Refuses a schema newer than this binary. Every write transaction holds the database's
+  // write lock, so migrators in several processes take turns and each re-reads the version.
+  bool too_new = false;
+  auto check_version = [&](Session& session) -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(std::optional<Row> row, session.QueryRow(kMaxVersion, {name}));
+    const int64_t current = row.has_value() ? row->Int(0) : 0;
+    if (current > known) {
+      too_new = true;
+      return absl::FailedPreconditionError(
+          absl::StrCat("the database schema of ", name, " is at version ", current,
+                       " but this binary knows versions up to ", known,
+                       "; run a binary at least as new as the one that last used this database"));
+    }
+    return current;
+  };
+  RETURN_IF_ERROR(db.Write([&](Session& session) -> absl::Status {
+    RETURN_IF_ERROR(exec_script(session, kCreateMigrationsTable));
+    return check_version(session).status();
+  }));
+
+  for (const Migration& migration : migrations) {
+    const std::string text = text_of(migration);
+    absl::Status status = db.Write([&](Session& session) -> absl::Status {
+      // Checked again in the migration's own transaction: another process may have applied
+      // it (or a newer one) meanwhile.
+      ASSIGN_OR_RETURN(int64_t current, check_version(session));
+      if (current >= migration.version) return absl::OkStatus();
+      RETURN_IF_ERROR(exec_script(session, text));
+      return session.Execute(kInsertVersion, {name, migration.version, migration.name, absl::Now()})
+          .status();
+    });
+    if (!status.ok()) {
+      if (too_new) return status;
+      return absl::Status(status.code(),
+                          absl::StrCat("migration ", migration.version, " (", migration.name,
+                                       ") of ", name, " failed: ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace internal
 
 absl::StatusOr<int> SchemaVersion(Database& db, absl::string_view component) {
   int version = 0;

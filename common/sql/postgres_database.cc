@@ -29,6 +29,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/sql/postgres_translate.h"
+#include "common/sql/migration_runner.h"
 #include "common/status/status_macros.h"
 
 namespace lianfang::sql::internal {
@@ -443,18 +444,6 @@ class PostgresSession final : public Session {
   bool broken_ = false;
 };
 
-constexpr char kCreateMigrationsTable[] =
-    "CREATE TABLE IF NOT EXISTS lf_schema_migrations ("
-    " component TEXT NOT NULL,"
-    " version INTEGER NOT NULL,"
-    " name TEXT NOT NULL,"
-    " applied_at BIGINT NOT NULL,"
-    " PRIMARY KEY (component, version))";
-constexpr char kMaxVersion[] =
-    "SELECT COALESCE(MAX(version), 0) FROM lf_schema_migrations WHERE component = $1";
-constexpr char kInsertVersion[] =
-    "INSERT INTO lf_schema_migrations (component, version, name, applied_at)"
-    " VALUES ($1, $2, $3, $4)";
 
 class PostgresDatabase final : public Database {
  public:
@@ -728,58 +717,15 @@ void PostgresDatabase::ReleaseReader(std::unique_ptr<Connection> conn) {
 
 absl::Status PostgresDatabase::Migrate(absl::string_view component,
                                        std::span<const Migration> migrations) {
-  if (component.empty()) {
-    return absl::InvalidArgumentError("a migration component needs a name");
-  }
-  for (size_t i = 0; i < migrations.size(); ++i) {
-    if (migrations[i].version != static_cast<int>(i + 1) || migrations[i].sql.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the migrations of ", component,
-                       " must be numbered 1, 2, 3... in order, each with SQL text"));
-    }
-  }
-  const int64_t known = static_cast<int64_t>(migrations.size());
-  const std::string name(component.data(), component.size());
-
-  // Every write transaction holds the database's writer advisory lock
-  // (pg_advisory_xact_lock), so migrators in several processes take turns and each re-reads
-  // the recorded version in its own transaction.
-  bool too_new = false;
-  auto check_version = [&](Session& session) -> absl::StatusOr<int64_t> {
-    ASSIGN_OR_RETURN(std::optional<Row> row, session.QueryRow(kMaxVersion, {name}));
-    const int64_t current = row.has_value() ? row->Int(0) : 0;
-    if (current > known) {
-      too_new = true;
-      return absl::FailedPreconditionError(
-          absl::StrCat("the database schema of ", name, " is at version ", current,
-                       " but this binary knows versions up to ", known,
-                       "; run a binary at least as new as the one that last used this database"));
-    }
-    return current;
-  };
-  RETURN_IF_ERROR(Write([&](Session& session) -> absl::Status {
-    RETURN_IF_ERROR(static_cast<PostgresSession&>(session).ExecScript(kCreateMigrationsTable));
-    return check_version(session).status();
-  }));
-
-  for (const Migration& migration : migrations) {
-    const std::string text = migration.postgres_sql.empty() ? TranslateToPostgres(migration.sql)
-                                                            : migration.postgres_sql;
-    absl::Status status = Write([&](Session& session) -> absl::Status {
-      ASSIGN_OR_RETURN(int64_t current, check_version(session));
-      if (current >= migration.version) return absl::OkStatus();
-      RETURN_IF_ERROR(static_cast<PostgresSession&>(session).ExecScript(text));
-      return session.Execute(kInsertVersion, {name, migration.version, migration.name, absl::Now()})
-          .status();
-    });
-    if (!status.ok()) {
-      if (too_new) return status;
-      return absl::Status(status.code(),
-                          absl::StrCat("migration ", migration.version, " (", migration.name,
-                                       ") of ", name, " failed: ", status.message()));
-    }
-  }
-  return absl::OkStatus();
+  return internal::RunMigrations(
+      *this, component, migrations,
+      [](Session& session, absl::string_view script) {
+        return static_cast<PostgresSession&>(session).ExecScript(script);
+      },
+      [](const Migration& migration) {
+        return migration.postgres_sql.empty() ? TranslateToPostgres(migration.sql)
+                                              : migration.postgres_sql;
+      });
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/sql/migration_runner.h"
 #include "common/status/status_macros.h"
 
 namespace lianfang::sql::internal {
@@ -364,18 +365,6 @@ class SqliteSession final : public Session {
   const bool writable_;
 };
 
-constexpr char kCreateMigrationsTable[] =
-    "CREATE TABLE IF NOT EXISTS lf_schema_migrations ("
-    " component TEXT NOT NULL,"
-    " version INTEGER NOT NULL,"
-    " name TEXT NOT NULL,"
-    " applied_at BIGINT NOT NULL,"
-    " PRIMARY KEY (component, version))";
-constexpr char kMaxVersion[] =
-    "SELECT COALESCE(MAX(version), 0) FROM lf_schema_migrations WHERE component = $1";
-constexpr char kInsertVersion[] =
-    "INSERT INTO lf_schema_migrations (component, version, name, applied_at)"
-    " VALUES ($1, $2, $3, $4)";
 
 class SqliteDatabase final : public Database {
  public:
@@ -706,57 +695,12 @@ void SqliteDatabase::ReleaseReader(std::unique_ptr<Connection> conn) {
 
 absl::Status SqliteDatabase::Migrate(absl::string_view component,
                                      std::span<const Migration> migrations) {
-  if (component.empty()) {
-    return absl::InvalidArgumentError("a migration component needs a name");
-  }
-  for (size_t i = 0; i < migrations.size(); ++i) {
-    if (migrations[i].version != static_cast<int>(i + 1) || migrations[i].sql.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the migrations of ", component,
-                       " must be numbered 1, 2, 3... in order, each with SQL text"));
-    }
-  }
-  const int64_t known = static_cast<int64_t>(migrations.size());
-  const std::string name(component.data(), component.size());
-
-  // Refuses a schema newer than this binary.
-  bool too_new = false;
-  auto check_version = [&](Session& session) -> absl::StatusOr<int64_t> {
-    ASSIGN_OR_RETURN(std::optional<Row> row, session.QueryRow(kMaxVersion, {name}));
-    const int64_t current = row.has_value() ? row->Int(0) : 0;
-    if (current > known) {
-      too_new = true;
-      return absl::FailedPreconditionError(
-          absl::StrCat("the database schema of ", name, " is at version ", current,
-                       " but this binary knows versions up to ", known,
-                       "; run a binary at least as new as the one that last used this database"));
-    }
-    return current;
-  };
-  RETURN_IF_ERROR(Write([&](Session& session) -> absl::Status {
-    RETURN_IF_ERROR(
-        static_cast<SqliteSession&>(session).connection()->ExecScript(kCreateMigrationsTable));
-    return check_version(session).status();
-  }));
-
-  for (const Migration& migration : migrations) {
-    absl::Status status = Write([&](Session& session) -> absl::Status {
-      // Checked again in the migration's own transaction: another process may have applied
-      // it (or a newer one) meanwhile.
-      ASSIGN_OR_RETURN(int64_t current, check_version(session));
-      if (current >= migration.version) return absl::OkStatus();
-      RETURN_IF_ERROR(static_cast<SqliteSession&>(session).connection()->ExecScript(migration.sql));
-      return session.Execute(kInsertVersion, {name, migration.version, migration.name, absl::Now()})
-          .status();
-    });
-    if (!status.ok()) {
-      if (too_new) return status;
-      return absl::Status(status.code(),
-                          absl::StrCat("migration ", migration.version, " (", migration.name,
-                                       ") of ", name, " failed: ", status.message()));
-    }
-  }
-  return absl::OkStatus();
+  return internal::RunMigrations(
+      *this, component, migrations,
+      [](Session& session, absl::string_view script) {
+        return static_cast<SqliteSession&>(session).connection()->ExecScript(script);
+      },
+      [](const Migration& migration) { return migration.sql; });
 }
 
 }  // namespace
