@@ -20,6 +20,8 @@
 option(LF_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer (clang)" OFF)
 option(LF_FUZZ "Also build the libFuzzer targets of tests/fuzz (clang; implies LF_SANITIZE)" OFF)
 set(LF_FUZZ_SECONDS 20 CACHE STRING "Bound of each fuzz target's ctest run, in seconds")
+set(LF_FUZZ_SEED 1 CACHE STRING
+    "libFuzzer seed of the ctest runs: fixed so that a run in CI can be replayed; 0 = random")
 
 if(LF_FUZZ)
   set(LF_SANITIZE ON)

@@ -10,8 +10,8 @@
 // Invariants (a violation aborts): a refused token is UNAUTHENTICATED with a message that does
 // not quote it; an accepted token has a subject, a known role, and is valid at the verifier's
 // clock within the leeway; signing the accepted principal again gives a token that verifies
-// to the same principal; base64url decoding is canonical (decode then encode gives the input
-// back).
+// to the same principal (unless the re-signed token no longer fits kMaxTokenBytes); base64url
+// decoding is canonical (decode then encode gives the input back).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -72,7 +73,12 @@ void CheckAccepted(const Target& t, const Principal& who) {
   const absl::Duration ttl = absl::Hours(1);
   absl::StatusOr<std::string> again = t.signer.Sign(who, now, ttl);
   if (!again.ok()) {
-    // The signer refuses what no token may carry (checked by the verifier as well).
+    // The one refusal allowed: the signer writes its own header, a `name` claim and escapes
+    // (DEL as \u007f), so a token accepted near kMaxTokenBytes may not fit once re-signed.
+    if (again.status().code() == absl::StatusCode::kInvalidArgument &&
+        absl::StrContains(again.status().message(), "too large")) {
+      return;
+    }
     Die(absl::StrCat("an accepted principal cannot be signed again: ", again.status().ToString()));
   }
   absl::StatusOr<Principal> back = t.verifier.Verify(*again);
