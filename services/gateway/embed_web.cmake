@@ -2,16 +2,39 @@
 # serves them from the binary. Run by the build (see CMakeLists.txt):
 #   cmake -DOUT=<file.cc> -DROOT=<web folder> -DFILES=index.html,app.js,app.css -P embed_web.cmake
 # index.html is served at "/", every other page (x.html) at "/x", every other file at "/<name>".
+# In sw.js (the service worker) "@LF_WEB_VERSION@" becomes a digest of all the files, so the
+# worker changes, and browsers fetch the new pages, exactly when a build ships different ones.
 if(NOT OUT OR NOT ROOT OR NOT FILES)
   message(FATAL_ERROR "embed_web.cmake: OUT, ROOT and FILES are required")
 endif()
 
 string(REPLACE "," ";" FILES "${FILES}")
+
+# The version of the whole set: the first 16 hex digits of SHA-256 over every file's name and
+# bytes, in the order given.
+set(all "")
+foreach(name IN LISTS FILES)
+  file(READ "${ROOT}/${name}" hex HEX)
+  string(APPEND all "${name}:${hex};")
+endforeach()
+string(SHA256 digest "${all}")
+string(SUBSTRING "${digest}" 0 16 version)
+
 set(arrays "")
 set(table "")
 set(index 0)
 foreach(name IN LISTS FILES)
   file(READ "${ROOT}/${name}" hex HEX)
+  if(name STREQUAL "sw.js")
+    string(HEX "@LF_WEB_VERSION@" placeholder)
+    string(HEX "${version}" version_hex)
+    string(FIND "${hex}" "${placeholder}" at)
+    math(EXPR odd "${at} % 2")
+    if(at EQUAL -1 OR odd)
+      message(FATAL_ERROR "embed_web.cmake: sw.js lacks the @LF_WEB_VERSION@ placeholder")
+    endif()
+    string(REPLACE "${placeholder}" "${version_hex}" hex "${hex}")
+  endif()
   string(LENGTH "${hex}" hex_length)
   math(EXPR size "${hex_length} / 2")
   # Two hex digits per byte -> "0xNN,".

@@ -6,7 +6,8 @@
 * `docker-compose config` accepts the file with deploy/.env.example (every profile included);
 * every LF_ setting it sets is in docs/API.md's settings table;
 * every long-running service has a health check and a restart policy; the Lianfang services'
-  health checks run `lfctl health` with flags lfctl really has (from `lfctl health --help`
+  health checks run `lfctl health <service>` for their own service only, at their own port
+  (--<service>-addr=127.0.0.1:<port>), with flags lfctl really has (from `lfctl health --help`
   when LFCTL_BINARY is given, else from tools/lfctl/health_command.cc);
 * the JWT key, the PII key and the database password are compose secrets read from
   /run/secrets, and no password is written in the file (LF_DB URLs carry none);
@@ -167,6 +168,13 @@ def main(argv):
         if not isinstance(test, list) or test[:3] != ["CMD", "lfctl", "health"]:
             problems.append(f"{name}: the health check is not `lfctl health`")
         else:
+            named = [a for a in test[3:] if not a.startswith("-")]
+            if named != [name]:
+                problems.append(f"{name}: the health check must ask `lfctl health {name}` "
+                                f"(its own service only), not {named}")
+            if f"--{name}-addr=127.0.0.1:{port}" not in test[3:]:
+                problems.append(f"{name}: the health check must set "
+                                f"--{name}-addr=127.0.0.1:{port}")
             for arg in test[3:]:
                 flag = arg[2:].split("=", 1)[0] if arg.startswith("--") else None
                 if flag is not None and flag not in health_flags:

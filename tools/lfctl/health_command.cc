@@ -16,25 +16,43 @@ namespace lianfang::lfctl {
 namespace {
 
 constexpr char kCommand[] = "lfctl health";
-constexpr char kSummary[] = "check that every service is SERVING (exit 0 only then)";
+constexpr char kSummary[] =
+    "check that the services (all, or the ones named) are SERVING (exit 0 only then)";
 
 struct Target {
   Service service;
   std::string address;
+  bool asked = false;
 };
 
-absl::string_view StatusName(server::ServingStatus status) {
-  switch (status) {
+// What one check found, and the exit code it alone would give.
+struct Outcome {
+  std::string state;  // SERVING, NOT_SERVING, SERVICE_UNKNOWN, DOWN (UNAVAILABLE), ...
+  int exit_code = kExitOk;
+};
+
+Outcome OutcomeOf(const absl::StatusOr<server::ServingStatus>& status) {
+  if (!status.ok()) {
+    switch (status.status().code()) {
+      case absl::StatusCode::kNotFound:       // the health service does not know this API
+      case absl::StatusCode::kUnimplemented:  // no health service: not a Lianfang service
+        return {"SERVICE_UNKNOWN", kExitFailure};
+      default:
+        return {absl::StrCat("DOWN (", absl::StatusCodeToString(status.status().code()), ")"),
+                kExitUnavailable};
+    }
+  }
+  switch (*status) {
     case server::ServingStatus::kServing:
-      return "SERVING";
+      return {"SERVING", kExitOk};
     case server::ServingStatus::kNotServing:
-      return "NOT_SERVING";
+      return {"NOT_SERVING", kExitUnavailable};
     case server::ServingStatus::kServiceUnknown:
-      return "SERVICE_UNKNOWN";
+      return {"SERVICE_UNKNOWN", kExitFailure};
     case server::ServingStatus::kUnknown:
       break;
   }
-  return "UNKNOWN";
+  return {"UNKNOWN", kExitUnavailable};
 }
 
 std::string JsonString(absl::string_view text) {
@@ -48,10 +66,12 @@ std::string JsonString(absl::string_view text) {
 
 int Run(const std::vector<std::string>& args, const CommandIo& io) {
   std::vector<Target> targets;
-  for (Service service : kAllServices) targets.push_back({service, ""});
+  for (Service service : kAllServices) targets.push_back({service, "", false});
   std::string timeout_text = "2s";
   bool json = false;
+  std::vector<std::string> names;
   FlagSet flags(kCommand);
+  flags.AllowPositional("[gateway|gate|survey|dispatch|report ...] (default: all five)", &names);
   for (Target& t : targets) {
     flags.AddString(absl::StrCat(ServiceName(t.service), "-addr"), "HOST:PORT",
                     absl::StrCat("the ", ServiceName(t.service),
@@ -76,34 +96,54 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     io.err << kCommand << ": --timeout: not a positive duration, e.g. 2s\n";
     return kExitUsage;
   }
+  // No name: every service. Names: those only, in the usual order, each once.
+  for (const std::string& name : names) {
+    bool known = false;
+    for (Target& t : targets) {
+      if (ServiceName(t.service) == name) t.asked = known = true;
+    }
+    if (!known) {
+      std::vector<std::string> all;
+      for (const Target& t : targets) all.emplace_back(ServiceName(t.service));
+      io.err << kCommand << ": unknown service \"" << name.substr(0, 40)
+             << "\": expected one of " << absl::StrJoin(all, ", ") << "\n";
+      return kExitUsage;
+    }
+  }
+  if (names.empty()) {
+    for (Target& t : targets) t.asked = true;
+  }
 
-  bool all_serving = true;
+  int exit_code = kExitOk;
   std::vector<std::string> json_items;
   for (Target& t : targets) {
+    if (!t.asked) continue;
     if (t.address.empty()) {
       t.address =
           io.getenv(AddressVariable(t.service)).value_or(std::string(DefaultAddress(t.service)));
     }
     const absl::Time start = absl::Now();
-    absl::StatusOr<server::ServingStatus> status =
-        server::CheckHealth(server::MakeChannel(t.address, nullptr), "", timeout);
+    absl::StatusOr<server::ServingStatus> status = server::CheckHealth(
+        server::MakeChannel(t.address, nullptr), ApiServiceName(t.service), timeout);
     const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-    const bool serving = status.ok() && *status == server::ServingStatus::kServing;
-    all_serving = all_serving && serving;
-    const std::string state =
-        status.ok() ? std::string(StatusName(*status))
-                    : absl::StrCat("DOWN (", absl::StatusCodeToString(status.status().code()), ")");
+    const Outcome outcome = OutcomeOf(status);
+    // A wrong address (1) says more than a service that is down (5): it will not heal.
+    if (outcome.exit_code == kExitFailure ||
+        (outcome.exit_code != kExitOk && exit_code == kExitOk)) {
+      exit_code = outcome.exit_code;
+    }
     if (json) {
       json_items.push_back(absl::StrFormat(
           "{\"service\":%s,\"address\":%s,\"status\":%s,\"latency_ms\":%.1f}",
-          JsonString(ServiceName(t.service)), JsonString(t.address), JsonString(state), ms));
+          JsonString(ServiceName(t.service)), JsonString(t.address), JsonString(outcome.state),
+          ms));
     } else {
       io.out << absl::StrFormat("%-9s %-22s %-20s %6.1f ms\n", ServiceName(t.service), t.address,
-                                state, ms);
+                                outcome.state, ms);
     }
   }
   if (json) io.out << "[" << absl::StrJoin(json_items, ",") << "]\n";
-  return all_serving ? kExitOk : kExitFailure;
+  return exit_code;
 }
 
 }  // namespace

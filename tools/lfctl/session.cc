@@ -125,6 +125,10 @@ struct Session::Channels {
 absl::string_view ServiceName(Service service) { return InfoOf(service).name; }
 absl::string_view AddressVariable(Service service) { return InfoOf(service).env; }
 absl::string_view DefaultAddress(Service service) { return InfoOf(service).default_address; }
+std::string ApiServiceName(Service service) {
+  const ServiceDescriptor* descriptor = InfoOf(service).descriptor();
+  return descriptor == nullptr ? std::string() : descriptor->full_name();
+}
 
 int ExitCodeFor(absl::StatusCode code) {
   switch (code) {

@@ -46,6 +46,9 @@ absl::string_view ServiceName(Service service);
 // The setting naming its address ("LF_GATE_ADDR") and the address without it.
 absl::string_view AddressVariable(Service service);
 absl::string_view DefaultAddress(Service service);
+// The full name of its gRPC API ("lianfang.gate.v1.GateService"), as the gRPC health service
+// knows it.
+std::string ApiServiceName(Service service);
 
 // Languages of the tables (--lang): Chinese labels by default, English on request.
 enum class Lang { kZh, kEn };

@@ -8,12 +8,17 @@
 // - LF.call('lianfang.gate.v1.GateService', 'RecordPassage', {...}) posts to the gateway's JSON
 //   API and resolves to {ok, status, body, network}: `network` is true when the gateway could
 //   not be reached at all, or answered that the service is unreachable (503/504).
+// - Pages that work offline (LF.start(..., {offline: true}): the guard console and the volunteer
+//   app) register the service worker (/sw.js), which keeps their files on the phone, and
+//   remember for the session who the token belongs to (/api/v1/me), so that a reload without
+//   network still opens the app. API answers are never kept.
 // Every text is written with textContent, never as HTML.
 'use strict';
 
 (function () {
   const TOKEN_KEY = 'lf.apps.token';
   const LANG_KEY = 'lf.apps.lang';
+  const ME_KEY = 'lf.apps.me';
 
   let dict = {zh: {}, en: {}};
   let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
@@ -48,7 +53,22 @@
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
   function setToken(value) {
+    // Who the previous token belonged to is not who the next one belongs to.
+    sessionStorage.removeItem(ME_KEY);
     if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
+  }
+
+  // The last /api/v1/me answer for the current token (sessionStorage, like the token), or null.
+  function rememberedMe() {
+    try { return JSON.parse(sessionStorage.getItem(ME_KEY) || 'null'); } catch (e) { return null; }
+  }
+
+  // Registers /sw.js (scope "/": it serves only the app shell it lists). Browsers offer service
+  // workers on secure origins only (HTTPS, or the local machine): elsewhere the page works as
+  // before, online. A failed registration changes nothing either.
+  function registerServiceWorker() {
+    if (!('serviceWorker' in navigator)) return;
+    navigator.serviceWorker.register('/sw.js').catch(() => {});
   }
 
   // A request id: 32 hex digits from the browser's random source (also outside secure
@@ -181,9 +201,13 @@
   }
 
   // Wires the login form (#login, #login-form, #token-input, #login-error), the language
-  // buttons and #logout. onReady(me) runs once the token is accepted.
-  function start(pageDict, allowedRoles, onReady) {
+  // buttons and #logout. onReady(me) runs once the token is accepted. With {offline: true} the
+  // service worker is registered, and when the network is down the app opens with who the
+  // token was found to belong to earlier in this session (me.offline is then true).
+  function start(pageDict, allowedRoles, onReady, options) {
     dict = pageDict;
+    const offline = !!(options && options.offline);
+    if (offline) registerServiceWorker();
     document.querySelectorAll('button.lang').forEach((b) => {
       b.addEventListener('click', () => setLang(b.getAttribute('data-lang')));
     });
@@ -205,15 +229,19 @@
       if (!token()) return showLogin('');
       const who = await me();
       if (who.status === 401) { setToken(null); return showLogin(t('errToken')); }
-      if (!who.ok) return showLogin(errorText(who));
-      if (allowedRoles.indexOf(who.body.role) < 0) {
+      let body = who.ok ? who.body : null;
+      const remembered = offline && who.network ? rememberedMe() : null;
+      if (remembered) body = Object.assign(remembered, {offline: true});
+      if (!body) return showLogin(errorText(who));
+      if (allowedRoles.indexOf(body.role) < 0) {
         setToken(null);
         return showLogin(t('errRole'));
       }
+      if (who.ok && offline) sessionStorage.setItem(ME_KEY, JSON.stringify(who.body));
       login.hidden = true;
       app.hidden = false;
       if (logout) logout.hidden = false;
-      onReady(who.body);
+      onReady(body);
     }
 
     document.getElementById('login-form').addEventListener('submit', (e) => {

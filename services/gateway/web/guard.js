@@ -452,7 +452,7 @@
       siteChanged();
       showQueue();
       if (loadQueue().length > 0) sync();
-    });
+    }, {offline: true});
   });
 
   // For tests and curious operators.

@@ -368,7 +368,7 @@
       LF.onLang(() => { renderTasks(); renderResidents(); });
       loadTasks();
       follow();
-    });
+    }, {offline: true});
   });
 
   // For tests and curious operators.

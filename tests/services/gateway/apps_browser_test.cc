@@ -4,6 +4,10 @@
 // - the phone loses the network (DevTools network emulation), three passages queue on it, the
 //   network returns and exactly three arrive at the gate; the same when the gate itself is
 //   down for a while;
+// - the guard console, loaded once, reloads without network (its service worker serves the app
+//   shell; the phone's network and the worker's are both cut), queues a passage, and the
+//   passage arrives exactly once when the network returns; the volunteer app reloads offline
+//   too;
 // - a volunteer claims, starts and completes a task, and the leader's dashboard shows it done.
 // - a volunteer surveys a household, registers a resident, reports for them from the
 //   missing-reports list, and records a movement, on a 360 px screen.
@@ -19,6 +23,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/grpc/test_tokens.h"
@@ -87,6 +92,69 @@ class AppsBrowserTest : public ::testing::Test {
       return absl::InternalError("not JSON");
     }
     return s;
+  }
+
+  // Evaluates `expression` (a Promise or a value) and returns String(what it resolves to), or
+  // "error: ..." when it rejects or the browser does not answer.
+  std::string Await(testing::HeadlessBrowser& browser, const std::string& expression) {
+    Struct params;
+    auto& f = *params.mutable_fields();
+    f["expression"].set_string_value(
+        absl::StrCat("(async () => { try { return String(await (", expression,
+                     ")); } catch (e) { return 'error: ' + e; } })()"));
+    f["awaitPromise"].set_bool_value(true);
+    f["returnByValue"].set_bool_value(true);
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(params, &json).ok()) return "error: json";
+    absl::StatusOr<std::string> reply =
+        browser.Send("Runtime.evaluate", json, absl::Seconds(30));
+    if (!reply.ok()) return absl::StrCat("error: ", reply.status().ToString());
+    Struct result;
+    if (!google::protobuf::util::JsonStringToMessage(*reply, &result).ok()) return "error: reply";
+    const auto it = result.fields().find("result");
+    if (it == result.fields().end()) return "error: no result";
+    const auto value = it->second.struct_value().fields().find("value");
+    return value == it->second.struct_value().fields().end() ? "" : value->second.string_value();
+  }
+
+  // Navigates the tab to `path` (Page.navigate); the navigation's error ("" when the page
+  // came, e.g. "net::ERR_INTERNET_DISCONNECTED" when it could not).
+  std::string Navigate(testing::HeadlessBrowser& browser, const std::string& path) {
+    absl::StatusOr<std::string> reply = browser.Send(
+        "Page.navigate", absl::StrCat(R"({"url":")", Url(path), R"("})"), absl::Seconds(30));
+    if (!reply.ok()) return reply.status().ToString();
+    Struct result;
+    if (!google::protobuf::util::JsonStringToMessage(*reply, &result).ok()) return "bad reply";
+    const auto it = result.fields().find("errorText");
+    return it == result.fields().end() ? "" : it->second.string_value();
+  }
+
+  // Reloads the page and waits until the new one has run its scripts (a mark set on the old
+  // page is gone, and `ready` is true on the new one).
+  ::testing::AssertionResult Reload(testing::HeadlessBrowser& browser, const std::string& ready) {
+    if (browser.Evaluate("(window.lfOldPage = true, 'marked')").value_or("") != "marked") {
+      return ::testing::AssertionFailure() << "cannot mark the page";
+    }
+    if (absl::Status s = browser.Send("Page.reload", "{}").status(); !s.ok()) {
+      return ::testing::AssertionFailure() << "Page.reload: " << s;
+    }
+    return Eventually(browser, absl::StrCat("!window.lfOldPage && !!(", ready, ")"), "true",
+                      absl::Seconds(60));
+  }
+
+  // Waits until a service worker controls the page and has cached the app shell; returns
+  // what is cached, as "cache-name /path" sorted and comma-separated.
+  std::string WaitForOfflineShell(testing::HeadlessBrowser& browser) {
+    EXPECT_TRUE(Eventually(browser, "!!navigator.serviceWorker.controller", "true",
+                           absl::Seconds(60)));
+    return Await(browser,
+                 "caches.keys().then(async (names) => { const out = [];"
+                 "  for (const n of names) {"
+                 "    for (const r of await (await caches.open(n)).keys()) {"
+                 "      out.push(n + ' ' + new URL(r.url).pathname);"
+                 "    }"
+                 "  }"
+                 "  return out.sort().join(','); })");
   }
 
   // Evaluates until `expression` gives `expected` (bounded); the last value on failure.
@@ -268,6 +336,78 @@ TEST_F(AppsBrowserTest, PassagesRecordedOfflineAreSyncedExactlyOnce) {
   ASSERT_EQ(*browser->Evaluate("(window.lfGuard.sync(), 'ok')"), "ok");
   EXPECT_TRUE(Eventually(*browser, "document.querySelectorAll('#passages li').length", "3"));
   EXPECT_EQ(GatePassages(), 3);
+}
+
+TEST_F(AppsBrowserTest, TheGuardConsoleReloadsWithoutNetworkAndItsPassageSyncsOnce) {
+  std::unique_ptr<testing::HeadlessBrowser> browser;
+  ASSERT_NO_FATAL_FAILURE(OpenGuardConsole(&browser));
+
+  // Online, the service worker takes the app shell of both apps, and nothing else (no API
+  // answer), in a cache named for the version the build wrote into /sw.js.
+  const std::string version = Await(
+      *browser, "fetch('/sw.js', {cache: 'no-store'}).then((r) => r.text()).then((t) => "
+                "(t.match(/const VERSION = '([0-9a-f]{16})';/) || [])[1])");
+  ASSERT_THAT(version, ::testing::MatchesRegex("[0-9a-f]{16}"));
+  std::vector<std::string> expected;
+  for (const char* path : {"/apps.css", "/apps.js", "/base.css", "/guard", "/guard.js",
+                           "/volunteer", "/volunteer.js"}) {
+    expected.push_back(absl::StrCat("lf-shell-", version, " ", path));
+  }
+  EXPECT_EQ(WaitForOfflineShell(*browser), absl::StrJoin(expected, ","));
+
+  // No signal: the phone's requests fail, and so do the service worker's own (Chromium's
+  // page emulation alone would leave the worker online; SetOffline cuts both).
+  ASSERT_OK(browser->SetOffline(true));
+  EXPECT_THAT(Await(*browser, "fetch('/healthz', {cache: 'no-store'}).then((r) => r.status)"),
+              ::testing::StartsWith("error: TypeError"));
+
+  // The guard reloads: the console comes from the phone, ready to record.
+  ASSERT_TRUE(Reload(*browser, "!document.getElementById('app').hidden"));
+  EXPECT_EQ(*browser->Evaluate("!!navigator.serviceWorker.controller"), "true");
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('site').value"), "campus");
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('gate').value"), "east");
+  EXPECT_TRUE(Eventually(*browser, "document.getElementById('net').textContent", "离线"));
+  EXPECT_EQ(*browser->Evaluate("getComputedStyle(document.querySelector('header.bar'))"
+                               ".backgroundColor"),
+            "rgb(183, 28, 28)")
+      << "the stylesheets came too";
+
+  const std::string person = IdNumber("32010219800101123");
+  ASSERT_NO_FATAL_FAILURE(RecordAtTheGuardConsole(*browser, "id", person, "36.6"));
+  ASSERT_TRUE(Eventually(*browser, "window.lfGuard.queued()", "1"));
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('verdict-word').textContent"), "已暂存");
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('queue-count').textContent"), "1");
+
+  EXPECT_THAT(Await(*browser, "fetch('/healthz', {cache: 'no-store'}).then((r) => r.status)"),
+              ::testing::StartsWith("error: TypeError"))
+      << "still offline after the reload";
+  EXPECT_EQ(GatePassages(), 0) << "nothing reached the gate while offline";
+
+  // Signal again: the passage arrives, once.
+  ASSERT_OK(browser->SetOffline(false));
+  ASSERT_TRUE(Eventually(*browser, "window.lfGuard.queued()", "0", absl::Seconds(60)));
+  EXPECT_EQ(GatePassages(), 1);
+  EXPECT_EQ(*browser->Evaluate("window.lfGuard.state.synced"), "1");
+  EXPECT_TRUE(Eventually(*browser, "document.getElementById('net').textContent", "在线"));
+  ASSERT_EQ(*browser->Evaluate("(window.lfGuard.sync(), 'ok')"), "ok");
+  EXPECT_TRUE(Eventually(*browser, "document.querySelectorAll('#passages li').length", "1"));
+  EXPECT_EQ(GatePassages(), 1);
+}
+
+TEST_F(AppsBrowserTest, TheVolunteerAppReloadsWithoutNetwork) {
+  ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(Url("/volunteer")));
+  ASSERT_NO_FATAL_FAILURE(LogIn(*browser, Token(auth::Role::kVolunteer, "vol-3", {"campus"})));
+  EXPECT_THAT(WaitForOfflineShell(*browser), HasSubstr(" /volunteer.js"));
+
+  ASSERT_OK(browser->SetOffline(true));
+  ASSERT_TRUE(Reload(*browser, "!document.getElementById('app').hidden"));
+  EXPECT_EQ(*browser->Evaluate("window.lfVolunteer.me.subject"), "vol-3");
+  EXPECT_EQ(*browser->Evaluate("window.lfVolunteer.me.offline"), "true");
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('login').hidden"), "true");
+
+  // The network really is down for the tab: a page the worker does not keep does not come.
+  // (Last: Chromium drops a tab's network emulation once it shows its error page.)
+  EXPECT_EQ(Navigate(*browser, "/pass"), "net::ERR_INTERNET_DISCONNECTED");
 }
 
 TEST_F(AppsBrowserTest, PassagesWaitWhileTheGateIsDownAndArriveWhenItReturns) {

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -248,13 +249,53 @@ absl::StatusOr<std::string> HeadlessBrowser::Send(const std::string& method,
 }
 
 absl::Status HeadlessBrowser::SetOffline(bool offline) {
-  absl::StatusOr<std::string> enabled = Send("Network.enable", "{}");
-  if (!enabled.ok()) return enabled.status();
-  return Send("Network.emulateNetworkConditions",
-              absl::StrCat("{\"offline\":", offline ? "true" : "false",
-                           ",\"latency\":0,\"downloadThroughput\":-1,"
-                           "\"uploadThroughput\":-1}"))
-      .status();
+  Struct conditions;
+  {
+    auto& f = *conditions.mutable_fields();
+    f["offline"].set_bool_value(offline);
+    f["latency"].set_number_value(0);
+    f["downloadThroughput"].set_number_value(-1);
+    f["uploadThroughput"].set_number_value(-1);
+  }
+  const absl::Duration timeout = absl::Seconds(10);
+  const auto emulate = [&](const std::string& session) -> absl::Status {
+    absl::StatusOr<Struct> enabled = Call("Network.enable", Struct(), session, timeout);
+    if (!enabled.ok()) return enabled.status();
+    return Call("Network.emulateNetworkConditions", conditions, session, timeout).status();
+  };
+  if (absl::Status page = emulate(session_id_); !page.ok()) return page;
+
+  // Service workers: Chromium applies a page's network emulation to the page's own requests
+  // (those a service worker lets through included) but not to the worker's fetches, so each
+  // worker gets the same conditions through a session of its own.
+  absl::StatusOr<Struct> targets = Call("Target.getTargets", Struct(), "", timeout);
+  if (!targets.ok()) return targets.status();
+  std::set<std::string> running;
+  if (const auto* infos = Field(*targets, "targetInfos"); infos != nullptr) {
+    for (const auto& info : infos->list_value().values()) {
+      const Struct& target = info.struct_value();
+      const auto* type = Field(target, "type");
+      const auto* id = Field(target, "targetId");
+      if (type == nullptr || id == nullptr || type->string_value() != "service_worker") continue;
+      running.insert(id->string_value());
+      if (worker_sessions_.count(id->string_value()) > 0) continue;
+      Struct attach;
+      (*attach.mutable_fields())["targetId"].set_string_value(id->string_value());
+      (*attach.mutable_fields())["flatten"].set_bool_value(true);
+      absl::StatusOr<Struct> attached = Call("Target.attachToTarget", attach, "", timeout);
+      if (!attached.ok()) return attached.status();
+      const auto* session = Field(*attached, "sessionId");
+      if (session == nullptr) return absl::InternalError("attachToTarget returned no session");
+      worker_sessions_[id->string_value()] = session->string_value();
+    }
+  }
+  for (const auto& [target, session] : worker_sessions_) {
+    // A worker stopped since (idle) keeps its session and conditions when Chromium starts it
+    // again; one gone for good (replaced by a new version) may refuse, which is harmless.
+    absl::Status s = emulate(session);
+    if (!s.ok() && running.count(target) > 0) return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace lianfang::gateway::testing

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -52,7 +53,10 @@ class HeadlessBrowser final {
                                    absl::Duration timeout = absl::Seconds(10));
 
   // Cuts the page off the network (DevTools network emulation), or restores it. Fetches and
-  // event streams then fail as on a phone without signal.
+  // event streams then fail as on a phone without signal. The page's emulation does not reach
+  // its service workers (they fetch through a network stack of their own), so every service
+  // worker target running at the moment is cut off (or restored) too; a worker that first
+  // starts later is not.
   absl::Status SetOffline(bool offline);
 
   // The tail of Chromium's stderr, for failure messages.
@@ -74,6 +78,8 @@ class HeadlessBrowser final {
   std::string buffer_;
   int next_id_ = 1;
   std::string session_id_;
+  // Service worker target id -> the flat session attached to it (SetOffline).
+  std::map<std::string, std::string> worker_sessions_;
 };
 
 }  // namespace lianfang::gateway::testing

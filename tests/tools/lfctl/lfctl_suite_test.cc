@@ -18,6 +18,7 @@
 #include "common/status/status_matchers.h"
 #include "common/testing/grpc/suite.h"
 #include "common/testing/poll.h"
+#include "common/testing/ports.h"
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "gmock/gmock.h"
@@ -122,6 +123,64 @@ TEST_F(LfctlSuiteTest, HealthReportsEveryServiceServing) {
     EXPECT_THAT(health.out, HasSubstr(service));
   }
   EXPECT_THAT(health.out, Not(HasSubstr("DOWN")));
+}
+
+// What container health checks run: one service, asked at its own address, whatever the
+// others' addresses say.
+TEST_F(LfctlSuiteTest, HealthOfOneServiceAsksThatServiceOnly) {
+  absl::StatusOr<int> closed = testing::PickFreePort();
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  const std::string nowhere = absl::StrCat("--survey-addr=127.0.0.1:", *closed);
+
+  const Result gate = Lfctl({"health", "gate", nowhere, "--timeout=3s"}, "");
+  EXPECT_EXIT_CODE(gate, 0);
+  std::vector<std::string> lines = absl::StrSplit(gate.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 1u) << gate.out;
+  EXPECT_TRUE(absl::StartsWith(lines[0], "gate ")) << lines[0];
+  EXPECT_THAT(lines[0], HasSubstr("SERVING"));
+  EXPECT_THAT(lines[0], HasSubstr(suite_->address("gate")));
+
+  // Every service alone, as each container asks.
+  for (const char* service : {"gateway", "gate", "survey", "dispatch", "report"}) {
+    const Result one = Lfctl({"health", service}, "");
+    EXPECT_EXIT_CODE(one, 0) << service;
+  }
+
+  // Two named, in the usual order, as JSON.
+  const Result two = Lfctl({"health", "survey", "gate", "--json"}, "");
+  EXPECT_EXIT_CODE(two, 0);
+  EXPECT_TRUE(absl::StartsWith(two.out, R"([{"service":"gate",)")) << two.out;
+  EXPECT_THAT(two.out, HasSubstr(R"(},{"service":"survey",)"));
+  EXPECT_THAT(two.out, Not(HasSubstr(R"("service":"dispatch")")));
+  EXPECT_EQ(std::count(two.out.begin(), two.out.end(), '{'), 2) << two.out;
+  EXPECT_THAT(two.out, Not(HasSubstr("DOWN")));
+
+  // The same unreachable survey address fails the whole-suite check.
+  const Result all = Lfctl({"health", nowhere, "--timeout=3s"}, "");
+  EXPECT_EXIT_CODE(all, 5);
+  EXPECT_THAT(all.out, ::testing::ContainsRegex("survey +127\\.0\\.0\\.1:[0-9]+ +DOWN"));
+}
+
+TEST_F(LfctlSuiteTest, HealthExitCodesTellDownFromWrongAddressFromBadInput) {
+  // Nothing listens there: unavailable, retry later (5).
+  absl::StatusOr<int> closed = testing::PickFreePort();
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  const Result down =
+      Lfctl({"health", "report", absl::StrCat("--report-addr=127.0.0.1:", *closed)}, "");
+  EXPECT_EXIT_CODE(down, 5);
+  EXPECT_THAT(down.out, HasSubstr("DOWN (UNAVAILABLE)"));
+
+  // The gate answers where the survey service was expected: a wrong address (1).
+  const Result wrong =
+      Lfctl({"health", "survey", absl::StrCat("--survey-addr=", suite_->address("gate"))}, "");
+  EXPECT_EXIT_CODE(wrong, 1);
+  EXPECT_THAT(wrong.out, HasSubstr("SERVICE_UNKNOWN"));
+
+  // Not a service: nothing asked (2).
+  const Result unknown = Lfctl({"health", "gates"}, "");
+  EXPECT_EXIT_CODE(unknown, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown service \"gates\""));
+  EXPECT_EQ(unknown.out, "");
 }
 
 TEST_F(LfctlSuiteTest, TokenMintsATokenTheServicesAccept) {
