@@ -16,12 +16,17 @@
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
+#include "common/server/admission.h"
 #include "common/server/client.h"
 #include "common/server/server.h"
 #include "lianfang/proto_registry.h"
 
 namespace lianfang::app {
 namespace {
+
+static_assert(config::kDefaultMaxInflight == server::kDefaultMaxInflightCalls &&
+                  config::kMaxInflightLimit == server::kMaxInflightSetting,
+              "LF_MAX_INFLIGHT: the setting and the admission bound must agree");
 
 [[noreturn]] void Fail(const std::string& program, absl::string_view setting,
                        const absl::Status& status) {
@@ -115,6 +120,8 @@ int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
   options.listen = rt.config.listen;
   options.served_services = served_services;
   options.metrics = &rt.metrics;
+  // LF_MAX_INFLIGHT, validated at start-up (a bad value already ended the process).
+  options.max_inflight_calls = rt.config.max_inflight;
   if (rt.config.tls_enabled()) {
     options.tls = server::TlsFiles{rt.config.tls_cert, rt.config.tls_key, rt.config.tls_ca};
   }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -111,6 +112,14 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
                    .default_value = "info",
                    .help = "debug, info, warning or error"},
                   &log_level, [](absl::string_view v) { return logging::ParseLevel(v).status(); });
+  int64_t max_inflight = kDefaultMaxInflight;
+  flags.AddInt({.name = "max-inflight",
+                .env = "LF_MAX_INFLIGHT",
+                .default_value = absl::StrCat(kDefaultMaxInflight),
+                .help = absl::StrCat("most API calls handled at once, beyond it RESOURCE_EXHAUSTED "
+                                     "(0..",
+                                     kMaxInflightLimit, ", 0 = no bound)")},
+               &max_inflight, 0, kMaxInflightLimit);
   if (extra != nullptr) flags.AddAll(*extra);
 
   if (absl::Status status = flags.Parse(argc, argv, env); !status.ok()) return status;
@@ -125,6 +134,7 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
     return absl::InvalidArgumentError(
         "LF_TLS_CA (--tls-ca): needs LF_TLS_CERT (--tls-cert) and LF_TLS_KEY (--tls-key)");
   }
+  config.max_inflight = static_cast<int>(max_inflight);
   // Validated by the flag already.
   config.log_level = logging::ParseLevel(log_level).value_or(logging::Level::kInfo);
   return config;

@@ -26,6 +26,9 @@
 //   --tls-cert, --tls-key, --tls-ca  LF_TLS_CERT, LF_TLS_KEY, LF_TLS_CA   optional readable
 //                      files; cert and key come together; the CA needs them
 //   --log-level        LF_LOG_LEVEL         info (debug|info|warning|error)
+//   --max-inflight     LF_MAX_INFLIGHT      1000: most unary API calls (and, on the gateway,
+//                                           JSON API requests) in flight at once; a whole
+//                                           number 0..1000000, 0 = no bound
 #ifndef LIANFANG_COMMON_CONFIG_CONFIG_H_
 #define LIANFANG_COMMON_CONFIG_CONFIG_H_
 
@@ -49,6 +52,10 @@ inline constexpr char kDefaultReportAddr[] = "127.0.0.1:7104";
 inline constexpr char kDefaultHttpListen[] = "127.0.0.1:8080";
 inline constexpr char kDefaultRedis[] = "redis://127.0.0.1:6379/0";
 inline constexpr char kDefaultSitesFile[] = "deploy/sites.textproto";
+// LF_MAX_INFLIGHT: its default and largest accepted value (the same figures as
+// common/server/admission.h, which applies the bound).
+inline constexpr int kDefaultMaxInflight = 1000;
+inline constexpr int kMaxInflightLimit = 1000000;
 
 struct CommonConfig {
   std::string service;          // "gate", "survey", "dispatch", "report" or "gateway"
@@ -69,6 +76,8 @@ struct CommonConfig {
   std::string tls_key;
   std::string tls_ca;  // empty = no peer verification against a CA
   logging::Level log_level = logging::Level::kInfo;
+  // The bound on calls in flight (LF_MAX_INFLIGHT), 0..kMaxInflightLimit; 0 = no bound.
+  int max_inflight = kDefaultMaxInflight;
 
   bool tls_enabled() const { return !tls_cert.empty(); }
 };

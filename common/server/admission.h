@@ -16,8 +16,13 @@
 // shed: a saturated server still answers its probes, and long-lived watchers are bounded by
 // the per-connection stream limit instead (ServerOptions::max_concurrent_streams).
 //
-// The bound: ServerOptions::max_inflight_calls, by default the LF_MAX_INFLIGHT environment
-// variable (a whole number; 0 = no bound), else kDefaultMaxInflightCalls. Clients treat
+// The bound: ServerOptions::max_inflight_calls. The service binaries set it from the
+// validated LF_MAX_INFLIGHT setting (common/config/config.h: --max-inflight, a whole number
+// 0..kMaxInflightSetting, 0 = no bound, default kDefaultMaxInflightCalls; a bad value stops
+// the binary at start-up with exit code 2 and one line naming the setting). A server built
+// without it (tests, tools) reads the environment variable leniently
+// (MaxInflightFromEnvironment). The gateway bounds its JSON API with the same setting and
+// InflightLimit (services/gateway/http_gateway.h). Clients treat
 // RESOURCE_EXHAUSTED from a busy server like UNAVAILABLE: retry later with backoff, with the
 // same request_id for mutations.
 #ifndef LIANFANG_COMMON_SERVER_ADMISSION_H_
@@ -46,9 +51,11 @@ inline constexpr char kMaxInflightEnv[] = "LF_MAX_INFLIGHT";
 // The status a shed call finishes with: RESOURCE_EXHAUSTED, "the server is busy ...".
 absl::Status OverloadedStatus();
 
-// The bound from LF_MAX_INFLIGHT: its value when it is a whole number 0..kMaxInflightSetting
-// (0 = no bound), kDefaultMaxInflightCalls when it is unset; an unparsable value logs a
-// warning naming the variable and gives the default. Thread-safe.
+// The bound from LF_MAX_INFLIGHT for servers built without an explicit bound: its value when
+// it is a whole number 0..kMaxInflightSetting (0 = no bound), kDefaultMaxInflightCalls when it
+// is unset; an unparsable value logs a warning naming the variable and gives the default (the
+// service binaries validate the setting at start-up instead, so they never get here).
+// Thread-safe.
 int MaxInflightFromEnvironment();
 
 // Counts the calls a server handles at once against a bound. Thread-safe (atomics).

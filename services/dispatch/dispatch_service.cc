@@ -214,12 +214,13 @@ grpc::ServerUnaryReactor* DispatchService::ListTeams(grpc::CallbackServerContext
   ASSIGN_OR_FINISH(ctx, kListTeams, Principal who,
                    server::AuthorizeCall(*deps_.authorizer, ctx, kListTeams));
   FINISH_IF_ERROR(ctx, kListTeams, ValidateListTeams(*req, *deps_.sites));
-  // A site filter outside the caller's token is refused like any other act on that site.
+  // A site filter outside the caller's token is refused like any other act on that site;
+  // without a filter, a caller restricted to some sites sees only their teams.
   if (!req->site_id().empty()) {
     FINISH_IF_ERROR(ctx, kListTeams, auth::CheckSite(who, req->site_id()));
   }
   return ReadInto(deps_, ctx, kListTeams, resp,
-                  [&](sql::Session& s) { return deps_.dispatcher->ListTeams(s, *req); });
+                  [&](sql::Session& s) { return deps_.dispatcher->ListTeams(s, who, *req); });
 }
 
 grpc::ServerUnaryReactor* DispatchService::EnrollVolunteer(grpc::CallbackServerContext* ctx,
@@ -414,7 +415,7 @@ grpc::ServerUnaryReactor* DispatchService::ListSchedules(grpc::CallbackServerCon
     FINISH_IF_ERROR(ctx, kListSchedules, auth::CheckSite(who, req->site_id()));
   }
   return ReadInto(deps_, ctx, kListSchedules, resp,
-                  [&](sql::Session& s) { return deps_.dispatcher->ListSchedules(s, *req); });
+                  [&](sql::Session& s) { return deps_.dispatcher->ListSchedules(s, who, *req); });
 }
 
 grpc::ServerUnaryReactor* DispatchService::PauseSchedule(grpc::CallbackServerContext* ctx,

@@ -116,6 +116,15 @@ absl::StatusOr<std::optional<std::string>> Dispatcher::AutoAssignee(
   return ChooseAssignee(candidates);
 }
 
+absl::Status Dispatcher::CheckTeamSites(const Principal& who, const TeamRow& team) const {
+  if (who.sites.empty()) return absl::OkStatus();
+  for (const std::string& site : team.site_ids) {
+    if (who.MayActOnSite(site)) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      "this team works on none of the sites of your token; ask an administrator for access");
+}
+
 absl::StatusOr<std::vector<std::string>> Dispatcher::SitesFor(
     const Principal& who, absl::string_view requested_site) const {
   if (!requested_site.empty()) {
@@ -516,12 +525,15 @@ absl::StatusOr<int> Dispatcher::CreateSlotTasks(sql::Session& s, std::span<const
 
 // ---- Reads ----
 
-absl::StatusOr<v1::ListTeamsResponse> Dispatcher::ListTeams(sql::Session& s,
+absl::StatusOr<v1::ListTeamsResponse> Dispatcher::ListTeams(sql::Session& s, const Principal& who,
                                                             const v1::ListTeamsRequest& req) const {
   ASSIGN_OR_RETURN(int size, sql::PageSize(req.page_size()));
   ASSIGN_OR_RETURN(int64_t offset, sql::DecodeOffsetPageToken("ListTeams", req.page_token()));
+  // A named site was checked against the token by the caller; without one, a caller restricted
+  // to some sites sees the teams working on at least one of them.
+  if (!req.site_id().empty()) RETURN_IF_ERROR(auth::CheckSite(who, req.site_id()));
   ASSIGN_OR_RETURN(std::vector<TeamRow> teams,
-                   store_.ListTeams(s, req.site_id(), offset, size + 1));
+                   store_.ListTeams(s, req.site_id(), who.sites, offset, size + 1));
   v1::ListTeamsResponse resp;
   for (size_t i = 0; i < teams.size() && i < static_cast<size_t>(size); ++i) {
     *resp.add_teams() = ToProto(teams[i]);
@@ -538,6 +550,7 @@ absl::StatusOr<v1::ListVolunteersResponse> Dispatcher::ListVolunteers(
   ASSIGN_OR_RETURN(std::vector<sql::Value> after,
                    sql::DecodePageToken("ListVolunteers", req.page_token(), 1));
   ASSIGN_OR_RETURN(TeamRow team, LoadTeam(s, req.team_id()));
+  RETURN_IF_ERROR(CheckTeamSites(who, team));
   ASSIGN_OR_RETURN(std::vector<VolunteerRow> rows,
                    store_.ListVolunteers(s, team.team_id, req.on_duty_only(),
                                          after.empty() ? 0 : after[0].AsInt(), size + 1));
@@ -606,12 +619,14 @@ absl::StatusOr<v1::ListTasksResponse> Dispatcher::ListTasks(sql::Session& s, con
 }
 
 absl::StatusOr<v1::ListSchedulesResponse> Dispatcher::ListSchedules(
-    sql::Session& s, const v1::ListSchedulesRequest& req) const {
+    sql::Session& s, const Principal& who, const v1::ListSchedulesRequest& req) const {
   ASSIGN_OR_RETURN(int size, sql::PageSize(req.page_size()));
   ASSIGN_OR_RETURN(std::vector<sql::Value> after,
                    sql::DecodePageToken("ListSchedules", req.page_token(), 1));
+  if (!req.site_id().empty()) RETURN_IF_ERROR(auth::CheckSite(who, req.site_id()));
+  // A caller restricted to some sites sees only the schedules of those sites.
   ASSIGN_OR_RETURN(std::vector<ScheduleRow> rows,
-                   store_.ListSchedules(s, req.site_id(), req.team_id(),
+                   store_.ListSchedules(s, req.site_id(), req.team_id(), who.sites,
                                         after.empty() ? 0 : after[0].AsInt(), size + 1));
   v1::ListSchedulesResponse resp;
   for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size); ++i) {

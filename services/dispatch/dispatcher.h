@@ -128,8 +128,11 @@ class Dispatcher final {
                                       Changes* changes) const;
 
   // ---- Reads (read session) ----
-  absl::StatusOr<v1::ListTeamsResponse> ListTeams(sql::Session& s,
+  // A caller whose token lists sites sees only the teams working on at least one of them
+  // (PERMISSION_DENIED for a site_id filter outside its token).
+  absl::StatusOr<v1::ListTeamsResponse> ListTeams(sql::Session& s, const auth::Principal& who,
                                                   const v1::ListTeamsRequest& req) const;
+  // PERMISSION_DENIED when the team works on none of the caller's sites.
   absl::StatusOr<v1::ListVolunteersResponse> ListVolunteers(
       sql::Session& s, const auth::Principal& who, const v1::ListVolunteersRequest& req) const;
   absl::StatusOr<v1::Task> GetTask(sql::Session& s, const auth::Principal& who,
@@ -137,8 +140,9 @@ class Dispatcher final {
   absl::StatusOr<v1::ListTasksResponse> ListTasks(sql::Session& s, const auth::Principal& who,
                                                   const v1::ListTasksRequest& req,
                                                   absl::Time now) const;
+  // A caller whose token lists sites sees only the schedules of those sites.
   absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(
-      sql::Session& s, const v1::ListSchedulesRequest& req) const;
+      sql::Session& s, const auth::Principal& who, const v1::ListSchedulesRequest& req) const;
   absl::StatusOr<v1::GetTaskSummaryResponse> GetTaskSummary(sql::Session& s,
                                                             const auth::Principal& who,
                                                             const v1::GetTaskSummaryRequest& req,
@@ -176,6 +180,9 @@ class Dispatcher final {
   // for a site outside its token.
   absl::StatusOr<std::vector<std::string>> SitesFor(const auth::Principal& who,
                                                     absl::string_view requested_site) const;
+  // OK when `who` may act on every site (its token lists none) or on one of the team's sites;
+  // PERMISSION_DENIED otherwise.
+  absl::Status CheckTeamSites(const auth::Principal& who, const TeamRow& team) const;
 
   const sites::SiteDirectory* sites_;
   const pii::PersonKeyer* keyer_;

@@ -157,6 +157,13 @@ constexpr char kListTeams[] =
     " FROM dispatch_teams t WHERE $1 = '' OR EXISTS "
     "(SELECT 1 FROM dispatch_team_sites ts WHERE ts.team_id = t.team_id AND ts.site_id = $1) "
     "ORDER BY t.name, t.seq LIMIT $2 OFFSET $3";
+// ListTeams for a caller restricted to some sites: the head, then "$3, $4, ..." (one per site),
+// then the tail. $1 = limit, $2 = offset.
+constexpr char kListTeamsOfSitesHead[] =
+    "SELECT " LF_TEAM_COLUMNS
+    " FROM dispatch_teams t WHERE EXISTS "
+    "(SELECT 1 FROM dispatch_team_sites ts WHERE ts.team_id = t.team_id AND ts.site_id IN (";
+constexpr char kListTeamsOfSitesTail[] = ")) ORDER BY t.name, t.seq LIMIT $1 OFFSET $2";
 constexpr char kTeamCoveringSite[] =
     "SELECT team_id FROM dispatch_team_sites WHERE site_id = $1 ORDER BY team_seq LIMIT 1";
 
@@ -233,6 +240,14 @@ constexpr char kListSchedules[] =
     " FROM dispatch_schedules "
     "WHERE ($1 = '' OR site_id = $1) AND ($2 = '' OR team_id = $2) AND seq > $3 "
     "ORDER BY seq LIMIT $4";
+// ListSchedules for a caller restricted to some sites: the head, then "$5, $6, ..." (one per
+// site), then the tail.
+constexpr char kListSchedulesOfSitesHead[] =
+    "SELECT " LF_SCHEDULE_COLUMNS
+    " FROM dispatch_schedules "
+    "WHERE ($1 = '' OR site_id = $1) AND ($2 = '' OR team_id = $2) AND seq > $3 "
+    "AND site_id IN (";
+constexpr char kListSchedulesOfSitesTail[] = ") ORDER BY seq LIMIT $4";
 constexpr char kActiveSchedules[] =
     "SELECT " LF_SCHEDULE_COLUMNS " FROM dispatch_schedules WHERE paused = 0 ORDER BY seq";
 constexpr char kPauseSchedule[] = "UPDATE dispatch_schedules SET paused = 1 WHERE schedule_id = $1";
@@ -493,7 +508,31 @@ absl::StatusOr<std::optional<TeamRow>> DispatchStore::FindTeam(sql::Session& s,
 absl::StatusOr<std::vector<TeamRow>> DispatchStore::ListTeams(sql::Session& s,
                                                               absl::string_view site_id,
                                                               int64_t offset, int64_t limit) const {
-  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kListTeams, {site_id, limit, offset}));
+  return ListTeams(s, site_id, {}, offset, limit);
+}
+
+absl::StatusOr<std::vector<TeamRow>> DispatchStore::ListTeams(
+    sql::Session& s, absl::string_view site_id, std::span<const std::string> sites_any_of,
+    int64_t offset, int64_t limit) const {
+  sql::Result r;
+  if (!site_id.empty() || sites_any_of.empty()) {
+    ASSIGN_OR_RETURN(r, s.Execute(kListTeams, {site_id, limit, offset}));
+  } else {
+    // Assembled from the constant fragments and $N placeholders only; every site is bound.
+    std::vector<sql::Value> params;
+    params.reserve(sites_any_of.size() + 2);
+    params.emplace_back(limit);
+    params.emplace_back(offset);
+    std::vector<std::string> placeholders;
+    for (const std::string& site : sites_any_of) {
+      params.emplace_back(site);
+      placeholders.push_back(absl::StrCat("$", params.size()));
+    }
+    ASSIGN_OR_RETURN(r, s.Execute(absl::StrCat(kListTeamsOfSitesHead,
+                                               absl::StrJoin(placeholders, ", "),
+                                               kListTeamsOfSitesTail),
+                                  params));
+  }
   std::vector<TeamRow> teams;
   for (const sql::Row& row : r.rows) teams.push_back(TeamFrom(row));
   return teams;
@@ -704,7 +743,28 @@ absl::StatusOr<std::vector<ScheduleRow>> DispatchStore::ListSchedules(sql::Sessi
                                                                       absl::string_view team_id,
                                                                       int64_t after_seq,
                                                                       int64_t limit) const {
-  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kListSchedules, {site_id, team_id, after_seq, limit}));
+  return ListSchedules(s, site_id, team_id, {}, after_seq, limit);
+}
+
+absl::StatusOr<std::vector<ScheduleRow>> DispatchStore::ListSchedules(
+    sql::Session& s, absl::string_view site_id, absl::string_view team_id,
+    std::span<const std::string> sites_any_of, int64_t after_seq, int64_t limit) const {
+  sql::Result r;
+  if (sites_any_of.empty()) {
+    ASSIGN_OR_RETURN(r, s.Execute(kListSchedules, {site_id, team_id, after_seq, limit}));
+  } else {
+    std::vector<sql::Value> params = {site_id, team_id, after_seq, limit};
+    auto param = [&](sql::Value v) {
+      params.push_back(std::move(v));
+      return absl::StrCat("$", params.size());
+    };
+    std::vector<std::string> placeholders;
+    for (const std::string& site : sites_any_of) placeholders.push_back(param(site));
+    ASSIGN_OR_RETURN(r, s.Execute(absl::StrCat(kListSchedulesOfSitesHead,
+                                               absl::StrJoin(placeholders, ", "),
+                                               kListSchedulesOfSitesTail),
+                                  params));
+  }
   std::vector<ScheduleRow> out;
   for (const sql::Row& row : r.rows) {
     ASSIGN_OR_RETURN(ScheduleRow sc, ScheduleFrom(row));

@@ -152,6 +152,11 @@ class DispatchStore final {
   // Teams by name, optionally only those working on `site_id`.
   absl::StatusOr<std::vector<TeamRow>> ListTeams(sql::Session& s, absl::string_view site_id,
                                                  int64_t offset, int64_t limit) const;
+  // The same, and when `site_id` is empty and `sites_any_of` is not, only the teams working on
+  // at least one of `sites_any_of` (a caller restricted to some sites).
+  absl::StatusOr<std::vector<TeamRow>> ListTeams(sql::Session& s, absl::string_view site_id,
+                                                 std::span<const std::string> sites_any_of,
+                                                 int64_t offset, int64_t limit) const;
   // The earliest created team working on `site_id`, if any.
   absl::StatusOr<std::optional<std::string>> TeamCoveringSite(sql::Session& s,
                                                               absl::string_view site_id) const;
@@ -210,6 +215,11 @@ class DispatchStore final {
                                                           absl::string_view schedule_id) const;
   absl::StatusOr<std::vector<ScheduleRow>> ListSchedules(sql::Session& s, absl::string_view site_id,
                                                          absl::string_view team_id,
+                                                         int64_t after_seq, int64_t limit) const;
+  // The same, and when `sites_any_of` is not empty, only schedules of one of those sites.
+  absl::StatusOr<std::vector<ScheduleRow>> ListSchedules(sql::Session& s, absl::string_view site_id,
+                                                         absl::string_view team_id,
+                                                         std::span<const std::string> sites_any_of,
                                                          int64_t after_seq, int64_t limit) const;
   // Every schedule that is not paused.
   absl::StatusOr<std::vector<ScheduleRow>> ActiveSchedules(sql::Session& s) const;

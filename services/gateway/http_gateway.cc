@@ -5,6 +5,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -80,6 +81,24 @@ std::string AuthorizationOf(const httplib::Request& req, bool allow_query) {
   }
   return header;
 }
+
+// A slot of the API bound (HttpGateway::Options::max_inflight), held while one request is
+// handled; admitted() is false when the bound was reached (nothing to give back then).
+class ApiSlot final {
+ public:
+  explicit ApiSlot(server::InflightLimit& limit)
+      : limit_(limit.TryAcquire() ? &limit : nullptr) {}
+  ~ApiSlot() {
+    if (limit_ != nullptr) limit_->Release();
+  }
+  ApiSlot(const ApiSlot&) = delete;
+  ApiSlot& operator=(const ApiSlot&) = delete;
+
+  bool admitted() const { return limit_ != nullptr; }
+
+ private:
+  server::InflightLimit* const limit_;
+};
 
 google::protobuf::Value JsonValue(const std::string& json) {
   google::protobuf::Value value;
@@ -198,7 +217,19 @@ class HttpGateway::Stream final : public DashboardHub::Watcher {
 HttpGateway::HttpGateway(Options options, Deps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
-      route_metrics_(std::make_unique<RouteMetrics>()) {}
+      route_metrics_(std::make_unique<RouteMetrics>()),
+      api_inflight_(options_.max_inflight) {}
+
+void HttpGateway::WriteOverloaded(httplib::Response& res) {
+  if (deps_.metrics != nullptr) {
+    deps_.metrics
+        ->GetCounter("lf_gateway_http_shed_total",
+                     "HTTP API requests refused at once because LF_MAX_INFLIGHT were in flight")
+        ->Increment();
+  }
+  res.set_header("Retry-After", "1");
+  WriteError(res, server::OverloadedStatus());
+}
 
 HttpGateway::~HttpGateway() { Stop(); }
 
@@ -342,6 +373,10 @@ void HttpGateway::Route() {
                    deps_.metrics->GetGauge("lf_gateway_http_streams",
                                            "Server-Sent Events streams open")
                        ->Set(open_streams_.load());
+                   deps_.metrics
+                       ->GetGauge("lf_gateway_http_inflight",
+                                  "HTTP API requests being handled (bounded by LF_MAX_INFLIGHT)")
+                       ->Set(static_cast<double>(api_inflight_.inflight()));
                    text = deps_.metrics->RenderPrometheus();
                  }
                  text += route_metrics_->Render();
@@ -352,6 +387,8 @@ void HttpGateway::Route() {
   server_->Get(
       kRouteDashboard,
       observed(kRouteDashboard, [this](const httplib::Request& req, httplib::Response& res) {
+        const ApiSlot slot(api_inflight_);
+        if (!slot.admitted()) return WriteOverloaded(res);
         absl::StatusOr<auth::Principal> who = deps_.authorizer->Authorize(
             kGetDashboard, req.get_header_value("Authorization"));
         if (!who.ok()) return WriteError(res, who.status());
@@ -471,6 +508,8 @@ void HttpGateway::RouteApi() {
     server_->Get(kRouteMe, [this, record](const httplib::Request& req, httplib::Response& res) {
       const absl::Time start = absl::Now();
       [&] {
+        const ApiSlot slot(api_inflight_);
+        if (!slot.admitted()) return WriteOverloaded(res);
         const std::string header = req.get_header_value("Authorization");
         absl::StatusOr<absl::string_view> token = auth::BearerToken(header);
         if (!token.ok()) return WriteError(res, token.status());
@@ -497,6 +536,8 @@ void HttpGateway::RouteApi() {
                                                                    httplib::Response& res) {
     const absl::Time start = absl::Now();
     [&] {
+      const ApiSlot slot(api_inflight_);
+      if (!slot.admitted()) return WriteOverloaded(res);
       absl::StatusOr<auth::Principal> who =
           deps_.authorizer->Authorize(kListPasses, req.get_header_value("Authorization"));
       if (!who.ok()) return WriteError(res, who.status());
@@ -528,6 +569,12 @@ void HttpGateway::RouteApi() {
     const JsonApi::Method& m = **method;
     const std::string route = absl::StrCat("/api/v1", m.grpc_name);
     [&] {
+      // Unary calls hold a slot until answered; streams are bounded by max_streams instead.
+      std::optional<ApiSlot> slot;
+      if (!m.server_streaming) {
+        slot.emplace(api_inflight_);
+        if (!slot->admitted()) return WriteOverloaded(res);
+      }
       if (get && !m.server_streaming) {
         res.set_header("Allow", "POST");
         WriteError(res, absl::InvalidArgumentError(

@@ -34,6 +34,14 @@
 // so streams are capped at `max_streams`, below `threads`, leaving workers for everything
 // else; beyond the cap the events route answers 503.
 //
+// Admission, as on the gRPC side (common/server/admission.h): the API requests other than event
+// streams (/api/v1/dashboard, /api/v1/me, the QR codes and the JSON API's unary methods) hold
+// a slot of `max_inflight` (LF_MAX_INFLIGHT) while they are handled; when none is free the
+// answer is at once 429 with the JSON error {"code": "RESOURCE_EXHAUSTED", ...} (the JSON
+// API's mapping of the gRPC code a busy server sheds with) and `Retry-After: 1`, before the
+// token is looked at. The pages, /healthz and /metrics never take a slot: a saturated gateway
+// still answers its probes.
+//
 // Thread-safety: Start/Stop from one thread; everything else is internal.
 #ifndef LIANFANG_SERVICES_GATEWAY_HTTP_GATEWAY_H_
 #define LIANFANG_SERVICES_GATEWAY_HTTP_GATEWAY_H_
@@ -51,6 +59,7 @@
 #include "absl/time/time.h"
 #include "common/auth/authorizer.h"
 #include "common/auth/jwt.h"
+#include "common/server/admission.h"
 #include "common/server/metrics.h"
 #include "common/sites/site_directory.h"
 #include "services/gateway/dashboard_hub.h"
@@ -81,6 +90,8 @@ class HttpGateway final {
     std::string tls_key_file = "";
     // Larger request bodies are refused with 413.
     size_t max_body_bytes = 1024 * 1024;
+    // API requests handled at once (see Admission above); 0 = no bound.
+    int max_inflight = server::kDefaultMaxInflightCalls;
   };
   // Nothing is owned; everything must outlive the HttpGateway.
   struct Deps {
@@ -116,6 +127,9 @@ class HttpGateway final {
   // Open event streams now.
   int open_streams() const { return open_streams_.load(); }
 
+  // The bound on API requests in flight: requests holding a slot now, and refused so far.
+  const server::InflightLimit& api_inflight() const { return api_inflight_; }
+
   class Stream;       // one open event stream (defined in the .cc)
   class RouteMetrics;  // per-route counts and latencies (defined in the .cc)
 
@@ -125,6 +139,8 @@ class HttpGateway final {
   // Serves a server-streaming method as Server-Sent Events.
   void ServeApiStream(const JsonApi::Method& method, const google::protobuf::Message& request,
                       const std::string& token, httplib::Response& res);
+  // Answers a request refused for want of a slot of api_inflight_ (429 RESOURCE_EXHAUSTED).
+  void WriteOverloaded(httplib::Response& res);
 
   const Options options_;
   const Deps deps_;
@@ -134,6 +150,7 @@ class HttpGateway final {
   int port_ = 0;
   std::atomic<int> open_streams_{0};
   std::atomic<bool> listener_done_{false};
+  server::InflightLimit api_inflight_;
 
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;

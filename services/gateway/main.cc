@@ -1,6 +1,5 @@
 // lf-gateway: wiring only (see this folder's README.md).
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -53,15 +52,9 @@ int main(int argc, char** argv) {
       {.service = "gateway", .argc = argc, .argv = argv, .extra_flags = &extra});
   const config::CommonConfig& cfg = rt->config;
 
-  // Channels to the services (TLS when the deployment has certificates).
-  std::optional<server::ClientTls> tls;
-  if (cfg.tls_enabled()) {
-    absl::StatusOr<server::ClientTls> loaded =
-        server::LoadClientTls(cfg.tls_ca, cfg.tls_cert, cfg.tls_key);
-    if (!loaded.ok()) Exit("LF_TLS_CA (--tls-ca)", loaded.status());
-    tls = *std::move(loaded);
-  }
-  const server::ClientTls* client_tls = tls.has_value() ? &*tls : nullptr;
+  // Channels to the services (TLS when the deployment has certificates: the runtime's client
+  // TLS, loaded and checked at start-up).
+  const server::ClientTls* client_tls = rt->client_tls_or_null();
   const auto gate = server::MakeChannel(cfg.gate_addr, client_tls);
   const auto survey = server::MakeChannel(cfg.survey_addr, client_tls);
   const auto dispatch = server::MakeChannel(cfg.dispatch_addr, client_tls);
@@ -108,7 +101,8 @@ int main(int argc, char** argv) {
        .threads = static_cast<int>(settings.http_threads),
        .tls_cert_file = cfg.tls_cert,
        .tls_key_file = cfg.tls_key,
-       .max_body_bytes = static_cast<size_t>(settings.http_max_body)},
+       .max_body_bytes = static_cast<size_t>(settings.http_max_body),
+       .max_inflight = cfg.max_inflight},
       {.authorizer = rt->authorizer.get(),
        .sites = rt->sites.get(),
        .source = &reader,

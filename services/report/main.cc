@@ -1,6 +1,5 @@
 // lf-report: wiring only (see common/app/runtime.h and this folder's README.md).
 #include <memory>
-#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -33,24 +32,14 @@ int main(int argc, char** argv) {
   absl::StatusOr<report::ReportSettings> settings = report::ToSettings(flags);
   if (!settings.ok()) config::ExitWithConfigError("lf-report", settings.status());
 
-  // The calls to gate, survey and dispatch use TLS when this service serves it.
-  std::optional<server::ClientTls> tls;
-  if (rt->config.tls_enabled()) {
-    absl::StatusOr<server::ClientTls> loaded =
-        server::LoadClientTls(rt->config.tls_ca, rt->config.tls_cert, rt->config.tls_key);
-    if (!loaded.ok()) {
-      config::ExitWithConfigError(
-          "lf-report", absl::InvalidArgumentError(absl::StrCat(
-                           "LF_TLS_CA, LF_TLS_CERT, LF_TLS_KEY: ", loaded.status().message())));
-    }
-    tls = *std::move(loaded);
-  }
+  // The calls to gate, survey and dispatch use TLS when this service serves it (the runtime's
+  // client TLS, loaded and checked at start-up).
   const lianfang::auth::ServiceToken* token = rt->service_token.get();
   report::GrpcDailyStatsSources sources(
       {.gate = rt->config.gate_addr,
        .survey = rt->config.survey_addr,
        .dispatch = rt->config.dispatch_addr},
-      tls.has_value() ? &*tls : nullptr, [token] { return token->Current(); },
+      rt->client_tls_or_null(), [token] { return token->Current(); },
       settings->source_timeout);
   report::ReportGenerator generator(rt->db.get(), &sources, rt->sites.get(), &rt->clock,
                                     rt->config.tz);

@@ -19,6 +19,7 @@
 #include "services/report/daily_report.h"
 #include "services/report/report_export.h"
 #include "services/report/report_store.h"
+#include "services/report/site_access.h"
 
 namespace lianfang::report {
 namespace {
@@ -70,10 +71,13 @@ grpc::ServerUnaryReactor* ReportService::GenerateDailyReport(
     v1::DailyReport* response) {
   ASSIGN_OR_FINISH(context, kGenerateMethod, auth::Principal who,
                    server::AuthorizeCall(*deps_.authorizer, context, kGenerateMethod));
-  // Sites outside the caller's token are refused like any other act on them.
-  for (const std::string& site : request->site_ids()) {
-    FINISH_IF_ERROR(context, kGenerateMethod, auth::CheckSite(who, site));
-  }
+  // Sites outside the caller's token are refused like any other act on them; "every site"
+  // (no site_ids) needs a token that is not limited to some sites (site_access.h).
+  FINISH_IF_ERROR(context, kGenerateMethod,
+                  CheckCoveredSites(who,
+                                    std::vector<std::string>(request->site_ids().begin(),
+                                                             request->site_ids().end()),
+                                    *deps_.sites));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   deps_.generator->Generate(
       *request, std::move(who), {}, [reactor, response](absl::StatusOr<Generated> generated) {
@@ -93,16 +97,18 @@ grpc::ServerUnaryReactor* ReportService::SubmitDailyReport(
   errors.AddFromStatus("", ValidateReportId(request->report_id()));
   FINISH_IF_ERROR(context, kSubmitMethod, errors.ToStatus());
   const time::Clock* clock = deps_.clock;
+  const sites::SiteDirectory* directory = deps_.sites;
   return app::RunMutation(
       context, *deps_.db, *deps_.clock, kSubmitMethod, who, *request, response,
-      [request, clock, subject = who.subject](sql::Session& s) -> absl::StatusOr<DailyReport> {
+      [request, clock, directory, who](sql::Session& s) -> absl::StatusOr<DailyReport> {
         ASSIGN_OR_RETURN(std::optional<DailyReport> report, LoadReport(s, request->report_id()));
         if (!report.has_value()) return absl::NotFoundError("report not found");
+        RETURN_IF_ERROR(CheckMayRead(who, *report, *directory));
         ASSIGN_OR_RETURN(int latest, LatestVersion(s, report->date(), ScopeOf(*report)));
         RETURN_IF_ERROR(CheckSubmittable(*report, latest));
         report->set_status(v1::REPORT_STATUS_SUBMITTED);
         *report->mutable_submitted_at() = ToTimestamp(clock->Now());
-        report->set_submitted_by(subject);
+        report->set_submitted_by(who.subject);
         RETURN_IF_ERROR(UpdateReport(s, *report));
         return *std::move(report);
       },
@@ -112,18 +118,21 @@ grpc::ServerUnaryReactor* ReportService::SubmitDailyReport(
 grpc::ServerUnaryReactor* ReportService::GetDailyReport(grpc::CallbackServerContext* context,
                                                         const v1::GetDailyReportRequest* request,
                                                         v1::DailyReport* response) {
-  FINISH_IF_ERROR(context, kGetMethod,
-                  server::AuthorizeCall(*deps_.authorizer, context, kGetMethod).status());
+  ASSIGN_OR_FINISH(context, kGetMethod, auth::Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, context, kGetMethod));
   FINISH_IF_ERROR(context, kGetMethod, ValidateReportId(request->report_id()));
-  ASSIGN_OR_FINISH(context, kGetMethod, *response, ReadReport(*deps_.db, request->report_id()));
+  ASSIGN_OR_FINISH(context, kGetMethod, DailyReport report,
+                   ReadReport(*deps_.db, request->report_id()));
+  FINISH_IF_ERROR(context, kGetMethod, CheckMayRead(who, report, *deps_.sites));
+  *response = std::move(report);
   return app::FinishWith(context, kGetMethod, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* ReportService::ListDailyReports(
     grpc::CallbackServerContext* context, const v1::ListDailyReportsRequest* request,
     v1::ListDailyReportsResponse* response) {
-  FINISH_IF_ERROR(context, kListMethod,
-                  server::AuthorizeCall(*deps_.authorizer, context, kListMethod).status());
+  ASSIGN_OR_FINISH(context, kListMethod, auth::Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, context, kListMethod));
   server::FieldErrors errors;
   ListQuery query;
   query.start_date = CheckOptionalDate("start_date", request->start_date(), errors);
@@ -142,6 +151,12 @@ grpc::ServerUnaryReactor* ReportService::ListDailyReports(
   FINISH_IF_ERROR(context, kListMethod, errors.ToStatus());
   query.page_size = *page_size;
   query.page_token = request->page_token();
+  // A caller restricted to some sites names none here: it sees only the reports it may read.
+  if (!who.sites.empty()) {
+    query.visible = [&who, directory = deps_.sites](const DailyReport& report) {
+      return CheckMayRead(who, report, *directory).ok();
+    };
+  }
 
   ReportPage page;
   FINISH_IF_ERROR(context, kListMethod, deps_.db->Read([&](sql::Session& session) -> absl::Status {
@@ -156,8 +171,8 @@ grpc::ServerUnaryReactor* ReportService::ListDailyReports(
 grpc::ServerUnaryReactor* ReportService::ExportDailyReport(
     grpc::CallbackServerContext* context, const v1::ExportDailyReportRequest* request,
     v1::ExportDailyReportResponse* response) {
-  FINISH_IF_ERROR(context, kExportMethod,
-                  server::AuthorizeCall(*deps_.authorizer, context, kExportMethod).status());
+  ASSIGN_OR_FINISH(context, kExportMethod, auth::Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, context, kExportMethod));
   server::FieldErrors errors;
   errors.AddFromStatus("", ValidateReportId(request->report_id()));
   if (request->format() == v1::EXPORT_FORMAT_UNSPECIFIED ||
@@ -169,6 +184,7 @@ grpc::ServerUnaryReactor* ReportService::ExportDailyReport(
   FINISH_IF_ERROR(context, kExportMethod, errors.ToStatus());
   ASSIGN_OR_FINISH(context, kExportMethod, DailyReport report,
                    ReadReport(*deps_.db, request->report_id()));
+  FINISH_IF_ERROR(context, kExportMethod, CheckMayRead(who, report, *deps_.sites));
   ASSIGN_OR_FINISH(context, kExportMethod, ExportedFile file,
                    ExportReport(report, request->format(), deps_.tz));
   response->set_filename(std::move(file.filename));
@@ -180,8 +196,8 @@ grpc::ServerUnaryReactor* ReportService::ExportDailyReport(
 grpc::ServerUnaryReactor* ReportService::GetReportingStatus(
     grpc::CallbackServerContext* context, const v1::GetReportingStatusRequest* request,
     v1::GetReportingStatusResponse* response) {
-  FINISH_IF_ERROR(context, kStatusMethod,
-                  server::AuthorizeCall(*deps_.authorizer, context, kStatusMethod).status());
+  ASSIGN_OR_FINISH(context, kStatusMethod, auth::Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, context, kStatusMethod));
   const absl::Time now = deps_.clock->Now();
   absl::CivilDay day = time::DayOf(now, deps_.tz);
   if (!request->date().empty()) {
@@ -202,6 +218,8 @@ grpc::ServerUnaryReactor* ReportService::GetReportingStatus(
                   }));
   *response = BuildReportingStatus(date, *deps_.sites, submissions,
                                    DeadlineOf(day, deps_.settings.deadline, deps_.tz), now);
+  // The day names no site: a caller restricted to some sites sees only its own.
+  KeepOwnSites(who, *response);
   return app::FinishWith(context, kStatusMethod, absl::OkStatus());
 }
 

@@ -11,6 +11,11 @@
 //   GetReportingStatus   + VIEWER, SERVICE    per site against the deadline
 //   ListAuditEvents      ADMIN
 //
+// Site rules (site_access.h): a caller whose token lists sites may generate, submit, read and
+// export only reports all of whose sites are in its token (PERMISSION_DENIED otherwise, a
+// report of every site included); ListDailyReports lists only those reports and
+// GetReportingStatus only its sites.
+//
 // Mutations run through the database's writer (group commit) and finish the call from the
 // commit; a handler never waits on the network or a disk write on a gRPC thread (reads are
 // short local SQL reads).

@@ -167,25 +167,34 @@ absl::StatusOr<std::optional<DailyReport>> LoadReport(sql::Session& session,
 absl::StatusOr<ReportPage> ListReports(sql::Session& session, const ListQuery& query) {
   ASSIGN_OR_RETURN(std::vector<sql::Value> after,
                    sql::DecodePageToken(kListScope, query.page_token, 3));
-  const bool continuing = !after.empty();
-  ASSIGN_OR_RETURN(
-      sql::Result result,
-      session.Execute(kListReports,
-                      {query.start_date, query.end_date, static_cast<int>(query.status),
-                       continuing ? 1 : 0, continuing ? after[0] : sql::Value(""),
-                       continuing ? after[1] : sql::Value(0), continuing ? after[2] : sql::Value(0),
-                       query.page_size + 1}));
   ReportPage page;
-  for (size_t i = 0; i < result.rows.size() && i < static_cast<size_t>(query.page_size); ++i) {
-    ASSIGN_OR_RETURN(DailyReport report, ParseStored(result.rows[i].Bytes(3)));
-    page.reports.push_back(std::move(report));
+  const size_t page_size = static_cast<size_t>(query.page_size);
+  int examined = 0;
+  // Rows are read in batches of page_size + 1; without a filter the first batch decides (the
+  // extra row only tells whether a next page exists). The cursor is the last row examined.
+  while (true) {
+    const bool continuing = !after.empty();
+    ASSIGN_OR_RETURN(
+        sql::Result result,
+        session.Execute(kListReports,
+                        {query.start_date, query.end_date, static_cast<int>(query.status),
+                         continuing ? 1 : 0, continuing ? after[0] : sql::Value(""),
+                         continuing ? after[1] : sql::Value(0),
+                         continuing ? after[2] : sql::Value(0), query.page_size + 1}));
+    for (const sql::Row& row : result.rows) {
+      if (page.reports.size() == page_size || examined >= kMaxListScan) {
+        // More rows follow: the next page starts after the last one examined.
+        page.next_page_token = sql::EncodePageToken(kListScope, after);
+        return page;
+      }
+      ++examined;
+      after = {sql::Value(row.Text(0)), sql::Value(row.Int(1)), sql::Value(row.Int(2))};
+      ASSIGN_OR_RETURN(DailyReport report, ParseStored(row.Bytes(3)));
+      if (query.visible && !query.visible(report)) continue;
+      page.reports.push_back(std::move(report));
+    }
+    if (result.rows.size() < page_size + 1) return page;  // no more rows
   }
-  if (result.rows.size() > static_cast<size_t>(query.page_size)) {
-    const sql::Row& last = result.rows[query.page_size - 1];
-    page.next_page_token = sql::EncodePageToken(
-        kListScope, {sql::Value(last.Text(0)), sql::Value(last.Int(1)), sql::Value(last.Int(2))});
-  }
-  return page;
 }
 
 absl::StatusOr<std::vector<Submission>> SubmissionsOn(sql::Session& session,

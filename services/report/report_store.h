@@ -13,6 +13,7 @@
 #ifndef LIANFANG_SERVICES_REPORT_REPORT_STORE_H_
 #define LIANFANG_SERVICES_REPORT_REPORT_STORE_H_
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,6 +55,9 @@ absl::Status UpdateReport(sql::Session& session, const DailyReport& report);
 absl::StatusOr<std::optional<DailyReport>> LoadReport(sql::Session& session,
                                                       absl::string_view report_id);
 
+// The most rows one ListReports call examines when a `visible` filter skips some.
+inline constexpr int kMaxListScan = 2000;
+
 // A ListDailyReports query; dates are validated "YYYY-MM-DD" or empty (no bound).
 struct ListQuery {
   std::string start_date{};
@@ -61,6 +65,8 @@ struct ListQuery {
   v1::ReportStatus status = v1::REPORT_STATUS_UNSPECIFIED;  // unspecified = any
   int page_size = 50;  // already resolved by sql::PageSize
   std::string page_token{};
+  // When set, only the reports it accepts are listed (the caller's sites, see site_access.h).
+  std::function<bool(const DailyReport&)> visible{};
 };
 struct ReportPage {
   std::vector<DailyReport> reports;
@@ -68,7 +74,10 @@ struct ReportPage {
 };
 
 // Reports with start_date <= date <= end_date, newest day first, then highest version (ties:
-// newest row). INVALID_ARGUMENT naming page_token for a bad token.
+// newest row). INVALID_ARGUMENT naming page_token for a bad token. With `visible`, the rows it
+// refuses are skipped: a page is filled from the following rows, and after kMaxListScan rows
+// examined in one call the page is returned as it is (possibly short or empty) with a token to
+// continue.
 absl::StatusOr<ReportPage> ListReports(sql::Session& session, const ListQuery& query);
 
 // The submitted reports of `date`, oldest submission first.

@@ -3,7 +3,9 @@
 // binaries (real SQLite, real redis-server, gRPC over loopback) by every role with a token for
 // its own site, on its own site and on another site, and without a token. Then the object-level
 // rules with real data: a guard at another site's gate, a volunteer reading another site's
-// residents, a volunteer acting on another volunteer's task or another team's task.
+// residents, a volunteer acting on another volunteer's task or another team's task, and
+// readers restricted to a site reading reports and teams of other sites.
+#include <algorithm>
 #include <future>
 #include <memory>
 #include <set>
@@ -23,6 +25,7 @@
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
 #include "lianfang/proto_registry.h"
+#include "lianfang/report/v1/report.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "tests/security/suite.h"
 
@@ -444,6 +447,116 @@ TEST_F(AuthorizationMatrixTest, AVolunteerActsOnlyOnItsOwnTasksOfItsOwnTeam) {
   const std::string vol_a = Bearer(Role::kVolunteer, "vol-a");
   EXPECT_EQ(act("StartTask", "obj-act-7", assigned, vol_a), grpc::StatusCode::OK);
   EXPECT_EQ(act("CompleteTask", "obj-act-8", assigned, vol_a), grpc::StatusCode::OK);
+}
+
+// Reads that name no site (or name it only through an id) follow the token's sites too: a
+// caller restricted to its own site reads no report covering another site, lists only reports
+// and teams of its own site, and sees the reporting status of its own site only.
+TEST_F(AuthorizationMatrixTest, ASiteRestrictedReaderSeesOnlyReportsAndTeamsOfItsOwnSite) {
+  auto report = suite_->Channel("report");
+  auto dispatch = suite_->Channel("dispatch");
+  const std::string leader = Bearer(Role::kLeader, "leader-all", {});
+  constexpr char kReportSvc[] = "/lianfang.report.v1.ReportService/";
+  auto generate = [&](const std::string& rid, std::vector<std::string> sites) {
+    report::v1::GenerateDailyReportRequest g;
+    g.set_request_id(rid);
+    g.set_date(Today());
+    for (const std::string& site : sites) g.add_site_ids(site);
+    report::v1::DailyReport made;
+    grpc::Status s = CallUnary(report, absl::StrCat(kReportSvc, "GenerateDailyReport"), g, leader,
+                               &made);
+    EXPECT_TRUE(s.ok()) << Describe(s);
+    return made.report_id();
+  };
+  const std::string other = generate("obj-report-other", {kOtherSite});
+  const std::string all = generate("obj-report-all", {});
+  const std::string own = generate("obj-report-own", {kOwnSite});
+  ASSERT_FALSE(other.empty());
+  ASSERT_FALSE(all.empty());
+  ASSERT_FALSE(own.empty());
+
+  const std::string viewer = Bearer(Role::kViewer, "viewer-own");
+  const std::string own_leader = Bearer(Role::kLeader, "leader-own");
+  for (const std::string& id : {other, all}) {
+    report::v1::GetDailyReportRequest get;
+    get.set_report_id(id);
+    EXPECT_EQ(CallUnary(report, absl::StrCat(kReportSvc, "GetDailyReport"), get, viewer)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << id;
+    report::v1::ExportDailyReportRequest exp;
+    exp.set_report_id(id);
+    exp.set_format(report::v1::EXPORT_FORMAT_CSV);
+    EXPECT_EQ(CallUnary(report, absl::StrCat(kReportSvc, "ExportDailyReport"), exp, viewer)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << id;
+    report::v1::SubmitDailyReportRequest submit;
+    submit.set_request_id(absl::StrCat("obj-submit-", id));
+    submit.set_report_id(id);
+    EXPECT_EQ(CallUnary(report, absl::StrCat(kReportSvc, "SubmitDailyReport"), submit, own_leader)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << id;
+  }
+  report::v1::GenerateDailyReportRequest every;
+  every.set_request_id("obj-report-every");
+  every.set_date(Today());
+  EXPECT_EQ(CallUnary(report, absl::StrCat(kReportSvc, "GenerateDailyReport"), every, own_leader)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "no site_ids means every site";
+  report::v1::GetDailyReportRequest get_own;
+  get_own.set_report_id(own);
+  EXPECT_TRUE(
+      CallUnary(report, absl::StrCat(kReportSvc, "GetDailyReport"), get_own, viewer).ok());
+
+  report::v1::ListDailyReportsRequest list;
+  list.set_page_size(500);
+  report::v1::ListDailyReportsResponse listed;
+  ASSERT_TRUE(
+      CallUnary(report, absl::StrCat(kReportSvc, "ListDailyReports"), list, viewer, &listed).ok());
+  bool saw_own = false;
+  for (const auto& r : listed.reports()) {
+    ASSERT_EQ(r.site_ids_size(), 1) << r.report_id();
+    EXPECT_EQ(r.site_ids(0), kOwnSite) << r.report_id();
+    saw_own |= r.report_id() == own;
+  }
+  EXPECT_TRUE(saw_own);
+
+  report::v1::GetReportingStatusRequest status;
+  status.set_date(Today());
+  report::v1::GetReportingStatusResponse statuses;
+  ASSERT_TRUE(CallUnary(report, absl::StrCat(kReportSvc, "GetReportingStatus"), status, viewer,
+                        &statuses)
+                  .ok());
+  ASSERT_EQ(statuses.sites_size(), 1);
+  EXPECT_EQ(statuses.sites(0).site_id(), kOwnSite);
+
+  // Teams: one of the other site exists; the own site's volunteer lists none but its own site's.
+  dispatch::v1::CreateTeamRequest t;
+  t.set_request_id("obj-team-other-site");
+  t.set_name("另一站点突击队");
+  t.add_site_ids(kOtherSite);
+  t.set_leader_sub("leader-all");
+  ASSERT_TRUE(
+      CallUnary(dispatch, "/lianfang.dispatch.v1.DispatchService/CreateTeam", t, leader).ok());
+  dispatch::v1::ListTeamsRequest teams_request;
+  teams_request.set_page_size(500);
+  dispatch::v1::ListTeamsResponse teams;
+  ASSERT_TRUE(CallUnary(dispatch, "/lianfang.dispatch.v1.DispatchService/ListTeams",
+                        teams_request, Bearer(Role::kVolunteer, "vol-own"), &teams)
+                  .ok());
+  for (const auto& team : teams.teams()) {
+    EXPECT_NE(std::find(team.site_ids().begin(), team.site_ids().end(), kOwnSite),
+              team.site_ids().end())
+        << team.name() << " works on no site of the token";
+  }
+  dispatch::v1::ListTeamsResponse all_teams;
+  ASSERT_TRUE(CallUnary(dispatch, "/lianfang.dispatch.v1.DispatchService/ListTeams",
+                        teams_request, leader, &all_teams)
+                  .ok());
+  EXPECT_GT(all_teams.teams_size(), teams.teams_size());
 }
 
 }  // namespace

@@ -573,5 +573,102 @@ TEST_F(DispatchServiceTest, ListTasksPagesMostUrgentAndEarliestDueFirst) {
   EXPECT_THAT(ListTasks(req), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// ---- Site rules of the reads that name no site ----
+
+TEST_F(DispatchServiceTest, ASiteRestrictedCallerListsOnlyTheTeamsOfItsSites) {
+  ASSERT_OK_AND_ASSIGN(v1::Team campus, CreateTeam("A 校园突击队", {"campus"}));
+  ASSERT_OK_AND_ASSIGN(v1::Team both, CreateTeam("B 联合突击队", {"campus", "village"}));
+  ASSERT_OK_AND_ASSIGN(v1::Team village, CreateTeam("C 驻村突击队", {"village"}));
+  ASSERT_OK_AND_ASSIGN(v1::Team family, CreateTeam("D 家属区突击队", {"family-area"}));
+  const auto names = [](const v1::ListTeamsResponse& r) {
+    std::vector<std::string> out;
+    for (const v1::Team& t : r.teams()) out.push_back(t.team_id());
+    return out;
+  };
+
+  // A volunteer of the campus: without a filter, only the teams working on the campus.
+  const std::string campus_vol = Token(Role::kVolunteer, "vol-campus", {"campus"});
+  ASSERT_OK_AND_ASSIGN(v1::ListTeamsResponse mine,
+                       Call(&Stub::ListTeams, campus_vol, v1::ListTeamsRequest()));
+  EXPECT_THAT(names(mine), ElementsAre(campus.team_id(), both.team_id()));
+  // Page by page, the same teams.
+  v1::ListTeamsRequest paged;
+  paged.set_page_size(1);
+  std::vector<std::string> pages;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK_AND_ASSIGN(v1::ListTeamsResponse page, Call(&Stub::ListTeams, campus_vol, paged));
+    for (const std::string& id : names(page)) pages.push_back(id);
+    if (page.next_page_token().empty()) break;
+    paged.set_page_token(page.next_page_token());
+  }
+  EXPECT_THAT(pages, ElementsAre(campus.team_id(), both.team_id()));
+  // A filter on another site is refused; on its own site, answered.
+  v1::ListTeamsRequest other;
+  other.set_site_id("village");
+  EXPECT_THAT(Call(&Stub::ListTeams, campus_vol, other),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  v1::ListTeamsRequest own;
+  own.set_site_id("campus");
+  ASSERT_OK_AND_ASSIGN(v1::ListTeamsResponse filtered, Call(&Stub::ListTeams, campus_vol, own));
+  EXPECT_THAT(names(filtered), ElementsAre(campus.team_id(), both.team_id()));
+
+  // A leader of two sites sees the teams of either; an unrestricted caller sees them all.
+  ASSERT_OK_AND_ASSIGN(
+      v1::ListTeamsResponse two,
+      Call(&Stub::ListTeams, Token(Role::kLeader, "leader-2", {"village", "family-area"}),
+           v1::ListTeamsRequest()));
+  EXPECT_THAT(names(two), ElementsAre(both.team_id(), village.team_id(), family.team_id()));
+  ASSERT_OK_AND_ASSIGN(v1::ListTeamsResponse all,
+                       Call(&Stub::ListTeams, Vol("vol-any"), v1::ListTeamsRequest()));
+  EXPECT_THAT(all.teams(), SizeIs(4));
+}
+
+TEST_F(DispatchServiceTest, ASiteRestrictedLeaderCannotListTheVolunteersOfAnotherSitesTeam) {
+  ASSERT_OK_AND_ASSIGN(v1::Team campus, CreateTeam("校园突击队", {"campus"}));
+  ASSERT_OK_AND_ASSIGN(v1::Team village, CreateTeam("驻村突击队", {"village"}));
+  ASSERT_OK(Enroll(campus.team_id(), "vol-campus").status());
+  ASSERT_OK(Enroll(village.team_id(), "vol-village").status());
+  const std::string campus_leader = Token(Role::kLeader, "leader-campus", {"campus"});
+  v1::ListVolunteersRequest list;
+  list.set_team_id(village.team_id());
+  EXPECT_THAT(Call(&Stub::ListVolunteers, campus_leader, list),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  list.set_team_id(campus.team_id());
+  ASSERT_OK_AND_ASSIGN(v1::ListVolunteersResponse own,
+                       Call(&Stub::ListVolunteers, campus_leader, list));
+  EXPECT_THAT(own.volunteers(), SizeIs(1));
+}
+
+TEST_F(DispatchServiceTest, ASiteRestrictedLeaderListsOnlyTheSchedulesOfItsSites) {
+  ASSERT_OK_AND_ASSIGN(v1::Team campus, CreateTeam("校园突击队", {"campus"}));
+  ASSERT_OK_AND_ASSIGN(v1::Team village, CreateTeam("驻村突击队", {"village"}));
+  const auto create = [&](const std::string& site, const std::string& team_id) {
+    v1::CreateScheduleRequest req;
+    req.set_request_id(NextRequestId());
+    req.set_kind(v1::TASK_KIND_DISINFECTION);
+    req.set_site_id(site);
+    req.add_areas("一号楼");
+    req.add_times_of_day("08:00");
+    req.set_team_id(team_id);
+    req.set_duration_minutes(60);
+    return Call(&Stub::CreateSchedule, Leader(), req);
+  };
+  ASSERT_OK_AND_ASSIGN(v1::Schedule own, create("campus", campus.team_id()));
+  ASSERT_OK(create("village", village.team_id()).status());
+
+  const std::string campus_leader = Token(Role::kLeader, "leader-campus", {"campus"});
+  ASSERT_OK_AND_ASSIGN(v1::ListSchedulesResponse mine,
+                       Call(&Stub::ListSchedules, campus_leader, v1::ListSchedulesRequest()));
+  ASSERT_THAT(mine.schedules(), SizeIs(1));
+  EXPECT_EQ(mine.schedules(0).schedule_id(), own.schedule_id());
+  v1::ListSchedulesRequest other;
+  other.set_site_id("village");
+  EXPECT_THAT(Call(&Stub::ListSchedules, campus_leader, other),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK_AND_ASSIGN(v1::ListSchedulesResponse all,
+                       Call(&Stub::ListSchedules, Leader(), v1::ListSchedulesRequest()));
+  EXPECT_THAT(all.schedules(), SizeIs(2));
+}
+
 }  // namespace
 }  // namespace lianfang::dispatch::testing

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <regex>
 #include <string>
@@ -22,6 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/server/admission.h"
 #include "common/server/errors.h"
 #include "common/server/grpc_status.h"
 #include "common/status/status_matchers.h"
@@ -220,7 +222,8 @@ class JsonApiStatusTest : public ::testing::Test {
     if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
   }
 
-  void StartHttp(absl::Duration deadline) {
+  void StartHttp(absl::Duration deadline,
+                 int max_inflight = server::kDefaultMaxInflightCalls) {
     api_ = std::make_unique<JsonApi>(
         std::map<std::string, std::shared_ptr<grpc::Channel>>{
             {"lianfang.report.v1.ReportService", channel_}},
@@ -228,6 +231,7 @@ class JsonApiStatusTest : public ::testing::Test {
     HttpGateway::Options options;
     options.listen = "127.0.0.1:0";
     options.threads = 8;
+    options.max_inflight = max_inflight;
     http_ = std::make_unique<HttpGateway>(
         options, HttpGateway::Deps{.authorizer = &tokens_.authorizer(),
                                    .sites = &testing::Sites(),
@@ -361,6 +365,71 @@ TEST_F(JsonApiStatusTest, ARequestIdIsPassedOnForTheServiceLogs) {
   const auto seen = echo_.seen();
   ASSERT_EQ(seen.size(), 1);
   EXPECT_EQ(seen[0].request_id, "req-77");
+}
+
+// LF_MAX_INFLIGHT on the HTTP side: with the bound taken by calls held in the service, the
+// next API request is refused at once with 429 and the JSON error of RESOURCE_EXHAUSTED, while
+// the pages and /healthz are still served; once the held calls end, requests are admitted
+// again.
+TEST_F(JsonApiStatusTest, BeyondMaxInflightTheApiAnswers429AtOnceAndThePagesStillAnswer) {
+  constexpr int kBound = 2;
+  StartHttp(absl::Minutes(5), kBound);
+  echo_.Set(Hangs());
+  std::vector<std::thread> held;
+  std::vector<int> held_status(kBound, 0);
+  // Ends the held calls (the service goes away) and waits for their answers; also on an early
+  // return, so no thread outlives the test.
+  const auto release = [&] {
+    if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
+    for (std::thread& t : held) {
+      if (t.joinable()) t.join();
+    }
+  };
+  struct Finally {
+    std::function<void()> f;
+    ~Finally() { f(); }
+  } finally{release};
+  for (int i = 0; i < kBound; ++i) {
+    held.emplace_back([this, i, &held_status] {
+      auto res = Post(kGetReport, R"({"reportId":"r-held"})");
+      held_status[i] = res ? res->status : -1;
+    });
+  }
+  // Both calls reached the service and are held there: the bound is taken.
+  ASSERT_TRUE(PollUntil([&] { return echo_.seen().size() == kBound; }, absl::Seconds(60)));
+  EXPECT_EQ(http_->api_inflight().inflight(), kBound);
+
+  auto refused = Post(kGetReport, R"({"reportId":"r-3"})");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  const Struct body = ParseJson(refused->body);
+  EXPECT_EQ(Str(body, "code"), "RESOURCE_EXHAUSTED");
+  EXPECT_THAT(Str(body, "message"), HasSubstr("busy"));
+  EXPECT_EQ(echo_.seen().size(), kBound) << "the refused call never reached the service";
+  // Refused before the token is looked at, like the gRPC side.
+  httplib::Client anonymous("127.0.0.1", http_->port());
+  auto no_token = anonymous.Post(kGetReport, "{}", "application/json");
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->status, 429);
+  EXPECT_EQ(http_->api_inflight().shed(), 2);
+
+  // The probes and the pages do not take a slot.
+  httplib::Client client("127.0.0.1", http_->port());
+  auto health = client.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto page = client.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+
+  // End the held calls (the service goes away): their slots come back.
+  release();
+  for (int status : held_status) EXPECT_NE(status, 429);
+  EXPECT_EQ(http_->api_inflight().inflight(), 0);
+  auto admitted = Post(kGetReport, R"({"reportId":"r-4"})");
+  ASSERT_TRUE(admitted);
+  EXPECT_EQ(admitted->status, 503) << "admitted, and the service is gone: " << admitted->body;
 }
 
 // ---------------------------------------------------------------------------------------

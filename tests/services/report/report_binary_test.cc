@@ -4,6 +4,7 @@
 // restart.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -229,6 +230,33 @@ TEST(ReportBinaryConfigTest, ABadDeadlineStopsTheServiceWithExitCode2NamingTheSe
   const lianfang::testing::ExitStatus exit = *waited;
   EXPECT_EQ(exit.exit_code, 2);
   EXPECT_THAT(process->ReadStderr(), StartsWith("lf-report: LF_REPORT_DEADLINE"));
+}
+
+// LF_MAX_INFLIGHT is a validated setting like the others (common/config/config.h): a bad value
+// ends the process at start-up with exit code 2 and one line naming it.
+TEST(ReportBinaryConfigTest, ABadMaxInflightStopsTheServiceWithExitCode2NamingTheSetting) {
+  lianfang::testing::TempDir dir;
+  lianfang::testing::TestTokens tokens;
+  ASSERT_OK_AND_ASSIGN(std::string pii, dir.WriteFile("pii.key", "a-test-only-pii-key-of-32-bytes!!"));
+  ASSERT_OK_AND_ASSIGN(std::string binary, lianfang::testing::BinaryPath("lf-report"));
+  for (const char* bad : {"many", "-3", "1000001", "12x"}) {
+    ASSERT_OK_AND_ASSIGN(int port, lianfang::testing::PickFreePort());
+    Subprocess::Options options;
+    options.args = {binary};
+    options.env = {{"LF_LISTEN", absl::StrCat("127.0.0.1:", port)},
+                   {"LF_DB", ::lianfang::testing::TestDatabaseUrl(dir, "report.db")},
+                   {"LF_SITES", lianfang::testing::SourcePath("deploy/sites.textproto")},
+                   {"LF_JWT_SECRET_FILE", tokens.secret_file()},
+                   {"LF_PII_KEY_FILE", pii},
+                   {"LF_MAX_INFLIGHT", bad}};
+    ASSERT_OK_AND_ASSIGN(auto process, Subprocess::Start(std::move(options)));
+    absl::StatusOr<lianfang::testing::ExitStatus> waited = process->Wait(absl::Seconds(30));
+    ASSERT_OK(waited) << process->ReadStderr();
+    EXPECT_EQ(waited->exit_code, 2) << bad;
+    const std::string err = process->ReadStderr();
+    EXPECT_THAT(err, StartsWith("lf-report: LF_MAX_INFLIGHT (--max-inflight): ")) << bad;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line: " << err;
+  }
 }
 
 }  // namespace

@@ -99,8 +99,9 @@ class ReportServiceTest : public ::testing::Test {
     stub_ = v1::ReportService::NewStub(server_->channel());
   }
 
-  std::string Token(auth::Role role, const std::string& subject) const {
-    return tokens_.For(role, subject);
+  std::string Token(auth::Role role, const std::string& subject,
+                    std::vector<std::string> sites = {}) const {
+    return tokens_.For(role, subject, std::move(sites));
   }
   std::string Leader() const { return Token(auth::Role::kLeader, "leader-li"); }
   std::string Viewer() const { return Token(auth::Role::kViewer, "municipal-office"); }
@@ -464,6 +465,103 @@ TEST_F(ReportServiceTest, TheAutomaticDraftPullsTheSourcesAndIsListed) {
   EXPECT_EQ(listed.reports(0).generated_by(), "report");
   ASSERT_OK_AND_ASSIGN(drafted, drafter.Tick(clock_.Now() + absl::Hours(1)));
   EXPECT_FALSE(drafted.has_value());
+}
+
+// ---- Site rules (services/report/site_access.h) ----
+
+TEST_F(ReportServiceTest, ASiteRestrictedLeaderGeneratesOnlyReportsOfItsOwnSites) {
+  const std::string campus_leader = Token(auth::Role::kLeader, "leader-campus", {"campus"});
+  ASSERT_OK_AND_ASSIGN(v1::DailyReport own,
+                       Generate(campus_leader, "g-own", "2022-04-01", {"campus"}));
+  EXPECT_THAT(own.site_ids(), ElementsAre("campus"));
+  EXPECT_THAT(Generate(campus_leader, "g-other", "2022-04-01", {"village"}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Generate(campus_leader, "g-mixed", "2022-04-01", {"campus", "village"}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // No site_ids means every site, which includes sites outside the token.
+  EXPECT_THAT(Generate(campus_leader, "g-all", "2022-04-01"),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("name them in site_ids")));
+  // A token listing every site may ask for all of them.
+  EXPECT_OK(Generate(Token(auth::Role::kLeader, "leader-all", {"campus", "family-area", "village"}),
+                     "g-every", "2022-04-01"));
+}
+
+TEST_F(ReportServiceTest, ASiteRestrictedCallerCannotReadOrSubmitAReportCoveringOtherSites) {
+  ASSERT_OK_AND_ASSIGN(v1::DailyReport all, Generate(Leader(), "g-all", "2022-04-01"));
+  ASSERT_OK_AND_ASSIGN(v1::DailyReport village,
+                       Generate(Leader(), "g-village", "2022-04-01", {"village"}));
+  ASSERT_OK_AND_ASSIGN(v1::DailyReport campus,
+                       Generate(Leader(), "g-campus", "2022-04-01", {"campus"}));
+  const std::string campus_viewer = Token(auth::Role::kViewer, "office-campus", {"campus"});
+  const std::string campus_leader = Token(auth::Role::kLeader, "leader-campus", {"campus"});
+
+  for (const v1::DailyReport* other : {&all, &village}) {
+    EXPECT_THAT(Get(campus_viewer, other->report_id()),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(Export(campus_viewer, other->report_id(), v1::EXPORT_FORMAT_CSV),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(Submit(campus_leader, absl::StrCat("s-", other->report_id()), other->report_id()),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  ASSERT_OK_AND_ASSIGN(v1::DailyReport read, Get(campus_viewer, campus.report_id()));
+  EXPECT_THAT(read.sites(), SizeIs(1));
+  EXPECT_OK(Export(campus_viewer, campus.report_id(), v1::EXPORT_FORMAT_JSON));
+  EXPECT_OK(Submit(campus_leader, "s-campus", campus.report_id()));
+  // Nothing was submitted for the refused ones.
+  ASSERT_OK_AND_ASSIGN(v1::DailyReport still_draft, Get(Viewer(), village.report_id()));
+  EXPECT_EQ(still_draft.status(), v1::REPORT_STATUS_DRAFT);
+  // Unrestricted tokens read everything, as before.
+  EXPECT_OK(Get(Viewer(), all.report_id()));
+  EXPECT_OK(Get(Token(auth::Role::kService, "gateway"), village.report_id()));
+}
+
+TEST_F(ReportServiceTest, ListingShowsASiteRestrictedCallerOnlyReportsOfItsSites) {
+  // Newest first: campus v2, village, campus v1, all (same day), then an older all-site day.
+  ASSERT_OK(Generate(Leader(), "g-old", "2022-03-20"));
+  ASSERT_OK(Generate(Leader(), "g-all", "2022-04-01"));
+  ASSERT_OK(Generate(Leader(), "g-c1", "2022-04-01", {"campus"}));
+  ASSERT_OK(Generate(Leader(), "g-v", "2022-04-01", {"village"}));
+  ASSERT_OK(Generate(Leader(), "g-cv", "2022-04-01", {"campus", "village"}));
+  ASSERT_OK(Generate(Leader(), "g-c2", "2022-04-01", {"campus"}));
+
+  const std::string campus_viewer = Token(auth::Role::kViewer, "office-campus", {"campus"});
+  // Pages of one: every page that has a report holds a campus-only report, and the pages
+  // together hold exactly the two campus versions.
+  std::vector<std::string> seen;
+  v1::ListDailyReportsRequest request;
+  request.set_page_size(1);
+  for (int pages = 0; pages < 20; ++pages) {
+    ASSERT_OK_AND_ASSIGN(auto page, List(campus_viewer, request));
+    for (const auto& r : page.reports()) {
+      EXPECT_THAT(r.site_ids(), ElementsAre("campus")) << r.report_id();
+      seen.push_back(absl::StrCat(r.date(), " v", r.version()));
+    }
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_THAT(seen, ElementsAre("2022-04-01 v2", "2022-04-01 v1"));
+
+  const std::string both = Token(auth::Role::kViewer, "office-two", {"campus", "village"});
+  ASSERT_OK_AND_ASSIGN(auto two, List(both, {}));
+  EXPECT_THAT(two.reports(), SizeIs(4)) << "campus x2, village, campus+village";
+  ASSERT_OK_AND_ASSIGN(auto everything, List(Viewer(), {}));
+  EXPECT_THAT(everything.reports(), SizeIs(6));
+}
+
+TEST_F(ReportServiceTest, ReportingStatusShowsASiteRestrictedCallerOnlyItsSites) {
+  ASSERT_OK_AND_ASSIGN(v1::DailyReport village,
+                       Generate(Leader(), "g-village", "2022-04-01", {"village"}));
+  ASSERT_OK(Submit(Leader(), "s-village", village.report_id()));
+  ASSERT_OK_AND_ASSIGN(auto mine, Status(Token(auth::Role::kViewer, "office-campus",
+                                               {"campus", "village"}),
+                                         "2022-04-01"));
+  ASSERT_THAT(mine.sites(), SizeIs(2));
+  EXPECT_EQ(mine.sites(0).site_id(), "campus");
+  EXPECT_FALSE(mine.sites(0).submitted());
+  EXPECT_EQ(mine.sites(1).site_id(), "village");
+  EXPECT_TRUE(mine.sites(1).submitted());
+  ASSERT_OK_AND_ASSIGN(auto all, Status(Viewer(), "2022-04-01"));
+  EXPECT_THAT(all.sites(), SizeIs(3));
 }
 
 }  // namespace
