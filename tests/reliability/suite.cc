@@ -1,19 +1,16 @@
 #include "tests/reliability/suite.h"
 
 #include <arpa/inet.h>
-#include <grpcpp/channel.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -23,67 +20,9 @@
 #include "absl/strings/string_view.h"
 #include "common/pii/pii.h"
 #include "common/testing/poll.h"
-#include "common/testing/ports.h"
-#include "common/testing/service_binaries.h"
 
 namespace lianfang::reliability {
 namespace {
-
-using testing::Subprocess;
-
-const std::vector<std::string>& ServiceNames() {
-  static const auto* names =
-      new std::vector<std::string>{"gate", "survey", "dispatch", "report", "gateway"};
-  return *names;
-}
-
-std::string ApiService(const std::string& service) {
-  if (service == "gate") return "lianfang.gate.v1.GateService";
-  if (service == "survey") return "lianfang.survey.v1.SurveyService";
-  if (service == "dispatch") return "lianfang.dispatch.v1.DispatchService";
-  if (service == "report") return "lianfang.report.v1.ReportService";
-  return "lianfang.gateway.v1.GatewayService";
-}
-
-// Runs `args` to completion (bounded); INTERNAL with its output when it fails.
-absl::Status Run(std::vector<std::string> args, const std::string& working_dir) {
-  Subprocess::Options options;
-  options.args = std::move(args);
-  options.working_dir = working_dir;
-  absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(std::move(options));
-  if (!process.ok()) return process.status();
-  absl::StatusOr<testing::ExitStatus> exit = (*process)->Wait(absl::Seconds(60));
-  if (!exit.ok()) return exit.status();
-  if (!exit->Success()) {
-    return absl::InternalError(
-        absl::StrCat("openssl failed (", exit->ToString(), "): ", (*process)->ReadStderr()));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status MakeCa(const testing::TempDir& dir, const std::string& name) {
-  return Run({"openssl",
-              "req",
-              "-x509",
-              "-newkey",
-              "ec",
-              "-pkeyopt",
-              "ec_paramgen_curve:prime256v1",
-              "-nodes",
-              "-keyout",
-              dir.File(name + ".key"),
-              "-out",
-              dir.File(name + ".pem"),
-              "-days",
-              "2",
-              "-subj",
-              absl::StrCat("/CN=Lianfang reliability test ", name),
-              "-addext",
-              "basicConstraints=critical,CA:TRUE",
-              "-addext",
-              "keyUsage=critical,keyCertSign,cRLSign"},
-             dir.path());
-}
 
 class Database final {
  public:
@@ -131,197 +70,25 @@ std::string ValidId(int n) {
 
 std::string RequestId(const std::string& prefix, int64_t n) { return absl::StrCat(prefix, "-", n); }
 
-absl::StatusOr<TestPki> MakeTestPki(const testing::TempDir& dir) {
-  if (absl::Status s = MakeCa(dir, "ca"); !s.ok()) return s;
-  if (absl::Status s = MakeCa(dir, "other-ca"); !s.ok()) return s;
-  absl::StatusOr<std::string> ext =
-      dir.WriteFile("leaf.ext",
-                    "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                    "basicConstraints=critical,CA:FALSE\n"
-                    "keyUsage=critical,digitalSignature,keyEncipherment\n"
-                    "extendedKeyUsage=serverAuth,clientAuth\n");
-  if (!ext.ok()) return ext.status();
-  if (absl::Status s = Run(
-          {"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-           "-keyout", dir.File("leaf.key"), "-out", dir.File("leaf.csr"), "-subj", "/CN=localhost"},
-          dir.path());
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Run({"openssl", "x509", "-req", "-in", dir.File("leaf.csr"), "-CA",
-                            dir.File("ca.pem"), "-CAkey", dir.File("ca.key"), "-CAcreateserial",
-                            "-out", dir.File("leaf.pem"), "-days", "2", "-extfile", *ext},
-                           dir.path());
-      !s.ok()) {
-    return s;
-  }
-  TestPki pki;
-  pki.ca_file = dir.File("ca.pem");
-  pki.cert_file = dir.File("leaf.pem");
-  pki.key_file = dir.File("leaf.key");
-  pki.ca_pem = testing::ReadFileOrEmpty(pki.ca_file);
-  pki.cert_pem = testing::ReadFileOrEmpty(pki.cert_file);
-  pki.key_pem = testing::ReadFileOrEmpty(pki.key_file);
-  pki.other_ca_pem = testing::ReadFileOrEmpty(dir.File("other-ca.pem"));
-  if (pki.ca_pem.empty() || pki.cert_pem.empty() || pki.key_pem.empty() ||
-      pki.other_ca_pem.empty()) {
-    return absl::InternalError("openssl wrote empty PEM files");
-  }
-  return pki;
-}
-
 absl::StatusOr<std::unique_ptr<Suite>> Suite::Create(Options options) {
   std::unique_ptr<Suite> suite(new Suite());
-  suite->options_ = std::move(options);
-  suite->tokens_ = std::make_unique<testing::TestTokens>();
-  absl::StatusOr<std::string> pii =
-      suite->dir_.WriteFile("pii.key", "reliability-test-pii-key-0123456789");
-  if (!pii.ok()) return pii.status();
-  suite->pii_key_file_ = *pii;
-  absl::StatusOr<std::string> sites = suite->dir_.WriteFile("sites.textproto", kSitesTextproto);
-  if (!sites.ok()) return sites.status();
-  suite->sites_file_ = *sites;
-  for (const std::string& name : ServiceNames()) {
-    absl::StatusOr<int> port = testing::PickFreePort();
-    if (!port.ok()) return port.status();
-    suite->ports_[name] = *port;
-  }
-  absl::StatusOr<int> http = testing::PickFreePort();
-  if (!http.ok()) return http.status();
-  suite->http_port_ = *http;
-  if (suite->options_.tls) {
-    absl::StatusOr<TestPki> pki = MakeTestPki(suite->dir_);
-    if (!pki.ok()) return pki.status();
-    suite->pki_ = *std::move(pki);
-    server::ClientTls tls;
-    tls.root_certs_pem = suite->pki_->ca_pem;
-    tls.cert_chain_pem = suite->pki_->cert_pem;
-    tls.private_key_pem = suite->pki_->key_pem;
-    suite->client_tls_ = std::move(tls);
-  }
-  absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis = testing::RedisServer::Launch();
-  if (!redis.ok()) return redis.status();
-  suite->redis_ = *std::move(redis);
+  testing::Suite::Options launch;
+  launch.services = {};
+  launch.env = {{"LF_LOG_LEVEL", "warning"}};
+  for (auto& setting : options.extra_env) launch.env.push_back(std::move(setting));
+  launch.sites_textproto = kSitesTextproto;
+  launch.pii_key = "reliability-test-pii-key-0123456789";
+  launch.time_zone = "UTC";
+  launch.database = testing::Suite::Database::kSqlite;
+  launch.tls = options.tls;
+  if (absl::Status s = suite->suite_.Start(launch); !s.ok()) return s;
   return suite;
 }
 
-Suite::~Suite() {
-  for (auto& [name, process] : processes_) {
-    if (process != nullptr) (void)process->Terminate(absl::Seconds(15));
-  }
-}
-
-std::string Suite::address(const std::string& service) const {
-  auto it = ports_.find(service);
-  return absl::StrCat("127.0.0.1:", it == ports_.end() ? 0 : it->second);
-}
-
-std::string Suite::db_path(const std::string& service) const { return dir_.File(service + ".db"); }
-
-std::vector<std::pair<std::string, std::string>> Suite::Environment(
-    const std::string& service) const {
-  std::vector<std::pair<std::string, std::string>> env = {
-      {"LF_LISTEN", address(service)},
-      {"LF_DB", absl::StrCat("sqlite:", db_path(service))},
-      {"LF_REDIS", redis_->url()},
-      {"LF_SITES", sites_file_},
-      {"LF_JWT_SECRET_FILE", tokens_->secret_file()},
-      {"LF_PII_KEY_FILE", pii_key_file_},
-      // UTC: the checks compute "today" (Redis day keys, arrival dates) the same way.
-      {"LF_TZ", "UTC"},
-      {"LF_RISK_REGIONS", testing::SourcePath("deploy/risk-regions.txt")},
-      {"LF_GATE_ADDR", address("gate")},
-      {"LF_SURVEY_ADDR", address("survey")},
-      {"LF_DISPATCH_ADDR", address("dispatch")},
-      {"LF_REPORT_ADDR", address("report")},
-      {"LF_HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port_)},
-      // One log line per call would cost more than the calls under a load.
-      {"LF_LOG_LEVEL", "warning"},
-  };
-  if (pki_.has_value()) {
-    env.emplace_back("LF_TLS_CERT", pki_->cert_file);
-    env.emplace_back("LF_TLS_KEY", pki_->key_file);
-    env.emplace_back("LF_TLS_CA", pki_->ca_file);
-  }
-  for (const auto& kv : options_.extra_env) env.push_back(kv);
-  return env;
-}
-
-absl::Status Suite::Start(const std::string& service, absl::Duration timeout) {
-  if (!ports_.contains(service)) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown service ", service));
-  }
-  if (Running(service)) {
-    return absl::FailedPreconditionError(absl::StrCat(service, " already runs"));
-  }
-  absl::StatusOr<std::string> binary = testing::BinaryPath(absl::StrCat("lf-", service));
-  if (!binary.ok()) return binary.status();
-  Subprocess::Options options;
-  options.args = {*binary};
-  options.env = Environment(service);
-  // Each start gets its own log files, kept in the suite's directory.
-  ++starts_;
-  options.stderr_path = dir_.File(absl::StrCat(service, "-", starts_, ".log"));
-  options.stdout_path = dir_.File(absl::StrCat(service, "-", starts_, ".out"));
-  absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(std::move(options));
-  if (!process.ok()) return process.status();
-  processes_[service] = *std::move(process);
-  // Polls health in short rounds so that a process that exits (a bad setting) is reported at
-  // once rather than after the whole timeout.
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::Status serving = absl::DeadlineExceededError("not polled");
-  while (true) {
-    const absl::Duration round = std::min(absl::Seconds(2), deadline - absl::Now());
-    if (round <= absl::ZeroDuration()) break;
-    serving = server::WaitForServing(address(service), round, client_tls(), ApiService(service));
-    if (serving.ok()) break;
-    if (!Running(service)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("lf-", service, " exited while starting; its log:\n", Logs(service)));
-    }
-  }
-  if (!serving.ok()) {
-    return absl::DeadlineExceededError(absl::StrCat("lf-", service,
-                                                    " did not report SERVING: ", serving.message(),
-                                                    "\nits log:\n", Logs(service)));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Suite::Kill(const std::string& service) {
-  auto it = processes_.find(service);
-  if (it == processes_.end() || it->second == nullptr || !it->second->Running()) {
-    return absl::FailedPreconditionError(absl::StrCat(service, " is not running"));
-  }
-  if (absl::Status s = it->second->Kill(SIGKILL); !s.ok()) return s;
-  absl::StatusOr<testing::ExitStatus> exit = it->second->Wait(absl::Seconds(30));
-  return exit.ok() ? absl::OkStatus() : exit.status();
-}
-
-absl::Status Suite::Stop(const std::string& service, absl::Duration grace) {
-  auto it = processes_.find(service);
-  if (it == processes_.end() || it->second == nullptr || !it->second->Running()) {
-    return absl::FailedPreconditionError(absl::StrCat(service, " is not running"));
-  }
-  absl::StatusOr<testing::ExitStatus> exit = it->second->Terminate(grace);
-  return exit.ok() ? absl::OkStatus() : exit.status();
-}
-
-bool Suite::Running(const std::string& service) {
-  auto it = processes_.find(service);
-  return it != processes_.end() && it->second != nullptr && it->second->Running();
-}
-
 std::string Suite::Logs(const std::string& service, size_t max_chars) const {
-  auto it = processes_.find(service);
-  if (it == processes_.end() || it->second == nullptr) return "";
-  std::string text = it->second->ReadStderr();
+  std::string text = suite_.Stderr(service);
   if (text.size() > max_chars) text = text.substr(text.size() - max_chars);
   return text;
-}
-
-std::shared_ptr<grpc::Channel> Suite::Channel(const std::string& service) const {
-  return server::MakeChannel(address(service), client_tls());
 }
 
 Load::Load(int threads, std::function<bool(int, int64_t)> call) : call_(std::move(call)) {

@@ -1,7 +1,8 @@
 // The harness of the reliability tests: the real service binaries (lf-gate, lf-survey,
-// lf-dispatch, lf-report, lf-gateway) started as a suite with common settings, a private
-// redis-server, SQLite files in a temporary directory, ports picked at run time, TLS material
-// made at run time, and read-only looks into the SQLite files.
+// lf-dispatch, lf-report, lf-gateway) started one at a time by the end-to-end launcher
+// (common/testing/grpc/suite.h) with the settings of these tests, a private redis-server, SQLite
+// files in a temporary directory, ports picked at run time, TLS material made at run time; and
+// read-only looks into the SQLite files, an HTTP client and a client load.
 //
 //   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Suite> suite, Suite::Create({}));
 //   ASSERT_OK(suite->Start("gate"));                     // waits until it reports SERVING
@@ -9,10 +10,8 @@
 //   ASSERT_OK(suite->Kill("gate"));                      // SIGKILL, no goodbye
 //   ASSERT_OK(suite->Start("gate"));                     // same port, same database
 //
-// Unlike the end-to-end launcher (common/testing/grpc/suite.h), it can SIGKILL a service,
-// serve TLS with a PKI made at run time, give every service extra settings, use its own sites
-// file, and name each service's SQLite file for read-only checks (integrity, row counts): the
-// reliability tests are about SQLite's crash behaviour, so they always use SQLite.
+// The reliability tests are about SQLite's crash behaviour, so they always use SQLite (whatever
+// LF_TEST_DB says) and name each service's file for read-only checks (integrity, row counts).
 //
 // Test-only. Not thread-safe: drive a Suite from one thread (channels and stubs it hands out
 // may be used from any thread).
@@ -22,9 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -34,14 +31,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/server/client.h"
+#include "common/testing/grpc/suite.h"
 #include "common/testing/grpc/test_tokens.h"
 #include "common/testing/redis_server.h"
-#include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
-
-namespace grpc {
-class Channel;
-}  // namespace grpc
 
 namespace lianfang::reliability {
 
@@ -70,23 +63,14 @@ inline constexpr char kSitesTextproto[] = R"pb(
   }
 )pb";
 
-// TLS material made at run time with the `openssl` command: a CA and one certificate it signs
-// for 127.0.0.1 and localhost, usable by servers and by clients (serverAuth + clientAuth).
-struct TestPki {
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  std::string ca_pem;
-  std::string cert_pem;
-  std::string key_pem;
-  // A second CA, unrelated to the first (a client trusting only it must not connect).
-  std::string other_ca_pem;
-};
+// TLS material made at run time (common/testing/grpc/suite.h).
+using TestPki = testing::TestPki;
+using testing::MakeTestPki;
 
-// Writes the files into `dir`. NOT_FOUND when `openssl` is not installed, INTERNAL when a
-// command fails (the message carries its output).
-absl::StatusOr<TestPki> MakeTestPki(const testing::TempDir& dir);
-
+// An adapter over the one end-to-end launcher (testing::Suite) with the reliability tests'
+// settings: no service started until asked, SQLite always, kSitesTextproto, LF_TZ=UTC (the
+// checks compute "today" the same way), LF_LOG_LEVEL=warning (one log line per call would cost
+// more than the calls under a load).
 class Suite final {
  public:
   struct Options {
@@ -100,60 +84,54 @@ class Suite final {
   // Picks a port for each service (and the gateway's HTTP), writes the keys and the sites
   // file, makes the PKI when asked and starts a redis-server. Services are not started.
   static absl::StatusOr<std::unique_ptr<Suite>> Create(Options options);
-  ~Suite();  // SIGTERM to every service still running (SIGKILL after a grace), then Redis
+  ~Suite() = default;  // SIGTERM to every service still running (SIGKILL after a grace), then Redis
   Suite(const Suite&) = delete;
   Suite& operator=(const Suite&) = delete;
 
   // Starts `service` ("gate", "survey", "dispatch", "report", "gateway") on its port with its
   // database and waits (bounded by `timeout`) until it reports SERVING. FAILED_PRECONDITION
-  // when it already runs; DEADLINE_EXCEEDED (with the tail of its log) when it does not come
-  // up, or exits first.
-  absl::Status Start(const std::string& service, absl::Duration timeout = absl::Seconds(60));
+  // when it already runs, or exits first; DEADLINE_EXCEEDED (with the tail of its log) when it
+  // does not come up.
+  absl::Status Start(const std::string& service, absl::Duration timeout = absl::Seconds(60)) {
+    return suite_.StartService(service, timeout);
+  }
   // SIGKILL and reap: the process dies in the middle of whatever it was doing.
-  absl::Status Kill(const std::string& service);
+  absl::Status Kill(const std::string& service) { return suite_.Kill(service); }
   // SIGTERM and wait for the graceful drain (SIGKILL after `grace`).
-  absl::Status Stop(const std::string& service, absl::Duration grace = absl::Seconds(20));
-  bool Running(const std::string& service);
+  absl::Status Stop(const std::string& service, absl::Duration grace = absl::Seconds(20)) {
+    return suite_.Stop(service, grace);
+  }
+  bool Running(const std::string& service) { return suite_.Running(service); }
 
   // "127.0.0.1:PORT" of the service's gRPC server (fixed for the Suite's life).
-  std::string address(const std::string& service) const;
+  std::string address(const std::string& service) const { return suite_.address(service); }
   // The gateway's HTTP port.
-  int http_port() const { return http_port_; }
+  int http_port() const { return suite_.http_port(); }
   // The service's SQLite file.
-  std::string db_path(const std::string& service) const;
+  std::string db_path(const std::string& service) const { return suite_.db_path(service); }
   // The service's stderr so far (its JSON log lines), for failure messages; the last
   // `max_chars` characters.
   std::string Logs(const std::string& service, size_t max_chars = 4000) const;
 
   // A new channel to the service: TLS with the suite's CA and client certificate when the
   // suite serves TLS, plaintext otherwise.
-  std::shared_ptr<grpc::Channel> Channel(const std::string& service) const;
-  // The client TLS of Channel(), or null without TLS.
-  const server::ClientTls* client_tls() const {
-    return client_tls_.has_value() ? &*client_tls_ : nullptr;
+  std::shared_ptr<grpc::Channel> Channel(const std::string& service) const {
+    return suite_.Channel(service);
   }
-  const TestPki* pki() const { return pki_.has_value() ? &*pki_ : nullptr; }
+  // The client TLS of Channel(), or null without TLS.
+  const server::ClientTls* client_tls() const { return suite_.client_tls(); }
+  const TestPki* pki() const { return suite_.pki(); }
 
-  testing::RedisServer& redis() { return *redis_; }
-  const testing::TestTokens& tokens() const { return *tokens_; }
-  const testing::TempDir& dir() const { return dir_; }
+  testing::RedisServer& redis() { return suite_.redis(); }
+  const testing::TestTokens& tokens() const { return suite_.tokens(); }
+  const testing::TempDir& dir() const { return suite_.dir(); }
+  // The launcher itself, for what this adapter does not forward.
+  testing::Suite& launcher() { return suite_; }
 
  private:
   Suite() = default;
-  std::vector<std::pair<std::string, std::string>> Environment(const std::string& service) const;
 
-  Options options_;
-  testing::TempDir dir_;
-  std::unique_ptr<testing::TestTokens> tokens_;
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string pii_key_file_;
-  std::string sites_file_;
-  std::map<std::string, int> ports_;
-  int http_port_ = 0;
-  std::optional<TestPki> pki_;
-  std::optional<server::ClientTls> client_tls_;
-  std::map<std::string, std::unique_ptr<testing::Subprocess>> processes_;
-  int starts_ = 0;
+  testing::Suite suite_;
 };
 
 // Read-only looks into a SQLite file while its service may be writing it (WAL readers do not

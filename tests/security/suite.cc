@@ -9,14 +9,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/pii/pii.h"
-#include "common/server/client.h"
-#include "common/testing/ports.h"
-#include "common/testing/service_binaries.h"
 #include "google/protobuf/descriptor.h"
 
 namespace lianfang::security_testing {
@@ -92,13 +88,13 @@ std::string ReplyText(const redisReply* reply) {
 }  // namespace
 
 const std::vector<ServiceInfo>& Services() {
-  static const auto* const kServices = new std::vector<ServiceInfo>{
-      {"gate", "lianfang.gate.v1.GateService"},
-      {"survey", "lianfang.survey.v1.SurveyService"},
-      {"dispatch", "lianfang.dispatch.v1.DispatchService"},
-      {"report", "lianfang.report.v1.ReportService"},
-      {"gateway", "lianfang.gateway.v1.GatewayService"},
-  };
+  static const auto* const kServices = [] {
+    auto* services = new std::vector<ServiceInfo>();
+    for (const std::string& name : testing::Suite::AllServices()) {
+      services->push_back({name, testing::Suite::ApiService(name)});
+    }
+    return services;
+  }();
   return *kServices;
 }
 
@@ -111,117 +107,35 @@ std::string ServiceNameOf(absl::string_view full_service_name) {
 
 absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(
     std::vector<std::pair<std::string, std::string>> extra_env) {
-  // Ports are picked free but may be taken by a parallel test before a service binds them;
-  // such a service exits at start-up and the whole suite starts again on new ports.
-  absl::Status last;
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    std::unique_ptr<Suite> suite(new Suite());
-    bool retry = false;
-    last = suite->Launch(extra_env, &retry);
-    if (last.ok()) return suite;
-    if (!retry) break;
-  }
-  return last;
-}
-
-absl::Status Suite::Launch(const std::vector<std::pair<std::string, std::string>>& extra_env,
-                           bool* retry) {
-  *retry = false;
-  auto redis = testing::RedisServer::Launch();
-  if (!redis.ok()) return redis.status();
-  redis_ = *std::move(redis);
-  auto pii = dir_.WriteFile("pii.key", "security-suite-pii-key-of-32-bytes!!");
-  if (!pii.ok()) return pii.status();
-  pii_key_file_ = *pii;
-  for (const ServiceInfo& s : Services()) {
-    auto port = testing::PickFreePort();
-    if (!port.ok()) return port.status();
-    addresses_[s.name] = absl::StrCat("127.0.0.1:", *port);
-  }
-  for (const ServiceInfo& s : Services()) {
-    auto binary = testing::BinaryPath(absl::StrCat("lf-", s.name));
-    if (!binary.ok()) return binary.status();
-    testing::Subprocess::Options options;
-    options.args = {*binary};
-    options.env = Environment(s.name);
-    for (const auto& kv : extra_env) options.env.push_back(kv);
-    options.stdout_path = dir_.File(s.name + ".out");
-    options.stderr_path = dir_.File(s.name + ".log");
-    auto process = testing::Subprocess::Start(std::move(options));
-    if (!process.ok()) return process.status();
-    processes_.emplace_back(s.name, *std::move(process));
-  }
-  for (size_t i = 0; i < processes_.size(); ++i) {
-    const ServiceInfo& s = Services()[i];
-    testing::Subprocess& process = *processes_[i].second;
-    // The gRPC server logs "listening" once it has bound its own port; only then can a health
-    // answer on that port be trusted to come from this process.
-    absl::Status bound = process.WaitForOutput("\"message\":\"listening\"", absl::Seconds(90));
-    if (!bound.ok()) {
-      *retry = absl::StrContains(process.ReadStderr(), "address in use") ||
-               absl::StrContains(process.ReadStderr(), "Address already in use");
-      return absl::UnavailableError(
-          absl::StrCat(s.name, " did not start: ", bound.message(), "\n", AllLogs()));
-    }
-    absl::Status serving = server::WaitForServing(addresses_[s.name], absl::Seconds(90), nullptr);
-    if (!serving.ok() || !process.Running()) {
-      return absl::UnavailableError(
-          absl::StrCat(s.name, " did not come up: ", serving.message(), "\n", AllLogs()));
-    }
-  }
-  return absl::OkStatus();
-}
-
-Suite::~Suite() {
-  for (auto& [name, process] : processes_) (void)process->Terminate(absl::Seconds(15));
-}
-
-std::vector<std::pair<std::string, std::string>> Suite::Environment(const std::string& name) const {
-  std::vector<std::pair<std::string, std::string>> env = {
-      {"LF_LISTEN", addresses_.at(name)},
-      {"LF_DB", absl::StrCat("sqlite:", dir_.File(name + ".db"))},
-      {"LF_REDIS", redis_->url()},
-      {"LF_SITES", testing::SourcePath("deploy/sites.textproto")},
-      {"LF_RISK_REGIONS", testing::SourcePath("deploy/risk-regions.txt")},
-      {"LF_JWT_SECRET_FILE", tokens_.secret_file()},
-      {"LF_PII_KEY_FILE", pii_key_file_},
-      {"LF_GATE_ADDR", addresses_.at("gate")},
-      {"LF_SURVEY_ADDR", addresses_.at("survey")},
-      {"LF_DISPATCH_ADDR", addresses_.at("dispatch")},
-      {"LF_REPORT_ADDR", addresses_.at("report")},
-      {"LF_GATEWAY_ADDR", addresses_.at("gateway")},
-  };
-  if (name == "gate" || name == "survey") env.emplace_back("LF_RETENTION_DAYS", "30");
-  if (name == "gateway") {
-    auto port = testing::PickFreePort();
-    env.emplace_back("LF_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port.value_or(0)));
-  }
-  return env;
-}
-
-std::string Suite::Address(absl::string_view name) const {
-  auto it = addresses_.find(std::string(name));
-  return it == addresses_.end() ? "" : it->second;
+  std::unique_ptr<Suite> suite(new Suite());
+  testing::Suite::Options options;
+  options.env = std::move(extra_env);
+  options.service_env = {{"gate", {{"LF_RETENTION_DAYS", "30"}}},
+                         {"survey", {{"LF_RETENTION_DAYS", "30"}}}};
+  options.pii_key = "security-suite-pii-key-of-32-bytes!!";
+  options.start_timeout = absl::Seconds(90);
+  if (absl::Status s = suite->suite_.Start(options); !s.ok()) return s;
+  return suite;
 }
 
 std::shared_ptr<grpc::Channel> Suite::Channel(absl::string_view name) {
   auto& channel = channels_[std::string(name)];
-  if (channel == nullptr) channel = server::MakeChannel(Address(name), nullptr);
+  if (channel == nullptr) channel = suite_.Channel(name);
   return channel;
 }
 
 std::string Suite::AllLogs() const {
   std::string out;
-  for (const auto& [name, process] : processes_) {
-    absl::StrAppend(&out, "==== ", name, " stderr\n", process->ReadStderr(), "==== ", name,
-                    " stdout\n", process->ReadStdout());
+  for (const std::string& name : testing::Suite::AllServices()) {
+    absl::StrAppend(&out, "==== ", name, " stderr\n", suite_.Stderr(name), "==== ", name,
+                    " stdout\n", suite_.Stdout(name));
   }
   return out;
 }
 
 absl::StatusOr<std::string> Suite::DumpRedis() const {
   struct timeval timeout = {5, 0};
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", redis_->port(), timeout);
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", redis_port(), timeout);
   if (c == nullptr || c->err) {
     if (c != nullptr) redisFree(c);
     return absl::UnavailableError("cannot reach the suite's redis-server");

@@ -1,8 +1,9 @@
 // The whole Lianfang suite for the security tests: the five service binaries (gate, survey,
-// dispatch, report, gateway) started as a sysadmin starts them, with a private redis-server,
-// SQLite files in a temporary directory, the test JWT secret and gRPC over loopback on ports
-// picked at run time; plus the helpers the security tests share (generic calls of any method,
-// a server-streaming probe, Redis dumps, synthetic ID numbers).
+// dispatch, report, gateway) started as a sysadmin starts them by the end-to-end launcher
+// (common/testing/grpc/suite.h), with a private redis-server, the test databases, the test JWT
+// secret and gRPC over loopback on ports picked at run time; plus the helpers the security
+// tests share (generic calls of any method, a server-streaming probe, Redis dumps, synthetic ID
+// numbers).
 //
 //   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Suite> suite, Suite::Start());
 //   auto gate = gate::v1::GateService::NewStub(suite->Channel("gate"));
@@ -24,9 +25,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/testing/grpc/suite.h"
 #include "common/testing/grpc/test_tokens.h"
-#include "common/testing/redis_server.h"
-#include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
 #include "google/protobuf/message.h"
 
@@ -44,23 +44,29 @@ const std::vector<ServiceInfo>& Services();
 // The suite name ("gate") of an API service's full name ("lianfang.gate.v1.GateService").
 std::string ServiceNameOf(absl::string_view full_service_name);
 
+// An adapter over the one end-to-end launcher (testing::Suite) with the security tests'
+// settings: every service started, LF_RETENTION_DAYS=30 for gate and survey, the databases of
+// testing::TestDatabaseUrl (SQLite unless LF_TEST_DB=postgres).
 class Suite final {
  public:
   // Starts redis-server and the five binaries and waits (bounded) until each is SERVING.
-  // `extra_env` is added to every service's environment. Errors carry the services' logs.
+  // `extra_env` is added to every service's environment. Errors carry the failing service's
+  // log.
   static absl::StatusOr<std::unique_ptr<Suite>> Start(
       std::vector<std::pair<std::string, std::string>> extra_env = {});
-  ~Suite();
+  ~Suite() = default;
   Suite(const Suite&) = delete;
   Suite& operator=(const Suite&) = delete;
 
-  const testing::TestTokens& tokens() const { return tokens_; }
+  const testing::TestTokens& tokens() const { return suite_.tokens(); }
   // "127.0.0.1:PORT" of the named service ("gate").
-  std::string Address(absl::string_view name) const;
+  std::string Address(absl::string_view name) const { return suite_.address(name); }
   // A plaintext channel to the named service (shared).
   std::shared_ptr<grpc::Channel> Channel(absl::string_view name);
-  int redis_port() const { return redis_->port(); }
-  const testing::TempDir& dir() const { return dir_; }
+  int redis_port() const { return suite_.redis().port(); }
+  const testing::TempDir& dir() const { return suite_.dir(); }
+  // The launcher itself, for what this adapter does not forward.
+  testing::Suite& launcher() { return suite_; }
 
   // Everything the services printed so far (stdout and stderr of all five), with a header
   // line per service.
@@ -72,18 +78,9 @@ class Suite final {
 
  private:
   Suite() = default;
-  // Starts everything once; `*retry` tells whether a failure was a port taken meanwhile.
-  absl::Status Launch(const std::vector<std::pair<std::string, std::string>>& extra_env,
-                      bool* retry);
-  std::vector<std::pair<std::string, std::string>> Environment(const std::string& name) const;
 
-  testing::TempDir dir_;
-  testing::TestTokens tokens_;
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::string pii_key_file_;
-  std::map<std::string, std::string> addresses_;
+  testing::Suite suite_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
-  std::vector<std::pair<std::string, std::unique_ptr<testing::Subprocess>>> processes_;
 };
 
 // Calls the unary method `full_method` ("/pkg.Service/Method") with `request` serialized and

@@ -1,8 +1,9 @@
 // RealStack: the real binaries behind the gateway's JSON API and pages, for integration and
 // browser tests — a redis-server, lf-gate, lf-dispatch (and lf-survey when asked) with their
 // databases (testing::TestDatabaseUrl: SQLite files in a temporary folder, or PostgreSQL with
-// LF_TEST_DB=postgres), and lf-gateway in front of them, all on ports picked at run time. Services not started point at a port where nothing listens (so calls to them are
-// UNAVAILABLE).
+// LF_TEST_DB=postgres), and lf-gateway in front of them, all on ports picked at run time.
+// Services not started point at a port where nothing listens (so calls to them are
+// UNAVAILABLE). An adapter over the end-to-end launcher (common/testing/grpc/suite.h).
 //
 //   RealStack stack;
 //   ASSERT_OK(stack.Start({}));          // NOT_FOUND when a binary is not built
@@ -18,14 +19,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/testing/grpc/suite.h"
 #include "common/testing/grpc/test_tokens.h"
-#include "common/testing/redis_server.h"
-#include "common/testing/subprocess.h"
-#include "common/testing/temp_dir.h"
-
-namespace grpc {
-class Channel;
-}  // namespace grpc
 
 namespace lianfang::gateway::testing {
 
@@ -40,8 +35,8 @@ class RealStack final {
     std::vector<std::pair<std::string, std::string>> gateway_env = {};
   };
 
-  RealStack();
-  ~RealStack();
+  RealStack() = default;
+  ~RealStack() = default;
   RealStack(const RealStack&) = delete;
   RealStack& operator=(const RealStack&) = delete;
 
@@ -49,32 +44,22 @@ class RealStack final {
   // otherwise the failure with the process's stderr.
   absl::Status Start(const Options& options);
 
-  const lianfang::testing::TestTokens& tokens() const { return tokens_; }
-  int http_port() const { return http_port_; }
-  std::string redis_url() const;
-  std::shared_ptr<grpc::Channel> GateChannel() const;
-  std::shared_ptr<grpc::Channel> DispatchChannel() const;
-  std::string GatewayStderr() const;
+  const lianfang::testing::TestTokens& tokens() const { return suite_.tokens(); }
+  int http_port() const { return suite_.http_port(); }
+  std::string redis_url() const { return suite_.redis_url(); }
+  std::shared_ptr<grpc::Channel> GateChannel() const { return suite_.Channel("gate"); }
+  std::shared_ptr<grpc::Channel> DispatchChannel() const { return suite_.Channel("dispatch"); }
+  std::string GatewayStderr() const { return suite_.Stderr("gateway"); }
 
   // Stops lf-gate (SIGTERM) / starts it again on the same port and database.
-  absl::Status StopGate();
-  absl::Status RestartGate();
+  absl::Status StopGate() { return suite_.Stop("gate"); }
+  absl::Status RestartGate() { return suite_.StartService("gate"); }
+
+  // The launcher itself, for what this adapter does not forward.
+  lianfang::testing::Suite& launcher() { return suite_; }
 
  private:
-  std::vector<std::pair<std::string, std::string>> Environment(const std::string& service,
-                                                               int port) const;
-  absl::StatusOr<std::unique_ptr<lianfang::testing::Subprocess>> Run(
-      const std::string& binary, const std::string& service, int port,
-      const std::vector<std::pair<std::string, std::string>>& extra) const;
-
-  lianfang::testing::TempDir dir_;
-  lianfang::testing::TestTokens tokens_;
-  std::unique_ptr<lianfang::testing::RedisServer> redis_;
-  std::string pii_key_file_;
-  Options options_;
-  int gateway_port_ = 0, http_port_ = 0, gate_port_ = 0, dispatch_port_ = 0, survey_port_ = 0,
-      nobody_port_ = 0;
-  std::unique_ptr<lianfang::testing::Subprocess> gate_, dispatch_, survey_, gateway_;
+  lianfang::testing::Suite suite_;
 };
 
 }  // namespace lianfang::gateway::testing
