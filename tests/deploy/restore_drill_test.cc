@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -33,13 +34,12 @@
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/grpc/loopback_server.h"
+#include "common/testing/grpc/suite.h"
 #include "common/testing/grpc/test_tokens.h"
 #include "common/testing/poll.h"
-#include "common/testing/ports.h"
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
-#include "common/testing/with_redis.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -50,15 +50,13 @@
 namespace lianfang::deploy {
 namespace {
 
-using ::lianfang::testing::BinaryPath;
 using ::lianfang::testing::ExitStatus;
 using ::lianfang::testing::NewClientContext;
-using ::lianfang::testing::PickFreePort;
 using ::lianfang::testing::PollUntil;
 using ::lianfang::testing::SourcePath;
+using ::lianfang::testing::Suite;
 using ::lianfang::testing::Subprocess;
 using ::lianfang::testing::TempDir;
-using ::lianfang::testing::TestTokens;
 using ::testing::UnorderedElementsAreArray;
 
 namespace gate = ::lianfang::gate::v1;
@@ -94,50 +92,6 @@ std::string ValidId(int n) {
   return first17 + pii::IdNumberCheckDigit(first17);
 }
 
-// One run of lf-gate on the drill's database.
-class GateProcess {
- public:
-  static absl::StatusOr<std::unique_ptr<GateProcess>> Start(
-      const std::vector<std::pair<std::string, std::string>>& env) {
-    ASSIGN_OR_RETURN(std::string binary, BinaryPath("lf-gate"));
-    ASSIGN_OR_RETURN(int port, PickFreePort());
-    auto gate = std::unique_ptr<GateProcess>(new GateProcess());
-    gate->address_ = absl::StrCat("127.0.0.1:", port);
-    Subprocess::Options options;
-    options.args = {binary};
-    options.env = env;
-    options.env.emplace_back("LF_LISTEN", gate->address_);
-    ASSIGN_OR_RETURN(gate->process_, Subprocess::Start(options));
-    absl::Status serving = server::WaitForServing(gate->address_, absl::Seconds(60), nullptr,
-                                                  "lianfang.gate.v1.GateService");
-    if (!serving.ok()) {
-      return absl::Status(serving.code(), absl::StrCat(serving.message(), "\nlf-gate stderr:\n",
-                                                       gate->process_->ReadStderr()));
-    }
-    gate->stub_ = gate::GateService::NewStub(server::MakeChannel(gate->address_, nullptr));
-    return gate;
-  }
-
-  gate::GateService::Stub& stub() { return *stub_; }
-  std::string Stderr() const { return process_->ReadStderr(); }
-
-  // SIGTERM: the graceful drain; OK when the process exits 0.
-  absl::Status Stop() {
-    ASSIGN_OR_RETURN(ExitStatus exit, process_->Terminate(absl::Seconds(30)));
-    if (!exit.Success()) {
-      return absl::InternalError(
-          absl::StrCat("lf-gate ended with ", exit.ToString(), "\n", process_->ReadStderr()));
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  GateProcess() = default;
-  std::string address_;
-  std::unique_ptr<Subprocess> process_;
-  std::unique_ptr<gate::GateService::Stub> stub_;
-};
-
 // Runs tools/backup.sh with `args`; OK when it exits 0 (the message carries its output).
 absl::Status RunBackupTool(const std::vector<std::string>& args,
                            const std::vector<std::pair<std::string, std::string>>& env) {
@@ -165,33 +119,54 @@ struct Figures {
   std::vector<gate::Occupancy> occupancy;
 };
 
-class RestoreDrillTest : public lianfang::testing::WithRedis {
+class RestoreDrillTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    WithRedis::SetUp();
     RecordProperty("backend", BackendName(DrillBackend()));
     ASSERT_OK_AND_ASSIGN(database_, DrillDatabase::Create(DrillBackend(), dir_));
-    ASSERT_OK_AND_ASSIGN(sites_file_, dir_.WriteFile("sites.textproto", kSites));
-    ASSERT_OK_AND_ASSIGN(pii_key_, dir_.WriteFile("pii.key", "restore-drill-pii-key-0123456789"));
-    ASSERT_OK_AND_ASSIGN(int dispatch_port, PickFreePort());
-    // Nothing listens there: no passage of the drill raises a fever task, and an outbox that
-    // cannot deliver never blocks a passage.
-    env_ = {{"LF_DB", database_->url()},
-            {"LF_REDIS", redis_url()},
-            {"LF_SITES", sites_file_},
-            {"LF_JWT_SECRET_FILE", tokens_.secret_file()},
-            {"LF_PII_KEY_FILE", pii_key_},
-            {"LF_DISPATCH_ADDR", absl::StrCat("127.0.0.1:", dispatch_port)},
-            {"LF_TZ", kTimeZone}};
-    for (auto& kv : database_->tool_env()) env_.push_back(kv);
+    // Only lf-gate runs, on the drill's database. The other services are not started: nothing
+    // listens at LF_DISPATCH_ADDR, so no passage of the drill raises a fever task, and an
+    // outbox that cannot deliver never blocks a passage.
+    Suite::Options options;
+    options.services = {};
+    options.database = Suite::Database::kSqlite;
+    options.sites_textproto = kSites;
+    options.pii_key = "restore-drill-pii-key-0123456789";
+    options.time_zone = kTimeZone;
+    Suite::Env gate_env = {{"LF_DB", database_->url()}};
+    for (auto& kv : database_->tool_env()) gate_env.push_back(kv);
+    options.service_env = {{"gate", gate_env}};
+    ASSERT_OK(suite_.Start(options));
   }
 
-  std::string guard() const { return tokens_.For(auth::Role::kGuard, "guard-drill"); }
-  std::string admin() const { return tokens_.For(auth::Role::kAdmin, "admin-drill"); }
+  // Starts lf-gate (same port, the drill's database) and waits until it serves.
+  absl::Status StartGate() {
+    RETURN_IF_ERROR(suite_.StartService("gate"));
+    stub_ = gate::GateService::NewStub(suite_.Channel("gate"));
+    return absl::OkStatus();
+  }
+
+  // SIGTERM: the graceful drain; OK when the process exits 0.
+  absl::Status StopGate() {
+    RETURN_IF_ERROR(suite_.Stop("gate", absl::Seconds(30)));
+    const std::optional<ExitStatus> exit = suite_.Exit("gate");
+    if (!exit.has_value() || !exit->Success()) {
+      return absl::InternalError(absl::StrCat("lf-gate ended with ",
+                                              exit.has_value() ? exit->ToString() : "no status",
+                                              "\n", suite_.Stderr("gate")));
+    }
+    return absl::OkStatus();
+  }
+
+  gate::GateService::Stub& stub() { return *stub_; }
+  std::string GateStderr() const { return suite_.Stderr("gate"); }
+
+  std::string guard() const { return suite_.tokens().For(auth::Role::kGuard, "guard-drill"); }
+  std::string admin() const { return suite_.tokens().For(auth::Role::kAdmin, "admin-drill"); }
 
   // Records `count` passages numbered from `first`: on "open", entries then (every third) an
   // exit; on "closed", an entry without a pass (denied). Returns the passages.
-  std::vector<gate::Passage> Record(GateProcess& gate, int first, int count) {
+  std::vector<gate::Passage> Record(int first, int count) {
     std::vector<gate::Passage> out;
     for (int i = first; i < first + count; ++i) {
       gate::RecordPassageRequest r;
@@ -207,8 +182,8 @@ class RestoreDrillTest : public lianfang::testing::WithRedis {
       if (!exit) r.set_temperature_c(36.4 + 0.1 * (i % 5));
       auto ctx = NewClientContext(guard(), absl::Seconds(20));
       gate::RecordPassageResponse resp;
-      absl::Status st = server::FromGrpcStatus(gate.stub().RecordPassage(ctx.get(), r, &resp));
-      EXPECT_OK(st) << "passage " << i << "\n" << gate.Stderr();
+      absl::Status st = server::FromGrpcStatus(stub().RecordPassage(ctx.get(), r, &resp));
+      EXPECT_OK(st) << "passage " << i << "\n" << GateStderr();
       if (!st.ok()) break;
       out.push_back(resp.passage());
     }
@@ -216,7 +191,7 @@ class RestoreDrillTest : public lianfang::testing::WithRedis {
   }
 
   // Every passage id of both sites, and the figures of every day in `days` and both sites.
-  Figures Read(GateProcess& gate, const std::set<std::string>& days) {
+  Figures Read(const std::set<std::string>& days) {
     Figures f;
     for (const char* site : {"open", "closed"}) {
       std::string token;
@@ -227,8 +202,8 @@ class RestoreDrillTest : public lianfang::testing::WithRedis {
         r.set_page_token(token);
         auto ctx = NewClientContext(admin(), absl::Seconds(20));
         gate::ListPassagesResponse resp;
-        absl::Status st = server::FromGrpcStatus(gate.stub().ListPassages(ctx.get(), r, &resp));
-        EXPECT_OK(st) << gate.Stderr();
+        absl::Status st = server::FromGrpcStatus(stub().ListPassages(ctx.get(), r, &resp));
+        EXPECT_OK(st) << GateStderr();
         if (!st.ok()) break;
         for (const gate::Passage& p : resp.passages()) f.passage_ids.push_back(p.passage_id());
         token = resp.next_page_token();
@@ -238,7 +213,7 @@ class RestoreDrillTest : public lianfang::testing::WithRedis {
       r.set_site_id(site);
       auto ctx = NewClientContext(admin(), absl::Seconds(20));
       gate::Occupancy occupancy;
-      EXPECT_OK(server::FromGrpcStatus(gate.stub().GetOccupancy(ctx.get(), r, &occupancy)));
+      EXPECT_OK(server::FromGrpcStatus(stub().GetOccupancy(ctx.get(), r, &occupancy)));
       occupancy.clear_as_of();
       f.occupancy.push_back(occupancy);
     }
@@ -247,7 +222,7 @@ class RestoreDrillTest : public lianfang::testing::WithRedis {
       r.set_date(day);
       auto ctx = NewClientContext(admin(), absl::Seconds(20));
       gate::GetDailyStatsResponse resp;
-      EXPECT_OK(server::FromGrpcStatus(gate.stub().GetDailyStats(ctx.get(), r, &resp)));
+      EXPECT_OK(server::FromGrpcStatus(stub().GetDailyStats(ctx.get(), r, &resp)));
       for (gate::DailyStats& s : *resp.mutable_stats()) s.clear_gates_without_guard_minutes();
       f.stats.push_back(resp);
     }
@@ -266,11 +241,9 @@ class RestoreDrillTest : public lianfang::testing::WithRedis {
   }
 
   TempDir dir_;
-  TestTokens tokens_;
   std::unique_ptr<DrillDatabase> database_;
-  std::string sites_file_;
-  std::string pii_key_;
-  std::vector<std::pair<std::string, std::string>> env_;
+  Suite suite_;
+  std::unique_ptr<gate::GateService::Stub> stub_;
 };
 
 MATCHER_P(EqualsProto, expected, "") {
@@ -284,11 +257,11 @@ TEST_F(RestoreDrillTest, RestoreBringsBackExactlyTheBackedUpPassagesAndTheirFigu
   Figures at_backup;
   std::string backup_today;
   {
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<GateProcess> gate, GateProcess::Start(env_));
-    before = Record(*gate, 0, 24);
+    ASSERT_OK(StartGate());
+    before = Record(0, 24);
     ASSERT_EQ(before.size(), 24u);
     days = DaysOf(before);
-    at_backup = Read(*gate, days);
+    at_backup = Read(days);
     backup_today = time::DateOf(absl::Now(), *time::LoadTimeZone(kTimeZone));
 
     // Online: the service keeps running (and serving) while the backup is taken.
@@ -302,19 +275,19 @@ TEST_F(RestoreDrillTest, RestoreBringsBackExactlyTheBackedUpPassagesAndTheirFigu
         << expected_file;
     EXPECT_TRUE(std::filesystem::exists(absl::StrCat(backup_dir, "/MANIFEST")));
 
-    std::vector<gate::Passage> after = Record(*gate, 24, 16);
+    std::vector<gate::Passage> after = Record(24, 16);
     ASSERT_EQ(after.size(), 16u);
-    const Figures at_stop = Read(*gate, days);
+    const Figures at_stop = Read(days);
     ASSERT_EQ(at_stop.passage_ids.size(), 40u);
-    ASSERT_OK(gate->Stop());
+    ASSERT_OK(StopGate());
   }
 
   ASSERT_OK(database_->Wipe());
   {
     // The wiped database really is empty: a fresh service there sees no passage at all.
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<GateProcess> gate, GateProcess::Start(env_));
-    EXPECT_THAT(Read(*gate, days).passage_ids, ::testing::IsEmpty());
-    ASSERT_OK(gate->Stop());
+    ASSERT_OK(StartGate());
+    EXPECT_THAT(Read(days).passage_ids, ::testing::IsEmpty());
+    ASSERT_OK(StopGate());
     ASSERT_OK(database_->Wipe());
   }
 
@@ -322,10 +295,10 @@ TEST_F(RestoreDrillTest, RestoreBringsBackExactlyTheBackedUpPassagesAndTheirFigu
   ASSERT_OK(RunBackupTool({"restore", backup_dir, absl::StrCat("gate=", database_->url())},
                           database_->tool_env()));
 
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<GateProcess> gate, GateProcess::Start(env_));
+  ASSERT_OK(StartGate());
   std::vector<std::string> expected_ids;
   for (const gate::Passage& p : before) expected_ids.push_back(p.passage_id());
-  Figures restored = Read(*gate, days);
+  Figures restored = Read(days);
   EXPECT_THAT(restored.passage_ids, UnorderedElementsAreArray(expected_ids));
   // The statistics of every day that had passages at backup time (one day, or two when the
   // run crossed midnight UTC) are those the service reported then.
@@ -351,11 +324,11 @@ TEST_F(RestoreDrillTest, RestoreBringsBackExactlyTheBackedUpPassagesAndTheirFigu
     return true;
   };
   EXPECT_TRUE(
-      PollUntil([&] { return same_occupancy(Read(*gate, days).occupancy); }, absl::Seconds(30)))
+      PollUntil([&] { return same_occupancy(Read(days).occupancy); }, absl::Seconds(30)))
       << "occupancy at backup:\n"
       << at_backup.occupancy[0].DebugString() << at_backup.occupancy[1].DebugString() << "now:\n"
-      << Read(*gate, days).occupancy[0].DebugString()
-      << Read(*gate, days).occupancy[1].DebugString();
+      << Read(days).occupancy[0].DebugString()
+      << Read(days).occupancy[1].DebugString();
 
   // A retried request of the first half is recognised as such (its idempotency record came
   // back with it); one of the second half is new again and records a new passage.
@@ -370,11 +343,11 @@ TEST_F(RestoreDrillTest, RestoreBringsBackExactlyTheBackedUpPassagesAndTheirFigu
     r.set_temperature_c(36.4);
     auto ctx = NewClientContext(guard(), absl::Seconds(20));
     gate::RecordPassageResponse resp;
-    ASSERT_OK(server::FromGrpcStatus(gate->stub().RecordPassage(ctx.get(), r, &resp)));
+    ASSERT_OK(server::FromGrpcStatus(stub().RecordPassage(ctx.get(), r, &resp)));
     EXPECT_TRUE(resp.replayed());
     EXPECT_EQ(resp.passage().passage_id(), before[0].passage_id());
   }
-  ASSERT_OK(gate->Stop());
+  ASSERT_OK(StopGate());
 }
 
 // Passages keep arriving while the backup runs: the backup is one consistent snapshot. Every
@@ -386,7 +359,7 @@ TEST_F(RestoreDrillTest, BackupTakenUnderLoadIsAConsistentSnapshot) {
   std::set<std::string> before_ids;
   std::set<std::string> during_ids;
   {
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<GateProcess> gate, GateProcess::Start(env_));
+    ASSERT_OK(StartGate());
     auto entry = [&](int i, gate::RecordPassageResponse* resp) {
       gate::RecordPassageRequest r;
       r.set_request_id(absl::StrCat("load-", i));
@@ -396,11 +369,11 @@ TEST_F(RestoreDrillTest, BackupTakenUnderLoadIsAConsistentSnapshot) {
       r.mutable_person()->set_id_number(ValidId(i));
       r.set_temperature_c(36.5);
       auto ctx = NewClientContext(guard(), absl::Seconds(20));
-      return server::FromGrpcStatus(gate->stub().RecordPassage(ctx.get(), r, resp));
+      return server::FromGrpcStatus(stub().RecordPassage(ctx.get(), r, resp));
     };
     for (int i = 0; i < 10; ++i) {
       gate::RecordPassageResponse resp;
-      ASSERT_OK(entry(i, &resp)) << gate->Stderr();
+      ASSERT_OK(entry(i, &resp)) << GateStderr();
       before_ids.insert(resp.passage().passage_id());
     }
 
@@ -432,16 +405,16 @@ TEST_F(RestoreDrillTest, BackupTakenUnderLoadIsAConsistentSnapshot) {
     stop.store(true);
     writer.join();
     ASSERT_OK(backup);
-    EXPECT_EQ(failures.load(), 0) << gate->Stderr();
+    EXPECT_EQ(failures.load(), 0) << GateStderr();
     during_ids = acknowledged;
-    ASSERT_OK(gate->Stop());
+    ASSERT_OK(StopGate());
   }
 
   ASSERT_OK(database_->Wipe());
   ASSERT_OK(RunBackupTool({"restore", backup_dir, absl::StrCat("gate=", database_->url())},
                           database_->tool_env()));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<GateProcess> gate, GateProcess::Start(env_));
-  Figures restored = Read(*gate, {});
+  ASSERT_OK(StartGate());
+  Figures restored = Read({});
   const std::set<std::string> restored_ids(restored.passage_ids.begin(),
                                            restored.passage_ids.end());
   EXPECT_EQ(restored_ids.size(), restored.passage_ids.size()) << "a passage listed twice";
@@ -465,7 +438,7 @@ TEST_F(RestoreDrillTest, BackupTakenUnderLoadIsAConsistentSnapshot) {
     r.set_page_token(token);
     auto ctx = NewClientContext(admin(), absl::Seconds(20));
     gate::ListPassagesResponse resp;
-    ASSERT_OK(server::FromGrpcStatus(gate->stub().ListPassages(ctx.get(), r, &resp)));
+    ASSERT_OK(server::FromGrpcStatus(stub().ListPassages(ctx.get(), r, &resp)));
     all.insert(all.end(), resp.passages().begin(), resp.passages().end());
     token = resp.next_page_token();
   } while (!token.empty());
@@ -476,7 +449,7 @@ TEST_F(RestoreDrillTest, BackupTakenUnderLoadIsAConsistentSnapshot) {
     r.set_site_id("open");
     auto ctx = NewClientContext(admin(), absl::Seconds(20));
     gate::GetDailyStatsResponse resp;
-    ASSERT_OK(server::FromGrpcStatus(gate->stub().GetDailyStats(ctx.get(), r, &resp)));
+    ASSERT_OK(server::FromGrpcStatus(stub().GetDailyStats(ctx.get(), r, &resp)));
     for (const gate::DailyStats& s : resp.stats()) entries += s.entries();
   }
   EXPECT_EQ(entries, static_cast<int>(restored_ids.size()));
@@ -486,21 +459,21 @@ TEST_F(RestoreDrillTest, BackupTakenUnderLoadIsAConsistentSnapshot) {
         r.set_site_id("open");
         auto ctx = NewClientContext(admin(), absl::Seconds(20));
         gate::Occupancy occupancy;
-        return server::FromGrpcStatus(gate->stub().GetOccupancy(ctx.get(), r, &occupancy)).ok() &&
+        return server::FromGrpcStatus(stub().GetOccupancy(ctx.get(), r, &occupancy)).ok() &&
                occupancy.onsite() == static_cast<int>(restored_ids.size());
       },
       absl::Seconds(30)));
-  ASSERT_OK(gate->Stop());
+  ASSERT_OK(StopGate());
 }
 
 TEST_F(RestoreDrillTest, VerifyRejectsADamagedBackupAndRestoreRefusesIt) {
   const std::string backup_dir = dir_.File("backup");
   {
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<GateProcess> gate, GateProcess::Start(env_));
-    ASSERT_EQ(Record(*gate, 0, 4).size(), 4u);
+    ASSERT_OK(StartGate());
+    ASSERT_EQ(Record(0, 4).size(), 4u);
     ASSERT_OK(RunBackupTool({"backup", backup_dir, absl::StrCat("gate=", database_->url())},
                             database_->tool_env()));
-    ASSERT_OK(gate->Stop());
+    ASSERT_OK(StopGate());
   }
   ASSERT_OK(RunBackupTool({"verify", backup_dir}, database_->tool_env()));
 
@@ -526,9 +499,9 @@ TEST_F(RestoreDrillTest, VerifyRejectsADamagedBackupAndRestoreRefusesIt) {
                    .ok());
 
   // The refused restore left the database as it was.
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<GateProcess> gate, GateProcess::Start(env_));
-  EXPECT_EQ(Read(*gate, {}).passage_ids.size(), 4u);
-  ASSERT_OK(gate->Stop());
+  ASSERT_OK(StartGate());
+  EXPECT_EQ(Read({}).passage_ids.size(), 4u);
+  ASSERT_OK(StopGate());
 }
 
 }  // namespace

@@ -9,14 +9,15 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/jwt.h"
 #include "common/auth/principal.h"
 #include "common/server/client.h"
 #include "common/status/status_matchers.h"
+#include "common/testing/grpc/suite.h"
 #include "common/testing/grpc/test_tokens.h"
 #include "common/testing/ports.h"
-#include "common/testing/redis_server.h"
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
@@ -63,92 +64,32 @@ grpc::Status CallEmpty(const std::string& address, const std::string& method,
 
 class SuiteTest : public ::testing::Test {
  protected:
+  // The five services, each reporting SERVING, shared by the tests of this fixture.
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    tokens_ = new TestTokens();
-    auto redis = RedisServer::Launch();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = redis->release();
-    auto pii = dir_->WriteFile("pii.key", "a-test-only-pii-key-of-32-bytes!!");
-    ASSERT_TRUE(pii.ok());
-    pii_key_file_ = new std::string(*pii);
-    addresses_ = new std::map<std::string, std::string>();
-    for (const ServiceInfo& s : Services()) {
-      auto port = PickFreePort();
-      ASSERT_TRUE(port.ok());
-      (*addresses_)[s.name] = absl::StrCat("127.0.0.1:", *port);
-    }
-    processes_ = new std::vector<std::unique_ptr<Subprocess>>();
-    for (const ServiceInfo& s : Services()) {
-      auto binary = BinaryPath(absl::StrCat("lf-", s.name));
-      ASSERT_TRUE(binary.ok()) << binary.status();
-      Subprocess::Options options;
-      options.args = {*binary};
-      options.env = Environment(s.name);
-      auto process = Subprocess::Start(std::move(options));
-      ASSERT_TRUE(process.ok()) << process.status();
-      processes_->push_back(*std::move(process));
-    }
-  }
-
-  static std::vector<std::pair<std::string, std::string>> Environment(const std::string& name) {
-    std::vector<std::pair<std::string, std::string>> env = {
-        {"LF_LISTEN", (*addresses_)[name]},
-        {"LF_DB", ::lianfang::testing::TestDatabaseUrl(*dir_, name + ".db")},
-        {"LF_REDIS", redis_->url()},
-        {"LF_SITES", SourcePath("deploy/sites.textproto")},
-        {"LF_JWT_SECRET_FILE", tokens_->secret_file()},
-        {"LF_PII_KEY_FILE", *pii_key_file_},
-        {"LF_GATE_ADDR", (*addresses_)["gate"]},
-        {"LF_SURVEY_ADDR", (*addresses_)["survey"]},
-        {"LF_DISPATCH_ADDR", (*addresses_)["dispatch"]},
-        {"LF_REPORT_ADDR", (*addresses_)["report"]},
-        {"LF_GATEWAY_ADDR", (*addresses_)["gateway"]},
-    };
-    if (name == "gateway") {
-      auto port = PickFreePort();
-      env.emplace_back("LF_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port.value_or(0)));
-    }
-    return env;
+    suite_ = new Suite();
+    started_ = new absl::Status(suite_->Start());
   }
 
   static void TearDownTestSuite() {
-    for (auto& p : *processes_) (void)p->Terminate(absl::Seconds(15));
-    delete processes_;
-    delete redis_;
-    delete tokens_;
-    delete addresses_;
-    delete pii_key_file_;
-    delete dir_;
+    delete suite_;
+    delete started_;
   }
 
-  static void WaitForAll() {
-    for (const ServiceInfo& s : Services()) {
-      ASSERT_OK(server::WaitForServing((*addresses_)[s.name], absl::Seconds(60)))
-          << s.name << " log:\n"
-          << (*processes_)[&s - &Services()[0]]->ReadStderr();
-    }
-  }
+  static void WaitForAll() { ASSERT_OK(*started_); }
 
-  static TempDir* dir_;
-  static TestTokens* tokens_;
-  static RedisServer* redis_;
-  static std::string* pii_key_file_;
-  static std::map<std::string, std::string>* addresses_;
-  static std::vector<std::unique_ptr<Subprocess>>* processes_;
+  static std::string Address(const std::string& service) { return suite_->address(service); }
+
+  static Suite* suite_;
+  static absl::Status* started_;
 };
 
-TempDir* SuiteTest::dir_ = nullptr;
-TestTokens* SuiteTest::tokens_ = nullptr;
-RedisServer* SuiteTest::redis_ = nullptr;
-std::string* SuiteTest::pii_key_file_ = nullptr;
-std::map<std::string, std::string>* SuiteTest::addresses_ = nullptr;
-std::vector<std::unique_ptr<Subprocess>>* SuiteTest::processes_ = nullptr;
+Suite* SuiteTest::suite_ = nullptr;
+absl::Status* SuiteTest::started_ = nullptr;
 
 TEST_F(SuiteTest, EveryServiceAnswersHealthServing) {
   WaitForAll();
   for (const ServiceInfo& s : Services()) {
-    auto channel = server::MakeChannel((*addresses_)[s.name], nullptr);
+    auto channel = server::MakeChannel(Address(s.name), nullptr);
     auto whole = server::CheckHealth(channel, "", absl::Seconds(5));
     ASSERT_OK(whole);
     EXPECT_EQ(*whole, server::ServingStatus::kServing) << s.name;
@@ -164,14 +105,7 @@ TEST_F(SuiteTest, LfctlHealthReportsTheWholeSuiteServing) {
   ASSERT_OK(lfctl);
   Subprocess::Options options;
   options.args = {*lfctl, "health"};
-  for (const ServiceInfo& s : Services()) {
-    std::string env = s.name == "gateway" ? "LF_GATEWAY_ADDR" : "";
-    if (env.empty()) {
-      env = absl::StrCat("LF_", s.name, "_ADDR");
-      for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    options.env.emplace_back(env, (*addresses_)[s.name]);
-  }
+  options.env = suite_->ClientEnvironment();
   auto process = Subprocess::Start(std::move(options));
   ASSERT_OK(process);
   auto exit = (*process)->Wait(absl::Seconds(30));
@@ -186,10 +120,10 @@ TEST_F(SuiteTest, ACallWithoutTokenIsUnauthenticatedEverywhere) {
   WaitForAll();
   for (const ServiceInfo& s : Services()) {
     const std::string method = absl::StrCat("/", s.package, "/ListAuditEvents");
-    EXPECT_EQ(CallEmpty((*addresses_)[s.name], method, "").error_code(),
+    EXPECT_EQ(CallEmpty(Address(s.name), method, "").error_code(),
               grpc::StatusCode::UNAUTHENTICATED)
         << method;
-    EXPECT_EQ(CallEmpty((*addresses_)[s.name], method, "not-a-jwt").error_code(),
+    EXPECT_EQ(CallEmpty(Address(s.name), method, "not-a-jwt").error_code(),
               grpc::StatusCode::UNAUTHENTICATED)
         << method;
   }
@@ -197,10 +131,10 @@ TEST_F(SuiteTest, ACallWithoutTokenIsUnauthenticatedEverywhere) {
 
 TEST_F(SuiteTest, AViewerIsRefusedLeaderAndAdminMethods) {
   WaitForAll();
-  const std::string viewer = tokens_->For(auth::Role::kViewer, "municipal-office");
+  const std::string viewer = suite_->tokens().For(auth::Role::kViewer, "municipal-office");
   for (const ServiceInfo& s : Services()) {
     const std::string method = absl::StrCat("/", s.package, "/ListAuditEvents");
-    EXPECT_EQ(CallEmpty((*addresses_)[s.name], method, viewer).error_code(),
+    EXPECT_EQ(CallEmpty(Address(s.name), method, viewer).error_code(),
               grpc::StatusCode::PERMISSION_DENIED)
         << method;
   }
@@ -212,7 +146,7 @@ TEST_F(SuiteTest, AViewerIsRefusedLeaderAndAdminMethods) {
       {"gate", "/lianfang.gate.v1.GateService/RevokePass"},
   };
   for (const auto& [service, method] : leader_only) {
-    EXPECT_EQ(CallEmpty((*addresses_)[service], method, viewer).error_code(),
+    EXPECT_EQ(CallEmpty(Address(service), method, viewer).error_code(),
               grpc::StatusCode::PERMISSION_DENIED)
         << method;
   }
@@ -228,7 +162,7 @@ TEST_F(SuiteTest, ATokenSignedWithAnotherKeyIsUnauthenticated) {
                     .Sign(admin, absl::Now(), absl::Hours(1));
   ASSERT_OK(forged);
   EXPECT_EQ(
-      CallEmpty((*addresses_)["gate"], "/lianfang.gate.v1.GateService/ListAuditEvents", *forged)
+      CallEmpty(Address("gate"), "/lianfang.gate.v1.GateService/ListAuditEvents", *forged)
           .error_code(),
       grpc::StatusCode::UNAUTHENTICATED);
 }

@@ -354,6 +354,12 @@ bool Suite::Running(absl::string_view service) {
   return it != processes_.end() && it->second != nullptr && it->second->Running();
 }
 
+std::optional<ExitStatus> Suite::Exit(absl::string_view service) {
+  auto it = processes_.find(std::string(service));
+  if (it == processes_.end() || it->second == nullptr) return std::nullopt;
+  return it->second->Exit();
+}
+
 int Suite::port(const std::string& service) const {
   auto it = ports_.find(service);
   return it == ports_.end() ? 0 : it->second;

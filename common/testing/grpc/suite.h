@@ -137,6 +137,9 @@ class Suite final {
   // Stop() when it runs, then StartService().
   absl::Status Restart(absl::string_view service);
   bool Running(absl::string_view service);
+  // How the latest process of `service` ended (after Stop() or Kill(): a graceful drain exits
+  // 0); nullopt while it runs or when it was never started.
+  std::optional<ExitStatus> Exit(absl::string_view service);
 
   // "127.0.0.1:PORT" of `service` (of the service it is served_by), fixed once started.
   std::string address(absl::string_view service) const;
