@@ -113,14 +113,24 @@ void LiveCounts::Run() {
     }
 
     std::set<std::string> touched;
-    for (const Item& item : items) {
+    for (size_t next = 0; next < items.size();) {
+      const Item& item = items[next];
+      // Consecutive increments (everything between two snapshots) go to Redis summed, in one
+      // pipeline: one round trip per drain instead of one per write.
+      size_t end = next + 1;
+      if (item.snapshot == nullptr) {
+        while (end < items.size() && items[end].snapshot == nullptr) ++end;
+      }
+      const size_t begin = next;
+      next = end;
       bool stale;
       {
         absl::MutexLock lock(&mu_);
         stale = stale_;
       }
-      if (item.snapshot == nullptr && stale) continue;  // the coming reconcile covers it
-      absl::Status status = Write(item);
+      if (item.snapshot == nullptr && stale) continue;  // the coming reconcile covers them
+      absl::Status status =
+          item.snapshot != nullptr ? Write(item) : WriteDeltas(items, begin, end);
       absl::MutexLock lock(&mu_);
       redis_up_ = status.ok();
       if (!status.ok()) {
@@ -140,7 +150,7 @@ void LiveCounts::Run() {
         for (const std::string& site : site_ids_) touched.insert(site);
         for (const auto& [site, figures] : *item.snapshot) touched.insert(site);
       } else {
-        touched.insert(item.site_id);
+        for (size_t i = begin; i < end; ++i) touched.insert(items[i].site_id);
       }
     }
     // One change notice per touched site per drain: bursts are coalesced here already.
@@ -189,6 +199,44 @@ absl::Status LiveCounts::Write(const Item& item) {
     commands.push_back(
         {"PEXPIRE", day_key, absl::StrCat(absl::ToInt64Milliseconds(redis::kDayKeyTtl))});
   }
+  ASSIGN_OR_RETURN(std::vector<redis::Reply> replies, redis_->Pipeline(commands));
+  for (const redis::Reply& reply : replies) {
+    if (reply.is_error()) return absl::UnavailableError(reply.DebugString());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LiveCounts::WriteDeltas(const std::deque<Item>& items, size_t begin, size_t end) {
+  // key -> field -> summed increment; a sum of 0 is still sent (HINCRBY by 0 creates the field
+  // as the separate increments would have).
+  std::map<std::string, std::map<std::string, int64_t>> sums;
+  std::set<std::string> day_keys;
+  for (size_t i = begin; i < end; ++i) {
+    const Item& item = items[i];
+    if (!item.delta.live.empty()) {
+      ASSIGN_OR_RETURN(std::string live_key, redis::LiveKey(service_, item.site_id));
+      std::map<std::string, int64_t>& fields = sums[live_key];
+      for (const auto& [field, increment] : item.delta.live) fields[field] += increment;
+    }
+    if (!item.delta.today.empty()) {
+      ASSIGN_OR_RETURN(std::string day_key,
+                       redis::DayKey(service_, item.site_id, item.delta.day));
+      std::map<std::string, int64_t>& fields = sums[day_key];
+      for (const auto& [field, increment] : item.delta.today) fields[field] += increment;
+      day_keys.insert(std::move(day_key));
+    }
+  }
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& [key, fields] : sums) {
+    for (const auto& [field, increment] : fields) {
+      commands.push_back({"HINCRBY", key, field, absl::StrCat(increment)});
+    }
+  }
+  for (const std::string& day_key : day_keys) {
+    commands.push_back(
+        {"PEXPIRE", day_key, absl::StrCat(absl::ToInt64Milliseconds(redis::kDayKeyTtl))});
+  }
+  if (commands.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<redis::Reply> replies, redis_->Pipeline(commands));
   for (const redis::Reply& reply : replies) {
     if (reply.is_error()) return absl::UnavailableError(reply.DebugString());

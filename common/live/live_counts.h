@@ -118,6 +118,9 @@ class LiveCounts final {
   void Run();
   void ScheduleReconcileLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Write(const Item& item);
+  // Writes the increments of items[begin, end) (no snapshots among them) summed per key and
+  // field, in one pipeline.
+  absl::Status WriteDeltas(const std::deque<Item>& items, size_t begin, size_t end);
   absl::Status WriteSnapshot(const Snapshot& snapshot, absl::CivilDay day);
   absl::Status Heartbeat(bool* lost);
 

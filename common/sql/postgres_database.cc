@@ -7,12 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -26,8 +24,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/sql/group_commit.h"
 #include "common/sql/postgres_translate.h"
 #include "common/sql/migration_runner.h"
 #include "common/status/status_macros.h"
@@ -445,48 +443,23 @@ class PostgresSession final : public Session {
 };
 
 
-class PostgresDatabase final : public Database {
+class PostgresDatabase final : public Database, private BatchTransaction {
  public:
   PostgresDatabase(std::unique_ptr<Target> target, const Options& options,
                    std::unique_ptr<Connection> writer)
-      : target_(std::move(target)), options_(options), writer_conn_(std::move(writer)) {
-    writer_thread_ = std::thread([this] { WriterLoop(); });
+      : target_(std::move(target)),
+        options_(options),
+        writer_conn_(std::move(writer)),
+        writer_(this, options.max_batch) {
+    writer_.Start();  // last: every member is ready
   }
 
-  ~PostgresDatabase() override {
-    {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-    }
-    writer_thread_.join();
-  }
+  ~PostgresDatabase() override { writer_.Stop(); }
 
-  absl::Status Write(TransactionFn fn) override {
-    if (std::this_thread::get_id() == writer_thread_.get_id()) {
-      return absl::InternalError(
-          "Database::Write was called from a write function or a done callback; use "
-          "WriteAsync there");
-    }
-    absl::Notification finished;
-    absl::Status result;
-    WriteAsync([fn](Session& session) { return fn(session); },
-               [&](absl::Status status) {
-                 result = std::move(status);
-                 finished.Notify();
-               });
-    finished.WaitForNotification();
-    return result;
-  }
+  absl::Status Write(TransactionFn fn) override { return writer_.Write(fn); }
 
   void WriteAsync(AsyncTransactionFn fn, DoneFn done) override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (!exited_) {
-        queue_.push_back(Op{std::move(fn), std::move(done)});
-        return;
-      }
-    }
-    done(absl::UnavailableError("the database is closed"));
+    writer_.WriteAsync(std::move(fn), std::move(done));
   }
 
   absl::Status Read(TransactionFn fn) override;
@@ -495,24 +468,18 @@ class PostgresDatabase final : public Database {
 
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  Stats stats() const override {
-    absl::MutexLock lock(&stats_mu_);
-    return stats_;
-  }
+  Stats stats() const override { return writer_.stats(); }
 
  private:
-  struct Op {
-    AsyncTransactionFn fn;
-    DoneFn done;
-  };
-
-  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !queue_.empty() || stopping_;
+  // BatchTransaction, on the writer thread (group_commit.h).
+  absl::Status BeginBatch() override;
+  absl::Status RunFunction(AsyncTransactionFn& fn, absl::Status* result) override;
+  absl::Status CommitBatch() override { return writer_conn_->Exec("COMMIT"); }
+  void RollbackBatch() override {
+    if (writer_conn_ != nullptr && !writer_conn_->broken() && writer_conn_->txn() != PQTRANS_IDLE) {
+      (void)writer_conn_->Exec("ROLLBACK");
+    }
   }
-
-  void WriterLoop();
-  void RunBatch(std::vector<Op>& batch);
-  absl::Status BeginWrite();
 
   absl::StatusOr<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
@@ -526,43 +493,14 @@ class PostgresDatabase final : public Database {
   // connection is lost.
   std::unique_ptr<Connection> writer_conn_;
 
-  absl::Mutex mu_;
-  std::deque<Op> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool exited_ ABSL_GUARDED_BY(mu_) = false;
-
   absl::Mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
   int readers_open_ ABSL_GUARDED_BY(readers_mu_) = 0;
 
-  mutable absl::Mutex stats_mu_;
-  Stats stats_ ABSL_GUARDED_BY(stats_mu_);
-
-  std::thread writer_thread_;  // last: starts after every member above is ready
+  GroupCommitWriter writer_;  // started last by the constructor, stopped first
 };
 
-void PostgresDatabase::WriterLoop() {
-  for (;;) {
-    std::vector<Op> batch;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &PostgresDatabase::HasWorkOrStopping));
-      if (queue_.empty()) {  // stopping, and everything queued has run
-        exited_ = true;
-        return;
-      }
-      const size_t n = std::min<size_t>(queue_.size(), options_.max_batch);
-      batch.reserve(n);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    RunBatch(batch);
-  }
-}
-
-absl::Status PostgresDatabase::BeginWrite() {
+absl::Status PostgresDatabase::BeginBatch() {
   const std::string begin =
       absl::StrCat("BEGIN; SELECT pg_advisory_xact_lock(", kWriterLockKey, ")");
   absl::Status status;
@@ -590,74 +528,26 @@ absl::Status PostgresDatabase::BeginWrite() {
       "the database's write lock is held by another process for too long; retry later");
 }
 
-void PostgresDatabase::RunBatch(std::vector<Op>& batch) {
-  auto fail_all = [&](const absl::Status& status) {
-    {
-      absl::MutexLock lock(&stats_mu_);
-      stats_.failed_writes += static_cast<int64_t>(batch.size());
-    }
-    for (Op& op : batch) op.done(status);
-  };
-
-  if (absl::Status begin = BeginWrite(); !begin.ok()) {
-    fail_all(begin);
-    return;
-  }
+absl::Status PostgresDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status* result) {
   Connection* const conn = writer_conn_.get();
-
-  std::vector<absl::Status> results(batch.size());
-  absl::Status broken;  // set when the batch's transaction cannot be committed
-  for (size_t i = 0; i < batch.size() && broken.ok(); ++i) {
-    if (absl::Status st = conn->Exec(kFunctionSavepoint); !st.ok()) {
-      broken = st;
-      break;
-    }
-    PostgresSession session(conn, /*writable=*/true);
-    results[i] = batch[i].fn(session);
-    session.Invalidate();
-    if (conn->broken()) {
-      broken = absl::UnavailableError(absl::StrCat(
-          "the connection to the PostgreSQL database ", target_->description,
-          " was lost during the transaction; retry the request"));
-      break;
-    }
-    if (conn->txn() != PQTRANS_INTRANS && conn->txn() != PQTRANS_INERROR) {
-      // A function issued COMMIT/ROLLBACK itself: the batch's earlier work is gone or split.
-      broken = absl::AbortedError("the database transaction ended early; retry the request");
-      break;
-    }
-    if (results[i].ok() && (session.broken() || conn->txn() == PQTRANS_INERROR)) {
-      results[i] = absl::AbortedError("the write could not be completed after an error; retry");
-    }
-    if (results[i].ok()) {
-      if (absl::Status st = conn->Exec(kFunctionRelease); !st.ok()) broken = st;
-    } else {
-      if (absl::Status st = conn->Exec(kFunctionRollback); !st.ok()) broken = st;
-    }
+  RETURN_IF_ERROR(conn->Exec(kFunctionSavepoint));
+  PostgresSession session(conn, /*writable=*/true);
+  *result = fn(session);
+  session.Invalidate();
+  if (conn->broken()) {
+    return absl::UnavailableError(absl::StrCat("the connection to the PostgreSQL database ",
+                                               target_->description,
+                                               " was lost during the transaction; retry the "
+                                               "request"));
   }
-
-  if (broken.ok()) {
-    if (absl::Status commit = conn->Exec("COMMIT"); !commit.ok()) broken = commit;
+  if (conn->txn() != PQTRANS_INTRANS && conn->txn() != PQTRANS_INERROR) {
+    // A function issued COMMIT/ROLLBACK itself: the batch's earlier work is gone or split.
+    return absl::AbortedError("the database transaction ended early; retry the request");
   }
-  if (!broken.ok()) {
-    if (!conn->broken() && conn->txn() != PQTRANS_IDLE) (void)conn->Exec("ROLLBACK");
-    fail_all(broken);
-    return;
+  if (result->ok() && (session.broken() || conn->txn() == PQTRANS_INERROR)) {
+    *result = absl::AbortedError("the write could not be completed after an error; retry");
   }
-
-  {
-    absl::MutexLock lock(&stats_mu_);
-    ++stats_.commits;
-    for (const absl::Status& st : results) {
-      if (st.ok()) {
-        ++stats_.writes;
-      } else {
-        ++stats_.failed_writes;
-      }
-    }
-    stats_.largest_batch = std::max<int64_t>(stats_.largest_batch, batch.size());
-  }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  return conn->Exec(result->ok() ? kFunctionRelease : kFunctionRollback);
 }
 
 absl::Status PostgresDatabase::Read(TransactionFn fn) {

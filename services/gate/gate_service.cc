@@ -188,8 +188,7 @@ GateService::GateService(GateServiceOptions options)
 
 GateService::~GateService() = default;
 
-void GateService::AfterPassage(const RecordedPassage& recorded) {
-  const v1::Passage& passage = recorded.response.passage();
+void GateService::AfterPassage(const RecordedPassage& recorded, const v1::Passage& passage) {
   if (options_.live != nullptr) {
     options_.live->Apply(passage.site_id(),
                          PassageDelta(passage.direction(), recorded.verdict, recorded.day));
@@ -227,12 +226,13 @@ grpc::ServerUnaryReactor* GateService::RecordPassage(grpc::CallbackServerContext
       [this, input = std::move(input), guard = who.subject, now,
        recorded](sql::Session& session) -> absl::StatusOr<v1::RecordPassageResponse> {
         ASSIGN_OR_RETURN(*recorded, ledger_.Record(session, input, guard, now));
-        return recorded->response;
+        // Moved, not copied: after the commit the reply itself carries the passage.
+        return std::move(recorded->response);
       },
       [](const v1::RecordPassageResponse& r) { return r.passage().passage_id(); },
       [this, recorded](v1::RecordPassageResponse& r, bool replayed) {
         r.set_replayed(replayed);
-        if (!replayed) AfterPassage(*recorded);
+        if (!replayed) AfterPassage(*recorded, r.passage());
       });
 }
 
@@ -309,7 +309,7 @@ grpc::ServerUnaryReactor* GateService::BatchRecordPassages(
                                session, kRecordPassage, *item, now,
                                [&](sql::Session& s) -> absl::StatusOr<v1::RecordPassageResponse> {
                                  ASSIGN_OR_RETURN(*recorded, ledger_.Record(s, input, guard, now));
-                                 return recorded->response;
+                                 return std::move(recorded->response);
                                }));
           if (outcome->replayed) return absl::OkStatus();
           event.object = outcome->response.passage().passage_id();
@@ -327,7 +327,9 @@ grpc::ServerUnaryReactor* GateService::BatchRecordPassages(
             }
             last = --state->pending == 0;
           }
-          if (status.ok() && !outcome->replayed) AfterPassage(*recorded);
+          if (status.ok() && !outcome->replayed) {
+            AfterPassage(*recorded, outcome->response.passage());
+          }
           if (last) finish();
         });
   }

@@ -110,8 +110,8 @@ class GateService final : public v1::GateService::CallbackService {
   PassageFeed& feed() { return feed_; }
 
  private:
-  // The work after a passage's commit (not for replays).
-  void AfterPassage(const RecordedPassage& recorded);
+  // The work after a passage's commit (not for replays); `passage` is the committed reply's.
+  void AfterPassage(const RecordedPassage& recorded, const v1::Passage& passage);
   // Applies gates_without_guard changes (site -> delta) to the live counts.
   void AfterDutyChange(const std::map<std::string, int64_t>& unguarded_delta);
 

@@ -161,8 +161,6 @@ const std::string& ListPassagesByPerson() {
 }
 #undef LF_GATE_PASSAGE_PAGE
 
-constexpr char kSelectPresence[] =
-    "SELECT inside FROM gate_presence WHERE site_id = $1 AND person_key = $2";
 constexpr char kUpsertPresence[] =
     "INSERT INTO gate_presence (site_id, person_key, inside, changed_at) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (site_id, person_key) DO UPDATE SET inside = excluded.inside, "
@@ -208,14 +206,18 @@ constexpr char kSelectCarriedOnsite[] =
     "SELECT onsite_end FROM gate_daily WHERE site_id = $1 AND day < $2 "
     "ORDER BY day DESC LIMIT 1";
 
-constexpr char kSelectValidPass[] =
-    "SELECT 1 FROM gate_passes WHERE site_id = $1 AND person_key = $2 "
-    "AND (revoked_at IS NULL OR revoked_at > $3) AND (valid_until IS NULL OR valid_until > $3) "
-    "LIMIT 1";
-constexpr char kSelectActiveHold[] =
-    "SELECT 1 FROM gate_holds WHERE person_key = $1 AND hold_until > $2 "
-    "AND (released_at IS NULL OR released_at > $2)";
-constexpr char kSelectVehicle[] = "SELECT 1 FROM gate_vehicles WHERE site_id = $1 AND plate = $2";
+// The facts of a passage in one statement ($1 site, $2 person_key, $3 time, $4 plate): the
+// site's onsite count (NULL without a row), the person's presence (NULL without a row), and
+// whether the person holds a pass for the site valid at $3 (not revoked then, not expired),
+// whether an observation hold is active at $3, and whether the plate is registered there.
+constexpr char kSelectPassageFacts[] =
+    "SELECT (SELECT onsite FROM gate_occupancy WHERE site_id = $1), "
+    "(SELECT inside FROM gate_presence WHERE site_id = $1 AND person_key = $2), "
+    "EXISTS (SELECT 1 FROM gate_passes WHERE site_id = $1 AND person_key = $2 "
+    "AND (revoked_at IS NULL OR revoked_at > $3) AND (valid_until IS NULL OR valid_until > $3)), "
+    "EXISTS (SELECT 1 FROM gate_holds WHERE person_key = $2 AND hold_until > $3 "
+    "AND (released_at IS NULL OR released_at > $3)), "
+    "EXISTS (SELECT 1 FROM gate_vehicles WHERE site_id = $1 AND plate = $4)";
 
 constexpr char kPassColumns[] =
     "pass_code, site_id, person_key, id_masked, name_masked, name, kind, valid_until, "
@@ -350,12 +352,6 @@ CurrentDuty DutyFromRow(const sql::Row& row) {
                      .started_at = row.Time(4)};
 }
 
-absl::StatusOr<bool> Exists(sql::Session& session, absl::string_view sql,
-                            std::initializer_list<sql::Value> params) {
-  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(sql, params));
-  return row.has_value();
-}
-
 constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 
 // Page size and keyset position of a List request, as INVALID_ARGUMENT naming the field.
@@ -402,25 +398,46 @@ SqlPassageFacts::SqlPassageFacts(sql::Session& session, const std::string& site_
                                  absl::Time at)
     : session_(session), site_id_(site_id), person_key_(person_key), plate_(plate), at_(at) {}
 
+absl::StatusOr<const SqlPassageFacts::Loaded*> SqlPassageFacts::Load() {
+  if (!loaded_.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<sql::Row> row,
+                     session_.QueryRow(kSelectPassageFacts, {site_id_, person_key_, at_, plate_}));
+    if (!row.has_value()) return absl::InternalError("the passage facts could not be read");
+    Loaded facts;
+    facts.onsite = row->IsNull(0) ? 0 : row->Int(0);
+    facts.inside = !row->IsNull(1) && row->Bool(1);
+    facts.has_valid_pass = row->Bool(2);
+    facts.under_hold = row->Bool(3);
+    facts.vehicle_registered = row->Bool(4);
+    loaded_ = facts;
+  }
+  return &*loaded_;
+}
+
 absl::StatusOr<bool> SqlPassageFacts::HasValidPass() {
-  return Exists(session_, kSelectValidPass, {site_id_, person_key_, at_});
+  ASSIGN_OR_RETURN(const Loaded* facts, Load());
+  return facts->has_valid_pass;
 }
 
 absl::StatusOr<bool> SqlPassageFacts::UnderHold() {
-  return Exists(session_, kSelectActiveHold, {person_key_, at_});
+  ASSIGN_OR_RETURN(const Loaded* facts, Load());
+  return facts->under_hold;
 }
 
 absl::StatusOr<bool> SqlPassageFacts::VehicleRegistered() {
-  return Exists(session_, kSelectVehicle, {site_id_, plate_});
+  ASSIGN_OR_RETURN(const Loaded* facts, Load());
+  return facts->vehicle_registered;
 }
 
 absl::StatusOr<bool> SqlPassageFacts::Inside() {
-  ASSIGN_OR_RETURN(std::optional<sql::Row> row,
-                   session_.QueryRow(kSelectPresence, {site_id_, person_key_}));
-  return row.has_value() && row->Bool(0);
+  ASSIGN_OR_RETURN(const Loaded* facts, Load());
+  return facts->inside;
 }
 
-absl::StatusOr<int64_t> SqlPassageFacts::Onsite() { return gate::Onsite(session_, site_id_); }
+absl::StatusOr<int64_t> SqlPassageFacts::Onsite() {
+  ASSIGN_OR_RETURN(const Loaded* facts, Load());
+  return facts->onsite;
+}
 
 // ---- Passages --------------------------------------------------------------------------------
 

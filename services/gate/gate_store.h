@@ -63,11 +63,24 @@ class SqlPassageFacts final : public PassageFacts {
   absl::StatusOr<int64_t> Onsite() override;
 
  private:
+  // Every fact, read by one statement at the first question (each a primary-key or index
+  // probe): one statement per passage instead of up to five. All are read in the caller's
+  // transaction, so they are the same as separate reads would be.
+  struct Loaded {
+    int64_t onsite = 0;
+    bool inside = false;
+    bool has_valid_pass = false;
+    bool under_hold = false;
+    bool vehicle_registered = false;
+  };
+  absl::StatusOr<const Loaded*> Load();
+
   sql::Session& session_;
   const std::string& site_id_;
   const std::string& person_key_;
   const std::string& plate_;
   const absl::Time at_;
+  std::optional<Loaded> loaded_;
 };
 
 // Appends a passage. REQUIRES: a write session; passage_id new.

@@ -1,0 +1,128 @@
+#include "common/sql/group_commit.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "absl/synchronization/notification.h"
+
+namespace lianfang::sql::internal {
+
+GroupCommitWriter::~GroupCommitWriter() { Stop(); }
+
+void GroupCommitWriter::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void GroupCommitWriter::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  // Never started: nothing will run what is queued.
+  std::deque<Op> left;
+  {
+    absl::MutexLock lock(&mu_);
+    exited_ = true;
+    left.swap(queue_);
+  }
+  for (Op& op : left) op.done(absl::UnavailableError("the database is closed"));
+}
+
+absl::Status GroupCommitWriter::Write(TransactionFn fn) {
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    return absl::InternalError(
+        "Database::Write was called from a write function or a done callback; use "
+        "WriteAsync there");
+  }
+  absl::Notification finished;
+  absl::Status result;
+  WriteAsync([fn](Session& session) { return fn(session); },
+             [&](absl::Status status) {
+               result = std::move(status);
+               finished.Notify();
+             });
+  finished.WaitForNotification();
+  return result;
+}
+
+void GroupCommitWriter::WriteAsync(AsyncTransactionFn fn, DoneFn done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!exited_) {
+      queue_.push_back(Op{std::move(fn), std::move(done)});
+      return;
+    }
+  }
+  done(absl::UnavailableError("the database is closed"));
+}
+
+Stats GroupCommitWriter::stats() const {
+  absl::MutexLock lock(&stats_mu_);
+  return stats_;
+}
+
+void GroupCommitWriter::Loop() {
+  std::vector<Op> batch;
+  for (;;) {
+    batch.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &GroupCommitWriter::HasWorkOrStopping));
+      if (queue_.empty()) {  // stopping, and everything queued has run
+        exited_ = true;
+        return;
+      }
+      const size_t n = std::min(queue_.size(), max_batch_);
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+  }
+}
+
+void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
+  auto fail_all = [&](const absl::Status& status) {
+    {
+      absl::MutexLock lock(&stats_mu_);
+      stats_.failed_writes += static_cast<int64_t>(batch.size());
+    }
+    for (Op& op : batch) op.done(status);
+  };
+
+  if (absl::Status begin = txn_->BeginBatch(); !begin.ok()) {
+    txn_->RollbackBatch();
+    fail_all(begin);
+    return;
+  }
+
+  std::vector<absl::Status> results(batch.size());
+  absl::Status broken;  // set when the batch's transaction cannot be committed
+  for (size_t i = 0; i < batch.size() && broken.ok(); ++i) {
+    broken = txn_->RunFunction(batch[i].fn, &results[i]);
+  }
+  if (broken.ok()) broken = txn_->CommitBatch();
+  if (!broken.ok()) {
+    txn_->RollbackBatch();
+    fail_all(broken);
+    return;
+  }
+
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.commits;
+    for (const absl::Status& st : results) {
+      if (st.ok()) {
+        ++stats_.writes;
+      } else {
+        ++stats_.failed_writes;
+      }
+    }
+    stats_.largest_batch = std::max<int64_t>(stats_.largest_batch, batch.size());
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+}
+
+}  // namespace lianfang::sql::internal

@@ -1,0 +1,98 @@
+// The group-commit writer both SQL drivers share (internal to common/sql): the queue of
+// Write/WriteAsync functions, the writer thread, the batch loop (one transaction per batch,
+// one savepoint per function, one COMMIT) and the write statistics. A driver supplies only
+// how its connection begins a batch, runs one function under a savepoint, commits and rolls
+// back (`BatchTransaction`).
+//
+// Contract kept for database.h: a function's error undoes that function's changes only; a
+// batch whose transaction breaks (or whose COMMIT fails) fails every function of the batch
+// with that error; `done` callbacks run on the writer thread, in queue order, only after the
+// commit (or the failure) is known; Write from the writer thread is refused with INTERNAL.
+//
+// Thread-safety: Write/WriteAsync/stats from any thread. The BatchTransaction is used by the
+// writer thread only.
+#ifndef LIANFANG_COMMON_SQL_GROUP_COMMIT_H_
+#define LIANFANG_COMMON_SQL_GROUP_COMMIT_H_
+
+#include <deque>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "common/sql/database.h"
+
+namespace lianfang::sql::internal {
+
+// One driver's side of a batch, called on the writer thread in this order: BeginBatch, then
+// RunFunction for each function until one returns an error, then CommitBatch when none did,
+// and RollbackBatch whenever BeginBatch, a RunFunction or CommitBatch returned an error.
+class BatchTransaction {
+ public:
+  virtual ~BatchTransaction() = default;
+
+  // Starts the batch's write transaction (taking the write lock). An error fails the batch.
+  virtual absl::Status BeginBatch() = 0;
+  // Runs `fn` under a savepoint of its own in the batch's transaction and stores its outcome
+  // in `*result` (its changes released on OK, rolled back to the savepoint on an error).
+  // Returns an error only when the batch's transaction can no longer be committed.
+  virtual absl::Status RunFunction(AsyncTransactionFn& fn, absl::Status* result) = 0;
+  // Commits the batch (durably). An error fails the batch.
+  virtual absl::Status CommitBatch() = 0;
+  // Ends whatever transaction is still open after an error; best effort.
+  virtual void RollbackBatch() = 0;
+};
+
+// The writer: a queue and one thread that commits what is queued in batches of at most
+// `max_batch` functions.
+class GroupCommitWriter final {
+ public:
+  // `txn` must outlive the writer (until Stop returned).
+  GroupCommitWriter(BatchTransaction* txn, int max_batch) : txn_(txn), max_batch_(max_batch) {}
+  GroupCommitWriter(const GroupCommitWriter&) = delete;
+  GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
+  // REQUIRES: Stop was called (or Start never was).
+  ~GroupCommitWriter();
+
+  // Starts the writer thread. Call once, when the BatchTransaction is ready.
+  void Start();
+  // Runs everything queued (their `done` callbacks are called), then stops the thread; later
+  // WriteAsync calls fail at once with UNAVAILABLE. Idempotent.
+  void Stop();
+
+  // Database::Write and Database::WriteAsync (see database.h).
+  absl::Status Write(TransactionFn fn);
+  void WriteAsync(AsyncTransactionFn fn, DoneFn done);
+
+  Stats stats() const;
+
+ private:
+  struct Op {
+    AsyncTransactionFn fn;
+    DoneFn done;
+  };
+
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !queue_.empty() || stopping_;
+  }
+  void Loop();
+  void RunBatch(std::vector<Op>& batch);
+
+  BatchTransaction* const txn_;
+  const size_t max_batch_;
+
+  absl::Mutex mu_;
+  std::deque<Op> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool exited_ ABSL_GUARDED_BY(mu_) = false;
+
+  mutable absl::Mutex stats_mu_;
+  Stats stats_ ABSL_GUARDED_BY(stats_mu_);
+
+  std::thread thread_;
+};
+
+}  // namespace lianfang::sql::internal
+
+#endif  // LIANFANG_COMMON_SQL_GROUP_COMMIT_H_
