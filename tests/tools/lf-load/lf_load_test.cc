@@ -1,9 +1,10 @@
-// The built lf-load against a real lf-gate (real SQLite file, real redis-server, gRPC over
-// loopback): a short closed-loop run with the echo baseline child completes without errors,
-// and every passage it reports as acknowledged is counted in the gate's daily stats. Bad
-// flags end it with exit code 2. No timing is asserted.
+// The built lf-load against a real lf-gate started by testing::Suite (its test database, a
+// real redis-server, gRPC over loopback): a short closed-loop run with the echo baseline child
+// completes without errors, and every passage it reports as acknowledged is counted in the
+// gate's daily stats. Bad flags end it with exit code 2. No timing is asserted.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -16,12 +17,10 @@
 #include "common/server/grpc_status.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/grpc/loopback_server.h"
+#include "common/testing/grpc/suite.h"
 #include "common/testing/grpc/test_tokens.h"
-#include "common/testing/ports.h"
 #include "common/testing/service_binaries.h"
 #include "common/testing/subprocess.h"
-#include "common/testing/temp_dir.h"
-#include "common/testing/with_redis.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -33,10 +32,9 @@ namespace {
 using ::lianfang::testing::BinaryPath;
 using ::lianfang::testing::ExitStatus;
 using ::lianfang::testing::NewClientContext;
-using ::lianfang::testing::PickFreePort;
 using ::lianfang::testing::SourcePath;
 using ::lianfang::testing::Subprocess;
-using ::lianfang::testing::TempDir;
+using ::lianfang::testing::Suite;
 using ::lianfang::testing::TestTokens;
 
 // The first integer following `"key":` in `json`, or -1.
@@ -47,34 +45,14 @@ int64_t JsonInt(const std::string& json, const std::string& key) {
   return absl::SimpleAtoi(m[1].str(), &v) ? v : -1;
 }
 
-class LfLoadTest : public lianfang::testing::WithRedis {};
-
-TEST_F(LfLoadTest, ShortRunAgainstTheGateHasNoErrorsAndEveryAcknowledgedPassageIsCounted) {
-  ASSERT_OK_AND_ASSIGN(std::string gate_binary, BinaryPath("lf-gate"));
+TEST(LfLoadTest, ShortRunAgainstTheGateHasNoErrorsAndEveryAcknowledgedPassageIsCounted) {
   ASSERT_OK_AND_ASSIGN(std::string load_binary, BinaryPath("lf-load"));
-  TestTokens tokens;
-  TempDir dir;
-  ASSERT_OK_AND_ASSIGN(std::string pii_key,
-                       dir.WriteFile("pii.key", "lf-load-test-pii-key-0123456789"));
-  ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
-  ASSERT_OK_AND_ASSIGN(int dispatch_port, PickFreePort());  // nothing listens: fevers queue up
-  const std::string address = absl::StrCat("127.0.0.1:", port);
-  const std::string sites = SourcePath("deploy/sites.textproto");
-
-  Subprocess::Options gate_options;
-  gate_options.args = {gate_binary};
-  gate_options.env = {{"LF_LISTEN", address},
-                      {"LF_DB", absl::StrCat("sqlite:", dir.File("gate.db"))},
-                      {"LF_REDIS", redis_url()},
-                      {"LF_SITES", sites},
-                      {"LF_JWT_SECRET_FILE", tokens.secret_file()},
-                      {"LF_PII_KEY_FILE", pii_key},
-                      {"LF_DISPATCH_ADDR", absl::StrCat("127.0.0.1:", dispatch_port)},
-                      {"LF_TZ", "UTC"}};
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> gate, Subprocess::Start(gate_options));
-  ASSERT_OK(
-      server::WaitForServing(address, absl::Seconds(60), nullptr, "lianfang.gate.v1.GateService"))
-      << gate->ReadStderr();
+  // Only the gate runs: the dispatch address has nothing behind it, so fevers queue up.
+  Suite suite;
+  ASSERT_OK(suite.Start({.services = {"gate"}, .time_zone = "UTC"}));
+  const std::string address = suite.address("gate");
+  const std::string sites = suite.sites_file();
+  const TestTokens& tokens = suite.tokens();
   const absl::Time before = absl::Now();
 
   Subprocess::Options load_options;
@@ -123,7 +101,7 @@ TEST_F(LfLoadTest, ShortRunAgainstTheGateHasNoErrorsAndEveryAcknowledgedPassageI
 
   // Every acknowledged passage is in the gate's stats (admitted entries and exits, and
   // refusals), over the day(s) the run spanned.
-  auto stub = gate::v1::GateService::NewStub(server::MakeChannel(address, nullptr));
+  auto stub = gate::v1::GateService::NewStub(suite.Channel("gate"));
   const absl::TimeZone utc = absl::UTCTimeZone();
   std::vector<std::string> days = {time::DateOf(before, utc)};
   if (time::DateOf(absl::Now(), utc) != days.front())
@@ -139,8 +117,11 @@ TEST_F(LfLoadTest, ShortRunAgainstTheGateHasNoErrorsAndEveryAcknowledgedPassageI
   }
   EXPECT_EQ(counted, acknowledged) << out;
 
-  ASSERT_OK_AND_ASSIGN(ExitStatus gate_exit, gate->Terminate(absl::Seconds(30)));
-  EXPECT_TRUE(gate_exit.Success()) << gate_exit.ToString() << "\n" << gate->ReadStderr();
+  // The gate drains and exits cleanly after the load.
+  ASSERT_OK(suite.Stop("gate", absl::Seconds(30)));
+  const std::optional<ExitStatus> gate_exit = suite.Exit("gate");
+  ASSERT_TRUE(gate_exit.has_value());
+  EXPECT_TRUE(gate_exit->Success()) << gate_exit->ToString() << "\n" << suite.Stderr("gate");
 }
 
 TEST(LfLoadFlagsTest, AnUnknownFlagEndsWithExitCodeTwoAndNamesIt) {
