@@ -26,8 +26,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/sql/group_commit.h"
-#include "common/sql/postgres_translate.h"
 #include "common/sql/migration_runner.h"
+#include "common/sql/postgres_translate.h"
+#include "common/sql/reader_pool.h"
 #include "common/status/status_macros.h"
 
 namespace lianfang::sql::internal {
@@ -450,6 +451,7 @@ class PostgresDatabase final : public Database, private BatchTransaction {
       : target_(std::move(target)),
         options_(options),
         writer_conn_(std::move(writer)),
+        readers_(options.max_readers, [this] { return Connection::Open(*target_, options_); }),
         writer_(this, options.max_batch) {
     writer_.Start();  // last: every member is ready
   }
@@ -481,11 +483,7 @@ class PostgresDatabase final : public Database, private BatchTransaction {
     }
   }
 
-  absl::StatusOr<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
-  bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(readers_mu_) {
-    return !idle_readers_.empty() || readers_open_ < options_.max_readers;
-  }
 
   const std::unique_ptr<Target> target_;  // connections point at it
   const Options options_;
@@ -493,9 +491,7 @@ class PostgresDatabase final : public Database, private BatchTransaction {
   // connection is lost.
   std::unique_ptr<Connection> writer_conn_;
 
-  absl::Mutex readers_mu_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
-  int readers_open_ ABSL_GUARDED_BY(readers_mu_) = 0;
+  internal::ReaderPool<Connection> readers_;
 
   GroupCommitWriter writer_;  // started last by the constructor, stopped first
 };
@@ -552,12 +548,12 @@ absl::Status PostgresDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status*
 
 absl::Status PostgresDatabase::Read(TransactionFn fn) {
   constexpr char kBegin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-  ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, AcquireReader());
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, readers_.Acquire());
   absl::Status status = conn->Exec(kBegin);
   if (!status.ok() && conn->broken()) {
     // An idle pooled connection died (server restart): one fresh connection, one more try.
     ReleaseReader(std::move(conn));
-    ASSIGN_OR_RETURN(conn, AcquireReader());
+    ASSIGN_OR_RETURN(conn, readers_.Acquire());
     status = conn->Exec(kBegin);
   }
   if (status.ok()) {
@@ -574,35 +570,10 @@ absl::Status PostgresDatabase::Read(TransactionFn fn) {
   return status;
 }
 
-absl::StatusOr<std::unique_ptr<Connection>> PostgresDatabase::AcquireReader() {
-  {
-    absl::MutexLock lock(&readers_mu_);
-    readers_mu_.Await(absl::Condition(this, &PostgresDatabase::ReaderAvailable));
-    if (!idle_readers_.empty()) {
-      std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
-      idle_readers_.pop_back();
-      return conn;
-    }
-    ++readers_open_;  // reserve the slot; connect outside the lock
-  }
-  absl::StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(*target_, options_);
-  if (!conn.ok()) {
-    absl::MutexLock lock(&readers_mu_);
-    --readers_open_;
-  }
-  return conn;
-}
-
 void PostgresDatabase::ReleaseReader(std::unique_ptr<Connection> conn) {
   // A lost connection, or one stuck in a transaction (its ROLLBACK failed), is closed.
   const bool reusable = conn->idle();
-  if (!reusable) conn.reset();
-  absl::MutexLock lock(&readers_mu_);
-  if (reusable) {
-    idle_readers_.push_back(std::move(conn));
-  } else {
-    --readers_open_;
-  }
+  readers_.Release(std::move(conn), reusable);
 }
 
 absl::Status PostgresDatabase::Migrate(absl::string_view component,

@@ -25,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "common/sql/group_commit.h"
 #include "common/sql/migration_runner.h"
+#include "common/sql/reader_pool.h"
 #include "common/status/status_macros.h"
 
 namespace lianfang::sql::internal {
@@ -392,6 +393,8 @@ class SqliteDatabase final : public Database, private BatchTransaction {
       : path_(std::move(path)),
         options_(options),
         writer_conn_(std::move(writer)),
+        readers_(options.max_readers,
+                 [this] { return Connection::Open(path_, options_, /*reader=*/true); }),
         writer_(this, options.max_batch) {
     // Replaces SQLite's automatic checkpoint of this connection (see kCheckpointFrames).
     sqlite3_wal_hook(writer_conn_->db(), &SqliteDatabase::OnWalCommit, this);
@@ -415,7 +418,7 @@ class SqliteDatabase final : public Database, private BatchTransaction {
   }
 
   absl::Status Read(TransactionFn fn) override {
-    ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, AcquireReader());
+    ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, readers_.Acquire());
     absl::Status status = conn->Exec("BEGIN");
     if (status.ok()) {
       SqliteSession session(conn.get(), /*writable=*/false);
@@ -452,20 +455,14 @@ class SqliteDatabase final : public Database, private BatchTransaction {
     return checkpoint_wanted_ || checkpoint_stopping_;
   }
 
-  absl::StatusOr<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
-  bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(readers_mu_) {
-    return !idle_readers_.empty() || readers_open_ < options_.max_readers;
-  }
 
   const std::string path_;
   const Options options_;
   // Used only by the writer thread once the constructor has returned.
   const std::unique_ptr<Connection> writer_conn_;
 
-  absl::Mutex readers_mu_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
-  int readers_open_ ABSL_GUARDED_BY(readers_mu_) = 0;
+  internal::ReaderPool<Connection> readers_;
 
   absl::Mutex checkpoint_mu_;
   bool checkpoint_wanted_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
@@ -572,37 +569,11 @@ absl::Status SqliteDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status* r
   return conn->Exec(kRelease);
 }
 
-absl::StatusOr<std::unique_ptr<Connection>> SqliteDatabase::AcquireReader() {
-  {
-    absl::MutexLock lock(&readers_mu_);
-    readers_mu_.Await(absl::Condition(this, &SqliteDatabase::ReaderAvailable));
-    if (!idle_readers_.empty()) {
-      std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
-      idle_readers_.pop_back();
-      return conn;
-    }
-    ++readers_open_;  // reserve the slot; open outside the lock
-  }
-  absl::StatusOr<std::unique_ptr<Connection>> conn =
-      Connection::Open(path_, options_, /*reader=*/true);
-  if (!conn.ok()) {
-    absl::MutexLock lock(&readers_mu_);
-    --readers_open_;
-  }
-  return conn;
-}
-
 void SqliteDatabase::ReleaseReader(std::unique_ptr<Connection> conn) {
   // A connection stuck in a transaction (its ROLLBACK failed) would pin an old snapshot:
   // close it instead of reusing it.
   const bool reusable = !conn->in_transaction();
-  if (!reusable) conn.reset();
-  absl::MutexLock lock(&readers_mu_);
-  if (reusable) {
-    idle_readers_.push_back(std::move(conn));
-  } else {
-    --readers_open_;
-  }
+  readers_.Release(std::move(conn), reusable);
 }
 
 absl::Status SqliteDatabase::Migrate(absl::string_view component,
