@@ -33,11 +33,6 @@ constexpr char kRecordPledge[] = LF_DISPATCH_METHOD(RecordPledge);
 constexpr char kSetOnDuty[] = LF_DISPATCH_METHOD(SetOnDuty);
 constexpr char kListVolunteers[] = LF_DISPATCH_METHOD(ListVolunteers);
 constexpr char kCreateTask[] = LF_DISPATCH_METHOD(CreateTask);
-constexpr char kAssignTask[] = LF_DISPATCH_METHOD(AssignTask);
-constexpr char kClaimTask[] = LF_DISPATCH_METHOD(ClaimTask);
-constexpr char kStartTask[] = LF_DISPATCH_METHOD(StartTask);
-constexpr char kCompleteTask[] = LF_DISPATCH_METHOD(CompleteTask);
-constexpr char kCancelTask[] = LF_DISPATCH_METHOD(CancelTask);
 constexpr char kGetTask[] = LF_DISPATCH_METHOD(GetTask);
 constexpr char kListTasks[] = LF_DISPATCH_METHOD(ListTasks);
 constexpr char kWatchTasks[] = LF_DISPATCH_METHOD(WatchTasks);
@@ -85,6 +80,31 @@ grpc::ServerUnaryReactor* ReadInto(const DispatchService::Deps& deps,
 }
 
 std::string TaskIdOf(const v1::Task& t) { return t.task_id(); }
+
+// A lifecycle transition (task_board.h): its RPC's name, validation and effect all come from
+// the table entry of `action`; `fields` are the request's fields in the table's terms.
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* Transit(const DispatchService::Deps& deps,
+                                  grpc::CallbackServerContext* ctx, TaskAction action,
+                                  const Request* req, Response* resp, TransitionRequest fields) {
+  const TaskTransition& t = TransitionOf(action);
+  const std::string method = absl::StrCat("/lianfang.dispatch.v1.DispatchService/", t.method);
+  ASSIGN_OR_FINISH(ctx, method, Principal who,
+                   server::AuthorizeCall(*deps.authorizer, ctx, method));
+  FINISH_IF_ERROR(ctx, method, ValidateTransition(t, fields));
+  const Dispatcher* d = deps.dispatcher;
+  return Mutate(
+      deps, ctx, method, who, req, resp,
+      [d, action, fields = std::move(fields)](sql::Session& s, const Principal& w, const Request&,
+                                              absl::Time now,
+                                              Changes* c) -> absl::StatusOr<Response> {
+        ASSIGN_OR_RETURN(v1::Task task, d->Transit(s, w, action, fields, now, c));
+        Response out;
+        *out.mutable_task() = std::move(task);
+        return out;
+      },
+      [](const Response& r) { return r.task().task_id(); });
+}
 
 }  // namespace
 
@@ -301,71 +321,36 @@ grpc::ServerUnaryReactor* DispatchService::CreateTask(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* DispatchService::AssignTask(grpc::CallbackServerContext* ctx,
                                                       const v1::AssignTaskRequest* req,
                                                       v1::AssignTaskResponse* resp) {
-  ASSIGN_OR_FINISH(ctx, kAssignTask, Principal who,
-                   server::AuthorizeCall(*deps_.authorizer, ctx, kAssignTask));
-  FINISH_IF_ERROR(ctx, kAssignTask, ValidateAssignTask(*req));
-  const Dispatcher* d = deps_.dispatcher;
-  return Mutate(
-      deps_, ctx, kAssignTask, who, req, resp,
-      [d](sql::Session& s, const Principal& w, const v1::AssignTaskRequest& r, absl::Time now,
-          Changes* c) { return d->AssignTask(s, w, r, now, c); },
-      [](const v1::AssignTaskResponse& r) { return r.task().task_id(); });
+  return Transit(deps_, ctx, TaskAction::kAssign, req, resp,
+                 {req->request_id(), req->task_id(), req->volunteer_id(), ""});
 }
 
 grpc::ServerUnaryReactor* DispatchService::ClaimTask(grpc::CallbackServerContext* ctx,
                                                      const v1::ClaimTaskRequest* req,
                                                      v1::ClaimTaskResponse* resp) {
-  ASSIGN_OR_FINISH(ctx, kClaimTask, Principal who,
-                   server::AuthorizeCall(*deps_.authorizer, ctx, kClaimTask));
-  FINISH_IF_ERROR(ctx, kClaimTask, ValidateClaimTask(*req));
-  const Dispatcher* d = deps_.dispatcher;
-  return Mutate(
-      deps_, ctx, kClaimTask, who, req, resp,
-      [d](sql::Session& s, const Principal& w, const v1::ClaimTaskRequest& r, absl::Time now,
-          Changes* c) { return d->ClaimTask(s, w, r, now, c); },
-      [](const v1::ClaimTaskResponse& r) { return r.task().task_id(); });
+  return Transit(deps_, ctx, TaskAction::kClaim, req, resp,
+                 {req->request_id(), req->task_id(), "", ""});
 }
 
 grpc::ServerUnaryReactor* DispatchService::StartTask(grpc::CallbackServerContext* ctx,
                                                      const v1::StartTaskRequest* req,
                                                      v1::StartTaskResponse* resp) {
-  ASSIGN_OR_FINISH(ctx, kStartTask, Principal who,
-                   server::AuthorizeCall(*deps_.authorizer, ctx, kStartTask));
-  FINISH_IF_ERROR(ctx, kStartTask, ValidateStartTask(*req));
-  const Dispatcher* d = deps_.dispatcher;
-  return Mutate(
-      deps_, ctx, kStartTask, who, req, resp,
-      [d](sql::Session& s, const Principal& w, const v1::StartTaskRequest& r, absl::Time now,
-          Changes* c) { return d->StartTask(s, w, r, now, c); },
-      [](const v1::StartTaskResponse& r) { return r.task().task_id(); });
+  return Transit(deps_, ctx, TaskAction::kStart, req, resp,
+                 {req->request_id(), req->task_id(), "", ""});
 }
 
 grpc::ServerUnaryReactor* DispatchService::CompleteTask(grpc::CallbackServerContext* ctx,
                                                         const v1::CompleteTaskRequest* req,
                                                         v1::CompleteTaskResponse* resp) {
-  ASSIGN_OR_FINISH(ctx, kCompleteTask, Principal who,
-                   server::AuthorizeCall(*deps_.authorizer, ctx, kCompleteTask));
-  FINISH_IF_ERROR(ctx, kCompleteTask, ValidateCompleteTask(*req));
-  const Dispatcher* d = deps_.dispatcher;
-  return Mutate(
-      deps_, ctx, kCompleteTask, who, req, resp,
-      [d](sql::Session& s, const Principal& w, const v1::CompleteTaskRequest& r, absl::Time now,
-          Changes* c) { return d->CompleteTask(s, w, r, now, c); },
-      [](const v1::CompleteTaskResponse& r) { return r.task().task_id(); });
+  return Transit(deps_, ctx, TaskAction::kComplete, req, resp,
+                 {req->request_id(), req->task_id(), "", req->note()});
 }
 
 grpc::ServerUnaryReactor* DispatchService::CancelTask(grpc::CallbackServerContext* ctx,
                                                       const v1::CancelTaskRequest* req,
                                                       v1::CancelTaskResponse* resp) {
-  ASSIGN_OR_FINISH(ctx, kCancelTask, Principal who,
-                   server::AuthorizeCall(*deps_.authorizer, ctx, kCancelTask));
-  FINISH_IF_ERROR(ctx, kCancelTask, ValidateCancelTask(*req));
-  const Dispatcher* d = deps_.dispatcher;
-  return Mutate(
-      deps_, ctx, kCancelTask, who, req, resp,
-      [d](sql::Session& s, const Principal& w, const v1::CancelTaskRequest& r, absl::Time now,
-          Changes* c) { return d->CancelTask(s, w, r, now, c); },
-      [](const v1::CancelTaskResponse& r) { return r.task().task_id(); });
+  return Transit(deps_, ctx, TaskAction::kCancel, req, resp,
+                 {req->request_id(), req->task_id(), "", req->reason()});
 }
 
 grpc::ServerUnaryReactor* DispatchService::GetTask(grpc::CallbackServerContext* ctx,

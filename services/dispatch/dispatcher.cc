@@ -297,103 +297,55 @@ absl::StatusOr<v1::Task> Dispatcher::CreateTask(sql::Session& s, const Principal
   return ToProto(task, now);
 }
 
-absl::StatusOr<v1::AssignTaskResponse> Dispatcher::AssignTask(sql::Session& s, const Principal& who,
-                                                              const v1::AssignTaskRequest& req,
-                                                              absl::Time now,
-                                                              Changes* changes) const {
-  ASSIGN_OR_RETURN(TaskRow before, LoadTask(s, req.task_id()));
+absl::StatusOr<v1::Task> Dispatcher::Transit(sql::Session& s, const Principal& who,
+                                             TaskAction action, const TransitionRequest& req,
+                                             absl::Time now, Changes* changes) const {
+  const TaskTransition& t = TransitionOf(action);
+  // Transitions only a volunteer makes resolve the caller first; the others only when a
+  // volunteer calls (a leader completing on the assignee's behalf has no volunteer row).
+  const bool volunteer_only =
+      t.actor == TaskActor::kTeamVolunteer || t.actor == TaskActor::kAssignee;
+  std::optional<VolunteerRow> me;
+  if (volunteer_only) {
+    ASSIGN_OR_RETURN(me, CallerVolunteer(s, who));
+  }
+  ASSIGN_OR_RETURN(TaskRow before, LoadTask(s, req.task_id));
   RETURN_IF_ERROR(auth::CheckSite(who, before.site_id));
-  ASSIGN_OR_RETURN(VolunteerRow v, LoadVolunteer(s, req.volunteer_id()));
-  RETURN_IF_ERROR(CheckTransition(before.state(), TaskAction::kAssign));
-  std::string team_id = before.team_id;
-  if (team_id.empty()) {
-    // A task no team covered goes to the volunteer's team, if that team works on the site.
-    ASSIGN_OR_RETURN(TeamRow team, LoadTeam(s, v.team_id));
-    if (!Covers(team, before.site_id)) {
-      return absl::FailedPreconditionError("the volunteer's team does not work on the task's site");
+  if (!me.has_value() && t.actor == TaskActor::kAssigneeOrLeader && who.role == Role::kVolunteer) {
+    ASSIGN_OR_RETURN(me, CallerVolunteer(s, who));
+  }
+  TransitionArgs args{.text = req.text};
+  if (me.has_value()) {
+    RETURN_IF_ERROR(CheckVolunteerAccess(me->ref(), before.state(), action));
+    args.by = me->ref();
+  }
+  if (t.assigns && t.names_volunteer) {
+    ASSIGN_OR_RETURN(VolunteerRow v, LoadVolunteer(s, req.volunteer_id));
+    RETURN_IF_ERROR(CheckTransition(before.state(), action));
+    std::string team_id = before.team_id;
+    if (team_id.empty()) {
+      // A task no team covered goes to the volunteer's team, if that team works on the site.
+      ASSIGN_OR_RETURN(TeamRow team, LoadTeam(s, v.team_id));
+      if (!Covers(team, before.site_id)) {
+        return absl::FailedPreconditionError(
+            "the volunteer's team does not work on the task's site");
+      }
+      team_id = team.team_id;
+    } else if (v.team_id != team_id) {
+      return absl::FailedPreconditionError("the volunteer is not a member of the task's team");
     }
-    team_id = team.team_id;
-  } else if (v.team_id != team_id) {
-    return absl::FailedPreconditionError("the volunteer is not a member of the task's team");
+    args.assignee = v.volunteer_id;
+    args.team_id = team_id;
+  } else if (t.assigns) {
+    // The calling volunteer takes it for itself, within its own team (the UPDATE checks).
+    if (!me.has_value()) return absl::InternalError("a claim without a calling volunteer");
+    args.assignee = me->volunteer_id;
+    args.team_id = me->team_id;
   }
-  ASSIGN_OR_RETURN(std::optional<TaskRow> after,
-                   store_.AssignTask(s, before.task_id, v.volunteer_id, team_id, now));
-  if (!after.has_value()) return Refusal(before, TaskAction::kAssign);
-  Changed(before, *after, TaskAction::kAssign, who.subject, now, changes);
-  v1::AssignTaskResponse resp;
-  *resp.mutable_task() = ToProto(*after, now);
-  return resp;
-}
-
-absl::StatusOr<v1::ClaimTaskResponse> Dispatcher::ClaimTask(sql::Session& s, const Principal& who,
-                                                            const v1::ClaimTaskRequest& req,
-                                                            absl::Time now,
-                                                            Changes* changes) const {
-  ASSIGN_OR_RETURN(VolunteerRow me, CallerVolunteer(s, who));
-  ASSIGN_OR_RETURN(TaskRow before, LoadTask(s, req.task_id()));
-  RETURN_IF_ERROR(auth::CheckSite(who, before.site_id));
-  RETURN_IF_ERROR(CheckVolunteerAccess(me.ref(), before.state(), TaskAction::kClaim));
-  // The whole check-and-set is the conditional UPDATE: of simultaneous claims, exactly one
-  // finds the task still open.
-  ASSIGN_OR_RETURN(std::optional<TaskRow> after,
-                   store_.ClaimTask(s, before.task_id, me.volunteer_id, me.team_id, now));
-  if (!after.has_value()) return Refusal(before, TaskAction::kClaim);
-  Changed(before, *after, TaskAction::kClaim, who.subject, now, changes);
-  v1::ClaimTaskResponse resp;
-  *resp.mutable_task() = ToProto(*after, now);
-  return resp;
-}
-
-absl::StatusOr<v1::StartTaskResponse> Dispatcher::StartTask(sql::Session& s, const Principal& who,
-                                                            const v1::StartTaskRequest& req,
-                                                            absl::Time now,
-                                                            Changes* changes) const {
-  ASSIGN_OR_RETURN(VolunteerRow me, CallerVolunteer(s, who));
-  ASSIGN_OR_RETURN(TaskRow before, LoadTask(s, req.task_id()));
-  RETURN_IF_ERROR(auth::CheckSite(who, before.site_id));
-  RETURN_IF_ERROR(CheckVolunteerAccess(me.ref(), before.state(), TaskAction::kStart));
-  ASSIGN_OR_RETURN(std::optional<TaskRow> after,
-                   store_.StartTask(s, before.task_id, me.volunteer_id, now));
-  if (!after.has_value()) return Refusal(before, TaskAction::kStart);
-  Changed(before, *after, TaskAction::kStart, who.subject, now, changes);
-  v1::StartTaskResponse resp;
-  *resp.mutable_task() = ToProto(*after, now);
-  return resp;
-}
-
-absl::StatusOr<v1::CompleteTaskResponse> Dispatcher::CompleteTask(
-    sql::Session& s, const Principal& who, const v1::CompleteTaskRequest& req, absl::Time now,
-    Changes* changes) const {
-  ASSIGN_OR_RETURN(TaskRow before, LoadTask(s, req.task_id()));
-  RETURN_IF_ERROR(auth::CheckSite(who, before.site_id));
-  std::string only_assignee;  // "" = a leader completing on the assignee's behalf
-  if (who.role == Role::kVolunteer) {
-    ASSIGN_OR_RETURN(VolunteerRow me, CallerVolunteer(s, who));
-    RETURN_IF_ERROR(CheckVolunteerAccess(me.ref(), before.state(), TaskAction::kComplete));
-    only_assignee = me.volunteer_id;
-  }
-  ASSIGN_OR_RETURN(std::optional<TaskRow> after,
-                   store_.CompleteTask(s, before.task_id, only_assignee, req.note(), now));
-  if (!after.has_value()) return Refusal(before, TaskAction::kComplete);
-  Changed(before, *after, TaskAction::kComplete, who.subject, now, changes);
-  v1::CompleteTaskResponse resp;
-  *resp.mutable_task() = ToProto(*after, now);
-  return resp;
-}
-
-absl::StatusOr<v1::CancelTaskResponse> Dispatcher::CancelTask(sql::Session& s, const Principal& who,
-                                                              const v1::CancelTaskRequest& req,
-                                                              absl::Time now,
-                                                              Changes* changes) const {
-  ASSIGN_OR_RETURN(TaskRow before, LoadTask(s, req.task_id()));
-  RETURN_IF_ERROR(auth::CheckSite(who, before.site_id));
-  ASSIGN_OR_RETURN(std::optional<TaskRow> after,
-                   store_.CancelTask(s, before.task_id, req.reason(), now));
-  if (!after.has_value()) return Refusal(before, TaskAction::kCancel);
-  Changed(before, *after, TaskAction::kCancel, who.subject, now, changes);
-  v1::CancelTaskResponse resp;
-  *resp.mutable_task() = ToProto(*after, now);
-  return resp;
+  ASSIGN_OR_RETURN(std::optional<TaskRow> after, store_.Transit(s, t, before.task_id, args, now));
+  if (!after.has_value()) return Refusal(before, action);
+  Changed(before, *after, action, who.subject, now, changes);
+  return ToProto(*after, now);
 }
 
 // ---- Schedules ----

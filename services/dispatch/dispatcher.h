@@ -93,21 +93,12 @@ class Dispatcher final {
   absl::StatusOr<v1::Task> CreateTask(sql::Session& s, const auth::Principal& who,
                                       const v1::CreateTaskRequest& req, absl::Time now,
                                       Changes* changes) const;
-  absl::StatusOr<v1::AssignTaskResponse> AssignTask(sql::Session& s, const auth::Principal& who,
-                                                    const v1::AssignTaskRequest& req,
-                                                    absl::Time now, Changes* changes) const;
-  absl::StatusOr<v1::ClaimTaskResponse> ClaimTask(sql::Session& s, const auth::Principal& who,
-                                                  const v1::ClaimTaskRequest& req, absl::Time now,
-                                                  Changes* changes) const;
-  absl::StatusOr<v1::StartTaskResponse> StartTask(sql::Session& s, const auth::Principal& who,
-                                                  const v1::StartTaskRequest& req, absl::Time now,
-                                                  Changes* changes) const;
-  absl::StatusOr<v1::CompleteTaskResponse> CompleteTask(sql::Session& s, const auth::Principal& who,
-                                                        const v1::CompleteTaskRequest& req,
-                                                        absl::Time now, Changes* changes) const;
-  absl::StatusOr<v1::CancelTaskResponse> CancelTask(sql::Session& s, const auth::Principal& who,
-                                                    const v1::CancelTaskRequest& req,
-                                                    absl::Time now, Changes* changes) const;
+  // The lifecycle transition `action` (AssignTask, ClaimTask, StartTask, CompleteTask,
+  // CancelTask), entirely as its entry in the table of task_board.h says: who may make it,
+  // from which states, what it sets, the event it announces. The task after the change.
+  absl::StatusOr<v1::Task> Transit(sql::Session& s, const auth::Principal& who, TaskAction action,
+                                   const TransitionRequest& req, absl::Time now,
+                                   Changes* changes) const;
   absl::StatusOr<v1::Schedule> CreateSchedule(sql::Session& s, const auth::Principal& who,
                                               const v1::CreateScheduleRequest& req, absl::Time now,
                                               Changes* changes) const;

@@ -208,23 +208,6 @@ constexpr char kInsertTask[] =
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
     "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
 constexpr char kSelectTask[] = "SELECT " LF_TASK_COLUMNS " FROM dispatch_tasks WHERE task_id = $1";
-// The check-and-set of each transition: the WHERE clause is the rule, so of concurrent
-// attempts (threads, or processes sharing the database) exactly one finds the row.
-constexpr char kAssignTask[] =
-    "UPDATE dispatch_tasks SET status = 2, assignee = $2, team_id = $3, assigned_at = $4 "
-    "WHERE task_id = $1 AND status IN (1, 2) RETURNING " LF_TASK_COLUMNS;
-constexpr char kClaimTask[] =
-    "UPDATE dispatch_tasks SET status = 2, assignee = $2, assigned_at = $4 "
-    "WHERE task_id = $1 AND status = 1 AND team_id = $3 RETURNING " LF_TASK_COLUMNS;
-constexpr char kStartTask[] =
-    "UPDATE dispatch_tasks SET status = 3, started_at = $3 "
-    "WHERE task_id = $1 AND status = 2 AND assignee = $2 RETURNING " LF_TASK_COLUMNS;
-constexpr char kCompleteTask[] =
-    "UPDATE dispatch_tasks SET status = 4, completed_at = $4, completion_note = $3 "
-    "WHERE task_id = $1 AND status = 3 AND ($2 = '' OR assignee = $2) RETURNING " LF_TASK_COLUMNS;
-constexpr char kCancelTask[] =
-    "UPDATE dispatch_tasks SET status = 5, cancelled_at = $3, cancel_reason = $2 "
-    "WHERE task_id = $1 AND status IN (1, 2, 3) RETURNING " LF_TASK_COLUMNS;
 // ListTasks: this head, then one "AND ..." fragment per filter given (so each filter can use
 // its index), then kListTasksTail.
 constexpr char kListTasksHead[] = "SELECT " LF_TASK_COLUMNS " FROM dispatch_tasks WHERE 1 = 1";
@@ -641,42 +624,50 @@ absl::StatusOr<std::optional<TaskRow>> DispatchStore::FindTask(sql::Session& s,
   return OneTask(s.Execute(kSelectTask, {task_id}));
 }
 
-absl::StatusOr<std::optional<TaskRow>> DispatchStore::AssignTask(sql::Session& s,
-                                                                 absl::string_view task_id,
-                                                                 absl::string_view volunteer_id,
-                                                                 absl::string_view team_id,
-                                                                 absl::Time at) const {
-  return OneTask(s.Execute(kAssignTask, {task_id, volunteer_id, team_id, at}));
-}
-
-absl::StatusOr<std::optional<TaskRow>> DispatchStore::ClaimTask(sql::Session& s,
-                                                                absl::string_view task_id,
-                                                                absl::string_view volunteer_id,
-                                                                absl::string_view team_id,
-                                                                absl::Time at) const {
-  return OneTask(s.Execute(kClaimTask, {task_id, volunteer_id, team_id, at}));
-}
-
-absl::StatusOr<std::optional<TaskRow>> DispatchStore::StartTask(sql::Session& s,
-                                                                absl::string_view task_id,
-                                                                absl::string_view volunteer_id,
-                                                                absl::Time at) const {
-  return OneTask(s.Execute(kStartTask, {task_id, volunteer_id, at}));
-}
-
-absl::StatusOr<std::optional<TaskRow>> DispatchStore::CompleteTask(sql::Session& s,
-                                                                   absl::string_view task_id,
-                                                                   absl::string_view volunteer_id,
-                                                                   absl::string_view note,
-                                                                   absl::Time at) const {
-  return OneTask(s.Execute(kCompleteTask, {task_id, volunteer_id, note, at}));
-}
-
-absl::StatusOr<std::optional<TaskRow>> DispatchStore::CancelTask(sql::Session& s,
-                                                                 absl::string_view task_id,
-                                                                 absl::string_view reason,
-                                                                 absl::Time at) const {
-  return OneTask(s.Execute(kCancelTask, {task_id, reason, at}));
+absl::StatusOr<std::optional<TaskRow>> DispatchStore::Transit(sql::Session& s,
+                                                              const TaskTransition& t,
+                                                              absl::string_view task_id,
+                                                              const TransitionArgs& args,
+                                                              absl::Time at) const {
+  // The check-and-set of the transition, all from its table entry: the WHERE clause is the
+  // rule, so of concurrent attempts (threads, or processes sharing the database) exactly one
+  // finds the row. The text is assembled from the table's constant fragments and $N
+  // placeholders only; every value is a bound parameter.
+  std::vector<sql::Value> params;
+  auto param = [&](sql::Value v) {
+    params.push_back(std::move(v));
+    return absl::StrCat("$", params.size());
+  };
+  const std::string id = param(task_id);
+  std::string query = absl::StrCat("UPDATE dispatch_tasks SET status = ", static_cast<int>(t.to),
+                                   ", ", t.stamp_column, " = ", param(at));
+  if (t.assigns) {
+    absl::StrAppend(&query, ", assignee = ", param(args.assignee),
+                    ", team_id = ", param(args.team_id));
+  }
+  if (!t.text_column.empty()) absl::StrAppend(&query, ", ", t.text_column, " = ", param(args.text));
+  std::vector<std::string> from;
+  for (v1::TaskStatus status : t.from) {
+    if (status == v1::TASK_STATUS_UNSPECIFIED) continue;
+    from.push_back(absl::StrCat(static_cast<int>(status)));
+  }
+  absl::StrAppend(&query, " WHERE task_id = ", id, " AND status IN (", absl::StrJoin(from, ", "),
+                  ")");
+  if (args.by.has_value()) {
+    switch (t.actor) {
+      case TaskActor::kLeader:
+        break;
+      case TaskActor::kTeamVolunteer:
+        absl::StrAppend(&query, " AND team_id = ", param(args.by->team_id));
+        break;
+      case TaskActor::kAssignee:
+      case TaskActor::kAssigneeOrLeader:
+        absl::StrAppend(&query, " AND assignee = ", param(args.by->volunteer_id));
+        break;
+    }
+  }
+  absl::StrAppend(&query, " RETURNING " LF_TASK_COLUMNS);
+  return OneTask(s.Execute(query, params));
 }
 
 absl::StatusOr<std::vector<TaskRow>> DispatchStore::ListTasks(

@@ -93,6 +93,16 @@ struct TaskRow {
   TaskState state() const { return {status, team_id, assignee}; }
 };
 
+// What a transition writes besides the status and time of its table entry (task_board.h).
+struct TransitionArgs {
+  std::string assignee{};  // entries that assign: the new assignee
+  std::string team_id{};   // entries that assign: the task's team afterwards
+  std::string text{};      // the entry's text_column (completion note, cancel reason)
+  // The acting volunteer, when a volunteer acts: the UPDATE then also checks the entry's
+  // actor rule, so no concurrent change slips between the check and the write.
+  std::optional<VolunteerRef> by{};
+};
+
 struct ScheduleRow {
   v1::Schedule schedule{};  // every field filled, `paused` included
   int64_t seq = 0;
@@ -185,24 +195,13 @@ class DispatchStore final {
   // ---- Tasks ----
   absl::Status InsertTask(sql::Session& s, const TaskRow& task) const;
   absl::StatusOr<std::optional<TaskRow>> FindTask(sql::Session& s, absl::string_view task_id) const;
-  // The check-and-set of each transition, one conditional UPDATE each: the row after the
-  // change, or nullopt when the task was not in a state allowing it (or, for a claim, not of
-  // `team_id`; for start, not assigned to `volunteer_id`; for complete, not assigned to
-  // `volunteer_id` when that is non-empty).
-  absl::StatusOr<std::optional<TaskRow>> AssignTask(sql::Session& s, absl::string_view task_id,
-                                                    absl::string_view volunteer_id,
-                                                    absl::string_view team_id, absl::Time at) const;
-  absl::StatusOr<std::optional<TaskRow>> ClaimTask(sql::Session& s, absl::string_view task_id,
-                                                   absl::string_view volunteer_id,
-                                                   absl::string_view team_id, absl::Time at) const;
-  absl::StatusOr<std::optional<TaskRow>> StartTask(sql::Session& s, absl::string_view task_id,
-                                                   absl::string_view volunteer_id,
-                                                   absl::Time at) const;
-  absl::StatusOr<std::optional<TaskRow>> CompleteTask(sql::Session& s, absl::string_view task_id,
-                                                      absl::string_view volunteer_id,
-                                                      absl::string_view note, absl::Time at) const;
-  absl::StatusOr<std::optional<TaskRow>> CancelTask(sql::Session& s, absl::string_view task_id,
-                                                    absl::string_view reason, absl::Time at) const;
+  // The check-and-set of transition `t` (task_board.h), one conditional UPDATE built from the
+  // table entry: the row after the change, or nullopt when the task was not in one of
+  // `t.from` or, with `args.by` set, fails the entry's actor rule (kTeamVolunteer: not of the
+  // volunteer's team; kAssignee, kAssigneeOrLeader: not assigned to the volunteer).
+  absl::StatusOr<std::optional<TaskRow>> Transit(sql::Session& s, const TaskTransition& t,
+                                                 absl::string_view task_id,
+                                                 const TransitionArgs& args, absl::Time at) const;
   // Tasks matching `filter`, most urgent then earliest due first, after `after` (nullopt =
   // from the first); `now` decides overdue_only.
   absl::StatusOr<std::vector<TaskRow>> ListTasks(sql::Session& s, const TaskFilter& filter,

@@ -155,41 +155,12 @@ absl::Status ValidateCreateTask(const v1::CreateTaskRequest& req,
   return errors.ToStatus();
 }
 
-absl::Status ValidateAssignTask(const v1::AssignTaskRequest& req) {
+absl::Status ValidateTransition(const TaskTransition& t, const TransitionRequest& req) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
-  CheckText(errors, "task_id", req.task_id(), true);
-  CheckText(errors, "volunteer_id", req.volunteer_id(), true);
-  return errors.ToStatus();
-}
-
-absl::Status ValidateClaimTask(const v1::ClaimTaskRequest& req) {
-  FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
-  CheckText(errors, "task_id", req.task_id(), true);
-  return errors.ToStatus();
-}
-
-absl::Status ValidateStartTask(const v1::StartTaskRequest& req) {
-  FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
-  CheckText(errors, "task_id", req.task_id(), true);
-  return errors.ToStatus();
-}
-
-absl::Status ValidateCompleteTask(const v1::CompleteTaskRequest& req) {
-  FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
-  CheckText(errors, "task_id", req.task_id(), true);
-  CheckText(errors, "note", req.note(), false);
-  return errors.ToStatus();
-}
-
-absl::Status ValidateCancelTask(const v1::CancelTaskRequest& req) {
-  FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
-  CheckText(errors, "task_id", req.task_id(), true);
-  CheckText(errors, "reason", req.reason(), true);
+  CheckRequestId(errors, req.request_id);
+  CheckText(errors, "task_id", req.task_id, true);
+  if (t.names_volunteer) CheckText(errors, "volunteer_id", req.volunteer_id, true);
+  if (!t.text_field.empty()) CheckText(errors, t.text_field, req.text, t.text_required);
   return errors.ToStatus();
 }
 

@@ -18,6 +18,7 @@
 #include "common/server/errors.h"
 #include "common/sites/site_directory.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
+#include "services/dispatch/task_board.h"
 
 namespace lianfang::dispatch {
 
@@ -44,11 +45,10 @@ absl::Status ValidateListTeams(const v1::ListTeamsRequest& req, const sites::Sit
 // a retry must get the stored answer), and whether team and volunteer exist.
 absl::Status ValidateCreateTask(const v1::CreateTaskRequest& req,
                                 const sites::SiteDirectory& sites);
-absl::Status ValidateAssignTask(const v1::AssignTaskRequest& req);
-absl::Status ValidateClaimTask(const v1::ClaimTaskRequest& req);
-absl::Status ValidateStartTask(const v1::StartTaskRequest& req);
-absl::Status ValidateCompleteTask(const v1::CompleteTaskRequest& req);
-absl::Status ValidateCancelTask(const v1::CancelTaskRequest& req);
+// The requests of the lifecycle transitions (AssignTask ... CancelTask): request_id, task_id,
+// and what the table entry `t` (task_board.h) asks for: volunteer_id when it names the
+// volunteer, its text field ("note" optional, "reason" required).
+absl::Status ValidateTransition(const TaskTransition& t, const TransitionRequest& req);
 absl::Status ValidateGetTask(const v1::GetTaskRequest& req);
 absl::Status ValidateListTasks(const v1::ListTasksRequest& req, const sites::SiteDirectory& sites);
 absl::Status ValidateWatchTasks(const v1::WatchTasksRequest& req);

@@ -1,9 +1,12 @@
 // The task lifecycle, a volunteer's rights on tasks, overdue and the auto-assign choice.
 #include "services/dispatch/task_board.h"
 
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/status/status_matchers.h"
 #include "common/time/clock.h"
@@ -167,6 +170,133 @@ TEST(PriorityTest, TasksRaisedByServicesAreUrgent) {
   EXPECT_EQ(EffectivePriority(v1::PRIORITY_UNSPECIFIED, true), v1::PRIORITY_URGENT);
   EXPECT_EQ(EffectivePriority(v1::PRIORITY_UNSPECIFIED, false), v1::PRIORITY_NORMAL);
   EXPECT_EQ(EffectivePriority(v1::PRIORITY_HIGH, false), v1::PRIORITY_HIGH);
+}
+
+// ---- The transition table: every transition from every state ----
+
+constexpr TaskAction kActions[] = {TaskAction::kAssign, TaskAction::kClaim, TaskAction::kStart,
+                                   TaskAction::kComplete, TaskAction::kCancel};
+constexpr v1::TaskStatus kStates[] = {kOpen, kAssigned, kInProgress, kDone, kCancelled};
+
+TEST(TaskTransitionTableTest, EveryTransitionFromEveryStateIsAllowedOrRefusedAsTheLifecycleSays) {
+  // Written out by hand, independently of the table: rows = from-state, columns = actions
+  // (assign, claim, start, complete, cancel); "" = allowed, else a piece of the refusal.
+  const std::vector<std::vector<std::string>> expected = {
+      /* OPEN        */ {"", "", "claim it first", "not been started", ""},
+      /* ASSIGNED    */ {"", "already assigned", "", "not been started", ""},
+      /* IN_PROGRESS */ {"cannot be reassigned", "already assigned", "already started", "", ""},
+      /* DONE        */ {"already done", "already done", "already done", "already done", "done"},
+      /* CANCELLED   */ {"cancelled", "cancelled", "cancelled", "cancelled", "is cancelled"},
+  };
+  for (size_t row = 0; row < std::size(kStates); ++row) {
+    for (size_t col = 0; col < std::size(kActions); ++col) {
+      const absl::Status s = CheckTransition(Task(kStates[row], "v1"), kActions[col]);
+      const std::string& want = expected[row][col];
+      const std::string where = absl::StrCat(v1::TaskStatus_Name(kStates[row]), " / ",
+                                             TransitionOf(kActions[col]).method);
+      if (want.empty()) {
+        EXPECT_THAT(s, IsOk()) << where;
+        EXPECT_TRUE(LeavesFrom(TransitionOf(kActions[col]), kStates[row])) << where;
+      } else {
+        EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(want))) << where;
+        EXPECT_FALSE(LeavesFrom(TransitionOf(kActions[col]), kStates[row])) << where;
+      }
+    }
+  }
+}
+
+TEST(TaskTransitionTableTest, ATaskWithoutAStateAllowsNothing) {
+  for (TaskAction action : kActions) {
+    EXPECT_THAT(CheckTransition(Task(v1::TASK_STATUS_UNSPECIFIED), action),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+  }
+}
+
+TEST(TaskTransitionTableTest, EachUnfinishedStateIsEitherLeftOrRefusedWithAReason) {
+  for (const TaskTransition& t : TaskTransitions()) {
+    for (v1::TaskStatus status : {kOpen, kAssigned, kInProgress}) {
+      int refusals = 0;
+      for (const TaskRefusal& r : t.refused) {
+        if (r.from == status) {
+          ++refusals;
+          EXPECT_FALSE(r.why.empty()) << t.method;
+        }
+      }
+      EXPECT_EQ(refusals, LeavesFrom(t, status) ? 0 : 1) << t.method << " " << status;
+    }
+    EXPECT_FALSE(LeavesFrom(t, kDone)) << t.method;
+    EXPECT_FALSE(LeavesFrom(t, kCancelled)) << t.method;
+  }
+}
+
+TEST(TaskTransitionTableTest, EachEntryLeadsWhereTheLifecycleGoesAndStampsItsTime) {
+  struct Want {
+    TaskAction action;
+    const char* method;
+    v1::TaskStatus to;
+    TaskActor actor;
+    v1::TaskEvent::Event event;
+    const char* stamp;
+    const char* text_field;
+  };
+  const Want wants[] = {
+      {TaskAction::kAssign, "AssignTask", kAssigned, TaskActor::kLeader,
+       v1::TaskEvent::TASK_EVENT_ASSIGNED, "assigned_at", ""},
+      {TaskAction::kClaim, "ClaimTask", kAssigned, TaskActor::kTeamVolunteer,
+       v1::TaskEvent::TASK_EVENT_ASSIGNED, "assigned_at", ""},
+      {TaskAction::kStart, "StartTask", kInProgress, TaskActor::kAssignee,
+       v1::TaskEvent::TASK_EVENT_STARTED, "started_at", ""},
+      {TaskAction::kComplete, "CompleteTask", kDone, TaskActor::kAssigneeOrLeader,
+       v1::TaskEvent::TASK_EVENT_DONE, "completed_at", "note"},
+      {TaskAction::kCancel, "CancelTask", kCancelled, TaskActor::kLeader,
+       v1::TaskEvent::TASK_EVENT_CANCELLED, "cancelled_at", "reason"},
+  };
+  ASSERT_EQ(TaskTransitions().size(), std::size(wants));
+  for (const Want& w : wants) {
+    const TaskTransition& t = TransitionOf(w.action);
+    EXPECT_EQ(t.action, w.action);
+    EXPECT_EQ(t.method, w.method);
+    EXPECT_EQ(t.to, w.to) << w.method;
+    EXPECT_EQ(StatusAfter(w.action), w.to) << w.method;
+    EXPECT_EQ(t.actor, w.actor) << w.method;
+    EXPECT_EQ(t.event, w.event) << w.method;
+    EXPECT_EQ(EventOf(w.action), w.event) << w.method;
+    EXPECT_EQ(t.stamp_column, w.stamp) << w.method;
+    EXPECT_EQ(t.text_field, w.text_field) << w.method;
+  }
+  EXPECT_TRUE(TransitionOf(TaskAction::kCancel).text_required);
+  EXPECT_FALSE(TransitionOf(TaskAction::kComplete).text_required);
+  EXPECT_TRUE(TransitionOf(TaskAction::kAssign).names_volunteer);
+}
+
+TEST(TaskTransitionTableTest, AVolunteersRightsFollowTheActorOfEveryTransitionInEveryState) {
+  // Own team, assigned to someone else / to me / to nobody; another team.
+  const VolunteerRef me{"v1", "team-1"};
+  for (v1::TaskStatus status : kStates) {
+    for (TaskAction action : kActions) {
+      const TaskActor actor = TransitionOf(action).actor;
+      const std::string where = absl::StrCat(status, " ", TransitionOf(action).method);
+      const absl::Status mine = CheckVolunteerAccess(me, Task(status, "v1"), action);
+      const absl::Status nobodys = CheckVolunteerAccess(me, Task(status, ""), action);
+      const absl::Status others = CheckVolunteerAccess(me, Task(status, "v2"), action);
+      const absl::Status other_team =
+          CheckVolunteerAccess(me, Task(status, "v1", "team-2"), action);
+      if (actor == TaskActor::kLeader) {
+        for (const absl::Status& s : {mine, nobodys, others, other_team}) {
+          EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied)) << where;
+        }
+        continue;
+      }
+      EXPECT_THAT(mine, IsOk()) << where;
+      EXPECT_THAT(nobodys, IsOk()) << where;
+      EXPECT_THAT(other_team, StatusIs(absl::StatusCode::kPermissionDenied)) << where;
+      if (actor == TaskActor::kTeamVolunteer) {
+        EXPECT_THAT(others, IsOk()) << where;  // the state check refuses a taken task
+      } else {
+        EXPECT_THAT(others, StatusIs(absl::StatusCode::kPermissionDenied)) << where;
+      }
+    }
+  }
 }
 
 }  // namespace

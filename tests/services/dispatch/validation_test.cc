@@ -140,10 +140,9 @@ TEST_F(ValidationTest, EnrolmentChecksTheIdNumberWithoutEchoingIt) {
 }
 
 TEST_F(ValidationTest, CancellingNeedsAReason) {
-  v1::CancelTaskRequest req;
-  req.set_request_id("r1");
-  req.set_task_id("task-1");
-  EXPECT_THAT(server::FieldViolations(ValidateCancelTask(req)), ElementsAre(Key("reason")));
+  const TransitionRequest req{.request_id = "r1", .task_id = "task-1"};
+  EXPECT_THAT(server::FieldViolations(ValidateTransition(TransitionOf(TaskAction::kCancel), req)),
+              ElementsAre(Key("reason")));
 }
 
 TEST_F(ValidationTest, DailyStatsTakeAStrictDate) {
