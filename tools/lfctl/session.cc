@@ -3,6 +3,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <future>
 #include <random>
 #include <utility>
@@ -181,6 +182,15 @@ absl::Status Session::Resolve(bool require_token) {
   if (require_token && token_.empty()) {
     return absl::InvalidArgumentError(
         "--token: no token; pass --token or set LF_TOKEN (mint one with `lfctl token`)");
+  }
+  // The token travels in an HTTP/2 header ("authorization: Bearer <token>"), whose value may
+  // hold only visible ASCII and spaces; gRPC aborts the process on anything else, so a tab, a
+  // line break or a wide character from a bad copy and paste is refused here, before any call.
+  // The token itself is never echoed.
+  if (std::any_of(token_.begin(), token_.end(), [](char c) { return c < 0x20 || c > 0x7E; })) {
+    return absl::InvalidArgumentError(
+        "--token/LF_TOKEN: the token contains a tab, a line break or another character that "
+        "cannot be sent; copy it again (or mint one with `lfctl token`)");
   }
   for (const ServiceInfo& info : kInfos) {
     std::string& address = addresses_[info.service];

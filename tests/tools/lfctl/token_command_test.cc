@@ -17,8 +17,10 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -272,6 +274,37 @@ TEST_F(LfctlTokenTest, HelpAndUnknownCommands) {
   const Result nothing = Run({});
   EXPECT_EQ(nothing.exit_code, 2);
   EXPECT_THAT(nothing.err, HasSubstr("Usage:"));
+}
+
+// A token with a character an HTTP/2 header value cannot hold (a tab or a line break from a
+// bad copy and paste, a wide character) used to abort lfctl inside gRPC (exit 134). Every
+// command that sends a token checks it first: one line naming --token/LF_TOKEN, exit 2,
+// nothing attempted (the services' addresses here lead nowhere).
+TEST_F(LfctlTokenTest, ATokenThatCannotBeSentIsRefusedBeforeAnyCall) {
+  const std::vector<std::string> nowhere = {
+      "--gateway-addr=127.0.0.1:1",  "--gate-addr=127.0.0.1:1",   "--survey-addr=127.0.0.1:1",
+      "--dispatch-addr=127.0.0.1:1", "--report-addr=127.0.0.1:1", "--timeout=2s"};
+  const std::vector<std::vector<std::string>> commands = {
+      {"team", "list"},
+      {"task", "watch", "--count", "1"},
+      {"passage", "occupancy", "--site", "campus"},
+      {"dashboard"},
+      {"audit", "gate"},
+      {"report", "status"},
+  };
+  for (const std::string token :
+       {"eyJhbGciOi\tJIUzI1NiJ9.e30.sig", "eyJhbGciOiJIUzI1NiJ9.\ne30.sig",
+        "eyJhbGciOiJIUzI1NiJ9.e30.签名"}) {
+    for (std::vector<std::string> args : commands) {
+      args.insert(args.end(), nowhere.begin(), nowhere.end());
+      SCOPED_TRACE(absl::StrCat(absl::StrJoin(args, " "), " with ", absl::CEscape(token)));
+      ExpectUsageError(Run(args, {absl::StrCat("LF_TOKEN=", token)}), "--token/LF_TOKEN");
+      args.push_back(absl::StrCat("--token=", token));
+      const Result flag = Run(args);
+      ExpectUsageError(flag, "--token/LF_TOKEN");
+      EXPECT_THAT(flag.err, ::testing::Not(HasSubstr("JIUzI1NiJ9")));  // the token is not echoed
+    }
+  }
 }
 
 }  // namespace
