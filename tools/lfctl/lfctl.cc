@@ -4,10 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "tools/lfctl/audit_command.h"
+#include "tools/lfctl/coverage_command.h"
 #include "tools/lfctl/dashboard_command.h"
 #include "tools/lfctl/demo_command.h"
+#include "tools/lfctl/duty_command.h"
 #include "tools/lfctl/health_command.h"
 #include "tools/lfctl/health_report_command.h"
+#include "tools/lfctl/hold_command.h"
 #include "tools/lfctl/household_command.h"
 #include "tools/lfctl/import_command.h"
 #include "tools/lfctl/missing_reports_command.h"
@@ -17,21 +20,24 @@
 #include "tools/lfctl/report_command.h"
 #include "tools/lfctl/resident_command.h"
 #include "tools/lfctl/schedule_command.h"
+#include "tools/lfctl/stats_command.h"
 #include "tools/lfctl/task_command.h"
 #include "tools/lfctl/team_command.h"
 #include "tools/lfctl/tenant_command.h"
 #include "tools/lfctl/token_command.h"
+#include "tools/lfctl/vehicle_command.h"
 #include "tools/lfctl/volunteer_command.h"
 
 namespace lianfang::lfctl {
 
 std::vector<Command> Commands() {
   return {
-      TokenCommand(),     HealthCommand(),       DashboardCommand(),      PassageCommand(),
-      PassCommand(),      HouseholdCommand(),    ResidentCommand(),       TenantCommand(),
-      MovementCommand(),  HealthReportCommand(), MissingReportsCommand(), TeamCommand(),
-      VolunteerCommand(), TaskCommand(),         ScheduleCommand(),       ReportCommand(),
-      AuditCommand(),     ImportCommand(),       DemoCommand(),
+      TokenCommand(),        HealthCommand(),         DashboardCommand(), PassageCommand(),
+      PassCommand(),         VehicleCommand(),        HoldCommand(),      DutyCommand(),
+      HouseholdCommand(),    ResidentCommand(),       TenantCommand(),    MovementCommand(),
+      HealthReportCommand(), MissingReportsCommand(), CoverageCommand(),  TeamCommand(),
+      VolunteerCommand(),    TaskCommand(),           ScheduleCommand(),  StatsCommand(),
+      ReportCommand(),       AuditCommand(),          ImportCommand(),    DemoCommand(),
   };
 }
 

@@ -19,7 +19,7 @@ Command PassageCommand() {
   };
   for (FlagSpec& f : PersonFlags("person", false)) record_flags.push_back(f);
   return MakeFamily(
-      "passage", "record a passage at a gate, list passages, people inside",
+      "passage", "record a passage at a gate, list or watch passages, people inside",
       {
           RpcSpec{.name = "record",
                   .summary = "record an entry or exit (the decision is the service's)",
@@ -50,6 +50,16 @@ Command PassageCommand() {
                   .flags = {{"site", "site_id", "SITE", "site id", true}},
                   .columns = {"site_id", "onsite", "capacity", "entries_today", "exits_today",
                               "denied_today", "fevers_today", "as_of"}},
+          RpcSpec{.name = "watch",
+                  .summary = "follow passages live as the gates record them",
+                  .service = Service::kGate,
+                  .method = "WatchPassages",
+                  .flags = {{"site", "site_id", "SITE",
+                             "only this site (default: every site "
+                             "the token may see)"}},
+                  .columns = {"recorded_at", "site_id", "gate_id", "direction", "name|name_masked",
+                              "id_masked", "temperature_c", "decision", "deny_reason", "guard"},
+                  .stream = true},
       });
 }
 

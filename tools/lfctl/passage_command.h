@@ -1,4 +1,4 @@
-// lfctl passage record|list|occupancy: passages at the gates (实名登记, 检测体温) and the
+// lfctl passage record|list|watch|occupancy: passages at the gates (实名登记, 检测体温) and the
 // people inside a site.
 #ifndef LIANFANG_TOOLS_LFCTL_PASSAGE_COMMAND_H_
 #define LIANFANG_TOOLS_LFCTL_PASSAGE_COMMAND_H_

@@ -367,6 +367,172 @@ TEST_F(LfctlSuiteTest, TeamsVolunteersTasksAndSchedules) {
   EXPECT_THAT(schedules.out, HasSubstr("yes"));
 }
 
+TEST_F(LfctlSuiteTest, VehiclesAreRegisteredAndHoldsKeepAPersonInside) {
+  const Result vehicle =
+      Lfctl({"vehicle", "register", "--site", "campus", "--plate", "京a 12345", "--lang", "en"},
+            Leader());
+  EXPECT_EXIT_CODE(vehicle, 0);
+  EXPECT_THAT(vehicle.out, HasSubstr("plate"));
+  EXPECT_THAT(vehicle.out, HasSubstr("京A12345"));  // normalized by the service
+  const Result vehicle_json =
+      Lfctl({"vehicle", "register", "--site", "campus", "--plate", "京B54321", "--json"});
+  EXPECT_EXIT_CODE(vehicle_json, 0);
+  EXPECT_EQ(FromJson<gate::v1::Vehicle>(vehicle_json.out).plate(), "京B54321");
+  const Result no_plate = Lfctl({"vehicle", "register", "--site", "campus"});
+  EXPECT_EXIT_CODE(no_plate, 2);
+  EXPECT_THAT(no_plate.err, HasSubstr("--plate"));
+  EXPECT_EXIT_CODE(Lfctl({"vehicle", "register", "--site", "campus", "--plate", "京C1"},
+                         suite_->tokens().For(auth::Role::kGuard, "guard-vehicle", {"campus"})),
+                   4);
+
+  // A hold on a person (known by the key its pass carries) refuses the exit until released.
+  const Result pass = Lfctl({"pass", "issue", "--site", "family-area", "--id-number", IdNumber(30),
+                             "--name", "观察甲", "--json"});
+  EXPECT_EXIT_CODE(pass, 0);
+  const std::string person_key = FromJson<gate::v1::Pass>(pass.out).person_key();
+  ASSERT_FALSE(person_key.empty());
+  const Result placed = Lfctl(
+      {"hold", "place", "--person-key", person_key, "--until", "+336h", "--reason", "居家观察"},
+      Leader());
+  EXPECT_EXIT_CODE(placed, 0);
+  EXPECT_THAT(placed.out, HasSubstr("居家观察至"));
+  const Result held =
+      Lfctl({"passage", "record", "--site", "family-area", "--gate", "south", "--direction", "exit",
+             "--id-number", IdNumber(30), "--name", "观察甲", "--json"});
+  EXPECT_EXIT_CODE(held, 0);
+  EXPECT_EQ(FromJson<gate::v1::RecordPassageResponse>(held.out).passage().deny_reason(),
+            gate::v1::DENY_REASON_UNDER_OBSERVATION);
+  const Result released = Lfctl({"hold", "release", "--person-key", person_key, "--json"});
+  EXPECT_EXIT_CODE(released, 0);
+  EXPECT_TRUE(FromJson<gate::v1::ReleaseHoldResponse>(released.out).hold().released());
+  const Result left =
+      Lfctl({"passage", "record", "--site", "family-area", "--gate", "south", "--direction", "exit",
+             "--id-number", IdNumber(30), "--name", "观察甲", "--json"});
+  EXPECT_EXIT_CODE(left, 0);
+  EXPECT_EQ(FromJson<gate::v1::RecordPassageResponse>(left.out).passage().decision(),
+            gate::v1::DECISION_ADMITTED);
+  EXPECT_EXIT_CODE(Lfctl({"hold", "place", "--person-key", person_key}), 2);  // --until missing
+  EXPECT_THAT(Lfctl({"hold", "--help"}).out, HasSubstr("release"));
+}
+
+TEST_F(LfctlSuiteTest, GuardsTakeAndEndDutyAndEveryoneSeesWhoGuardsWhich) {
+  const std::string guard = suite_->tokens().For(auth::Role::kGuard, "guard-duty", {"community"});
+  const Result started = Lfctl({"duty", "start", "--site", "community", "--gate", "side"}, guard);
+  EXPECT_EXIT_CODE(started, 0);
+  EXPECT_THAT(started.out, HasSubstr("guard-duty"));
+  EXPECT_THAT(started.out, HasSubstr("值守人员"));
+  const Result listed = Lfctl({"duty", "list", "--site", "community", "--json"});
+  EXPECT_EXIT_CODE(listed, 0);
+  const auto gates = FromJson<gate::v1::ListDutyResponse>(listed.out);
+  ASSERT_EQ(gates.gates_size(), 2);
+  bool guarded = false;
+  for (const auto& g : gates.gates()) guarded |= g.gate_id() == "side" && g.guard() == "guard-duty";
+  EXPECT_TRUE(guarded) << listed.out;
+  const Result table = Lfctl({"duty", "list", "--site", "community", "--lang", "en"});
+  EXPECT_EXIT_CODE(table, 0);
+  EXPECT_THAT(table.out, HasSubstr("on duty since"));
+  EXPECT_THAT(table.out, HasSubstr("侧门"));
+  const Result ended =
+      Lfctl({"duty", "end", "--site", "community", "--gate", "side", "--json"}, guard);
+  EXPECT_EXIT_CODE(ended, 0);
+  EXPECT_TRUE(FromJson<gate::v1::EndDutyResponse>(ended.out).duty().has_ended_at());
+  // Duty is the calling guard's: a leader has none to take (4), an unknown gate is bad input.
+  EXPECT_EXIT_CODE(Lfctl({"duty", "start", "--site", "community", "--gate", "side"}, Leader()), 4);
+  const Result unknown =
+      Lfctl({"duty", "start", "--site", "community", "--gate", "nowhere"}, guard);
+  EXPECT_THAT(unknown.code, ::testing::AnyOf(2, 3)) << unknown.err;
+}
+
+TEST_F(LfctlSuiteTest, CoverageAndEachServicesDailyFiguresPerSite) {
+  EXPECT_EXIT_CODE(Lfctl({"household", "upsert", "--site", "community", "--building", "11栋",
+                          "--room", "1101", "--surveyed"}),
+                   0);
+  const Result coverage = Lfctl({"coverage", "--site", "community", "--json"});
+  EXPECT_EXIT_CODE(coverage, 0);
+  const auto figures = FromJson<survey::v1::GetCoverageResponse>(coverage.out);
+  EXPECT_EQ(figures.site_id(), "community");
+  EXPECT_GE(figures.households_surveyed(), 1);
+  const Result table = Lfctl({"coverage", "--site", "community"});
+  EXPECT_EXIT_CODE(table, 0);
+  EXPECT_THAT(table.out, HasSubstr("已摸排"));
+  EXPECT_EXIT_CODE(Lfctl({"coverage"}), 2);  // --site is required
+
+  const Result gate = Lfctl({"stats", "gate", "--json"});
+  EXPECT_EXIT_CODE(gate, 0);
+  EXPECT_EQ(FromJson<gate::v1::GetDailyStatsResponse>(gate.out).stats_size(), 4);
+  const Result gate_table = Lfctl({"stats", "gate", "--date", "today"});
+  EXPECT_EXIT_CODE(gate_table, 0);
+  EXPECT_THAT(gate_table.out, HasSubstr("在场峰值"));
+  const Result survey = Lfctl({"stats", "survey", "--site", "community", "--json"});
+  EXPECT_EXIT_CODE(survey, 0);
+  const auto survey_stats = FromJson<survey::v1::GetDailyStatsResponse>(survey.out);
+  ASSERT_EQ(survey_stats.stats_size(), 1);
+  EXPECT_GE(survey_stats.stats(0).households_surveyed_today(), 1);
+  const Result dispatch = Lfctl({"stats", "dispatch", "--date", "yesterday", "--lang", "en"});
+  EXPECT_EXIT_CODE(dispatch, 0);
+  EXPECT_THAT(dispatch.out, HasSubstr("tasks created"));
+  EXPECT_THAT(dispatch.out, HasSubstr("village"));
+  const Result bad_date = Lfctl({"stats", "dispatch", "--date", "2026-02-30"});
+  EXPECT_EXIT_CODE(bad_date, 2);
+  EXPECT_THAT(bad_date.err, HasSubstr("--date"));
+  EXPECT_EXIT_CODE(Lfctl({"stats", "gate"}, suite_->tokens().For(auth::Role::kGuard, "g")), 4);
+  EXPECT_EXIT_CODE(Lfctl({"stats", "gateway"}), 2);
+}
+
+TEST_F(LfctlSuiteTest, WatchingPassagesPrintsEachAsItArrives) {
+  absl::StatusOr<std::string> binary = testing::BinaryPath("lfctl");
+  ASSERT_TRUE(binary.ok());
+  Subprocess::Options options;
+  options.args = {*binary,   "passage", "watch", "--site", "village",
+                  "--count", "2",       "--for", "60s",    "--json"};
+  options.env = suite_->ClientEnvironment();
+  options.env.emplace_back("LF_TOKEN", Admin());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> watcher, Subprocess::Start(std::move(options)));
+  // The stream may open after the first passage: record passages until it has seen two
+  // (bounded).
+  for (int i = 0; i < 20 && watcher->Running(); ++i) {
+    EXPECT_EXIT_CODE(Lfctl({"passage", "record", "--site", "village", "--gate", "checkpoint-1",
+                            "--id-number", IdNumber(40 + i), "--name", "过路人", "--temp", "36.4"}),
+                     0);
+    if (i == 0) {
+      (void)testing::PollUntil([&] { return !watcher->ReadStdout().empty(); }, absl::Seconds(5));
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(testing::ExitStatus watched, watcher->Wait(absl::Seconds(60)));
+  EXPECT_TRUE(watched.Success()) << watcher->ReadStderr();
+  std::vector<std::string> lines = absl::StrSplit(watcher->ReadStdout(), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << watcher->ReadStdout();  // one JSON object per passage
+  for (const std::string& line : lines) {
+    const auto passage = FromJson<gate::v1::Passage>(line);
+    EXPECT_EQ(passage.site_id(), "village");
+    EXPECT_EQ(passage.gate_id(), "checkpoint-1");
+  }
+
+  // As a table: the header, then a row per passage, in Chinese by default.
+  Subprocess::Options table_options;
+  table_options.args = {*binary, "passage", "watch", "--count", "1", "--for", "60s"};
+  table_options.env = suite_->ClientEnvironment();
+  table_options.env.emplace_back("LF_TOKEN", Leader());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> table,
+                       Subprocess::Start(std::move(table_options)));
+  (void)testing::PollUntil([&] { return !table->ReadStdout().empty(); }, absl::Seconds(5));
+  for (int i = 0; i < 20 && table->Running(); ++i) {
+    EXPECT_EXIT_CODE(Lfctl({"passage", "record", "--site", "village", "--gate", "checkpoint-2",
+                            "--id-number", IdNumber(60 + i), "--name", "过路人", "--temp", "36.4"}),
+                     0);
+    (void)testing::PollUntil([&] { return !table->Running(); }, absl::Milliseconds(500));
+  }
+  ASSERT_OK_AND_ASSIGN(testing::ExitStatus shown, table->Wait(absl::Seconds(60)));
+  EXPECT_TRUE(shown.Success()) << table->ReadStderr();
+  EXPECT_THAT(table->ReadStdout(), HasSubstr("拒绝原因"));
+  EXPECT_THAT(table->ReadStdout(), HasSubstr("checkpoint-2"));
+
+  // Not a guard console for everyone: a viewer may not watch (4).
+  EXPECT_EXIT_CODE(Lfctl({"passage", "watch", "--count", "1", "--for", "5s"},
+                         suite_->tokens().For(auth::Role::kViewer, "municipal-office")),
+                   4);
+}
+
 TEST_F(LfctlSuiteTest, ReportsAreGeneratedSubmittedAndExportedToAFile) {
   const Result generated = Lfctl({"report", "generate", "--progress"}, Leader());
   EXPECT_EXIT_CODE(generated, 0);
