@@ -4,6 +4,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <future>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/server/client.h"
@@ -26,6 +28,10 @@ GrpcDeliverer::GrpcDeliverer(const std::map<std::string, std::string>& addresses
 
 GrpcDeliverer::~GrpcDeliverer() = default;
 
+void GrpcDeliverer::OnReply(std::string method, ReplyFn fn) {
+  on_reply_[std::move(method)] = std::move(fn);
+}
+
 absl::Status GrpcDeliverer::Deliver(const outbox::PendingMessage& message) {
   auto it = channels_.find(message.destination);
   if (it == channels_.end()) {
@@ -40,7 +46,19 @@ absl::Status GrpcDeliverer::Deliver(const outbox::PendingMessage& message) {
   std::promise<grpc::Status> done;
   stub.UnaryCall(&context, message.method, grpc::StubOptions(), &request, &response,
                  [&done](grpc::Status status) { done.set_value(std::move(status)); });
-  return server::FromGrpcStatus(done.get_future().get());
+  absl::Status status = server::FromGrpcStatus(done.get_future().get());
+  if (!status.ok()) return status;
+  auto handler = on_reply_.find(message.method);
+  if (handler == on_reply_.end()) return absl::OkStatus();
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) {
+    return absl::InternalError(absl::StrCat("the reply of ", message.method, " is unreadable"));
+  }
+  std::string reply;
+  for (const grpc::Slice& slice : slices) {
+    reply.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return handler->second(message, reply);
 }
 
 }  // namespace lianfang::app

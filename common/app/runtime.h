@@ -1,11 +1,20 @@
 // The start-up every Lianfang service binary shares, so that each main.cc is wiring only.
+// A gate without live counts or outbox sender (the real one is services/gate/main.cc):
 //
 //   int main(int argc, char** argv) {
-//     auto rt = lianfang::app::StartOrExit({.service = "gate", .argc = argc, .argv = argv,
-//                                           .migrations = kGateMigrations});
-//     GateService gate(*rt);                       // the service's own wiring
-//     return lianfang::app::Serve(*rt, {&gate}, {"lianfang.gate.v1.GateService"});
+//     auto rt = lianfang::app::StartOrExit(
+//         {.service = "gate", .argc = argc, .argv = argv, .migrations = gate::Migrations()});
+//     gate::GateService service({.sites = rt->sites.get(),
+//                                .clock = &rt->clock,
+//                                .db = rt->db.get(),
+//                                .keyer = rt->keyer.get(),
+//                                .authorizer = rt->authorizer.get(),
+//                                .tz = rt->config.tz});
+//     return lianfang::app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"});
 //   }
+//
+// (tests/common/app/runtime_example.cc is this program, built and run by a test that also
+// checks that the two texts are the same.)
 //
 // StartOrExit reads the settings (flags and LF_… variables), the site directory, the JWT and
 // PII keys, opens the service's database and runs the shared migrations (idempotency,

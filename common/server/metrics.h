@@ -7,12 +7,13 @@
 //                                    grpc_code="OK"} 12            (one line in the output)
 //       lf_grpc_server_handling_seconds_bucket{grpc_method="...",le="0.005"} 10
 //       (and _sum, _count)
-//   - named counters and gauges that services own, e.g.
+//   - named counters and gauges that their owners create, e.g. (the gateway's)
 //       Metrics::Gauge* redis_up = metrics.GetGauge("lf_redis_up", "1 when Redis answers");
 //       redis_up->Set(1);
-//       metrics.GetGauge("lf_outbox_backlog", "Effects waiting for delivery",
-//                        {{"target", "dispatch"}})->Set(backlog);
-// RenderPrometheus() produces the text the gateway serves at GET /metrics.
+//       metrics.GetGauge("lf_gateway_backend_up", "1 when the backend answers SERVING",
+//                        {{"service", "gate"}})->Set(1);
+// RenderPrometheus() produces the text the gateway serves at GET /metrics (the only process
+// that serves its registry today; the other services fill theirs without serving it).
 //
 // Thread-safety: every member function may be called from any thread. Recording a call or
 // updating a counter/gauge is a shared-lock lookup plus relaxed atomic adds; a lock is taken

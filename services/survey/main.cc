@@ -7,6 +7,7 @@
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "services/survey/config.h"
+#include "services/survey/pass_codes.h"
 #include "services/survey/retention.h"
 #include "services/survey/survey_live.h"
 #include "services/survey/survey_service.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   app::GrpcDeliverer deliverer(
       {{"gate", rt->config.gate_addr}, {"dispatch", rt->config.dispatch_addr}},
       rt->service_token.get(), rt->client_tls_or_null());
+  survey::CollectPassCodes(deliverer, *rt->db);
   lianfang::outbox::Sender sender(*rt->db, deliverer, rt->clock);
   survey::SurveyLive live(rt->redis.get(), rt->db.get(), rt->sites.get(), &rt->clock,
                           rt->config.tz);

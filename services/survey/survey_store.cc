@@ -143,6 +143,11 @@ const sql::Migration kMigrations[] = {
             " health_reports BIGINT NOT NULL,"
             " fever_reports BIGINT NOT NULL,"
             " PRIMARY KEY (site_id, date))"},
+    // The code of the pass gate issued for a resident, stored when the outbox delivered the
+    // IssuePass (services/survey/pass_codes.h); '' until then.
+    {.version = 3,
+     .name = "residents keep the code of their gate pass",
+     .sql = "ALTER TABLE survey_residents ADD COLUMN pass_code TEXT NOT NULL DEFAULT ''"},
 };
 
 // ---- Households -----------------------------------------------------------------------------
@@ -199,7 +204,7 @@ constexpr char kSelectPerson[] =
 #define LF_RESIDENT_COLUMNS                                                          \
   "r.resident_id, r.household_id, r.site_id, r.person_key, r.relation, r.is_tenant," \
   " r.tenant_status, r.verification_note, r.registered_at, p.id_masked, p.name,"     \
-  " p.name_masked, p.phone, p.phone_masked"
+  " p.name_masked, p.phone, p.phone_masked, r.pass_code"
 #define LF_RESIDENT_FROM \
   " FROM survey_residents r LEFT JOIN survey_people p ON p.person_key = r.person_key"
 
@@ -214,6 +219,7 @@ constexpr char kInsertResident[] =
 constexpr char kDecideTenant[] =
     "UPDATE survey_residents SET tenant_status = $2, verification_note = $3, decided_at = $4,"
     " decided_by = $5 WHERE resident_id = $1";
+constexpr char kSetPassCode[] = "UPDATE survey_residents SET pass_code = $2 WHERE resident_id = $1";
 constexpr char kSelectResidences[] =
     "SELECT resident_id, household_id, site_id FROM survey_residents WHERE person_key = $1"
     " ORDER BY registered_at, resident_id";
@@ -420,6 +426,7 @@ v1::Resident ResidentOf(const sql::Row& row) {
   r.set_name_masked(row.Text(11));
   r.set_phone(row.Text(12));
   r.set_phone_masked(row.Text(13));
+  r.set_pass_code(row.Text(14));
   return r;
 }
 
@@ -593,6 +600,12 @@ absl::Status SurveyStore::DecideTenant(sql::Session& s, absl::string_view reside
                                        absl::Time now, absl::string_view subject) const {
   return s.Execute(kDecideTenant, {resident_id, static_cast<int64_t>(outcome), note, now, subject})
       .status();
+}
+
+absl::StatusOr<bool> SurveyStore::SetPassCode(sql::Session& s, absl::string_view resident_id,
+                                              absl::string_view pass_code) const {
+  ASSIGN_OR_RETURN(sql::Result result, s.Execute(kSetPassCode, {resident_id, pass_code}));
+  return result.rows_affected > 0;
 }
 
 absl::StatusOr<std::vector<Residence>> SurveyStore::ResidencesOf(

@@ -124,6 +124,9 @@ class SurveyStore final {
   absl::Status DecideTenant(sql::Session& s, absl::string_view resident_id,
                             v1::TenantStatus outcome, absl::string_view note, absl::Time now,
                             absl::string_view subject) const;
+  // Stores the code of the gate pass issued for the resident. False when no such resident.
+  absl::StatusOr<bool> SetPassCode(sql::Session& s, absl::string_view resident_id,
+                                   absl::string_view pass_code) const;
   // Where the person lives, earliest registration first.
   absl::StatusOr<std::vector<Residence>> ResidencesOf(sql::Session& s,
                                                       absl::string_view person_key) const;

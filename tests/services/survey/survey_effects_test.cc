@@ -2,6 +2,7 @@
 // fever tasks through the outbox), observations, daily reports, the missing list, coverage
 // and the Redis live counts: real SQLite, real redis-server, loopback gRPC, FakeClock.
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,15 +43,20 @@ TEST_F(SurveyTest, ResidentGetsExactlyOnePassWhenTheGateComesBack) {
   const v1::Resident r = AddResident(h.household_id(), 1);
   EXPECT_EQ(r.tenant_status(), v1::TENANT_STATUS_UNSPECIFIED);
 
+  EXPECT_EQ(r.pass_code(), "") << "no pass yet when the registration is answered";
+
   // The gate is down: the pass waits in the outbox, retried.
   ASSERT_TRUE(PollUntil([&] { return sender_->retried() >= 2; }, kWait));
   EXPECT_EQ(OutboxCounts().pending, 1);
+  EXPECT_EQ(Residents(kFamily)[r.resident_id()].pass_code(), "");
 
   StartDownstreams();
   const std::string key = PassKey(r.resident_id());
   ASSERT_TRUE(PollUntil([&] { return gate_.passes.Calls(key) == 1; }, kWait));
   ASSERT_TRUE(OutboxDrained());
   EXPECT_EQ(gate_.passes.Total(), 1);
+  // The code gate answered with is the resident's from then on.
+  EXPECT_EQ(Residents(kFamily)[r.resident_id()].pass_code(), absl::StrCat("P-", key));
 
   const std::vector<gate::v1::IssuePassRequest> passes = gate_.PassRequests();
   ASSERT_EQ(passes.size(), 1u);
@@ -210,6 +216,12 @@ TEST_F(SurveyTest, TenantGetsAPassOnlyOnceVerifiedAndNeverWhenRejected) {
   ASSERT_TRUE(PollUntil([&] { return gate_.passes.Total() >= 2; }, kWait));
   ASSERT_TRUE(OutboxDrained());
   EXPECT_EQ(gate_.passes.Calls(PassKey(rejected.resident_id())), 0);
+  std::map<std::string, v1::Resident> residents = Residents(kFamily);
+  EXPECT_EQ(residents[pending.resident_id()].pass_code(),
+            absl::StrCat("P-", PassKey(pending.resident_id())));
+  EXPECT_EQ(residents[rejected.resident_id()].pass_code(), "") << "a rejected tenant has no pass";
+  EXPECT_EQ(residents[owner.resident_id()].pass_code(),
+            absl::StrCat("P-", PassKey(owner.resident_id())));
 
   // Filtering residents by tenant state.
   v1::ListResidentsRequest list;

@@ -15,6 +15,7 @@
 #include "common/testing/service_binaries.h"
 #include "common/testing/test_database.h"
 #include "gtest/gtest.h"
+#include "services/survey/pass_codes.h"
 #include "services/survey/survey_store.h"
 
 namespace lianfang::survey::testing {
@@ -132,6 +133,7 @@ std::vector<dispatch::v1::CreateTaskRequest> FakeDispatch::TaskRequests() const 
 
 void SwitchableDeliverer::Route(const std::map<std::string, std::string>& addresses) {
   auto next = std::make_unique<app::GrpcDeliverer>(addresses, token_, absl::Seconds(5));
+  CollectPassCodes(*next, *db_);
   absl::MutexLock lock(&mu_);
   current_ = std::move(next);
 }
@@ -179,7 +181,7 @@ void SurveyTest::SetUp() {
       lianfang::testing::TestTokens::kSecret, "survey", real_clock_));
   ASSERT_OK_AND_ASSIGN(int dead_port, lianfang::testing::PickFreePort());
   const std::string dead = absl::StrCat("127.0.0.1:", dead_port);
-  deliverer_ = std::make_unique<SwitchableDeliverer>(service_token_.get());
+  deliverer_ = std::make_unique<SwitchableDeliverer>(service_token_.get(), db_.get());
   deliverer_->Route({{"gate", dead}, {"dispatch", dead}});
   outbox::SenderOptions sender_options;
   sender_options.poll_interval = absl::Milliseconds(50);
@@ -328,6 +330,18 @@ v1::GetCoverageResponse SurveyTest::Coverage(const std::string& site) {
   grpc::Status status = stub_->GetCoverage(As(auth::Role::kViewer).get(), req, &resp);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return resp;
+}
+
+std::map<std::string, v1::Resident> SurveyTest::Residents(const std::string& site) {
+  v1::ListResidentsRequest req;
+  req.set_site_id(site);
+  req.set_page_size(100);
+  v1::ListResidentsResponse resp;
+  grpc::Status status = stub_->ListResidents(As(auth::Role::kLeader).get(), req, &resp);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  std::map<std::string, v1::Resident> out;
+  for (const v1::Resident& r : resp.residents()) out[r.resident_id()] = r;
+  return out;
 }
 
 outbox::Counts SurveyTest::OutboxCounts() {

@@ -103,12 +103,16 @@ class FakeDispatch final : public dispatch::v1::DispatchService::CallbackService
 // stand-ins once they are started.
 class SwitchableDeliverer final : public outbox::Deliverer {
  public:
-  explicit SwitchableDeliverer(const auth::ServiceToken* token) : token_(token) {}
+  // Each deliverer it routes to stores the codes of the passes gate issues in `db`, as
+  // lf-survey's does (pass_codes.h).
+  SwitchableDeliverer(const auth::ServiceToken* token, sql::Database* db)
+      : token_(token), db_(db) {}
   void Route(const std::map<std::string, std::string>& addresses);
   absl::Status Deliver(const outbox::PendingMessage& message) override;
 
  private:
   const auth::ServiceToken* token_;
+  sql::Database* db_;
   absl::Mutex mu_;
   std::unique_ptr<app::GrpcDeliverer> current_ ABSL_GUARDED_BY(mu_);
 };
@@ -147,6 +151,8 @@ class SurveyTest : public lianfang::testing::WithRedis {
   absl::CivilDay Today() const { return time::DayOf(clock_->Now(), tz_); }
 
   v1::GetCoverageResponse Coverage(const std::string& site);
+  // The residents of `site` (at most 100) as ListResidents shows them to a LEADER, by id.
+  std::map<std::string, v1::Resident> Residents(const std::string& site);
   outbox::Counts OutboxCounts();
   // Waits until no outbox message is pending.
   bool OutboxDrained();
