@@ -124,8 +124,17 @@ absl::StatusOr<std::optional<std::string>> Lookup(sql::Session& session, absl::s
 absl::Status Remember(sql::Session& session, absl::string_view scope, absl::string_view request_id,
                       absl::string_view fingerprint, const std::string& response_bytes,
                       absl::Time now) {
-  return session.Execute(kInsert, {scope, request_id, fingerprint, sql::Bytes{response_bytes}, now})
-      .status();
+  absl::Status inserted =
+      session.Execute(kInsert, {scope, request_id, fingerprint, sql::Bytes{response_bytes}, now})
+          .status();
+  if (sql::IsConstraintViolation(inserted) && absl::IsAlreadyExists(inserted)) {
+    // Another process recorded the same request_id first (the Lookup before saw nothing): a
+    // domain answer, not a defect.
+    return absl::AlreadyExistsError(
+        "a request with this request_id was recorded at the same time; retry it to get its "
+        "response");
+  }
+  return inserted;
 }
 
 absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff) {

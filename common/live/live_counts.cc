@@ -51,6 +51,11 @@ void LiveCounts::Stop() {
   }
   thread_.join();
   absl::MutexLock lock(&mu_);
+  // A reconcile queued on the database uses `this` from its snapshot function and its
+  // completion: the owner may destroy this object as soon as Stop returns, so wait for them.
+  // The writer runs every queued write (or fails it once closed), so this wait ends.
+  auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return writes_in_flight_ == 0; };
+  mu_.Await(absl::Condition(&idle));
   running_ = false;
   queue_.clear();
 }
@@ -75,8 +80,11 @@ void LiveCounts::RequestReconcile() {
 }
 
 void LiveCounts::ScheduleReconcileLocked() {
-  if (reconcile_pending_) return;
+  // Nothing is queued once Stop began: Stop waits for the writes already in flight, and a
+  // write queued after it would outlive the object.
+  if (reconcile_pending_ || !running_ || stopping_) return;
   reconcile_pending_ = true;
+  ++writes_in_flight_;
   const int64_t seq = ++reconcile_requests_;
   const absl::CivilDay today = time::DayOf(clock_->Now(), tz_);
   auto snapshot = std::make_shared<Snapshot>();
@@ -87,6 +95,9 @@ void LiveCounts::ScheduleReconcileLocked() {
       },
       [this, snapshot, today, seq](absl::Status status) {
         absl::MutexLock lock(&mu_);
+        // The last use of `this` by this write: Stop may return (and the owner destroy this
+        // object) as soon as the lock is released.
+        --writes_in_flight_;
         reconcile_pending_ = false;
         if (!status.ok()) {
           logging::Error(

@@ -88,7 +88,12 @@ class LiveCounts final {
 
   // Starts the background thread and schedules a first reconcile.
   void Start();
-  // Stops the thread; queued updates not yet written are dropped (the next start reconciles).
+  // Stops the thread and waits until no work of this object is left in the database's queue:
+  // every reconcile it queued (Database::WriteAsync, whose snapshot function and completion
+  // use this object) has run its completion. Queued updates not yet written to Redis are
+  // dropped (the next start reconciles). Once it returns, destroying this object is safe even
+  // though the database lives on. REQUIRES: not called from a write function or completion
+  // of `db` (it would wait for itself); `db` still accepts or fails writes.
   void Stop();
 
   // Queues `delta` for `site_id`. Call it from the completion of the write that made the
@@ -116,6 +121,7 @@ class LiveCounts final {
   };
 
   void Run();
+  // Queues a reconcile write unless one is pending or the object is not running.
   void ScheduleReconcileLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Write(const Item& item);
   // Writes the increments of items[begin, end) (no snapshots among them) summed per key and
@@ -143,6 +149,8 @@ class LiveCounts final {
   int64_t reconcile_requests_ ABSL_GUARDED_BY(mu_) = 0;  // sequence of scheduled reconciles
   int64_t reconcile_written_ ABSL_GUARDED_BY(mu_) = 0;   // the last one written to Redis
   bool redis_up_ ABSL_GUARDED_BY(mu_) = false;
+  // Reconcile writes queued on `db_` whose completion has not finished yet (Stop waits for 0).
+  int writes_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

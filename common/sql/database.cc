@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/sql/migration_runner.h"
@@ -13,6 +14,32 @@
 #include "common/status/status_macros.h"
 
 namespace lianfang::sql {
+namespace {
+
+// The payload key that marks a driver's constraint-violation status. Never leaves the process:
+// WriteOutcome replaces the status before it reaches a caller of Write.
+constexpr char kConstraintViolationUrl[] = "lianfang.sql/constraint-violation";
+
+}  // namespace
+
+bool IsConstraintViolation(const absl::Status& status) {
+  return !status.ok() && status.GetPayload(kConstraintViolationUrl).has_value();
+}
+
+namespace internal {
+
+absl::Status MarkConstraintViolation(absl::Status status) {
+  status.SetPayload(kConstraintViolationUrl, absl::Cord());
+  return status;
+}
+
+absl::Status WriteOutcome(absl::Status status) {
+  if (!IsConstraintViolation(status)) return status;
+  return absl::InternalError(
+      absl::StrCat("unexpected database constraint violation: ", status.message()));
+}
+
+}  // namespace internal
 
 absl::StatusOr<std::optional<Row>> Session::QueryRow(absl::string_view sql,
                                                      std::span<const Value> params) {

@@ -27,7 +27,16 @@
 //   ABORTED              a lock conflict inside this process' connections;
 //   RESOURCE_EXHAUSTED   the disk or database is full;
 //   INTERNAL             anything else (bad SQL, wrong parameter count, a write in Read...).
-// Messages never contain bound parameter values or the SQL text.
+// Messages never contain bound parameter values or the SQL text (they may name tables and
+// columns).
+//
+// Constraint violations (the ALREADY_EXISTS and FAILED_PRECONDITION above, IsConstraintViolation)
+// are for the write function to handle, e.g. by drawing another random code, or by answering
+// its own domain status ("this plate is already registered for the site"). One that the
+// function returns unhandled is a defect of the store code, not an answer: Write and WriteAsync
+// return it as INTERNAL ("unexpected database constraint violation: <detail>"), so that no
+// caller takes it for a domain code and no client sees the `table.column` it names (the gRPC
+// adapter logs INTERNAL details and shows the client a generic message).
 #ifndef LIANFANG_COMMON_SQL_DATABASE_H_
 #define LIANFANG_COMMON_SQL_DATABASE_H_
 
@@ -140,7 +149,8 @@ class Database {
                                                         const Options& options = Options());
 
   // Runs `fn` in a write transaction and blocks until it is durable. Returns fn's status when
-  // the commit succeeded: OK means fn's changes are committed, an error means they were
+  // the commit succeeded (an unhandled constraint violation as INTERNAL, see the file
+  // comment): OK means fn's changes are committed, an error means they were
   // undone (other callers' changes in the same batch are unaffected). When the commit itself
   // fails, returns that error and nothing of fn is kept. UNAVAILABLE when the write lock
   // could not be taken (another process kept it). INTERNAL when called from inside a write
@@ -170,6 +180,19 @@ class Database {
   virtual Dialect dialect() const = 0;
   virtual Stats stats() const = 0;
 };
+
+// True when `status` is a constraint violation as Session::Execute returned it (see the file
+// comment); false for every other status, including one a function built itself.
+bool IsConstraintViolation(const absl::Status& status);
+
+namespace internal {
+// For the drivers: `status` (ALREADY_EXISTS or FAILED_PRECONDITION) marked as a constraint
+// violation.
+absl::Status MarkConstraintViolation(absl::Status status);
+// For the writer: a write function's outcome as Write/WriteAsync return it (an unhandled
+// constraint violation becomes INTERNAL; anything else is returned as is).
+absl::Status WriteOutcome(absl::Status status);
+}  // namespace internal
 
 // The recorded schema version of `component` (0 when none). For diagnostics and tests.
 absl::StatusOr<int> SchemaVersion(Database& db, absl::string_view component);

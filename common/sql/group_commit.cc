@@ -122,7 +122,11 @@ void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
     }
     stats_.largest_batch = std::max<int64_t>(stats_.largest_batch, batch.size());
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  // A constraint violation the function left unhandled is a defect, not an answer: INTERNAL
+  // (database.h).
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(internal::WriteOutcome(std::move(results[i])));
+  }
 }
 
 }  // namespace lianfang::sql::internal

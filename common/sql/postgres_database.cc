@@ -103,12 +103,12 @@ absl::Status PgError(const PGresult* res, PGconn* conn, const Target& target) {
   }
   const std::string code(sqlstate.data(), sqlstate.size());
   if (sqlstate == "23505") {
-    return absl::AlreadyExistsError(
-        absl::StrCat("a record with the same key already exists (", detail, ")"));
+    return internal::MarkConstraintViolation(absl::AlreadyExistsError(
+        absl::StrCat("a record with the same key already exists (", detail, ")")));
   }
   if (absl::StartsWith(sqlstate, "23")) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the change violates a database constraint (", detail, ")"));
+    return internal::MarkConstraintViolation(absl::FailedPreconditionError(
+        absl::StrCat("the change violates a database constraint (", detail, ")")));
   }
   if (sqlstate == "40001" || sqlstate == "40P01") {
     return absl::AbortedError(

@@ -76,15 +76,15 @@ absl::Status SqliteError(int rc, sqlite3* db) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
     case SQLITE_CONSTRAINT_ROWID:
-      return absl::AlreadyExistsError(
-          absl::StrCat("a record with the same key already exists (", detail, ")"));
+      return internal::MarkConstraintViolation(absl::AlreadyExistsError(
+          absl::StrCat("a record with the same key already exists (", detail, ")")));
     default:
       break;
   }
   switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
-      return absl::FailedPreconditionError(
-          absl::StrCat("the change violates a database constraint (", detail, ")"));
+      return internal::MarkConstraintViolation(absl::FailedPreconditionError(
+          absl::StrCat("the change violates a database constraint (", detail, ")")));
     case SQLITE_BUSY:
       return absl::UnavailableError(
           absl::StrCat("the database is busy; retry later (", detail, ")"));

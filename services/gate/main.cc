@@ -16,7 +16,6 @@ namespace gate = ::lianfang::gate;
 namespace live = ::lianfang::live;
 namespace outbox = ::lianfang::outbox;
 namespace redis = ::lianfang::redis;
-namespace sql = ::lianfang::sql;
 
 int main(int argc, char** argv) {
   ::lianfang::config::FlagSet flags("lf-gate");
@@ -53,9 +52,6 @@ int main(int argc, char** argv) {
   const int exit_code = app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"});
   retention_job.Stop();
   sender.Stop();
-  live.Stop();
-  // A last write as a barrier: every write queued before it (a live-count reconcile holds a
-  // pointer to `live`) has completed once it returns, so nothing outlives its owner.
-  (void)rt->db->Write([](sql::Session&) { return absl::OkStatus(); });
+  live.Stop();  // waits for its reconcile writes still queued on the database
   return exit_code;
 }

@@ -236,27 +236,67 @@ TEST_P(DatabaseTest, UniqueViolationIsAlreadyExistsAndKeepsNothingOfTheFunction)
   ASSERT_OK(db_->Write([&](Session& s) {
     return s.Execute("INSERT INTO people (name) VALUES ($1)", {"secret-name-4711"}).status();
   }));
+  absl::Status inside;
   absl::Status st = db_->Write([&](Session& s) -> absl::Status {
     RETURN_IF_ERROR(s.Execute("INSERT INTO people (name) VALUES ($1)", {"other"}).status());
-    return s.Execute("INSERT INTO people (name) VALUES ($1)", {"secret-name-4711"}).status();
+    inside = s.Execute("INSERT INTO people (name) VALUES ($1)", {"secret-name-4711"}).status();
+    return inside;
   });
-  EXPECT_THAT(st, StatusIs(absl::StatusCode::kAlreadyExists, Not(HasSubstr("secret-name-4711"))));
-  EXPECT_THAT(st.message(), Not(HasSubstr("INSERT")));
+  // The function sees the violation for what it is...
+  EXPECT_THAT(inside,
+              StatusIs(absl::StatusCode::kAlreadyExists, Not(HasSubstr("secret-name-4711"))));
+  EXPECT_TRUE(IsConstraintViolation(inside));
+  EXPECT_THAT(inside.message(), Not(HasSubstr("INSERT")));
+  // ...and, left unhandled, it leaves the Write as a defect: INTERNAL, never ALREADY_EXISTS.
+  EXPECT_THAT(st, StatusIs(absl::StatusCode::kInternal,
+                           HasSubstr("unexpected database constraint violation")));
+  EXPECT_FALSE(IsConstraintViolation(st));
+  EXPECT_THAT(st.message(), Not(HasSubstr("secret-name-4711")));
   EXPECT_EQ(CountRows(*db_, "people"), 1);  // "other" was rolled back with the function
 }
 
 TEST_P(DatabaseTest, CheckAndForeignKeyViolationsAreFailedPrecondition) {
+  absl::Status check;
   EXPECT_THAT(db_->Write([&](Session& s) {
-    return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"x", -1}).status();
+    check = s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"x", -1}).status();
+    return check;
   }),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(check, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(IsConstraintViolation(check));
   ASSERT_OK(ExecDdl(*db_,
                     "CREATE TABLE pets (id INTEGER PRIMARY KEY,"
                     " owner INTEGER NOT NULL REFERENCES people (id))"));
+  absl::Status foreign;
   EXPECT_THAT(db_->Write([&](Session& s) {
-    return s.Execute("INSERT INTO pets (owner) VALUES ($1)", {999}).status();
+    foreign = s.Execute("INSERT INTO pets (owner) VALUES ($1)", {999}).status();
+    return foreign;
   }),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(foreign, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(IsConstraintViolation(foreign));
+}
+
+TEST_P(DatabaseTest, ADomainStatusBuiltFromAViolationKeepsItsCode) {
+  ASSERT_OK(db_->Write([&](Session& s) {
+    return s.Execute("INSERT INTO people (name) VALUES ($1)", {"taken"}).status();
+  }));
+  auto insert_taken = [&](Session& s) -> absl::Status {
+    absl::Status st = s.Execute("INSERT INTO people (name) VALUES ($1)", {"taken"}).status();
+    if (absl::IsAlreadyExists(st)) return absl::AlreadyExistsError("this name is taken");
+    return st;
+  };
+  EXPECT_THAT(db_->Write(insert_taken),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("this name is taken")));
+  absl::Status async;
+  absl::Notification done;
+  db_->WriteAsync(insert_taken, [&](absl::Status st) {
+    async = std::move(st);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  EXPECT_THAT(async, StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("this name is taken")));
+  EXPECT_FALSE(IsConstraintViolation(absl::AlreadyExistsError("this name is taken")));
 }
 
 TEST_P(DatabaseTest, MisusedStatementsAreInternalErrors) {
