@@ -5,40 +5,15 @@
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit.h"
 #include "common/auth/principal.h"
+#include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 
 namespace lianfang::app {
 namespace {
 
-// The range google.protobuf.Timestamp allows: 0001-01-01 to 9999-12-31.
-constexpr int64_t kMinSeconds = -62135596800;
-constexpr int64_t kMaxSeconds = 253402300799;
 constexpr size_t kMaxPageTokenBytes = 256;
-
-std::optional<absl::Time> CheckTime(const google::protobuf::Timestamp& t, absl::string_view field,
-                                    server::FieldErrors& errors) {
-  if (t.seconds() < kMinSeconds || t.seconds() > kMaxSeconds || t.nanos() < 0 ||
-      t.nanos() > 999'999'999) {
-    errors.Add(field, "not a valid timestamp");
-    return std::nullopt;
-  }
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp out;
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1'000'000;
-  int64_t rest = micros % 1'000'000;
-  if (rest < 0) {
-    rest += 1'000'000;
-    --seconds;
-  }
-  out.set_seconds(seconds);
-  out.set_nanos(static_cast<int32_t>(rest * 1000));
-  return out;
-}
 
 }  // namespace
 
@@ -66,8 +41,12 @@ absl::StatusOr<common::v1::ListAuditEventsResponse> ListAuditEvents(
     sql::Database& db, const common::v1::ListAuditEventsRequest& request) {
   server::FieldErrors errors;
   std::optional<absl::Time> start, end;
-  if (request.has_start_time()) start = CheckTime(request.start_time(), "start_time", errors);
-  if (request.has_end_time()) end = CheckTime(request.end_time(), "end_time", errors);
+  if (request.has_start_time()) {
+    start = request::CheckTimestamp(errors, "start_time", request.start_time());
+  }
+  if (request.has_end_time()) {
+    end = request::CheckTimestamp(errors, "end_time", request.end_time());
+  }
   if (request.page_token().size() > kMaxPageTokenBytes) {
     errors.Add("page_token", absl::StrCat("longer than ", kMaxPageTokenBytes, " bytes"));
   }
@@ -87,7 +66,7 @@ absl::StatusOr<common::v1::ListAuditEventsResponse> ListAuditEvents(
     out->set_method(e.method);
     out->set_object(e.object);
     out->set_request_id(e.request_id);
-    *out->mutable_at() = ToProto(e.at);
+    *out->mutable_at() = time::ToTimestamp(e.at);
     out->set_outcome(e.outcome);
   }
   response.set_next_page_token(page.next_page_token);

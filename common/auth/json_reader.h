@@ -70,11 +70,6 @@ struct JsonLimits {
 // over the limits, duplicate keys or invalid UTF-8. The message never quotes the input.
 absl::StatusOr<JsonValue> ParseJson(absl::string_view text, const JsonLimits& limits = {});
 
-// Appends `text` to `out` as a JSON string literal (with the quotes). Non-ASCII UTF-8 is
-// written as is; `"`, `\` and control characters are escaped.
-// REQUIRES: `text` is valid UTF-8 (see IsValidUtf8).
-void AppendJsonString(absl::string_view text, std::string* out);
-
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(absl::string_view text);
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/hmac_sha256.h"
 #include "common/auth/json_reader.h"
+#include "common/logging/logging.h"
 
 namespace lianfang::auth {
 namespace {
@@ -137,14 +138,10 @@ absl::StatusOr<std::string> TokenSigner::Sign(const Principal& principal, absl::
     return absl::InvalidArgumentError("token issue or expiry time out of range");
   }
 
-  std::string claims = R"({"iss":)";
-  AppendJsonString(kIssuer, &claims);
-  claims.append(R"(,"sub":)");
-  AppendJsonString(principal.subject, &claims);
-  claims.append(R"(,"name":)");
-  AppendJsonString(principal.name, &claims);
-  claims.append(R"(,"role":)");
-  AppendJsonString(RoleName(principal.role), &claims);
+  std::string claims = absl::StrCat(R"({"iss":")", logging::JsonEscape(kIssuer), R"(","sub":")",
+                                    logging::JsonEscape(principal.subject), R"(","name":")",
+                                    logging::JsonEscape(principal.name), R"(","role":")",
+                                    logging::JsonEscape(RoleName(principal.role)), R"(")");
   if (!principal.sites.empty()) {
     claims.append(R"(,"sites":[)");
     for (size_t i = 0; i < principal.sites.size(); ++i) {
@@ -152,8 +149,7 @@ absl::StatusOr<std::string> TokenSigner::Sign(const Principal& principal, absl::
       if (site.empty() || !IsValidUtf8(site)) {
         return absl::InvalidArgumentError("site ids must be non-empty valid UTF-8");
       }
-      if (i > 0) claims.push_back(',');
-      AppendJsonString(site, &claims);
+      absl::StrAppend(&claims, i > 0 ? "," : "", "\"", logging::JsonEscape(site), "\"");
     }
     claims.push_back(']');
   }

@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,26 +17,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/server/grpc_status.h"
+#include "common/server/pem.h"
 
 namespace lianfang::server {
 namespace {
 
 constexpr char kHealthCheckMethod[] = "/grpc.health.v1.Health/Check";
-
-absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read TLS ", what, " file \"", path, "\""));
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad() || content.str().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("TLS ", what, " file \"", path, "\" is empty or unreadable"));
-  }
-  return content.str();
-}
 
 void AppendVarint(std::string* out, uint64_t value) {
   while (value >= 0x80) {
@@ -131,14 +115,14 @@ absl::StatusOr<ClientTls> LoadClientTls(const std::string& ca_file, const std::s
         "a TLS client certificate and its key must be given together");
   }
   if (!ca_file.empty()) {
-    absl::StatusOr<std::string> ca = ReadPem(ca_file, "CA");
+    absl::StatusOr<std::string> ca = ReadPemFile(ca_file, "CA");
     if (!ca.ok()) return ca.status();
     tls.root_certs_pem = *std::move(ca);
   }
   if (!cert_file.empty()) {
-    absl::StatusOr<std::string> cert = ReadPem(cert_file, "certificate");
+    absl::StatusOr<std::string> cert = ReadPemFile(cert_file, "certificate");
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPem(key_file, "private key");
+    absl::StatusOr<std::string> key = ReadPemFile(key_file, "private key");
     if (!key.ok()) return key.status();
     tls.cert_chain_pem = *std::move(cert);
     tls.private_key_pem = *std::move(key);

@@ -18,9 +18,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -30,6 +28,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
+#include "common/server/pem.h"
 #include "google/protobuf/descriptor.h"
 #include "lianfang/proto_registry.h"
 
@@ -135,21 +134,6 @@ absl::Status ParseListenAddress(absl::string_view listen, std::string* host, int
   *host = std::string(host_text);
   *port = value;
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read TLS ", what, " file \"", path, "\""));
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad() || content.str().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("TLS ", what, " file \"", path, "\" is empty or unreadable"));
-  }
-  return content.str();
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(

@@ -7,13 +7,14 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/authorizer.h"
+#include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "services/dispatch/task_board.h"
 
 namespace lianfang::dispatch {
@@ -142,7 +143,7 @@ absl::Status Dispatcher::AddTask(sql::Session& s, const TaskRow& task, absl::str
   v1::TaskEvent created;
   *created.mutable_task() = ToProto(task, now);
   created.set_event(v1::TaskEvent::TASK_EVENT_CREATED);
-  *created.mutable_at() = ToTimestamp(now);
+  *created.mutable_at() = time::ToTimestamp(now);
   created.set_actor(std::string(actor));
   changes->events.push_back(created);
   if (task.status == v1::TASK_STATUS_ASSIGNED) {
@@ -159,7 +160,7 @@ void Dispatcher::Changed(const TaskRow& before, const TaskRow& after, TaskAction
   v1::TaskEvent event;
   *event.mutable_task() = ToProto(after, now);
   event.set_event(EventOf(action));
-  *event.mutable_at() = ToTimestamp(now);
+  *event.mutable_at() = time::ToTimestamp(now);
   event.set_actor(std::string(actor));
   changes->events.push_back(std::move(event));
   for (SiteDelta& d : TaskDeltas(&before, after, now, tz_)) {
@@ -189,13 +190,14 @@ absl::StatusOr<v1::Volunteer> Dispatcher::EnrollVolunteer(sql::Session& s, const
                                                           absl::Time now) const {
   RETURN_IF_ERROR(LoadTeam(s, req.team_id()).status());
   ASSIGN_OR_RETURN(DispatchStore::NewId id, store_.NextId(s, "volunteer"));
+  request::Person person = request::DerivePerson(req.person(), *keyer_);
   VolunteerRow v{.volunteer_id = id.id,
                  .seq = id.seq,
                  .team_id = req.team_id(),
                  .user_sub = req.user_sub(),
-                 .person_key = keyer_->PersonKey(pii::NormalizeIdNumber(req.person().id_number())),
-                 .name = std::string(absl::StripAsciiWhitespace(req.person().name())),
-                 .phone = req.person().phone(),
+                 .person_key = std::move(person.person_key),
+                 .name = std::move(person.name),
+                 .phone = std::move(person.phone),
                  .party_member = req.party_member(),
                  .enrolled_at = now};
   RETURN_IF_ERROR(store_.InsertVolunteer(s, v));
@@ -244,7 +246,7 @@ absl::StatusOr<v1::Task> Dispatcher::CreateTask(sql::Session& s, const Principal
   const bool by_service = who.role == Role::kService;
   RETURN_IF_ERROR(auth::CheckSite(who, in.site_id()));
   std::optional<absl::Time> due;
-  if (in.has_due_at()) due = FromTimestamp(in.due_at());
+  if (in.has_due_at()) due = time::FromTimestamp(in.due_at());
   if (due.has_value() && *due < now && !by_service) {
     return server::InvalidField("task.due_at", "must not be in the past");
   }
@@ -376,7 +378,7 @@ absl::StatusOr<v1::Schedule> Dispatcher::CreateSchedule(sql::Session& s, const P
   sc.set_duration_minutes(req.duration_minutes());
   sc.set_paused(false);
   sc.set_created_by(who.subject);
-  *sc.mutable_created_at() = ToTimestamp(now);
+  *sc.mutable_created_at() = time::ToTimestamp(now);
   sc.set_priority(EffectivePriority(req.priority(), false));
   sc.set_auto_assign(req.auto_assign());
   RETURN_IF_ERROR(store_.InsertSchedule(s, row));
@@ -613,7 +615,7 @@ absl::StatusOr<v1::GetTaskSummaryResponse> Dispatcher::GetTaskSummary(
     out->set_tasks_overdue(static_cast<int32_t>(l.overdue));
     out->set_volunteers_on_duty(static_cast<int32_t>(l.volunteers_on_duty));
   }
-  *resp.mutable_as_of() = ToTimestamp(now);
+  *resp.mutable_as_of() = time::ToTimestamp(now);
   return resp;
 }
 

@@ -10,12 +10,10 @@
 #include "absl/strings/str_split.h"
 #include "common/pii/pii.h"
 #include "common/status/status_macros.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/time/timestamp.h"
 
 namespace lianfang::dispatch {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 // A task without a due time stores this: it sorts after every real due time and no day range
 // or "due < now" test ever includes it, so every query treats it right without a NULL case.
@@ -386,20 +384,6 @@ std::span<const sql::Migration> Migrations() {
   return *kMigrations;
 }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-bool IsValidTimestamp(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         ts.seconds() <= TimeUtil::kTimestampMaxSeconds && ts.nanos() >= 0 &&
-         ts.nanos() <= 999999999;
-}
-
 v1::Task ToProto(const TaskRow& t, absl::Time now) {
   v1::Task p;
   p.set_task_id(t.task_id);
@@ -409,17 +393,17 @@ v1::Task ToProto(const TaskRow& t, absl::Time now) {
   p.set_title(t.title);
   p.set_details(t.details);
   p.set_priority(t.priority);
-  if (t.due_at.has_value()) *p.mutable_due_at() = ToTimestamp(*t.due_at);
+  if (t.due_at.has_value()) *p.mutable_due_at() = time::ToTimestamp(*t.due_at);
   p.set_team_id(t.team_id);
   p.set_assignee_volunteer_id(t.assignee);
   p.set_status(t.status);
   p.set_overdue(IsOverdue(t.status, t.due_at, now));
   p.set_created_by(t.created_by);
-  *p.mutable_created_at() = ToTimestamp(t.created_at);
-  if (t.assigned_at) *p.mutable_assigned_at() = ToTimestamp(*t.assigned_at);
-  if (t.started_at) *p.mutable_started_at() = ToTimestamp(*t.started_at);
-  if (t.completed_at) *p.mutable_completed_at() = ToTimestamp(*t.completed_at);
-  if (t.cancelled_at) *p.mutable_cancelled_at() = ToTimestamp(*t.cancelled_at);
+  *p.mutable_created_at() = time::ToTimestamp(t.created_at);
+  if (t.assigned_at) *p.mutable_assigned_at() = time::ToTimestamp(*t.assigned_at);
+  if (t.started_at) *p.mutable_started_at() = time::ToTimestamp(*t.started_at);
+  if (t.completed_at) *p.mutable_completed_at() = time::ToTimestamp(*t.completed_at);
+  if (t.cancelled_at) *p.mutable_cancelled_at() = time::ToTimestamp(*t.cancelled_at);
   p.set_completion_note(t.completion_note);
   p.set_cancel_reason(t.cancel_reason);
   p.set_schedule_id(t.schedule_id);
@@ -434,7 +418,7 @@ v1::Team ToProto(const TeamRow& t) {
   p.set_name(t.name);
   for (const std::string& site : t.site_ids) p.add_site_ids(site);
   p.set_leader_sub(t.leader_sub);
-  *p.mutable_created_at() = ToTimestamp(t.created_at);
+  *p.mutable_created_at() = time::ToTimestamp(t.created_at);
   p.set_volunteer_count(static_cast<int32_t>(t.volunteer_count));
   return p;
 }
@@ -446,7 +430,7 @@ v1::Volunteer ToProto(const VolunteerRow& v, bool full) {
   p.set_user_sub(v.user_sub);
   p.set_name_masked(pii::MaskName(v.name));
   p.set_party_member(v.party_member);
-  if (v.pledged_at) *p.mutable_pledged_at() = ToTimestamp(*v.pledged_at);
+  if (v.pledged_at) *p.mutable_pledged_at() = time::ToTimestamp(*v.pledged_at);
   p.set_on_duty(v.on_duty);
   if (full) {
     p.set_name(v.name);
@@ -454,7 +438,7 @@ v1::Volunteer ToProto(const VolunteerRow& v, bool full) {
   }
   if (!v.phone.empty()) p.set_phone_masked(pii::MaskPhone(v.phone));
   p.set_person_key(v.person_key);
-  *p.mutable_enrolled_at() = ToTimestamp(v.enrolled_at);
+  *p.mutable_enrolled_at() = time::ToTimestamp(v.enrolled_at);
   p.set_unfinished_tasks(static_cast<int32_t>(v.unfinished_tasks));
   return p;
 }

@@ -249,12 +249,6 @@ class DispatchStore final {
                                                                    absl::Time now) const;
 };
 
-// Conversions between absl::Time and google.protobuf.Timestamp (microsecond precision).
-google::protobuf::Timestamp ToTimestamp(absl::Time t);
-absl::Time FromTimestamp(const google::protobuf::Timestamp& ts);
-// True when `ts` is a valid Timestamp (years 1..9999, nanos 0..999999999).
-bool IsValidTimestamp(const google::protobuf::Timestamp& ts);
-
 // The API view of a task at `now` (overdue derived).
 v1::Task ToProto(const TaskRow& task, absl::Time now);
 // The API view of a team.

@@ -4,8 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/idempotency/idempotency.h"
-#include "common/pii/pii.h"
+#include "common/request/request.h"
 #include "common/time/clock.h"
 #include "services/dispatch/schedule_plan.h"
 #include "services/dispatch/store.h"
@@ -14,12 +13,6 @@ namespace lianfang::dispatch {
 namespace {
 
 using server::FieldErrors;
-
-void CheckRequestId(FieldErrors& errors, absl::string_view request_id) {
-  if (!idempotency::ValidateRequestId(request_id).ok()) {
-    errors.Add("request_id", "must be 1..64 characters without control characters");
-  }
-}
 
 void CheckSite(FieldErrors& errors, absl::string_view field, absl::string_view site_id,
                const sites::SiteDirectory& sites, bool required) {
@@ -65,7 +58,7 @@ void CheckText(FieldErrors& errors, absl::string_view field, absl::string_view v
 absl::Status ValidateCreateTeam(const v1::CreateTeamRequest& req,
                                 const sites::SiteDirectory& sites) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
+  request::CheckRequestId(errors, req.request_id());
   CheckText(errors, "name", req.name(), true);
   CheckText(errors, "leader_sub", req.leader_sub(), true);
   if (req.site_ids().empty()) errors.Add("site_ids", "at least one site is required");
@@ -80,29 +73,16 @@ absl::Status ValidateCreateTeam(const v1::CreateTeamRequest& req,
 
 absl::Status ValidateEnrollVolunteer(const v1::EnrollVolunteerRequest& req, absl::CivilDay today) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
+  request::CheckRequestId(errors, req.request_id());
   CheckText(errors, "team_id", req.team_id(), true);
   CheckText(errors, "user_sub", req.user_sub(), true);
-  const std::string id = pii::NormalizeIdNumber(req.person().id_number());
-  if (id.empty()) {
-    errors.Add("person.id_number", "is required");
-  } else if (absl::Status s = pii::ValidateIdNumber(id, today); !s.ok()) {
-    errors.Add("person.id_number", s.message());
-  }
-  if (absl::Status s = pii::ValidateName(req.person().name()); !s.ok()) {
-    errors.Add("person.name", s.message());
-  }
-  if (!req.person().phone().empty()) {
-    if (absl::Status s = pii::ValidatePhone(req.person().phone()); !s.ok()) {
-      errors.Add("person.phone", s.message());
-    }
-  }
+  request::CheckPerson(errors, "person", req.person(), today, /*name_required=*/true);
   return errors.ToStatus();
 }
 
 absl::Status ValidateRecordPledge(const v1::RecordPledgeRequest& req) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
+  request::CheckRequestId(errors, req.request_id());
   CheckText(errors, "volunteer_id", req.volunteer_id(), true);
   CheckText(errors, "text", req.text(), true);
   return errors.ToStatus();
@@ -110,7 +90,7 @@ absl::Status ValidateRecordPledge(const v1::RecordPledgeRequest& req) {
 
 absl::Status ValidateSetOnDuty(const v1::SetOnDutyRequest& req) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
+  request::CheckRequestId(errors, req.request_id());
   return errors.ToStatus();
 }
 
@@ -133,7 +113,7 @@ absl::Status ValidateListTeams(const v1::ListTeamsRequest& req, const sites::Sit
 absl::Status ValidateCreateTask(const v1::CreateTaskRequest& req,
                                 const sites::SiteDirectory& sites) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
+  request::CheckRequestId(errors, req.request_id());
   if (!req.has_task()) {
     errors.Add("task", "is required");
     return errors.ToStatus();
@@ -145,9 +125,7 @@ absl::Status ValidateCreateTask(const v1::CreateTaskRequest& req,
   CheckText(errors, "task.location", t.location(), false);
   CheckText(errors, "task.details", t.details(), false);
   CheckPriority(errors, "task.priority", t.priority());
-  if (t.has_due_at() && !IsValidTimestamp(t.due_at())) {
-    errors.Add("task.due_at", "is not a valid timestamp");
-  }
+  if (t.has_due_at()) request::CheckTimestamp(errors, "task.due_at", t.due_at());
   CheckText(errors, "task.team_id", t.team_id(), false);
   CheckText(errors, "task.assignee_volunteer_id", t.assignee_volunteer_id(), false);
   CheckText(errors, "task.person_key", t.person_key(), false);
@@ -157,7 +135,7 @@ absl::Status ValidateCreateTask(const v1::CreateTaskRequest& req,
 
 absl::Status ValidateTransition(const TaskTransition& t, const TransitionRequest& req) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id);
+  request::CheckRequestId(errors, req.request_id);
   CheckText(errors, "task_id", req.task_id, true);
   if (t.names_volunteer) CheckText(errors, "volunteer_id", req.volunteer_id, true);
   if (!t.text_field.empty()) CheckText(errors, t.text_field, req.text, t.text_required);
@@ -193,7 +171,7 @@ absl::Status ValidateWatchTasks(const v1::WatchTasksRequest& req) {
 absl::Status ValidateCreateSchedule(const v1::CreateScheduleRequest& req,
                                     const sites::SiteDirectory& sites) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
+  request::CheckRequestId(errors, req.request_id());
   CheckKind(errors, "kind", req.kind());
   CheckSite(errors, "site_id", req.site_id(), sites, true);
   CheckText(errors, "team_id", req.team_id(), true);
@@ -234,7 +212,7 @@ absl::Status ValidateListSchedules(const v1::ListSchedulesRequest& req,
 
 absl::Status ValidatePauseSchedule(const v1::PauseScheduleRequest& req) {
   FieldErrors errors;
-  CheckRequestId(errors, req.request_id());
+  request::CheckRequestId(errors, req.request_id());
   CheckText(errors, "schedule_id", req.schedule_id(), true);
   return errors.ToStatus();
 }

@@ -8,6 +8,7 @@
 #include "common/redis/keys.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 
 namespace lianfang::gate {
 namespace {
@@ -86,7 +87,7 @@ absl::StatusOr<v1::Occupancy> ReadOccupancy(sql::Session& session, const sites::
   out.set_exits_today(Narrow(figures.exits));
   out.set_denied_today(Narrow(figures.denied));
   out.set_fevers_today(Narrow(figures.fevers));
-  *out.mutable_as_of() = ToProto(now);
+  *out.mutable_as_of() = time::ToTimestamp(now);
   out.set_capacity(site.policy().capacity());
   return out;
 }

@@ -20,12 +20,14 @@
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/redis/keys.h"
+#include "common/request/request.h"
 #include "common/server/authorization.h"
 #include "common/server/errors.h"
 #include "common/server/grpc_status.h"
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "google/protobuf/any.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/gate/codes.h"
@@ -80,8 +82,8 @@ v1::Duty DutyProto(const CurrentDuty& d, std::optional<absl::Time> ended_at) {
   out.set_site_id(d.site_id);
   out.set_gate_id(d.gate_id);
   out.set_guard(d.guard);
-  *out.mutable_started_at() = ToProto(d.started_at);
-  if (ended_at.has_value()) *out.mutable_ended_at() = ToProto(*ended_at);
+  *out.mutable_started_at() = time::ToTimestamp(d.started_at);
+  if (ended_at.has_value()) *out.mutable_ended_at() = time::ToTimestamp(*ended_at);
   return out;
 }
 
@@ -243,7 +245,7 @@ grpc::ServerUnaryReactor* GateService::BatchRecordPassages(
                    server::AuthorizeCall(*options_.authorizer, ctx, kBatchRecordPassages));
   {
     server::FieldErrors errors;
-    CheckRequestId(req->request_id(), errors);
+    request::CheckRequestId(errors, req->request_id());
     if (req->requests_size() > kMaxBatch) {
       errors.Add("requests", absl::StrCat("at most ", kMaxBatch, " passages per batch"));
     }
@@ -420,8 +422,8 @@ grpc::ServerUnaryReactor* GateService::IssuePass(grpc::CallbackServerContext* ct
         pass.set_name(input.name);
         pass.set_kind(input.kind);
         if (input.valid_until.has_value())
-          *pass.mutable_valid_until() = ToProto(*input.valid_until);
-        *pass.mutable_issued_at() = ToProto(now);
+          *pass.mutable_valid_until() = time::ToTimestamp(*input.valid_until);
+        *pass.mutable_issued_at() = time::ToTimestamp(now);
         pass.set_issued_by(issuer);
         absl::Status inserted = absl::AlreadyExistsError("no free pass code");
         for (int attempt = 0; attempt < kPassCodeAttempts && !inserted.ok(); ++attempt) {
@@ -461,7 +463,7 @@ grpc::ServerUnaryReactor* GateService::RevokePass(grpc::CallbackServerContext* c
         if (pass->revoked()) return absl::FailedPreconditionError("the pass is already revoked");
         RETURN_IF_ERROR(gate::RevokePass(session, code, now, reason));
         pass->set_revoked(true);
-        *pass->mutable_revoked_at() = ToProto(now);
+        *pass->mutable_revoked_at() = time::ToTimestamp(now);
         *name = pass->name();
         pass->clear_name();
         v1::RevokePassResponse out;
@@ -485,9 +487,7 @@ grpc::ServerUnaryReactor* GateService::ListPasses(grpc::CallbackServerContext* c
   } else if (CheckLength(req->site_id(), "site_id", errors)) {
     errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
   }
-  if (!req->person_key().empty() && !IsPersonKey(req->person_key())) {
-    errors.Add("person_key", "must be 64 lowercase hexadecimal characters");
-  }
+  if (!req->person_key().empty()) request::CheckPersonKey(errors, "person_key", req->person_key());
   if (req->page_size() < 0) errors.Add("page_size", "must not be negative");
   CheckLength(req->page_token(), "page_token", errors);
   FINISH_IF_ERROR(ctx, kListPasses, errors.ToStatus());
@@ -518,18 +518,20 @@ grpc::ServerUnaryReactor* GateService::PlaceHold(grpc::CallbackServerContext* ct
       ctx, *options_.db, *options_.clock, kPlaceHold, who, *req, resp,
       [req, placer = who.subject, now](sql::Session& session) -> absl::StatusOr<v1::Hold> {
         ASSIGN_OR_RETURN(std::optional<v1::Hold> existing, FindHold(session, req->person_key()));
-        const absl::Time until = FromProto(req->until());
+        const absl::Time until = time::FromTimestamp(req->until());
         v1::Hold hold;
         if (existing.has_value() && HoldActive(*existing, now)) {
           // A later hold on someone already held extends it (never shortens it).
           hold = *std::move(existing);
-          if (until > FromProto(hold.until())) *hold.mutable_until() = ToProto(until);
+          if (until > time::FromTimestamp(hold.until())) {
+            *hold.mutable_until() = time::ToTimestamp(until);
+          }
           hold.set_reason(req->reason());
         } else {
           hold.set_person_key(req->person_key());
           hold.set_reason(req->reason());
-          *hold.mutable_until() = ToProto(until);
-          *hold.mutable_placed_at() = ToProto(now);
+          *hold.mutable_until() = time::ToTimestamp(until);
+          *hold.mutable_placed_at() = time::ToTimestamp(now);
           hold.set_placed_by(placer);
         }
         RETURN_IF_ERROR(SaveHold(session, hold));
@@ -554,7 +556,7 @@ grpc::ServerUnaryReactor* GateService::ReleaseHold(grpc::CallbackServerContext* 
           return absl::FailedPreconditionError("the hold has already ended or been released");
         }
         hold->set_released(true);
-        *hold->mutable_released_at() = ToProto(now);
+        *hold->mutable_released_at() = time::ToTimestamp(now);
         RETURN_IF_ERROR(SaveHold(session, *hold));
         v1::ReleaseHoldResponse out;
         *out.mutable_hold() = *std::move(hold);
@@ -582,7 +584,7 @@ grpc::ServerUnaryReactor* GateService::RegisterVehicle(grpc::CallbackServerConte
         vehicle.set_site_id(req->site_id());
         vehicle.set_plate(plate);
         vehicle.set_owner_person_key(req->owner_person_key());
-        *vehicle.mutable_registered_at() = ToProto(now);
+        *vehicle.mutable_registered_at() = time::ToTimestamp(now);
         vehicle.set_registered_by(by);
         absl::Status inserted = InsertVehicle(session, vehicle);
         if (inserted.code() == absl::StatusCode::kAlreadyExists) {
@@ -723,7 +725,7 @@ grpc::ServerUnaryReactor* GateService::ListDuty(grpc::CallbackServerContext* ctx
       auto it = by_gate.find({site.id(), gate.id()});
       if (it != by_gate.end()) {
         g->set_guard(it->second->guard);
-        *g->mutable_on_duty_since() = ToProto(it->second->started_at);
+        *g->mutable_on_duty_since() = time::ToTimestamp(it->second->started_at);
       }
     }
   }

@@ -9,6 +9,7 @@
 #include "common/server/errors.h"
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 
 namespace lianfang::gate {
 namespace {
@@ -303,8 +304,8 @@ v1::Passage PassageFromRow(const sql::Row& row) {
   p.set_temperature_c(row.Double(9));
   p.set_vehicle_plate(row.Text(10));
   p.set_pass_code(row.Text(11));
-  *p.mutable_captured_at() = ToProto(row.Time(12));
-  *p.mutable_recorded_at() = ToProto(row.Time(13));
+  *p.mutable_captured_at() = time::ToTimestamp(row.Time(12));
+  *p.mutable_recorded_at() = time::ToTimestamp(row.Time(13));
   p.set_guard(row.Text(14));
   return p;
 }
@@ -318,12 +319,14 @@ v1::Pass PassFromRow(const sql::Row& row) {
   p.set_name_masked(row.Text(4));
   p.set_name(row.Text(5));
   p.set_kind(static_cast<v1::PassKind>(row.Int(6)));
-  if (std::optional<absl::Time> t = row.OptionalTime(7)) *p.mutable_valid_until() = ToProto(*t);
-  *p.mutable_issued_at() = ToProto(row.Time(8));
+  if (std::optional<absl::Time> t = row.OptionalTime(7)) {
+    *p.mutable_valid_until() = time::ToTimestamp(*t);
+  }
+  *p.mutable_issued_at() = time::ToTimestamp(row.Time(8));
   p.set_issued_by(row.Text(9));
   if (std::optional<absl::Time> t = row.OptionalTime(10)) {
     p.set_revoked(true);
-    *p.mutable_revoked_at() = ToProto(*t);
+    *p.mutable_revoked_at() = time::ToTimestamp(*t);
   }
   return p;
 }
@@ -372,24 +375,6 @@ absl::StatusOr<std::vector<sql::Value>> PagePosition(absl::string_view scope,
 }  // namespace
 
 std::span<const sql::Migration> Migrations() { return MigrationList(); }
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rest = micros % 1000000;
-  if (rest < 0) {
-    rest += 1000000;
-    --seconds;
-  }
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>(rest * 1000));
-  return ts;
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 // ---- Facts -----------------------------------------------------------------------------------
 
@@ -443,12 +428,12 @@ absl::StatusOr<int64_t> SqlPassageFacts::Onsite() {
 
 absl::Status InsertPassage(sql::Session& session, const v1::Passage& p) {
   return session
-      .Execute(
-          kInsertPassage,
-          {p.passage_id(), p.site_id(), p.gate_id(), static_cast<int64_t>(p.direction()),
-           static_cast<int64_t>(p.decision()), static_cast<int64_t>(p.deny_reason()),
-           p.person_key(), p.id_masked(), p.name_masked(), p.temperature_c(), p.vehicle_plate(),
-           p.pass_code(), FromProto(p.captured_at()), FromProto(p.recorded_at()), p.guard()})
+      .Execute(kInsertPassage,
+               {p.passage_id(), p.site_id(), p.gate_id(), static_cast<int64_t>(p.direction()),
+                static_cast<int64_t>(p.decision()), static_cast<int64_t>(p.deny_reason()),
+                p.person_key(), p.id_masked(), p.name_masked(), p.temperature_c(),
+                p.vehicle_plate(), p.pass_code(), time::FromTimestamp(p.captured_at()),
+                time::FromTimestamp(p.recorded_at()), p.guard()})
       .status();
 }
 
@@ -556,11 +541,12 @@ absl::StatusOr<v1::ListPassagesResponse> ListPassages(sql::Session& session,
 
 absl::Status InsertPass(sql::Session& session, const v1::Pass& p) {
   std::optional<absl::Time> valid_until;
-  if (p.has_valid_until()) valid_until = FromProto(p.valid_until());
+  if (p.has_valid_until()) valid_until = time::FromTimestamp(p.valid_until());
   return session
-      .Execute(kInsertPass, {p.pass_code(), p.site_id(), p.person_key(), p.id_masked(),
-                             p.name_masked(), p.name(), static_cast<int64_t>(p.kind()),
-                             sql::Value(valid_until), FromProto(p.issued_at()), p.issued_by()})
+      .Execute(kInsertPass,
+               {p.pass_code(), p.site_id(), p.person_key(), p.id_masked(), p.name_masked(),
+                p.name(), static_cast<int64_t>(p.kind()), sql::Value(valid_until),
+                time::FromTimestamp(p.issued_at()), p.issued_by()})
       .status();
 }
 
@@ -609,28 +595,29 @@ absl::StatusOr<std::optional<v1::Hold>> FindHold(sql::Session& session,
   v1::Hold h;
   h.set_person_key(row->Text(0));
   h.set_reason(row->Text(1));
-  *h.mutable_until() = ToProto(row->Time(2));
-  *h.mutable_placed_at() = ToProto(row->Time(3));
+  *h.mutable_until() = time::ToTimestamp(row->Time(2));
+  *h.mutable_placed_at() = time::ToTimestamp(row->Time(3));
   h.set_placed_by(row->Text(4));
   if (std::optional<absl::Time> t = row->OptionalTime(5)) {
     h.set_released(true);
-    *h.mutable_released_at() = ToProto(*t);
+    *h.mutable_released_at() = time::ToTimestamp(*t);
   }
   return h;
 }
 
 absl::Status SaveHold(sql::Session& session, const v1::Hold& h) {
   std::optional<absl::Time> released_at;
-  if (h.released()) released_at = FromProto(h.released_at());
+  if (h.released()) released_at = time::FromTimestamp(h.released_at());
   return session
-      .Execute(kUpsertHold, {h.person_key(), h.reason(), FromProto(h.until()),
-                             FromProto(h.placed_at()), h.placed_by(), sql::Value(released_at)})
+      .Execute(kUpsertHold,
+               {h.person_key(), h.reason(), time::FromTimestamp(h.until()),
+                time::FromTimestamp(h.placed_at()), h.placed_by(), sql::Value(released_at)})
       .status();
 }
 
 bool HoldActive(const v1::Hold& hold, absl::Time at) {
-  if (hold.released() && FromProto(hold.released_at()) <= at) return false;
-  return FromProto(hold.until()) > at;
+  if (hold.released() && time::FromTimestamp(hold.released_at()) <= at) return false;
+  return time::FromTimestamp(hold.until()) > at;
 }
 
 // ---- Vehicles --------------------------------------------------------------------------------
@@ -638,7 +625,7 @@ bool HoldActive(const v1::Hold& hold, absl::Time at) {
 absl::Status InsertVehicle(sql::Session& session, const v1::Vehicle& v) {
   return session
       .Execute(kInsertVehicle, {v.site_id(), v.plate(), v.owner_person_key(),
-                                FromProto(v.registered_at()), v.registered_by()})
+                                time::FromTimestamp(v.registered_at()), v.registered_by()})
       .status();
 }
 

@@ -42,10 +42,6 @@ namespace lianfang::gate {
 // The gate schema (component "gate"), applied by app::StartOrExit at start-up.
 std::span<const sql::Migration> Migrations();
 
-// Timestamp <-> absl::Time.
-google::protobuf::Timestamp ToProto(absl::Time t);
-absl::Time FromProto(const google::protobuf::Timestamp& ts);
-
 // ---- Passages, presence, occupancy, daily counters ------------------------------------------
 
 // PassageFacts over the caller's transaction for one passage: the pass, hold and vehicle

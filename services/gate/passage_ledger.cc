@@ -7,6 +7,7 @@
 #include "common/outbox/outbox.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "services/gate/codes.h"
 #include "services/gate/gate_store.h"
 
@@ -46,7 +47,8 @@ dispatch::v1::CreateTaskRequest FeverTaskRequest(const v1::Passage& passage,
                    passage.passage_id()));
   task->set_person_key(passage.person_key());
   task->set_source_ref(passage.passage_id());
-  *task->mutable_due_at() = ToProto(FromProto(passage.recorded_at()) + kFeverFollowUpWithin);
+  *task->mutable_due_at() =
+      time::ToTimestamp(time::FromTimestamp(passage.recorded_at()) + kFeverFollowUpWithin);
   return request;
 }
 
@@ -98,8 +100,8 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
   passage.set_deny_reason(verdict.deny_reason);
   passage.set_temperature_c(input.temperature_c);
   passage.set_vehicle_plate(input.vehicle_plate);
-  *passage.mutable_captured_at() = ToProto(at);
-  *passage.mutable_recorded_at() = ToProto(now);
+  *passage.mutable_captured_at() = time::ToTimestamp(at);
+  *passage.mutable_recorded_at() = time::ToTimestamp(now);
   passage.set_guard(std::string(guard));
   RETURN_IF_ERROR(InsertPassage(session, passage));
 

@@ -7,7 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/idempotency/idempotency.h"
+#include "common/request/request.h"
+#include "common/status/status_macros.h"
 #include "common/time/clock.h"
 #include "services/gate/codes.h"
 
@@ -22,28 +23,15 @@ constexpr const char* kProvinces[] = {
 // Kong, Macau, consulate, test, oversize).
 constexpr const char* kPlateSuffixes[] = {"学", "警", "挂", "港", "澳", "领", "试", "超"};
 
-// Earliest and latest seconds google.protobuf.Timestamp allows (0001-01-01, 9999-12-31).
-constexpr int64_t kMaxTimestampSeconds = 253402300799;
-
 bool IsPlateSerialChar(char c) {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'O');
 }
-
-bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
 void CheckTemperature(double t, server::FieldErrors& errors) {
   if (!std::isfinite(t)) {
     errors.Add("temperature_c", "must be a finite number of degrees Celsius");
   } else if (t < kMinTemperatureC || t > kMaxTemperatureC) {
     errors.Add("temperature_c", "must be within 34.0..43.0 degrees Celsius");
-  }
-}
-
-void CheckPersonKey(absl::string_view key, absl::string_view field, server::FieldErrors& errors) {
-  if (key.empty()) {
-    errors.Add(field, "is required");
-  } else if (!IsPersonKey(key)) {
-    errors.Add(field, "must be 64 lowercase hexadecimal characters");
   }
 }
 
@@ -72,62 +60,10 @@ void CheckSiteAndGate(const sites::SiteDirectory& sites, absl::string_view site_
 
 }  // namespace
 
-bool IsPersonKey(absl::string_view key) {
-  if (key.size() != 64) return false;
-  for (char c : key) {
-    if (!IsHex(c)) return false;
-  }
-  return true;
-}
-
-void CheckRequestId(absl::string_view request_id, server::FieldErrors& errors,
-                    absl::string_view field) {
-  if (request_id.empty()) {
-    errors.Add(field, "is required (1..64 characters)");
-  } else if (!idempotency::ValidateRequestId(request_id).ok()) {
-    errors.Add(field, "must be 1..64 characters without control characters");
-  }
-}
-
 bool CheckLength(absl::string_view value, absl::string_view field, server::FieldErrors& errors) {
   if (value.size() <= kMaxStringBytes) return true;
   errors.Add(field, absl::StrCat("must be at most ", kMaxStringBytes, " bytes"));
   return false;
-}
-
-std::optional<absl::Time> CheckTimestamp(const google::protobuf::Timestamp& ts,
-                                         absl::string_view field, server::FieldErrors& errors) {
-  if (ts.seconds() < 0 || ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
-      ts.nanos() > 999999999) {
-    errors.Add(field, "is not a valid timestamp");
-    return std::nullopt;
-  }
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-void CheckPerson(const common::v1::PersonInput& person, absl::string_view field,
-                 absl::CivilDay today, server::FieldErrors& errors) {
-  const std::string id_field = absl::StrCat(field, ".id_number");
-  if (person.id_number().empty()) {
-    errors.Add(id_field, "is required");
-  } else if (CheckLength(person.id_number(), id_field, errors)) {
-    const std::string id = pii::NormalizeIdNumber(person.id_number());
-    if (absl::Status s = pii::ValidateIdNumber(id, today); !s.ok()) {
-      errors.Add(id_field, s.message());
-    }
-  }
-  const std::string name_field = absl::StrCat(field, ".name");
-  if (!person.name().empty() && CheckLength(person.name(), name_field, errors)) {
-    if (absl::Status s = pii::ValidateName(person.name()); !s.ok()) {
-      errors.Add(name_field, s.message());
-    }
-  }
-  const std::string phone_field = absl::StrCat(field, ".phone");
-  if (!person.phone().empty() && CheckLength(person.phone(), phone_field, errors)) {
-    if (absl::Status s = pii::ValidatePhone(person.phone()); !s.ok()) {
-      errors.Add(phone_field, s.message());
-    }
-  }
 }
 
 absl::StatusOr<std::string> NormalizePlate(absl::string_view plate) {
@@ -184,7 +120,7 @@ absl::StatusOr<PassageInput> ValidateRecordPassage(const v1::RecordPassageReques
                                                    absl::TimeZone tz) {
   server::FieldErrors errors;
   PassageInput in;
-  CheckRequestId(request.request_id(), errors);
+  request::CheckRequestId(errors, request.request_id());
   CheckSiteAndGate(sites, request.site_id(), request.gate_id(), errors);
   if (request.direction() != v1::DIRECTION_ENTRY && request.direction() != v1::DIRECTION_EXIT) {
     errors.Add("direction", "must be DIRECTION_ENTRY or DIRECTION_EXIT");
@@ -200,7 +136,8 @@ absl::StatusOr<PassageInput> ValidateRecordPassage(const v1::RecordPassageReques
   if (!has_person && !has_pass) {
     errors.Add("person", "give either the person's identity or a pass_code");
   } else if (has_person) {
-    CheckPerson(request.person(), "person", time::DayOf(now, tz), errors);
+    request::CheckPerson(errors, "person", request.person(), time::DayOf(now, tz),
+                         /*name_required=*/false);
   } else if (CheckLength(request.pass_code(), "pass_code", errors)) {
     in.pass_code = NormalizePassCode(request.pass_code());
     if (!IsWellFormedPassCode(in.pass_code)) {
@@ -225,7 +162,8 @@ absl::StatusOr<PassageInput> ValidateRecordPassage(const v1::RecordPassageReques
   }
 
   if (request.has_captured_at()) {
-    std::optional<absl::Time> at = CheckTimestamp(request.captured_at(), "captured_at", errors);
+    std::optional<absl::Time> at =
+        request::CheckTimestamp(errors, "captured_at", request.captured_at(), absl::UnixEpoch());
     if (at.has_value() && *at > now + kMaxCaptureSkew) {
       errors.Add("captured_at", "is more than 5 minutes ahead of the server's clock");
     }
@@ -239,10 +177,10 @@ absl::StatusOr<PassageInput> ValidateRecordPassage(const v1::RecordPassageReques
   in.direction = request.direction();
   in.temperature_c = t;
   if (has_person) {
-    const std::string id = pii::NormalizeIdNumber(request.person().id_number());
-    in.person_key = keyer.PersonKey(id);
-    in.id_masked = pii::MaskIdNumber(id);
-    in.name_masked = pii::MaskName(request.person().name());
+    request::Person person = request::DerivePerson(request.person(), keyer);
+    in.person_key = std::move(person.person_key);
+    in.id_masked = std::move(person.id_masked);
+    in.name_masked = std::move(person.name_masked);
   }
   return in;
 }
@@ -252,7 +190,7 @@ absl::StatusOr<PassInput> ValidateIssuePass(const v1::IssuePassRequest& request,
                                             const pii::PersonKeyer& keyer, absl::Time now,
                                             absl::TimeZone tz) {
   server::FieldErrors errors;
-  CheckRequestId(request.request_id(), errors);
+  request::CheckRequestId(errors, request.request_id());
   CheckSite(sites, request.site_id(), errors);
   const bool has_person = request.has_person() &&
                           (!request.person().id_number().empty() ||
@@ -263,9 +201,10 @@ absl::StatusOr<PassInput> ValidateIssuePass(const v1::IssuePassRequest& request,
   } else if (!has_person && !has_key) {
     errors.Add("person", "give either the holder's identity or a person_key");
   } else if (has_person) {
-    CheckPerson(request.person(), "person", time::DayOf(now, tz), errors);
+    request::CheckPerson(errors, "person", request.person(), time::DayOf(now, tz),
+                         /*name_required=*/false);
   } else {
-    CheckPersonKey(request.person_key(), "person_key", errors);
+    request::CheckPersonKey(errors, "person_key", request.person_key());
   }
   for (const auto& [field, mask] : {std::pair{"id_masked", &request.id_masked()},
                                     std::pair{"name_masked", &request.name_masked()}}) {
@@ -281,7 +220,8 @@ absl::StatusOr<PassInput> ValidateIssuePass(const v1::IssuePassRequest& request,
   }
   PassInput in;
   if (request.has_valid_until()) {
-    in.valid_until = CheckTimestamp(request.valid_until(), "valid_until", errors);
+    in.valid_until =
+        request::CheckTimestamp(errors, "valid_until", request.valid_until(), absl::UnixEpoch());
     if (in.valid_until.has_value() && *in.valid_until <= now) {
       errors.Add("valid_until", "must be in the future");
     }
@@ -291,11 +231,11 @@ absl::StatusOr<PassInput> ValidateIssuePass(const v1::IssuePassRequest& request,
   in.site_id = request.site_id();
   in.kind = request.kind();
   if (has_person) {
-    const std::string id = pii::NormalizeIdNumber(request.person().id_number());
-    in.person_key = keyer.PersonKey(id);
-    in.id_masked = pii::MaskIdNumber(id);
-    in.name = std::string(absl::StripAsciiWhitespace(request.person().name()));
-    in.name_masked = pii::MaskName(in.name);
+    request::Person person = request::DerivePerson(request.person(), keyer);
+    in.person_key = std::move(person.person_key);
+    in.id_masked = std::move(person.id_masked);
+    in.name = std::move(person.name);
+    in.name_masked = std::move(person.name_masked);
   } else {
     in.person_key = request.person_key();
     in.id_masked = request.id_masked();
@@ -306,7 +246,7 @@ absl::StatusOr<PassInput> ValidateIssuePass(const v1::IssuePassRequest& request,
 
 absl::StatusOr<std::string> ValidateRevokePass(const v1::RevokePassRequest& request) {
   server::FieldErrors errors;
-  CheckRequestId(request.request_id(), errors);
+  request::CheckRequestId(errors, request.request_id());
   std::string code;
   if (request.pass_code().empty()) {
     errors.Add("pass_code", "is required");
@@ -321,8 +261,8 @@ absl::StatusOr<std::string> ValidateRevokePass(const v1::RevokePassRequest& requ
 
 absl::Status ValidatePlaceHold(const v1::PlaceHoldRequest& request, absl::Time now) {
   server::FieldErrors errors;
-  CheckRequestId(request.request_id(), errors);
-  CheckPersonKey(request.person_key(), "person_key", errors);
+  request::CheckRequestId(errors, request.request_id());
+  request::CheckPersonKey(errors, "person_key", request.person_key());
   if (absl::StripAsciiWhitespace(request.reason()).empty()) {
     errors.Add("reason", "is required");
   } else {
@@ -331,7 +271,8 @@ absl::Status ValidatePlaceHold(const v1::PlaceHoldRequest& request, absl::Time n
   if (!request.has_until()) {
     errors.Add("until", "is required");
   } else {
-    std::optional<absl::Time> until = CheckTimestamp(request.until(), "until", errors);
+    std::optional<absl::Time> until =
+        request::CheckTimestamp(errors, "until", request.until(), absl::UnixEpoch());
     if (until.has_value() && *until <= now) errors.Add("until", "must be in the future");
   }
   return errors.ToStatus();
@@ -339,15 +280,15 @@ absl::Status ValidatePlaceHold(const v1::PlaceHoldRequest& request, absl::Time n
 
 absl::Status ValidateReleaseHold(const v1::ReleaseHoldRequest& request) {
   server::FieldErrors errors;
-  CheckRequestId(request.request_id(), errors);
-  CheckPersonKey(request.person_key(), "person_key", errors);
+  request::CheckRequestId(errors, request.request_id());
+  request::CheckPersonKey(errors, "person_key", request.person_key());
   return errors.ToStatus();
 }
 
 absl::StatusOr<std::string> ValidateRegisterVehicle(const v1::RegisterVehicleRequest& request,
                                                     const sites::SiteDirectory& sites) {
   server::FieldErrors errors;
-  CheckRequestId(request.request_id(), errors);
+  request::CheckRequestId(errors, request.request_id());
   CheckSite(sites, request.site_id(), errors);
   std::string plate;
   if (request.plate().empty()) {
@@ -361,7 +302,7 @@ absl::StatusOr<std::string> ValidateRegisterVehicle(const v1::RegisterVehicleReq
     }
   }
   if (!request.owner_person_key().empty()) {
-    CheckPersonKey(request.owner_person_key(), "owner_person_key", errors);
+    request::CheckPersonKey(errors, "owner_person_key", request.owner_person_key());
   }
   RETURN_IF_ERROR(errors.ToStatus());
   return plate;
@@ -370,7 +311,7 @@ absl::StatusOr<std::string> ValidateRegisterVehicle(const v1::RegisterVehicleReq
 absl::Status ValidateDuty(absl::string_view request_id, absl::string_view site_id,
                           absl::string_view gate_id, const sites::SiteDirectory& sites) {
   server::FieldErrors errors;
-  CheckRequestId(request_id, errors);
+  request::CheckRequestId(errors, request_id);
   CheckSiteAndGate(sites, site_id, gate_id, errors);
   return errors.ToStatus();
 }
@@ -384,17 +325,20 @@ absl::StatusOr<PassageFilter> ValidateListPassages(const v1::ListPassagesRequest
   } else {
     CheckSiteAndGate(sites, request.site_id(), request.gate_id(), errors);
   }
-  if (!request.person_key().empty()) CheckPersonKey(request.person_key(), "person_key", errors);
+  if (!request.person_key().empty()) {
+    request::CheckPersonKey(errors, "person_key", request.person_key());
+  }
   if (!v1::Decision_IsValid(request.decision())) {
     errors.Add("decision", "must be one of the DECISION_ values");
   }
   if (request.has_start_time()) {
     filter.start =
-        CheckTimestamp(request.start_time(), "start_time", errors).value_or(absl::InfinitePast());
+        request::CheckTimestamp(errors, "start_time", request.start_time(), absl::UnixEpoch())
+            .value_or(absl::InfinitePast());
   }
   if (request.has_end_time()) {
-    filter.end =
-        CheckTimestamp(request.end_time(), "end_time", errors).value_or(absl::InfiniteFuture());
+    filter.end = request::CheckTimestamp(errors, "end_time", request.end_time(), absl::UnixEpoch())
+                     .value_or(absl::InfiniteFuture());
   }
   if (filter.start > filter.end) errors.Add("start_time", "must not be after end_time");
   if (request.page_size() < 0) errors.Add("page_size", "must not be negative");

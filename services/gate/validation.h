@@ -21,7 +21,6 @@
 #include "common/pii/pii.h"
 #include "common/server/errors.h"
 #include "common/sites/site_directory.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "lianfang/common/v1/common.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
 
@@ -57,8 +56,8 @@ struct PassageInput {
 
 // Validates a RecordPassage request (every rule of API.md): request_id; site and gate (known,
 // the gate of that site); direction; exactly one of person and pass_code (a pass_code that is
-// set but empty, or a person without id_number, counts as missing); the ID number's check
-// digit and birth date (not after the day of `now` in `tz`); name and phone when given;
+// set but empty, or a person without id_number, counts as missing); the person by the rule of
+// request::CheckPerson (name optional; its birth date not after the day of `now` in `tz`);
 // temperature (required on entry; finite and within 34.0..43.0 whenever given); plate;
 // captured_at (a valid timestamp, not more than 5 minutes after `now`); strings up to 256
 // bytes. INVALID_ARGUMENT naming every bad field, else the normalised input.
@@ -130,27 +129,9 @@ absl::StatusOr<PassageFilter> ValidateListPassages(const v1::ListPassagesRequest
 // bytes.
 absl::StatusOr<std::string> NormalizePlate(absl::string_view plate);
 
-// True for 64 lowercase hex characters (a person_key).
-bool IsPersonKey(absl::string_view key);
-
-// Adds a violation of `field` when `request_id` is missing, longer than 64 bytes or holds
-// control characters.
-void CheckRequestId(absl::string_view request_id, server::FieldErrors& errors,
-                    absl::string_view field = "request_id");
-
 // Adds a violation of `field` when `value` is longer than kMaxStringBytes. Returns whether
 // it was short enough.
 bool CheckLength(absl::string_view value, absl::string_view field, server::FieldErrors& errors);
-
-// The instant of `ts`, or a violation of `field` when it is outside the range
-// google.protobuf.Timestamp allows (or before 1970).
-std::optional<absl::Time> CheckTimestamp(const google::protobuf::Timestamp& ts,
-                                         absl::string_view field, server::FieldErrors& errors);
-
-// Validates a person's identity (`field` is e.g. "person"): id_number required and valid
-// (birth date not after `today`), name and phone checked when given.
-void CheckPerson(const common::v1::PersonInput& person, absl::string_view field,
-                 absl::CivilDay today, server::FieldErrors& errors);
 
 }  // namespace lianfang::gate
 

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "common/logging/logging.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/time/timestamp.h"
 
 namespace lianfang::gateway {
 
@@ -30,8 +30,7 @@ Dashboard DashboardReader::Read(const std::vector<std::string>& site_ids) {
   const absl::Time now = clock_->Now();
   const absl::CivilDay today = time::DayOf(now, tz_);
   Dashboard dashboard;
-  *dashboard.mutable_as_of() =
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  *dashboard.mutable_as_of() = time::ToTimestamp(now);
   dashboard.set_date(time::FormatDate(today));
 
   absl::StatusOr<std::vector<SiteLive>> cached = cache_->Read(site_ids, today);

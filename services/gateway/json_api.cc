@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/idempotency/idempotency.h"
 #include "common/server/client.h"
 #include "common/server/errors.h"
 #include "common/server/grpc_status.h"
@@ -62,14 +63,10 @@ absl::StatusOr<std::string> JsonOfBytes(const google::protobuf::Descriptor* type
   return MessageJson(*message);
 }
 
-// The value of the string field `request_id`, when the request has one.
+// The value of the string field `request_id`, when the request has one of at most 64 bytes.
 std::string RequestIdOf(const Message& request) {
-  const FieldDescriptor* field = request.GetDescriptor()->FindFieldByName("request_id");
-  if (field == nullptr || field->is_repeated() || field->type() != FieldDescriptor::TYPE_STRING) {
-    return "";
-  }
-  std::string id = request.GetReflection()->GetString(request, field);
-  return id.size() <= 64 ? id : "";
+  std::string id = idempotency::RequestIdOf(request);
+  return id.size() <= idempotency::kMaxRequestIdLength ? id : "";
 }
 
 // A query value as the JSON value protobuf's parser expects for `field`.

@@ -11,10 +11,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "common/idempotency/idempotency.h"
+#include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -231,7 +232,7 @@ absl::StatusOr<GenerateInput> ValidateGenerateRequest(
     const v1::GenerateDailyReportRequest& request, const sites::SiteDirectory& directory,
     absl::CivilDay today) {
   server::FieldErrors errors;
-  errors.AddFromStatus("request_id", idempotency::ValidateRequestId(request.request_id()));
+  request::CheckRequestId(errors, request.request_id());
   absl::StatusOr<absl::CivilDay> day = ParseReportDate(request.date(), today);
   errors.AddFromStatus("", day.status());
   std::vector<std::string> ids(request.site_ids().begin(), request.site_ids().end());
@@ -334,8 +335,8 @@ v1::GetReportingStatusResponse BuildReportingStatus(absl::string_view date,
                                                     absl::Time deadline, absl::Time now) {
   v1::GetReportingStatusResponse response;
   response.set_date(std::string(date));
-  *response.mutable_deadline() = ToTimestamp(deadline);
-  *response.mutable_as_of() = ToTimestamp(now);
+  *response.mutable_deadline() = time::ToTimestamp(deadline);
+  *response.mutable_as_of() = time::ToTimestamp(now);
   std::vector<const sites::Site*> sorted;
   for (const sites::Site& site : directory.sites()) sorted.push_back(&site);
   std::sort(sorted.begin(), sorted.end(),
@@ -357,7 +358,7 @@ v1::GetReportingStatusResponse BuildReportingStatus(absl::string_view date,
     if (latest != nullptr) {
       status->set_submitted(true);
       status->set_report_id(latest->report_id);
-      *status->mutable_submitted_at() = ToTimestamp(latest->submitted_at);
+      *status->mutable_submitted_at() = time::ToTimestamp(latest->submitted_at);
       status->set_state(first->submitted_at <= deadline ? v1::REPORTING_STATE_ON_TIME
                                                         : v1::REPORTING_STATE_LATE);
     } else {
@@ -366,24 +367,6 @@ v1::GetReportingStatusResponse BuildReportingStatus(absl::string_view date,
     }
   }
   return response;
-}
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rest = micros % 1000000;
-  if (rest < 0) {
-    rest += 1000000;
-    seconds -= 1;
-  }
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>(rest * 1000));
-  return ts;
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
 }  // namespace lianfang::report

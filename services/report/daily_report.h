@@ -140,10 +140,6 @@ v1::GetReportingStatusResponse BuildReportingStatus(absl::string_view date,
                                                     std::span<const Submission> submissions,
                                                     absl::Time deadline, absl::Time now);
 
-// Conversions between absl::Time and google.protobuf.Timestamp.
-google::protobuf::Timestamp ToTimestamp(absl::Time t);
-absl::Time FromTimestamp(const google::protobuf::Timestamp& ts);
-
 }  // namespace lianfang::report
 
 #endif  // LIANFANG_SERVICES_REPORT_DAILY_REPORT_H_

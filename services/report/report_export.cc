@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "common/server/errors.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -221,7 +222,7 @@ std::string Cell(const SiteReport& row, const Column& column, absl::string_view 
 }
 
 std::string FormatLocal(const google::protobuf::Timestamp& ts, absl::TimeZone tz) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", FromTimestamp(ts), tz);
+  return absl::FormatTime("%Y-%m-%d %H:%M", time::FromTimestamp(ts), tz);
 }
 
 // Sentences shared by the Markdown and HTML pages.

@@ -10,6 +10,7 @@
 #include "common/audit/audit.h"
 #include "common/idempotency/idempotency.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 #include "services/report/report_store.h"
 
 namespace lianfang::report {
@@ -99,7 +100,7 @@ void ReportGenerator::Store(std::shared_ptr<Pending> pending, FetchedStats fetch
                   report.set_report_id(
                       ReportIdFor(input.date, input.coverage.scope, report.version()));
                   report.set_status(v1::REPORT_STATUS_DRAFT);
-                  *report.mutable_generated_at() = ToTimestamp(now);
+                  *report.mutable_generated_at() = time::ToTimestamp(now);
                   report.set_generated_by(pending->who.subject);
                   RETURN_IF_ERROR(InsertReport(s, report));
                   if (pending->options.auto_draft) {

@@ -10,12 +10,13 @@
 #include "common/app/audit_rpc.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
-#include "common/idempotency/idempotency.h"
+#include "common/request/request.h"
 #include "common/server/authorization.h"
 #include "common/server/errors.h"
 #include "common/server/grpc_status.h"
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 #include "services/report/daily_report.h"
 #include "services/report/report_export.h"
 #include "services/report/report_store.h"
@@ -93,7 +94,7 @@ grpc::ServerUnaryReactor* ReportService::SubmitDailyReport(
   ASSIGN_OR_FINISH(context, kSubmitMethod, auth::Principal who,
                    server::AuthorizeCall(*deps_.authorizer, context, kSubmitMethod));
   server::FieldErrors errors;
-  errors.AddFromStatus("request_id", idempotency::ValidateRequestId(request->request_id()));
+  request::CheckRequestId(errors, request->request_id());
   errors.AddFromStatus("", ValidateReportId(request->report_id()));
   FINISH_IF_ERROR(context, kSubmitMethod, errors.ToStatus());
   const time::Clock* clock = deps_.clock;
@@ -107,7 +108,7 @@ grpc::ServerUnaryReactor* ReportService::SubmitDailyReport(
         ASSIGN_OR_RETURN(int latest, LatestVersion(s, report->date(), ScopeOf(*report)));
         RETURN_IF_ERROR(CheckSubmittable(*report, latest));
         report->set_status(v1::REPORT_STATUS_SUBMITTED);
-        *report->mutable_submitted_at() = ToTimestamp(clock->Now());
+        *report->mutable_submitted_at() = time::ToTimestamp(clock->Now());
         report->set_submitted_by(who.subject);
         RETURN_IF_ERROR(UpdateReport(s, *report));
         return *std::move(report);

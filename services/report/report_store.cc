@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 
 namespace lianfang::report {
 namespace {
@@ -57,7 +58,7 @@ absl::StatusOr<DailyReport> ParseStored(const std::string& bytes) {
 
 std::optional<absl::Time> SubmittedAt(const DailyReport& report) {
   if (!report.has_submitted_at()) return std::nullopt;
-  return FromTimestamp(report.submitted_at());
+  return time::FromTimestamp(report.submitted_at());
 }
 
 std::optional<std::string> SubmittedBy(const DailyReport& report) {
@@ -137,8 +138,8 @@ absl::Status InsertReport(sql::Session& session, const DailyReport& report) {
       .Execute(kInsertReport,
                {report.report_id(), report.date(), ScopeOf(report), report.version(),
                 static_cast<int>(report.status()), report.incomplete_sources_size() > 0,
-                FromTimestamp(report.generated_at()), report.generated_by(), SubmittedAt(report),
-                SubmittedBy(report), sql::Bytes{std::move(bytes)}})
+                time::FromTimestamp(report.generated_at()), report.generated_by(),
+                SubmittedAt(report), SubmittedBy(report), sql::Bytes{std::move(bytes)}})
       .status();
 }
 

@@ -17,18 +17,12 @@
 #include "common/server/errors.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/time/timestamp.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
 
 namespace lianfang::survey {
 namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp Timestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 std::string Trimmed(absl::string_view s) { return std::string(absl::StripAsciiWhitespace(s)); }
 
@@ -68,7 +62,7 @@ absl::Status QueueHold(sql::Session& s, const ObservationRecord& o, absl::CivilD
   hold.set_person_key(o.observation.person_key());
   hold.set_reason(absl::StrCat("居家观察：自", o.observation.from_region(), "抵达，观察至",
                                time::FormatDate(end)));
-  *hold.mutable_until() = Timestamp(HoldUntil(end, tz));
+  *hold.mutable_until() = time::ToTimestamp(HoldUntil(end, tz));
   return Enqueue(s, kGateDestination, kPlaceHoldMethod, hold.request_id(), hold, now, fx);
 }
 
@@ -287,7 +281,7 @@ absl::StatusOr<v1::Movement> SurveyBook::RecordMovement(sql::Session& s, const a
   m.set_transport(Trimmed(request.transport()));
   m.set_note(Trimmed(request.note()));
   m.set_site_id(site);
-  *m.mutable_recorded_at() = Timestamp(now);
+  *m.mutable_recorded_at() = time::ToTimestamp(now);
   m.set_name_masked(person->name_masked);
 
   std::string observation_id;
@@ -351,7 +345,7 @@ absl::StatusOr<v1::EndObservationResponse> SurveyBook::EndObservation(
 
   v1::EndObservationResponse response;
   *response.mutable_observation() = Concealed(open->observation, fx);
-  *response.mutable_observation()->mutable_ended_at() = Timestamp(now);
+  *response.mutable_observation()->mutable_ended_at() = time::ToTimestamp(now);
   return response;
 }
 
@@ -386,7 +380,7 @@ absl::StatusOr<v1::HealthReport> SurveyBook::SubmitHealthReport(
   for (v1::Symptom symptom : input.symptoms) r.add_symptoms(symptom);
   r.set_note(Trimmed(request.note()));
   r.set_site_id(home->site_id);
-  *r.mutable_submitted_at() = Timestamp(now);
+  *r.mutable_submitted_at() = time::ToTimestamp(now);
   r.set_submitted_by(who.subject);
   r.set_fever(
       IsFever(request.temperature_c(), input.symptoms, sites_->FeverThreshold(home->site_id)));
@@ -422,7 +416,7 @@ absl::StatusOr<v1::HealthReport> SurveyBook::SubmitHealthReport(
           "住户在每日一报中报告发热。请尽快电话或上门随访，复测体温，按规定指导就医或居家观察，"
           "并在任务中记录处置结果。");
       task.set_priority(dispatch::v1::PRIORITY_URGENT);
-      *task.mutable_due_at() = Timestamp(now + kFeverFollowupDue);
+      *task.mutable_due_at() = time::ToTimestamp(now + kFeverFollowupDue);
       task.set_person_key(key);
       task.set_source_ref(absl::StrCat("survey.health_report/", r.report_id()));
       RETURN_IF_ERROR(Enqueue(s, kDispatchDestination, kCreateTaskMethod, task_request.request_id(),

@@ -21,6 +21,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/pii/pii.h"
+#include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/sites/site_directory.h"
 #include "lianfang/common/v1/common.pb.h"
@@ -75,15 +76,11 @@ bool IsFever(double temperature_c, const std::vector<v1::Symptom>& symptoms, dou
 // rejects an empty (or all-blank) value.
 void CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
                bool required);
-// A request_id as common/idempotency accepts it (1..64 bytes, no control characters).
-void CheckRequestId(server::FieldErrors& errors, absl::string_view request_id);
 // A finite temperature within kMinTemperatureC..kMaxTemperatureC.
 void CheckTemperature(server::FieldErrors& errors, absl::string_view field, double temperature_c);
 // A known site id (required).
 void CheckSite(server::FieldErrors& errors, absl::string_view field, absl::string_view site_id,
                const sites::SiteDirectory& sites);
-// True for a person_key as every service derives it: 64 lowercase hex characters.
-bool IsPersonKey(absl::string_view key);
 
 // A strict date that is neither after `today` nor, when `max_days_back` is set, more than
 // that many days before it. Empty is an error when `required`, else `today`. Returns the day,
@@ -92,24 +89,10 @@ std::optional<absl::CivilDay> CheckDate(server::FieldErrors& errors, absl::strin
                                         absl::string_view text, absl::CivilDay today, bool required,
                                         std::optional<int> max_days_back);
 
-// A person as the survey keeps it: the key and masks, plus the clear name and phone that only
-// ADMIN and LEADER read back. Never the ID number.
-struct Person {
-  std::string person_key;
-  std::string id_masked;
-  std::string name;
-  std::string name_masked;
-  std::string phone;
-  std::string phone_masked;
-};
-
-// Validates a PersonInput (ID number: GB 11643 with a birth date not after `today`; name:
-// required when `name_required`, else validated when given; phone: validated when given)
-// and derives its person_key and masks. Violations are named `<prefix>.id_number`,
-// `<prefix>.name`, `<prefix>.phone`. nullopt when any was added.
-std::optional<Person> CheckPerson(server::FieldErrors& errors, absl::string_view prefix,
-                                  const common::v1::PersonInput& input, absl::CivilDay today,
-                                  const pii::PersonKeyer& keyer, bool name_required);
+// A person as the survey keeps it (and every service): the key and masks, plus the clear
+// name and phone that only ADMIN and LEADER read back. Never the ID number. A PersonInput is
+// checked and turned into one by request::CheckPerson and request::DerivePerson.
+using Person = request::Person;
 
 // ---- Requests ------------------------------------------------------------------------------
 // Each returns OK or INVALID_ARGUMENT naming every bad field. They check the shape of the

@@ -17,12 +17,10 @@
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/time/timestamp.h"
 
 namespace lianfang::survey {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 constexpr char kUpsertHousehold[] = "/lianfang.survey.v1.SurveyService/UpsertHousehold";
 constexpr char kGetHousehold[] = "/lianfang.survey.v1.SurveyService/GetHousehold";
@@ -447,7 +445,7 @@ grpc::ServerUnaryReactor* SurveyService::GetCoverage(grpc::CallbackServerContext
   resp->set_under_observation(static_cast<int32_t>(c.under_observation));
   resp->set_reports_today(static_cast<int32_t>(c.reports_today));
   resp->set_reports_missing_today(static_cast<int32_t>(c.reports_missing_today));
-  *resp->mutable_as_of() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  *resp->mutable_as_of() = time::ToTimestamp(now);
   return app::FinishWith(ctx, kGetCoverage, absl::OkStatus());
 }
 

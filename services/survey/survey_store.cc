@@ -6,6 +6,7 @@
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace lianfang::survey {
@@ -380,18 +381,6 @@ constexpr char kMissingScope[] = "survey.ListMissingReports";
 constexpr char kObservationsScope[] = "survey.ListObservations";
 constexpr char kReportsScope[] = "survey.ListHealthReports";
 
-void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rest = micros % 1000000;
-  if (rest < 0) {
-    rest += 1000000;
-    --seconds;
-  }
-  ts->set_seconds(seconds);
-  ts->set_nanos(static_cast<int32_t>(rest * 1000));
-}
-
 v1::Household HouseholdOf(const sql::Row& row) {
   v1::Household h;
   h.set_household_id(row.Text(0));
@@ -404,7 +393,7 @@ v1::Household HouseholdOf(const sql::Row& row) {
   h.set_landlord_phone(row.Text(7));
   h.set_landlord_name_masked(pii::MaskName(row.Text(6)));
   h.set_landlord_phone_masked(row.Text(7).empty() ? "" : pii::MaskPhone(row.Text(7)));
-  if (!row.IsNull(8)) SetTime(h.mutable_surveyed_at(), row.Time(8));
+  if (!row.IsNull(8)) *h.mutable_surveyed_at() = time::ToTimestamp(row.Time(8));
   h.set_surveyed_by(row.Text(9));
   h.set_resident_count(static_cast<int32_t>(row.Int(10)));
   return h;
@@ -420,7 +409,7 @@ v1::Resident ResidentOf(const sql::Row& row) {
   r.set_is_tenant(row.Bool(5));
   r.set_tenant_status(static_cast<v1::TenantStatus>(row.Int(6)));
   r.set_verification_note(row.Text(7));
-  SetTime(r.mutable_registered_at(), row.Time(8));
+  *r.mutable_registered_at() = time::ToTimestamp(row.Time(8));
   r.set_id_masked(row.Text(9));
   r.set_name(row.Text(10));
   r.set_name_masked(row.Text(11));
@@ -438,7 +427,7 @@ ObservationRecord ObservationOf(const sql::Row& row) {
   o.observation.set_from_region(row.Text(3));
   o.observation.set_start_date(row.Text(4));
   o.observation.set_end_date(row.Text(5));
-  if (!row.IsNull(6)) SetTime(o.observation.mutable_ended_at(), row.Time(6));
+  if (!row.IsNull(6)) *o.observation.mutable_ended_at() = time::ToTimestamp(row.Time(6));
   o.observation.set_name(row.Text(7));
   o.observation.set_name_masked(row.Text(8));
   return o;
@@ -453,16 +442,12 @@ v1::HealthReport ReportOf(const sql::Row& row) {
   for (v1::Symptom s : DecodeSymptoms(row.Text(4))) r.add_symptoms(s);
   r.set_note(row.Text(5));
   r.set_site_id(row.Text(6));
-  SetTime(r.mutable_submitted_at(), row.Time(7));
+  *r.mutable_submitted_at() = time::ToTimestamp(row.Time(7));
   r.set_submitted_by(row.Text(8));
   r.set_fever(row.Bool(9));
   r.set_revision(static_cast<int32_t>(row.Int(10)));
   r.set_name_masked(row.Text(11));
   return r;
-}
-
-absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
 // The first-page flag and the decoded key of a keyset token: {0, placeholders...} for the
@@ -744,7 +729,7 @@ absl::Status SurveyStore::SaveReport(sql::Session& s, const v1::HealthReport& r)
                                           EncodeSymptoms(symptoms),
                                           r.note(),
                                           r.site_id(),
-                                          TimeOf(r.submitted_at()),
+                                          time::FromTimestamp(r.submitted_at()),
                                           r.submitted_by(),
                                           r.fever(),
                                           r.revision(),

@@ -41,6 +41,7 @@
 #include "common/testing/subprocess.h"
 #include "common/testing/temp_dir.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -233,9 +234,7 @@ class RestoreDrillTest : public ::testing::Test {
     const absl::TimeZone tz = *time::LoadTimeZone(kTimeZone);
     std::set<std::string> days;
     for (const gate::Passage& p : passages) {
-      days.insert(time::DateOf(absl::FromUnixSeconds(p.recorded_at().seconds()) +
-                                   absl::Nanoseconds(p.recorded_at().nanos()),
-                               tz));
+      days.insert(time::DateOf(time::FromTimestamp(p.recorded_at()), tz));
     }
     return days;
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/logging/logging.h"
 #include "common/server/client.h"
 #include "tools/lfctl/flags.h"
 #include "tools/lfctl/session.h"
@@ -53,15 +54,6 @@ Outcome OutcomeOf(const absl::StatusOr<server::ServingStatus>& status) {
       break;
   }
   return {"UNKNOWN", kExitUnavailable};
-}
-
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
-  }
-  return out + "\"";
 }
 
 int Run(const std::vector<std::string>& args, const CommandIo& io) {
@@ -134,9 +126,9 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     }
     if (json) {
       json_items.push_back(absl::StrFormat(
-          "{\"service\":%s,\"address\":%s,\"status\":%s,\"latency_ms\":%.1f}",
-          JsonString(ServiceName(t.service)), JsonString(t.address), JsonString(outcome.state),
-          ms));
+          "{\"service\":\"%s\",\"address\":\"%s\",\"status\":\"%s\",\"latency_ms\":%.1f}",
+          logging::JsonEscape(ServiceName(t.service)), logging::JsonEscape(t.address),
+          logging::JsonEscape(outcome.state), ms));
     } else {
       io.out << absl::StrFormat("%-9s %-22s %-20s %6.1f ms\n", ServiceName(t.service), t.address,
                                 outcome.state, ms);

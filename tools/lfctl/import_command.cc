@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "common/logging/logging.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "tools/lfctl/csv.h"
 #include "tools/lfctl/flags.h"
@@ -245,14 +245,12 @@ class Importer final {
     if (session_.json()) {
       std::vector<std::string> items;
       for (const RowFailure& f : failures) {
-        items.push_back(
-            absl::StrFormat("{\"line\":%d,\"error\":\"%s\"}", f.line,
-                            absl::StrReplaceAll(f.error, {{"\\", "\\\\"}, {"\"", "\\\""}})));
+        items.push_back(absl::StrFormat("{\"line\":%d,\"error\":\"%s\"}", f.line,
+                                        logging::JsonEscape(f.error)));
       }
       io.out << absl::StrFormat(
           "{\"file\":\"%s\",\"kind\":\"%s\",\"rows\":%d,\"imported\":%d,\"failed\":[%s]}\n",
-          absl::StrReplaceAll(BaseName(file_), {{"\\", "\\\\"}, {"\"", "\\\""}}), kind_, total,
-          imported, absl::StrJoin(items, ","));
+          logging::JsonEscape(BaseName(file_)), kind_, total, imported, absl::StrJoin(items, ","));
       return;
     }
     for (const RowFailure& f : failures) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/logging/logging.h"
 #include "tools/lfctl/output.h"
 #include "tools/lfctl/rpc_command.h"
 
@@ -70,8 +71,8 @@ int WriteExport(const RpcRun& run, const Message& response) {
     return kExitFailure;
   }
   if (s.json()) {
-    s.io().out << "{\"path\":\"" << out << "\",\"filename\":\"" << filename
-               << "\",\"bytes\":" << content.size() << "}\n";
+    s.io().out << "{\"path\":\"" << logging::JsonEscape(out) << "\",\"filename\":\""
+               << logging::JsonEscape(filename) << "\",\"bytes\":" << content.size() << "}\n";
   } else {
     s.io().out << out << " (" << content.size() << " bytes; " << filename << ")\n";
   }

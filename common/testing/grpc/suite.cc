@@ -14,6 +14,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/server/pem.h"
+#include "common/status/status_macros.h"
 #include "common/testing/poll.h"
 #include "common/testing/ports.h"
 #include "common/testing/service_binaries.h"
@@ -153,14 +155,10 @@ absl::StatusOr<TestPki> MakeTestPki(const TempDir& dir) {
   pki.ca_file = dir.File("ca.pem");
   pki.cert_file = dir.File("leaf.pem");
   pki.key_file = dir.File("leaf.key");
-  pki.ca_pem = ReadFileOrEmpty(pki.ca_file);
-  pki.cert_pem = ReadFileOrEmpty(pki.cert_file);
-  pki.key_pem = ReadFileOrEmpty(pki.key_file);
-  pki.other_ca_pem = ReadFileOrEmpty(dir.File("other-ca.pem"));
-  if (pki.ca_pem.empty() || pki.cert_pem.empty() || pki.key_pem.empty() ||
-      pki.other_ca_pem.empty()) {
-    return absl::InternalError("openssl wrote empty PEM files");
-  }
+  ASSIGN_OR_RETURN(pki.ca_pem, server::ReadPemFile(pki.ca_file, "CA"));
+  ASSIGN_OR_RETURN(pki.cert_pem, server::ReadPemFile(pki.cert_file, "certificate"));
+  ASSIGN_OR_RETURN(pki.key_pem, server::ReadPemFile(pki.key_file, "private key"));
+  ASSIGN_OR_RETURN(pki.other_ca_pem, server::ReadPemFile(dir.File("other-ca.pem"), "CA"));
   return pki;
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/logging/logging.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -98,10 +99,10 @@ TEST(JsonReaderTest, ErrorMessagesDoNotQuoteTheInput) {
   EXPECT_THAT(std::string(v.status().message()), ::testing::Not(HasSubstr("secret-value")));
 }
 
+// The claims of a token are written with logging::JsonEscape, the project's one JSON escaper.
 TEST(JsonReaderTest, WrittenStringsReadBackIdentically) {
-  const std::string text = "李\"娜\"\\\n\t\x01\x7f end";
-  std::string json;
-  AppendJsonString(text, &json);
+  const std::string text = "李\"娜\"\\\n\t\x01\b\f\x7f end";
+  const std::string json = "\"" + logging::JsonEscape(text) + "\"";
   ASSERT_OK_AND_ASSIGN(JsonValue v, ParseJson(json));
   EXPECT_EQ(v.string_value(), text);
 }

@@ -24,6 +24,7 @@
 #include "common/testing/temp_dir.h"
 #include "common/testing/with_redis.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "gtest/gtest.h"
 #include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
 #include "services/dispatch/store.h"
@@ -122,7 +123,7 @@ class DispatchTest : public lianfang::testing::WithRedis {
     t->set_location("3栋2单元");
     t->set_title("配送消毒液");
     t->set_team_id(team_id);
-    *t->mutable_due_at() = ToTimestamp(clock_.Now() + absl::Hours(4));
+    *t->mutable_due_at() = time::ToTimestamp(clock_.Now() + absl::Hours(4));
     return req;
   }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/server/errors.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/services/dispatch/dispatch_fixture.h"
@@ -85,18 +86,18 @@ TEST_F(DispatchServiceTest, ATaskGoesOpenAssignedInProgressDone) {
   ASSERT_OK_AND_ASSIGN(v1::Task claimed, Claim("vol-a", task.task_id()));
   EXPECT_EQ(claimed.status(), v1::TASK_STATUS_ASSIGNED);
   EXPECT_EQ(claimed.assignee_volunteer_id(), me);
-  EXPECT_EQ(FromTimestamp(claimed.assigned_at()), clock_.Now());
+  EXPECT_EQ(time::FromTimestamp(claimed.assigned_at()), clock_.Now());
 
   clock_.Advance(absl::Minutes(5));
   ASSERT_OK_AND_ASSIGN(v1::Task started, StartTask("vol-a", task.task_id()));
   EXPECT_EQ(started.status(), v1::TASK_STATUS_IN_PROGRESS);
-  EXPECT_EQ(FromTimestamp(started.started_at()), clock_.Now());
+  EXPECT_EQ(time::FromTimestamp(started.started_at()), clock_.Now());
 
   clock_.Advance(absl::Minutes(30));
   ASSERT_OK_AND_ASSIGN(v1::Task done, Complete(Vol("vol-a"), task.task_id(), "已送达12户"));
   EXPECT_EQ(done.status(), v1::TASK_STATUS_DONE);
   EXPECT_EQ(done.completion_note(), "已送达12户");
-  EXPECT_EQ(FromTimestamp(done.completed_at()), clock_.Now());
+  EXPECT_EQ(time::FromTimestamp(done.completed_at()), clock_.Now());
   EXPECT_FALSE(done.overdue());
 }
 
@@ -234,7 +235,7 @@ TEST_F(DispatchServiceTest, ATaskWithoutTeamGoesToTheEarliestTeamCoveringItsSite
 TEST_F(DispatchServiceTest, OverdueFollowsTheClockInTasksListsAndFigures) {
   ASSERT_OK_AND_ASSIGN(v1::Team team, CreateTeam("校园突击队", {"campus"}));
   v1::CreateTaskRequest req = TaskRequest("campus", team.team_id());
-  *req.mutable_task()->mutable_due_at() = ToTimestamp(clock_.Now() + absl::Hours(1));
+  *req.mutable_task()->mutable_due_at() = time::ToTimestamp(clock_.Now() + absl::Hours(1));
   ASSERT_OK_AND_ASSIGN(v1::Task task, CreateTask(req));
   ASSERT_OK_AND_ASSIGN(v1::Task later, CreateTask(TaskRequest("campus", team.team_id())));
   EXPECT_FALSE(task.overdue());
@@ -323,7 +324,7 @@ TEST_F(DispatchServiceTest, ServiceRaisedTasksAreUrgentAndCreatedOncePerRequestI
   t->set_person_key(std::string(64, 'a'));
   t->set_source_ref("gate.passage/p-42");
   // Delivered late by the gate's outbox: the due time has already passed.
-  *t->mutable_due_at() = ToTimestamp(clock_.Now() - absl::Minutes(10));
+  *t->mutable_due_at() = time::ToTimestamp(clock_.Now() - absl::Minutes(10));
   ASSERT_OK_AND_ASSIGN(v1::Task first, Call(&Stub::CreateTask, gate, req));
   EXPECT_EQ(first.priority(), v1::PRIORITY_URGENT);
   EXPECT_EQ(first.created_by(), "gate");
@@ -480,7 +481,7 @@ TEST_F(DispatchServiceTest, BadInputGetsAClearErrorAndChangesNothing) {
 
   // due_at in the past at creation.
   v1::CreateTaskRequest past = TaskRequest("campus", team.team_id());
-  *past.mutable_task()->mutable_due_at() = ToTimestamp(clock_.Now() - absl::Minutes(1));
+  *past.mutable_task()->mutable_due_at() = time::ToTimestamp(clock_.Now() - absl::Minutes(1));
   absl::StatusOr<v1::Task> refused = CreateTask(past);
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(server::FieldViolations(refused.status()), ElementsAre(Key("task.due_at")));
@@ -540,7 +541,7 @@ TEST_F(DispatchServiceTest, ListTasksPagesMostUrgentAndEarliestDueFirst) {
   auto add = [&](v1::Priority p, absl::Duration due_in) -> std::string {
     v1::CreateTaskRequest req = TaskRequest("community", team.team_id());
     req.mutable_task()->set_priority(p);
-    *req.mutable_task()->mutable_due_at() = ToTimestamp(clock_.Now() + due_in);
+    *req.mutable_task()->mutable_due_at() = time::ToTimestamp(clock_.Now() + due_in);
     absl::StatusOr<v1::Task> t = CreateTask(req);
     EXPECT_TRUE(t.ok()) << t.status();
     return t.ok() ? t->task_id() : "";

@@ -8,6 +8,7 @@
 #include "common/redis/client.h"
 #include "common/redis/keys.h"
 #include "common/testing/poll.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/services/dispatch/dispatch_fixture.h"
@@ -116,20 +117,20 @@ class LiveCountsTest : public DispatchTest {
 
     v1::CreateTaskRequest disinfect = TaskRequest("campus", campus.team_id());
     disinfect.mutable_task()->set_kind(v1::TASK_KIND_DISINFECTION);
-    *disinfect.mutable_task()->mutable_due_at() = ToTimestamp(clock_.Now() + absl::Hours(2));
+    *disinfect.mutable_task()->mutable_due_at() = time::ToTimestamp(clock_.Now() + absl::Hours(2));
     ASSERT_OK_AND_ASSIGN(v1::Task d1, CreateTask(disinfect));
     ASSERT_OK(Claim("vol-a", d1.task_id()).status());
     ASSERT_OK(StartTask("vol-a", d1.task_id()).status());
     ASSERT_OK(Complete(Vol("vol-a"), d1.task_id()).status());
     disinfect.set_request_id(NextRequestId());
-    *disinfect.mutable_task()->mutable_due_at() = ToTimestamp(clock_.Now() + absl::Hours(1));
+    *disinfect.mutable_task()->mutable_due_at() = time::ToTimestamp(clock_.Now() + absl::Hours(1));
     ASSERT_OK(CreateTask(disinfect).status());  // open, overdue in an hour
     disinfect.set_request_id(NextRequestId());
-    *disinfect.mutable_task()->mutable_due_at() = ToTimestamp(clock_.Now() + absl::Hours(30));
+    *disinfect.mutable_task()->mutable_due_at() = time::ToTimestamp(clock_.Now() + absl::Hours(30));
     ASSERT_OK(CreateTask(disinfect).status());  // due tomorrow: not planned today
 
     v1::CreateTaskRequest village = TaskRequest("village", joint.team_id());
-    *village.mutable_task()->mutable_due_at() = ToTimestamp(clock_.Now() + absl::Minutes(30));
+    *village.mutable_task()->mutable_due_at() = time::ToTimestamp(clock_.Now() + absl::Minutes(30));
     ASSERT_OK(CreateTask(village).status());
     ASSERT_OK(Call(&Stub::CreateTask, Token(Role::kService, "survey"), TaskRequest("community"))
                   .status());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/services/dispatch/dispatch_fixture.h"
@@ -84,7 +85,7 @@ TEST_F(ScheduleTest, ADayOfTicksWithARestartCreatesExactlyOneTaskPerSlot) {
     EXPECT_EQ(t.schedule_id(), schedule.schedule_id());
     EXPECT_EQ(t.team_id(), team.team_id());
     EXPECT_EQ(t.status(), v1::TASK_STATUS_OPEN);
-    const absl::Time due = FromTimestamp(t.due_at());
+    const absl::Time due = time::FromTimestamp(t.due_at());
     EXPECT_TRUE(due == March(2, 9, 30) || due == March(2, 15, 30)) << t.title();
   }
 

@@ -28,6 +28,7 @@
 #include "common/testing/grpc/loopback_server.h"
 #include "common/testing/poll.h"
 #include "common/testing/with_redis.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
@@ -93,7 +94,7 @@ class GateServiceTest : public lianfang::testing::WithRedis {
     r.set_request_id(request_id);
     r.set_person_key(person_key);
     r.set_reason("居家观察：自风险地区返回");
-    *r.mutable_until() = ToProto(h().clock().Now() + for_how_long);
+    *r.mutable_until() = time::ToTimestamp(h().clock().Now() + for_how_long);
     auto ctx = NewClientContext(h().Leader());
     v1::Hold hold;
     return server::FromGrpcStatus(h().stub().PlaceHold(ctx.get(), r, &hold));
@@ -194,7 +195,7 @@ TEST_F(GateServiceTest, RevokedOrExpiredPassNoLongerAdmits) {
   visitor.set_site_id("campus");
   visitor.mutable_person()->set_id_number(ValidId(2));
   visitor.set_kind(v1::PASS_KIND_VISITOR);
-  *visitor.mutable_valid_until() = ToProto(h().clock().Now() + absl::Hours(1));
+  *visitor.mutable_valid_until() = time::ToTimestamp(h().clock().Now() + absl::Hours(1));
   auto ctx = NewClientContext(h().Leader());
   v1::Pass issued;
   ASSERT_OK(server::FromGrpcStatus(h().stub().IssuePass(ctx.get(), visitor, &issued)));
@@ -359,7 +360,7 @@ TEST_F(GateServiceTest, BadInputIsRefusedNamingTheFieldAndStoresNothing) {
       {"temperature_c", [](auto& r) { r.set_temperature_c(43.1); }},
       {"captured_at",
        [this](auto& r) {
-         *r.mutable_captured_at() = ToProto(h().clock().Now() + absl::Minutes(6));
+         *r.mutable_captured_at() = time::ToTimestamp(h().clock().Now() + absl::Minutes(6));
        }},
       {"vehicle_plate", [](auto& r) { r.set_vehicle_plate("京A12"); }},
       {"vehicle_plate", [](auto& r) { r.set_vehicle_plate(std::string(300, 'A')); }},
@@ -439,7 +440,8 @@ TEST_F(GateServiceTest, BatchRecordsEachItemOnItsOwnAndKeepsDeviceTime) {
   *batch.add_requests() = GateHarness::Entry("i2", "open", "main", BadCheckDigit(2));
   *batch.add_requests() = GateHarness::Entry("i3", "open", "main", ValidId(3), 39.0);
   *batch.add_requests() = GateHarness::Exit("i4", "open", "main", ValidId(1));
-  for (auto& r : *batch.mutable_requests()) *r.mutable_captured_at() = ToProto(device_time);
+  for (auto& r : *batch.mutable_requests())
+    *r.mutable_captured_at() = time::ToTimestamp(device_time);
 
   auto ctx = NewClientContext(h().Guard());
   v1::BatchRecordPassagesResponse resp;
@@ -455,7 +457,7 @@ TEST_F(GateServiceTest, BatchRecordsEachItemOnItsOwnAndKeepsDeviceTime) {
   EXPECT_FALSE(resp.responses(1).has_passage());
   EXPECT_EQ(resp.responses(0).passage().decision(), v1::DECISION_ADMITTED);
   EXPECT_EQ(resp.responses(0).onsite(), 1);
-  EXPECT_EQ(FromProto(resp.responses(0).passage().captured_at()), device_time);
+  EXPECT_EQ(time::FromTimestamp(resp.responses(0).passage().captured_at()), device_time);
   EXPECT_EQ(resp.responses(2).passage().deny_reason(), v1::DENY_REASON_FEVER);
   EXPECT_EQ(resp.responses(3).onsite(), 0);
   EXPECT_EQ(h().CountRows("gate_passages"), 3);
@@ -529,7 +531,8 @@ TEST_F(GateServiceTest, FeverRaisesExactlyOneTaskEvenWhileDispatchIsDown) {
   EXPECT_EQ(task.task().person_key(), PersonKey(1));
   EXPECT_EQ(task.task().source_ref(), r.passage().passage_id());
   EXPECT_EQ(task.task().title(), "发热随访：东大门 38.2℃");
-  EXPECT_EQ(FromProto(task.task().due_at()), FromProto(r.passage().recorded_at()) + absl::Hours(2));
+  EXPECT_EQ(time::FromTimestamp(task.task().due_at()),
+            time::FromTimestamp(r.passage().recorded_at()) + absl::Hours(2));
   for (const std::string& text :
        {task.task().title(), task.task().details(), task.task().location()}) {
     EXPECT_FALSE(absl::StrContains(text, ValidId(1)));
@@ -769,7 +772,7 @@ TEST_F(GateServiceTest, ListPassagesFiltersAndPagesNewestFirst) {
   for (int i = 0; i < 5; ++i) {
     v1::RecordPassageRequest r =
         GateHarness::Entry(absl::StrCat("r", i), "open", "main", ValidId(i % 2));
-    *r.mutable_captured_at() = ToProto(t0 + absl::Minutes(i));
+    *r.mutable_captured_at() = time::ToTimestamp(t0 + absl::Minutes(i));
     MustRecord(r);
   }
   MustRecord(GateHarness::Entry("fam", "family", "south", ValidId(0)));  // another site
@@ -790,16 +793,16 @@ TEST_F(GateServiceTest, ListPassagesFiltersAndPagesNewestFirst) {
   list.set_page_size(0);
   ASSERT_OK_AND_ASSIGN(v1::ListPassagesResponse all, h().ListPassages(list, h().Leader()));
   ASSERT_THAT(all.passages(), SizeIs(5));
-  EXPECT_EQ(FromProto(all.passages(0).captured_at()), t0 + absl::Minutes(4));
-  EXPECT_EQ(FromProto(all.passages(4).captured_at()), t0);
+  EXPECT_EQ(time::FromTimestamp(all.passages(0).captured_at()), t0 + absl::Minutes(4));
+  EXPECT_EQ(time::FromTimestamp(all.passages(4).captured_at()), t0);
   EXPECT_TRUE(all.passages(0).name().empty());  // names are never kept in clear
 
   list.set_person_key(PersonKey(1));
   ASSERT_OK_AND_ASSIGN(v1::ListPassagesResponse mine, h().ListPassages(list, h().Admin()));
   EXPECT_THAT(mine.passages(), SizeIs(2));
   list.clear_person_key();
-  *list.mutable_start_time() = ToProto(t0 + absl::Minutes(1));
-  *list.mutable_end_time() = ToProto(t0 + absl::Minutes(3));
+  *list.mutable_start_time() = time::ToTimestamp(t0 + absl::Minutes(1));
+  *list.mutable_end_time() = time::ToTimestamp(t0 + absl::Minutes(3));
   ASSERT_OK_AND_ASSIGN(v1::ListPassagesResponse window, h().ListPassages(list, h().Admin()));
   EXPECT_THAT(window.passages(), SizeIs(2));
   list.clear_start_time();

@@ -15,6 +15,7 @@
 #include "common/server/errors.h"
 #include "common/status/status_matchers.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/gate/codes.h"
@@ -112,7 +113,7 @@ TEST_F(ValidateRecordPassageTest, EveryBadInputNamesItsField) {
       {"temperature_c", [](auto& r) { r.set_temperature_c(43.1); }},
       {"captured_at",
        [this](auto& r) {
-         *r.mutable_captured_at() = ToProto(now_ + absl::Minutes(5) + absl::Seconds(1));
+         *r.mutable_captured_at() = time::ToTimestamp(now_ + absl::Minutes(5) + absl::Seconds(1));
        }},
       {"captured_at", [](auto& r) { r.mutable_captured_at()->set_nanos(-1); }},
       {"vehicle_plate", [](auto& r) { r.set_vehicle_plate("ABC123"); }},
@@ -160,7 +161,7 @@ TEST_F(ValidateRecordPassageTest, BoundariesOfTemperatureAndClockSkewAreAccepted
   EXPECT_THAT(Validate(r).status(), IsOk());
   r.set_temperature_c(43.0);
   EXPECT_THAT(Validate(r).status(), IsOk());
-  *r.mutable_captured_at() = ToProto(now_ + absl::Minutes(5));
+  *r.mutable_captured_at() = time::ToTimestamp(now_ + absl::Minutes(5));
   ASSERT_OK_AND_ASSIGN(PassageInput in, Validate(r));
   EXPECT_EQ(in.captured_at, now_ + absl::Minutes(5));
 }

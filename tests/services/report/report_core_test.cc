@@ -15,6 +15,7 @@
 #include "common/testing/temp_dir.h"
 #include "common/testing/test_database.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/report/auto_draft.h"
@@ -112,7 +113,7 @@ TEST_F(ReportCoreTest, GeneratingStoresADraftVersionOneWithTheMergedFigures) {
   EXPECT_EQ(report.version(), 1);
   EXPECT_EQ(report.status(), v1::REPORT_STATUS_DRAFT);
   EXPECT_EQ(report.generated_by(), "leader-li");
-  EXPECT_EQ(FromTimestamp(report.generated_at()), Afternoon());
+  EXPECT_EQ(time::FromTimestamp(report.generated_at()), Afternoon());
   EXPECT_THAT(report.sites(), SizeIs(3));
   EXPECT_EQ(report.totals().gate().entries(), 7);
   EXPECT_EQ(sources_.last_date(), "2022-04-01");

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status_matchers.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -34,13 +35,13 @@ DailyReport Report(const FetchedStats& fetched, bool submitted = false) {
   report.set_report_id("20220401-v2");
   report.set_version(2);
   report.set_status(v1::REPORT_STATUS_DRAFT);
-  *report.mutable_generated_at() =
-      ToTimestamp(absl::FromCivil(absl::CivilSecond(2022, 4, 2, 0, 30, 0), absl::UTCTimeZone()));
+  *report.mutable_generated_at() = time::ToTimestamp(
+      absl::FromCivil(absl::CivilSecond(2022, 4, 2, 0, 30, 0), absl::UTCTimeZone()));
   report.set_generated_by("leader-li");
   if (submitted) {
     report.set_status(v1::REPORT_STATUS_SUBMITTED);
-    *report.mutable_submitted_at() =
-        ToTimestamp(absl::FromCivil(absl::CivilSecond(2022, 4, 2, 1, 15, 0), absl::UTCTimeZone()));
+    *report.mutable_submitted_at() = time::ToTimestamp(
+        absl::FromCivil(absl::CivilSecond(2022, 4, 2, 1, 15, 0), absl::UTCTimeZone()));
     report.set_submitted_by("leader-wang");
   }
   return report;

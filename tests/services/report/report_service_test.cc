@@ -1,6 +1,8 @@
 // ReportService over real gRPC on loopback: the service with a real SQLite file, pulling the
 // figures from stand-in gate, survey and dispatch servers through GrpcDailyStatsSources, with
 // a FakeClock for "today" and the deadline.
+#include "services/report/report_service.h"
+
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -23,6 +25,7 @@
 #include "common/testing/temp_dir.h"
 #include "common/testing/test_database.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -31,7 +34,6 @@
 #include "services/report/auto_draft.h"
 #include "services/report/grpc_stats_sources.h"
 #include "services/report/report_generator.h"
-#include "services/report/report_service.h"
 #include "services/report/report_store.h"
 #include "tests/services/report/report_fixtures.h"
 #include "tests/services/report/stand_in_sources.h"
@@ -231,7 +233,7 @@ TEST_F(ReportServiceTest, SubmittingFreezesTheReportAndACorrectionIsANewVersion)
   ASSERT_OK_AND_ASSIGN(v1::DailyReport submitted, Submit(wang, "s1", v1_draft.report_id()));
   EXPECT_EQ(submitted.status(), v1::REPORT_STATUS_SUBMITTED);
   EXPECT_EQ(submitted.submitted_by(), "leader-wang");
-  EXPECT_EQ(FromTimestamp(submitted.submitted_at()), Local(2, 9, 5));
+  EXPECT_EQ(time::FromTimestamp(submitted.submitted_at()), Local(2, 9, 5));
   EXPECT_EQ(submitted.generated_by(), "leader-li");
 
   // A retry of the same request answers the same; another submission is refused.
@@ -377,7 +379,7 @@ TEST_F(ReportServiceTest, ReportingStatusFollowsSubmissionsAgainstTheDeadline) {
   // 09:00 on April 2nd: the report of April 1st is due at 10:00.
   ASSERT_OK_AND_ASSIGN(auto before, Status(Viewer(), "2022-04-01"));
   EXPECT_EQ(before.date(), "2022-04-01");
-  EXPECT_EQ(FromTimestamp(before.deadline()), Local(2, 10, 0));
+  EXPECT_EQ(time::FromTimestamp(before.deadline()), Local(2, 10, 0));
   ASSERT_THAT(before.sites(), SizeIs(3));
   for (const auto& site : before.sites()) {
     EXPECT_FALSE(site.submitted());
@@ -392,7 +394,7 @@ TEST_F(ReportServiceTest, ReportingStatusFollowsSubmissionsAgainstTheDeadline) {
   EXPECT_EQ(after.sites(0).site_id(), "campus");
   EXPECT_TRUE(after.sites(0).submitted());
   EXPECT_EQ(after.sites(0).report_id(), campus.report_id());
-  EXPECT_EQ(FromTimestamp(after.sites(0).submitted_at()), Local(2, 9, 0));
+  EXPECT_EQ(time::FromTimestamp(after.sites(0).submitted_at()), Local(2, 9, 0));
   EXPECT_EQ(after.sites(0).state(), v1::REPORTING_STATE_ON_TIME);
   EXPECT_EQ(after.sites(1).state(), v1::REPORTING_STATE_MISSING);
   EXPECT_EQ(after.sites(2).state(), v1::REPORTING_STATE_MISSING);

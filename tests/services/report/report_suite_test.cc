@@ -32,6 +32,7 @@
 #include "common/testing/temp_dir.h"
 #include "common/testing/test_database.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -288,7 +289,7 @@ class ReportSuiteTest : public ::testing::Test {
     task->set_location("3号楼楼道");
     task->set_title("楼道消毒");
     task->set_priority(dispatch::v1::PRIORITY_NORMAL);
-    *task->mutable_due_at() = ToTimestamp(due);
+    *task->mutable_due_at() = time::ToTimestamp(due);
     task->set_team_id(team.team_id());
     task->set_assignee_volunteer_id(volunteer.volunteer_id());
     ASSERT_OK_AND_ASSIGN(dispatch::v1::Task created,

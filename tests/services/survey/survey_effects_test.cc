@@ -12,8 +12,8 @@
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/poll.h"
+#include "common/time/timestamp.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "services/survey/survey_book.h"
 #include "services/survey/survey_store.h"
@@ -22,7 +22,6 @@
 namespace lianfang::survey::testing {
 namespace {
 
-using ::google::protobuf::util::TimeUtil;
 using ::lianfang::testing::PollUntil;
 using ::lianfang::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -31,10 +30,6 @@ using ::testing::UnorderedElementsAreArray;
 
 constexpr char kFamily[] = "family-area";
 constexpr absl::Duration kWait = absl::Seconds(30);
-
-absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts));
-}
 
 // ---- Passes ---------------------------------------------------------------------------------
 
@@ -266,7 +261,7 @@ TEST_F(SurveyTest, RiskArrivalPlacesOneHoldAndEndingReleasesItOnceTheGateIsBack)
   EXPECT_EQ(gate_.releases.Total(), 1);
   const gate::v1::PlaceHoldRequest hold = gate_.HoldRequests().at(0);
   EXPECT_EQ(hold.person_key(), PersonKey(20));
-  EXPECT_EQ(TimeOf(hold.until()), time::EndOfDay(Today() + 11, tz_));
+  EXPECT_EQ(time::FromTimestamp(hold.until()), time::EndOfDay(Today() + 11, tz_));
   EXPECT_EQ(gate_.releases.RequestIds().at(0).rfind("survey-release-", 0), 0u);
 
   // Ending again: no active observation.
@@ -328,7 +323,7 @@ TEST_F(SurveyTest, LaterRiskArrivalExtendsTheObservationAndItsHold) {
   EXPECT_EQ(gate_.holds.Total(), 2);
   std::vector<absl::Time> untils;
   for (const gate::v1::PlaceHoldRequest& h : gate_.HoldRequests())
-    untils.push_back(TimeOf(h.until()));
+    untils.push_back(time::FromTimestamp(h.until()));
   EXPECT_THAT(untils, UnorderedElementsAreArray(
                           {time::EndOfDay(Today() + 9, tz_), time::EndOfDay(Today() + 14, tz_)}));
 }
@@ -425,7 +420,7 @@ TEST_F(SurveyTest, FeverRaisesOneUrgentFollowupPerPersonAndDay) {
     EXPECT_EQ(req.task().kind(), dispatch::v1::TASK_KIND_FEVER_FOLLOWUP);
     EXPECT_EQ(req.task().priority(), dispatch::v1::PRIORITY_URGENT);
     EXPECT_EQ(req.task().site_id(), kFamily);
-    EXPECT_EQ(TimeOf(req.task().due_at()), Start() + absl::Hours(2));
+    EXPECT_EQ(time::FromTimestamp(req.task().due_at()), Start() + absl::Hours(2));
     EXPECT_TRUE(absl::StartsWith(req.task().source_ref(), "survey.health_report/"));
     EXPECT_TRUE(absl::StartsWith(req.task().title(), "发热随访"));
     EXPECT_EQ(req.task().location(), "8栋 602");
@@ -532,7 +527,7 @@ TEST_F(SurveyTest, CoverageFiguresFollowTheSurvey) {
   EXPECT_EQ(c.under_observation(), 1);
   EXPECT_EQ(c.reports_today(), 1);
   EXPECT_EQ(c.reports_missing_today(), 2);
-  EXPECT_EQ(TimeOf(c.as_of()), Start());
+  EXPECT_EQ(time::FromTimestamp(c.as_of()), Start());
   EXPECT_EQ(Coverage("campus").households_total(), 1);
   EXPECT_EQ(Coverage("village").households_total(), 0);
 
