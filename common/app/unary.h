@@ -13,7 +13,8 @@
 //         [this](Pass& p, bool replayed) { ... });                    // after the commit
 //   }
 //
-// RunMutation hands the write to the database's writer (group commit) and returns at once;
+// RunMutation hands the write to the database's writer (group commit) and returns at once
+// (SubmitMutation is the same without a reactor, for a handler finishing its call itself);
 // the reactor is finished from the write's completion, so no gRPC thread waits on a disk.
 // `effect` runs at most once per request_id (common/idempotency): a retry gets the stored
 // first response; the same request_id with another payload gets ALREADY_EXISTS. The audit
@@ -52,6 +53,51 @@ inline grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* ctx,
   return reactor;
 }
 
+// What a mutation is recorded under: the idempotency scope of its request_id and the method
+// of its audit event. The same for a plain RPC; an item of a batch is idempotent as its
+// single-item method (a retry through either finds the first answer) but audited as the batch.
+struct MutationNames {
+  absl::string_view scope;
+  absl::string_view audited_as;
+};
+
+// The mutation without a reactor, for handlers that finish their call themselves (a batch
+// whose items are each their own write). Queues on the database's writer (group commit):
+// `effect` at most once per (names.scope, request_id), the audit event {who, names.audited_as,
+// object_of(response), request_id, now} in the same transaction (not for a replay); then
+// calls `done(status, outcome)` on the writer thread, in commit order — `outcome` (an
+// idempotency::Outcome<Response>&) holds the response and `replayed` when `status` is OK.
+// The request's fingerprint is computed here, on the calling thread, never on the writer.
+template <typename Response, typename Request, typename Effect, typename ObjectOf, typename Done>
+void SubmitMutation(sql::Database& db, absl::Time now, MutationNames names,
+                    const auth::Principal& who, const Request& request, Effect effect,
+                    ObjectOf object_of, Done done) {
+  auto outcome = std::make_shared<idempotency::Outcome<Response>>();
+  audit::Event event{.subject = who.subject,
+                     .role = std::string(auth::RoleName(who.role)),
+                     .method = std::string(names.audited_as),
+                     .request_id = request.request_id(),
+                     .at = now,
+                     .outcome = "OK"};
+  std::string fingerprint = idempotency::Fingerprint(request);
+  db.WriteAsync(
+      [outcome, scope = std::string(names.scope), event = std::move(event),
+       fingerprint = std::move(fingerprint), effect = std::move(effect),
+       object_of = std::move(object_of)](sql::Session& session) mutable -> absl::Status {
+        ASSIGN_OR_RETURN(*outcome,
+                         idempotency::RunOnce<Response>(session, scope, event.request_id,
+                                                        fingerprint, event.at, effect));
+        if (outcome->replayed) return absl::OkStatus();
+        event.object = object_of(outcome->response);
+        return audit::Record(session, event);
+      },
+      [outcome, done = std::move(done)](absl::Status status) mutable {
+        done(status, *outcome);
+      });
+}
+
+// A mutating call: SubmitMutation under `method` (scope and audit), then the call finished
+// with the write's status and, on success, `response` filled and `after_commit` run.
 template <typename Request, typename Response, typename Effect, typename ObjectOf,
           typename AfterCommit>
 grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, sql::Database& db,
@@ -60,32 +106,14 @@ grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, sql::Dat
                                       Response* response, Effect effect, ObjectOf object_of,
                                       AfterCommit after_commit) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto outcome = std::make_shared<idempotency::Outcome<Response>>();
-  const absl::Time now = clock.Now();
-  audit::Event event{.subject = who.subject,
-                     .role = std::string(auth::RoleName(who.role)),
-                     .method = std::string(method),
-                     .request_id = request.request_id(),
-                     .at = now,
-                     .outcome = "OK"};
-  // Computed here, on the calling gRPC thread, rather than on the writer thread.
-  std::string fingerprint = idempotency::Fingerprint(request);
-  db.WriteAsync(
-      [outcome, event = std::move(event), fingerprint = std::move(fingerprint),
-       effect = std::move(effect),
-       object_of = std::move(object_of)](sql::Session& session) mutable -> absl::Status {
-        ASSIGN_OR_RETURN(*outcome,
-                         idempotency::RunOnce<Response>(session, event.method, event.request_id,
-                                                        fingerprint, event.at, effect));
-        if (outcome->replayed) return absl::OkStatus();
-        event.object = object_of(outcome->response);
-        return audit::Record(session, event);
-      },
-      [outcome, reactor, response, method = std::string(method),
-       after_commit = std::move(after_commit)](absl::Status status) mutable {
+  SubmitMutation<Response>(
+      db, clock.Now(), {.scope = method, .audited_as = method}, who, request, std::move(effect),
+      std::move(object_of),
+      [reactor, response, method = std::string(method), after_commit = std::move(after_commit)](
+          const absl::Status& status, idempotency::Outcome<Response>& outcome) mutable {
         if (status.ok()) {
-          *response = std::move(outcome->response);
-          after_commit(*response, outcome->replayed);
+          *response = std::move(outcome.response);
+          after_commit(*response, outcome.replayed);
         }
         reactor->Finish(server::ToGrpcStatus(status, method));
       });
