@@ -24,6 +24,7 @@
 #ifndef LIANFANG_SERVICES_GATEWAY_JSON_API_H_
 #define LIANFANG_SERVICES_GATEWAY_JSON_API_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -114,6 +115,12 @@ class JsonApi final {
                                         const google::protobuf::Message& request,
                                         absl::string_view bearer_token) const;
 
+  // The same without blocking: `done` runs once with the result, on a gRPC thread (it must
+  // not block). The request is copied; nothing needs to outlive the call but this JsonApi.
+  void CallUnaryAsync(const Method& method, const google::protobuf::Message& request,
+                      absl::string_view bearer_token,
+                      std::function<void(absl::StatusOr<std::string>)> done) const;
+
   // One open server-streaming call (defined in the .cc).
   class Stream {
    public:
@@ -132,6 +139,15 @@ class JsonApi final {
   std::shared_ptr<Stream> OpenStream(const Method& method,
                                      const google::protobuf::Message& request,
                                      absl::string_view bearer_token) const;
+
+  // The same, pushing instead of queueing: `on_message` runs with each message's JSON and
+  // then `on_done` once with the final status, on gRPC threads (neither may block). Wait is
+  // not used on such a stream.
+  std::shared_ptr<Stream> OpenStream(const Method& method,
+                                     const google::protobuf::Message& request,
+                                     absl::string_view bearer_token,
+                                     std::function<void(std::string json)> on_message,
+                                     std::function<void(absl::Status)> on_done) const;
 
  private:
   const Options options_;
