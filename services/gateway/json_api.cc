@@ -104,8 +104,14 @@ google::protobuf::Value QueryValue(const FieldDescriptor* field, const std::stri
   return v;
 }
 
-// The status of a forwarded call.
-absl::Status ForwardedStatus(const grpc::Status& status, grpc::Channel&) {
+// The status of a forwarded call. Calls wait for the service (wait_for_ready); one whose
+// deadline passed while the channel still could not connect never reached the service:
+// UNAVAILABLE, as a refused connection would have been without the wait.
+absl::Status ForwardedStatus(const grpc::Status& status, grpc::Channel& channel) {
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+      channel.GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
+    return absl::UnavailableError("the service could not be reached within the deadline");
+  }
   return server::FromGrpcStatus(status);
 }
 
@@ -128,6 +134,7 @@ class StreamCall final : public JsonApi::Stream,
     self_ = std::move(self);
     method_name_ = method.grpc_name;
     server::PrepareClientContext(&context_, token, deadline, RequestIdOf(request));
+    context_.set_wait_for_ready(true);
     channel_ = method.channel;
     request_ = BufferOf(request);
     grpc::GenericStub stub(method.channel);
@@ -386,6 +393,8 @@ void JsonApi::CallUnaryAsync(const Method& method, const Message& request,
   auto* call = new Call;
   server::PrepareClientContext(&call->context, bearer_token, options_.deadline,
                                RequestIdOf(request));
+  // A restarting service is waited for within the deadline instead of failing at once.
+  call->context.set_wait_for_ready(true);
   call->outgoing = BufferOf(request);
   call->channel = method.channel;
   call->response_type = method.descriptor->output_type();

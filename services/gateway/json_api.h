@@ -111,6 +111,12 @@ class JsonApi final {
   // Calls a unary `method` with `request` and the bare bearer token (may be empty) and returns
   // the response as JSON, or the call's status (details included) — INTERNAL when the
   // response cannot be read. Blocks for at most the deadline.
+  //
+  // A service that is down or restarting is waited for within the deadline (gRPC's
+  // wait_for_ready), not failed at once: a call made while the service restarts is answered
+  // once it is back. A call whose deadline passes while the service still cannot be reached
+  // is UNAVAILABLE (not DEADLINE_EXCEEDED, which stays for a service that was reached and
+  // answered too late).
   absl::StatusOr<std::string> CallUnary(const Method& method,
                                         const google::protobuf::Message& request,
                                         absl::string_view bearer_token) const;
@@ -142,7 +148,8 @@ class JsonApi final {
 
   // The same, pushing instead of queueing: `on_message` runs with each message's JSON and
   // then `on_done` once with the final status, on gRPC threads (neither may block). Wait is
-  // not used on such a stream.
+  // not used on such a stream. Like unary calls, the stream waits for a service that is down
+  // (within the stream's deadline).
   std::shared_ptr<Stream> OpenStream(const Method& method,
                                      const google::protobuf::Message& request,
                                      absl::string_view bearer_token,
