@@ -49,7 +49,11 @@ absl::StatusOr<ClientTls> LoadClientTls(const std::string& ca_file, const std::s
 // A channel to `address` ("host:port", "unix:path"), TLS when `tls` is non-null (copied; not
 // retained), plaintext otherwise. Keepalive pings every 30 s (also without calls in flight,
 // within what ServiceServer permits), responses up to `max_receive_message_bytes`. The channel
-// connects lazily and reconnects by itself; it never fails here. Thread-safe.
+// connects lazily and reconnects by itself, with a bounded backoff: a retry at most every
+// ~1.2 s while the server is away (and the name resolved again), so a service that comes back
+// is reached within about a second, whatever the length of its outage. Calls that should wait
+// for a restarting service rather than fail at once set wait_for_ready on their context (their
+// deadline still bounds them). It never fails here. Thread-safe.
 std::shared_ptr<grpc::Channel> MakeChannel(absl::string_view address, const ClientTls* tls,
                                            int max_receive_message_bytes = 4 * 1024 * 1024);
 

@@ -5,9 +5,24 @@ namespace lianfang::gateway {
 void AddGatewayFlags(config::FlagSet* flags, GatewayConfig* config) {
   flags->AddInt({.name = "http-threads",
                  .env = "LF_HTTP_THREADS",
-                 .default_value = "32",
-                 .help = "HTTP worker threads; each open event stream holds one"},
-                &config->http_threads, 4, 1024);
+                 .default_value = "8",
+                 .help = "HTTP handler threads (connections and event streams hold none)"},
+                &config->http_threads, 2, 1024);
+  flags->AddInt({.name = "http-max-streams",
+                 .env = "LF_HTTP_MAX_STREAMS",
+                 .default_value = "10000",
+                 .help = "event streams open at once (beyond: 503)"},
+                &config->http_max_streams, 1, 100000);
+  flags->AddInt({.name = "http-max-connections",
+                 .env = "LF_HTTP_MAX_CONNECTIONS",
+                 .default_value = "20000",
+                 .help = "open HTTP connections (beyond: 503 and closed)"},
+                &config->http_max_connections, 1, 1000000);
+  flags->AddInt({.name = "http-max-connections-per-client",
+                 .env = "LF_HTTP_MAX_CONNECTIONS_PER_CLIENT",
+                 .default_value = "1000",
+                 .help = "open HTTP connections from one client address (beyond: 503)"},
+                &config->http_max_connections_per_client, 1, 1000000);
   flags->AddDuration({.name = "dashboard-refresh",
                       .env = "LF_DASHBOARD_REFRESH",
                       .default_value = "10s",

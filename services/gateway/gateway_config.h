@@ -1,8 +1,12 @@
 // The gateway's own settings, beyond the shared ones of common/config (which already hold
 // LF_HTTP_LISTEN and the other services' addresses).
 //
-//   --http-threads       LF_HTTP_THREADS        HTTP worker threads; each open event stream
-//                                               holds one (default 32, 4..1024)
+//   --http-threads       LF_HTTP_THREADS        HTTP handler threads (connections and event
+//                                               streams hold none; default 8, 2..1024)
+//   --http-max-streams   LF_HTTP_MAX_STREAMS    event streams at once (default 10000, 1..100000)
+//   --http-max-connections LF_HTTP_MAX_CONNECTIONS  open HTTP connections (default 20000)
+//   --http-max-connections-per-client LF_HTTP_MAX_CONNECTIONS_PER_CLIENT  from one client
+//                                               address (default 1000)
 //   --dashboard-refresh  LF_DASHBOARD_REFRESH   a live dashboard gets a fresh snapshot at
 //                                               least this often even without changes
 //                                               (default 10s, 1s..10m)
@@ -22,7 +26,10 @@
 namespace lianfang::gateway {
 
 struct GatewayConfig {
-  int64_t http_threads = 32;
+  int64_t http_threads = 8;
+  int64_t http_max_streams = 10000;
+  int64_t http_max_connections = 20000;
+  int64_t http_max_connections_per_client = 1000;
   absl::Duration dashboard_refresh = absl::Seconds(10);
   absl::Duration http_deadline = absl::Seconds(10);
   int64_t http_max_body = 1024 * 1024;

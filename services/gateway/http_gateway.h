@@ -1,4 +1,4 @@
-// HttpGateway: the gateway's HTTP side (cpp-httplib), on its own threads next to gRPC.
+// HttpGateway: the gateway's HTTP side (event-driven, http_server.h), next to gRPC.
 //
 //   GET /                          the web dashboard page (public: it holds no data)
 //   GET /app.js, /app.css          its script and style (embedded in the binary)
@@ -30,9 +30,13 @@
 //   ...
 //   http.Stop();   // ends open event streams, stops listening, joins the threads
 //
-// Each open event stream holds one HTTP worker thread (cpp-httplib is thread-per-connection),
-// so streams are capped at `max_streams`, below `threads`, leaving workers for everything
-// else; beyond the cap the events route answers 503.
+// Event-driven (http_server.h, Boost.Beast): connections, idle keep-alive connections, slow
+// clients and open event streams hold no thread. Handlers run on `threads` workers; the JSON
+// API's calls are asynchronous, so a call waiting on a service holds no worker either. Slow
+// clients are dropped by time limits (headers, body, idle keep-alive, writes); connections
+// are capped in total and per client address (503 beyond). Event streams are capped at
+// `max_streams` (503 with Retry-After beyond); a stream whose client reads slower than its
+// events arrive is dropped once `max_stream_buffer` bytes wait for it.
 //
 // Admission, as on the gRPC side (common/server/admission.h): the API requests other than event
 // streams (/api/v1/dashboard, /api/v1/me, the QR codes and the JSON API's unary methods) hold
@@ -51,7 +55,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -66,10 +69,12 @@
 #include "services/gateway/dashboard_reader.h"
 #include "services/gateway/json_api.h"
 
-namespace httplib {
+namespace lianfang::gateway::http {
 class Server;
+class Exchange;
+struct Request;
 struct Response;
-}  // namespace httplib
+}  // namespace lianfang::gateway::http
 
 namespace lianfang::gateway {
 
@@ -78,10 +83,22 @@ class HttpGateway final {
   struct Options {
     // "host:port" or "[v6]:port"; port 0 picks a free port (see port()).
     std::string listen = "127.0.0.1:8080";
-    // Worker threads (one per open connection).
-    int threads = 32;
-    // Event streams at once; 0 = threads - 8.
+    // Worker threads that run the handlers (connections and streams need none).
+    int threads = 8;
+    // Threads that read and write the sockets.
+    int io_threads = 2;
+    // Event streams at once (dashboard and API together); 0 = 10000.
     int max_streams = 0;
+    // Open connections in total, and from one client address (503 beyond).
+    int max_connections = 20000;
+    int max_connections_per_client = 1000;
+    // Time limits: request line and headers, body, idle keep-alive, writing an answer.
+    absl::Duration header_timeout = absl::Seconds(10);
+    absl::Duration body_timeout = absl::Seconds(30);
+    absl::Duration idle_timeout = absl::Seconds(30);
+    absl::Duration write_timeout = absl::Seconds(30);
+    // Unwritten bytes an event stream may hold for a slow reader before it is dropped.
+    size_t max_stream_buffer = 256 * 1024;
     // A comment line is sent on a quiet event stream this often (keeps proxies from closing
     // it and notices vanished clients).
     absl::Duration keepalive = absl::Seconds(15);
@@ -119,7 +136,7 @@ class HttpGateway final {
   absl::Status Start();
 
   // The bound port (after Start).
-  int port() const { return port_; }
+  int port() const;
 
   // Ends every open event stream (dashboard and API), stops listening and joins the threads. Idempotent.
   void Stop();
@@ -127,36 +144,53 @@ class HttpGateway final {
   // Open event streams now.
   int open_streams() const { return open_streams_.load(); }
 
+  // Open connections now, and connections refused by the caps / dropped by a time limit /
+  // streams dropped as too slow so far.
+  struct ConnectionStats {
+    int64_t open = 0;
+    int64_t refused = 0;
+    int64_t timed_out = 0;
+    int64_t slow_streams = 0;
+  };
+  ConnectionStats connection_stats() const;
+
   // The bound on API requests in flight: requests holding a slot now, and refused so far.
   const server::InflightLimit& api_inflight() const { return api_inflight_; }
 
-  class Stream;       // one open event stream (defined in the .cc)
+  class Stream;        // one open dashboard event stream (defined in the .cc)
+  class ApiStream;     // one open JSON API event stream (defined in the .cc)
   class RouteMetrics;  // per-route counts and latencies (defined in the .cc)
+  class FanOut;        // formats dashboard snapshots for the streams (defined in the .cc)
 
  private:
-  void Route();
-  void RouteApi();
+  void Handle(std::shared_ptr<http::Exchange> exchange);
+  bool HandleApi(const std::shared_ptr<http::Exchange>& exchange, absl::Time start);
+  void ServeEvents(const std::shared_ptr<http::Exchange>& exchange, absl::Time start);
   // Serves a server-streaming method as Server-Sent Events.
-  void ServeApiStream(const JsonApi::Method& method, const google::protobuf::Message& request,
-                      const std::string& token, httplib::Response& res);
-  // Answers a request refused for want of a slot of api_inflight_ (429 RESOURCE_EXHAUSTED).
-  void WriteOverloaded(httplib::Response& res);
+  void ServeApiStream(const std::shared_ptr<http::Exchange>& exchange,
+                      const JsonApi::Method& method, const google::protobuf::Message& request,
+                      const std::string& token, const std::string& route, absl::Time start);
+  // Answers with `res` and records it under `route`.
+  void Reply(http::Exchange& exchange, const std::string& route, absl::Time start,
+             http::Response res);
+  // The answer to a request refused for want of a slot of api_inflight_ (429).
+  http::Response Overloaded();
+  int MaxStreams() const;
 
   const Options options_;
   const Deps deps_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<http::Server> server_;
   std::unique_ptr<RouteMetrics> route_metrics_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<FanOut> fan_out_;
   std::atomic<int> open_streams_{0};
-  std::atomic<bool> listener_done_{false};
+  std::atomic<int> unary_calls_{0};  // JSON API calls waiting for their service
   server::InflightLimit api_inflight_;
 
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::set<Stream*> streams_ ABSL_GUARDED_BY(mu_);
-  std::set<JsonApi::Stream*> api_streams_ ABSL_GUARDED_BY(mu_);
+  std::set<std::shared_ptr<Stream>> streams_ ABSL_GUARDED_BY(mu_);
+  std::set<std::shared_ptr<ApiStream>> api_streams_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lianfang::gateway

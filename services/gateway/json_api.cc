@@ -101,13 +101,29 @@ google::protobuf::Value QueryValue(const FieldDescriptor* field, const std::stri
   return v;
 }
 
+// The status of a forwarded call. Calls wait for the service (wait_for_ready); one whose
+// deadline passed while the channel still could not connect never reached the service:
+// UNAVAILABLE, as a refused connection would have been without the wait.
+absl::Status ForwardedStatus(const grpc::Status& status, grpc::Channel& channel) {
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+      channel.GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
+    return absl::UnavailableError("the service could not be reached within the deadline");
+  }
+  return server::FromGrpcStatus(status);
+}
+
 // Reads a server stream through a generic bidi call (one request, then half-close): what a
 // server-streaming method looks like on the wire.
 class StreamCall final : public JsonApi::Stream,
                          public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  StreamCall(const google::protobuf::Descriptor* response_type, size_t max_queue)
-      : response_type_(response_type), max_queue_(max_queue) {}
+  StreamCall(const google::protobuf::Descriptor* response_type, size_t max_queue,
+             std::function<void(std::string)> on_message = nullptr,
+             std::function<void(absl::Status)> on_done = nullptr)
+      : response_type_(response_type),
+        max_queue_(max_queue),
+        on_message_(std::move(on_message)),
+        on_done_(std::move(on_done)) {}
 
   // Starts the call; `self` keeps this object alive until OnDone.
   void Start(std::shared_ptr<StreamCall> self, const JsonApi::Method& method,
@@ -115,6 +131,8 @@ class StreamCall final : public JsonApi::Stream,
     self_ = std::move(self);
     method_name_ = method.grpc_name;
     server::PrepareClientContext(&context_, token, deadline, RequestIdOf(request));
+    context_.set_wait_for_ready(true);
+    channel_ = method.channel;
     request_ = BufferOf(request);
     grpc::GenericStub stub(method.channel);
     stub.PrepareBidiStreamingCall(&context_, method_name_, grpc::StubOptions(), this);
@@ -128,6 +146,11 @@ class StreamCall final : public JsonApi::Stream,
   void OnReadDone(bool ok) override {
     if (!ok) return;  // the stream ended; OnDone follows
     absl::StatusOr<std::string> json = JsonOfBytes(response_type_, BytesOf(incoming_));
+    if (on_message_) {
+      if (json.ok()) on_message_(*std::move(json));
+      StartRead(&incoming_);
+      return;
+    }
     {
       absl::MutexLock lock(&mu_);
       if (json.ok()) {
@@ -140,12 +163,14 @@ class StreamCall final : public JsonApi::Stream,
 
   void OnDone(const grpc::Status& status) override {
     std::shared_ptr<StreamCall> keep;
+    absl::Status final_status = ForwardedStatus(status, *channel_);
     {
       absl::MutexLock lock(&mu_);
       done_ = true;
-      final_ = server::FromGrpcStatus(status);
+      final_ = final_status;
       keep = std::move(self_);
     }
+    if (on_done_) on_done_(std::move(final_status));
     // `keep` may hold the last reference: nothing of this object is touched after here.
   }
 
@@ -173,6 +198,9 @@ class StreamCall final : public JsonApi::Stream,
  private:
   const google::protobuf::Descriptor* const response_type_;
   const size_t max_queue_;
+  const std::function<void(std::string)> on_message_;
+  const std::function<void(absl::Status)> on_done_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::string method_name_;
   grpc::ClientContext context_;
   grpc::ByteBuffer request_;
@@ -338,21 +366,46 @@ absl::StatusOr<std::unique_ptr<Message>> JsonApi::RequestFromQuery(
 
 absl::StatusOr<std::string> JsonApi::CallUnary(const Method& method, const Message& request,
                                                absl::string_view bearer_token) const {
-  grpc::ClientContext context;
-  server::PrepareClientContext(&context, bearer_token, options_.deadline, RequestIdOf(request));
-  const grpc::ByteBuffer outgoing = BufferOf(request);
-  grpc::ByteBuffer incoming;
-  grpc::Status status;
+  absl::StatusOr<std::string> result;
   absl::Notification done;
-  grpc::GenericStub stub(method.channel);
-  stub.UnaryCall(&context, method.grpc_name, grpc::StubOptions(), &outgoing, &incoming,
-                 [&status, &done](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
+  CallUnaryAsync(method, request, bearer_token, [&result, &done](absl::StatusOr<std::string> r) {
+    result = std::move(r);
+    done.Notify();
+  });
   done.WaitForNotification();
-  if (!status.ok()) return server::FromGrpcStatus(status);
-  return JsonOfBytes(method.descriptor->output_type(), BytesOf(incoming));
+  return result;
+}
+
+void JsonApi::CallUnaryAsync(const Method& method, const Message& request,
+                             absl::string_view bearer_token,
+                             std::function<void(absl::StatusOr<std::string>)> done) const {
+  struct Call {
+    grpc::ClientContext context;
+    grpc::ByteBuffer outgoing;
+    grpc::ByteBuffer incoming;
+    std::shared_ptr<grpc::Channel> channel;
+    const google::protobuf::Descriptor* response_type = nullptr;
+    std::function<void(absl::StatusOr<std::string>)> done;
+  };
+  auto* call = new Call;
+  server::PrepareClientContext(&call->context, bearer_token, options_.deadline,
+                               RequestIdOf(request));
+  // A restarting service is waited for within the deadline instead of failing at once.
+  call->context.set_wait_for_ready(true);
+  call->outgoing = BufferOf(request);
+  call->channel = method.channel;
+  call->response_type = method.descriptor->output_type();
+  call->done = std::move(done);
+  grpc::GenericStub stub(method.channel);
+  stub.UnaryCall(&call->context, method.grpc_name, grpc::StubOptions(), &call->outgoing,
+                 &call->incoming, [call](grpc::Status status) {
+                   std::unique_ptr<Call> owned(call);
+                   if (!status.ok()) {
+                     owned->done(ForwardedStatus(status, *owned->channel));
+                   } else {
+                     owned->done(JsonOfBytes(owned->response_type, BytesOf(owned->incoming)));
+                   }
+                 });
 }
 
 std::shared_ptr<JsonApi::Stream> JsonApi::OpenStream(const Method& method,
@@ -360,6 +413,16 @@ std::shared_ptr<JsonApi::Stream> JsonApi::OpenStream(const Method& method,
                                                      absl::string_view bearer_token) const {
   auto call = std::make_shared<StreamCall>(method.descriptor->output_type(),
                                            std::max<size_t>(options_.stream_queue, 1));
+  call->Start(call, method, request, bearer_token, options_.stream_deadline);
+  return call;
+}
+
+std::shared_ptr<JsonApi::Stream> JsonApi::OpenStream(
+    const Method& method, const Message& request, absl::string_view bearer_token,
+    std::function<void(std::string json)> on_message,
+    std::function<void(absl::Status)> on_done) const {
+  auto call = std::make_shared<StreamCall>(method.descriptor->output_type(), 1,
+                                           std::move(on_message), std::move(on_done));
   call->Start(call, method, request, bearer_token, options_.stream_deadline);
   return call;
 }

@@ -24,6 +24,7 @@
 #ifndef LIANFANG_SERVICES_GATEWAY_JSON_API_H_
 #define LIANFANG_SERVICES_GATEWAY_JSON_API_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -110,9 +111,21 @@ class JsonApi final {
   // Calls a unary `method` with `request` and the bare bearer token (may be empty) and returns
   // the response as JSON, or the call's status (details included) — INTERNAL when the
   // response cannot be read. Blocks for at most the deadline.
+  //
+  // A service that is down or restarting is waited for within the deadline (gRPC's
+  // wait_for_ready), not failed at once: a call made while the service restarts is answered
+  // once it is back. A call whose deadline passes while the service still cannot be reached
+  // is UNAVAILABLE (not DEADLINE_EXCEEDED, which stays for a service that was reached and
+  // answered too late).
   absl::StatusOr<std::string> CallUnary(const Method& method,
                                         const google::protobuf::Message& request,
                                         absl::string_view bearer_token) const;
+
+  // The same without blocking: `done` runs once with the result, on a gRPC thread (it must
+  // not block). The request is copied; nothing needs to outlive the call but this JsonApi.
+  void CallUnaryAsync(const Method& method, const google::protobuf::Message& request,
+                      absl::string_view bearer_token,
+                      std::function<void(absl::StatusOr<std::string>)> done) const;
 
   // One open server-streaming call (defined in the .cc).
   class Stream {
@@ -132,6 +145,16 @@ class JsonApi final {
   std::shared_ptr<Stream> OpenStream(const Method& method,
                                      const google::protobuf::Message& request,
                                      absl::string_view bearer_token) const;
+
+  // The same, pushing instead of queueing: `on_message` runs with each message's JSON and
+  // then `on_done` once with the final status, on gRPC threads (neither may block). Wait is
+  // not used on such a stream. Like unary calls, the stream waits for a service that is down
+  // (within the stream's deadline).
+  std::shared_ptr<Stream> OpenStream(const Method& method,
+                                     const google::protobuf::Message& request,
+                                     absl::string_view bearer_token,
+                                     std::function<void(std::string json)> on_message,
+                                     std::function<void(absl::Status)> on_done) const;
 
  private:
   const Options options_;

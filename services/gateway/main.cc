@@ -1,4 +1,6 @@
 // lf-gateway: wiring only (see this folder's README.md).
+#include <sys/resource.h>
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -42,9 +44,19 @@ std::string SelfAddress(const std::string& listen) {
   return listen;
 }
 
+// Every HTTP connection and event stream is a descriptor: take what the system allows.
+void RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  RaiseDescriptorLimit();
   config::FlagSet extra("lf-gateway");
   gateway::GatewayConfig settings;
   gateway::AddGatewayFlags(&extra, &settings);
@@ -74,6 +86,8 @@ int main(int argc, char** argv) {
 
   gateway::DashboardHub::Options hub_options;
   hub_options.refresh_interval = settings.dashboard_refresh;
+  // HTTP event streams (up to LF_HTTP_MAX_STREAMS) and gRPC watchers share the hub.
+  hub_options.max_watchers = static_cast<size_t>(settings.http_max_streams) + 1000;
   gateway::DashboardHub hub(&reader, rt->sites->ids(), rt->redis->endpoint(), hub_options,
                             &rt->metrics);
   if (absl::Status s = hub.Start(); !s.ok()) Exit("LF_REDIS (--redis)", s);
@@ -99,6 +113,9 @@ int main(int argc, char** argv) {
   gateway::HttpGateway http(
       {.listen = cfg.http_listen,
        .threads = static_cast<int>(settings.http_threads),
+       .max_streams = static_cast<int>(settings.http_max_streams),
+       .max_connections = static_cast<int>(settings.http_max_connections),
+       .max_connections_per_client = static_cast<int>(settings.http_max_connections_per_client),
        .tls_cert_file = cfg.tls_cert,
        .tls_key_file = cfg.tls_key,
        .max_body_bytes = static_cast<size_t>(settings.http_max_body),

@@ -63,6 +63,8 @@ Call<Request, Response>* NewCall(std::vector<std::unique_ptr<Call<Request, Respo
   calls->push_back(std::make_unique<Call<Request, Response>>());
   Call<Request, Response>* call = calls->back().get();
   setup.Prepare(&call->context);
+  // A service restarting is waited for within the (short) deadline instead of failing at once.
+  call->context.set_wait_for_ready(true);
   return call;
 }
 

@@ -25,10 +25,13 @@
 #include "services/gateway/cache_reader.h"
 #include "services/gateway/services_reader.h"
 #include "tests/services/gateway/gateway_test_support.h"
+#include "tests/services/gateway/raw_http.h"
 
 namespace lianfang::gateway {
 namespace {
 
+using ::lianfang::gateway::testing::GetRequest;
+using ::lianfang::gateway::testing::RawConnection;
 using ::lianfang::testing::PollUntil;
 using ::lianfang::testing::TestTokens;
 using ::testing::HasSubstr;
@@ -84,11 +87,13 @@ class HttpGatewayTest : public lianfang::testing::WithRedis {
     if (hub_ != nullptr) hub_->Stop();
   }
 
-  void StartHttp(int max_streams = 0) {
+  void StartHttp(int max_streams = 0,
+                 const std::function<void(HttpGateway::Options&)>& tweak = nullptr) {
     HttpGateway::Options options;
     options.listen = "127.0.0.1:0";
     options.threads = 16;
     options.max_streams = max_streams;
+    if (tweak) tweak(options);
     http_ = std::make_unique<HttpGateway>(
         options, HttpGateway::Deps{.authorizer = &tokens_.authorizer(),
                                    .sites = &testing::Sites(),
@@ -365,6 +370,159 @@ TEST_F(HttpGatewayTest, BeforeTheDrainOpenEventStreamsEnd) {
                                        tokens_.For(auth::Role::kLeader, "l")));
   ASSERT_TRUE(late);
   EXPECT_EQ(late->status, 503);
+}
+
+// The time a GET of `path` takes, or a failure.
+absl::StatusOr<absl::Duration> TimedGet(httplib::Client& client, const std::string& path,
+                                        const httplib::Headers& headers, int expected) {
+  const absl::Time start = absl::Now();
+  auto res = client.Get(path, headers);
+  if (!res) return absl::UnavailableError(absl::StrCat(path, ": no answer"));
+  if (res->status != expected) {
+    return absl::InternalError(absl::StrCat(path, ": ", res->status, " ", res->body));
+  }
+  return absl::Now() - start;
+}
+
+TEST_F(HttpGatewayTest, SlowHeaderClientsHoldNoThreadAndAreDroppedAtTheHeaderTimeout) {
+  // Two handler threads and sixty phones on a weak signal, each in the middle of its headers.
+  StartHttp(0, [](HttpGateway::Options& o) {
+    o.threads = 2;
+    o.header_timeout = absl::Seconds(2);
+  });
+  std::vector<RawConnection> slow;
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_OK_AND_ASSIGN(RawConnection c, RawConnection::Open(http_->port()));
+    ASSERT_TRUE(c.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: sl"));
+    slow.push_back(std::move(c));
+  }
+  ASSERT_TRUE(PollUntil([&] { return http_->connection_stats().open >= 60; }, absl::Seconds(10)));
+  // Everyone else is served at once meanwhile.
+  auto client = Http();
+  ASSERT_OK_AND_ASSIGN(absl::Duration health, TimedGet(*client, "/healthz", {}, 200));
+  EXPECT_LT(health, absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(absl::Duration dashboard,
+                       TimedGet(*client, "/api/v1/dashboard",
+                                Bearer(tokens_.For(auth::Role::kLeader, "l")), 200));
+  EXPECT_LT(dashboard, absl::Seconds(1));
+  // And the slow ones are dropped, not waited for.
+  for (RawConnection& c : slow) {
+    EXPECT_TRUE(c.WaitClosed(absl::Seconds(10)));
+    EXPECT_EQ(c.received(), "") << "dropped without an answer";
+  }
+  EXPECT_GE(http_->connection_stats().timed_out, 60);
+}
+
+TEST_F(HttpGatewayTest, IdleKeepAliveConnectionsHoldNoThreadAndCloseAfterTheIdleTimeout) {
+  StartHttp(0, [](HttpGateway::Options& o) {
+    o.threads = 2;
+    o.idle_timeout = absl::Seconds(2);
+  });
+  // A hundred browsers that asked once and keep their connections open.
+  std::vector<RawConnection> idle;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_OK_AND_ASSIGN(RawConnection c, RawConnection::Open(http_->port()));
+    ASSERT_TRUE(c.Send(GetRequest("/healthz")));
+    ASSERT_TRUE(c.ReadUntil("\"redis\":\"up\"}", absl::Seconds(10))) << c.received();
+    EXPECT_THAT(c.received(), StartsWith("HTTP/1.1 200 OK\r\n"));
+    EXPECT_FALSE(c.closed());
+    idle.push_back(std::move(c));
+  }
+  auto client = Http();
+  ASSERT_OK_AND_ASSIGN(absl::Duration dashboard,
+                       TimedGet(*client, "/api/v1/dashboard",
+                                Bearer(tokens_.For(auth::Role::kLeader, "l")), 200));
+  EXPECT_LT(dashboard, absl::Seconds(1));
+  // A kept-alive connection serves a second request...
+  idle[0].clear_received();
+  ASSERT_TRUE(idle[0].Send(GetRequest("/healthz")));
+  ASSERT_TRUE(idle[0].ReadUntil("\"redis\":\"up\"}", absl::Seconds(10)));
+  // ... and every idle one is closed once the idle time passed.
+  for (RawConnection& c : idle) EXPECT_TRUE(c.WaitClosed(absl::Seconds(10)));
+}
+
+TEST_F(HttpGatewayTest, ConnectionsBeyondTheCapsAreRefusedWith503AndRetryAfter) {
+  StartHttp(0, [](HttpGateway::Options& o) {
+    o.max_connections_per_client = 3;
+    o.max_connections = 4;
+  });
+  std::vector<RawConnection> held;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(RawConnection c, RawConnection::Open(http_->port()));
+    held.push_back(std::move(c));
+  }
+  ASSERT_TRUE(PollUntil([&] { return http_->connection_stats().open == 3; }, absl::Seconds(10)));
+  // A fourth from the same address: refused at once, clearly.
+  ASSERT_OK_AND_ASSIGN(RawConnection fourth, RawConnection::Open(http_->port()));
+  ASSERT_TRUE(fourth.Send(GetRequest("/healthz")));
+  EXPECT_TRUE(fourth.WaitClosed(absl::Seconds(10)));
+  EXPECT_THAT(fourth.received(), StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
+  EXPECT_THAT(fourth.received(), HasSubstr("Retry-After: 5\r\n"));
+  EXPECT_THAT(fourth.received(), HasSubstr("Connection: close\r\n"));
+  EXPECT_THAT(fourth.received(), HasSubstr("\"code\":\"UNAVAILABLE\""));
+  // Another address still gets in (the fourth connection in total)...
+  ASSERT_OK_AND_ASSIGN(RawConnection other, RawConnection::Open(http_->port(), "127.0.0.2"));
+  ASSERT_TRUE(other.Send(GetRequest("/healthz")));
+  ASSERT_TRUE(other.ReadUntil("\"redis\":\"up\"}", absl::Seconds(10))) << other.received();
+  // ... but not a fifth in total.
+  ASSERT_OK_AND_ASSIGN(RawConnection fifth, RawConnection::Open(http_->port(), "127.0.0.3"));
+  EXPECT_TRUE(fifth.WaitClosed(absl::Seconds(10)));
+  EXPECT_THAT(fifth.received(), StartsWith("HTTP/1.1 503"));
+  EXPECT_EQ(http_->connection_stats().refused, 2);
+  // Once one goes, the address is welcome again.
+  held.pop_back();
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto res = Http()->Get("/healthz");
+        return res && res->status == 200;
+      },
+      absl::Seconds(10)));
+}
+
+TEST_F(HttpGatewayTest, HundredsOfEventStreamsOnTwoThreadsEachGetAChange) {
+  constexpr int kStreams = 300;
+  StartHttp(0, [](HttpGateway::Options& o) {
+    o.threads = 2;
+    o.io_threads = 1;
+  });
+  const std::string request = GetRequest(absl::StrCat(
+      "/api/v1/dashboard/events?site_ids=campus&access_token=",
+      tokens_.For(auth::Role::kViewer, "v")));
+  std::vector<RawConnection> streams;
+  for (int i = 0; i < kStreams; ++i) {
+    ASSERT_OK_AND_ASSIGN(RawConnection c, RawConnection::Open(http_->port()));
+    ASSERT_TRUE(c.Send(request));
+    streams.push_back(std::move(c));
+  }
+  const auto all_have = [&](const std::string& text) {
+    return PollUntil(
+        [&] {
+          for (RawConnection& c : streams) {
+            if (!absl::StrContains(c.received(), text)) {
+              c.Read(absl::ZeroDuration());
+              if (!absl::StrContains(c.received(), text)) return false;
+            }
+          }
+          return true;
+        },
+        absl::Seconds(30));
+  };
+  ASSERT_TRUE(all_have("\"entriesToday\":0"));
+  EXPECT_EQ(http_->open_streams(), kStreams);
+  EXPECT_THAT(streams[0].received(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(streams[0].received(), HasSubstr("Content-Type: text/event-stream"));
+  EXPECT_THAT(streams[0].received(), HasSubstr("retry: 3000"));
+  // A passage at the gate reaches every one of them.
+  const absl::Time passage = absl::Now();
+  ASSERT_OK(testing::SimulateAdmittedEntry(*client_, "campus", Today()));
+  ASSERT_TRUE(all_have("\"entriesToday\":1"));
+  EXPECT_LT(absl::Now() - passage, absl::Seconds(5));
+  // Clients that hang up are released.
+  streams.erase(streams.begin() + kStreams / 2, streams.end());
+  ASSERT_TRUE(
+      PollUntil([&] { return http_->open_streams() == kStreams / 2; }, absl::Seconds(20)));
+  streams.clear();
+  ASSERT_TRUE(PollUntil([&] { return hub_->watchers() == 0; }, absl::Seconds(20)));
 }
 
 TEST_F(HttpGatewayTest, ABusyAddressIsReportedAsUnavailable) {

@@ -373,7 +373,9 @@ TEST_F(JsonApiStatusTest, ARequestIdIsPassedOnForTheServiceLogs) {
 // again.
 TEST_F(JsonApiStatusTest, BeyondMaxInflightTheApiAnswers429AtOnceAndThePagesStillAnswer) {
   constexpr int kBound = 2;
-  StartHttp(absl::Minutes(5), kBound);
+  // Long enough to hold the calls through the checks; the last call (the service gone) waits
+  // for it before its 503, as forwarded calls wait for a restarting service.
+  StartHttp(absl::Seconds(20), kBound);
   echo_.Set(Hangs());
   std::vector<std::thread> held;
   std::vector<int> held_status(kBound, 0);
