@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "common/pii/pii.h"
+#include "common/request/request.h"
 
 namespace {
 
@@ -44,14 +45,6 @@ void CheckRefusal(const absl::Status& status, absl::string_view input, absl::str
       absl::string_view(status.message()).find(input) != absl::string_view::npos) {
     Die(absl::StrCat(what, ": the refusal repeats the input"));
   }
-}
-
-bool IsKey(absl::string_view key) {
-  if (key.size() != 64) return false;
-  for (char c : key) {
-    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -81,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Die("the mask of a valid ID number is not region + 8 stars + last 4");
     }
     const std::string key = pii::PersonKeyer(*keyer).PersonKey(id);
-    if (!IsKey(key)) Die("a person key is not 64 lowercase hex");
+    if (!lianfang::request::IsPersonKey(key)) Die("a person key is not 64 lowercase hex");
     if (keyer->PersonKey(input) != key) Die("a number and its normalized form key differently");
   }
   // Any input: the mask keeps its length and shows at most 10 of its bytes.
