@@ -16,19 +16,13 @@
 namespace lianfang::gate {
 namespace {
 
-class MemoryFacts final : public PassageFacts {
- public:
-  MemoryFacts(bool pass, bool hold, int64_t onsite) : pass_(pass), hold_(hold), onsite_(onsite) {}
-  absl::StatusOr<bool> HasValidPass() override { return pass_; }
-  absl::StatusOr<bool> UnderHold() override { return hold_; }
-  absl::StatusOr<bool> VehicleRegistered() override { return false; }
-  absl::StatusOr<bool> Inside() override { return false; }
-  absl::StatusOr<int64_t> Onsite() override { return onsite_; }
-
- private:
-  bool pass_, hold_;
-  int64_t onsite_;
-};
+PassageFacts MemoryFacts(bool pass, bool hold, int64_t onsite) {
+  return PassageFacts{.has_valid_pass = pass,
+                      .under_hold = hold,
+                      .vehicle_registered = false,
+                      .inside = false,
+                      .onsite = onsite};
+}
 
 PassageQuery Query(double temperature, v1::Direction direction, bool vehicle) {
   return PassageQuery{.direction = direction,
@@ -40,7 +34,7 @@ PassageQuery Query(double temperature, v1::Direction direction, bool vehicle) {
                       .capacity = 1500};
 }
 
-void Decide(benchmark::State& state, const PassageQuery& q, MemoryFacts facts) {
+void Decide(benchmark::State& state, const PassageQuery& q, const PassageFacts& facts) {
   for (auto _ : state) benchmark::DoNotOptimize(DecidePassage(q, facts));
 }
 

@@ -42,6 +42,7 @@ namespace {
 constexpr char kRecordPassage[] = LF_GATE_METHOD(RecordPassage);
 constexpr char kBatchRecordPassages[] = LF_GATE_METHOD(BatchRecordPassages);
 constexpr char kGetOccupancy[] = LF_GATE_METHOD(GetOccupancy);
+constexpr char kListOnsite[] = LF_GATE_METHOD(ListOnsite);
 constexpr char kListPassages[] = LF_GATE_METHOD(ListPassages);
 constexpr char kWatchPassages[] = LF_GATE_METHOD(WatchPassages);
 constexpr char kIssuePass[] = LF_GATE_METHOD(IssuePass);
@@ -58,7 +59,6 @@ constexpr char kListAuditEvents[] = LF_GATE_METHOD(ListAuditEvents);
 #undef LF_GATE_METHOD
 
 constexpr int kMaxBatch = 500;
-constexpr int kPassCodeAttempts = 8;
 
 // Clear names are for the working group's leaders and administrators only.
 bool MaySeeNames(const auth::Principal& who) {
@@ -74,16 +74,6 @@ google::rpc::Status ToRpcStatus(const absl::Status& status, absl::string_view re
   if (!g.error_details().empty() && out.ParseFromString(g.error_details())) return out;
   out.set_code(static_cast<int>(g.error_code()));
   out.set_message(g.error_message());
-  return out;
-}
-
-v1::Duty DutyProto(const CurrentDuty& d, std::optional<absl::Time> ended_at) {
-  v1::Duty out;
-  out.set_site_id(d.site_id);
-  out.set_gate_id(d.gate_id);
-  out.set_guard(d.guard);
-  *out.mutable_started_at() = time::ToTimestamp(d.started_at);
-  if (ended_at.has_value()) *out.mutable_ended_at() = time::ToTimestamp(*ended_at);
   return out;
 }
 
@@ -104,9 +94,17 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::Passage>,
  public:
   WatchReactor(PassageFeed* feed, std::set<std::string> sites, size_t queue_limit)
       : feed_(feed), queue_limit_(std::max<size_t>(queue_limit, 1)) {
-    // Initial metadata tells the client the subscription is in place.
+    // Initial metadata tells the client the subscription is in place (unless the feed was
+    // already closed: the stream has then ended).
     id_ = feed_->Subscribe(std::move(sites), this);
-    StartSendInitialMetadata();
+    absl::MutexLock lock(&mu_);
+    if (!finished_) StartSendInitialMetadata();
+  }
+
+  void Close() override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "the gate service is shutting down; reconnect"));
   }
 
   void Deliver(const v1::Passage& passage) override {
@@ -186,7 +184,7 @@ struct BatchState {
 }  // namespace
 
 GateService::GateService(GateServiceOptions options)
-    : options_(std::move(options)), ledger_(options_.sites, options_.tz) {}
+    : options_(std::move(options)), core_(options_.sites, options_.tz) {}
 
 GateService::~GateService() = default;
 
@@ -199,7 +197,7 @@ void GateService::AfterPassage(const RecordedPassage& recorded, const v1::Passag
   if (recorded.fever_task_queued && options_.outbox != nullptr) options_.outbox->Wake();
 }
 
-void GateService::AfterDutyChange(const std::map<std::string, int64_t>& unguarded_delta) {
+void GateService::AfterDutyChange(const UnguardedChange& unguarded_delta) {
   if (options_.live == nullptr) return;
   const absl::CivilDay today = time::DayOf(options_.clock->Now(), options_.tz);
   for (const auto& [site, delta] : unguarded_delta) {
@@ -213,6 +211,30 @@ void GateService::AfterDutyChange(const std::map<std::string, int64_t>& unguarde
 
 // ---- Passages ----------------------------------------------------------------------------------
 
+void GateService::SubmitPassage(const auth::Principal& who, const v1::RecordPassageRequest& req,
+                                PassageInput input, absl::Time now, absl::string_view audited_as,
+                                PassageDone done) {
+  auto recorded = std::make_shared<RecordedPassage>();
+  app::SubmitMutation<v1::RecordPassageResponse>(
+      *options_.db, now, {.scope = kRecordPassage, .audited_as = audited_as}, who, req,
+      [this, input = std::move(input), guard = who.subject, now,
+       recorded](sql::Session& session) -> absl::StatusOr<v1::RecordPassageResponse> {
+        ASSIGN_OR_RETURN(*recorded, core_.RecordPassage(session, input, guard, now));
+        // Moved, not copied: after the commit the reply itself carries the passage.
+        return std::move(recorded->response);
+      },
+      [](const v1::RecordPassageResponse& r) { return r.passage().passage_id(); },
+      [this, recorded, done = std::move(done)](
+          const absl::Status& status,
+          idempotency::Outcome<v1::RecordPassageResponse>& outcome) mutable {
+        if (status.ok()) {
+          outcome.response.set_replayed(outcome.replayed);
+          if (!outcome.replayed) AfterPassage(*recorded, outcome.response.passage());
+        }
+        done(status, outcome.response);
+      });
+}
+
 grpc::ServerUnaryReactor* GateService::RecordPassage(grpc::CallbackServerContext* ctx,
                                                      const v1::RecordPassageRequest* req,
                                                      v1::RecordPassageResponse* resp) {
@@ -222,20 +244,13 @@ grpc::ServerUnaryReactor* GateService::RecordPassage(grpc::CallbackServerContext
   ASSIGN_OR_FINISH(ctx, kRecordPassage, PassageInput input,
                    ValidateRecordPassage(*req, *options_.sites, *options_.keyer, now, options_.tz));
   FINISH_IF_ERROR(ctx, kRecordPassage, auth::CheckSite(who, input.site_id));
-  auto recorded = std::make_shared<RecordedPassage>();
-  return app::RunMutation(
-      ctx, *options_.db, *options_.clock, kRecordPassage, who, *req, resp,
-      [this, input = std::move(input), guard = who.subject, now,
-       recorded](sql::Session& session) -> absl::StatusOr<v1::RecordPassageResponse> {
-        ASSIGN_OR_RETURN(*recorded, ledger_.Record(session, input, guard, now));
-        // Moved, not copied: after the commit the reply itself carries the passage.
-        return std::move(recorded->response);
-      },
-      [](const v1::RecordPassageResponse& r) { return r.passage().passage_id(); },
-      [this, recorded](v1::RecordPassageResponse& r, bool replayed) {
-        r.set_replayed(replayed);
-        if (!replayed) AfterPassage(*recorded, r.passage());
-      });
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  SubmitPassage(who, *req, std::move(input), now, kRecordPassage,
+                [reactor, resp](const absl::Status& status, v1::RecordPassageResponse& response) {
+                  if (status.ok()) *resp = std::move(response);
+                  reactor->Finish(server::ToGrpcStatus(status, kRecordPassage));
+                });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* GateService::BatchRecordPassages(
@@ -291,49 +306,27 @@ grpc::ServerUnaryReactor* GateService::BatchRecordPassages(
   }
 
   // Each item is its own write (its own savepoint in the group commit), so one item's error
-  // undoes only that item. Items are queued in order and the writer runs them in that order.
+  // undoes only that item: the same mutation as RecordPassage (idempotent under its request_id
+  // as a RecordPassage), audited as part of the batch. Items are queued in order and the
+  // writer runs them in that order.
   for (int i = 0; i < n; ++i) {
     if (!inputs[i].has_value()) continue;
-    const v1::RecordPassageRequest* item = &req->requests(i);
-    auto outcome = std::make_shared<idempotency::Outcome<v1::RecordPassageResponse>>();
-    auto recorded = std::make_shared<RecordedPassage>();
-    audit::Event event{.subject = who.subject,
-                       .role = std::string(auth::RoleName(who.role)),
-                       .method = kBatchRecordPassages,
-                       .request_id = item->request_id(),
-                       .at = now,
-                       .outcome = "OK"};
-    options_.db->WriteAsync(
-        [this, item, input = *std::move(inputs[i]), guard = who.subject, now, outcome, recorded,
-         event = std::move(event)](sql::Session& session) mutable -> absl::Status {
-          ASSIGN_OR_RETURN(*outcome,
-                           idempotency::RunOnce<v1::RecordPassageResponse>(
-                               session, kRecordPassage, *item, now,
-                               [&](sql::Session& s) -> absl::StatusOr<v1::RecordPassageResponse> {
-                                 ASSIGN_OR_RETURN(*recorded, ledger_.Record(s, input, guard, now));
-                                 return std::move(recorded->response);
-                               }));
-          if (outcome->replayed) return absl::OkStatus();
-          event.object = outcome->response.passage().passage_id();
-          return audit::Record(session, event);
-        },
-        [this, i, item, state, outcome, recorded, finish](absl::Status status) {
-          bool last;
-          {
-            absl::MutexLock lock(&state->mu);
-            if (status.ok()) {
-              outcome->response.set_replayed(outcome->replayed);
-              state->responses[i] = outcome->response;
-            } else {
-              state->statuses[i] = ToRpcStatus(status, item->request_id());
-            }
-            last = --state->pending == 0;
-          }
-          if (status.ok() && !outcome->replayed) {
-            AfterPassage(*recorded, outcome->response.passage());
-          }
-          if (last) finish();
-        });
+    const v1::RecordPassageRequest& item = req->requests(i);
+    SubmitPassage(who, item, *std::move(inputs[i]), now, kBatchRecordPassages,
+                  [i, request_id = item.request_id(), state, finish](
+                      const absl::Status& status, v1::RecordPassageResponse& response) {
+                    bool last;
+                    {
+                      absl::MutexLock lock(&state->mu);
+                      if (status.ok()) {
+                        state->responses[i] = std::move(response);
+                      } else {
+                        state->statuses[i] = ToRpcStatus(status, request_id);
+                      }
+                      last = --state->pending == 0;
+                    }
+                    if (last) finish();
+                  });
   }
   return reactor;
 }
@@ -361,6 +354,31 @@ grpc::ServerUnaryReactor* GateService::GetOccupancy(grpc::CallbackServerContext*
   return app::FinishWith(ctx, kGetOccupancy, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* GateService::ListOnsite(grpc::CallbackServerContext* ctx,
+                                                  const v1::ListOnsiteRequest* req,
+                                                  v1::ListOnsiteResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListOnsite, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kListOnsite));
+  server::FieldErrors errors;
+  if (req->site_id().empty()) {
+    errors.Add("site_id", "is required");
+  } else if (CheckLength(req->site_id(), "site_id", errors)) {
+    errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
+  }
+  if (req->page_size() < 0) errors.Add("page_size", "must not be negative");
+  CheckLength(req->page_token(), "page_token", errors);
+  FINISH_IF_ERROR(ctx, kListOnsite, errors.ToStatus());
+  FINISH_IF_ERROR(ctx, kListOnsite, auth::CheckSite(who, req->site_id()));
+  FINISH_IF_ERROR(ctx, kListOnsite, options_.db->Read([&](sql::Session& session) {
+    ASSIGN_OR_RETURN(*resp, core_.ListOnsite(session, req->site_id(), req->page_size(),
+                                             req->page_token()));
+    return absl::OkStatus();
+  }));
+  // Who is inside is personal data (masks and keys): every read is audited.
+  return app::FinishRead(ctx, *options_.db, *options_.clock, kListOnsite, who, req->site_id(),
+                         /*clear_data=*/true);
+}
+
 grpc::ServerUnaryReactor* GateService::ListPassages(grpc::CallbackServerContext* ctx,
                                                     const v1::ListPassagesRequest* req,
                                                     v1::ListPassagesResponse* resp) {
@@ -370,7 +388,7 @@ grpc::ServerUnaryReactor* GateService::ListPassages(grpc::CallbackServerContext*
                    ValidateListPassages(*req, *options_.sites));
   FINISH_IF_ERROR(ctx, kListPassages, auth::CheckSite(who, filter.site_id));
   FINISH_IF_ERROR(ctx, kListPassages, options_.db->Read([&](sql::Session& session) {
-    ASSIGN_OR_RETURN(*resp, gate::ListPassages(session, filter));
+    ASSIGN_OR_RETURN(*resp, core_.ListPassages(session, filter));
     return absl::OkStatus();
   }));
   return app::FinishWith(ctx, kListPassages, absl::OkStatus());
@@ -412,29 +430,9 @@ grpc::ServerUnaryReactor* GateService::IssuePass(grpc::CallbackServerContext* ct
   const std::string name = input.name;
   return app::RunMutation(
       ctx, *options_.db, *options_.clock, kIssuePass, who, *req, resp,
-      [input = std::move(input), issuer = who.subject,
+      [this, input = std::move(input), issuer = who.subject,
        now](sql::Session& session) -> absl::StatusOr<v1::Pass> {
-        v1::Pass pass;
-        pass.set_site_id(input.site_id);
-        pass.set_person_key(input.person_key);
-        pass.set_id_masked(input.id_masked);
-        pass.set_name_masked(input.name_masked);
-        pass.set_name(input.name);
-        pass.set_kind(input.kind);
-        if (input.valid_until.has_value())
-          *pass.mutable_valid_until() = time::ToTimestamp(*input.valid_until);
-        *pass.mutable_issued_at() = time::ToTimestamp(now);
-        pass.set_issued_by(issuer);
-        absl::Status inserted = absl::AlreadyExistsError("no free pass code");
-        for (int attempt = 0; attempt < kPassCodeAttempts && !inserted.ok(); ++attempt) {
-          ASSIGN_OR_RETURN(std::string code, NewPassCode());
-          pass.set_pass_code(code);
-          inserted = InsertPass(session, pass);
-          if (!inserted.ok() && inserted.code() != absl::StatusCode::kAlreadyExists) {
-            return inserted;
-          }
-        }
-        if (!inserted.ok()) return absl::InternalError("could not draw a free pass code");
+        ASSIGN_OR_RETURN(v1::Pass pass, core_.IssuePass(session, input, issuer, now));
         pass.clear_name();  // the stored reply (for retries) holds no clear name
         return pass;
       },
@@ -455,19 +453,13 @@ grpc::ServerUnaryReactor* GateService::RevokePass(grpc::CallbackServerContext* c
   const bool show_name = MaySeeNames(who);
   return app::RunMutation(
       ctx, *options_.db, *options_.clock, kRevokePass, who, *req, resp,
-      [code, who, now, reason = req->reason(),
+      [this, code, who, now, reason = req->reason(),
        name](sql::Session& session) -> absl::StatusOr<v1::RevokePassResponse> {
-        ASSIGN_OR_RETURN(std::optional<v1::Pass> pass, FindPass(session, code));
-        if (!pass.has_value()) return absl::NotFoundError("no pass has this pass_code");
-        RETURN_IF_ERROR(auth::CheckSite(who, pass->site_id()));
-        if (pass->revoked()) return absl::FailedPreconditionError("the pass is already revoked");
-        RETURN_IF_ERROR(gate::RevokePass(session, code, now, reason));
-        pass->set_revoked(true);
-        *pass->mutable_revoked_at() = time::ToTimestamp(now);
-        *name = pass->name();
-        pass->clear_name();
+        ASSIGN_OR_RETURN(v1::Pass pass, core_.RevokePass(session, who, code, reason, now));
+        *name = pass.name();
+        pass.clear_name();  // the stored reply (for retries) holds no clear name
         v1::RevokePassResponse out;
-        *out.mutable_pass() = *std::move(pass);
+        *out.mutable_pass() = std::move(pass);
         return out;
       },
       [](const v1::RevokePassResponse& r) { return r.pass().pass_code(); },
@@ -494,9 +486,7 @@ grpc::ServerUnaryReactor* GateService::ListPasses(grpc::CallbackServerContext* c
   FINISH_IF_ERROR(ctx, kListPasses, auth::CheckSite(who, req->site_id()));
   const absl::Time now = options_.clock->Now();
   FINISH_IF_ERROR(ctx, kListPasses, options_.db->Read([&](sql::Session& session) {
-    ASSIGN_OR_RETURN(
-        *resp, gate::ListPasses(session, req->site_id(), req->person_key(), req->include_inactive(),
-                                now, req->page_size(), req->page_token()));
+    ASSIGN_OR_RETURN(*resp, core_.ListPasses(session, *req, now));
     return absl::OkStatus();
   }));
   if (!MaySeeNames(who)) {
@@ -514,28 +504,14 @@ grpc::ServerUnaryReactor* GateService::PlaceHold(grpc::CallbackServerContext* ct
                    server::AuthorizeCall(*options_.authorizer, ctx, kPlaceHold));
   const absl::Time now = options_.clock->Now();
   FINISH_IF_ERROR(ctx, kPlaceHold, ValidatePlaceHold(*req, now));
+  HoldRequest hold{.person_key = req->person_key(),
+                   .reason = req->reason(),
+                   .until = time::FromTimestamp(req->until()),
+                   .placed_by = who.subject};
   return app::RunMutation(
       ctx, *options_.db, *options_.clock, kPlaceHold, who, *req, resp,
-      [req, placer = who.subject, now](sql::Session& session) -> absl::StatusOr<v1::Hold> {
-        ASSIGN_OR_RETURN(std::optional<v1::Hold> existing, FindHold(session, req->person_key()));
-        const absl::Time until = time::FromTimestamp(req->until());
-        v1::Hold hold;
-        if (existing.has_value() && HoldActive(*existing, now)) {
-          // A later hold on someone already held extends it (never shortens it).
-          hold = *std::move(existing);
-          if (until > time::FromTimestamp(hold.until())) {
-            *hold.mutable_until() = time::ToTimestamp(until);
-          }
-          hold.set_reason(req->reason());
-        } else {
-          hold.set_person_key(req->person_key());
-          hold.set_reason(req->reason());
-          *hold.mutable_until() = time::ToTimestamp(until);
-          *hold.mutable_placed_at() = time::ToTimestamp(now);
-          hold.set_placed_by(placer);
-        }
-        RETURN_IF_ERROR(SaveHold(session, hold));
-        return hold;
+      [this, hold = std::move(hold), now](sql::Session& session) {
+        return core_.PlaceHold(session, hold, now);
       },
       [](const v1::Hold& h) { return h.person_key(); }, [](v1::Hold&, bool) {});
 }
@@ -549,17 +525,10 @@ grpc::ServerUnaryReactor* GateService::ReleaseHold(grpc::CallbackServerContext* 
   const absl::Time now = options_.clock->Now();
   return app::RunMutation(
       ctx, *options_.db, *options_.clock, kReleaseHold, who, *req, resp,
-      [req, now](sql::Session& session) -> absl::StatusOr<v1::ReleaseHoldResponse> {
-        ASSIGN_OR_RETURN(std::optional<v1::Hold> hold, FindHold(session, req->person_key()));
-        if (!hold.has_value()) return absl::NotFoundError("this person has no hold");
-        if (!HoldActive(*hold, now)) {
-          return absl::FailedPreconditionError("the hold has already ended or been released");
-        }
-        hold->set_released(true);
-        *hold->mutable_released_at() = time::ToTimestamp(now);
-        RETURN_IF_ERROR(SaveHold(session, *hold));
+      [this, person_key = req->person_key(),
+       now](sql::Session& session) -> absl::StatusOr<v1::ReleaseHoldResponse> {
         v1::ReleaseHoldResponse out;
-        *out.mutable_hold() = *std::move(hold);
+        ASSIGN_OR_RETURN(*out.mutable_hold(), core_.ReleaseHold(session, person_key, now));
         return out;
       },
       [](const v1::ReleaseHoldResponse& r) { return r.hold().person_key(); },
@@ -579,19 +548,9 @@ grpc::ServerUnaryReactor* GateService::RegisterVehicle(grpc::CallbackServerConte
   const absl::Time now = options_.clock->Now();
   return app::RunMutation(
       ctx, *options_.db, *options_.clock, kRegisterVehicle, who, *req, resp,
-      [req, plate, by = who.subject, now](sql::Session& session) -> absl::StatusOr<v1::Vehicle> {
-        v1::Vehicle vehicle;
-        vehicle.set_site_id(req->site_id());
-        vehicle.set_plate(plate);
-        vehicle.set_owner_person_key(req->owner_person_key());
-        *vehicle.mutable_registered_at() = time::ToTimestamp(now);
-        vehicle.set_registered_by(by);
-        absl::Status inserted = InsertVehicle(session, vehicle);
-        if (inserted.code() == absl::StatusCode::kAlreadyExists) {
-          return absl::AlreadyExistsError("this plate is already registered for the site");
-        }
-        RETURN_IF_ERROR(inserted);
-        return vehicle;
+      [this, site_id = req->site_id(), plate, owner = req->owner_person_key(), by = who.subject,
+       now](sql::Session& session) {
+        return core_.RegisterVehicle(session, site_id, plate, owner, by, now);
       },
       [](const v1::Vehicle& v) { return absl::StrCat(v.site_id(), "/", v.plate()); },
       [](v1::Vehicle&, bool) {});
@@ -608,33 +567,15 @@ grpc::ServerUnaryReactor* GateService::StartDuty(grpc::CallbackServerContext* ct
                   ValidateDuty(req->request_id(), req->site_id(), req->gate_id(), *options_.sites));
   FINISH_IF_ERROR(ctx, kStartDuty, auth::CheckSite(who, req->site_id()));
   const absl::Time now = options_.clock->Now();
-  auto unguarded = std::make_shared<std::map<std::string, int64_t>>();
+  auto unguarded = std::make_shared<UnguardedChange>();
   return app::RunMutation(
       ctx, *options_.db, *options_.clock, kStartDuty, who, *req, resp,
-      [req, guard = who.subject, now,
+      [this, site_id = req->site_id(), gate_id = req->gate_id(), guard = who.subject, now,
        unguarded](sql::Session& session) -> absl::StatusOr<v1::StartDutyResponse> {
+        unguarded->clear();
         v1::StartDutyResponse out;
-        ASSIGN_OR_RETURN(std::optional<CurrentDuty> at_gate,
-                         DutyAtGate(session, req->site_id(), req->gate_id()));
-        if (at_gate.has_value() && at_gate->guard == guard) {
-          *out.mutable_duty() = DutyProto(*at_gate, std::nullopt);  // already on duty here
-          return out;
-        }
-        // A guard is at one gate at a time: taking this one ends the guard's duty elsewhere.
-        ASSIGN_OR_RETURN(std::optional<CurrentDuty> mine, DutyOfGuard(session, guard));
-        if (mine.has_value()) {
-          RETURN_IF_ERROR(EndDutyAt(session, *mine, now));
-          (*unguarded)[mine->site_id] += 1;
-        }
-        // Handover: the guard taking a gate relieves the one on duty there.
-        if (at_gate.has_value()) {
-          RETURN_IF_ERROR(EndDutyAt(session, *at_gate, now));
-          (*unguarded)[at_gate->site_id] += 1;
-        }
-        ASSIGN_OR_RETURN(CurrentDuty duty,
-                         StartDutyAt(session, req->site_id(), req->gate_id(), guard, now));
-        (*unguarded)[duty.site_id] -= 1;
-        *out.mutable_duty() = DutyProto(duty, std::nullopt);
+        ASSIGN_OR_RETURN(*out.mutable_duty(),
+                         core_.StartDuty(session, site_id, gate_id, guard, now, unguarded.get()));
         return out;
       },
       [](const v1::StartDutyResponse& r) {
@@ -654,20 +595,15 @@ grpc::ServerUnaryReactor* GateService::EndDuty(grpc::CallbackServerContext* ctx,
                   ValidateDuty(req->request_id(), req->site_id(), req->gate_id(), *options_.sites));
   FINISH_IF_ERROR(ctx, kEndDuty, auth::CheckSite(who, req->site_id()));
   const absl::Time now = options_.clock->Now();
-  auto unguarded = std::make_shared<std::map<std::string, int64_t>>();
+  auto unguarded = std::make_shared<UnguardedChange>();
   return app::RunMutation(
       ctx, *options_.db, *options_.clock, kEndDuty, who, *req, resp,
-      [req, guard = who.subject, now,
+      [this, site_id = req->site_id(), gate_id = req->gate_id(), guard = who.subject, now,
        unguarded](sql::Session& session) -> absl::StatusOr<v1::EndDutyResponse> {
-        ASSIGN_OR_RETURN(std::optional<CurrentDuty> at_gate,
-                         DutyAtGate(session, req->site_id(), req->gate_id()));
-        if (!at_gate.has_value() || at_gate->guard != guard) {
-          return absl::FailedPreconditionError("you are not on duty at this gate");
-        }
-        RETURN_IF_ERROR(EndDutyAt(session, *at_gate, now));
-        (*unguarded)[at_gate->site_id] += 1;
+        unguarded->clear();
         v1::EndDutyResponse out;
-        *out.mutable_duty() = DutyProto(*at_gate, now);
+        ASSIGN_OR_RETURN(*out.mutable_duty(),
+                         core_.EndDuty(session, site_id, gate_id, guard, now, unguarded.get()));
         return out;
       },
       [](const v1::EndDutyResponse& r) {
@@ -699,36 +635,10 @@ grpc::ServerUnaryReactor* GateService::ListDuty(grpc::CallbackServerContext* ctx
   if (!req->site_id().empty()) {
     FINISH_IF_ERROR(ctx, kListDuty, auth::CheckSite(who, req->site_id()));
   }
-  std::vector<CurrentDuty> duties;
   FINISH_IF_ERROR(ctx, kListDuty, options_.db->Read([&](sql::Session& session) {
-    ASSIGN_OR_RETURN(duties, AllCurrentDuties(session));
+    ASSIGN_OR_RETURN(*resp, core_.ListDuty(session, who, req->site_id(), *offset, *size, kScope));
     return absl::OkStatus();
   }));
-  std::map<std::pair<std::string, std::string>, const CurrentDuty*> by_gate;
-  for (const CurrentDuty& d : duties) by_gate[{d.site_id, d.gate_id}] = &d;
-
-  int64_t index = 0;
-  for (const sites::Site& site : options_.sites->sites()) {
-    if (!req->site_id().empty() ? site.id() != req->site_id() : !who.MayActOnSite(site.id())) {
-      continue;
-    }
-    for (const sites::Gate& gate : site.gates()) {
-      if (index++ < *offset) continue;
-      if (resp->gates_size() == *size) {
-        resp->set_next_page_token(sql::EncodeOffsetPageToken(kScope, *offset + *size));
-        return app::FinishWith(ctx, kListDuty, absl::OkStatus());
-      }
-      v1::GateDuty* g = resp->add_gates();
-      g->set_site_id(site.id());
-      g->set_gate_id(gate.id());
-      g->set_gate_name(gate.name());
-      auto it = by_gate.find({site.id(), gate.id()});
-      if (it != by_gate.end()) {
-        g->set_guard(it->second->guard);
-        *g->mutable_on_duty_since() = time::ToTimestamp(it->second->started_at);
-      }
-    }
-  }
   return app::FinishWith(ctx, kListDuty, absl::OkStatus());
 }
 

@@ -1,7 +1,9 @@
 // The gRPC adapter of lianfang.gate.v1.GateService (callback API): every method authorizes its
 // caller first (server::AuthorizeCall, then auth::CheckSite for the site acted on), validates
-// (validation.h), then calls the core — the passage ledger inside an idempotent, audited
-// mutation (app::RunMutation) for writes, a read transaction for reads — and maps the status.
+// (validation.h), then calls the core (gatehouse.h) — inside an idempotent, audited mutation
+// (app::RunMutation; app::SubmitMutation for each passage, single or batched) for writes, a
+// read transaction for reads — and encodes the reply (clear names for ADMIN and LEADER only).
+// The rules themselves live in the core, never here.
 //
 // After each committed (not replayed) passage it updates the Redis live counts
 // (live::LiveCounts::Apply), publishes the passage to WatchPassages streams, and wakes the
@@ -10,7 +12,8 @@
 //   gate::GateService service({.sites = rt->sites.get(), .clock = &rt->clock, .db = rt->db.get(),
 //                              .keyer = rt->keyer.get(), .authorizer = rt->authorizer.get(),
 //                              .tz = rt->config.tz, .live = &live, .outbox = &sender});
-//   app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"});
+//   app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"},
+//              [&service] { service.CloseWatchers(); });
 //
 // Thread-safety: every handler may run concurrently on gRPC's threads.
 #ifndef LIANFANG_SERVICES_GATE_GATE_SERVICE_H_
@@ -20,6 +23,7 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <cstddef>
+#include <functional>
 
 #include "absl/time/time.h"
 #include "common/auth/authorizer.h"
@@ -31,8 +35,10 @@
 #include "common/time/clock.h"
 #include "lianfang/common/v1/common.pb.h"
 #include "lianfang/gate/v1/gate.grpc.pb.h"
+#include "services/gate/gatehouse.h"
 #include "services/gate/passage_feed.h"
 #include "services/gate/passage_ledger.h"
+#include "services/gate/validation.h"
 
 namespace lianfang::gate {
 
@@ -70,6 +76,9 @@ class GateService final : public v1::GateService::CallbackService {
   grpc::ServerUnaryReactor* GetOccupancy(grpc::CallbackServerContext* ctx,
                                          const v1::GetOccupancyRequest* req,
                                          v1::Occupancy* resp) override;
+  grpc::ServerUnaryReactor* ListOnsite(grpc::CallbackServerContext* ctx,
+                                       const v1::ListOnsiteRequest* req,
+                                       v1::ListOnsiteResponse* resp) override;
   grpc::ServerUnaryReactor* ListPassages(grpc::CallbackServerContext* ctx,
                                          const v1::ListPassagesRequest* req,
                                          v1::ListPassagesResponse* resp) override;
@@ -106,17 +115,30 @@ class GateService final : public v1::GateService::CallbackService {
                                             const common::v1::ListAuditEventsRequest* req,
                                             common::v1::ListAuditEventsResponse* resp) override;
 
+  // Ends every open WatchPassages stream (UNAVAILABLE, "shutting down") and every one opened
+  // later: call it when termination starts (app::Serve's before_shutdown), so that watching
+  // guard consoles do not hold the drain for its whole timeout.
+  void CloseWatchers() { feed_.CloseAll(); }
+
   // The live feed of WatchPassages (for tests).
   PassageFeed& feed() { return feed_; }
 
  private:
+  // How a passage's write ended: its status and, when OK, the reply (replayed set).
+  using PassageDone = std::function<void(const absl::Status&, v1::RecordPassageResponse&)>;
+  // Records one validated passage of `who` (app::SubmitMutation, idempotent under its
+  // request_id as a RecordPassage, audited as `audited_as`); after the commit runs
+  // AfterPassage (not for replays), then `done` — on the writer thread.
+  void SubmitPassage(const auth::Principal& who, const v1::RecordPassageRequest& req,
+                     PassageInput input, absl::Time now, absl::string_view audited_as,
+                     PassageDone done);
   // The work after a passage's commit (not for replays); `passage` is the committed reply's.
   void AfterPassage(const RecordedPassage& recorded, const v1::Passage& passage);
   // Applies gates_without_guard changes (site -> delta) to the live counts.
-  void AfterDutyChange(const std::map<std::string, int64_t>& unguarded_delta);
+  void AfterDutyChange(const UnguardedChange& unguarded_delta);
 
   const GateServiceOptions options_;
-  const PassageLedger ledger_;
+  const Gatehouse core_;
   PassageFeed feed_;
 };
 

@@ -114,10 +114,33 @@ std::string PostgresOf(absl::string_view sqlite) {
                               {"duty_id INTEGER PRIMARY KEY", "duty_id BIGSERIAL PRIMARY KEY"}});
 }
 
+// Who is inside since when (ListOnsite): a person's presence keeps, while inside, the masks
+// and gate of the entry that let them in and its captured time; an exit clears them. Rows of
+// people already inside are filled from their latest admitted entry still kept.
+#define LF_GATE_LAST_ENTRY(column)                                                          \
+  "(SELECT p." column " FROM gate_passages p WHERE p.site_id = gate_presence.site_id"      \
+  " AND p.person_key = gate_presence.person_key AND p.direction = 1 AND p.decision = 1"   \
+  " ORDER BY p.captured_at DESC, p.seq DESC LIMIT 1)"
+constexpr char kSchemaV2[] =
+    "ALTER TABLE gate_presence ADD COLUMN id_masked TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE gate_presence ADD COLUMN name_masked TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE gate_presence ADD COLUMN gate_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE gate_presence ADD COLUMN entered_at BIGINT NOT NULL DEFAULT 0;"
+    "UPDATE gate_presence SET"
+    " id_masked = COALESCE(" LF_GATE_LAST_ENTRY("id_masked") ", ''),"
+    " name_masked = COALESCE(" LF_GATE_LAST_ENTRY("name_masked") ", ''),"
+    " gate_id = COALESCE(" LF_GATE_LAST_ENTRY("gate_id") ", ''),"
+    " entered_at = COALESCE(" LF_GATE_LAST_ENTRY("captured_at") ", changed_at)"
+    " WHERE inside = 1;"
+    "CREATE INDEX gate_presence_inside ON gate_presence (site_id, inside, entered_at, person_key);";
+#undef LF_GATE_LAST_ENTRY
+
 const std::vector<sql::Migration>& MigrationList() {
   static const auto* const kMigrations = new std::vector<sql::Migration>{
       {1, "create passages, presence, occupancy, daily counters, passes, holds, vehicles, duty",
-       kSchemaV1, PostgresOf(kSchemaV1)}};
+       kSchemaV1, PostgresOf(kSchemaV1)},
+      {2, "presence keeps the masks, gate and time of the entry of each person inside",
+       kSchemaV2, kSchemaV2}};
   return *kMigrations;
 }
 
@@ -163,9 +186,18 @@ const std::string& ListPassagesByPerson() {
 #undef LF_GATE_PASSAGE_PAGE
 
 constexpr char kUpsertPresence[] =
-    "INSERT INTO gate_presence (site_id, person_key, inside, changed_at) VALUES ($1, $2, $3, $4) "
+    "INSERT INTO gate_presence (site_id, person_key, inside, changed_at, id_masked, name_masked, "
+    "gate_id, entered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
     "ON CONFLICT (site_id, person_key) DO UPDATE SET inside = excluded.inside, "
-    "changed_at = excluded.changed_at";
+    "changed_at = excluded.changed_at, id_masked = excluded.id_masked, "
+    "name_masked = excluded.name_masked, gate_id = excluded.gate_id, "
+    "entered_at = excluded.entered_at";
+// People inside a site, longest inside first; keyset after ($2 entered_at, $3 person_key).
+constexpr char kListOnsite[] =
+    "SELECT person_key, id_masked, name_masked, gate_id, entered_at FROM gate_presence "
+    "WHERE site_id = $1 AND inside = 1 AND entered_at >= $2 "
+    "AND (entered_at > $2 OR person_key > $3) "
+    "ORDER BY entered_at, person_key LIMIT $4";
 
 constexpr char kSelectOnsite[] = "SELECT onsite FROM gate_occupancy WHERE site_id = $1";
 constexpr char kSelectAllOnsite[] = "SELECT site_id, onsite FROM gate_occupancy";
@@ -378,50 +410,19 @@ std::span<const sql::Migration> Migrations() { return MigrationList(); }
 
 // ---- Facts -----------------------------------------------------------------------------------
 
-SqlPassageFacts::SqlPassageFacts(sql::Session& session, const std::string& site_id,
-                                 const std::string& person_key, const std::string& plate,
-                                 absl::Time at)
-    : session_(session), site_id_(site_id), person_key_(person_key), plate_(plate), at_(at) {}
-
-absl::StatusOr<const SqlPassageFacts::Loaded*> SqlPassageFacts::Load() {
-  if (!loaded_.has_value()) {
-    ASSIGN_OR_RETURN(std::optional<sql::Row> row,
-                     session_.QueryRow(kSelectPassageFacts, {site_id_, person_key_, at_, plate_}));
-    if (!row.has_value()) return absl::InternalError("the passage facts could not be read");
-    Loaded facts;
-    facts.onsite = row->IsNull(0) ? 0 : row->Int(0);
-    facts.inside = !row->IsNull(1) && row->Bool(1);
-    facts.has_valid_pass = row->Bool(2);
-    facts.under_hold = row->Bool(3);
-    facts.vehicle_registered = row->Bool(4);
-    loaded_ = facts;
-  }
-  return &*loaded_;
-}
-
-absl::StatusOr<bool> SqlPassageFacts::HasValidPass() {
-  ASSIGN_OR_RETURN(const Loaded* facts, Load());
-  return facts->has_valid_pass;
-}
-
-absl::StatusOr<bool> SqlPassageFacts::UnderHold() {
-  ASSIGN_OR_RETURN(const Loaded* facts, Load());
-  return facts->under_hold;
-}
-
-absl::StatusOr<bool> SqlPassageFacts::VehicleRegistered() {
-  ASSIGN_OR_RETURN(const Loaded* facts, Load());
-  return facts->vehicle_registered;
-}
-
-absl::StatusOr<bool> SqlPassageFacts::Inside() {
-  ASSIGN_OR_RETURN(const Loaded* facts, Load());
-  return facts->inside;
-}
-
-absl::StatusOr<int64_t> SqlPassageFacts::Onsite() {
-  ASSIGN_OR_RETURN(const Loaded* facts, Load());
-  return facts->onsite;
+absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
+                                              absl::string_view person_key,
+                                              absl::string_view plate, absl::Time at) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row,
+                   session.QueryRow(kSelectPassageFacts, {site_id, person_key, at, plate}));
+  if (!row.has_value()) return absl::InternalError("the passage facts could not be read");
+  PassageFacts facts;
+  facts.onsite = row->IsNull(0) ? 0 : row->Int(0);
+  facts.inside = !row->IsNull(1) && row->Bool(1);
+  facts.has_valid_pass = row->Bool(2);
+  facts.under_hold = row->Bool(3);
+  facts.vehicle_registered = row->Bool(4);
+  return facts;
 }
 
 // ---- Passages --------------------------------------------------------------------------------
@@ -437,9 +438,47 @@ absl::Status InsertPassage(sql::Session& session, const v1::Passage& p) {
       .status();
 }
 
-absl::Status SetPresence(sql::Session& session, absl::string_view site_id,
-                         absl::string_view person_key, bool inside, absl::Time at) {
-  return session.Execute(kUpsertPresence, {site_id, person_key, inside, at}).status();
+absl::Status SetPresence(sql::Session& session, const v1::Passage& passage, bool inside,
+                         absl::Time at) {
+  if (!inside) {
+    return session
+        .Execute(kUpsertPresence, {passage.site_id(), passage.person_key(), false, at, "", "", "",
+                                   absl::UnixEpoch()})
+        .status();
+  }
+  return session
+      .Execute(kUpsertPresence,
+               {passage.site_id(), passage.person_key(), true, at, passage.id_masked(),
+                passage.name_masked(), passage.gate_id(), time::FromTimestamp(passage.captured_at())})
+      .status();
+}
+
+absl::StatusOr<v1::ListOnsiteResponse> ListOnsite(sql::Session& session,
+                                                  absl::string_view site_id, int64_t page_size,
+                                                  absl::string_view page_token) {
+  constexpr char kScope[] = "ListOnsite";
+  ASSIGN_OR_RETURN(int size, PageSizeOf(page_size));
+  ASSIGN_OR_RETURN(std::vector<sql::Value> after, PagePosition(kScope, page_token));
+  const int64_t after_at = after.empty() ? std::numeric_limits<int64_t>::min() : after[0].AsInt();
+  const std::string after_key = after.empty() ? "" : after[1].AsText();
+  ASSIGN_OR_RETURN(sql::Result result,
+                   session.Execute(kListOnsite, {site_id, after_at, after_key,
+                                                 static_cast<int64_t>(size) + 1}));
+  v1::ListOnsiteResponse out;
+  for (size_t i = 0; i < result.rows.size() && i < static_cast<size_t>(size); ++i) {
+    const sql::Row& row = result.rows[i];
+    v1::OnsitePerson* person = out.add_people();
+    person->set_person_key(row.Text(0));
+    person->set_id_masked(row.Text(1));
+    person->set_name_masked(row.Text(2));
+    person->set_entry_gate_id(row.Text(3));
+    *person->mutable_since() = time::ToTimestamp(row.Time(4));
+  }
+  if (result.rows.size() > static_cast<size_t>(size)) {
+    const sql::Row& last = result.rows[size - 1];
+    out.set_next_page_token(sql::EncodePageToken(kScope, {last.Int(4), last.Text(0)}));
+  }
+  return out;
 }
 
 absl::StatusOr<int64_t> Onsite(sql::Session& session, absl::string_view site_id) {
@@ -613,11 +652,6 @@ absl::Status SaveHold(sql::Session& session, const v1::Hold& h) {
                {h.person_key(), h.reason(), time::FromTimestamp(h.until()),
                 time::FromTimestamp(h.placed_at()), h.placed_by(), sql::Value(released_at)})
       .status();
-}
-
-bool HoldActive(const v1::Hold& hold, absl::Time at) {
-  if (hold.released() && time::FromTimestamp(hold.released_at()) <= at) return false;
-  return time::FromTimestamp(hold.until()) > at;
 }
 
 // ---- Vehicles --------------------------------------------------------------------------------

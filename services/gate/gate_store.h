@@ -4,7 +4,8 @@
 //
 // Tables (all prefixed gate_):
 //   gate_passages       every passage, admitted or denied (never updated or deleted);
-//   gate_presence       (site_id, person_key) -> inside: per-person presence;
+//   gate_presence       (site_id, person_key) -> inside: per-person presence, with the masks,
+//                       gate and captured time of the entry of each person inside;
 //   gate_occupancy      site_id -> onsite: the live count, updated with presence in the same
 //                       transaction, so RecordPassage never counts by scanning passages;
 //   gate_daily          (site_id, day) -> the day's counters, peak and end-of-day onsite,
@@ -34,6 +35,7 @@
 #include "common/sql/database.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
+#include "services/gate/gatehouse_rules.h"
 #include "services/gate/passage_rules.h"
 #include "services/gate/validation.h"
 
@@ -44,47 +46,29 @@ std::span<const sql::Migration> Migrations();
 
 // ---- Passages, presence, occupancy, daily counters ------------------------------------------
 
-// PassageFacts over the caller's transaction for one passage: the pass, hold and vehicle
-// lookups are evaluated at `at` (the passage's captured time).
-class SqlPassageFacts final : public PassageFacts {
- public:
-  // None of the references is owned; all must outlive this object.
-  SqlPassageFacts(sql::Session& session, const std::string& site_id, const std::string& person_key,
-                  const std::string& plate, absl::Time at);
-
-  absl::StatusOr<bool> HasValidPass() override;
-  absl::StatusOr<bool> UnderHold() override;
-  absl::StatusOr<bool> VehicleRegistered() override;
-  absl::StatusOr<bool> Inside() override;
-  absl::StatusOr<int64_t> Onsite() override;
-
- private:
-  // Every fact, read by one statement at the first question (each a primary-key or index
-  // probe): one statement per passage instead of up to five. All are read in the caller's
-  // transaction, so they are the same as separate reads would be.
-  struct Loaded {
-    int64_t onsite = 0;
-    bool inside = false;
-    bool has_valid_pass = false;
-    bool under_hold = false;
-    bool vehicle_registered = false;
-  };
-  absl::StatusOr<const Loaded*> Load();
-
-  sql::Session& session_;
-  const std::string& site_id_;
-  const std::string& person_key_;
-  const std::string& plate_;
-  const absl::Time at_;
-  std::optional<Loaded> loaded_;
-};
+// Everything the passage rules may need about one passage, read at `at` (the passage's
+// captured time) in the caller's transaction by one statement of primary-key and index
+// probes: the site's onsite, the person's presence, a valid pass for the site, an active
+// hold, and whether `plate` (may be empty) is registered for the site.
+absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
+                                              absl::string_view person_key,
+                                              absl::string_view plate, absl::Time at);
 
 // Appends a passage. REQUIRES: a write session; passage_id new.
 absl::Status InsertPassage(sql::Session& session, const v1::Passage& passage);
 
-// Records the person's presence at the site.
-absl::Status SetPresence(sql::Session& session, absl::string_view site_id,
-                         absl::string_view person_key, bool inside, absl::Time at);
+// Records at `at` that the person of `passage` is now inside its site or not. Inside, the
+// presence keeps the passage's masks, gate and captured time (who is inside since when);
+// outside, it keeps none of them.
+absl::Status SetPresence(sql::Session& session, const v1::Passage& passage, bool inside,
+                         absl::Time at);
+
+// One page of the people inside the site, longest inside first (then by person_key), with the
+// masks, gate and time of the entry that let them in. INVALID_ARGUMENT naming page_size /
+// page_token when they are bad.
+absl::StatusOr<v1::ListOnsiteResponse> ListOnsite(sql::Session& session,
+                                                  absl::string_view site_id, int64_t page_size,
+                                                  absl::string_view page_token);
 
 // People inside the site (0 when the site has no row yet).
 absl::StatusOr<int64_t> Onsite(sql::Session& session, absl::string_view site_id);
@@ -149,8 +133,6 @@ absl::StatusOr<std::optional<v1::Hold>> FindHold(sql::Session& session,
                                                  absl::string_view person_key);
 // Creates or replaces the person's hold.
 absl::Status SaveHold(sql::Session& session, const v1::Hold& hold);
-// True when `hold` is in force at `at`.
-bool HoldActive(const v1::Hold& hold, absl::Time at);
 
 // ---- Vehicles ------------------------------------------------------------------------------
 
@@ -159,14 +141,7 @@ absl::Status InsertVehicle(sql::Session& session, const v1::Vehicle& vehicle);
 
 // ---- Duty ----------------------------------------------------------------------------------
 
-struct CurrentDuty {
-  int64_t duty_id = 0;
-  std::string site_id;
-  std::string gate_id;
-  std::string guard;
-  absl::Time started_at;
-};
-
+// (CurrentDuty: gatehouse_rules.h.)
 absl::StatusOr<std::optional<CurrentDuty>> DutyAtGate(sql::Session& session,
                                                       absl::string_view site_id,
                                                       absl::string_view gate_id);

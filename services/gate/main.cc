@@ -49,7 +49,9 @@ int main(int argc, char** argv) {
   live.Start();
   sender.Start();
   retention_job.Start();
-  const int exit_code = app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"});
+  // Open WatchPassages streams end as soon as termination starts instead of holding the drain.
+  const int exit_code = app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"},
+                                   [&service] { service.CloseWatchers(); });
   retention_job.Stop();
   sender.Stop();
   live.Stop();  // waits for its reconcile writes still queued on the database

@@ -8,6 +8,7 @@ int64_t PassageFeed::Subscribe(std::set<std::string> sites, Subscriber* subscrib
   absl::MutexLock lock(&mu_);
   const int64_t id = next_id_++;
   entries_[id] = Entry{std::move(sites), subscriber};
+  if (closed_) subscriber->Close();
   return id;
 }
 
@@ -22,6 +23,12 @@ void PassageFeed::Publish(const v1::Passage& passage) {
     if (!entry.sites.empty() && !entry.sites.contains(passage.site_id())) continue;
     entry.subscriber->Deliver(passage);
   }
+}
+
+void PassageFeed::CloseAll() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  for (const auto& [id, entry] : entries_) entry.subscriber->Close();
 }
 
 size_t PassageFeed::subscribers() const {

@@ -6,9 +6,12 @@
 // returns, so a slow or stuck guard console can never slow the gate (it loses its oldest
 // queued passages instead; see WatchReactor in gate_service.cc).
 //
-// Thread-safety: all methods are thread-safe. Deliver() is called with the feed's lock held:
-// implementations must not call back into the feed from it. After Unsubscribe() returns, the
-// subscriber receives no further call, so it may be destroyed.
+// At shutdown CloseAll() tells every subscriber to end its stream (Close()), so open streams
+// do not hold the server's drain; a subscriber arriving after that is closed at once.
+//
+// Thread-safety: all methods are thread-safe. Deliver() and Close() are called with the
+// feed's lock held: implementations must not call back into the feed from them. After
+// Unsubscribe() returns, the subscriber receives no further call, so it may be destroyed.
 #ifndef LIANFANG_SERVICES_GATE_PASSAGE_FEED_H_
 #define LIANFANG_SERVICES_GATE_PASSAGE_FEED_H_
 
@@ -30,6 +33,9 @@ class PassageFeed final {
     virtual ~Subscriber() = default;
     // Must not block.
     virtual void Deliver(const v1::Passage& passage) = 0;
+    // The feed is closing (shutdown): end the stream. Must not block; may be called more
+    // than once.
+    virtual void Close() = 0;
   };
 
   PassageFeed() = default;
@@ -37,13 +43,18 @@ class PassageFeed final {
   PassageFeed& operator=(const PassageFeed&) = delete;
 
   // Registers `subscriber` (not owned) for the passages of `sites` (empty = every site).
-  // Returns the id to unsubscribe with.
+  // Returns the id to unsubscribe with. After CloseAll() the subscriber is registered and
+  // closed before this returns.
   int64_t Subscribe(std::set<std::string> sites, Subscriber* subscriber);
   // Removes a subscription; unknown ids are ignored.
   void Unsubscribe(int64_t id);
 
   // Hands `passage` to every matching subscriber.
   void Publish(const v1::Passage& passage);
+
+  // Closes every subscriber, now and from now on (shutdown). They unsubscribe themselves once
+  // their streams are done.
+  void CloseAll();
 
   // Current subscriptions (for tests and metrics).
   size_t subscribers() const;
@@ -55,6 +66,7 @@ class PassageFeed final {
   };
   mutable absl::Mutex mu_;
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::map<int64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -88,8 +88,10 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
       .outside_vehicles_allowed = site->policy().outside_vehicles_allowed(),
       .capacity = site->policy().capacity(),
   };
-  SqlPassageFacts facts(session, input.site_id, passage.person_key(), input.vehicle_plate, at);
-  ASSIGN_OR_RETURN(Verdict verdict, DecidePassage(query, facts));
+  ASSIGN_OR_RETURN(const PassageFacts facts, ReadPassageFacts(session, input.site_id,
+                                                              passage.person_key(),
+                                                              input.vehicle_plate, at));
+  const Verdict verdict = DecidePassage(query, facts);
 
   ASSIGN_OR_RETURN(std::string passage_id, NewPassageId());
   passage.set_passage_id(passage_id);
@@ -106,8 +108,7 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
   RETURN_IF_ERROR(InsertPassage(session, passage));
 
   if (verdict.presence_changed()) {
-    RETURN_IF_ERROR(
-        SetPresence(session, input.site_id, passage.person_key(), verdict.inside_after, now));
+    RETURN_IF_ERROR(SetPresence(session, passage, verdict.inside_after, now));
   }
   if (verdict.onsite_delta() != 0) {
     RETURN_IF_ERROR(SetOnsite(session, input.site_id, verdict.onsite_after));

@@ -1,15 +1,14 @@
 #include "services/gate/passage_rules.h"
 
-#include "common/status/status_macros.h"
-
 namespace lianfang::gate {
 
-absl::StatusOr<Verdict> DecidePassage(const PassageQuery& query, PassageFacts& facts) {
+Verdict DecidePassage(const PassageQuery& query, const PassageFacts& facts) {
   const bool entry = query.direction == v1::DIRECTION_ENTRY;
   Verdict verdict;
-  // The reply always carries `onsite`, so this one is read whatever the outcome.
-  ASSIGN_OR_RETURN(verdict.onsite_before, facts.Onsite());
+  verdict.onsite_before = facts.onsite;
   verdict.onsite_after = verdict.onsite_before;
+  verdict.inside_before = facts.inside;
+  verdict.inside_after = facts.inside;
 
   auto deny = [&verdict](v1::DenyReason reason) {
     verdict.decision = v1::DECISION_DENIED;
@@ -22,22 +21,15 @@ absl::StatusOr<Verdict> DecidePassage(const PassageQuery& query, PassageFacts& f
     return deny(v1::DENY_REASON_FEVER);
   }
   // 2. No valid pass where outsiders are forbidden.
-  if (!query.outsiders_allowed) {
-    ASSIGN_OR_RETURN(bool has_pass, facts.HasValidPass());
-    if (!has_pass) return deny(v1::DENY_REASON_NO_VALID_PASS);
+  if (!query.outsiders_allowed && !facts.has_valid_pass) {
+    return deny(v1::DENY_REASON_NO_VALID_PASS);
   }
   // 3. Exit under an observation hold.
-  if (!entry) {
-    ASSIGN_OR_RETURN(bool held, facts.UnderHold());
-    if (held) return deny(v1::DENY_REASON_UNDER_OBSERVATION);
-  }
+  if (!entry && facts.under_hold) return deny(v1::DENY_REASON_UNDER_OBSERVATION);
   // 4. Unregistered vehicle where outside vehicles are forbidden.
-  if (query.has_vehicle && !query.outside_vehicles_allowed) {
-    ASSIGN_OR_RETURN(bool registered, facts.VehicleRegistered());
-    if (!registered) return deny(v1::DENY_REASON_VEHICLE_NOT_ALLOWED);
+  if (query.has_vehicle && !query.outside_vehicles_allowed && !facts.vehicle_registered) {
+    return deny(v1::DENY_REASON_VEHICLE_NOT_ALLOWED);
   }
-  ASSIGN_OR_RETURN(verdict.inside_before, facts.Inside());
-  verdict.inside_after = verdict.inside_before;
   // 5. Site full: only an entry that would raise the count is refused.
   if (entry && !verdict.inside_before && query.capacity > 0 &&
       verdict.onsite_before >= query.capacity) {

@@ -15,35 +15,31 @@
 // does not refuse a person the records already count as inside (admitting them cannot raise
 // the count).
 //
-// The facts the rules need are read lazily through PassageFacts, in rule order, so a fever
-// never costs a pass lookup and an entry never a hold lookup: on the hot path only the
-// questions a decision actually depends on reach the database.
+// The rules decide over PassageFacts, a plain value: everything a decision may depend on,
+// read beforehand in one statement (gate_store.h, ReadPassageFacts) whatever the rules end up
+// needing. A fact a rule does not reach leaves the verdict alone.
 #ifndef LIANFANG_SERVICES_GATE_PASSAGE_RULES_H_
 #define LIANFANG_SERVICES_GATE_PASSAGE_RULES_H_
 
 #include <cstdint>
 
-#include "absl/status/statusor.h"
 #include "lianfang/gate/v1/gate.pb.h"
 
 namespace lianfang::gate {
 
-// What the rules may ask about the passing person, the vehicle and the site. Implemented over
-// the passage's SQL transaction (gate_store.h) and by fakes in tests. Each method is asked at
-// most once per decision. Errors (statement failures) abort the decision.
-class PassageFacts {
- public:
-  virtual ~PassageFacts() = default;
+// What the rules know about the passing person, the vehicle and the site, at the passage's
+// time (gate_store.h reads it in the passage's transaction; tests set it by hand).
+struct PassageFacts {
   // Whether the person holds a pass for this site valid at the passage's time.
-  virtual absl::StatusOr<bool> HasValidPass() = 0;
+  bool has_valid_pass = false;
   // Whether the person is under an observation hold at the passage's time.
-  virtual absl::StatusOr<bool> UnderHold() = 0;
+  bool under_hold = false;
   // Whether the passage's vehicle is registered for this site.
-  virtual absl::StatusOr<bool> VehicleRegistered() = 0;
+  bool vehicle_registered = false;
   // Whether the records count the person as inside the site now.
-  virtual absl::StatusOr<bool> Inside() = 0;
+  bool inside = false;
   // People inside the site now.
-  virtual absl::StatusOr<int64_t> Onsite() = 0;
+  int64_t onsite = 0;
 };
 
 // The passage as the rules see it.
@@ -77,10 +73,9 @@ struct Verdict {
   int64_t onsite_delta() const { return onsite_after - onsite_before; }
 };
 
-// Applies the rules (see the file comment). Returns the first error of `facts`.
+// Applies the rules (see the file comment). Pure and thread-safe.
 // REQUIRES: query.direction is DIRECTION_ENTRY or DIRECTION_EXIT.
-// Thread-compatible: `facts` is used from the calling thread only.
-absl::StatusOr<Verdict> DecidePassage(const PassageQuery& query, PassageFacts& facts);
+Verdict DecidePassage(const PassageQuery& query, const PassageFacts& facts);
 
 }  // namespace lianfang::gate
 

@@ -337,7 +337,7 @@ TEST(ApiContractTest, EveryMethodNamedInTheContractExists) {
       {"lianfang.gate.v1.GateService",
        {"RecordPassage", "BatchRecordPassages", "GetOccupancy", "ListPassages", "WatchPassages",
         "IssuePass", "RevokePass", "ListPasses", "PlaceHold", "ReleaseHold", "RegisterVehicle",
-        "StartDuty", "EndDuty", "ListDuty", "GetDailyStats", "ListAuditEvents"}},
+        "StartDuty", "EndDuty", "ListDuty", "GetDailyStats", "ListAuditEvents", "ListOnsite"}},
       {"lianfang.survey.v1.SurveyService",
        {"UpsertHousehold", "ListHouseholds", "RegisterResident", "VerifyTenant",
         "RecordMovement", "ListObservations", "EndObservation", "SubmitHealthReport",
@@ -384,6 +384,10 @@ TEST(ApiContractTest, EveryFieldNamedInTheContractExists) {
       {"lianfang.gate.v1.Occupancy",
        {"site_id", "onsite", "entries_today", "exits_today", "denied_today", "fevers_today",
         "as_of"}},
+      {"lianfang.gate.v1.ListOnsiteRequest", {"site_id", "page_size", "page_token"}},
+      {"lianfang.gate.v1.ListOnsiteResponse", {"people", "next_page_token"}},
+      {"lianfang.gate.v1.OnsitePerson",
+       {"person_key", "id_masked", "name_masked", "since", "entry_gate_id"}},
       {"lianfang.gate.v1.ListPassagesRequest",
        {"site_id", "gate_id", "person_key", "decision", "start_time", "end_time", "page_size",
         "page_token"}},
@@ -636,6 +640,7 @@ TEST(ApiContractTest, RolePolicyGrantsWhatCallersRelyOn) {
            "lianfang.survey.v1.SurveyService.EndObservation",
            "lianfang.gate.v1.GateService.RevokePass",
            "lianfang.gate.v1.GateService.RegisterVehicle",
+           "lianfang.gate.v1.GateService.ListOnsite",
        }) {
     const MethodDescriptor* method = FindMethod(name);
     ASSERT_NE(method, nullptr) << name;

@@ -865,6 +865,27 @@ TEST_F(GateServiceTest, WatchPassagesReceivesNewPassagesOfItsSite) {
   ASSERT_TRUE(PollUntil([&] { return h().service().feed().subscribers() == 0; }, kWait));
 }
 
+TEST_F(GateServiceTest, ClosingTheWatchersEndsOpenAndLaterWatchesAtOnce) {
+  v1::WatchPassagesRequest watch;
+  auto ctx = NewClientContext(h().Guard({"open"}), absl::Seconds(60));
+  std::unique_ptr<grpc::ClientReader<v1::Passage>> reader =
+      h().stub().WatchPassages(ctx.get(), watch);
+  reader->WaitForInitialMetadata();
+  h().service().CloseWatchers();  // what lf-gate does when SIGTERM arrives
+  v1::Passage got;
+  while (reader->Read(&got)) {
+  }
+  EXPECT_THAT(server::FromGrpcStatus(reader->Finish()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
+
+  auto ctx2 = NewClientContext(h().Guard({"open"}), absl::Seconds(60));
+  auto late = h().stub().WatchPassages(ctx2.get(), watch);
+  EXPECT_FALSE(late->Read(&got));
+  EXPECT_THAT(server::FromGrpcStatus(late->Finish()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_TRUE(PollUntil([&] { return h().service().feed().subscribers() == 0; }, kWait));
+}
+
 TEST_F(GateServiceTest, WatchOfAnotherSiteIsRefused) {
   v1::WatchPassagesRequest watch;
   watch.set_site_id("campus");
@@ -874,6 +895,64 @@ TEST_F(GateServiceTest, WatchOfAnotherSiteIsRefused) {
   EXPECT_FALSE(reader->Read(&got));
   EXPECT_THAT(server::FromGrpcStatus(reader->Finish()),
               StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+// ---- Who is inside ----------------------------------------------------------------------------
+
+TEST_F(GateServiceTest, LeadersSeeWhoIsInsideSinceWhenAndTheReadIsAudited) {
+  const absl::Time first = h().clock().Now();
+  v1::RecordPassageResponse a = MustRecord(GateHarness::Entry("o1", "open", "main", ValidId(1)));
+  h().clock().Advance(absl::Minutes(5));
+  MustRecord(GateHarness::Entry("o2", "open", "main", ValidId(2)));
+  h().clock().Advance(absl::Minutes(5));
+  MustRecord(GateHarness::Exit("o3", "open", "main", ValidId(2)));  // left again
+  MustRecord(GateHarness::Entry("f1", "family", "south", ValidId(3), 39.0));  // refused: fever
+
+  v1::ListOnsiteRequest list;
+  list.set_site_id("open");
+  auto ctx = NewClientContext(h().Leader());
+  v1::ListOnsiteResponse inside;
+  ASSERT_OK(server::FromGrpcStatus(h().stub().ListOnsite(ctx.get(), list, &inside)));
+  ASSERT_THAT(inside.people(), SizeIs(1));
+  EXPECT_EQ(inside.people(0).person_key(), a.passage().person_key());
+  EXPECT_EQ(inside.people(0).id_masked(), a.passage().id_masked());
+  EXPECT_EQ(inside.people(0).name_masked(), a.passage().name_masked());
+  EXPECT_EQ(inside.people(0).entry_gate_id(), "main");
+  EXPECT_EQ(time::FromTimestamp(inside.people(0).since()), time::FromTimestamp(time::ToTimestamp(first)));
+
+  common::v1::ListAuditEventsRequest audit;
+  auto actx = NewClientContext(h().Admin());
+  common::v1::ListAuditEventsResponse events;
+  ASSERT_OK(server::FromGrpcStatus(h().stub().ListAuditEvents(actx.get(), audit, &events)));
+  ASSERT_THAT(events.events(), Not(::testing::IsEmpty()));
+  EXPECT_EQ(events.events(0).method(), "/lianfang.gate.v1.GateService/ListOnsite");
+  EXPECT_EQ(events.events(0).subject(), "leader-1");
+  EXPECT_EQ(events.events(0).object(), "open");
+}
+
+TEST_F(GateServiceTest, WhoIsInsideIsForAdminsAndLeadersOnlyAndNeedsASite) {
+  v1::ListOnsiteRequest list;
+  list.set_site_id("open");
+  v1::ListOnsiteResponse resp;
+  for (const std::string& token : {h().Guard({"open"}), h().Token(auth::Role::kViewer, "city"),
+                                   h().Token(auth::Role::kService, "gateway")}) {
+    auto ctx = NewClientContext(token);
+    EXPECT_THAT(server::FromGrpcStatus(h().stub().ListOnsite(ctx.get(), list, &resp)),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  auto admin = NewClientContext(h().Admin());
+  EXPECT_THAT(server::FromGrpcStatus(h().stub().ListOnsite(admin.get(), list, &resp)), IsOk());
+
+  v1::ListOnsiteRequest bad;
+  bad.set_page_token("not-a-token");
+  auto ctx = NewClientContext(h().Leader());
+  absl::Status status = server::FromGrpcStatus(h().stub().ListOnsite(ctx.get(), bad, &resp));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(server::FieldViolations(status), Contains(Key("site_id")));
+  bad.set_site_id("open");
+  auto ctx2 = NewClientContext(h().Leader());
+  status = server::FromGrpcStatus(h().stub().ListOnsite(ctx2.get(), bad, &resp));
+  EXPECT_THAT(server::FieldViolations(status), Contains(Key("page_token")));
 }
 
 // ---- Authorization -----------------------------------------------------------------------------
@@ -916,7 +995,7 @@ TEST_F(GateServiceTest, EveryMethodChecksTheTokenFirst) {
       EXPECT_EQ(static_cast<int>(status.error_code()), static_cast<int>(code)) << method;
     }
   }
-  EXPECT_EQ(methods, 16);
+  EXPECT_EQ(methods, 17);
   EXPECT_EQ(h().CountWrites(), 0);
 }
 
