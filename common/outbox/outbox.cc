@@ -40,7 +40,9 @@ constexpr char kCounts[] = "SELECT state, COUNT(*) FROM lf_outbox GROUP BY state
 constexpr char kRequeue[] =
     "UPDATE lf_outbox SET state = 'pending', attempts = 0, next_attempt_at = 0"
     " WHERE state = 'failed'";
-constexpr char kPurge[] = "DELETE FROM lf_outbox WHERE state = 'delivered' AND delivered_at < $1";
+constexpr char kPurge[] =
+    "DELETE FROM lf_outbox WHERE id IN (SELECT id FROM lf_outbox"
+    " WHERE state = 'delivered' AND delivered_at < $1 LIMIT $2)";
 
 // Last errors are kept short: enough to diagnose, bounded in the table.
 constexpr size_t kMaxErrorLength = 500;
@@ -174,8 +176,8 @@ absl::StatusOr<int64_t> RequeueFailed(sql::Session& session) {
   return result.rows_affected;
 }
 
-absl::StatusOr<int64_t> PurgeDelivered(sql::Session& session, absl::Time cutoff) {
-  ASSIGN_OR_RETURN(sql::Result result, session.Execute(kPurge, {cutoff}));
+absl::StatusOr<int64_t> PurgeDelivered(sql::Session& session, absl::Time cutoff, int64_t limit) {
+  ASSIGN_OR_RETURN(sql::Result result, session.Execute(kPurge, {cutoff, limit}));
   return result.rows_affected;
 }
 
@@ -222,20 +224,11 @@ absl::StatusOr<int64_t> Sender::Backlog() {
 }
 
 void Sender::Run() {
-  std::optional<absl::Time> last_purge;  // real time
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       wake_ = false;
-    }
-    const absl::Time real_now = absl::Now();
-    if (!last_purge.has_value() || real_now - *last_purge >= options_.purge_interval) {
-      last_purge = real_now;
-      const absl::Time cutoff = clock_.Now() - options_.retention;
-      absl::Status purged = db_.Write(
-          [&](sql::Session& session) { return PurgeDelivered(session, cutoff).status(); });
-      if (!purged.ok()) Log("warning", "outbox purge failed", nullptr, purged);
     }
 
     absl::Duration wait = options_.poll_interval;

@@ -323,21 +323,38 @@ TEST_F(OutboxTest, TwoSendersOnOneDatabaseDeliverEachMessageOnce) {
   for (int i = 0; i < 40; ++i) EXPECT_EQ(receiver_.calls(absl::StrCat("m", i)), 1) << i;
 }
 
-TEST_F(OutboxTest, DeliveredMessagesArePurgedAfterTheRetention) {
+TEST_F(OutboxTest, PurgeDeliveredRemovesOnlyDeliveredMessagesOlderThanTheCutoffInChunks) {
   time::FakeClock clock(absl::FromUnixSeconds(1'767'225'600));
-  SenderOptions options = FastOptions();
-  options.retention = absl::Hours(24 * 7);
-  options.purge_interval = absl::Milliseconds(1);
-  Sender sender(*db_, receiver_, clock, options);
-  ASSERT_OK(db_->Write([&](sql::Session& s) {
-    return Enqueue(s, {"dispatch", kMethod, "old", "x"}, clock.Now());
-  }));
+  receiver_.Fail("parked", -1, absl::InvalidArgumentError("refused"));
+  Sender sender(*db_, receiver_, clock, FastOptions());
+  for (const char* key : {"old-1", "old-2", "old-3", "parked"}) {
+    ASSERT_OK(db_->Write([&](sql::Session& s) {
+      return Enqueue(s, {"dispatch", kMethod, key, "x"}, clock.Now());
+    }));
+  }
   sender.Start();
-  ASSERT_TRUE(Eventually([&] { return sender.delivered() == 1; }));
-  EXPECT_EQ(CountAll().delivered, 1);
+  ASSERT_TRUE(Eventually([&] { return sender.delivered() == 3 && sender.parked() == 1; }));
   clock.Advance(absl::Hours(24 * 8));
+  ASSERT_OK(db_->Write([&](sql::Session& s) {
+    return Enqueue(s, {"dispatch", kMethod, "young", "x"}, clock.Now());
+  }));
   sender.Wake();
-  ASSERT_TRUE(Eventually([&] { return CountAll().delivered == 0; }));
+  ASSERT_TRUE(Eventually([&] { return sender.delivered() == 4; }));
+  sender.Stop();
+  const absl::Time cutoff = clock.Now() - absl::Hours(24 * 7);
+  std::vector<int64_t> chunks;
+  for (int64_t deleted = 2; deleted == 2;) {
+    ASSERT_OK(db_->Write([&](sql::Session& s) -> absl::Status {
+      ASSIGN_OR_RETURN(deleted, PurgeDelivered(s, cutoff, 2));
+      return absl::OkStatus();
+    }));
+    chunks.push_back(deleted);
+  }
+  EXPECT_EQ(chunks, (std::vector<int64_t>{2, 1}));
+  const Counts left = CountAll();
+  EXPECT_EQ(left.delivered, 1);  // the young one
+  EXPECT_EQ(left.failed, 1);     // parked messages stay, whatever their age
+  EXPECT_EQ(left.pending, 0);
 }
 
 TEST_F(OutboxTest, InvalidMessagesAreRejected) {
