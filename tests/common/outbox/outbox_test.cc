@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/logging/logging.h"
 #include "common/sql/database.h"
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
@@ -98,10 +99,16 @@ bool Eventually(const std::function<bool()>& done) {
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The sender logs through common/logging: capture its lines.
+    logging::SetSink([this](absl::string_view line) {
+      absl::MutexLock lock(&log_mu_);
+      log_.emplace_back(line);
+    });
     db_ = OpenDb();
     ASSERT_NE(db_, nullptr);
     ASSERT_OK(db_->Migrate(kComponent, Migrations()));
   }
+  void TearDown() override { logging::SetSink(nullptr); }
 
   std::unique_ptr<sql::Database> OpenDb() {
     absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(dir_.TestUrl("o.db"));
@@ -114,10 +121,6 @@ class OutboxTest : public ::testing::Test {
     options.poll_interval = absl::Milliseconds(20);
     options.min_backoff = absl::Milliseconds(1);
     options.max_backoff = absl::Milliseconds(10);
-    options.log = [this](const std::string& line) {
-      absl::MutexLock lock(&log_mu_);
-      log_.push_back(line);
-    };
     return options;
   }
 
@@ -355,6 +358,42 @@ TEST_F(OutboxTest, PurgeDeliveredRemovesOnlyDeliveredMessagesOlderThanTheCutoffI
   EXPECT_EQ(left.delivered, 1);  // the young one
   EXPECT_EQ(left.failed, 1);     // parked messages stay, whatever their age
   EXPECT_EQ(left.pending, 0);
+}
+
+TEST_F(OutboxTest, ItsLogLinesAreTheCommonLoggersLines) {
+  receiver_.Fail("fever:9", 1, absl::UnavailableError("dispatch is down"));
+  Sender sender(*db_, receiver_, clock_, FastOptions());
+  sender.Start();
+  ASSERT_OK(EnqueueCommitted("fever:9", "secret-payload"));
+  sender.Wake();
+  ASSERT_TRUE(Eventually([&] { return sender.delivered() == 1; }));
+  sender.Stop();
+  std::vector<std::string> retries;
+  for (const std::string& line : Logs()) {
+    if (line.find("will retry") != std::string::npos) retries.push_back(line);
+  }
+  ASSERT_EQ(retries.size(), 1u) << ::testing::PrintToString(Logs());
+  const std::string& line = retries[0];
+  // Exactly the line common/logging formats for this event at the time the line carries.
+  const std::string prefix = "{\"time\":\"";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+  const size_t end = line.find('"', prefix.size());
+  ASSERT_NE(end, std::string::npos) << line;
+  absl::Time at;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, line.substr(prefix.size(), end - prefix.size()),
+                              &at, &error))
+      << error << ": " << line;
+  EXPECT_EQ(line, logging::FormatLine(absl::ToUnixMillis(at), logging::Level::kWarning,
+                                      "outbox delivery failed; will retry",
+                                      {.method = kMethod, .request_id = "fever:9"},
+                                      {{"component", "outbox"},
+                                       {"outbox_id", "1"},
+                                       {"destination", "dispatch"},
+                                       {"attempts", "1"},
+                                       {"code", "UNAVAILABLE"},
+                                       {"error", "dispatch is down"}}));
+  for (const std::string& any : Logs()) EXPECT_EQ(any.find("secret-payload"), std::string::npos);
 }
 
 TEST_F(OutboxTest, InvalidMessagesAreRejected) {
