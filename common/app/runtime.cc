@@ -11,6 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/app/housekeeping.h"
+#include "common/app/periodic_job.h"
 #include "common/audit/audit.h"
 #include "common/auth/secret_file.h"
 #include "common/idempotency/idempotency.h"
@@ -134,7 +136,16 @@ int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
   logging::Info("ready", {},
                 {{"db", absl::StartsWith(rt.config.db, "sqlite:") ? rt.config.db : "postgresql"},
                  {"redis", rt.config.redis}});
-  return server::RunUntilSignal(server, before_shutdown);
+  // The shared purge of idempotency records and delivered outbox messages, in every service:
+  // at start, then hourly, until the drain is over (a run in progress stops between chunks).
+  const Housekeeping housekeeping(rt.db.get(), &rt.clock, HousekeepingOptionsFor(rt.config));
+  PeriodicJob housekeeping_job(absl::Hours(1), [&] {
+    (void)housekeeping.RunOnce([&housekeeping_job] { return !housekeeping_job.stopping(); });
+  });
+  housekeeping_job.Start();
+  const int code = server::RunUntilSignal(server, before_shutdown);
+  housekeeping_job.Stop();
+  return code;
 }
 
 }  // namespace lianfang::app

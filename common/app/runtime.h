@@ -92,9 +92,11 @@ std::unique_ptr<Runtime> StartOrExit(const StartOptions& options);
 
 // Serves `services` (typed gRPC services, not owned) on `rt.config.listen`, with health,
 // reflection, per-call logs and metrics; every method of `served_services` that no typed
-// service implements still authorizes its caller and then answers UNIMPLEMENTED. Blocks until
-// SIGTERM or SIGINT, drains in-flight calls, and returns the process exit code (2 when the
-// address cannot be bound).
+// service implements still authorizes its caller and then answers UNIMPLEMENTED. While it
+// serves, the shared housekeeping (housekeeping.h: idempotency records older than
+// LF_RETENTION_DAYS, delivered outbox messages) runs at start and then hourly. Blocks until
+// SIGTERM or SIGINT, drains in-flight calls, stops the housekeeping, and returns the process
+// exit code (2 when the address cannot be bound).
 int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
           const std::vector<std::string>& served_services);
 // The same, calling `before_shutdown` once a termination signal arrived, before the drain

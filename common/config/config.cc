@@ -120,6 +120,12 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
                                      "(0..",
                                      kMaxInflightLimit, ", 0 = no bound)")},
                &max_inflight, 0, kMaxInflightLimit);
+  flags.AddInt({.name = "retention-days",
+                .env = "LF_RETENTION_DAYS",
+                .default_value = absl::StrCat(kDefaultRetentionDays),
+                .help = "days stored request replies (every service), passages (gate) and "
+                        "health reports (survey) are kept before they are purged"},
+               &config.retention_days, 1, kMaxRetentionDays);
   if (extra != nullptr) flags.AddAll(*extra);
 
   if (absl::Status status = flags.Parse(argc, argv, env); !status.ok()) return status;

@@ -29,9 +29,13 @@
 //   --max-inflight     LF_MAX_INFLIGHT      1000: most unary API calls (and, on the gateway,
 //                                           JSON API requests) in flight at once; a whole
 //                                           number 0..1000000, 0 = no bound
+//   --retention-days   LF_RETENTION_DAYS    30: days the stored replies of requests (every
+//                                           service), passages (gate) and health reports
+//                                           (survey) are kept; a whole number 1..3650
 #ifndef LIANFANG_COMMON_CONFIG_CONFIG_H_
 #define LIANFANG_COMMON_CONFIG_CONFIG_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -56,6 +60,9 @@ inline constexpr char kDefaultSitesFile[] = "deploy/sites.textproto";
 // common/server/admission.h, which applies the bound).
 inline constexpr int kDefaultMaxInflight = 1000;
 inline constexpr int kMaxInflightLimit = 1000000;
+// LF_RETENTION_DAYS: its default and bounds.
+inline constexpr int64_t kDefaultRetentionDays = 30;
+inline constexpr int64_t kMaxRetentionDays = 3650;
 
 struct CommonConfig {
   std::string service;          // "gate", "survey", "dispatch", "report" or "gateway"
@@ -78,6 +85,10 @@ struct CommonConfig {
   logging::Level log_level = logging::Level::kInfo;
   // The bound on calls in flight (LF_MAX_INFLIGHT), 0..kMaxInflightLimit; 0 = no bound.
   int max_inflight = kDefaultMaxInflight;
+  // Days personal data is kept before the purges (LF_RETENTION_DAYS), 1..kMaxRetentionDays:
+  // idempotency records in every service (common/app/housekeeping.h), passages in the gate,
+  // health reports in the survey.
+  int64_t retention_days = kDefaultRetentionDays;
 
   bool tls_enabled() const { return !tls_cert.empty(); }
 };

@@ -18,7 +18,6 @@ constexpr char kSelect[] =
 constexpr char kInsert[] =
     "INSERT INTO lf_idempotency (scope, request_id, fingerprint, response, created_at)"
     " VALUES ($1, $2, $3, $4, $5)";
-constexpr char kPurge[] = "DELETE FROM lf_idempotency WHERE created_at < $1";
 constexpr char kPurgeSome[] =
     "DELETE FROM lf_idempotency WHERE (scope, request_id) IN (SELECT scope, request_id"
     " FROM lf_idempotency WHERE created_at < $1 LIMIT $2)";
@@ -135,11 +134,6 @@ absl::Status Remember(sql::Session& session, absl::string_view scope, absl::stri
         "response");
   }
   return inserted;
-}
-
-absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff) {
-  ASSIGN_OR_RETURN(sql::Result result, session.Execute(kPurge, {cutoff}));
-  return result.rows_affected;
 }
 
 absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff, int64_t limit) {

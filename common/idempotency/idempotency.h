@@ -16,7 +16,8 @@
 //   // after-commit work such as live-count increments: it was done the first time).
 //
 // Lookup/Remember are the two halves for handlers that need finer control. Records older
-// than the retention (a week is plenty for client retries) are removed with PurgeOlderThan.
+// than the retention are removed with PurgeOlderThan by the service's housekeeping
+// (common/app/housekeeping.h), in every service.
 // The table comes from Migrations() (component "idempotency"), applied at start-up:
 //   RETURN_IF_ERROR(db.Migrate(idempotency::kComponent, idempotency::Migrations()));
 //
@@ -72,11 +73,9 @@ absl::Status Remember(sql::Session& session, absl::string_view scope, absl::stri
                       absl::string_view fingerprint, const std::string& response_bytes,
                       absl::Time now);
 
-// Deletes records created before `cutoff` (e.g. now - 7 days). Returns how many.
-absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff);
-// Like PurgeOlderThan, deleting at most `limit` (> 0) records, so that a large backlog is
-// purged in short transactions that do not hold the writer up: call it until it returns less
-// than `limit`.
+// Deletes at most `limit` (> 0) records created before `cutoff` and returns how many, so that
+// a large backlog is purged in short transactions that do not hold the writer up: call it
+// until it returns less than `limit`. REQUIRES: a write session.
 absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff, int64_t limit);
 
 // The schema of the idempotency table; apply with Database::Migrate(kComponent, ...).

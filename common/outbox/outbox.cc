@@ -1,12 +1,12 @@
 #include "common/outbox/outbox.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/idempotency/idempotency.h"
+#include "common/logging/logging.h"
 #include "common/status/status_macros.h"
 
 namespace lianfang::outbox {
@@ -40,7 +40,9 @@ constexpr char kCounts[] = "SELECT state, COUNT(*) FROM lf_outbox GROUP BY state
 constexpr char kRequeue[] =
     "UPDATE lf_outbox SET state = 'pending', attempts = 0, next_attempt_at = 0"
     " WHERE state = 'failed'";
-constexpr char kPurge[] = "DELETE FROM lf_outbox WHERE state = 'delivered' AND delivered_at < $1";
+constexpr char kPurge[] =
+    "DELETE FROM lf_outbox WHERE id IN (SELECT id FROM lf_outbox"
+    " WHERE state = 'delivered' AND delivered_at < $1 LIMIT $2)";
 
 // Last errors are kept short: enough to diagnose, bounded in the table.
 constexpr size_t kMaxErrorLength = 500;
@@ -84,32 +86,6 @@ std::string ErrorText(const absl::Status& status) {
   std::string text = absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
   if (text.size() > kMaxErrorLength) text.resize(kMaxErrorLength);
   return text;
-}
-
-// Escapes `text` for a JSON string literal (UTF-8 passes through).
-std::string JsonEscape(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out;
 }
 
 enum class Outcome { kNotAttempted, kDelivered, kRetry, kParked };
@@ -174,8 +150,8 @@ absl::StatusOr<int64_t> RequeueFailed(sql::Session& session) {
   return result.rows_affected;
 }
 
-absl::StatusOr<int64_t> PurgeDelivered(sql::Session& session, absl::Time cutoff) {
-  ASSIGN_OR_RETURN(sql::Result result, session.Execute(kPurge, {cutoff}));
+absl::StatusOr<int64_t> PurgeDelivered(sql::Session& session, absl::Time cutoff, int64_t limit) {
+  ASSIGN_OR_RETURN(sql::Result result, session.Execute(kPurge, {cutoff, limit}));
   return result.rows_affected;
 }
 
@@ -222,26 +198,17 @@ absl::StatusOr<int64_t> Sender::Backlog() {
 }
 
 void Sender::Run() {
-  std::optional<absl::Time> last_purge;  // real time
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       wake_ = false;
     }
-    const absl::Time real_now = absl::Now();
-    if (!last_purge.has_value() || real_now - *last_purge >= options_.purge_interval) {
-      last_purge = real_now;
-      const absl::Time cutoff = clock_.Now() - options_.retention;
-      absl::Status purged = db_.Write(
-          [&](sql::Session& session) { return PurgeDelivered(session, cutoff).status(); });
-      if (!purged.ok()) Log("warning", "outbox purge failed", nullptr, purged);
-    }
-
     absl::Duration wait = options_.poll_interval;
     absl::StatusOr<Pass> pass = DeliverDue();
     if (!pass.ok()) {
-      Log("error", "outbox pass failed; retrying after the poll interval", nullptr, pass.status());
+      Log(logging::Level::kError, "outbox pass failed; retrying after the poll interval", nullptr,
+          pass.status());
     } else if (pass->claimed >= static_cast<size_t>(options_.batch_size)) {
       wait = absl::ZeroDuration();  // probably more due: go again at once
     } else if (pass->next_due.has_value()) {
@@ -323,11 +290,12 @@ absl::StatusOr<Sender::Pass> Sender::DeliverDue() {
         break;
       case Outcome::kRetry:
         ++retried_;
-        Log("warning", "outbox delivery failed; will retry", &a.message, a.status);
+        Log(logging::Level::kWarning, "outbox delivery failed; will retry", &a.message, a.status);
         break;
       case Outcome::kParked:
         ++parked_;
-        Log("error", "outbox delivery failed permanently; message parked", &a.message, a.status);
+        Log(logging::Level::kError, "outbox delivery failed permanently; message parked",
+            &a.message, a.status);
         break;
       case Outcome::kNotAttempted:
         break;
@@ -352,24 +320,28 @@ absl::Duration Sender::Backoff(int64_t attempts) {
   return delay / 2 + absl::Uniform(rng_, 0.0, 0.5) * delay;
 }
 
-void Sender::Log(absl::string_view level, absl::string_view message, const PendingMessage* msg,
+void Sender::Log(logging::Level level, absl::string_view message, const PendingMessage* msg,
                  const absl::Status& status) {
-  std::string line = absl::StrCat("{\"level\":\"", level, "\",\"component\":\"outbox\",\"msg\":\"",
-                                  JsonEscape(message), "\"");
-  if (msg != nullptr) {
-    absl::StrAppend(&line, ",\"outbox_id\":", msg->id, ",\"destination\":\"",
-                    JsonEscape(msg->destination), "\",\"method\":\"", JsonEscape(msg->method),
-                    "\",\"attempts\":", msg->attempts + 1);
-  }
-  if (!status.ok()) {
-    absl::StrAppend(&line, ",\"code\":\"", absl::StatusCodeToString(status.code()),
-                    "\",\"error\":\"", JsonEscape(status.message()), "\"");
-  }
-  line.push_back('}');
-  if (options_.log) {
-    options_.log(line);
+  // Through the common logger only: its line format, sink and minimum level apply. The
+  // message's payload is never logged (it may hold masks and person keys).
+  const std::string id = msg != nullptr ? absl::StrCat(msg->id) : "";
+  const std::string attempts = msg != nullptr ? absl::StrCat(msg->attempts + 1) : "";
+  const std::string code = status.ok() ? "" : absl::StatusCodeToString(status.code());
+  if (msg != nullptr && !status.ok()) {
+    // The delivery's method and key (the receiver's request_id) label the line as the
+    // receiver's own log lines of that call are labelled.
+    logging::Log(level, message, {.method = msg->method, .request_id = msg->idempotency_key},
+                 {{"component", "outbox"},
+                  {"outbox_id", id},
+                  {"destination", msg->destination},
+                  {"attempts", attempts},
+                  {"code", code},
+                  {"error", status.message()}});
+  } else if (!status.ok()) {
+    logging::Log(level, message, {},
+                 {{"component", "outbox"}, {"code", code}, {"error", status.message()}});
   } else {
-    std::fprintf(stderr, "%s\n", line.c_str());
+    logging::Log(level, message, {}, {{"component", "outbox"}});
   }
 }
 

@@ -20,13 +20,14 @@
 // Retryable delivery errors (IsRetryable) are retried with exponential backoff and jitter,
 // forever, each failure logged and counted; any other error parks the message as failed
 // (a dead letter kept with its last error, logged and counted) until an operator calls
-// RequeueFailed. Delivered messages are kept for `retention`, then purged.
+// RequeueFailed. Delivered messages are purged by the service's housekeeping
+// (common/app/housekeeping.h) with PurgeDelivered. Failures are logged through
+// common/logging (component "outbox"), labelled with the delivery's method and key.
 #ifndef LIANFANG_COMMON_OUTBOX_OUTBOX_H_
 #define LIANFANG_COMMON_OUTBOX_OUTBOX_H_
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -39,6 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/logging/logging.h"
 #include "common/sql/database.h"
 #include "common/time/clock.h"
 
@@ -105,8 +107,10 @@ absl::StatusOr<Counts> CountMessages(sql::Session& session);
 // cause of a permanent error was fixed. Returns how many. REQUIRES: a write session.
 absl::StatusOr<int64_t> RequeueFailed(sql::Session& session);
 
-// Deletes delivered messages delivered before `cutoff`. Returns how many.
-absl::StatusOr<int64_t> PurgeDelivered(sql::Session& session, absl::Time cutoff);
+// Deletes at most `limit` (> 0) messages delivered before `cutoff` and returns how many, so
+// that a backlog is purged in short transactions: call it until it returns less than `limit`.
+// Pending and parked messages are never deleted. REQUIRES: a write session.
+absl::StatusOr<int64_t> PurgeDelivered(sql::Session& session, absl::Time cutoff, int64_t limit);
 
 // The schema of the outbox table; apply with Database::Migrate(kComponent, ...).
 std::span<const sql::Migration> Migrations();
@@ -124,12 +128,6 @@ struct SenderOptions {
   // While a message is being delivered it is hidden from other senders on the same database
   // for this long (a sender that dies mid-delivery is taken over after it).
   absl::Duration claim_lease = absl::Minutes(1);
-  // Delivered messages are kept this long, then purged (checked every purge_interval).
-  absl::Duration retention = absl::Hours(24 * 7);
-  absl::Duration purge_interval = absl::Hours(1);
-  // Receives one line per failed attempt, parked message or database error (a JSON object
-  // without trailing newline). Default: written to stderr.
-  std::function<void(const std::string& json_line)> log;
 };
 
 // Delivers queued messages in the background. Thread-safe. The Database, Deliverer and Clock
@@ -170,7 +168,8 @@ class Sender final {
   void Run();
   absl::StatusOr<Pass> DeliverDue();
   absl::Duration Backoff(int64_t attempts);
-  void Log(absl::string_view level, absl::string_view message, const PendingMessage* msg,
+  // One line through common/logging per failed attempt, parked message or database error.
+  void Log(logging::Level level, absl::string_view message, const PendingMessage* msg,
            const absl::Status& status);
   bool WakeOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; }
   bool Stopping() const {

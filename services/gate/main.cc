@@ -18,14 +18,8 @@ namespace outbox = ::lianfang::outbox;
 namespace redis = ::lianfang::redis;
 
 int main(int argc, char** argv) {
-  ::lianfang::config::FlagSet flags("lf-gate");
-  int64_t retention_days = gate::kDefaultRetentionDays;
-  gate::AddRetentionFlag(flags, &retention_days);
-  auto rt = app::StartOrExit({.service = "gate",
-                              .argc = argc,
-                              .argv = argv,
-                              .migrations = gate::Migrations(),
-                              .extra_flags = &flags});
+  auto rt = app::StartOrExit(
+      {.service = "gate", .argc = argc, .argv = argv, .migrations = gate::Migrations()});
 
   live::LiveCounts live(redis::kGate, rt->sites->ids(), rt->redis.get(), rt->db.get(), &rt->clock,
                         rt->config.tz, gate::MakeSnapshotFn(rt->sites.get()));
@@ -42,7 +36,7 @@ int main(int argc, char** argv) {
                              .live = &live,
                              .outbox = &sender});
   const gate::Retention retention(rt->db.get(), &rt->clock, rt->sites->ids(),
-                                  absl::Hours(24) * retention_days);
+                                  absl::Hours(24) * rt->config.retention_days);
   app::PeriodicJob retention_job(absl::Hours(1), [&] {
     (void)retention.RunOnce([&retention_job] { return !retention_job.stopping(); });
   });

@@ -3,12 +3,12 @@
 // (`--retention-days` / `LF_RETENTION_DAYS`, default 30 days, as venue check-in systems did)
 // and then deleted by a background job. The aggregate figures are NOT derived from the
 // passages but kept per site and day in gate_daily (updated with each passage), so the daily
-// statistics of old days stay exactly right after the purge. The same job removes idempotency
-// records older than the period (they hold the first responses, masks included).
+// statistics of old days stay exactly right after the purge. The stored replies of those
+// passages (idempotency records, masks included) go with the shared housekeeping purge of every
+// service, on the same period (common/app/housekeeping.h).
 //
-//   int64_t retention_days = gate::kDefaultRetentionDays;
-//   gate::AddRetentionFlag(flags, &retention_days);            // before parsing
-//   gate::Retention retention(db, clock, sites->ids(), absl::Hours(24) * retention_days);
+//   gate::Retention retention(db, clock, sites->ids(),
+//                             absl::Hours(24) * rt->config.retention_days);
 //   app::PeriodicJob job(absl::Hours(1), [&] { (void)retention.RunOnce(); });
 //
 // What stays: gate_daily (figures per site and day), gate_presence (who is inside now),
@@ -26,25 +26,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/config/flags.h"
 #include "common/sql/database.h"
 #include "common/time/clock.h"
 
 namespace lianfang::gate {
 
-inline constexpr int64_t kDefaultRetentionDays = 30;
-inline constexpr int64_t kMaxRetentionDays = 3650;
-// Most rows one purge transaction deletes.
-inline constexpr int64_t kPurgeChunk = 1000;
-
-// Declares `--retention-days` / `LF_RETENTION_DAYS` (1..3650, default 30) on `flags`; the
-// parsed value lands in `*days`, which must outlive the parse.
-void AddRetentionFlag(config::FlagSet& flags, int64_t* days);
-
 // What one purge removed.
 struct PurgeCounts {
   int64_t passages = 0;
-  int64_t idempotency_records = 0;
 };
 
 class Retention final {
@@ -54,10 +43,9 @@ class Retention final {
   Retention(sql::Database* db, const time::Clock* clock, std::vector<std::string> site_ids,
             absl::Duration period);
 
-  // Deletes the passages captured before Clock::Now() - period and the idempotency records
-  // created before it, in transactions of at most kPurgeChunk rows each so that a large
-  // backlog never holds the writer (and the passages waiting on it) for long; logs what it
-  // removed. Between chunks it stops early when `keep_going` (if given) returns false — the
+  // Deletes the passages captured before Clock::Now() - period, in transactions of at most
+  // app::kPurgeChunk rows each (app::PurgeInChunks) so that a large backlog never holds the
+  // writer (and the passages waiting on it) for long; logs what it removed. Between chunks it stops early when `keep_going` (if given) returns false — the
   // rest goes at the next run. Returns the counts, or the database's error (the chunks
   // committed before it stay removed).
   absl::StatusOr<PurgeCounts> RunOnce(const std::function<bool()>& keep_going = {}) const;

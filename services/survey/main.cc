@@ -19,8 +19,6 @@ int main(int argc, char** argv) {
   survey::SurveyFlags flags;
   lianfang::config::FlagSet all_flags("lf-survey");
   all_flags.AddAll(flags.set());
-  int64_t retention_days = survey::kDefaultRetentionDays;
-  survey::AddRetentionFlag(all_flags, &retention_days);
   auto rt = app::StartOrExit({.service = "survey",
                               .argc = argc,
                               .argv = argv,
@@ -49,7 +47,7 @@ int main(int argc, char** argv) {
                                  .sender = &sender,
                                  .live = &live});
   const survey::Retention retention(rt->db.get(), &rt->clock, rt->config.tz,
-                                    absl::Hours(24) * retention_days);
+                                    absl::Hours(24) * rt->config.retention_days);
   app::PeriodicJob retention_job(absl::Hours(1), [&] {
     (void)retention.RunOnce([&retention_job] { return !retention_job.stopping(); });
   });

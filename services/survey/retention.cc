@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/status/status_macros.h"
 
@@ -32,14 +31,6 @@ constexpr char kDeleteHistoryOfDay[] = "DELETE FROM survey_report_history WHERE 
 constexpr char kDeleteFollowupsOfDay[] = "DELETE FROM survey_fever_followups WHERE date = $1";
 
 }  // namespace
-
-void AddRetentionFlag(config::FlagSet& flags, int64_t* days) {
-  flags.AddInt({.name = "retention-days",
-                .env = "LF_RETENTION_DAYS",
-                .default_value = absl::StrCat(kDefaultRetentionDays),
-                .help = "days health reports (and passages) keep their personal data"},
-               days, 1, kMaxRetentionDays);
-}
 
 Retention::Retention(sql::Database* db, const time::Clock* clock, absl::TimeZone tz,
                      absl::Duration period)
@@ -82,14 +73,6 @@ absl::StatusOr<PurgeCounts> Retention::RunOnce(const std::function<bool()>& keep
       counts.history += history.rows_affected;
       return s.Execute(kDeleteFollowups, {first_kept}).status();
     }));
-    int64_t deleted = kPurgeChunk;
-    while (deleted == kPurgeChunk && go_on()) {
-      RETURN_IF_ERROR(db_->Write([&](sql::Session& s) -> absl::Status {
-        ASSIGN_OR_RETURN(deleted, idempotency::PurgeOlderThan(s, cutoff, kPurgeChunk));
-        return absl::OkStatus();
-      }));
-      counts.idempotency_records += deleted;
-    }
     return absl::OkStatus();
   }();
   if (!status.ok()) {
@@ -97,12 +80,11 @@ absl::StatusOr<PurgeCounts> Retention::RunOnce(const std::function<bool()>& keep
                      {{"error", status.ToString()}});
     return status;
   }
-  if (counts.reports > 0 || counts.history > 0 || counts.idempotency_records > 0) {
+  if (counts.reports > 0 || counts.history > 0) {
     logging::Info("retention purge", {},
                   {{"days", absl::StrCat(counts.days)},
                    {"reports_deleted", absl::StrCat(counts.reports)},
                    {"history_deleted", absl::StrCat(counts.history)},
-                   {"idempotency_records_deleted", absl::StrCat(counts.idempotency_records)},
                    {"first_kept_date", first_kept}});
   }
   return counts;

@@ -5,12 +5,11 @@
 // joining them to residents, so before deleting a day's reports the job adds that day's
 // figures (reports and fever reports per site, exactly as GetDailyStats counts them) to
 // survey_report_days, which GetDailyStats adds back: old days' statistics stay right.
-// The same job removes the fever follow-up markers of those days and idempotency records
-// older than the period (they hold the first responses).
+// The same job removes the fever follow-up markers of those days. The stored replies of the
+// requests (idempotency records) go with the shared housekeeping purge of every service, on
+// the same period (common/app/housekeeping.h).
 //
-//   int64_t retention_days = survey::kDefaultRetentionDays;
-//   survey::AddRetentionFlag(flags, &retention_days);
-//   survey::Retention retention(db, clock, tz, absl::Hours(24) * retention_days);
+//   survey::Retention retention(db, clock, tz, absl::Hours(24) * rt->config.retention_days);
 //   app::PeriodicJob job(absl::Hours(1), [&] { (void)retention.RunOnce(); });
 //
 // What stays: households, residents and people (the register the working group keeps),
@@ -25,28 +24,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/config/flags.h"
 #include "common/sql/database.h"
 #include "common/time/clock.h"
 
 namespace lianfang::survey {
-
-inline constexpr int64_t kDefaultRetentionDays = 30;
-inline constexpr int64_t kMaxRetentionDays = 3650;
-
-// Declares `--retention-days` / `LF_RETENTION_DAYS` (1..3650, default 30) on `flags`; the
-// parsed value lands in `*days`, which must outlive the parse.
-void AddRetentionFlag(config::FlagSet& flags, int64_t* days);
-
-// Most idempotency records one purge transaction deletes.
-inline constexpr int64_t kPurgeChunk = 1000;
 
 // What one purge removed.
 struct PurgeCounts {
   int64_t days = 0;                 // dates whose reports were folded into survey_report_days
   int64_t reports = 0;              // current reports deleted
   int64_t history = 0;              // report versions deleted
-  int64_t idempotency_records = 0;  // stored first responses deleted
 };
 
 class Retention final {
@@ -58,9 +45,7 @@ class Retention final {
   // For every date before the date of Clock::Now() - period that still has reports, in one
   // transaction per date: adds its per-site figures to survey_report_days, then deletes its
   // reports, their history and fever follow-up markers. Then deletes what history and markers
-  // remain before that date, and the idempotency records created before Now() - period in
-  // transactions of at most kPurgeChunk rows, so a backlog never holds the writer for long.
-  // Between transactions it stops early when `keep_going` (if given) returns false; the rest
+  // remain before that date. Between transactions it stops early when `keep_going` (if given) returns false; the rest
   // goes at the next run. Returns the counts, or the database's error (the transactions
   // committed before it stay).
   absl::StatusOr<PurgeCounts> RunOnce(const std::function<bool()>& keep_going = {}) const;

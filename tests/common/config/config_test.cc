@@ -189,6 +189,23 @@ TEST_F(LoadCommonConfigTest, LogLevelIsParsed) {
               StatusIs(kInvalid, StartsWith("LF_LOG_LEVEL (--log-level): unknown log level")));
 }
 
+TEST_F(LoadCommonConfigTest, EveryServiceHasTheRetentionSetting) {
+  for (const char* service : {"gate", "survey", "dispatch", "report", "gateway"}) {
+    ASSERT_OK_AND_ASSIGN(CommonConfig config, Load(service, {}, BaseVars()));
+    EXPECT_EQ(config.retention_days, 30) << service;
+  }
+  ASSERT_OK_AND_ASSIGN(CommonConfig ninety, LoadGateWith("LF_RETENTION_DAYS", "90"));
+  EXPECT_EQ(ninety.retention_days, 90);
+  auto vars = BaseVars();
+  vars["LF_RETENTION_DAYS"] = "90";
+  ASSERT_OK_AND_ASSIGN(CommonConfig flag, Load("dispatch", {"--retention-days=7"}, vars));
+  EXPECT_EQ(flag.retention_days, 7);
+  EXPECT_THAT(LoadGateWith("LF_RETENTION_DAYS", "0"),
+              StatusIs(kInvalid, StartsWith("LF_RETENTION_DAYS (--retention-days)")));
+  EXPECT_THAT(LoadGateWith("LF_RETENTION_DAYS", "3651"),
+              StatusIs(kInvalid, StartsWith("LF_RETENTION_DAYS (--retention-days)")));
+}
+
 TEST_F(LoadCommonConfigTest, TlsCertificateAndKeyComeTogether) {
   const std::string cert = dir_.Write("server.crt", "CERT");
   const std::string key = dir_.Write("server.key", "KEY");

@@ -247,7 +247,7 @@ TEST_F(IdempotencyTest, PurgeRemovesOnlyRecordsOlderThanTheCutoff) {
     return Remember(s, kScope, "new", "fp", "", kNow - absl::Hours(1));
   }));
   ASSERT_OK(db_->Write([&](sql::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(int64_t purged, PurgeOlderThan(s, kNow - absl::Hours(24 * 7)));
+    ASSIGN_OR_RETURN(int64_t purged, PurgeOlderThan(s, kNow - absl::Hours(24 * 7), 100));
     EXPECT_EQ(purged, 1);
     return absl::OkStatus();
   }));

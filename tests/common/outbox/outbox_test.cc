@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/logging/logging.h"
 #include "common/sql/database.h"
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
@@ -98,10 +99,16 @@ bool Eventually(const std::function<bool()>& done) {
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The sender logs through common/logging: capture its lines.
+    logging::SetSink([this](absl::string_view line) {
+      absl::MutexLock lock(&log_mu_);
+      log_.emplace_back(line);
+    });
     db_ = OpenDb();
     ASSERT_NE(db_, nullptr);
     ASSERT_OK(db_->Migrate(kComponent, Migrations()));
   }
+  void TearDown() override { logging::SetSink(nullptr); }
 
   std::unique_ptr<sql::Database> OpenDb() {
     absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(dir_.TestUrl("o.db"));
@@ -114,10 +121,6 @@ class OutboxTest : public ::testing::Test {
     options.poll_interval = absl::Milliseconds(20);
     options.min_backoff = absl::Milliseconds(1);
     options.max_backoff = absl::Milliseconds(10);
-    options.log = [this](const std::string& line) {
-      absl::MutexLock lock(&log_mu_);
-      log_.push_back(line);
-    };
     return options;
   }
 
@@ -323,21 +326,74 @@ TEST_F(OutboxTest, TwoSendersOnOneDatabaseDeliverEachMessageOnce) {
   for (int i = 0; i < 40; ++i) EXPECT_EQ(receiver_.calls(absl::StrCat("m", i)), 1) << i;
 }
 
-TEST_F(OutboxTest, DeliveredMessagesArePurgedAfterTheRetention) {
+TEST_F(OutboxTest, PurgeDeliveredRemovesOnlyDeliveredMessagesOlderThanTheCutoffInChunks) {
   time::FakeClock clock(absl::FromUnixSeconds(1'767'225'600));
-  SenderOptions options = FastOptions();
-  options.retention = absl::Hours(24 * 7);
-  options.purge_interval = absl::Milliseconds(1);
-  Sender sender(*db_, receiver_, clock, options);
-  ASSERT_OK(db_->Write([&](sql::Session& s) {
-    return Enqueue(s, {"dispatch", kMethod, "old", "x"}, clock.Now());
-  }));
+  receiver_.Fail("parked", -1, absl::InvalidArgumentError("refused"));
+  Sender sender(*db_, receiver_, clock, FastOptions());
+  for (const char* key : {"old-1", "old-2", "old-3", "parked"}) {
+    ASSERT_OK(db_->Write([&](sql::Session& s) {
+      return Enqueue(s, {"dispatch", kMethod, key, "x"}, clock.Now());
+    }));
+  }
   sender.Start();
-  ASSERT_TRUE(Eventually([&] { return sender.delivered() == 1; }));
-  EXPECT_EQ(CountAll().delivered, 1);
+  ASSERT_TRUE(Eventually([&] { return sender.delivered() == 3 && sender.parked() == 1; }));
   clock.Advance(absl::Hours(24 * 8));
+  ASSERT_OK(db_->Write([&](sql::Session& s) {
+    return Enqueue(s, {"dispatch", kMethod, "young", "x"}, clock.Now());
+  }));
   sender.Wake();
-  ASSERT_TRUE(Eventually([&] { return CountAll().delivered == 0; }));
+  ASSERT_TRUE(Eventually([&] { return sender.delivered() == 4; }));
+  sender.Stop();
+  const absl::Time cutoff = clock.Now() - absl::Hours(24 * 7);
+  std::vector<int64_t> chunks;
+  for (int64_t deleted = 2; deleted == 2;) {
+    ASSERT_OK(db_->Write([&](sql::Session& s) -> absl::Status {
+      ASSIGN_OR_RETURN(deleted, PurgeDelivered(s, cutoff, 2));
+      return absl::OkStatus();
+    }));
+    chunks.push_back(deleted);
+  }
+  EXPECT_EQ(chunks, (std::vector<int64_t>{2, 1}));
+  const Counts left = CountAll();
+  EXPECT_EQ(left.delivered, 1);  // the young one
+  EXPECT_EQ(left.failed, 1);     // parked messages stay, whatever their age
+  EXPECT_EQ(left.pending, 0);
+}
+
+TEST_F(OutboxTest, ItsLogLinesAreTheCommonLoggersLines) {
+  receiver_.Fail("fever:9", 1, absl::UnavailableError("dispatch is down"));
+  Sender sender(*db_, receiver_, clock_, FastOptions());
+  sender.Start();
+  ASSERT_OK(EnqueueCommitted("fever:9", "secret-payload"));
+  sender.Wake();
+  ASSERT_TRUE(Eventually([&] { return sender.delivered() == 1; }));
+  sender.Stop();
+  std::vector<std::string> retries;
+  for (const std::string& line : Logs()) {
+    if (line.find("will retry") != std::string::npos) retries.push_back(line);
+  }
+  ASSERT_EQ(retries.size(), 1u) << ::testing::PrintToString(Logs());
+  const std::string& line = retries[0];
+  // Exactly the line common/logging formats for this event at the time the line carries.
+  const std::string prefix = "{\"time\":\"";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+  const size_t end = line.find('"', prefix.size());
+  ASSERT_NE(end, std::string::npos) << line;
+  absl::Time at;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, line.substr(prefix.size(), end - prefix.size()),
+                              &at, &error))
+      << error << ": " << line;
+  EXPECT_EQ(line, logging::FormatLine(absl::ToUnixMillis(at), logging::Level::kWarning,
+                                      "outbox delivery failed; will retry",
+                                      {.method = kMethod, .request_id = "fever:9"},
+                                      {{"component", "outbox"},
+                                       {"outbox_id", "1"},
+                                       {"destination", "dispatch"},
+                                       {"attempts", "1"},
+                                       {"code", "UNAVAILABLE"},
+                                       {"error", "dispatch is down"}}));
+  for (const std::string& any : Logs()) EXPECT_EQ(any.find("secret-payload"), std::string::npos);
 }
 
 TEST_F(OutboxTest, InvalidMessagesAreRejected) {

@@ -145,7 +145,6 @@ absl::StatusOr<std::unique_ptr<GateHarness>> GateHarness::Start(HarnessOptions o
   sender_options.poll_interval = absl::Milliseconds(50);
   sender_options.min_backoff = absl::Milliseconds(20);
   sender_options.max_backoff = absl::Milliseconds(200);
-  sender_options.log = [](const std::string&) {};
   h->sender_ =
       std::make_unique<outbox::Sender>(*h->db_, *h->deliverer_, h->real_clock_, sender_options);
 

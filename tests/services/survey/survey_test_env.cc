@@ -187,7 +187,6 @@ void SurveyTest::SetUp() {
   sender_options.poll_interval = absl::Milliseconds(50);
   sender_options.min_backoff = absl::Milliseconds(20);
   sender_options.max_backoff = absl::Milliseconds(200);
-  sender_options.log = [](const std::string&) {};
   sender_ = std::make_unique<outbox::Sender>(*db_, *deliverer_, real_clock_, sender_options);
 
   SurveyLive::Options live_options;
