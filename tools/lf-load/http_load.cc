@@ -12,15 +12,15 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cmath>
-#include <random>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -188,22 +188,21 @@ class PostLoop : public std::enable_shared_from_this<PostLoop> {
     bhttp::async_write(socket_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->Failed();
       self->res_ = {};
-      bhttp::async_read(self->socket_, self->buffer_, self->res_,
-                        [self](beast::error_code ec, size_t) {
-                          if (ec) return self->Failed();
-                          const auto now = Clock::now();
-                          if (self->started_ >= self->count_from_ && now <= self->end_) {
-                            if (self->res_.result_int() == 200) {
-                              ++self->run_->ok;
-                            } else {
-                              ++self->run_->errors;
-                            }
-                            self->run_->ms.push_back(
-                                std::chrono::duration<double, std::milli>(now - self->started_)
-                                    .count());
-                          }
-                          self->Next();
-                        });
+      bhttp::async_read(
+          self->socket_, self->buffer_, self->res_, [self](beast::error_code ec, size_t) {
+            if (ec) return self->Failed();
+            const auto now = Clock::now();
+            if (self->started_ >= self->count_from_ && now <= self->end_) {
+              if (self->res_.result_int() == 200) {
+                ++self->run_->ok;
+              } else {
+                ++self->run_->errors;
+              }
+              self->run_->ms.push_back(
+                  std::chrono::duration<double, std::milli>(now - self->started_).count());
+            }
+            self->Next();
+          });
     });
   }
   void Failed() { ++run_->errors; }
@@ -240,8 +239,7 @@ HttpRun RunHttpPassages(const HttpFlags& f, const std::string& run_id, std::atom
   return run;
 }
 
-HttpRun RunGrpcPassages(const HttpFlags& f, const std::string& run_id,
-                        std::atomic<int64_t>& seq) {
+HttpRun RunGrpcPassages(const HttpFlags& f, const std::string& run_id, std::atomic<int64_t>& seq) {
   std::vector<std::unique_ptr<gatev1::GateService::Stub>> stubs;
   for (const auto& channel : MakeChannels(f.gate, 2)) {
     stubs.push_back(gatev1::GateService::NewStub(channel));
@@ -307,9 +305,9 @@ class StreamReader : public std::enable_shared_from_this<StreamReader> {
   StreamReader(asio::io_context& io, const HttpFlags& f, tcp::endpoint to, StreamState* state,
                int index)
       : socket_(SourceSocket(io, f, index)), to_(to), state_(state) {
-    request_ = absl::StrCat("GET /api/v1/dashboard/events?site_ids=", f.site,
-                            "&access_token=", f.token,
-                            " HTTP/1.1\r\nHost: gateway\r\nAccept: text/event-stream\r\n\r\n");
+    request_ =
+        absl::StrCat("GET /api/v1/dashboard/events?site_ids=", f.site, "&access_token=", f.token,
+                     " HTTP/1.1\r\nHost: gateway\r\nAccept: text/event-stream\r\n\r\n");
   }
 
   void Start() {
@@ -347,9 +345,9 @@ class StreamReader : public std::enable_shared_from_this<StreamReader> {
       state_->events += found;
       int64_t none = 0;
       state_->arrival_ns.compare_exchange_strong(
-          none, std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    Clock::now().time_since_epoch())
-                    .count());
+          none,
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+              .count());
     }
   }
   void Closed() { state_->closed = true; }
@@ -389,8 +387,8 @@ int StreamsMode(const HttpFlags& f, std::ostream& out, std::ostream& err) {
     }
     return false;
   };
-  const bool opened = all([](const StreamState& s) { return s.events.load() > 0; },
-                          absl::Seconds(120));
+  const bool opened =
+      all([](const StreamState& s) { return s.events.load() > 0; }, absl::Seconds(120));
   int64_t open = 0;
   for (const auto& s : states) open += s->events.load() > 0 && !s->closed.load();
   out << absl::StrFormat("%d of %d streams open with their first snapshot after %s\n", open,
@@ -428,8 +426,9 @@ int StreamsMode(const HttpFlags& f, std::ostream& out, std::ostream& err) {
       }
     }
   }
-  out << absl::StrFormat("%d passages x %d streams: passage -> event on the stream: %s; missed %d\n",
-                         f.passages, f.streams, Summary(delays), missed);
+  out << absl::StrFormat(
+      "%d passages x %d streams: passage -> event on the stream: %s; missed %d\n", f.passages,
+      f.streams, Summary(delays), missed);
   out << Rss(f.gateway_pid) << "\n";
   work.reset();
   io.stop();
@@ -442,10 +441,17 @@ int StreamsMode(const HttpFlags& f, std::ostream& out, std::ostream& err) {
 class FloodConn : public std::enable_shared_from_this<FloodConn> {
  public:
   FloodConn(asio::io_context& io, const HttpFlags& f, tcp::endpoint to, bool slow, int index,
-            std::atomic<int>* live, std::atomic<int64_t>* dropped,
-            const std::atomic<bool>* stop)
-      : io_(io), f_(f), to_(to), slow_(slow), index_(index), live_(live), dropped_(dropped),
-        stop_(stop), socket_(SourceSocket(io, f, index)), timer_(io) {}
+            std::atomic<int>* live, std::atomic<int64_t>* dropped, const std::atomic<bool>* stop)
+      : io_(io),
+        f_(f),
+        to_(to),
+        slow_(slow),
+        index_(index),
+        live_(live),
+        dropped_(dropped),
+        stop_(stop),
+        socket_(SourceSocket(io, f, index)),
+        timer_(io) {}
 
   void Start() {
     socket_.async_connect(to_, [self = shared_from_this()](beast::error_code ec) {
@@ -511,8 +517,7 @@ class FloodConn : public std::enable_shared_from_this<FloodConn> {
     beast::error_code ignored;
     socket_.close(ignored);
     if (stop_->load()) return;
-    auto next =
-        std::make_shared<FloodConn>(io_, f_, to_, slow_, index_, live_, dropped_, stop_);
+    auto next = std::make_shared<FloodConn>(io_, f_, to_, slow_, index_, live_, dropped_, stop_);
     auto pause = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(50));
     pause->async_wait([next, pause](beast::error_code) { next->Start(); });
   }
@@ -540,8 +545,7 @@ class Prober {
  public:
   Prober(const HttpFlags& f, tcp::endpoint to) : f_(f), to_(to), socket_(io_) {}
 
-  absl::StatusOr<double> Probe(bhttp::verb verb, const std::string& path,
-                               const std::string& body) {
+  absl::StatusOr<double> Probe(bhttp::verb verb, const std::string& path, const std::string& body) {
     beast::error_code ec;
     const auto start = Clock::now();
     if (!socket_.is_open()) {
@@ -612,8 +616,18 @@ int FloodMode(const HttpFlags& f, std::ostream& out, std::ostream& err) {
     absl::StatusOr<double> h = health.Probe(bhttp::verb::get, "/healthz", "");
     absl::StatusOr<double> a =
         api.Probe(bhttp::verb::post, "/api/v1/lianfang.gate.v1.GateService/GetOccupancy", body);
-    if (h.ok()) health_ms.push_back(*h); else { ++errors; err << h.status() << "\n"; }
-    if (a.ok()) api_ms.push_back(*a); else { ++errors; err << a.status() << "\n"; }
+    if (h.ok())
+      health_ms.push_back(*h);
+    else {
+      ++errors;
+      err << h.status() << "\n";
+    }
+    if (a.ok())
+      api_ms.push_back(*a);
+    else {
+      ++errors;
+      err << a.status() << "\n";
+    }
     sum_slow += slow_live.load();
     sum_idle += idle_live.load();
     ++samples;
@@ -665,22 +679,38 @@ int RunHttpLoad(const std::vector<std::string>& args,
       return true;
     };
     bool ok = true;
-    if (name == "--mode") f.mode = value;
-    else if (name == "--http") f.http = value;
-    else if (name == "--gate") f.gate = value;
-    else if (name == "--token") f.token = value;
-    else if (name == "--jwt-secret-file") f.jwt_secret_file = value;
-    else if (name == "--site") f.site = value;
-    else if (name == "--gate-id") f.gate_id = value;
-    else if (name == "--concurrency") ok = integer(&f.concurrency);
-    else if (name == "--rounds") ok = integer(&f.rounds);
-    else if (name == "--streams") ok = integer(&f.streams);
-    else if (name == "--passages") ok = integer(&f.passages);
-    else if (name == "--slow") ok = integer(&f.slow);
-    else if (name == "--idle") ok = integer(&f.idle);
-    else if (name == "--sources") ok = integer(&f.sources);
-    else if (name == "--gateway-pid") ok = integer(&f.gateway_pid);
-    else if (name == "--duration") ok = absl::ParseDuration(value, &f.duration);
+    if (name == "--mode")
+      f.mode = value;
+    else if (name == "--http")
+      f.http = value;
+    else if (name == "--gate")
+      f.gate = value;
+    else if (name == "--token")
+      f.token = value;
+    else if (name == "--jwt-secret-file")
+      f.jwt_secret_file = value;
+    else if (name == "--site")
+      f.site = value;
+    else if (name == "--gate-id")
+      f.gate_id = value;
+    else if (name == "--concurrency")
+      ok = integer(&f.concurrency);
+    else if (name == "--rounds")
+      ok = integer(&f.rounds);
+    else if (name == "--streams")
+      ok = integer(&f.streams);
+    else if (name == "--passages")
+      ok = integer(&f.passages);
+    else if (name == "--slow")
+      ok = integer(&f.slow);
+    else if (name == "--idle")
+      ok = integer(&f.idle);
+    else if (name == "--sources")
+      ok = integer(&f.sources);
+    else if (name == "--gateway-pid")
+      ok = integer(&f.gateway_pid);
+    else if (name == "--duration")
+      ok = absl::ParseDuration(value, &f.duration);
     else {
       err << "lf-load http: unknown flag " << name << "\n";
       return 2;
