@@ -101,8 +101,7 @@ std::string AuthorizationOf(const http::Request& req, bool allow_query) {
 // handled; admitted() is false when the bound was reached (nothing to give back then).
 class ApiSlot final {
  public:
-  explicit ApiSlot(server::InflightLimit& limit)
-      : limit_(limit.TryAcquire() ? &limit : nullptr) {}
+  explicit ApiSlot(server::InflightLimit& limit) : limit_(limit.TryAcquire() ? &limit : nullptr) {}
   ~ApiSlot() {
     if (limit_ != nullptr) limit_->Release();
   }
@@ -140,12 +139,18 @@ bool SplitApiPath(absl::string_view path, std::string* service, std::string* met
 // The status a server-side refusal (http_server.h) stands for.
 absl::Status StatusOfHttp(int status, const std::string& message) {
   switch (status) {
-    case 404: return absl::NotFoundError(message);
-    case 408: return absl::DeadlineExceededError(message);
-    case 413: return absl::ResourceExhaustedError(message);
-    case 500: return absl::InternalError(message);
-    case 503: return absl::UnavailableError(message);
-    default: return absl::InvalidArgumentError(message);
+    case 404:
+      return absl::NotFoundError(message);
+    case 408:
+      return absl::DeadlineExceededError(message);
+    case 413:
+      return absl::ResourceExhaustedError(message);
+    case 500:
+      return absl::InternalError(message);
+    case 503:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InvalidArgumentError(message);
   }
 }
 
@@ -175,8 +180,8 @@ class HttpGateway::RouteMetrics final {
                     "# HELP lf_http_requests_total HTTP requests handled, by route and status\n"
                     "# TYPE lf_http_requests_total counter\n");
     for (const auto& [key, count] : counts_) {
-      absl::StrAppend(&out, "lf_http_requests_total{route=\"", key.first, "\",code=\"",
-                      key.second, "\"} ", count, "\n");
+      absl::StrAppend(&out, "lf_http_requests_total{route=\"", key.first, "\",code=\"", key.second,
+                      "\"} ", count, "\n");
     }
     absl::StrAppend(&out,
                     "# HELP lf_http_request_duration_seconds Time to handle an HTTP request "
@@ -184,13 +189,13 @@ class HttpGateway::RouteMetrics final {
                     "# TYPE lf_http_request_duration_seconds histogram\n");
     for (const auto& [route, h] : histograms_) {
       for (size_t i = 0; i < kBuckets.size(); ++i) {
-        absl::StrAppend(&out, "lf_http_request_duration_seconds_bucket{route=\"", route,
-                        "\",le=\"", kBuckets[i], "\"} ", h.buckets[i], "\n");
+        absl::StrAppend(&out, "lf_http_request_duration_seconds_bucket{route=\"", route, "\",le=\"",
+                        kBuckets[i], "\"} ", h.buckets[i], "\n");
       }
       absl::StrAppend(&out, "lf_http_request_duration_seconds_bucket{route=\"", route,
                       "\",le=\"+Inf\"} ", h.count, "\n");
-      absl::StrAppend(&out, "lf_http_request_duration_seconds_sum{route=\"", route, "\"} ",
-                      h.sum, "\n");
+      absl::StrAppend(&out, "lf_http_request_duration_seconds_sum{route=\"", route, "\"} ", h.sum,
+                      "\n");
       absl::StrAppend(&out, "lf_http_request_duration_seconds_count{route=\"", route, "\"} ",
                       h.count, "\n");
     }
@@ -581,7 +586,8 @@ void HttpGateway::Handle(std::shared_ptr<http::Exchange> exchange) {
       if (!svg.ok()) return Reply(*exchange, kRouteQr, start, ErrorResponse(svg.status()));
       http::Response res;
       res.SetHeader("Cache-Control", "no-store");
-      res.SetHeader("Content-Disposition", absl::StrCat("inline; filename=\"pass-", code, ".svg\""));
+      res.SetHeader("Content-Disposition",
+                    absl::StrCat("inline; filename=\"pass-", code, ".svg\""));
       res.content_type = "image/svg+xml";
       res.body = *std::move(svg);
       return Reply(*exchange, kRouteQr, start, std::move(res));
@@ -592,8 +598,7 @@ void HttpGateway::Handle(std::shared_ptr<http::Exchange> exchange) {
   Reply(*exchange, kRouteOther, start, ErrorResponse(absl::NotFoundError("no such page")));
 }
 
-void HttpGateway::ServeEvents(const std::shared_ptr<http::Exchange>& exchange,
-                              absl::Time start) {
+void HttpGateway::ServeEvents(const std::shared_ptr<http::Exchange>& exchange, absl::Time start) {
   const http::Request& req = exchange->request();
   absl::StatusOr<auth::Principal> who =
       deps_.authorizer->Authorize(kWatchDashboard, AuthorizationOf(req, /*allow_query=*/true));
@@ -701,9 +706,8 @@ bool HttpGateway::HandleApi(const std::shared_ptr<http::Exchange>& exchange, abs
 
 void HttpGateway::ServeApiStream(const std::shared_ptr<http::Exchange>& exchange,
                                  const JsonApi::Method& method,
-                                 const google::protobuf::Message& request,
-                                 const std::string& token, const std::string& route,
-                                 absl::Time start) {
+                                 const google::protobuf::Message& request, const std::string& token,
+                                 const std::string& route, absl::Time start) {
   auto stream = std::make_shared<ApiStream>();
   {
     absl::MutexLock lock(&mu_);

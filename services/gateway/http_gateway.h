@@ -138,7 +138,8 @@ class HttpGateway final {
   // The bound port (after Start).
   int port() const;
 
-  // Ends every open event stream (dashboard and API), stops listening and joins the threads. Idempotent.
+  // Ends every open event stream (dashboard and API), stops listening and joins the threads.
+  // Idempotent.
   void Stop();
 
   // Open event streams now.

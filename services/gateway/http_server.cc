@@ -108,12 +108,12 @@ std::string Clean(absl::string_view value) {
 }
 
 // The status line and headers of `res` (Content-Length of its body when `length`).
-std::string Head(const Server::Options& options, const Response& res, bool keep_alive,
-                 bool http10, bool length) {
+std::string Head(const Server::Options& options, const Response& res, bool keep_alive, bool http10,
+                 bool length) {
   const auto status = static_cast<unsigned>(res.status);
-  std::string out = absl::StrCat("HTTP/1.1 ", res.status, " ",
-                                 std::string(bhttp::obsolete_reason(bhttp::int_to_status(status))),
-                                 "\r\n");
+  std::string out =
+      absl::StrCat("HTTP/1.1 ", res.status, " ",
+                   std::string(bhttp::obsolete_reason(bhttp::int_to_status(status))), "\r\n");
   for (const auto& [name, value] : options.default_headers) {
     if (res.Header(name).empty()) absl::StrAppend(&out, name, ": ", Clean(value), "\r\n");
   }
@@ -268,10 +268,10 @@ class ExchangeImpl final : public Exchange {
     const bool head = request_.method == "HEAD";
     std::string bytes = Head(session_->impl()->options, response, keep_alive_, http10_, true);
     if (!head) bytes += response.body;
-    asio::post(session_->executor(), [s = session_, bytes = std::move(bytes),
-                                      keep = keep_alive_]() mutable {
-      s->SendResponse(std::move(bytes), keep);
-    });
+    asio::post(session_->executor(),
+               [s = session_, bytes = std::move(bytes), keep = keep_alive_]() mutable {
+                 s->SendResponse(std::move(bytes), keep);
+               });
   }
 
   std::shared_ptr<EventSink> Stream(Response head, std::function<void()> on_close) override;
@@ -309,9 +309,8 @@ class SinkImpl final : public EventSink {
       asio::post(s->executor(), [s] { s->DropSlow(); });
       return false;
     }
-    asio::post(s->executor(), [s, chunk = std::move(chunk)]() mutable {
-      s->EnqueueStream(std::move(chunk));
-    });
+    asio::post(s->executor(),
+               [s, chunk = std::move(chunk)]() mutable { s->EnqueueStream(std::move(chunk)); });
     return true;
   }
 
@@ -452,12 +451,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (buffer_.size() > 0) return ReadHeader();
     Lowest().expires_after(
         Ms(first_ ? impl_->options.header_timeout : impl_->options.idle_timeout));
-    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
-                                                       beast::error_code ec, size_t n) {
-      if (ec) return self->Fail(ec);
-      self->buffer_.commit(n);
-      self->ReadHeader();
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Fail(ec);
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
   }
 
   void ReadHeader() {
@@ -465,10 +464,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->header_limit(static_cast<uint32_t>(impl_->options.max_header_bytes));
     parser_->body_limit(impl_->options.max_body_bytes);
     Lowest().expires_after(Ms(impl_->options.header_timeout));
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                               self->OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -491,12 +489,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     };
     if (absl::EqualsIgnoreCase(std::string(msg[bhttp::field::expect]), "100-continue")) {
       auto line = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
-      asio::async_write(stream_, asio::buffer(*line),
-                        [self = this->shared_from_this(), line, read_body](beast::error_code ec,
-                                                                           size_t) {
-                          if (ec) return self->Fail(ec);
-                          read_body();
-                        });
+      asio::async_write(
+          stream_, asio::buffer(*line),
+          [self = this->shared_from_this(), line, read_body](beast::error_code ec, size_t) {
+            if (ec) return self->Fail(ec);
+            read_body();
+          });
       return;
     }
     read_body();
@@ -544,8 +542,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       for (absl::string_view pair : absl::StrSplit(target.substr(q + 1), '&', absl::SkipEmpty())) {
         const size_t eq = pair.find('=');
         req.params.emplace(DecodeQueryComponent(pair.substr(0, eq)),
-                           eq == absl::string_view::npos ? std::string()
-                                                         : DecodeQueryComponent(pair.substr(eq + 1)));
+                           eq == absl::string_view::npos
+                               ? std::string()
+                               : DecodeQueryComponent(pair.substr(eq + 1)));
       }
     }
     for (const auto& field : msg) {
@@ -559,8 +558,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // While the handler works, the connection waits without a time limit of its own (the
     // handler's calls have their deadlines).
     Lowest().expires_never();
-    auto exchange = std::make_shared<ExchangeImpl<Sock>>(
-        this->shared_from_this(), impl_->shared, std::move(req), keep_alive, http10);
+    auto exchange = std::make_shared<ExchangeImpl<Sock>>(this->shared_from_this(), impl_->shared,
+                                                         std::move(req), keep_alive, http10);
     asio::post(*impl_->workers, [impl = impl_, exchange] { impl->handler(exchange); });
   }
 
@@ -672,7 +671,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
 template <class Sock>
 std::shared_ptr<EventSink> ExchangeImpl<Sock>::Stream(Response head,
-                                                        std::function<void()> on_close) {
+                                                      std::function<void()> on_close) {
   auto state = std::make_shared<StreamState>();
   absl::ReaderMutexLock lock(&shared_->mu);
   if (answered_.exchange(true) || !shared_->running) {
@@ -680,8 +679,7 @@ std::shared_ptr<EventSink> ExchangeImpl<Sock>::Stream(Response head,
     return std::make_shared<SinkImpl<Sock>>(session_, shared_, state, 0);
   }
   const Server::Options& options = session_->impl()->options;
-  auto sink = std::make_shared<SinkImpl<Sock>>(session_, shared_, state,
-                                                 options.max_stream_buffer);
+  auto sink = std::make_shared<SinkImpl<Sock>>(session_, shared_, state, options.max_stream_buffer);
   if (options.logger) options.logger(request_, head.status);
   if (head.content_type.empty()) head.content_type = "text/event-stream";
   head.SetHeader("Transfer-Encoding", "chunked");
@@ -776,9 +774,9 @@ absl::Status Server::Impl::Start() {
     tls->use_certificate_chain_file(options.tls_cert_file, cert_ec);
     tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, key_ec);
     if (options.tls_cert_file.empty() || options.tls_key_file.empty() || cert_ec || key_ec) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot serve HTTPS with certificate ", options.tls_cert_file, " and key ",
-                       options.tls_key_file));
+      return absl::InvalidArgumentError(absl::StrCat("cannot serve HTTPS with certificate ",
+                                                     options.tls_cert_file, " and key ",
+                                                     options.tls_key_file));
     }
   }
 
@@ -792,9 +790,9 @@ absl::Status Server::Impl::Start() {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
-                                               " (in use, or not an address of this host): ",
-                                               ec.message()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen,
+                     " (in use, or not an address of this host): ", ec.message()));
   }
   port = acceptor.local_endpoint().port();
   workers = std::make_unique<asio::thread_pool>(std::max(1, options.worker_threads));

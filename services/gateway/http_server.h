@@ -50,8 +50,8 @@ namespace lianfang::gateway::http {
 
 // One request, read whole (headers and body).
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // the target without its query string, as sent
+  std::string method;                              // "GET", "POST", ...
+  std::string path;                                // the target without its query string, as sent
   std::multimap<std::string, std::string> params;  // the query, percent-decoded
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -147,11 +147,11 @@ class Server final {
 
   // What the server saw so far (for metrics and tests).
   struct Stats {
-    int64_t connections = 0;        // open now
-    int64_t streams = 0;            // event streams open now
-    int64_t refused = 0;            // connections refused by the caps
-    int64_t timed_out = 0;          // connections dropped by a time limit
-    int64_t slow_streams = 0;       // event streams dropped for a full buffer
+    int64_t connections = 0;   // open now
+    int64_t streams = 0;       // event streams open now
+    int64_t refused = 0;       // connections refused by the caps
+    int64_t timed_out = 0;     // connections dropped by a time limit
+    int64_t slow_streams = 0;  // event streams dropped for a full buffer
   };
 
   Server(Options options, Handler handler);

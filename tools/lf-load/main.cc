@@ -6,6 +6,7 @@
 
 #include "absl/strings/string_view.h"
 #include "tools/lf-load/echo.h"
+#include "tools/lf-load/http_load.h"
 #include "tools/lf-load/lf_load.h"
 
 int main(int argc, char** argv) {
@@ -23,6 +24,11 @@ int main(int argc, char** argv) {
       }
     }
     return lianfang::load::RunEchoServer(listen);
+  }
+  if (!args.empty() && args.front() == "http") {
+    return lianfang::load::RunHttpLoad(std::vector<std::string>(args.begin() + 1, args.end()),
+                                       [](const char* name) { return std::getenv(name); },
+                                       std::cout, std::cerr);
   }
   return lianfang::load::RunLoad(
       args, [](const char* name) { return std::getenv(name); }, "/proc/self/exe", std::cout,

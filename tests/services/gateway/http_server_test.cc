@@ -108,13 +108,13 @@ TEST(HttpServerTest, AReaderSlowerThanItsStreamIsDroppedWhileTheOthersGoOn) {
     }
     // Paced by the fast reader (it stays within a few events).
     if (i > 8) {
-      ASSERT_TRUE(PollUntil([&] { return fast_bytes.load() >= (i - 8) * event.size(); },
-                            absl::Seconds(20)))
+      ASSERT_TRUE(
+          PollUntil([&] { return fast_bytes.load() >= (i - 8) * event.size(); }, absl::Seconds(20)))
           << i;
     }
   }
-  ASSERT_TRUE(PollUntil([&] { return fast_bytes.load() >= 1000 * event.size(); },
-                        absl::Seconds(20)));
+  ASSERT_TRUE(
+      PollUntil([&] { return fast_bytes.load() >= 1000 * event.size(); }, absl::Seconds(20)));
   done = true;
   reader.join();
   // Exactly one stream was dropped, the other received everything.

@@ -343,7 +343,10 @@ TEST_F(JsonApiStatusTest, TheAnswerComesBackAsJsonWithZerosWrittenOut) {
   EXPECT_EQ(request.report_id(), "r-42");
   EXPECT_EQ(seen[0].authorization, absl::StrCat("Bearer ", token));
   EXPECT_GT(seen[0].deadline_left, absl::ZeroDuration());
-  EXPECT_LE(seen[0].deadline_left, absl::Seconds(7)) << "the configured deadline";
+  // gRPC carries a deadline as a timeout and the server re-bases it on its own clocks: under
+  // load it can come out some milliseconds longer than sent.
+  EXPECT_LE(seen[0].deadline_left, absl::Seconds(7) + absl::Milliseconds(100))
+      << "the configured deadline (not the default 10 s)";
 }
 
 TEST_F(JsonApiStatusTest, ACallBeyondTheDeadlineIs504) {

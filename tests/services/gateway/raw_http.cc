@@ -112,8 +112,7 @@ bool RawConnection::WaitClosed(absl::Duration timeout) {
 }
 
 std::string GetRequest(absl::string_view target, absl::string_view extra_headers) {
-  return absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: 127.0.0.1\r\n", extra_headers,
-                      "\r\n");
+  return absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: 127.0.0.1\r\n", extra_headers, "\r\n");
 }
 
 }  // namespace lianfang::gateway::testing

@@ -7,6 +7,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -122,6 +123,46 @@ TEST(LfLoadTest, ShortRunAgainstTheGateHasNoErrorsAndEveryAcknowledgedPassageIsC
   const std::optional<ExitStatus> gate_exit = suite.Exit("gate");
   ASSERT_TRUE(gate_exit.has_value());
   EXPECT_TRUE(gate_exit->Success()) << gate_exit->ToString() << "\n" << suite.Stderr("gate");
+}
+
+// `lf-load http`: each mode at a small scale against the real lf-gateway and lf-gate; every
+// call answered, every stream got every passage, the flood kept its connections. No timing
+// is asserted.
+TEST(LfLoadHttpTest, EveryModeRunsAgainstTheRealGateway) {
+  ASSERT_OK_AND_ASSIGN(std::string load_binary, BinaryPath("lf-load"));
+  Suite suite;
+  const absl::Status started = suite.Start({.services = {"gate", "gateway"}, .time_zone = "UTC"});
+  if (absl::IsNotFound(started)) GTEST_SKIP() << started;
+  ASSERT_OK(started);
+  const auto run = [&](std::vector<std::string> mode) -> std::string {
+    Subprocess::Options o;
+    o.args = {load_binary, "http", "--http", absl::StrCat("127.0.0.1:", suite.http_port()),
+              "--gate", suite.address("gate"), "--jwt-secret-file",
+              suite.tokens().secret_file()};
+    o.args.insert(o.args.end(), mode.begin(), mode.end());
+    o.unset_env = {"LF_TOKEN", "LF_GATE_ADDR", "LF_HTTP_ADDR"};
+    auto load = Subprocess::Start(o);
+    EXPECT_OK(load.status());
+    if (!load.ok()) return "";
+    absl::StatusOr<ExitStatus> exit = (*load)->Wait(absl::Seconds(120));
+    EXPECT_OK(exit.status());
+    const std::string out = (*load)->ReadStdout();
+    EXPECT_TRUE(exit.ok() && exit->Success())
+        << (exit.ok() ? exit->ToString() : "") << "\n" << out << "\n" << (*load)->ReadStderr();
+    return out;
+  };
+  const std::string passage = run({"--mode", "passage", "--concurrency", "4", "--rounds", "1",
+                                   "--duration", "1s"});
+  EXPECT_THAT(passage, ::testing::HasSubstr("JSON API via HTTP"));
+  EXPECT_THAT(passage, ::testing::HasSubstr("median HTTP / gRPC"));
+  const std::string streams = run({"--mode", "streams", "--streams", "20", "--passages", "2"});
+  EXPECT_THAT(streams, ::testing::HasSubstr("20 of 20 streams open"));
+  EXPECT_THAT(streams, ::testing::HasSubstr("n=40 "));
+  EXPECT_THAT(streams, ::testing::HasSubstr("missed 0"));
+  const std::string flood =
+      run({"--mode", "flood", "--slow", "5", "--idle", "5", "--duration", "1s"});
+  EXPECT_THAT(flood, ::testing::HasSubstr("flood open: 5 slow-header, 5 idle"));
+  EXPECT_THAT(flood, ::testing::HasSubstr("probe errors 0"));
 }
 
 TEST(LfLoadFlagsTest, AnUnknownFlagEndsWithExitCodeTwoAndNamesIt) {
