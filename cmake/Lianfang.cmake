@@ -6,6 +6,12 @@ add_library(lf_base INTERFACE)
 target_compile_features(lf_base INTERFACE cxx_std_20)
 target_include_directories(lf_base INTERFACE "${PROJECT_SOURCE_DIR}")
 target_compile_options(lf_base INTERFACE -Wall -Wextra -Werror)
+# clang (the sanitizer builds: tools/sanitize.sh, tools/tsan.sh) also checks the thread-safety
+# annotations (ABSL_GUARDED_BY, ABSL_EXCLUSIVE_LOCKS_REQUIRED, ...): a member read without its
+# mutex is a build error there.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_options(lf_base INTERFACE -Wthread-safety)
+endif()
 
 # lf_library(NAME SRCS a.cc ... DEPS x y ...)
 # A static library of our code; DEPS are public link dependencies.

@@ -13,7 +13,8 @@
 #   tools/dev.sh build   install what is missing and build
 #
 # Settings: LF_BUILD_DIR (default build), LF_JOBS (default 2), LF_REDIS_PORT (default 7179),
-# LF_DEMO (1 = seed demo data on `up`).
+# LF_DEMO (1 = seed demo data on `up`), LF_SANITIZE / LF_TSAN (0 = `test` skips the ASan+UBSan
+# / the ThreadSanitizer pass).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -146,8 +147,9 @@ status() {
 
 # Every test: the whole suite on SQLite and (label `postgres`) on a throw-away PostgreSQL
 # cluster started here, then (unless LF_SANITIZE=0) the suite again in the clang
-# ASan+UBSan build with the libFuzzer targets (tools/sanitize.sh). Arguments go to ctest and
-# skip the sanitizer pass (`tools/dev.sh test -L unit`).
+# ASan+UBSan build with the libFuzzer targets (tools/sanitize.sh), then (unless LF_TSAN=0) the
+# tests of the concurrent parts in the clang ThreadSanitizer build (tools/tsan.sh). Arguments
+# go to ctest and skip both sanitizer passes (`tools/dev.sh test -L unit`).
 run_tests() {
   build
   local pg_dir
@@ -162,6 +164,9 @@ run_tests() {
   (cd "$build_dir" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@") || status=$?
   if [ $# -eq 0 ] && [ "${LF_SANITIZE:-1}" != 0 ]; then
     "$root/tools/sanitize.sh" -LE postgres || status=$?
+  fi
+  if [ $# -eq 0 ] && [ "${LF_TSAN:-1}" != 0 ]; then
+    "$root/tools/tsan.sh" || status=$?
   fi
   return $status
 }
