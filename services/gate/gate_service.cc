@@ -370,8 +370,8 @@ grpc::ServerUnaryReactor* GateService::ListOnsite(grpc::CallbackServerContext* c
   FINISH_IF_ERROR(ctx, kListOnsite, errors.ToStatus());
   FINISH_IF_ERROR(ctx, kListOnsite, auth::CheckSite(who, req->site_id()));
   FINISH_IF_ERROR(ctx, kListOnsite, options_.db->Read([&](sql::Session& session) {
-    ASSIGN_OR_RETURN(*resp, core_.ListOnsite(session, req->site_id(), req->page_size(),
-                                             req->page_token()));
+    ASSIGN_OR_RETURN(
+        *resp, core_.ListOnsite(session, req->site_id(), req->page_size(), req->page_token()));
     return absl::OkStatus();
   }));
   // Who is inside is personal data (masks and keys): every read is audited.

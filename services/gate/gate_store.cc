@@ -117,9 +117,10 @@ std::string PostgresOf(absl::string_view sqlite) {
 // Who is inside since when (ListOnsite): a person's presence keeps, while inside, the masks
 // and gate of the entry that let them in and its captured time; an exit clears them. Rows of
 // people already inside are filled from their latest admitted entry still kept.
-#define LF_GATE_LAST_ENTRY(column)                                                          \
-  "(SELECT p." column " FROM gate_passages p WHERE p.site_id = gate_presence.site_id"      \
-  " AND p.person_key = gate_presence.person_key AND p.direction = 1 AND p.decision = 1"   \
+#define LF_GATE_LAST_ENTRY(column)                                                      \
+  "(SELECT p." column                                                                   \
+  " FROM gate_passages p WHERE p.site_id = gate_presence.site_id"                       \
+  " AND p.person_key = gate_presence.person_key AND p.direction = 1 AND p.decision = 1" \
   " ORDER BY p.captured_at DESC, p.seq DESC LIMIT 1)"
 constexpr char kSchemaV2[] =
     "ALTER TABLE gate_presence ADD COLUMN id_masked TEXT NOT NULL DEFAULT '';"
@@ -139,8 +140,8 @@ const std::vector<sql::Migration>& MigrationList() {
   static const auto* const kMigrations = new std::vector<sql::Migration>{
       {1, "create passages, presence, occupancy, daily counters, passes, holds, vehicles, duty",
        kSchemaV1, PostgresOf(kSchemaV1)},
-      {2, "presence keeps the masks, gate and time of the entry of each person inside",
-       kSchemaV2, kSchemaV2}};
+      {2, "presence keeps the masks, gate and time of the entry of each person inside", kSchemaV2,
+       kSchemaV2}};
   return *kMigrations;
 }
 
@@ -411,8 +412,8 @@ std::span<const sql::Migration> Migrations() { return MigrationList(); }
 // ---- Facts -----------------------------------------------------------------------------------
 
 absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
-                                              absl::string_view person_key,
-                                              absl::string_view plate, absl::Time at) {
+                                              absl::string_view person_key, absl::string_view plate,
+                                              absl::Time at) {
   ASSIGN_OR_RETURN(std::optional<sql::Row> row,
                    session.QueryRow(kSelectPassageFacts, {site_id, person_key, at, plate}));
   if (!row.has_value()) return absl::InternalError("the passage facts could not be read");
@@ -447,23 +448,22 @@ absl::Status SetPresence(sql::Session& session, const v1::Passage& passage, bool
         .status();
   }
   return session
-      .Execute(kUpsertPresence,
-               {passage.site_id(), passage.person_key(), true, at, passage.id_masked(),
-                passage.name_masked(), passage.gate_id(), time::FromTimestamp(passage.captured_at())})
+      .Execute(kUpsertPresence, {passage.site_id(), passage.person_key(), true, at,
+                                 passage.id_masked(), passage.name_masked(), passage.gate_id(),
+                                 time::FromTimestamp(passage.captured_at())})
       .status();
 }
 
-absl::StatusOr<v1::ListOnsiteResponse> ListOnsite(sql::Session& session,
-                                                  absl::string_view site_id, int64_t page_size,
-                                                  absl::string_view page_token) {
+absl::StatusOr<v1::ListOnsiteResponse> ListOnsite(sql::Session& session, absl::string_view site_id,
+                                                  int64_t page_size, absl::string_view page_token) {
   constexpr char kScope[] = "ListOnsite";
   ASSIGN_OR_RETURN(int size, PageSizeOf(page_size));
   ASSIGN_OR_RETURN(std::vector<sql::Value> after, PagePosition(kScope, page_token));
   const int64_t after_at = after.empty() ? std::numeric_limits<int64_t>::min() : after[0].AsInt();
   const std::string after_key = after.empty() ? "" : after[1].AsText();
-  ASSIGN_OR_RETURN(sql::Result result,
-                   session.Execute(kListOnsite, {site_id, after_at, after_key,
-                                                 static_cast<int64_t>(size) + 1}));
+  ASSIGN_OR_RETURN(
+      sql::Result result,
+      session.Execute(kListOnsite, {site_id, after_at, after_key, static_cast<int64_t>(size) + 1}));
   v1::ListOnsiteResponse out;
   for (size_t i = 0; i < result.rows.size() && i < static_cast<size_t>(size); ++i) {
     const sql::Row& row = result.rows[i];

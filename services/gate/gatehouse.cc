@@ -22,8 +22,7 @@ Gatehouse::Gatehouse(const sites::SiteDirectory* sites, absl::TimeZone tz)
 
 // ---- Passages ----------------------------------------------------------------------------------
 
-absl::StatusOr<RecordedPassage> Gatehouse::RecordPassage(sql::Session& s,
-                                                         const PassageInput& input,
+absl::StatusOr<RecordedPassage> Gatehouse::RecordPassage(sql::Session& s, const PassageInput& input,
                                                          absl::string_view guard,
                                                          absl::Time now) const {
   return ledger_.Record(s, input, guard, now);
@@ -52,7 +51,8 @@ absl::StatusOr<v1::Pass> Gatehouse::IssuePass(sql::Session& s, const PassInput& 
   pass.set_name_masked(input.name_masked);
   pass.set_name(input.name);
   pass.set_kind(input.kind);
-  if (input.valid_until.has_value()) *pass.mutable_valid_until() = time::ToTimestamp(*input.valid_until);
+  if (input.valid_until.has_value())
+    *pass.mutable_valid_until() = time::ToTimestamp(*input.valid_until);
   *pass.mutable_issued_at() = time::ToTimestamp(now);
   pass.set_issued_by(std::string(issuer));
   // A code already taken (ALREADY_EXISTS) is drawn again.
@@ -155,8 +155,8 @@ absl::StatusOr<v1::Duty> Gatehouse::EndDuty(sql::Session& s, absl::string_view s
 
 absl::StatusOr<v1::ListDutyResponse> Gatehouse::ListDuty(sql::Session& s,
                                                          const auth::Principal& who,
-                                                         absl::string_view site_id,
-                                                         int64_t offset, int size,
+                                                         absl::string_view site_id, int64_t offset,
+                                                         int size,
                                                          absl::string_view token_scope) const {
   ASSIGN_OR_RETURN(std::vector<CurrentDuty> duties, AllCurrentDuties(s));
   DutyBoardPage page = DutyBoard(*sites_, who, site_id, duties, offset, size);

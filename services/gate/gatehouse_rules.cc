@@ -29,7 +29,8 @@ v1::Hold HoldAfterPlacing(const std::optional<v1::Hold>& existing, const HoldReq
   v1::Hold hold;
   if (existing.has_value() && HoldActive(*existing, now)) {
     hold = *existing;
-    if (request.until > time::FromTimestamp(hold.until())) *hold.mutable_until() = time::ToTimestamp(request.until);
+    if (request.until > time::FromTimestamp(hold.until()))
+      *hold.mutable_until() = time::ToTimestamp(request.until);
     hold.set_reason(request.reason);
     return hold;
   }

@@ -881,8 +881,7 @@ TEST_F(GateServiceTest, ClosingTheWatchersEndsOpenAndLaterWatchesAtOnce) {
   auto ctx2 = NewClientContext(h().Guard({"open"}), absl::Seconds(60));
   auto late = h().stub().WatchPassages(ctx2.get(), watch);
   EXPECT_FALSE(late->Read(&got));
-  EXPECT_THAT(server::FromGrpcStatus(late->Finish()),
-              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(server::FromGrpcStatus(late->Finish()), StatusIs(absl::StatusCode::kUnavailable));
   ASSERT_TRUE(PollUntil([&] { return h().service().feed().subscribers() == 0; }, kWait));
 }
 
@@ -905,7 +904,7 @@ TEST_F(GateServiceTest, LeadersSeeWhoIsInsideSinceWhenAndTheReadIsAudited) {
   h().clock().Advance(absl::Minutes(5));
   MustRecord(GateHarness::Entry("o2", "open", "main", ValidId(2)));
   h().clock().Advance(absl::Minutes(5));
-  MustRecord(GateHarness::Exit("o3", "open", "main", ValidId(2)));  // left again
+  MustRecord(GateHarness::Exit("o3", "open", "main", ValidId(2)));            // left again
   MustRecord(GateHarness::Entry("f1", "family", "south", ValidId(3), 39.0));  // refused: fever
 
   v1::ListOnsiteRequest list;
@@ -918,7 +917,8 @@ TEST_F(GateServiceTest, LeadersSeeWhoIsInsideSinceWhenAndTheReadIsAudited) {
   EXPECT_EQ(inside.people(0).id_masked(), a.passage().id_masked());
   EXPECT_EQ(inside.people(0).name_masked(), a.passage().name_masked());
   EXPECT_EQ(inside.people(0).entry_gate_id(), "main");
-  EXPECT_EQ(time::FromTimestamp(inside.people(0).since()), time::FromTimestamp(time::ToTimestamp(first)));
+  EXPECT_EQ(time::FromTimestamp(inside.people(0).since()),
+            time::FromTimestamp(time::ToTimestamp(first)));
 
   common::v1::ListAuditEventsRequest audit;
   auto actx = NewClientContext(h().Admin());

@@ -111,8 +111,9 @@ TEST_F(GateStoreTest, APassCountsOnlyUntilItExpiresOrIsRevoked) {
   EXPECT_FALSE(Facts(Key(1), "", kNow() + absl::Hours(2)).has_valid_pass);
   EXPECT_FALSE(Facts(Key(2), "", kNow()).has_valid_pass);  // someone else's
 
-  ASSERT_OK(db_->Write(
-      [&](sql::Session& s) { return RevokePass(s, "AAAA2222BB", kNow() + absl::Minutes(10), ""); }));
+  ASSERT_OK(db_->Write([&](sql::Session& s) {
+    return RevokePass(s, "AAAA2222BB", kNow() + absl::Minutes(10), "");
+  }));
   EXPECT_TRUE(Facts(Key(1), "", kNow()).has_valid_pass);  // before the revocation
   EXPECT_FALSE(Facts(Key(1), "", kNow() + absl::Minutes(20)).has_valid_pass);
 }
@@ -265,9 +266,11 @@ TEST_F(GateStoreTest, ThePassListHidesRevokedAndExpiredPassesUnlessAsked) {
   Issue("AAAA2222BB", 1, std::nullopt);
   Issue("CCCC3333DD", 2, kNow() - absl::Minutes(1));  // expired
   Issue("EEEE4444FF", 3, std::nullopt);
-  ASSERT_OK(db_->Write([&](sql::Session& s) { return RevokePass(s, "EEEE4444FF", kNow(), "lost"); }));
+  ASSERT_OK(
+      db_->Write([&](sql::Session& s) { return RevokePass(s, "EEEE4444FF", kNow(), "lost"); }));
   ASSERT_OK(db_->Read([&](sql::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::ListPassesResponse active, ListPasses(s, "campus", "", false, kNow(), 0, ""));
+    ASSIGN_OR_RETURN(v1::ListPassesResponse active,
+                     ListPasses(s, "campus", "", false, kNow(), 0, ""));
     EXPECT_EQ(active.passes_size(), 1);
     if (active.passes_size() == 1) {
       EXPECT_EQ(active.passes(0).name(), "张小三");
@@ -291,7 +294,8 @@ TEST_F(GateStoreTest, ADutyIsCurrentUntilItEndsAndStaysInTheHistory) {
     EXPECT_TRUE(mine.has_value() && mine->gate_id == "east");
     return absl::OkStatus();
   }));
-  ASSERT_OK(db_->Write([&](sql::Session& s) { return EndDutyAt(s, duty, kNow() + absl::Hours(8)); }));
+  ASSERT_OK(
+      db_->Write([&](sql::Session& s) { return EndDutyAt(s, duty, kNow() + absl::Hours(8)); }));
   ASSERT_OK(db_->Read([&](sql::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<CurrentDuty> current, AllCurrentDuties(s));
     EXPECT_THAT(current, IsEmpty());

@@ -55,7 +55,10 @@ HoldRequest Placing(absl::Time until, const std::string& reason = "second") {
 }
 
 CurrentDuty Duty(const std::string& site, const std::string& gate, const std::string& guard) {
-  return CurrentDuty{.duty_id = 1, .site_id = site, .gate_id = gate, .guard = guard,
+  return CurrentDuty{.duty_id = 1,
+                     .site_id = site,
+                     .gate_id = gate,
+                     .guard = guard,
                      .started_at = kNow - absl::Hours(3)};
 }
 
@@ -136,8 +139,7 @@ TEST(HoldRulesTest, ReleasingEndsAnActiveHoldNow) {
 }
 
 TEST(HoldRulesTest, OnlyAnActiveHoldCanBeReleased) {
-  EXPECT_THAT(HoldAfterRelease(std::nullopt, kNow).status(),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(HoldAfterRelease(std::nullopt, kNow).status(), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(HoldAfterRelease(HoldUntil(kNow - absl::Minutes(1)), kNow).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
@@ -145,15 +147,14 @@ TEST(HoldRulesTest, OnlyAnActiveHoldCanBeReleased) {
 // ---- Duty ----
 
 TEST(DutyRulesTest, AGuardAlreadyOnDutyAtTheGateChangesNothing) {
-  const DutyStart plan =
-      PlanDutyStart(Duty("campus", "east", "guard-1"), std::nullopt, "guard-1");
+  const DutyStart plan = PlanDutyStart(Duty("campus", "east", "guard-1"), std::nullopt, "guard-1");
   EXPECT_TRUE(plan.already_on_duty);
   EXPECT_THAT(plan.to_end, IsEmpty());
 }
 
 TEST(DutyRulesTest, TakingAGateEndsTheGuardsDutyElsewhereAndRelievesTheGuardThere) {
-  const DutyStart plan = PlanDutyStart(Duty("campus", "east", "guard-2"),
-                                       Duty("open", "main", "guard-1"), "guard-1");
+  const DutyStart plan =
+      PlanDutyStart(Duty("campus", "east", "guard-2"), Duty("open", "main", "guard-1"), "guard-1");
   EXPECT_FALSE(plan.already_on_duty);
   ASSERT_EQ(plan.to_end.size(), 2u);
   EXPECT_EQ(plan.to_end[0].gate_id, "main");  // the guard's own first

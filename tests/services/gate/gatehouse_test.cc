@@ -113,8 +113,9 @@ TEST_F(GatehouseTest, APlacedHoldIsExtendedThenReleased) {
                       .reason = "arrival",
                       .until = kNow() + absl::Hours(24),
                       .placed_by = "leader-1"};
-  ASSERT_OK(InWrite<v1::Hold>([&](sql::Session& s) { return core_.PlaceHold(s, request, kNow()); })
-                .status());
+  ASSERT_OK(InWrite<v1::Hold>([&](sql::Session& s) {
+              return core_.PlaceHold(s, request, kNow());
+            }).status());
   request.until = kNow() + absl::Hours(48);
   ASSERT_OK_AND_ASSIGN(v1::Hold extended, InWrite<v1::Hold>([&](sql::Session& s) {
                          return core_.PlaceHold(s, request, kNow() + absl::Hours(1));

@@ -190,7 +190,8 @@ TEST(FeverTaskRequestTest, TheFollowUpIsUrgentDueInTwoHoursAndCarriesNoClearPers
   EXPECT_EQ(r.task().source_ref(), "P123");
   EXPECT_EQ(r.task().location(), "党校校园 东大门");
   EXPECT_THAT(r.task().title(), HasSubstr("东大门"));
-  EXPECT_EQ(time::FromTimestamp(r.task().due_at()), absl::FromUnixSeconds(1'000'000) + absl::Hours(2));
+  EXPECT_EQ(time::FromTimestamp(r.task().due_at()),
+            absl::FromUnixSeconds(1'000'000) + absl::Hours(2));
   const std::string all = r.task().title() + r.task().details() + r.task().location();
   EXPECT_EQ(all.find("1234"), std::string::npos);
   EXPECT_EQ(all.find("李"), std::string::npos);
