@@ -10,6 +10,7 @@ packages=(
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libhiredis-dev libsqlite3-dev libpq-dev libssl-dev libcpp-httplib-dev libqrencode-dev
+  libsodium-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # headless browser for the gateway's web dashboard test (driven over the DevTools pipe)
