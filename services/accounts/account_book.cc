@@ -218,6 +218,10 @@ absl::StatusOr<v1::User> AccountBook::GetUser(sql::Session& s, const Principal& 
 
 absl::StatusOr<v1::ListUsersResponse> AccountBook::ListUsers(
     sql::Session& s, const Principal& who, const v1::ListUsersRequest& r) const {
+  if (!r.site_id().empty()) {
+    if (sites_->Find(r.site_id()) == nullptr) return server::InvalidField("site_id", "unknown site");
+    RETURN_IF_ERROR(auth::CheckSite(who, r.site_id()));
+  }
   ASSIGN_OR_RETURN(int size, sql::PageSize(r.page_size()));
   ASSIGN_OR_RETURN(std::vector<sql::Value> after,
                    sql::DecodePageToken("ListUsers", r.page_token(), 1));

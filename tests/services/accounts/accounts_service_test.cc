@@ -229,6 +229,10 @@ TEST_F(AccountsTest, ALeaderCreatesOnlyGuardsVolunteersAndViewersOfItsOwnSites) 
   ASSERT_OK_AND_ASSIGN(v1::ListUsersResponse all,
                        Call(&Stub::ListUsers, Admin(), v1::ListUsersRequest()));
   EXPECT_EQ(all.users_size(), 4);
+  v1::ListUsersRequest elsewhere;
+  elsewhere.set_site_id("village");
+  EXPECT_THAT(Call(&Stub::ListUsers, Leader(), elsewhere),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(AccountsTest, RefreshTokensRotateAndAReusedOneRevokesTheWholeChain) {
