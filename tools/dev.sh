@@ -3,7 +3,9 @@
 #
 #   tools/dev.sh up [--demo]  install what is missing, build the services and lfctl, start
 #                        the suite on loopback (SQLite files, logs and temporary files under
-#                        var/, a private redis-server, the five services) and print the
+#                        var/, a private redis-server, the six services, people's tokens
+#                        signed by lf-accounts with an Ed25519 key pair made once under
+#                        var/secrets and verified by every service) and print the
 #                        endpoints and an admin token; --demo (or LF_DEMO=1) then seeds demo
 #                        data (`lfctl demo`: four sites, three teams, a morning's passages, tasks,
 #                        health reports, a draft daily report)
@@ -22,7 +24,7 @@ cd "$root"
 build_dir=${LF_BUILD_DIR:-build}
 jobs=${LF_JOBS:-2}
 var="$root/var"
-services=(gate survey dispatch report gateway)
+services=(gate survey dispatch report gateway accounts)
 
 log() { printf 'lianfang: %s\n' "$*"; }
 
@@ -50,6 +52,13 @@ ensure_secrets() {
       (umask 077; openssl rand -hex 32 > "$var/secrets/$key")
     fi
   done
+  # The accounts service's Ed25519 pair: it alone signs people's tokens with the private key;
+  # every service verifies them with the public one.
+  if [ ! -s "$var/secrets/jwt-signing.pem" ] || [ ! -s "$var/secrets/jwt-public.pem" ]; then
+    (umask 077
+     openssl genpkey -algorithm ed25519 -out "$var/secrets/jwt-signing.pem"
+     openssl pkey -in "$var/secrets/jwt-signing.pem" -pubout -out "$var/secrets/jwt-public.pem")
+  fi
 }
 
 is_running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -62,7 +71,7 @@ up() {
       *) log "unknown option $arg (tools/dev.sh up [--demo])"; exit 2 ;;
     esac
   done
-  build lf-gate lf-survey lf-dispatch lf-report lf-gateway lfctl
+  build lf-gate lf-survey lf-dispatch lf-report lf-gateway lf-accounts lfctl
   ensure_secrets
   # Temporary files (SQLite's included) stay under var/ too: a run leaves nothing elsewhere.
   export TMPDIR="$var/tmp" SQLITE_TMPDIR="$var/tmp"
@@ -75,16 +84,23 @@ up() {
   fi
   export LF_REDIS="redis://127.0.0.1:$redis_port/0"
   export LF_JWT_SECRET_FILE="$var/secrets/jwt.key"
+  export LF_JWT_PUBLIC_KEY_FILE="$var/secrets/jwt-public.pem"
+  # Only lf-accounts and lfctl (token, demo) get the private key.
+  local signing_key="$var/secrets/jwt-signing.pem"
   export LF_PII_KEY_FILE="$var/secrets/pii.key"
   export LF_SITES="$root/deploy/sites.textproto"
   for s in "${services[@]}"; do
     if is_running "$var/run/$s.pid"; then continue; fi
     # Detached from this terminal: the suite runs on after the command returns.
-    LF_DB="sqlite:$var/$s.db" setsid "$build_dir/bin/lf-$s" </dev/null >>"$var/log/$s.log" 2>&1 &
+    local extra=()
+    if [ "$s" = accounts ]; then extra=(LF_JWT_SIGNING_KEY_FILE="$signing_key"); fi
+    env "${extra[@]}" LF_DB="sqlite:$var/$s.db" setsid "$build_dir/bin/lf-$s" \
+      </dev/null >>"$var/log/$s.log" 2>&1 &
     echo $! > "$var/run/$s.pid"
   done
   local admin
-  admin=$("$build_dir/bin/lfctl" token --role admin --sub admin --name 管理员 --ttl 12h | tail -n 1)
+  admin=$(LF_JWT_SIGNING_KEY_FILE="$signing_key" "$build_dir/bin/lfctl" token --role admin \
+    --sub admin --name 管理员 --ttl 12h | tail -n 1)
   export LF_TOKEN="$admin"
   local deadline=$((SECONDS + 60))
   until "$build_dir/bin/lfctl" health >/dev/null 2>&1; do
@@ -103,14 +119,15 @@ up() {
   "$build_dir/bin/lfctl" health || true
   if [ "$demo" = 1 ]; then
     log "seeding demo data (lfctl demo)"
-    "$build_dir/bin/lfctl" demo || log "the demo data could not all be seeded (see above)"
+    LF_JWT_SIGNING_KEY_FILE="$signing_key" "$build_dir/bin/lfctl" demo ||
+      log "the demo data could not all be seeded (see above)"
   fi
   cat <<MSG
 
 Lianfang is running (logs in var/log/, data in var/*.db; stop with: tools/dev.sh down)
   dashboard     http://127.0.0.1:8080/#token=$admin
   gRPC          gateway 127.0.0.1:7100  gate 127.0.0.1:7101  survey 127.0.0.1:7102
-                dispatch 127.0.0.1:7103  report 127.0.0.1:7104
+                dispatch 127.0.0.1:7103  report 127.0.0.1:7104  accounts 127.0.0.1:7105
   redis         $LF_REDIS
   admin token   (valid 12 h; export it for lfctl)
 export LF_TOKEN=$admin

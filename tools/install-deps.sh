@@ -12,6 +12,7 @@ packages=(
   libhiredis-dev libsqlite3-dev libpq-dev libssl-dev libcpp-httplib-dev libqrencode-dev
   # the gateway's event-driven HTTP server (Boost.Beast / Boost.Asio, header-only)
   libboost1.81-dev
+  libsodium-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # headless browser for the gateway's web dashboard test (driven over the DevTools pipe)

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -72,7 +73,15 @@ std::unique_ptr<Runtime> StartOrExit(const StartOptions& options) {
   absl::StatusOr<pii::PersonKeyer> keyer = pii::PersonKeyer::FromKeyFile(rt->config.pii_key_file);
   if (!keyer.ok()) Fail(program, "LF_PII_KEY_FILE (--pii-key-file)", keyer.status());
   rt->keyer = std::make_unique<pii::PersonKeyer>(*std::move(keyer));
-  rt->verifier = std::make_unique<auth::TokenVerifier>(*jwt_key, rt->clock);
+  std::optional<auth::Ed25519Key> public_key;
+  if (!rt->config.jwt_public_key_file.empty()) {
+    absl::StatusOr<std::string> pem = auth::ReadSecretFile(rt->config.jwt_public_key_file);
+    absl::StatusOr<auth::Ed25519Key> key =
+        pem.ok() ? auth::Ed25519Key::FromPublicPem(*pem) : pem.status();
+    if (!key.ok()) Fail(program, "LF_JWT_PUBLIC_KEY_FILE (--jwt-public-key-file)", key.status());
+    public_key = *std::move(key);
+  }
+  rt->verifier = std::make_unique<auth::TokenVerifier>(*jwt_key, std::move(public_key), rt->clock);
   rt->authorizer = std::make_unique<auth::Authorizer>(rt->verifier.get());
   rt->service_token = std::make_unique<auth::ServiceToken>(
       auth::ServiceToken::FromSecret(*jwt_key, options.service, rt->clock));

@@ -16,8 +16,9 @@
 // (tests/common/app/runtime_example.cc is this program, built and run by a test that also
 // checks that the two texts are the same.)
 //
-// StartOrExit reads the settings (flags and LF_… variables), the site directory, the JWT and
-// PII keys, opens the service's database and runs the shared migrations (idempotency,
+// StartOrExit reads the settings (flags and LF_… variables), the site directory, the JWT keys
+// (the HS256 key, and the accounts service's Ed25519 public key when LF_JWT_PUBLIC_KEY_FILE is
+// set) and the PII key, opens the service's database and runs the shared migrations (idempotency,
 // outbox, audit) and the service's own. Any failure there ends the process with exit code 2
 // and one line on stderr naming the setting (API.md, "Running the binaries"). Redis is
 // connected lazily: an unreachable Redis never stops a service.
@@ -76,7 +77,7 @@ struct Runtime {
 };
 
 struct StartOptions {
-  // "gate", "survey", "dispatch", "report" or "gateway".
+  // "gate", "survey", "dispatch", "report", "gateway" or "accounts".
   std::string service;
   int argc = 0;
   char** argv = nullptr;

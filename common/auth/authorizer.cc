@@ -29,6 +29,9 @@ constexpr size_t kMaxCachedMethods = 4096;
 
 uint32_t Bit(Role role) { return 1u << static_cast<int>(role); }
 
+// The mask bit of a method declared `anonymous` (no role bit is ever this high).
+constexpr uint32_t kAnonymousBit = 1u << 31;
+
 std::optional<Role> FromProtoRole(int role) {
   switch (role) {
     case apiv1::ROLE_ADMIN:
@@ -68,6 +71,8 @@ uint32_t ComputeRoleMask(absl::string_view full_method) {
   const pb::MethodDescriptor* method = pb::DescriptorPool::generated_pool()->FindMethodByName(name);
   if (method == nullptr || !method->options().HasExtension(apiv1::access)) return 0;
   const apiv1::AccessRule& rule = method->options().GetExtension(apiv1::access);
+  // Anonymous and roles together is a contradiction: nobody is admitted.
+  if (rule.anonymous()) return rule.roles_size() == 0 ? kAnonymousBit : 0;
   uint32_t mask = 0;
   for (int i = 0; i < rule.roles_size(); ++i) {
     if (std::optional<Role> role = FromProtoRole(rule.roles(i)); role.has_value()) {
@@ -147,6 +152,10 @@ absl::StatusOr<Principal> Authorizer::Authorize(absl::string_view full_method,
   if (!principal.ok()) return principal.status();
 
   const uint32_t mask = AllowedRoleMask(full_method);
+  if (mask == kAnonymousBit) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("method ", ShortMethodName(full_method), " is called without a token"));
+  }
   if (mask == 0) {
     return absl::PermissionDeniedError(
         absl::StrCat("method ", ShortMethodName(full_method), " is not open to any role"));
@@ -156,6 +165,14 @@ absl::StatusOr<Principal> Authorizer::Authorize(absl::string_view full_method,
         "role ", RoleName(principal->role), " may not call ", ShortMethodName(full_method)));
   }
   return principal;
+}
+
+bool Authorizer::IsAnonymous(absl::string_view full_method) const {
+  return AllowedRoleMask(full_method) == kAnonymousBit;
+}
+
+bool IsAnonymousMethod(absl::string_view full_method) {
+  return ComputeRoleMask(full_method) == kAnonymousBit;
 }
 
 absl::StatusOr<absl::string_view> BearerToken(absl::string_view authorization_header) {
@@ -181,7 +198,7 @@ absl::Status CheckSite(const Principal& principal, absl::string_view site_id) {
 }
 
 std::vector<std::string> AllowedRoles(absl::string_view full_method) {
-  const uint32_t mask = ComputeRoleMask(full_method);
+  const uint32_t mask = ComputeRoleMask(full_method) & ~kAnonymousBit;
   std::vector<std::string> names;
   for (const Role role : kAllRoles) {
     if (mask & Bit(role)) names.emplace_back(RoleName(role));

@@ -52,13 +52,20 @@ class Authorizer final {
   //                     verifier rejects (checked before anything else);
   //   PERMISSION_DENIED the role is not declared on the method ("role viewer may not call
   //                     RecordPassage"), or the method is unknown or declares no roles — this
-  //                     fails closed and is logged once per method as a configuration bug.
+  //                     fails closed and is logged once per method as a configuration bug;
+  //                     or the method is declared `anonymous` (its handler admits callers
+  //                     with IsAnonymous / server::AdmitAnonymousCall instead).
   // Messages never contain the token.
   absl::StatusOr<Principal> Authorize(absl::string_view full_method,
                                       absl::string_view authorization_header) const;
 
+  // True when `full_method` declares `{ anonymous: true }` and no roles: it is called without
+  // a token (signing in). Cached like the roles.
+  bool IsAnonymous(absl::string_view full_method) const;
+
  private:
-  // Bit (1 << Role) per allowed role; 0 = nobody (unknown method or no access option).
+  // Bit (1 << Role) per allowed role; 0 = nobody (unknown method or no access option);
+  // 1 << 31 alone = anonymous.
   uint32_t AllowedRoleMask(absl::string_view full_method) const;
 
   const TokenVerifier* verifier_;
@@ -77,9 +84,13 @@ absl::StatusOr<absl::string_view> BearerToken(absl::string_view authorization_he
 absl::Status CheckSite(const Principal& principal, absl::string_view site_id);
 
 // The role names ("admin", "leader", ...) declared on `full_method` (gRPC's
-// "/pkg.Service/Method" form), in the order of the Role enum; empty when the method is unknown
-// or declares none. Thread-safe. For the authorization-matrix tests and tools.
+// "/pkg.Service/Method" form), in the order of the Role enum; empty when the method is unknown,
+// declares none or is anonymous. Thread-safe. For the authorization-matrix tests and tools.
 std::vector<std::string> AllowedRoles(absl::string_view full_method);
+
+// True when `full_method` is declared `{ anonymous: true }` without roles (see
+// Authorizer::IsAnonymous). Thread-safe.
+bool IsAnonymousMethod(absl::string_view full_method);
 
 // Every method of every service of the API (packages lianfang.<name>.v1) in the generated
 // descriptor pool, in gRPC's "/pkg.Service/Method" form, sorted. Makes sure every API file is

@@ -1,6 +1,9 @@
 #include "common/auth/jwt.h"
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <algorithm>
 #include <array>
@@ -23,6 +26,11 @@ namespace {
 constexpr char kHeaderJson[] = R"({"alg":"HS256","typ":"JWT"})";
 constexpr char kAlg[] = "HS256";
 constexpr size_t kSignatureBytes = HmacSha256::kSize;
+// People's tokens (RFC 8037): the accounts service signs them with its Ed25519 key.
+constexpr char kEdHeaderJson[] = R"({"alg":"EdDSA","typ":"JWT"})";
+constexpr char kEdAlg[] = "EdDSA";
+constexpr size_t kEdSignatureBytes = 64;
+constexpr size_t kEdPublicKeyBytes = 32;
 // A real header is 36 characters encoded; anything much longer is not ours.
 constexpr size_t kMaxEncodedHeaderBytes = 256;
 // NumericDates beyond this (year 5138) are treated as malformed rather than overflowing.
@@ -58,7 +66,83 @@ absl::StatusOr<std::optional<absl::Time>> ReadNumericDate(const JsonValue& claim
       absl::FromUnixSeconds(static_cast<int64_t>(std::floor(seconds))));
 }
 
+// Reads a PEM key with `read` (PEM_read_bio_PrivateKey or PEM_read_bio_PUBKEY); null on any
+// failure or when the key is not Ed25519.
+template <typename ReadFn>
+EVP_PKEY* ReadEd25519Pem(absl::string_view pem, ReadFn read) {
+  if (pem.empty() || pem.size() > 64 * 1024) return nullptr;
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return nullptr;
+  EVP_PKEY* key = read(bio);
+  BIO_free(bio);
+  if (key != nullptr && EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(key);
+    return nullptr;
+  }
+  return key;
+}
+
 }  // namespace
+
+// ---- Ed25519Key ----
+
+struct Ed25519Key::Pkey {
+  explicit Pkey(EVP_PKEY* k) : key(k) {}
+  ~Pkey() { EVP_PKEY_free(key); }
+  Pkey(const Pkey&) = delete;
+  Pkey& operator=(const Pkey&) = delete;
+  EVP_PKEY* key;
+};
+
+absl::StatusOr<Ed25519Key> Ed25519Key::FromPrivatePem(absl::string_view pem) {
+  EVP_PKEY* key = ReadEd25519Pem(pem, [](BIO* bio) {
+    return PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  });
+  if (key == nullptr) {
+    return absl::InvalidArgumentError("not a PEM Ed25519 private key");
+  }
+  return Ed25519Key(std::make_shared<const Pkey>(key), true);
+}
+
+absl::StatusOr<Ed25519Key> Ed25519Key::FromPublicPem(absl::string_view pem) {
+  EVP_PKEY* key = ReadEd25519Pem(
+      pem, [](BIO* bio) { return PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr); });
+  if (key == nullptr) return absl::InvalidArgumentError("not a PEM Ed25519 public key");
+  return Ed25519Key(std::make_shared<const Pkey>(key), false);
+}
+
+std::string Ed25519Key::RawPublicKey() const {
+  unsigned char raw[kEdPublicKeyBytes];
+  size_t len = sizeof(raw);
+  if (EVP_PKEY_get_raw_public_key(key_->key, raw, &len) != 1) return "";
+  return std::string(reinterpret_cast<const char*>(raw), len);
+}
+
+absl::StatusOr<std::string> Ed25519Key::Sign(absl::string_view data) const {
+  if (!is_private_) return absl::FailedPreconditionError("an Ed25519 public key cannot sign");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  unsigned char signature[kEdSignatureBytes];
+  size_t len = sizeof(signature);
+  // Ed25519 hashes internally: no digest is given, and the data is signed in one call.
+  if (ctx == nullptr ||
+      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_->key) != 1 ||
+      EVP_DigestSign(ctx.get(), signature, &len,
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      len != kEdSignatureBytes) {
+    return absl::InternalError("Ed25519 signing failed");
+  }
+  return std::string(reinterpret_cast<const char*>(signature), len);
+}
+
+bool Ed25519Key::Verify(absl::string_view data, absl::string_view signature) const {
+  if (signature.size() != kEdSignatureBytes) return false;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  return ctx != nullptr &&
+         EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_->key) == 1 &&
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                          data.size()) == 1;
+}
 
 std::string Base64UrlEncode(absl::string_view data) {
   std::string out;
@@ -122,6 +206,10 @@ TokenSigner::TokenSigner(std::string key)
   OPENSSL_cleanse(key.data(), key.size());
 }
 
+TokenSigner::TokenSigner(Ed25519Key private_key)
+    : has_key_(private_key.is_private()),
+      ed25519_(std::make_shared<const Ed25519Key>(std::move(private_key))) {}
+
 absl::StatusOr<std::string> TokenSigner::Sign(const Principal& principal, absl::Time now,
                                               absl::Duration ttl) const {
   if (!has_key_) return absl::FailedPreconditionError("token signing key is empty");
@@ -155,12 +243,20 @@ absl::StatusOr<std::string> TokenSigner::Sign(const Principal& principal, absl::
   }
   absl::StrAppend(&claims, R"(,"iat":)", iat, R"(,"exp":)", exp, "}");
 
-  std::string token = absl::StrCat(Base64UrlEncode(kHeaderJson), ".", Base64UrlEncode(claims));
-  unsigned char mac[kSignatureBytes];
-  if (!hmac_->Compute(token, mac)) return absl::InternalError("HMAC-SHA256 failed");
-  absl::StrAppend(
-      &token, ".",
-      Base64UrlEncode(absl::string_view(reinterpret_cast<const char*>(mac), sizeof(mac))));
+  std::string token =
+      absl::StrCat(Base64UrlEncode(ed25519_ != nullptr ? kEdHeaderJson : kHeaderJson), ".",
+                   Base64UrlEncode(claims));
+  if (ed25519_ != nullptr) {
+    absl::StatusOr<std::string> signature = ed25519_->Sign(token);
+    if (!signature.ok()) return signature.status();
+    absl::StrAppend(&token, ".", Base64UrlEncode(*signature));
+  } else {
+    unsigned char mac[kSignatureBytes];
+    if (!hmac_->Compute(token, mac)) return absl::InternalError("HMAC-SHA256 failed");
+    absl::StrAppend(
+        &token, ".",
+        Base64UrlEncode(absl::string_view(reinterpret_cast<const char*>(mac), sizeof(mac))));
+  }
   if (token.size() > kMaxTokenBytes) {
     return absl::InvalidArgumentError("token too large; give fewer or shorter site ids");
   }
@@ -168,8 +264,14 @@ absl::StatusOr<std::string> TokenSigner::Sign(const Principal& principal, absl::
 }
 
 TokenVerifier::TokenVerifier(std::string key, const time::Clock& clock, absl::Duration leeway)
+    : TokenVerifier(std::move(key), std::nullopt, clock, leeway) {}
+
+TokenVerifier::TokenVerifier(std::string key, std::optional<Ed25519Key> public_key,
+                             const time::Clock& clock, absl::Duration leeway)
     : has_key_(!key.empty()),
       hmac_(std::make_shared<const HmacSha256>(key)),
+      ed25519_(public_key.has_value() ? std::make_shared<const Ed25519Key>(*std::move(public_key))
+                                      : nullptr),
       clock_(&clock),
       leeway_(std::clamp(leeway, absl::ZeroDuration(), kMaxLeeway)) {
   OPENSSL_cleanse(key.data(), key.size());
@@ -195,9 +297,10 @@ absl::StatusOr<Principal> TokenVerifier::Verify(absl::string_view token) const {
   absl::StatusOr<JsonValue> header = ParseJson(header_json, {.max_bytes = 256, .max_depth = 2});
   if (!header.ok() || !header->is_object()) return Unauthenticated("malformed token");
   const JsonValue* alg = header->Find("alg");
-  if (alg == nullptr || !alg->is_string() || alg->string_value() != kAlg) {
-    return Unauthenticated("unsupported alg");
-  }
+  if (alg == nullptr || !alg->is_string()) return Unauthenticated("unsupported alg");
+  // EdDSA only when a public key is configured; HS256 always (services), checked below.
+  const bool eddsa = ed25519_ != nullptr && alg->string_value() == kEdAlg;
+  if (!eddsa && alg->string_value() != kAlg) return Unauthenticated("unsupported alg");
   for (const auto& [name, value] : header->object_members()) {
     if (name == "alg") continue;
     // `typ` is optional and must say JWT; anything else (crit, jku, kid, x5u...) could ask
@@ -206,18 +309,25 @@ absl::StatusOr<Principal> TokenVerifier::Verify(absl::string_view token) const {
     return Unauthenticated("unsupported token header");
   }
 
-  // 2. The signature, in constant time, before the claims are even decoded.
-  if (!has_key_) return Unauthenticated("bad signature");
+  // 2. The signature (HMAC in constant time), before the claims are even decoded.
   std::string signature;
-  if (!Base64UrlDecode(signature_b64, &signature) || signature.size() != kSignatureBytes) {
-    return Unauthenticated("bad signature");
-  }
-  unsigned char expected[kSignatureBytes];
-  if (!hmac_->Compute(token.substr(0, dot2), expected)) {
-    return Unauthenticated("bad signature");
-  }
-  if (CRYPTO_memcmp(expected, signature.data(), kSignatureBytes) != 0) {
-    return Unauthenticated("bad signature");
+  if (eddsa) {
+    if (!Base64UrlDecode(signature_b64, &signature) || signature.size() != kEdSignatureBytes ||
+        !ed25519_->Verify(token.substr(0, dot2), signature)) {
+      return Unauthenticated("bad signature");
+    }
+  } else {
+    if (!has_key_) return Unauthenticated("bad signature");
+    if (!Base64UrlDecode(signature_b64, &signature) || signature.size() != kSignatureBytes) {
+      return Unauthenticated("bad signature");
+    }
+    unsigned char expected[kSignatureBytes];
+    if (!hmac_->Compute(token.substr(0, dot2), expected)) {
+      return Unauthenticated("bad signature");
+    }
+    if (CRYPTO_memcmp(expected, signature.data(), kSignatureBytes) != 0) {
+      return Unauthenticated("bad signature");
+    }
   }
 
   // 3. The claims.
@@ -242,6 +352,11 @@ absl::StatusOr<Principal> TokenVerifier::Verify(absl::string_view token) const {
   absl::StatusOr<Role> parsed_role = ParseRole(role->string_value());
   if (!parsed_role.ok()) return Unauthenticated("unknown role");
   principal.role = *parsed_role;
+  // Every service holds the HS256 key: once people's tokens come from the accounts service's
+  // Ed25519 key, an HS256 token may only be a service's.
+  if (!eddsa && ed25519_ != nullptr && principal.role != Role::kService) {
+    return Unauthenticated("HS256 tokens are accepted for services only");
+  }
   if (const JsonValue* name = claims->Find("name"); name != nullptr) {
     if (!name->is_string()) return Unauthenticated("malformed claims");
     principal.name = name->string_value();

@@ -18,6 +18,7 @@ std::string DefaultListen(absl::string_view service) {
   if (service == "survey") return kDefaultSurveyAddr;
   if (service == "dispatch") return kDefaultDispatchAddr;
   if (service == "report") return kDefaultReportAddr;
+  if (service == "accounts") return kDefaultAccountsAddr;
   return "";
 }
 
@@ -66,6 +67,12 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
                          .help = "file holding the HS256 token key",
                          .required = true},
                         &config.jwt_secret_file, /*non_empty=*/true);
+  flags.AddReadableFile(
+      {.name = "jwt-public-key-file",
+       .env = "LF_JWT_PUBLIC_KEY_FILE",
+       .help = "PEM Ed25519 public key of the accounts service; when set, people's tokens "
+               "must be its EdDSA tokens (HS256 only for services)"},
+      &config.jwt_public_key_file, /*non_empty=*/true);
   flags.AddReadableFile({.name = "pii-key-file",
                          .env = "LF_PII_KEY_FILE",
                          .help = "file holding the HMAC key of person_key",
@@ -96,6 +103,11 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
                     .default_value = kDefaultReportAddr,
                     .help = "address of the report service"},
                    &config.report_addr);
+  flags.AddAddress({.name = "accounts-addr",
+                    .env = "LF_ACCOUNTS_ADDR",
+                    .default_value = kDefaultAccountsAddr,
+                    .help = "address of the accounts service"},
+                   &config.accounts_addr);
   flags.AddReadableFile({.name = "tls-cert",
                          .env = "LF_TLS_CERT",
                          .help = "PEM certificate chain; serve TLS when set (with --tls-key)"},

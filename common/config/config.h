@@ -14,15 +14,20 @@
 //
 // Settings (flag, variable, default):
 //   --listen           LF_LISTEN            gateway 127.0.0.1:7100, gate :7101, survey :7102,
-//                                           dispatch :7103, report :7104 (all 127.0.0.1)
+//                                           dispatch :7103, report :7104, accounts :7105
+//                                           (all 127.0.0.1)
 //   --http-listen      LF_HTTP_LISTEN       127.0.0.1:8080 (gateway only)
 //   --db               LF_DB                sqlite:var/<service>.db
 //   --redis            LF_REDIS             redis://127.0.0.1:6379/0
 //   --sites            LF_SITES             deploy/sites.textproto (must be a readable file)
 //   --jwt-secret-file  LF_JWT_SECRET_FILE   required, readable, non-empty
+//   --jwt-public-key-file LF_JWT_PUBLIC_KEY_FILE  optional readable PEM Ed25519 public key of
+//                                           the accounts service: people's EdDSA tokens are
+//                                           verified with it and their HS256 tokens refused
 //   --pii-key-file     LF_PII_KEY_FILE      required, readable, non-empty
 //   --tz               LF_TZ                Asia/Shanghai
-//   --gate-addr …      LF_GATE_ADDR …       127.0.0.1:7101 / :7102 / :7103 / :7104
+//   --gate-addr …      LF_GATE_ADDR …       127.0.0.1:7101 / :7102 / :7103 / :7104 / :7105
+//                                           (gate, survey, dispatch, report, accounts)
 //   --tls-cert, --tls-key, --tls-ca  LF_TLS_CERT, LF_TLS_KEY, LF_TLS_CA   optional readable
 //                      files; cert and key come together; the CA needs them
 //   --log-level        LF_LOG_LEVEL         info (debug|info|warning|error)
@@ -53,6 +58,7 @@ inline constexpr char kDefaultGateAddr[] = "127.0.0.1:7101";
 inline constexpr char kDefaultSurveyAddr[] = "127.0.0.1:7102";
 inline constexpr char kDefaultDispatchAddr[] = "127.0.0.1:7103";
 inline constexpr char kDefaultReportAddr[] = "127.0.0.1:7104";
+inline constexpr char kDefaultAccountsAddr[] = "127.0.0.1:7105";
 inline constexpr char kDefaultHttpListen[] = "127.0.0.1:8080";
 inline constexpr char kDefaultRedis[] = "redis://127.0.0.1:6379/0";
 inline constexpr char kDefaultSitesFile[] = "deploy/sites.textproto";
@@ -72,6 +78,7 @@ struct CommonConfig {
   std::string redis;            // redis://HOST:PORT[/DB] (see ParseRedisUrl)
   std::string sites;            // path of the SiteDirectory text file (checked readable)
   std::string jwt_secret_file;  // path; checked readable and non-empty
+  std::string jwt_public_key_file;  // path, or empty (no EdDSA tokens, HS256 for everyone)
   std::string pii_key_file;     // path; checked readable and non-empty
   std::string tz_name = "Asia/Shanghai";
   absl::TimeZone tz;  // loaded from tz_name
@@ -79,6 +86,7 @@ struct CommonConfig {
   std::string survey_addr;
   std::string dispatch_addr;
   std::string report_addr;
+  std::string accounts_addr;
   std::string tls_cert;  // empty = plaintext
   std::string tls_key;
   std::string tls_ca;  // empty = no peer verification against a CA

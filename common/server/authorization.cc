@@ -73,6 +73,17 @@ absl::StatusOr<auth::Principal> AuthorizeCall(const auth::Authorizer& authorizer
   return authorizer.Authorize(full_method, AuthorizationMetadata(*context));
 }
 
+absl::Status AdmitAnonymousCall(const auth::Authorizer& authorizer,
+                                const grpc::ServerContextBase* context,
+                                absl::string_view full_method) {
+  if (IsShed(*context)) return OverloadedStatus();
+  if (!authorizer.IsAnonymous(full_method)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("method ", Clip(full_method), " requires a token"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status UnservedCallStatus(const auth::Authorizer& authorizer,
                                 const auth::TokenVerifier& verifier, absl::string_view full_method,
                                 absl::string_view authorization_header) {

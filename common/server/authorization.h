@@ -74,6 +74,15 @@ absl::StatusOr<auth::Principal> AuthorizeCall(const auth::Authorizer& authorizer
                                               const grpc::ServerContextBase* context,
                                               absl::string_view full_method);
 
+// Admits a call of a method declared `{ anonymous: true }` (signing in), whose handler starts
+// with it instead of AuthorizeCall; the `authorization` metadata is not read.
+// RESOURCE_EXHAUSTED when the server refused the call at admission (as AuthorizeCall);
+// PERMISSION_DENIED when `full_method` is not declared anonymous (a handler calling the wrong
+// check fails closed); OK otherwise. Thread-safe.
+absl::Status AdmitAnonymousCall(const auth::Authorizer& authorizer,
+                                const grpc::ServerContextBase* context,
+                                absl::string_view full_method);
+
 // The status an unserved call of `full_method` finishes with, given its `authorization`
 // header (see the header comment): UNAUTHENTICATED, PERMISSION_DENIED or UNIMPLEMENTED.
 // Never OK. `verifier` is the one `authorizer` uses. Thread-safe.

@@ -6,6 +6,7 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "lianfang/accounts/v1/accounts.pb.h"
 #include "lianfang/common/v1/access.pb.h"
 #include "lianfang/common/v1/common.pb.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
@@ -21,7 +22,7 @@ namespace {
 constexpr const char* kServiceNames[] = {
     "lianfang.gate.v1.GateService",         "lianfang.survey.v1.SurveyService",
     "lianfang.dispatch.v1.DispatchService", "lianfang.report.v1.ReportService",
-    "lianfang.gateway.v1.GatewayService",
+    "lianfang.gateway.v1.GatewayService",   "lianfang.accounts.v1.AccountsService",
 };
 
 }  // namespace
@@ -40,6 +41,7 @@ void EnsureApiDescriptorsLinked() {
   sink = lianfang::dispatch::v1::CreateTaskRequest::descriptor();
   sink = lianfang::report::v1::GenerateDailyReportRequest::descriptor();
   sink = lianfang::gateway::v1::GetDashboardRequest::descriptor();
+  sink = lianfang::accounts::v1::SignInRequest::descriptor();
   (void)sink;
 }
 

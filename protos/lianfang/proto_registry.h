@@ -7,7 +7,7 @@
 // `FindMethodByName("lianfang.gate.v1.GateService.RecordPassage")` return nullptr.
 // EnsureApiDescriptorsLinked() references one message of every API file, so any binary that
 // calls it (servers before their first role check, the gateway's JSON mapping, tests that
-// walk the API) sees the whole API: all five services, their methods and their
+// walk the API) sees the whole API: all six services, their methods and their
 // `lianfang.common.v1.access` options, plus google.rpc.Status and its error details.
 //
 // Include as "lianfang/proto_registry.h"; target lf_proto.
@@ -28,7 +28,7 @@ namespace lianfang {
 // once under its own lock).
 void EnsureApiDescriptorsLinked();
 
-// The API's services, in the order gate, survey, dispatch, report, gateway, as descriptors of
+// The API's services, in the order gate, survey, dispatch, report, gateway, accounts, as descriptors of
 // the generated pool (never nullptr). Calls EnsureApiDescriptorsLinked() first. The
 // descriptors live as long as the process. Thread-safe.
 std::vector<const google::protobuf::ServiceDescriptor*> ApiServices();

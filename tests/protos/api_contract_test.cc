@@ -39,7 +39,7 @@ constexpr const char* kApiFiles[] = {
     "lianfang/common/v1/common.proto",   "lianfang/common/v1/access.proto",
     "lianfang/gate/v1/gate.proto",       "lianfang/survey/v1/survey.proto",
     "lianfang/dispatch/v1/dispatch.proto", "lianfang/report/v1/report.proto",
-    "lianfang/gateway/v1/gateway.proto",
+    "lianfang/gateway/v1/gateway.proto", "lianfang/accounts/v1/accounts.proto",
 };
 
 const DescriptorPool& Pool() {
@@ -61,6 +61,19 @@ bool StartsWith(const std::string& s, const std::string& prefix) {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool IsAnonymous(const MethodDescriptor& method) {
+  return method.options().GetExtension(common::v1::access).anonymous();
+}
+
+// The session exchanges: methods called without a token (they trade a password, a one-time code
+// or a refresh token for a session) and SignOutEverywhere. Their answers carry secrets that the
+// idempotency store must never keep, and repeating them is harmless (a second session, or a
+// refusal), so they take no request_id.
+bool IsSessionExchange(const MethodDescriptor& method) {
+  return IsAnonymous(method) ||
+         method.full_name() == "lianfang.accounts.v1.AccountsService.SignOutEverywhere";
 }
 
 bool IsReadOnly(const MethodDescriptor& method) {
@@ -166,7 +179,8 @@ TEST(ApiContractTest, EveryApiFileAndServiceIsInTheGeneratedPool) {
   EXPECT_THAT(services, ElementsAre("lianfang.gate.v1.GateService", "lianfang.survey.v1.SurveyService",
                                     "lianfang.dispatch.v1.DispatchService",
                                     "lianfang.report.v1.ReportService",
-                                    "lianfang.gateway.v1.GatewayService"));
+                                    "lianfang.gateway.v1.GatewayService",
+                                    "lianfang.accounts.v1.AccountsService"));
 }
 
 TEST(ApiContractTest, AccessOptionIsExtension50601OfMethodOptions) {
@@ -182,7 +196,9 @@ TEST(ApiContractTest, EveryMethodDeclaresRolesWithoutUnspecified) {
   ASSERT_GT(methods.size(), 50u);
   for (const MethodDescriptor* method : methods) {
     const auto& rule = method->options().GetExtension(common::v1::access);
-    EXPECT_FALSE(rule.roles().empty()) << method->full_name() << " declares no roles";
+    // Either roles or `anonymous` (signing in), never both, never neither.
+    EXPECT_NE(rule.roles().empty(), rule.anonymous() == false)
+        << method->full_name() << " must declare roles or be anonymous, not both";
     std::set<int> seen;
     for (int role : rule.roles()) {
       EXPECT_NE(role, common::v1::ROLE_UNSPECIFIED) << method->full_name();
@@ -190,6 +206,20 @@ TEST(ApiContractTest, EveryMethodDeclaresRolesWithoutUnspecified) {
       EXPECT_TRUE(seen.insert(role).second) << method->full_name() << " repeats a role";
     }
   }
+}
+
+TEST(ApiContractTest, OnlyTheSignInMethodsOfAccountsAreAnonymous) {
+  std::vector<std::string> anonymous;
+  for (const MethodDescriptor* method : AllMethods()) {
+    if (IsAnonymous(*method)) anonymous.push_back(method->full_name());
+  }
+  EXPECT_THAT(anonymous, UnorderedElementsAreArray({
+                             "lianfang.accounts.v1.AccountsService.Activate",
+                             "lianfang.accounts.v1.AccountsService.SignIn",
+                             "lianfang.accounts.v1.AccountsService.Refresh",
+                             "lianfang.accounts.v1.AccountsService.SignOut",
+                             "lianfang.accounts.v1.AccountsService.RedeemEnrollment",
+                         }));
 }
 
 TEST(ApiContractTest, ListAuditEventsIsAdminOnlyOnEveryService) {
@@ -213,7 +243,7 @@ TEST(ApiContractTest, OnlyAdminMaySeeTheAuditTrail) {
 TEST(ApiContractTest, EveryMutatingMethodTakesARequestId) {
   int mutating = 0;
   for (const MethodDescriptor* method : AllMethods()) {
-    if (IsReadOnly(*method)) continue;
+    if (IsReadOnly(*method) || IsSessionExchange(*method)) continue;
     ++mutating;
     SCOPED_TRACE(method->full_name());
     ExpectStringField(*method->input_type(), "request_id");
@@ -223,7 +253,8 @@ TEST(ApiContractTest, EveryMutatingMethodTakesARequestId) {
 
 TEST(ApiContractTest, ViewersNeverMutate) {
   for (const MethodDescriptor* method : AllMethods()) {
-    if (IsReadOnly(*method)) continue;
+    // Ending one's own sessions is not a change of data.
+    if (IsReadOnly(*method) || IsSessionExchange(*method)) continue;
     EXPECT_EQ(RolesOf(*method).count(common::v1::ROLE_VIEWER), 0u) << method->full_name();
   }
 }
@@ -352,6 +383,10 @@ TEST(ApiContractTest, EveryMethodNamedInTheContractExists) {
         "ExportDailyReport", "GetReportingStatus", "ListAuditEvents"}},
       {"lianfang.gateway.v1.GatewayService",
        {"GetDashboard", "WatchDashboard", "ListAuditEvents"}},
+      {"lianfang.accounts.v1.AccountsService",
+       {"CreateUser", "ListUsers", "GetUser", "DisableUser", "EnableUser", "ResetActivation",
+        "Activate", "SignIn", "Refresh", "SignOut", "SignOutEverywhere", "CreateEnrollment",
+        "RedeemEnrollment", "ListDevices", "RevokeDevice", "ListAuditEvents"}},
   };
   for (const auto& [service_name, methods] : contract) {
     const ServiceDescriptor* service = Pool().FindServiceByName(service_name);
@@ -621,6 +656,16 @@ TEST(ApiContractTest, RolePolicyGrantsWhatCallersRelyOn) {
       {"lianfang.survey.v1.SurveyService.GetCoverage", ROLE_VIEWER},
       {"lianfang.survey.v1.SurveyService.GetDailyStats", ROLE_VIEWER},
       {"lianfang.dispatch.v1.DispatchService.GetDailyStats", ROLE_VIEWER},
+      // Leaders manage the people and gate phones of their sites.
+      {"lianfang.accounts.v1.AccountsService.CreateUser", ROLE_LEADER},
+      {"lianfang.accounts.v1.AccountsService.DisableUser", ROLE_LEADER},
+      {"lianfang.accounts.v1.AccountsService.ResetActivation", ROLE_LEADER},
+      {"lianfang.accounts.v1.AccountsService.CreateEnrollment", ROLE_LEADER},
+      {"lianfang.accounts.v1.AccountsService.RevokeDevice", ROLE_LEADER},
+      {"lianfang.accounts.v1.AccountsService.ListDevices", ROLE_LEADER},
+      // Everyone signed in may end its own sessions.
+      {"lianfang.accounts.v1.AccountsService.SignOutEverywhere", ROLE_GUARD},
+      {"lianfang.accounts.v1.AccountsService.SignOutEverywhere", ROLE_VOLUNTEER},
   };
   for (const Grant& grant : grants) {
     const MethodDescriptor* method = FindMethod(grant.method);
@@ -649,9 +694,10 @@ TEST(ApiContractTest, RolePolicyGrantsWhatCallersRelyOn) {
 }
 
 // Guards work only with the gate service and volunteers never with it; the gateway serves no
-// service-to-service callers.
+// service-to-service callers. (Every person may end its own sessions: SignOutEverywhere.)
 TEST(ApiContractTest, RolesStayWithinTheirServices) {
   for (const MethodDescriptor* method : AllMethods()) {
+    if (IsSessionExchange(*method)) continue;
     const std::set<Role> roles = RolesOf(*method);
     const std::string& service = method->service()->full_name();
     if (service != "lianfang.gate.v1.GateService") {

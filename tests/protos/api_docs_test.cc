@@ -126,7 +126,7 @@ TEST_F(ApiDocsTest, EveryServiceMethodMessageFieldAndEnumValueHasAComment) {
       ExpectDocumented(*file->extension(i), &undocumented);
     }
   }
-  EXPECT_EQ(services, 5);
+  EXPECT_EQ(services, 6);
   EXPECT_THAT(undocumented, ::testing::IsEmpty());
 }
 

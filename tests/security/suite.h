@@ -1,5 +1,5 @@
-// The whole Lianfang suite for the security tests: the five service binaries (gate, survey,
-// dispatch, report, gateway) started as a sysadmin starts them by the end-to-end launcher
+// The whole Lianfang suite for the security tests: the six service binaries (gate, survey,
+// dispatch, report, gateway, accounts) started as a sysadmin starts them by the end-to-end launcher
 // (common/testing/grpc/suite.h), with a private redis-server, the test databases, the test JWT
 // secret and gRPC over loopback on ports picked at run time; plus the helpers the security
 // tests share (generic calls of any method, a server-streaming probe, Redis dumps, synthetic ID
@@ -38,10 +38,13 @@ struct ServiceInfo {
   std::string service;  // "lianfang.gate.v1.GateService"
 };
 
-// gate, survey, dispatch, report, gateway.
+// gate, survey, dispatch, report, gateway: the services that take the HS256 test tokens
+// (tokens().For) of every role. The accounts service runs too, with the Ed25519 pair, and takes
+// people's EdDSA tokens (tokens().EdDsaFor); the authorization matrix covers it.
 const std::vector<ServiceInfo>& Services();
 
-// The suite name ("gate") of an API service's full name ("lianfang.gate.v1.GateService").
+// The suite name ("gate") of an API service's full name ("lianfang.gate.v1.GateService"),
+// accounts included.
 std::string ServiceNameOf(absl::string_view full_service_name);
 
 // An adapter over the one end-to-end launcher (testing::Suite) with the security tests'
@@ -49,7 +52,7 @@ std::string ServiceNameOf(absl::string_view full_service_name);
 // testing::TestDatabaseUrl (SQLite unless LF_TEST_DB=postgres).
 class Suite final {
  public:
-  // Starts redis-server and the five binaries and waits (bounded) until each is SERVING.
+  // Starts redis-server and the six binaries and waits (bounded) until each is SERVING.
   // `extra_env` is added to every service's environment. Errors carry the failing service's
   // log.
   static absl::StatusOr<std::unique_ptr<Suite>> Start(
@@ -68,7 +71,7 @@ class Suite final {
   // The launcher itself, for what this adapter does not forward.
   testing::Suite& launcher() { return suite_; }
 
-  // Everything the services printed so far (stdout and stderr of all five), with a header
+  // Everything the services printed so far (stdout and stderr of all six), with a header
   // line per service.
   std::string AllLogs() const;
 

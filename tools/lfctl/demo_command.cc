@@ -160,8 +160,9 @@ const std::map<std::string, std::vector<std::string>>& Gates() {
 
 class Seeder final {
  public:
-  Seeder(Session& session, std::string key, std::string date)
-      : session_(session), signer_(std::move(key)), date_(std::move(date)) {}
+  // `signer` makes the tokens of the demo's guards and volunteers.
+  Seeder(Session& session, auth::TokenSigner signer, std::string date)
+      : session_(session), signer_(std::move(signer)), date_(std::move(date)) {}
 
   int Run() {
     const std::vector<std::pair<const char*, void (Seeder::*)()>> steps = {
@@ -555,6 +556,20 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
                              /*require_token=*/false)) {
     return *done;
   }
+  const std::string date = absl::FormatTime("%Y-%m-%d", absl::Now(), session.tz());
+  // Where the services hold the accounts service's public key, people's tokens must be its
+  // EdDSA tokens: sign with its private key when it is at hand.
+  if (const std::string signing = io.getenv("LF_JWT_SIGNING_KEY_FILE").value_or("");
+      !signing.empty()) {
+    absl::StatusOr<std::string> pem = auth::ReadSecretFile(signing);
+    absl::StatusOr<auth::Ed25519Key> ed =
+        pem.ok() ? auth::Ed25519Key::FromPrivatePem(*pem) : pem.status();
+    if (!ed.ok()) {
+      return session.UsageError(absl::InvalidArgumentError(
+          absl::StrCat("LF_JWT_SIGNING_KEY_FILE: ", ed.status().message())));
+    }
+    return Seeder(session, auth::TokenSigner(*std::move(ed)), date).Run();
+  }
   std::string setting = "--jwt-secret-file";
   if (key_file.empty()) {
     setting = "LF_JWT_SECRET_FILE";
@@ -569,8 +584,7 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     return session.UsageError(
         absl::InvalidArgumentError(absl::StrCat(setting, ": ", key.status().message())));
   }
-  const std::string date = absl::FormatTime("%Y-%m-%d", absl::Now(), session.tz());
-  return Seeder(session, *std::move(key), date).Run();
+  return Seeder(session, auth::TokenSigner(*std::move(key)), date).Run();
 }
 
 }  // namespace

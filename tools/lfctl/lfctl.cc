@@ -22,6 +22,7 @@
 #include "tools/lfctl/schedule_command.h"
 #include "tools/lfctl/stats_command.h"
 #include "tools/lfctl/task_command.h"
+#include "tools/lfctl/account_command.h"
 #include "tools/lfctl/team_command.h"
 #include "tools/lfctl/tenant_command.h"
 #include "tools/lfctl/token_command.h"
@@ -38,6 +39,7 @@ std::vector<Command> Commands() {
       HealthReportCommand(), MissingReportsCommand(), CoverageCommand(),  TeamCommand(),
       VolunteerCommand(),    TaskCommand(),           ScheduleCommand(),  StatsCommand(),
       ReportCommand(),       AuditCommand(),          ImportCommand(),    DemoCommand(),
+      UserCommand(),         DeviceCommand(),
   };
 }
 

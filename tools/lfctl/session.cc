@@ -18,6 +18,7 @@
 #include "common/server/grpc_status.h"
 #include "common/time/clock.h"
 #include "google/protobuf/descriptor.h"
+#include "lianfang/accounts/v1/accounts.pb.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
 #include "lianfang/gateway/v1/gateway.pb.h"
@@ -52,6 +53,8 @@ const ServiceInfo kInfos[] = {
      [] { return dispatch::v1::Task::descriptor()->file()->service(0); }},
     {Service::kReport, "report", "LF_REPORT_ADDR", "127.0.0.1:7104",
      [] { return report::v1::DailyReport::descriptor()->file()->service(0); }},
+    {Service::kAccounts, "accounts", "LF_ACCOUNTS_ADDR", "127.0.0.1:7105",
+     [] { return accounts::v1::User::descriptor()->file()->service(0); }},
 };
 
 const ServiceInfo& InfoOf(Service service) {

@@ -22,7 +22,9 @@ namespace lianfang::lfctl {
 namespace {
 
 constexpr char kCommand[] = "lfctl token";
-constexpr char kSummary[] = "mint a signed access token (needs LF_JWT_SECRET_FILE)";
+constexpr char kSummary[] =
+    "mint a signed access token (EdDSA with LF_JWT_SIGNING_KEY_FILE, else HS256 with "
+    "LF_JWT_SECRET_FILE)";
 constexpr size_t kMaxSubjectBytes = 128;
 constexpr size_t kMaxNameBytes = 128;
 constexpr size_t kMaxSiteIdBytes = 64;
@@ -49,7 +51,7 @@ std::optional<std::string> CheckText(absl::string_view flag, absl::string_view v
 }
 
 int Run(const std::vector<std::string>& args, const CommandIo& io) {
-  std::string role_text, subject, name, sites_text, ttl_text = "12h", key_file;
+  std::string role_text, subject, name, sites_text, ttl_text = "12h", key_file, signing_file;
   FlagSet flags(kCommand);
   flags.AddString("role", "ROLE", "admin, leader, guard, volunteer, viewer or service (required)",
                   &role_text);
@@ -61,6 +63,11 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
                   &ttl_text);
   flags.AddString("jwt-secret-file", "PATH",
                   "HS256 key file (default: the file named by LF_JWT_SECRET_FILE)", &key_file);
+  flags.AddString("jwt-signing-key-file", "PATH",
+                  "PEM Ed25519 private key of the accounts service (default: the file named by "
+                  "LF_JWT_SIGNING_KEY_FILE); when given, people's tokens are signed EdDSA "
+                  "(SERVICE tokens stay HS256)",
+                  &signing_file);
 
   absl::StatusOr<bool> help = flags.Parse(args);
   if (!help.ok()) return UsageError(io, help.status().message());
@@ -115,7 +122,33 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
   if (ttl < absl::Seconds(1)) return UsageError(io, "--ttl: must be at least 1s");
   if (ttl > kMaxTokenTtl) return UsageError(io, "--ttl: at most 720h (30 days)");
 
-  // The key: the flag wins over the environment.
+  auth::Principal principal;
+  principal.subject = subject;
+  principal.name = name;
+  principal.role = *role;
+  principal.sites = std::move(sites);
+  const time::RealClock clock;
+
+  // People's tokens come from the accounts service's Ed25519 key when it is at hand: services
+  // holding its public key refuse a person's HS256 token. The flag wins over the environment.
+  std::string signing_setting = "--jwt-signing-key-file";
+  if (!flags.WasSet("jwt-signing-key-file")) {
+    signing_setting = "LF_JWT_SIGNING_KEY_FILE";
+    signing_file = io.getenv("LF_JWT_SIGNING_KEY_FILE").value_or("");
+  }
+  if (!signing_file.empty() && *role != auth::Role::kService) {
+    absl::StatusOr<std::string> pem = auth::ReadSecretFile(signing_file);
+    absl::StatusOr<auth::Ed25519Key> ed =
+        pem.ok() ? auth::Ed25519Key::FromPrivatePem(*pem) : pem.status();
+    if (!ed.ok()) return UsageError(io, absl::StrCat(signing_setting, ": ", ed.status().message()));
+    absl::StatusOr<std::string> token =
+        auth::TokenSigner(*std::move(ed)).Sign(principal, clock.Now(), ttl);
+    if (!token.ok()) return UsageError(io, token.status().message());
+    io.out << *token << "\n";
+    return kExitOk;
+  }
+
+  // The HS256 key: the flag wins over the environment.
   std::string key_setting = "--jwt-secret-file";
   if (!flags.WasSet("jwt-secret-file")) {
     key_setting = "LF_JWT_SECRET_FILE";
@@ -127,12 +160,6 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
   absl::StatusOr<std::string> key = auth::ReadSecretFile(key_file);
   if (!key.ok()) return UsageError(io, absl::StrCat(key_setting, ": ", key.status().message()));
 
-  auth::Principal principal;
-  principal.subject = subject;
-  principal.name = name;
-  principal.role = *role;
-  principal.sites = std::move(sites);
-  const time::RealClock clock;
   absl::StatusOr<std::string> token =
       auth::TokenSigner(*std::move(key)).Sign(principal, clock.Now(), ttl);
   if (!token.ok()) return UsageError(io, token.status().message());

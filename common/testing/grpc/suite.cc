@@ -164,7 +164,7 @@ absl::StatusOr<TestPki> MakeTestPki(const TempDir& dir) {
 
 const std::vector<std::string>& Suite::AllServices() {
   static const auto* const kServices =
-      new std::vector<std::string>{"gate", "survey", "dispatch", "report", "gateway"};
+      new std::vector<std::string>{"gate", "survey", "dispatch", "report", "gateway", "accounts"};
   return *kServices;
 }
 
@@ -174,6 +174,7 @@ std::string Suite::ApiService(absl::string_view service) {
   if (service == "dispatch") return "lianfang.dispatch.v1.DispatchService";
   if (service == "report") return "lianfang.report.v1.ReportService";
   if (service == "gateway") return "lianfang.gateway.v1.GatewayService";
+  if (service == "accounts") return "lianfang.accounts.v1.AccountsService";
   return "";
 }
 
@@ -407,6 +408,15 @@ Suite::Env Suite::Environment(absl::string_view service) const {
   for (const auto& [setting, value] : ClientEnvironment()) Set(&env, setting, value);
   if (name == "gateway") Set(&env, "LF_HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port_));
   if (name == "survey") Set(&env, "LF_RISK_REGIONS", SourcePath("deploy/risk-regions.txt"));
+  // Only the accounts service gets the Ed25519 pair: the others keep accepting the HS256 test
+  // tokens of every role (tokens().For); accounts accepts EdDSA ones (tokens().EdDsaFor).
+  if (name == "accounts") {
+    Set(&env, "LF_JWT_SIGNING_KEY_FILE", tokens_.signing_key_file());
+    Set(&env, "LF_JWT_PUBLIC_KEY_FILE", tokens_.public_key_file());
+    // The cheapest hashing: tests exercise the rules, not the cost.
+    Set(&env, "LF_PWHASH_OPS", "1");
+    Set(&env, "LF_PWHASH_MEM_MIB", "8");
+  }
   if (pki_.has_value()) {
     Set(&env, "LF_TLS_CERT", pki_->cert_file);
     Set(&env, "LF_TLS_KEY", pki_->key_file);

@@ -1,5 +1,6 @@
-// Suite: the whole Lianfang suite as a sysadmin starts it, for end-to-end tests — the five
-// service binaries (lf-gate, lf-survey, lf-dispatch, lf-report, lf-gateway) from the build
+// Suite: the whole Lianfang suite as a sysadmin starts it, for end-to-end tests — the six
+// service binaries (lf-gate, lf-survey, lf-dispatch, lf-report, lf-gateway, lf-accounts) from
+// the build
 // tree, a private redis-server, the database of each service (by default the test database,
 // common/testing/test_database.h: SQLite files in a temporary directory, or PostgreSQL with
 // LF_TEST_DB=postgres; or always SQLite), test tokens, TLS material made at run time when asked,
@@ -76,8 +77,10 @@ class Suite final {
 
   struct Options {
     // The services Start() starts, in this order ("gate", "survey", "dispatch", "report",
-    // "gateway"); every service has a port all the same, so one not started has an address
-    // where nothing listens (calls to it are UNAVAILABLE) and can be started later.
+    // "gateway", "accounts"); every service has a port all the same, so one not started has an
+    // address where nothing listens (calls to it are UNAVAILABLE) and can be started later.
+    // lf-accounts gets the Ed25519 pair of tokens() (it accepts tokens().EdDsaFor for people);
+    // the others get no public key and accept the HS256 tokens().For of every role.
     std::vector<std::string> services = {"gate", "survey", "dispatch", "report", "gateway"};
     // Settings given to every service, after the suite's own (a name given again replaces it).
     Env env = {};
@@ -101,10 +104,10 @@ class Suite final {
     absl::Duration start_timeout = absl::Seconds(60);
   };
 
-  // "gate", "survey", "dispatch", "report", "gateway".
+  // "gate", "survey", "dispatch", "report", "gateway", "accounts".
   static const std::vector<std::string>& AllServices();
   // The API service of `service` ("gate" -> "lianfang.gate.v1.GateService"); empty for a name
-  // that is not one of the five.
+  // that is not one of the six.
   static std::string ApiService(absl::string_view service);
 
   Suite();
@@ -167,7 +170,7 @@ class Suite final {
   const TempDir& dir() const { return dir_; }
 
   // What a client of the suite needs: LF_GATE_ADDR, LF_SURVEY_ADDR, LF_DISPATCH_ADDR,
-  // LF_REPORT_ADDR, LF_GATEWAY_ADDR and LF_JWT_SECRET_FILE.
+  // LF_REPORT_ADDR, LF_GATEWAY_ADDR, LF_ACCOUNTS_ADDR and LF_JWT_SECRET_FILE.
   Env ClientEnvironment() const;
   // The whole environment `service` is started with.
   Env Environment(absl::string_view service) const;

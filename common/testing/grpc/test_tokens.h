@@ -1,5 +1,6 @@
 // Tokens for tests: a fixed HS256 test secret in a temporary key file, and a token of any
-// role on demand.
+// role on demand; and an Ed25519 key pair made at construction (PEM files for the accounts
+// service's LF_JWT_SIGNING_KEY_FILE and LF_JWT_PUBLIC_KEY_FILE) with EdDSA tokens on demand.
 //
 //   lianfang::testing::TestTokens tokens;
 //   setenv("LF_JWT_SECRET_FILE", tokens.secret_file().c_str(), 1);   // for service binaries
@@ -47,6 +48,15 @@ class TestTokens final {
   std::string For(auth::Role role, absl::string_view subject, std::vector<std::string> sites = {},
                   absl::Duration ttl = absl::Hours(1)) const;
 
+  // The same, signed EdDSA with the Ed25519 key (as the accounts service signs people's
+  // tokens); what a service given public_key_file() accepts for a person.
+  std::string EdDsaFor(auth::Role role, absl::string_view subject,
+                       std::vector<std::string> sites = {},
+                       absl::Duration ttl = absl::Hours(1)) const;
+  // PEM files of the Ed25519 pair (removed with this object).
+  const std::string& signing_key_file() const { return signing_key_file_; }
+  const std::string& public_key_file() const { return public_key_file_; }
+
   // "Bearer " + For(...), the `authorization` metadata value.
   std::string BearerFor(auth::Role role, absl::string_view subject,
                         std::vector<std::string> sites = {}) const;
@@ -62,6 +72,9 @@ class TestTokens final {
   std::string secret_;
   std::string secret_file_;
   auth::TokenSigner signer_;
+  std::string signing_key_file_;
+  std::string public_key_file_;
+  std::unique_ptr<auth::TokenSigner> ed_signer_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<auth::Authorizer> authorizer_;
 };

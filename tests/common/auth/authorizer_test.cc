@@ -34,6 +34,9 @@ constexpr char kGuardDesk[] = "/lianfang.authtest.v1.AuthTestService/GuardDesk";
 constexpr char kServiceOnly[] = "/lianfang.authtest.v1.AuthTestService/ServiceOnly";
 constexpr char kUndeclared[] = "/lianfang.authtest.v1.AuthTestService/Undeclared";
 constexpr char kEmptyRule[] = "/lianfang.authtest.v1.AuthTestService/EmptyRule";
+constexpr char kAnonymous[] = "/lianfang.authtest.v1.AuthTestService/Anonymous";
+constexpr char kAnonymousWithRoles[] =
+    "/lianfang.authtest.v1.AuthTestService/AnonymousWithRoles";
 
 class AuthorizerTest : public ::testing::Test {
  protected:
@@ -168,6 +171,27 @@ TEST_F(AuthorizerTest, AllowedRolesListsTheDeclaredRoles) {
   EXPECT_THAT(AllowedRoles(kEmptyRule), IsEmpty());
   EXPECT_THAT(AllowedRoles("/lianfang.authtest.v1.AuthTestService"), IsEmpty());
   EXPECT_THAT(AllowedRoles("lianfang.authtest.v1.AuthTestService.LeaderOnly"), IsEmpty());
+}
+
+TEST_F(AuthorizerTest, OnlyMethodsDeclaredAnonymousWithoutRolesAreAnonymous) {
+  EXPECT_TRUE(authorizer_.IsAnonymous(kAnonymous));
+  EXPECT_TRUE(IsAnonymousMethod(kAnonymous));
+  for (const char* method : {kLeaderOnly, kUndeclared, kEmptyRule, kAnonymousWithRoles}) {
+    EXPECT_FALSE(authorizer_.IsAnonymous(method)) << method;
+    EXPECT_FALSE(IsAnonymousMethod(method)) << method;
+  }
+  EXPECT_FALSE(authorizer_.IsAnonymous("/lianfang.authtest.v1.AuthTestService/Missing"));
+  EXPECT_THAT(AllowedRoles(kAnonymous), IsEmpty());
+  EXPECT_THAT(AllowedRoles(kAnonymousWithRoles), IsEmpty());
+}
+
+TEST_F(AuthorizerTest, TheRoleCheckRefusesAnonymousMethodsAndContradictoryRules) {
+  // A handler of an anonymous method must use the anonymous admission: the role check never
+  // admits anyone there, and a rule naming roles and anonymous admits nobody.
+  EXPECT_THAT(authorizer_.Authorize(kAnonymous, Bearer(Role::kAdmin)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(authorizer_.Authorize(kAnonymousWithRoles, Bearer(Role::kAdmin)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(AuthorizerTest, AllApiMethodsWalksEveryLinkedApiService) {

@@ -24,7 +24,9 @@ namespace lianfang::auth {
 namespace {
 
 using ::lianfang::auth::testing::HandMadeToken;
+using ::lianfang::auth::testing::kEdDsaHeader;
 using ::lianfang::auth::testing::kHs256Header;
+using ::lianfang::auth::testing::NewEd25519Pem;
 using ::lianfang::auth::testing::kTestKey;
 using ::lianfang::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -381,6 +383,112 @@ TEST_F(JwtTest, VerifyIsSafeFromManyThreads) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 800);
+}
+
+// ---- EdDSA (people's tokens from the accounts service) ----
+
+class EdDsaTest : public JwtTest {
+ protected:
+  EdDsaTest()
+      : pems_(NewEd25519Pem()),
+        private_key_(Ed25519Key::FromPrivatePem(pems_.private_pem).value()),
+        public_key_(Ed25519Key::FromPublicPem(pems_.public_pem).value()),
+        ed_signer_(private_key_),
+        ed_verifier_(kTestKey, public_key_, clock_) {}
+
+  Principal Person(Role role) const {
+    Principal p;
+    p.subject = "user-1";
+    p.name = "王芳";
+    p.role = role;
+    p.sites = {"campus"};
+    return p;
+  }
+
+  testing::PemKeyPair pems_;
+  Ed25519Key private_key_;
+  Ed25519Key public_key_;
+  TokenSigner ed_signer_;
+  TokenVerifier ed_verifier_;
+};
+
+TEST_F(EdDsaTest, KeysAreReadFromPemAndPrivateAndPublicAgree) {
+  EXPECT_TRUE(private_key_.is_private());
+  EXPECT_FALSE(public_key_.is_private());
+  EXPECT_EQ(private_key_.RawPublicKey().size(), 32u);
+  EXPECT_EQ(private_key_.RawPublicKey(), public_key_.RawPublicKey());
+  EXPECT_THAT(Ed25519Key::FromPrivatePem(pems_.public_pem),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Ed25519Key::FromPublicPem("not a key"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Ed25519Key::FromPrivatePem(""), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(EdDsaTest, SignedTokenVerifiesWithThePublicKeyAndHasTheEdDsaHeader) {
+  ASSERT_OK_AND_ASSIGN(std::string token,
+                       ed_signer_.Sign(Person(Role::kGuard), clock_.Now(), absl::Minutes(15)));
+  const std::vector<std::string> parts = absl::StrSplit(token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  std::string header;
+  ASSERT_TRUE(Base64UrlDecode(parts[0], &header));
+  EXPECT_EQ(header, kEdDsaHeader);
+  ASSERT_OK_AND_ASSIGN(Principal who, ed_verifier_.Verify(token));
+  EXPECT_EQ(who.subject, "user-1");
+  EXPECT_EQ(who.name, "王芳");
+  EXPECT_EQ(who.role, Role::kGuard);
+  EXPECT_THAT(who.sites, ElementsAre("campus"));
+  EXPECT_EQ(who.expires_at, clock_.Now() + absl::Minutes(15));
+  // The private key verifies too (the accounts service checks its own tokens with it).
+  const TokenVerifier own(kTestKey, private_key_, clock_);
+  EXPECT_OK(own.Verify(token));
+}
+
+TEST_F(EdDsaTest, ATokenOfAnotherKeyOrTamperedIsRejected) {
+  const TokenSigner other(Ed25519Key::FromPrivatePem(NewEd25519Pem().private_pem).value());
+  ASSERT_OK_AND_ASSIGN(std::string foreign,
+                       other.Sign(Person(Role::kAdmin), clock_.Now(), absl::Minutes(15)));
+  EXPECT_THAT(ed_verifier_.Verify(foreign), Rejected("bad signature"));
+  ASSERT_OK_AND_ASSIGN(std::string token,
+                       ed_signer_.Sign(Person(Role::kGuard), clock_.Now(), absl::Minutes(15)));
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  parts[1] = Base64UrlEncode(Claims());  // another payload under the same signature
+  EXPECT_THAT(ed_verifier_.Verify(absl::StrJoin(parts, ".")), Rejected("bad signature"));
+}
+
+TEST_F(EdDsaTest, WithoutAPublicKeyEdDsaIsAnUnsupportedAlg) {
+  ASSERT_OK_AND_ASSIGN(std::string token,
+                       ed_signer_.Sign(Person(Role::kGuard), clock_.Now(), absl::Minutes(15)));
+  EXPECT_THAT(verifier_.Verify(token), Rejected("unsupported alg"));
+}
+
+TEST_F(EdDsaTest, OnceThePublicKeyIsSetAPersonsHs256TokenIsRefusedButAServicesIsNot) {
+  // Without the public key, an HS256 admin token works (as before accounts existed).
+  ASSERT_OK_AND_ASSIGN(std::string admin,
+                       signer_.Sign(Person(Role::kAdmin), clock_.Now(), absl::Minutes(15)));
+  EXPECT_OK(verifier_.Verify(admin));
+  // With it, every person's role is refused; SERVICE tokens keep working.
+  for (const Role role : kAllRoles) {
+    ASSERT_OK_AND_ASSIGN(std::string hs256,
+                         signer_.Sign(Person(role), clock_.Now(), absl::Minutes(15)));
+    if (role == Role::kService) {
+      EXPECT_OK(ed_verifier_.Verify(hs256));
+    } else {
+      EXPECT_THAT(ed_verifier_.Verify(hs256), Rejected("accepted for services only"))
+          << RoleName(role);
+    }
+  }
+}
+
+TEST_F(EdDsaTest, AlgConfusionWithThePublicKeyAsHmacSecretIsRejected) {
+  // The classic confusion: an HS256 token keyed with the (public) PEM, or an EdDSA header over
+  // an HMAC signature. Neither passes.
+  EXPECT_THAT(ed_verifier_.Verify(HandMadeToken(kHs256Header, Claims(), pems_.public_pem)),
+              Rejected("bad signature"));
+  EXPECT_THAT(ed_verifier_.Verify(HandMadeToken(kEdDsaHeader, Claims(), kTestKey)),
+              Rejected("bad signature"));
+  EXPECT_THAT(ed_verifier_.Verify(HandMadeToken(R"({"alg":"Ed25519","typ":"JWT"})", Claims(),
+                                                kTestKey)),
+              Rejected("unsupported alg"));
 }
 
 TEST(Base64UrlTest, RoundTripsAndDecodesStrictly) {

@@ -2,8 +2,10 @@
 #ifndef LIANFANG_TESTS_COMMON_AUTH_JWT_TEST_UTIL_H_
 #define LIANFANG_TESTS_COMMON_AUTH_JWT_TEST_UTIL_H_
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 
 #include <string>
 
@@ -34,6 +36,31 @@ inline std::string HandMadeToken(absl::string_view header_json, absl::string_vie
 }
 
 inline constexpr char kHs256Header[] = R"({"alg":"HS256","typ":"JWT"})";
+inline constexpr char kEdDsaHeader[] = R"({"alg":"EdDSA","typ":"JWT"})";
+
+// A fresh Ed25519 key pair as PEM text: {private (PKCS#8), public (SubjectPublicKeyInfo)}.
+struct PemKeyPair {
+  std::string private_pem;
+  std::string public_pem;
+};
+inline PemKeyPair NewEd25519Pem() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  PemKeyPair out;
+  for (bool is_private : {true, false}) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    if (is_private) {
+      PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+    } else {
+      PEM_write_bio_PUBKEY(bio, key);
+    }
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio, &data);
+    (is_private ? out.private_pem : out.public_pem).assign(data, static_cast<size_t>(len));
+    BIO_free(bio);
+  }
+  EVP_PKEY_free(key);
+  return out;
+}
 
 }  // namespace lianfang::auth::testing
 

@@ -30,6 +30,7 @@
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/auth/jwt_test_util.h"
 
 extern char** environ;
 
@@ -86,7 +87,8 @@ class LfctlTokenTest : public ::testing::Test {
     return path;
   }
 
-  // Runs lfctl with `args`; the environment is this process's without LF_JWT_SECRET_FILE,
+  // Runs lfctl with `args`; the environment is this process's without LF_JWT_SECRET_FILE and
+  // LF_JWT_SIGNING_KEY_FILE,
   // plus `env` ("NAME=value").
   Result Run(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
     const std::string binary = LfctlPath();
@@ -98,7 +100,10 @@ class LfctlTokenTest : public ::testing::Test {
 
     std::vector<std::string> env_storage;
     for (char** e = environ; *e != nullptr; ++e) {
-      if (!absl::StartsWith(*e, "LF_JWT_SECRET_FILE=")) env_storage.emplace_back(*e);
+      if (!absl::StartsWith(*e, "LF_JWT_SECRET_FILE=") &&
+          !absl::StartsWith(*e, "LF_JWT_SIGNING_KEY_FILE=")) {
+        env_storage.emplace_back(*e);
+      }
     }
     env_storage.insert(env_storage.end(), env.begin(), env.end());
     std::vector<char*> envp;
@@ -194,6 +199,31 @@ TEST_F(LfctlTokenTest, EveryRoleCanBeMinted) {
     ASSERT_OK_AND_ASSIGN(auth::Principal who, VerifyPrinted(result));
     EXPECT_EQ(who.role, role);
   }
+}
+
+TEST_F(LfctlTokenTest, WithTheSigningKeyPeoplesTokensAreEdDsaAndServiceTokensStayHs256) {
+  const auth::testing::PemKeyPair pems = auth::testing::NewEd25519Pem();
+  const std::string signing = WriteFile("signing.pem", pems.private_pem);
+  const auth::TokenVerifier with_public_key(
+      kKey, auth::Ed25519Key::FromPublicPem(pems.public_pem).value(), clock_);
+  const std::vector<std::string> env = {"LF_JWT_SECRET_FILE=" + key_file_,
+                                        "LF_JWT_SIGNING_KEY_FILE=" + signing};
+  const Result person = Run({"token", "--role", "admin", "--sub", "first-admin"}, env);
+  ASSERT_EQ(person.exit_code, 0) << person.err;
+  const std::vector<std::string> lines = absl::StrSplit(person.out, '\n', absl::SkipEmpty());
+  ASSERT_FALSE(lines.empty());
+  absl::StatusOr<auth::Principal> who = with_public_key.Verify(lines.back());
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->role, auth::Role::kAdmin);
+  // An HS256-only service does not take it: it is not signed with the shared key.
+  EXPECT_FALSE(VerifyPrinted(person).ok());
+  const Result service = Run({"token", "--role", "service", "--sub", "gate"}, env);
+  ASSERT_EQ(service.exit_code, 0) << service.err;
+  EXPECT_TRUE(VerifyPrinted(service).ok());
+  const Result bad = Run({"token", "--role", "admin", "--sub", "x"},
+                         {"LF_JWT_SECRET_FILE=" + key_file_, "LF_JWT_SIGNING_KEY_FILE=" + key_file_});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("LF_JWT_SIGNING_KEY_FILE"));
 }
 
 TEST_F(LfctlTokenTest, KeyFileFlagWinsOverTheEnvironment) {

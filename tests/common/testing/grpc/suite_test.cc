@@ -59,6 +59,16 @@ TEST(SuiteLauncherTest, EnvironmentHasTheSuiteSettingsThenTheTestsThenTheService
   EXPECT_THAT(suite.ClientEnvironment(), Contains(Pair("LF_REPORT_ADDR", suite.address("gate"))));
   EXPECT_THAT(suite.ClientEnvironment(),
               Contains(Pair("LF_JWT_SECRET_FILE", suite.tokens().secret_file())));
+
+  // Only the accounts service holds the Ed25519 pair; the others take HS256 test tokens.
+  const Suite::Env accounts = suite.Environment("accounts");
+  EXPECT_THAT(accounts,
+              Contains(Pair("LF_JWT_SIGNING_KEY_FILE", suite.tokens().signing_key_file())));
+  EXPECT_THAT(accounts,
+              Contains(Pair("LF_JWT_PUBLIC_KEY_FILE", suite.tokens().public_key_file())));
+  EXPECT_THAT(ValuesOf(gate, "LF_JWT_SIGNING_KEY_FILE"), IsEmpty());
+  EXPECT_THAT(ValuesOf(gate, "LF_JWT_PUBLIC_KEY_FILE"), IsEmpty());
+  EXPECT_THAT(gate, Contains(Pair("LF_ACCOUNTS_ADDR", suite.address("accounts"))));
 }
 
 TEST(SuiteLauncherTest, UnknownServicesAndServicesNotRunningAreRefused) {
