@@ -30,22 +30,9 @@ if [ "${1:-}" = "--build-only" ]; then
   shift
 fi
 
-for tool in clang clang++ cmake ninja; do
-  if ! command -v "$tool" >/dev/null; then
-    log "$tool is missing; run tools/install-deps.sh (clang, libclang-rt-14-dev)"; exit 2
-  fi
-done
-
-export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
-# A folder configured with another compiler cannot be switched to clang in place.
-if [ -f "$build_dir/CMakeCache.txt" ] &&
-   ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++' "$build_dir/CMakeCache.txt"; then
-  log "$build_dir was configured with another compiler; remove it or set LF_ASAN_BUILD_DIR"
-  exit 2
-fi
-CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLF_SANITIZE=ON -DLF_FUZZ=ON \
-  -DLF_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+. "$root/tools/clang-build.sh"
+clang_configure "$build_dir" LF_ASAN_BUILD_DIR -DLF_SANITIZE=ON -DLF_FUZZ=ON \
+  -DLF_FUZZ_SECONDS="$fuzz_seconds"
 cmake --build "$build_dir" -j "$jobs"
 if [ "$build_only" = 1 ]; then exit 0; fi
 
