@@ -5,10 +5,13 @@
 #                        the suite on loopback (SQLite files, logs and temporary files under
 #                        var/, a private redis-server, the six services, people's tokens
 #                        signed by lf-accounts with an Ed25519 key pair made once under
-#                        var/secrets and verified by every service) and print the
-#                        endpoints and an admin token; --demo (or LF_DEMO=1) then seeds demo
-#                        data (`lfctl demo`: four sites, three teams, a morning's passages, tasks,
-#                        health reports, a draft daily report)
+#                        var/secrets and verified by every service), create the account
+#                        `admin` and print the endpoints, its sign-in link (with its
+#                        activation code until it has a password) and an admin token for
+#                        lfctl; --demo (or LF_DEMO=1) then seeds demo data (`lfctl demo`: four
+#                        sites, three teams, a morning's passages, tasks, health reports, a
+#                        draft daily report, and accounts for the demo's leaders, guards and
+#                        volunteers with one demo-only password, var/secrets/demo-password)
 #   tools/dev.sh down    stop everything `up` started (nothing is left outside var/)
 #   tools/dev.sh status  show what is running
 #   tools/dev.sh test    install what is missing, build, and run every test
@@ -16,15 +19,25 @@
 #
 # Settings: LF_BUILD_DIR (default build), LF_JOBS (default 2), LF_REDIS_PORT (default 7179),
 # LF_DEMO (1 = seed demo data on `up`), LF_SANITIZE / LF_TSAN (0 = `test` skips the ASan+UBSan
-# / the ThreadSanitizer pass).
+# / the ThreadSanitizer pass); for `up`, `down` and `status` on other ports and folders (two
+# suites side by side, tests): LF_VAR_DIR (default var), LF_GATEWAY_ADDR ... LF_ACCOUNTS_ADDR
+# (default 127.0.0.1:7100 ... :7105), LF_HTTP_LISTEN (default 127.0.0.1:8080), LF_SKIP_BUILD
+# (1 = use the binaries already in LF_BUILD_DIR).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 build_dir=${LF_BUILD_DIR:-build}
 jobs=${LF_JOBS:-2}
-var="$root/var"
+var=${LF_VAR_DIR:-$root/var}
 services=(gate survey dispatch report gateway accounts)
+# Where each service listens (and the others find it): LF_<SERVICE>_ADDR or the default.
+declare -A default_port=([gateway]=7100 [gate]=7101 [survey]=7102 [dispatch]=7103 [report]=7104
+                         [accounts]=7105)
+address_of() {
+  local variable="LF_${1^^}_ADDR"
+  printf '%s' "${!variable:-127.0.0.1:${default_port[$1]}}"
+}
 
 log() { printf 'lianfang: %s\n' "$*"; }
 
@@ -71,7 +84,9 @@ up() {
       *) log "unknown option $arg (tools/dev.sh up [--demo])"; exit 2 ;;
     esac
   done
-  build lf-gate lf-survey lf-dispatch lf-report lf-gateway lf-accounts lfctl
+  if [ "${LF_SKIP_BUILD:-0}" != 1 ]; then
+    build lf-gate lf-survey lf-dispatch lf-report lf-gateway lf-accounts lfctl
+  fi
   ensure_secrets
   # Temporary files (SQLite's included) stay under var/ too: a run leaves nothing elsewhere.
   export TMPDIR="$var/tmp" SQLITE_TMPDIR="$var/tmp"
@@ -89,12 +104,16 @@ up() {
   local signing_key="$var/secrets/jwt-signing.pem"
   export LF_PII_KEY_FILE="$var/secrets/pii.key"
   export LF_SITES="$root/deploy/sites.textproto"
+  for s in "${services[@]}"; do export "LF_${s^^}_ADDR=$(address_of "$s")"; done
+  local http_listen=${LF_HTTP_LISTEN:-127.0.0.1:8080}
   for s in "${services[@]}"; do
     if is_running "$var/run/$s.pid"; then continue; fi
     # Detached from this terminal: the suite runs on after the command returns.
     local extra=()
     if [ "$s" = accounts ]; then extra=(LF_JWT_SIGNING_KEY_FILE="$signing_key"); fi
-    env "${extra[@]}" LF_DB="sqlite:$var/$s.db" setsid "$build_dir/bin/lf-$s" \
+    if [ "$s" = gateway ]; then extra=(LF_HTTP_LISTEN="$http_listen"); fi
+    env "${extra[@]}" LF_LISTEN="$(address_of "$s")" LF_DB="sqlite:$var/$s.db" \
+      setsid "$build_dir/bin/lf-$s" \
       </dev/null >>"$var/log/$s.log" 2>&1 &
     echo $! > "$var/run/$s.pid"
   done
@@ -117,21 +136,80 @@ up() {
     sleep 0.5
   done
   "$build_dir/bin/lfctl" health || true
+  local web="http://$http_listen"
+  local signin
+  signin=$(admin_account "$web")
+  local demo_note=""
   if [ "$demo" = 1 ]; then
+    # One password for every demo account, made once and kept (owner only) so that a re-run
+    # finds the accounts it activated. Demo only: never for real people.
+    local password_file="$var/secrets/demo-password"
+    if [ ! -s "$password_file" ]; then
+      (umask 077; printf 'demo-%s\n' "$(openssl rand -hex 6)" > "$password_file")
+      demo_note="password of every demo account (demo only; kept in $password_file): $(head -n 1 "$password_file")"
+    else
+      demo_note="password of every demo account: see $password_file (demo only)"
+    fi
     log "seeding demo data (lfctl demo)"
-    LF_JWT_SIGNING_KEY_FILE="$signing_key" "$build_dir/bin/lfctl" demo ||
+    LF_JWT_SIGNING_KEY_FILE="$signing_key" "$build_dir/bin/lfctl" demo \
+      --accounts-password-file "$password_file" ||
       log "the demo data could not all be seeded (see above)"
   fi
   cat <<MSG
 
-Lianfang is running (logs in var/log/, data in var/*.db; stop with: tools/dev.sh down)
-  dashboard     http://127.0.0.1:8080/#token=$admin
-  gRPC          gateway 127.0.0.1:7100  gate 127.0.0.1:7101  survey 127.0.0.1:7102
-                dispatch 127.0.0.1:7103  report 127.0.0.1:7104  accounts 127.0.0.1:7105
+Lianfang is running (logs in $var/log/, data in $var/*.db; stop with: tools/dev.sh down)
+  sign in       $signin
+  gRPC          gateway $LF_GATEWAY_ADDR  gate $LF_GATE_ADDR  survey $LF_SURVEY_ADDR
+                dispatch $LF_DISPATCH_ADDR  report $LF_REPORT_ADDR  accounts $LF_ACCOUNTS_ADDR
   redis         $LF_REDIS
+MSG
+  if [ -n "$demo_note" ]; then
+    printf '  demo accounts leader-wang, leader-li, leader-zhang, vol-linna ... vol-handong,\n'
+    printf '                guard-campus-east ... (lfctl user list)\n'
+    printf '                %s\n' "$demo_note"
+  fi
+  cat <<MSG
   admin token   (valid 12 h; export it for lfctl)
 export LF_TOKEN=$admin
 MSG
+}
+
+# A value of lfctl's JSON (one object per line): json_value FIELD < json
+json_value() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+
+# Creates (idempotently) the account `admin` through lfctl with the admin token of LF_TOKEN and
+# prints its sign-in link: with a fresh activation code while it has no password (a pending
+# account is reset, since its earlier code was shown once and may be lost), the plain page once
+# it is activated. The code travels in the URL fragment only (never sent to the server).
+admin_account() {
+  local web=$1 lfctl="$build_dir/bin/lfctl" user code="" status="" user_id=""
+  if user=$("$lfctl" user create --login admin --name 管理员 --role admin \
+              --request-id dev-sh-admin-account --json 2>/dev/null); then
+    code=$(json_value activationCode <<<"$user")
+  fi
+  if [ -z "$code" ]; then
+    # Made by an earlier run (a replayed creation answers the user as it was then), or
+    # otherwise: how it stands now.
+    user=$("$lfctl" user list --all --json 2>/dev/null | sed 's/},{/}\n{/g' |
+           grep '"login":"admin"' || true)
+    status=$(json_value status <<<"$user")
+    user_id=$(json_value userId <<<"$user")
+  fi
+  if [ -z "$code" ] && [ "$status" = USER_STATUS_PENDING ] && [ -n "$user_id" ]; then
+    code=$("$lfctl" user reset --user "$user_id" --json 2>/dev/null | json_value activationCode)
+  fi
+  if [ -n "$code" ]; then
+    printf '%s/signin#activate=%s   (login admin: choose its password; the link works once, 72 h)' \
+      "$web" "$code"
+  elif [ "$status" = USER_STATUS_ACTIVE ]; then
+    printf '%s/signin   (login admin)' "$web"
+  elif [ "$status" = USER_STATUS_DISABLED ]; then
+    printf '%s/signin   (the account admin is disabled: lfctl user enable --user %s)' \
+      "$web" "$user_id"
+  else
+    log "the account admin could not be created (lfctl user create --login admin ...)" >&2
+    printf '%s/signin' "$web"
+  fi
 }
 
 down() {

@@ -193,22 +193,26 @@ absl::StatusOr<v1::Session> Authenticator::Refresh(const v1::RefreshRequest& r,
   RETURN_IF_ERROR(errors.ToStatus());
   RETURN_IF_ERROR(deps_.throttle->Check("", address));
   RefreshOutcome outcome;
-  RETURN_IF_ERROR(deps_.db->Write([&](sql::Session& s) -> absl::Status {
+  const absl::Status written = deps_.db->Write([&](sql::Session& s) -> absl::Status {
     const absl::Time now = deps_.clock->Now();
     ASSIGN_OR_RETURN(outcome, deps_.book->Refresh(s, r, now));
-    if (!outcome.refusal.ok() && !outcome.subject.empty()) {
+    if (!outcome.refusal.ok()) {
+      // A token nobody issued: nothing to keep, so no commit (a flood of guesses must not
+      // become a flood of transactions).
+      if (outcome.subject.empty()) return outcome.refusal;
       // Committed with the revocation it may carry.
       RETURN_IF_ERROR(audit::Record(
           s, Event(kRefresh, outcome.subject, "", now,
                    outcome.chain_revoked ? "REUSED_CHAIN_REVOKED" : "UNAUTHENTICATED")));
     }
     return absl::OkStatus();
-  }));
+  });
   if (!outcome.refusal.ok()) {
     // Guessing tokens counts as failures; a known token refused (revoked, reused) does not.
     if (outcome.subject.empty()) deps_.throttle->RecordFailure("", address);
     return outcome.refusal;
   }
+  RETURN_IF_ERROR(written);
   return *std::move(outcome.session);
 }
 

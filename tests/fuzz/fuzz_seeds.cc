@@ -53,6 +53,7 @@ constexpr char kGate[] = "lianfang.gate.v1.GateService";
 constexpr char kSurvey[] = "lianfang.survey.v1.SurveyService";
 constexpr char kDispatch[] = "lianfang.dispatch.v1.DispatchService";
 constexpr char kReport[] = "lianfang.report.v1.ReportService";
+constexpr char kAccounts[] = "lianfang.accounts.v1.AccountsService";
 
 const Seed kRequests[] = {
     // ---- gate ----
@@ -143,6 +144,34 @@ const Seed kRequests[] = {
     {kReport, "SubmitDailyReport", kLeader, "request_id: \"seed-g3\" report_id: \"r-1\""},
     {kReport, "ExportDailyReport", kAdmin, "report_id: \"r-1\" format: EXPORT_FORMAT_CSV"},
     {kReport, "GetReportingStatus", kAdmin, "date: \"2026-03-09\""},
+    // ---- accounts (accounts_fuzzer.cc makes "seed.user", active, and "seed.pending") ----
+    {kAccounts, "CreateUser", kAdmin,
+     "request_id: \"seed-u1\" login: \"Wang.Fang\" display_name: \"王芳\" role: ROLE_GUARD "
+     "site_ids: \"campus\" phone: \"13812341234\""},
+    {kAccounts, "CreateUser", kLeader,
+     "request_id: \"seed-u2\" login: \"li-na_2\" display_name: \"李娜\" role: ROLE_VOLUNTEER "
+     "site_ids: \"village\" team_id: \"team-1\""},
+    {kAccounts, "SignIn", kAdmin, "login: \"seed.user\" password: \"fuzz-seed-passphrase\""},
+    {kAccounts, "SignIn", kAdmin, "login: \"SEED.USER\" password: \"wrong-passphrase\""},
+    {kAccounts, "SignIn", kAdmin, "login: \"nobody.here\" password: \"fuzz-seed-passphrase\""},
+    {kAccounts, "Activate", kAdmin,
+     "activation_code: \"ABCD-EFGH-JKLM\" password: \"a-new-passphrase\""},
+    {kAccounts, "Refresh", kAdmin,
+     "refresh_token: \"rt_0123456789abcdef0123456789abcdef\" app_version: \"1.0\" "
+     "offline_queue_length: 3"},
+    {kAccounts, "SignOut", kAdmin, "refresh_token: \"rt_0123456789abcdef\""},
+    {kAccounts, "CreateEnrollment", kLeader,
+     "request_id: \"seed-e1\" site_id: \"campus\" gate_id: \"east\""},
+    {kAccounts, "RedeemEnrollment", kAdmin,
+     "enrollment_code: \"12345678\" device_name: \"东门手机1\""},
+    {kAccounts, "ListUsers", kLeader, "site_id: \"campus\" status: USER_STATUS_PENDING page_size: 2"},
+    {kAccounts, "GetUser", kAdmin, "user_id: \"user-1\""},
+    {kAccounts, "DisableUser", kAdmin, "request_id: \"seed-d1\" user_id: \"user-1\""},
+    {kAccounts, "EnableUser", kAdmin, "request_id: \"seed-d2\" user_id: \"user-1\""},
+    {kAccounts, "ResetActivation", kAdmin, "request_id: \"seed-r1\" user_id: \"user-2\""},
+    {kAccounts, "ListDevices", kLeader, "site_id: \"campus\" page_size: 5"},
+    {kAccounts, "RevokeDevice", kAdmin, "request_id: \"seed-v1\" device_id: \"device-1\""},
+    {kAccounts, "ListAuditEvents", kAdmin, "page_size: 10"},
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -165,13 +194,14 @@ std::string ServiceTarget(absl::string_view service) {
   if (service == kGate) return "gate_fuzzer";
   if (service == kSurvey) return "survey_fuzzer";
   if (service == kDispatch) return "dispatch_fuzzer";
+  if (service == kAccounts) return "accounts_fuzzer";
   return "report_fuzzer";
 }
 
 void ServiceSeeds(const fs::path& root) {
   const std::string id1 = ValidId("44030419900101123");
   const std::string id2 = ValidId("11010519491231002");
-  for (const char* service : {kGate, kSurvey, kDispatch, kReport}) {
+  for (const char* service : {kGate, kSurvey, kDispatch, kReport, kAccounts}) {
     const auto methods = lianfang::fuzz::UnaryMethods(service);
     const fs::path dir = root / ServiceTarget(service);
     for (size_t i = 0; i < methods.size(); ++i) {

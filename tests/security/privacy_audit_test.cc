@@ -7,7 +7,10 @@
 //    or any response to a role that sees masks (VIEWER, VOLUNTEER, GUARD);
 //  - every mutating call of the scenario and every read of clear personal data is in the
 //    audit table of its service (who, role, method, object, request id, time), readable by
-//    an admin through ListAuditEvents, and no audit event holds clear personal data.
+//    an admin through ListAuditEvents, and no audit event holds clear personal data;
+//  - the accounts service's secrets (passwords, activation and enrollment codes, refresh
+//    tokens) appear in no log line, audit event, Redis key or value, error, or response but
+//    the one answer that issued them.
 #include <map>
 #include <memory>
 #include <set>
@@ -24,7 +27,9 @@
 #include "common/testing/poll.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lianfang/accounts/v1/accounts.pb.h"
 #include "lianfang/common/v1/common.pb.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
@@ -613,6 +618,178 @@ TEST_F(PrivacyAuditTest, EveryMutationAndEveryClearReadIsAuditedAndReadableByAdm
   const std::vector<std::string> leaks = Leaks(all_events);
   EXPECT_TRUE(leaks.empty()) << "leaked in audit events: " << absl::StrJoin(leaks, ", ");
   for (const Person& p : People()) EXPECT_FALSE(absl::StrContains(all_events, p.name));
+}
+
+// Accounts: every secret is collected with the answer that issued it; then every other answer,
+// error, log line, audit event and Redis value is searched for each of them.
+TEST_F(PrivacyAuditTest, AccountSecretsAppearOnlyInTheAnswerThatIssuesThem) {
+  const std::string kAccounts = "/lianfang.accounts.v1.AccountsService/";
+  const std::string admin = "Bearer " + suite_->tokens().EdDsaFor(Role::kAdmin, "accounts-admin");
+  std::vector<std::string> secrets;
+  std::map<std::string, std::string> issued_by;  // secret -> the label of its issuing answer
+  std::map<std::string, std::string> answers;    // label -> serialized answer
+  std::string errors;
+  int calls = 0;
+  auto call = [&](const std::string& method, const pb::Message& request, const std::string& auth,
+                  pb::Message* response, bool expect_ok = true) {
+    const std::string label = absl::StrCat(++calls, " ", method);
+    const grpc::Status st =
+        CallUnary(suite_->Channel("accounts"), kAccounts + method, request, auth, response);
+    EXPECT_EQ(st.ok(), expect_ok) << label << ": " << st.error_message();
+    if (st.ok() && response != nullptr) {
+      answers[label] = response->SerializeAsString();
+    } else if (!st.ok()) {
+      absl::StrAppend(&errors, st.error_message(), "\n", st.error_details(), "\n");
+    }
+    return label;
+  };
+  std::vector<std::string> as_answered;  // the secrets exactly as their answers hold them
+  auto secret = [&](const std::string& value, const std::string& label) {
+    ASSERT_FALSE(value.empty()) << label;
+    secrets.push_back(value);
+    issued_by[value] = label;
+  };
+  auto code_secret = [&](const std::string& code, const std::string& label) {
+    secret(code, label);
+    as_answered.push_back(code);
+    // Also as a person would type it: without the dashes.
+    std::string bare;
+    for (char c : code) {
+      if (c != '-' && c != ' ') bare.push_back(c);
+    }
+    if (bare != code) secret(bare, label);
+  };
+
+  // A volunteer: created, activated, signs in (once wrongly), refreshes, is reset.
+  accounts::v1::CreateUserRequest create;
+  create.set_request_id("pa-user-1");
+  create.set_login("privacy.check");
+  create.set_display_name("隐私检查");
+  create.set_role(common::v1::ROLE_VOLUNTEER);
+  create.add_site_ids(kSite);
+  accounts::v1::User user;
+  std::string label = call("CreateUser", create, admin, &user);
+  code_secret(user.activation_code(), label);
+  accounts::v1::User replayed;  // a retry: the same user, no code
+  call("CreateUser", create, admin, &replayed);
+  EXPECT_TRUE(replayed.activation_code().empty());
+
+  const std::string password = "Privacy-Passphrase-7291";
+  secrets.push_back(password);  // issued by nobody: it must appear nowhere
+  accounts::v1::ActivateRequest activate;
+  activate.set_activation_code(user.activation_code());
+  activate.set_password(password);
+  accounts::v1::Session activated;
+  label = call("Activate", activate, "", &activated);
+  secret(activated.refresh_token(), label);
+  as_answered.push_back(activated.refresh_token());
+  call("Activate", activate, "", nullptr, /*expect_ok=*/false);  // the code is used up
+
+  const std::string wrong_password = "Wrong-Passphrase-5517";
+  secrets.push_back(wrong_password);
+  accounts::v1::SignInRequest sign_in;
+  sign_in.set_login("privacy.check");
+  sign_in.set_password(wrong_password);
+  call("SignIn", sign_in, "", nullptr, /*expect_ok=*/false);
+  sign_in.set_password(password);
+  accounts::v1::Session signed_in;
+  label = call("SignIn", sign_in, "", &signed_in);
+  secret(signed_in.refresh_token(), label);
+
+  accounts::v1::RefreshRequest refresh;
+  refresh.set_refresh_token(signed_in.refresh_token());
+  accounts::v1::Session refreshed;
+  label = call("Refresh", refresh, "", &refreshed);
+  secret(refreshed.refresh_token(), label);
+  call("Refresh", refresh, "", nullptr, /*expect_ok=*/false);  // reused: the chain is revoked
+
+  accounts::v1::ResetActivationRequest reset;
+  reset.set_request_id("pa-reset-1");
+  reset.set_user_id(user.user_id());
+  accounts::v1::User was_reset;
+  label = call("ResetActivation", reset, admin, &was_reset);
+  code_secret(was_reset.activation_code(), label);
+
+  // A gate phone: enrolled with a code, refreshes, is revoked.
+  accounts::v1::CreateEnrollmentRequest enrol;
+  enrol.set_request_id("pa-enrol-1");
+  enrol.set_site_id(kSite);
+  enrol.set_gate_id(FirstGateOf(kSite));
+  accounts::v1::Enrollment enrollment;
+  label = call("CreateEnrollment", enrol, admin, &enrollment);
+  code_secret(enrollment.enrollment_code(), label);
+  accounts::v1::RedeemEnrollmentRequest redeem;
+  redeem.set_enrollment_code(enrollment.enrollment_code());
+  redeem.set_device_name("隐私门岗手机");
+  accounts::v1::Session device;
+  label = call("RedeemEnrollment", redeem, "", &device);
+  secret(device.refresh_token(), label);
+  call("RedeemEnrollment", redeem, "", nullptr, /*expect_ok=*/false);  // one use
+  accounts::v1::RefreshRequest device_refresh;
+  device_refresh.set_refresh_token(device.refresh_token());
+  device_refresh.set_offline_queue_length(2);
+  accounts::v1::Session device_refreshed;
+  label = call("Refresh", device_refresh, "", &device_refreshed);
+  secret(device_refreshed.refresh_token(), label);
+  accounts::v1::RevokeDeviceRequest revoke;
+  revoke.set_request_id("pa-revoke-1");
+  revoke.set_device_id(device.device().device_id());
+  accounts::v1::Device revoked;
+  call("RevokeDevice", revoke, admin, &revoked);
+  device_refresh.set_refresh_token(device_refreshed.refresh_token());
+  call("Refresh", device_refresh, "", nullptr, /*expect_ok=*/false);  // revoked
+
+  // Reads an admin makes, and a sign-out.
+  accounts::v1::ListUsersRequest list_users;
+  list_users.set_page_size(500);
+  accounts::v1::ListUsersResponse users;
+  call("ListUsers", list_users, admin, &users);
+  accounts::v1::GetUserRequest get_user;
+  get_user.set_user_id(user.user_id());
+  accounts::v1::User got;
+  call("GetUser", get_user, admin, &got);
+  accounts::v1::ListDevicesRequest list_devices;
+  accounts::v1::ListDevicesResponse devices;
+  call("ListDevices", list_devices, admin, &devices);
+  accounts::v1::SignOutRequest sign_out;
+  sign_out.set_refresh_token(activated.refresh_token());
+  accounts::v1::SignOutResponse signed_out;
+  call("SignOut", sign_out, "", &signed_out);
+  std::string audit;
+  std::string page_token;
+  do {
+    common::v1::ListAuditEventsRequest request;
+    request.set_page_size(500);
+    request.set_page_token(page_token);
+    common::v1::ListAuditEventsResponse page;
+    call("ListAuditEvents", request, admin, &page);
+    for (const auto& e : page.events()) absl::StrAppend(&audit, e.SerializeAsString(), "\n");
+    page_token = page.next_page_token();
+  } while (!page_token.empty());
+  EXPECT_THAT(audit, ::testing::HasSubstr("/SignIn"));
+  EXPECT_THAT(audit, ::testing::HasSubstr("/RedeemEnrollment"));
+  ASSERT_GE(secrets.size(), 9u);
+
+  // The search finds what is there: each secret is in the answer that issued it.
+  for (const std::string& s : as_answered) {
+    EXPECT_TRUE(absl::StrContains(answers[issued_by[s]], s)) << issued_by[s];
+  }
+  absl::StatusOr<std::string> redis = suite_->DumpRedis();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  const std::string logs = suite_->AllLogs();
+  ASSERT_THAT(logs, ::testing::HasSubstr("AccountsService"));  // its calls are logged
+  for (const std::string& s : secrets) {
+    EXPECT_FALSE(absl::StrContains(logs, s)) << "a log line holds a secret of " << issued_by[s];
+    EXPECT_FALSE(absl::StrContains(audit, s))
+        << "an audit event holds a secret of " << issued_by[s];
+    EXPECT_FALSE(absl::StrContains(*redis, s)) << "Redis holds a secret of " << issued_by[s];
+    EXPECT_FALSE(absl::StrContains(errors, s)) << "an error holds a secret of " << issued_by[s];
+    for (const auto& [label, bytes] : answers) {
+      if (label == issued_by[s]) continue;
+      EXPECT_FALSE(absl::StrContains(bytes, s))
+          << label << " answers a secret issued by " << issued_by[s];
+    }
+  }
 }
 
 TEST_F(PrivacyAuditTest, OnlyAdminsReadTheAuditTrail) {

@@ -1,5 +1,6 @@
 #include "tools/lfctl/demo_command.h"
 
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "common/auth/principal.h"
 #include "common/auth/secret_file.h"
 #include "common/pii/pii.h"
+#include "lianfang/accounts/v1/accounts.pb.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
 #include "lianfang/report/v1/report.pb.h"
@@ -33,7 +35,10 @@ constexpr char kDetails[] =
     "households\nand residents (verified and pending tenants), staff passes, guards on duty "
     "at every gate,\na morning's passages (with fevers and refusals), health reports (some "
     "missing), a movement\nfrom a risk region, tasks in every state, a disinfection schedule "
-    "and today's draft report.\nRe-running it on the same day adds nothing.";
+    "and today's draft report.\nRe-running it on the same day adds nothing.\n"
+    "With --accounts-password-file (and LF_JWT_SIGNING_KEY_FILE), first an account for each "
+    "leader,\nguard and volunteer of the demo, activated with that file's password (demo "
+    "only), whose\nuser ids the teams, volunteers and duties then name, so they can sign in.";
 
 // Request ids of objects that exist once ("demo-v1-team-1") and of the day's activity
 // ("demo-v1-2026-03-01-passage-4"): a re-run replays them instead of adding more.
@@ -160,12 +165,16 @@ const std::map<std::string, std::vector<std::string>>& Gates() {
 
 class Seeder final {
  public:
-  // `signer` makes the tokens of the demo's guards and volunteers.
-  Seeder(Session& session, auth::TokenSigner signer, std::string date)
-      : session_(session), signer_(std::move(signer)), date_(std::move(date)) {}
+  // `signer` makes the tokens of the demo's guards and volunteers. `password` (may be empty:
+  // no accounts) is the password of the demo's accounts.
+  Seeder(Session& session, auth::TokenSigner signer, std::string date, std::string password)
+      : session_(session),
+        signer_(std::move(signer)),
+        date_(std::move(date)),
+        password_(std::move(password)) {}
 
   int Run() {
-    const std::vector<std::pair<const char*, void (Seeder::*)()>> steps = {
+    std::vector<std::pair<const char*, void (Seeder::*)()>> steps = {
         {"teams and volunteers", &Seeder::TeamsAndVolunteers},
         {"households and residents", &Seeder::HouseholdsAndResidents},
         {"passes and guards on duty", &Seeder::PassesAndDuty},
@@ -174,6 +183,7 @@ class Seeder final {
         {"tasks and schedules", &Seeder::Tasks},
         {"the daily report", &Seeder::Report},
     };
+    if (!password_.empty()) steps.insert(steps.begin(), {"accounts", &Seeder::Accounts});
     Progress progress(session_.io().err, session_.progress(), "seeding demo data");
     for (size_t i = 0; i < steps.size() && !fatal_; ++i) {
       progress.Update(static_cast<int64_t>(i), static_cast<int64_t>(steps.size()));
@@ -209,6 +219,83 @@ class Seeder final {
     return token.ok() ? *token : "";
   }
   std::string Admin() { return Token(auth::Role::kAdmin, "demo-admin", "演示管理员"); }
+
+  // The `sub` of a demo person's tokens and records: its account's user id once Accounts()
+  // made it, else its login.
+  std::string Sub(const std::string& login) const {
+    auto it = subs_.find(login);
+    return it == subs_.end() ? login : it->second;
+  }
+
+  // An account for every leader, guard and volunteer of the demo (login = the demo's sub),
+  // activated with password_. A re-run finds them by their request ids; an account still
+  // pending (its code was lost) is reset and activated.
+  void Accounts() {
+    struct Account {
+      std::string login;
+      std::string name;
+      common::v1::Role role;
+      std::vector<std::string> sites;
+    };
+    std::vector<Account> accounts;
+    const char* const leader_names[] = {"王组长", "李组长", "张组长"};
+    for (size_t t = 0; t < Teams().size(); ++t) {
+      const DemoTeam& team = Teams()[t];
+      accounts.push_back({team.leader, leader_names[t % 3], common::v1::ROLE_LEADER, team.sites});
+      for (const auto& [person, sub] : team.volunteers) {
+        accounts.push_back({sub, person.name, common::v1::ROLE_VOLUNTEER, team.sites});
+      }
+    }
+    for (const auto& [site, gates] : Gates()) {
+      for (const std::string& gate_id : gates) {
+        accounts.push_back({absl::StrCat("guard-", site, "-", gate_id),
+                            absl::StrCat("门岗 ", gate_id),
+                            common::v1::ROLE_GUARD,
+                            {site}});
+      }
+    }
+    const std::string admin = Admin();
+    for (const Account& a : accounts) {
+      accounts::v1::CreateUserRequest create;
+      create.set_request_id(Id(absl::StrCat("user-", a.login)));
+      create.set_login(a.login);
+      create.set_display_name(a.name);
+      create.set_role(a.role);
+      for (const std::string& site : a.sites) create.add_site_ids(site);
+      std::optional<accounts::v1::User> user =
+          Do<accounts::v1::User>(Service::kAccounts, "CreateUser", create, admin, nullptr);
+      if (!user.has_value()) continue;
+      std::string code = user->activation_code();
+      if (code.empty()) {
+        // A replayed creation answers the user as it was then: ask how it stands now.
+        accounts::v1::GetUserRequest get;
+        get.set_user_id(user->user_id());
+        std::optional<accounts::v1::User> now =
+            Do<accounts::v1::User>(Service::kAccounts, "GetUser", get, admin, nullptr);
+        if (!now.has_value()) continue;
+        user = std::move(now);
+      }
+      if (code.empty() && user->status() == accounts::v1::USER_STATUS_PENDING) {
+        accounts::v1::ResetActivationRequest reset;
+        reset.set_request_id(Session::NewRequestId());
+        reset.set_user_id(user->user_id());
+        std::optional<accounts::v1::User> again =
+            Do<accounts::v1::User>(Service::kAccounts, "ResetActivation", reset, admin, nullptr);
+        if (again.has_value()) code = again->activation_code();
+      }
+      if (!code.empty()) {
+        accounts::v1::ActivateRequest activate;
+        activate.set_activation_code(code);
+        activate.set_password(password_);
+        if (!Do<accounts::v1::Session>(Service::kAccounts, "Activate", activate, "", nullptr)
+                 .has_value()) {
+          continue;
+        }
+      }
+      subs_[a.login] = user->user_id();
+      ++counts_["accounts"];
+    }
+  }
 
   std::string Id(absl::string_view what) const { return absl::StrCat(kPrefix, "-", what); }
   std::string DayId(absl::string_view what) const {
@@ -256,7 +343,7 @@ class Seeder final {
       create.set_request_id(Id(absl::StrCat("team-", t + 1)));
       create.set_name(team.name);
       for (const std::string& site : team.sites) create.add_site_ids(site);
-      create.set_leader_sub(team.leader);
+      create.set_leader_sub(Sub(team.leader));
       std::optional<dispatch::v1::Team> created =
           Do<dispatch::v1::Team>(Service::kDispatch, "CreateTeam", create, admin, "teams");
       if (!created.has_value()) continue;
@@ -267,18 +354,18 @@ class Seeder final {
         enroll.set_request_id(Id(absl::StrCat("volunteer-", t + 1, "-", v + 1)));
         enroll.set_team_id(created->team_id());
         *enroll.mutable_person() = Input(person);
-        enroll.set_user_sub(sub);
+        enroll.set_user_sub(Sub(sub));
         enroll.set_party_member(true);
         std::optional<dispatch::v1::Volunteer> volunteer = Do<dispatch::v1::Volunteer>(
             Service::kDispatch, "EnrollVolunteer", enroll, admin, "volunteers");
         if (!volunteer.has_value()) continue;
-        volunteers_.push_back({volunteer->volunteer_id(), sub, person.name, t});
+        volunteers_.push_back({volunteer->volunteer_id(), Sub(sub), person.name, t});
         dispatch::v1::SetOnDutyRequest duty;
         duty.set_request_id(DayId(absl::StrCat("on-duty-", sub)));
         duty.set_on_duty(true);
         Do<dispatch::v1::SetOnDutyResponse>(
             Service::kDispatch, "SetOnDuty", duty,
-            Token(auth::Role::kVolunteer, sub, person.name, team.sites), nullptr, true);
+            Token(auth::Role::kVolunteer, Sub(sub), person.name, team.sites), nullptr, true);
         if (v == 0) {
           dispatch::v1::RecordPledgeRequest pledge;
           pledge.set_request_id(Id(absl::StrCat("pledge-", t + 1)));
@@ -358,7 +445,7 @@ class Seeder final {
   }
 
   std::string Guard(const std::string& site, const std::string& gate_id) {
-    return Token(auth::Role::kGuard, absl::StrCat("guard-", site, "-", gate_id),
+    return Token(auth::Role::kGuard, Sub(absl::StrCat("guard-", site, "-", gate_id)),
                  absl::StrCat("门岗 ", gate_id), {site});
   }
 
@@ -532,6 +619,8 @@ class Seeder final {
   Session& session_;
   auth::TokenSigner signer_;
   const std::string date_;
+  const std::string password_;
+  std::map<std::string, std::string> subs_;  // login -> user id
   std::vector<std::string> team_ids_;
   std::vector<DemoVolunteer> volunteers_;
   std::vector<std::pair<Person, std::string>> residents_;
@@ -546,6 +635,11 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
   Session session(kCommand, io);
   FlagSet flags(kCommand);
   std::string key_file;
+  std::string password_file;
+  flags.AddString("accounts-password-file", "PATH",
+                  "also make accounts for the demo's people, activated with the password in "
+                  "this file (demo only; needs LF_JWT_SIGNING_KEY_FILE)",
+                  &password_file);
   flags.AddString("jwt-secret-file", "PATH",
                   "HS256 key file, to act as the demo's guards and volunteers (default: "
                   "LF_JWT_SECRET_FILE)",
@@ -557,6 +651,26 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     return *done;
   }
   const std::string date = absl::FormatTime("%Y-%m-%d", absl::Now(), session.tz());
+  std::string password;
+  if (!password_file.empty()) {
+    // The first line, without its line end.
+    std::ifstream in(password_file);
+    if (!in) {
+      return session.UsageError(absl::InvalidArgumentError(
+          absl::StrCat("--accounts-password-file: cannot read ", password_file)));
+    }
+    std::getline(in, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.empty()) {
+      return session.UsageError(
+          absl::InvalidArgumentError("--accounts-password-file: the file is empty"));
+    }
+    if (io.getenv("LF_JWT_SIGNING_KEY_FILE").value_or("").empty()) {
+      return session.UsageError(absl::InvalidArgumentError(
+          "--accounts-password-file: needs LF_JWT_SIGNING_KEY_FILE (the accounts service "
+          "takes only tokens of its key)"));
+    }
+  }
   // Where the services hold the accounts service's public key, people's tokens must be its
   // EdDSA tokens: sign with its private key when it is at hand.
   if (const std::string signing = io.getenv("LF_JWT_SIGNING_KEY_FILE").value_or("");
@@ -568,7 +682,7 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
       return session.UsageError(absl::InvalidArgumentError(
           absl::StrCat("LF_JWT_SIGNING_KEY_FILE: ", ed.status().message())));
     }
-    return Seeder(session, auth::TokenSigner(*std::move(ed)), date).Run();
+    return Seeder(session, auth::TokenSigner(*std::move(ed)), date, password).Run();
   }
   std::string setting = "--jwt-secret-file";
   if (key_file.empty()) {
@@ -584,7 +698,7 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     return session.UsageError(
         absl::InvalidArgumentError(absl::StrCat(setting, ": ", key.status().message())));
   }
-  return Seeder(session, auth::TokenSigner(*std::move(key)), date).Run();
+  return Seeder(session, auth::TokenSigner(*std::move(key)), date, password).Run();
 }
 
 }  // namespace

@@ -1,5 +1,11 @@
 #include "tools/lfctl/import_command.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -12,8 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/logging/logging.h"
+#include "lianfang/accounts/v1/accounts.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "tools/lfctl/csv.h"
 #include "tools/lfctl/flags.h"
@@ -25,7 +35,7 @@
 namespace lianfang::lfctl {
 namespace {
 
-constexpr char kSummary[] = "import households or residents from a CSV file, row by row";
+constexpr char kSummary[] = "import households, residents or users from a CSV file, row by row";
 
 // A column of the CSV: the request field it fills and the headers accepted for it (English
 // field name first, then the Chinese headers the working group's sheets use).
@@ -66,6 +76,47 @@ const std::vector<Column>& ResidentColumns() {
   return *columns;
 }
 
+// The volunteer and guard sheets (CreateUser). Role, sites and team are converted by hand
+// (ImportRow), the others through the request's fields.
+const std::vector<Column>& UserColumns() {
+  static const auto* columns = new std::vector<Column>{
+      {"login", "login", {"login", "登录名", "账号", "用户名"}, true},
+      {"display_name", "display_name", {"display_name", "display name", "name", "姓名"}, true},
+      {"role", "role", {"role", "角色"}, true},
+      {"sites", "site_ids", {"sites", "site_ids", "站点", "场所"}},
+      {"team", "team_id", {"team", "team_id", "队伍", "突击队"}},
+      {"phone", "phone", {"phone", "电话", "手机号", "联系电话"}},
+  };
+  return *columns;
+}
+
+// Role words of the sheets beyond the glossary's labels (管理员, 领导小组, 门岗, 志愿者,
+// 市委相关部门), which SetFieldFromText knows already.
+std::string RoleText(absl::string_view text) {
+  static const auto* extra = new std::map<std::string, std::string>{
+      {"组长", "leader"}, {"领导", "leader"},    {"队长", "leader"},  {"门卫", "guard"},
+      {"保安", "guard"},  {"队员", "volunteer"}, {"观察员", "viewer"}};
+  const std::string trimmed(absl::StripAsciiWhitespace(text));
+  auto it = extra->find(trimmed);
+  return it == extra->end() ? trimmed : it->second;
+}
+
+// "campus;village", "campus、village", "campus, village": the site ids of a cell.
+std::vector<std::string> SplitSites(absl::string_view cell) {
+  const std::string unified =
+      absl::StrReplaceAll(cell, {{"、", ";"}, {"；", ";"}, {"，", ";"}, {",", ";"}, {"\n", ";"}});
+  std::vector<std::string> sites;
+  for (absl::string_view part : absl::StrSplit(unified, ';', absl::SkipWhitespace())) {
+    sites.emplace_back(absl::StripAsciiWhitespace(part));
+  }
+  return sites;
+}
+
+// Quotes one CSV cell (always, doubling quotes).
+std::string CsvCell(absl::string_view value) {
+  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}), "\"");
+}
+
 // 64-bit FNV-1a: a stable digest of a row for its request id (the same row of the same file
 // gives the same id on every run, so a re-run replays instead of duplicating).
 uint64_t Fnv1a(absl::string_view text) {
@@ -89,8 +140,14 @@ struct RowFailure {
 
 class Importer final {
  public:
-  Importer(const Session& session, std::string kind, std::string file, bool surveyed)
-      : session_(session), kind_(std::move(kind)), file_(std::move(file)), surveyed_(surveyed) {}
+  // `codes` (users only) receives the activation codes of the users created; not owned.
+  Importer(const Session& session, std::string kind, std::string file, bool surveyed,
+           std::FILE* codes = nullptr)
+      : session_(session),
+        kind_(std::move(kind)),
+        file_(std::move(file)),
+        surveyed_(surveyed),
+        codes_(codes) {}
 
   int Run() {
     std::ifstream in(file_, std::ios::binary);
@@ -100,8 +157,9 @@ class Importer final {
     absl::StatusOr<std::vector<CsvRow>> rows = ParseCsv(content.str());
     if (!rows.ok()) return Usage(absl::StrCat("--file: ", rows.status().message()));
     if (rows->empty()) return Usage("--file: the file is empty (expected a header line)");
-    const std::vector<Column>& columns =
-        kind_ == "households" ? HouseholdColumns() : ResidentColumns();
+    const std::vector<Column>& columns = kind_ == "households"  ? HouseholdColumns()
+                                         : kind_ == "residents" ? ResidentColumns()
+                                                                : UserColumns();
     // Which cell holds which column, from the header line.
     const CsvRow& header = rows->front();
     for (size_t i = 0; i < header.cells.size(); ++i) {
@@ -170,13 +228,22 @@ class Importer final {
   // Imports one row: exactly one mutating call, so the row is all or nothing. The error
   // ("身份证号: invalid check digit") or nullopt.
   std::optional<std::string> ImportRow(const CsvRow& row, const std::vector<Column>& columns) {
-    const std::string method = kind_ == "households" ? "UpsertHousehold" : "RegisterResident";
-    std::unique_ptr<google::protobuf::Message> request =
-        session_.NewRequest(Service::kSurvey, method);
+    const bool users = kind_ == "users";
+    const Service service = users ? Service::kAccounts : Service::kSurvey;
+    const std::string method = kind_ == "households"  ? "UpsertHousehold"
+                               : kind_ == "residents" ? "RegisterResident"
+                                                      : "CreateUser";
+    std::unique_ptr<google::protobuf::Message> request = session_.NewRequest(service, method);
     for (const Column& c : columns) {
-      const std::string value = Cell(row, c.key);
+      std::string value = Cell(row, c.key);
       if (c.required && value.empty()) return absl::StrCat(shown_.at(c.key), ": empty");
       if (c.field.empty() || value.empty()) continue;
+      if (users && c.key == "sites") {
+        auto& create = static_cast<accounts::v1::CreateUserRequest&>(*request);
+        for (std::string& site : SplitSites(value)) create.add_site_ids(std::move(site));
+        continue;
+      }
+      if (users && c.key == "role") value = RoleText(value);
       if (absl::Status s =
               SetFieldFromText(request.get(), c.field, value, session_.tz(), absl::Now());
           !s.ok()) {
@@ -198,9 +265,31 @@ class Importer final {
     request->GetReflection()->SetString(
         request.get(), request->GetDescriptor()->FindFieldByName("request_id"), request_id);
     absl::StatusOr<std::unique_ptr<google::protobuf::Message>> reply =
-        session_.Call(Service::kSurvey, method, *request);
+        session_.Call(service, method, *request);
     if (!reply.ok()) return Session::Describe(reply.status(), field_names_);
+    if (users) WriteCode(static_cast<const accounts::v1::User&>(**reply));
     return std::nullopt;
+  }
+
+  // Appends the user's activation code to the codes file (flushed at once, so a code is kept
+  // even when a later row stops the import). A user created by an earlier run of the same
+  // file comes back without a code: counted, not written.
+  void WriteCode(const accounts::v1::User& user) {
+    if (user.activation_code().empty()) {
+      ++without_code_;
+      return;
+    }
+    const std::string expires =
+        user.has_activation_expires_at()
+            ? absl::FormatTime("%Y-%m-%d %H:%M",
+                               absl::FromUnixSeconds(user.activation_expires_at().seconds()),
+                               session_.tz())
+            : "";
+    const std::string line = absl::StrCat(
+        CsvCell(user.login()), ",", CsvCell(user.display_name()), ",", CsvCell(user.user_id()), ",",
+        CsvCell(user.activation_code()), ",", CsvCell(expires), "\n");
+    if (std::fputs(line.c_str(), codes_) < 0 || std::fflush(codes_) != 0) write_failed_ = true;
+    ++codes_written_;
   }
 
   // The household at the row's address (site, building, unit, room), read from the survey
@@ -248,9 +337,12 @@ class Importer final {
         items.push_back(absl::StrFormat("{\"line\":%d,\"error\":\"%s\"}", f.line,
                                         logging::JsonEscape(f.error)));
       }
+      const std::string codes =
+          kind_ == "users" ? absl::StrFormat(",\"codes_written\":%d", codes_written_) : "";
       io.out << absl::StrFormat(
-          "{\"file\":\"%s\",\"kind\":\"%s\",\"rows\":%d,\"imported\":%d,\"failed\":[%s]}\n",
-          logging::JsonEscape(BaseName(file_)), kind_, total, imported, absl::StrJoin(items, ","));
+          "{\"file\":\"%s\",\"kind\":\"%s\",\"rows\":%d,\"imported\":%d,\"failed\":[%s]%s}\n",
+          logging::JsonEscape(BaseName(file_)), kind_, total, imported, absl::StrJoin(items, ","),
+          codes);
       return;
     }
     for (const RowFailure& f : failures) {
@@ -258,12 +350,33 @@ class Importer final {
     }
     io.out << absl::StrFormat("%s: %d of %d rows imported, %d failed\n", BaseName(file_), imported,
                               total, static_cast<int>(failures.size()));
+    if (kind_ == "users") {
+      io.out << absl::StrFormat(
+          "%d activation codes written to the --codes-out file (valid 72 h; hand each to its "
+          "user)\n",
+          codes_written_);
+      if (without_code_ > 0) {
+        io.out << absl::StrFormat(
+            "%d users were created by an earlier run and got no new code (lfctl user reset "
+            "gives one)\n",
+            without_code_);
+      }
+    }
   }
 
+ public:
+  bool write_failed() const { return write_failed_; }
+  int codes_written() const { return codes_written_; }
+
+ private:
   const Session& session_;
   const std::string kind_;
   const std::string file_;
   const bool surveyed_;
+  std::FILE* const codes_;
+  int codes_written_ = 0;
+  int without_code_ = 0;
+  bool write_failed_ = false;
   std::map<std::string, size_t> index_;             // column key -> cell index
   std::map<std::string, std::string> shown_;        // column key -> header as written in the file
   std::map<std::string, std::string> field_names_;  // request field -> header
@@ -273,11 +386,15 @@ class Importer final {
 int Run(const std::vector<std::string>& args, const CommandIo& io) {
   std::vector<std::string> words;
   std::string file;
+  std::string codes_out;
   bool surveyed = false;
   FlagSet flags("lfctl import");
-  flags.AllowPositional("households|residents", &words);
+  flags.AllowPositional("households|residents|users", &words);
   flags.AddString("file", "X.csv", "the CSV file (UTF-8; see tools/lfctl/README.md)", &file);
   flags.AddBool("surveyed", "households: mark them visited now", &surveyed);
+  flags.AddString("codes-out", "FILE",
+                  "users (required): a new file (mode 0600) receiving the activation codes",
+                  &codes_out);
   Session session("lfctl import", io);
   session.AddFlags(&flags);
   if (std::optional<int> done = session.ParseFlags(
@@ -285,15 +402,49 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
           absl::StrCat("lfctl import - ", kSummary,
                        "\nEach row is imported on its own (all or nothing); bad rows are "
                        "reported with their line\nnumbers and the others kept. Re-running a "
-                       "file does not duplicate rows. Exit code 1 when\nany row failed."))) {
+                       "file does not duplicate rows. Exit code 1 when\nany row failed. "
+                       "Users: the activation codes go to --codes-out only."))) {
     return *done;
   }
-  if (words.size() != 1 || (words[0] != "households" && words[0] != "residents")) {
+  if (words.size() != 1 ||
+      (words[0] != "households" && words[0] != "residents" && words[0] != "users")) {
     return session.UsageError(
-        absl::InvalidArgumentError("say what to import: households or residents"));
+        absl::InvalidArgumentError("say what to import: households, residents or users"));
   }
   if (file.empty()) return session.UsageError(absl::InvalidArgumentError("--file: required"));
-  return Importer(session, words[0], file, surveyed).Run();
+  if (words[0] != "users") return Importer(session, words[0], file, surveyed).Run();
+  // The activation codes go to a file only the sysadmin can read, never to stdout or stderr
+  // (which end up in terminals' scrollback, logs and screenshots). A new file each run: an
+  // existing one is neither overwritten nor appended to.
+  if (codes_out.empty()) {
+    return session.UsageError(absl::InvalidArgumentError(
+        "--codes-out: required for users (a new file receiving the activation codes)"));
+  }
+  const int fd = ::open(codes_out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int error = errno;
+    return session.UsageError(absl::InvalidArgumentError(
+        absl::StrCat("--codes-out: cannot create ", codes_out, ": ", std::strerror(error),
+                     error == EEXIST ? " (give a new file; codes are written once)" : "")));
+  }
+  std::FILE* codes = ::fdopen(fd, "w");
+  if (codes == nullptr) {
+    ::close(fd);
+    return session.UsageError(absl::InvalidArgumentError("--codes-out: cannot write"));
+  }
+  std::fputs("login,display_name,user_id,activation_code,activation_expires_at\n", codes);
+  std::fflush(codes);
+  Importer importer(session, words[0], file, surveyed, codes);
+  int code = importer.Run();
+  const bool closed = std::fclose(codes) == 0;
+  // Nothing was attempted (a bad file): no codes file is left behind.
+  if (code == kExitUsage && importer.codes_written() == 0) ::unlink(codes_out.c_str());
+  if (!closed || importer.write_failed()) {
+    session.io().err << "lfctl import: --codes-out: writing " << codes_out
+                     << " failed; reset the users created (lfctl user reset)\n";
+    code = kExitFailure;
+  }
+  return code;
 }
 
 }  // namespace

@@ -423,6 +423,15 @@ TEST_F(AccountsTest, ASignInFloodAgainstOneAccountIsDelayedAndNeverAnInternalErr
   EXPECT_OK(SignIn("han.xin"));
 }
 
+// Guessing refresh tokens costs no write: an unknown token is refused without a commit (a
+// flood of guesses must not become a flood of transactions on the one SQL writer).
+TEST_F(AccountsTest, AnUnknownRefreshTokenIsRefusedWithoutCommittingAWrite) {
+  const int64_t writes = accounts_->db().stats().writes;
+  EXPECT_THAT(Refresh("rt_guessed0123456789abcdef0123456789"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(accounts_->db().stats().writes, writes);
+}
+
 TEST_F(AccountsTest, SignOutEndsOneSessionAndSignOutEverywhereEndsThemAll) {
   ASSERT_OK_AND_ASSIGN(v1::Session one, ActiveUser("ma.chao"));
   ASSERT_OK_AND_ASSIGN(v1::Session two, SignIn("ma.chao"));

@@ -1,9 +1,12 @@
 // lfctl as scripts and people use it: the built binary run as a subprocess against the whole
-// suite (the five service binaries, a real redis-server, test databases), started once for
+// suite (the six service binaries, a real redis-server, test databases), started once for
 // this test binary. One test per subcommand family, plus the CSV import with bad rows, the
 // demo data, and the exit codes scripts rely on.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -13,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/auth/principal.h"
 #include "common/status/status_matchers.h"
@@ -24,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "lianfang/accounts/v1/accounts.grpc.pb.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
 #include "lianfang/gateway/v1/gateway.pb.h"
@@ -65,7 +70,9 @@ class LfctlSuiteTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     suite_ = new testing::Suite();
-    const absl::Status started = suite_->Start();
+    testing::Suite::Options options;
+    options.services.push_back("accounts");
+    const absl::Status started = suite_->Start(options);
     ASSERT_TRUE(started.ok()) << started;
   }
   static void TearDownTestSuite() {
@@ -76,6 +83,10 @@ class LfctlSuiteTest : public ::testing::Test {
 
   static std::string Admin() { return suite_->tokens().For(auth::Role::kAdmin, "admin-test"); }
   static std::string Leader() { return suite_->tokens().For(auth::Role::kLeader, "leader-li"); }
+  // The accounts service takes people's tokens signed with its own key only.
+  static std::string AccountsAdmin() {
+    return suite_->tokens().EdDsaFor(auth::Role::kAdmin, "admin-test");
+  }
 
   // Runs lfctl with `args` and the suite's settings; the token is LF_TOKEN (empty = none).
   static Result Lfctl(std::vector<std::string> args, const std::string& token = Admin(),
@@ -119,10 +130,11 @@ testing::Suite* LfctlSuiteTest::suite_ = nullptr;
 TEST_F(LfctlSuiteTest, HealthReportsEveryServiceServing) {
   const Result health = Lfctl({"health"});
   EXPECT_EXIT_CODE(health, 0);
-  for (const char* service : {"gateway", "gate", "survey", "dispatch", "report"}) {
+  for (const char* service : {"gateway", "gate", "survey", "dispatch", "report", "accounts"}) {
     EXPECT_THAT(health.out, HasSubstr(service));
   }
   EXPECT_THAT(health.out, Not(HasSubstr("DOWN")));
+  EXPECT_THAT(health.out, HasSubstr(suite_->address("accounts")));
 }
 
 // What container health checks run: one service, asked at its own address, whatever the
@@ -141,7 +153,7 @@ TEST_F(LfctlSuiteTest, HealthOfOneServiceAsksThatServiceOnly) {
   EXPECT_THAT(lines[0], HasSubstr(suite_->address("gate")));
 
   // Every service alone, as each container asks.
-  for (const char* service : {"gateway", "gate", "survey", "dispatch", "report"}) {
+  for (const char* service : {"gateway", "gate", "survey", "dispatch", "report", "accounts"}) {
     const Result one = Lfctl({"health", service}, "");
     EXPECT_EXIT_CODE(one, 0) << service;
   }
@@ -175,6 +187,13 @@ TEST_F(LfctlSuiteTest, HealthExitCodesTellDownFromWrongAddressFromBadInput) {
       Lfctl({"health", "survey", absl::StrCat("--survey-addr=", suite_->address("gate"))}, "");
   EXPECT_EXIT_CODE(wrong, 1);
   EXPECT_THAT(wrong.out, HasSubstr("SERVICE_UNKNOWN"));
+
+  // The accounts service is found through --accounts-addr like the others.
+  const Result accounts =
+      Lfctl({"health", "accounts", absl::StrCat("--accounts-addr=127.0.0.1:", *closed)}, "");
+  EXPECT_EXIT_CODE(accounts, 5);
+  EXPECT_THAT(accounts.out, HasSubstr("accounts"));
+  EXPECT_THAT(accounts.out, HasSubstr("DOWN (UNAVAILABLE)"));
 
   // Not a service: nothing asked (2).
   const Result unknown = Lfctl({"health", "gates"}, "");
@@ -590,6 +609,123 @@ TEST_F(LfctlSuiteTest, AuditListsEventsForAnAdminOnly) {
   const Result refused = Lfctl({"audit", "gate"}, Leader());
   EXPECT_EXIT_CODE(refused, 4);
   EXPECT_THAT(refused.err, HasSubstr("not allowed"));
+
+  // The accounts service's trail: its user changes, asked with a token of its key.
+  EXPECT_EXIT_CODE(Lfctl({"user", "create", "--login", "audit.check", "--name", "审计员", "--role",
+                          "viewer", "--sites", "campus"},
+                         AccountsAdmin()),
+                   0);
+  const Result accounts =
+      Lfctl({"audit", "accounts", "--since", "-1h", "--all", "--lang", "en"}, AccountsAdmin());
+  EXPECT_EXIT_CODE(accounts, 0);
+  EXPECT_THAT(accounts.out, HasSubstr("CreateUser"));
+  EXPECT_THAT(accounts.out, HasSubstr("admin-test"));
+}
+
+// The working group's volunteer and guard sheet: users created row by row, their activation
+// codes in a file of the sysadmin's only, never on the terminal.
+TEST_F(LfctlSuiteTest, ImportUsersKeepsGoodRowsAndWritesTheCodesToAPrivateFileOnly) {
+  const std::string sheet =
+      WriteFile("volunteers.csv",
+                "\xEF\xBB\xBF登录名,姓名,角色,站点,队伍,电话\n"
+                "import.lin,林娜,志愿者,campus;family-area,,13800138001\n"
+                "import.luo,罗刚,门岗,campus、village,,\n"
+                "bad login!,坏行,志愿者,campus,,\n"        // line 4: not a login
+                "import.song,宋佳,国王,community,,\n"      // line 5: not a role
+                "import.zheng,郑浩,volunteer,nowhere,,\n"  // line 6: not a site
+                "import.han,韩冬,leader,,,\n");
+  // Without --codes-out nothing is attempted.
+  const Result no_codes = Lfctl({"import", "users", "--file", sheet}, AccountsAdmin());
+  EXPECT_EXIT_CODE(no_codes, 2);
+  EXPECT_THAT(no_codes.err, HasSubstr("--codes-out"));
+
+  const std::string codes_file = suite_->dir().File("codes-1.csv");
+  const Result first =
+      Lfctl({"import", "users", "--file", sheet, "--codes-out", codes_file}, AccountsAdmin());
+  EXPECT_EXIT_CODE(first, 1);
+  EXPECT_THAT(first.err, HasSubstr("volunteers.csv:4: invalid 登录名"));
+  EXPECT_THAT(first.err, HasSubstr("volunteers.csv:5: 角色: use one of"));
+  EXPECT_THAT(first.err, HasSubstr("volunteers.csv:6: invalid 站点"));
+  EXPECT_THAT(first.err, Not(HasSubstr("bad login!")));  // never the values
+  EXPECT_THAT(first.err, Not(HasSubstr("nowhere")));
+  EXPECT_THAT(first.out, HasSubstr("3 of 6 rows imported, 3 failed"));
+  EXPECT_THAT(first.out, HasSubstr("3 activation codes written"));
+
+  struct stat info {};
+  ASSERT_EQ(::stat(codes_file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+  std::ifstream in(codes_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::vector<std::string> lines = absl::StrSplit(text.str(), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << text.str();
+  EXPECT_EQ(lines[0], "login,display_name,user_id,activation_code,activation_expires_at");
+  std::map<std::string, std::string> code_of;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string> cells = absl::StrSplit(lines[i], ',');
+    ASSERT_EQ(cells.size(), 5u) << lines[i];
+    for (std::string& c : cells)
+      c = std::string(absl::StripPrefix(absl::StripSuffix(c, "\""), "\""));
+    code_of[cells[0]] = cells[3];
+    // The code appears in the file only.
+    EXPECT_THAT(first.out + first.err, Not(HasSubstr(cells[3])));
+  }
+  ASSERT_EQ(code_of.size(), 3u);
+  EXPECT_TRUE(code_of.count("import.lin") && code_of.count("import.luo") &&
+              code_of.count("import.han"));
+
+  // The users are there with their roles and sites; a code from the file activates its user.
+  const Result listed = Lfctl({"user", "list", "--all", "--json"}, AccountsAdmin());
+  EXPECT_EXIT_CODE(listed, 0);
+  const auto users = FromJson<accounts::v1::ListUsersResponse>(listed.out);
+  int imported = 0;
+  for (const auto& u : users.users()) {
+    if (u.login() == "import.lin") {
+      ++imported;
+      EXPECT_EQ(u.role(), common::v1::ROLE_VOLUNTEER);
+      EXPECT_THAT(u.site_ids(), ::testing::UnorderedElementsAre("campus", "family-area"));
+      EXPECT_EQ(u.display_name(), "林娜");
+    } else if (u.login() == "import.luo") {
+      ++imported;
+      EXPECT_EQ(u.role(), common::v1::ROLE_GUARD);
+      EXPECT_THAT(u.site_ids(), ::testing::UnorderedElementsAre("campus", "village"));
+    } else if (u.login() == "import.han") {
+      ++imported;
+      EXPECT_EQ(u.role(), common::v1::ROLE_LEADER);
+    }
+  }
+  EXPECT_EQ(imported, 3);
+  auto stub = accounts::v1::AccountsService::NewStub(suite_->Channel("accounts"));
+  grpc::ClientContext context;
+  accounts::v1::ActivateRequest activate;
+  activate.set_activation_code(code_of["import.lin"]);
+  activate.set_password("a-long-demo-passphrase");
+  accounts::v1::Session session;
+  const grpc::Status activated = stub->Activate(&context, activate, &session);
+  EXPECT_TRUE(activated.ok()) << activated.error_message();
+  EXPECT_EQ(session.user().login(), "import.lin");
+
+  // Importing the same sheet again creates nobody twice and gives no new code; an existing
+  // codes file is refused (never overwritten).
+  const Result reused =
+      Lfctl({"import", "users", "--file", sheet, "--codes-out", codes_file}, AccountsAdmin());
+  EXPECT_EXIT_CODE(reused, 2);
+  EXPECT_THAT(reused.err, HasSubstr("--codes-out"));
+  const std::string codes_file_2 = suite_->dir().File("codes-2.csv");
+  const Result again = Lfctl(
+      {"import", "users", "--file", sheet, "--codes-out", codes_file_2, "--json"}, AccountsAdmin());
+  EXPECT_EXIT_CODE(again, 1);
+  EXPECT_THAT(again.out, HasSubstr("\"rows\":6,\"imported\":3"));
+  EXPECT_THAT(again.out, HasSubstr("\"codes_written\":0"));
+  const auto after = FromJson<accounts::v1::ListUsersResponse>(
+      Lfctl({"user", "list", "--all", "--json"}, AccountsAdmin()).out);
+  EXPECT_EQ(after.users_size(), users.users_size());
+
+  // A leader's HS256 token (the old shared key) is refused by the accounts service.
+  const Result forged =
+      Lfctl({"import", "users", "--file", sheet, "--codes-out", suite_->dir().File("codes-3.csv")});
+  EXPECT_EXIT_CODE(forged, 1);
+  EXPECT_THAT(forged.err, HasSubstr("not signed in"));
 }
 
 TEST_F(LfctlSuiteTest, ImportKeepsGoodRowsAndReportsBadOnesByLine) {
