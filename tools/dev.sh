@@ -125,7 +125,8 @@ up() {
   cat <<MSG
 
 Lianfang is running (logs in var/log/, data in var/*.db; stop with: tools/dev.sh down)
-  dashboard     http://127.0.0.1:8080/#token=$admin
+  dashboard     http://127.0.0.1:8080/  (sign in at /signin; or put the admin token below in
+                the tab's session, see services/gateway/README.md "Session")
   gRPC          gateway 127.0.0.1:7100  gate 127.0.0.1:7101  survey 127.0.0.1:7102
                 dispatch 127.0.0.1:7103  report 127.0.0.1:7104  accounts 127.0.0.1:7105
   redis         $LF_REDIS

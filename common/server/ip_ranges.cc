@@ -81,8 +81,7 @@ absl::StatusOr<IpRanges> IpRanges::Parse(absl::string_view list) {
       return absl::InvalidArgumentError(
           absl::StrCat("\"", shown, "\": the prefix length must be 0..", width));
     }
-    ranges.blocks_.push_back(
-        {.base = *base, .prefix = (v4 ? 96 : 0) + prefix.value_or(width)});
+    ranges.blocks_.push_back({.base = *base, .prefix = (v4 ? 96 : 0) + prefix.value_or(width)});
   }
   return ranges;
 }
