@@ -252,7 +252,9 @@ TEST_F(AccountsTest, RefreshTokensRotateAndAReusedOneRevokesTheWholeChain) {
 TEST_F(AccountsTest, DisablingAUserMakesRefreshAndSignInFailAtOnceAndEnablingRestoresSignIn) {
   ASSERT_OK_AND_ASSIGN(v1::Session session, ActiveUser("qian.li"));
   ASSERT_OK(Disable(session.user().user_id()).status());
-  EXPECT_THAT(Refresh(session.refresh_token()), StatusIs(absl::StatusCode::kUnauthenticated));
+  // The refusal says why (the guard console wipes its queue on it).
+  EXPECT_THAT(Refresh(session.refresh_token()),
+              StatusIs(absl::StatusCode::kUnauthenticated, "the account is disabled or was reset"));
   EXPECT_THAT(SignIn("qian.li"), StatusIs(absl::StatusCode::kFailedPrecondition));
   v1::EnableUserRequest enable;
   enable.set_request_id(NextRequestId());
@@ -272,7 +274,8 @@ TEST_F(AccountsTest, AResetRevokesTheSessionsAndThePasswordAndGivesANewCode) {
   ASSERT_OK_AND_ASSIGN(v1::User user, Call(&Stub::ResetActivation, Leader(), reset));
   EXPECT_EQ(user.status(), v1::USER_STATUS_PENDING);
   EXPECT_EQ(user.activation_code().size(), kCodeChars);
-  EXPECT_THAT(Refresh(session.refresh_token()), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Refresh(session.refresh_token()),
+              StatusIs(absl::StatusCode::kUnauthenticated, "the account is disabled or was reset"));
   EXPECT_THAT(SignIn("sun.mei"), StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_OK(Activate(user.activation_code(), "another-Long-Secret-9"));
   EXPECT_OK(SignIn("sun.mei", "another-Long-Secret-9"));
