@@ -10,6 +10,7 @@
 //   (b) a leader makes an enrolment code, a phone enrols with /guard#enrol=<code> and records
 //       a passage (at the gate); the leader revokes the phone; with a passage queued (gate
 //       down), the next contact wipes the queue and the session and the page says why;
+//   (b') a guard signed in with an account that is then disabled is wiped the same way;
 //   (c) a wrong password gets its message, and no token or code is in any URL the browser
 //       loaded or in the gateway's request log.
 // Skipped when Chromium or the binaries are missing.
@@ -535,6 +536,43 @@ TEST_F(AccountsBrowserTest, APhoneEnrolledByQrCodeRecordsAndIsWipedOnItsNextCont
   ASSERT_OK(suite->StartService("gate"));
   EXPECT_EQ(GatePassages(), passages_before + 1);
   EXPECT_THAT(History(*phone), Not(HasSubstr(code)));
+}
+
+TEST_F(AccountsBrowserTest, AGuardWhoseAccountIsDisabledIsWipedOnItsNextContact) {
+  ASSERT_OK_AND_ASSIGN(std::string user_id,
+                       ActiveUser("guard.li", "ROLE_GUARD", kVolunteerPassword));
+  // The console without a session offers both ways in; the guard signs in.
+  ASSERT_OK_AND_ASSIGN(auto phone, testing::HeadlessBrowser::Launch(Url("/guard")));
+  ASSERT_TRUE(
+      Eventually(*phone, "!document.getElementById('login').hidden", "true", absl::Seconds(60)));
+  EXPECT_EQ(*phone->Evaluate("document.getElementById('enrol-form').hidden"), "false");
+  ASSERT_EQ(Click(*phone, "#signin-link"), "ok");
+  ASSERT_NO_FATAL_FAILURE(SignIn(*phone, "guard.li", kVolunteerPassword, "/guard"));
+  ASSERT_TRUE(Eventually(*phone, "document.getElementById('gate').value", "east"));
+
+  // The gate goes down and a passage waits on the phone; meanwhile the account is disabled.
+  ASSERT_OK(suite->Stop("gate"));
+  ASSERT_TRUE(Eventually(*phone, "document.getElementById('record').disabled", "false"));
+  ASSERT_EQ(*phone->Evaluate(
+                absl::StrCat("(document.querySelector('input[name=mode][value=id]').click(), "
+                             "document.getElementById('id-number').value = ",
+                             Js(IdNumber("32010219700707123")),
+                             ", document.getElementById('temperature').value = '36.5', "
+                             "document.getElementById('record').click(), 'recorded')")),
+            "recorded");
+  ASSERT_TRUE(Eventually(*phone, "window.lfGuard.queued()", "1", absl::Seconds(60)));
+  ASSERT_OK(Api(absl::StrCat(kAccounts, "/DisableUser"), Admin(),
+                absl::StrCat(R"({"requestId":"disable-guard","userId":")", user_id, R"("})"))
+                .status());
+
+  // The next contact wipes the queue and the session, and says why.
+  ASSERT_EQ(Click(*phone, "#sync-now"), "ok");
+  ASSERT_TRUE(Eventually(*phone, "window.lfGuard.state.wiped", "wipedDisabled"));
+  EXPECT_THAT(*phone->Evaluate("document.getElementById('login-error').textContent"),
+              HasSubstr("此账号已被停用或重置"));
+  EXPECT_EQ(*phone->Evaluate("localStorage.getItem('lf.guard.queue')"), "null");
+  EXPECT_EQ(*phone->Evaluate("sessionStorage.getItem('lf.session')"), "null");
+  ASSERT_OK(suite->StartService("gate"));
 }
 
 TEST_F(AccountsBrowserTest, AWrongPasswordIsToldAndNoTokenOrCodeIsInAnyUrl) {
