@@ -430,6 +430,18 @@ TEST_F(AccountsBrowserTest, ALeaderAddsAVolunteerWhoActivatesOnTheirPhoneAndComp
                                           absl::StrCat(R"({"taskId":")", task_id, R"("})")));
   EXPECT_EQ(Field(stored, "status"), "TASK_STATUS_DONE");
 
+  // The leader disables and enables the volunteer from the list.
+  const std::string li_row = "document.querySelector('#users tr[data-login=\"li.si\"]')";
+  ASSERT_EQ(*leader->Evaluate(absl::StrCat(
+                "(", li_row, ".querySelector('button[data-action=disable]').click(), 'ok')")),
+            "ok");
+  ASSERT_TRUE(Eventually(
+      *leader, absl::StrCat("(", li_row, " || {textContent: ''}).textContent.includes('已停用')"),
+      "true"));
+  ASSERT_EQ(*leader->Evaluate(absl::StrCat(
+                "(", li_row, ".querySelector('button[data-action=enable]').click(), 'ok')")),
+            "ok");
+
   // The code is in no URL of the phone's history, and the leader's list shows the volunteer
   // active.
   EXPECT_THAT(History(*phone), Not(HasSubstr(code)));
@@ -588,6 +600,18 @@ TEST_F(AccountsBrowserTest, AWrongPasswordIsToldAndNoTokenOrCodeIsInAnyUrl) {
   ASSERT_EQ(Click(*browser, "#signin-button"), "ok");
   ASSERT_TRUE(
       Eventually(*browser, "document.getElementById('error').textContent", "登录名或密码错误。"));
+  // Four more wrong guesses, then the login waits: the page says for how long.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Eventually(*browser, "document.getElementById('signin-button').disabled", "false"));
+    ASSERT_EQ(Fill(*browser, "password", absl::StrCat("not-my-password-", i + 2)), "ok");
+    ASSERT_EQ(Click(*browser, "#signin-button"), "ok");
+    ASSERT_TRUE(Eventually(*browser, "window.lfSignin.state.errors", absl::StrCat(i + 2)));
+  }
+  EXPECT_THAT(*browser->Evaluate("document.getElementById('error').textContent"),
+              ::testing::MatchesRegex("失败次数过多，请 [0-9]+ 秒后再试。"));
+  // Once the wait is over (the message counts down and goes), the right password works.
+  ASSERT_TRUE(
+      Eventually(*browser, "document.getElementById('error').hidden", "true", absl::Seconds(30)));
   // In English too.
   ASSERT_EQ(Click(*browser, "button[data-lang=en]"), "ok");
   EXPECT_EQ(*browser->Evaluate("document.getElementById('signin-button').textContent"), "Sign in");
