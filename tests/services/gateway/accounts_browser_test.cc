@@ -630,11 +630,31 @@ TEST_F(AccountsBrowserTest, AWrongPasswordIsToldAndNoTokenOrCodeIsInAnyUrl) {
                          "document.getElementById('feed-state').textContent !== '—'",
                          "true"));
 
+  const std::string loaded_before_reload = Loaded(*browser);
+
+  // The session is refreshed in the background two minutes before the access token's 15
+  // minutes are over, counted from when it arrived: make it have arrived 12 min 57 s ago.
+  ASSERT_EQ(*browser->Evaluate("(sessionStorage.setItem('lf.session.received', "
+                               "String(Date.now() - (13 * 60 - 3) * 1000)), location.reload(), "
+                               "'ok')"),
+            "ok");
+  ASSERT_TRUE(Eventually(*browser,
+                         absl::StrCat("document.readyState === 'complete' && "
+                                      "JSON.parse(sessionStorage.getItem('lf.session'))"
+                                      ".refreshToken !== ",
+                                      Js(refresh)),
+                         "true", absl::Seconds(30)));
+  const std::string rotated =
+      *browser->Evaluate("JSON.parse(sessionStorage.getItem('lf.session')).refreshToken");
+  EXPECT_THAT(rotated, Not(""));
+  ASSERT_TRUE(Eventually(*browser, "!document.getElementById('app').hidden", "true"));
+
   // No URL the browser loaded (pages, scripts, API calls, event streams) and no history entry
   // carries a token; nor does the gateway's request log.
-  const std::string loaded = Loaded(*browser);
+  const std::string loaded = loaded_before_reload + " " + Loaded(*browser);
   EXPECT_THAT(loaded, HasSubstr("/api/v1/"));
-  for (const std::string& secret : {std::string("eyJ"), std::string("access_token"), refresh}) {
+  for (const std::string& secret :
+       {std::string("eyJ"), std::string("access_token"), refresh, rotated}) {
     EXPECT_THAT(loaded, Not(HasSubstr(secret)));
     EXPECT_THAT(History(*browser), Not(HasSubstr(secret)));
     EXPECT_THAT(suite->Stderr("gateway"), Not(HasSubstr(secret)));
