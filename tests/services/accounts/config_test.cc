@@ -23,8 +23,8 @@ absl::Status ParseWith(absl::flat_hash_map<std::string, std::string> env, Settin
   config::FlagSet flags("lf-accounts");
   AddFlags(&flags, settings);
   // The signing key is required; any readable file does for the parse.
-  static const lianfang::testing::TempDir* const dir = new lianfang::testing::TempDir();
-  const std::string key = dir->File("signing.pem");
+  static const lianfang::testing::TempDir dir;
+  const std::string key = dir.File("signing.pem");
   std::ofstream(key) << "not checked by the parse\n";
   env.emplace("LF_JWT_SIGNING_KEY_FILE", key);
   return flags.Parse(std::vector<std::string>{}, config::Environment::FromMap(std::move(env)));
