@@ -327,6 +327,15 @@ absl::StatusOr<RefreshOutcome> AccountBook::Refresh(sql::Session& s,
     }
   }
   if (token->session_revoked_at.has_value()) {
+    // Disabling and resetting a user revoke its sessions: its apps must learn that it was
+    // withdrawn (the guard console then wipes its queue), not merely that a session ended.
+    if (!token->user_id.empty()) {
+      ASSIGN_OR_RETURN(std::optional<UserRow> user, store_.FindUser(s, token->user_id));
+      if (!user.has_value() || user->status != v1::USER_STATUS_ACTIVE) {
+        outcome.refusal = absl::UnauthenticatedError("the account is disabled or was reset");
+        return outcome;
+      }
+    }
     outcome.refusal = absl::UnauthenticatedError("the session has ended; sign in again");
     return outcome;
   }

@@ -1,5 +1,6 @@
 #include "services/accounts/accounts_service.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -75,7 +76,13 @@ grpc::ServerUnaryReactor* Anonymous(const AccountsService::Deps& deps,
                                     grpc::CallbackServerContext* ctx, absl::string_view method,
                                     v1::Session* resp, Run run) {
   FINISH_IF_ERROR(ctx, method, server::AdmitAnonymousCall(*deps.authorizer, ctx, method));
-  ASSIGN_OR_FINISH(ctx, method, *resp, run(PeerAddress(ctx->peer())));
+  std::string forwarded;
+  const auto& metadata = ctx->client_metadata();
+  if (auto it = metadata.find(kClientAddressMetadata); it != metadata.end()) {
+    forwarded.assign(it->second.data(), std::min<size_t>(it->second.size(), 64));
+  }
+  ASSIGN_OR_FINISH(ctx, method, *resp,
+                   run(ClientAddressOf(ctx->peer(), forwarded, deps.trusted_proxies)));
   return app::FinishWith(ctx, method, absl::OkStatus());
 }
 
@@ -94,6 +101,16 @@ std::string PeerAddress(absl::string_view peer) {
     return std::string(rest);
   }
   return std::string(peer);
+}
+
+std::string ClientAddressOf(absl::string_view peer, absl::string_view forwarded,
+                            const server::IpRanges* trusted) {
+  std::string own = PeerAddress(peer);
+  if (forwarded.empty() || trusted == nullptr || !trusted->Contains(own)) return own;
+  // Only an address is believed (it keys the brake's table): anything else is the proxy's
+  // fault, and counted against the proxy itself.
+  if (!server::ParseIpAddress(forwarded).has_value()) return own;
+  return std::string(forwarded);
 }
 
 AccountsService::AccountsService(Deps deps) : deps_(deps) {}

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "common/auth/authorizer.h"
+#include "common/server/ip_ranges.h"
 #include "common/sql/database.h"
 #include "common/time/clock.h"
 #include "lianfang/accounts/v1/accounts.grpc.pb.h"
@@ -29,6 +30,16 @@ namespace lianfang::accounts {
 // "10.0.0.7", "ipv6:[::1]:5123" -> "::1"); the text as given when it has no port.
 std::string PeerAddress(absl::string_view peer);
 
+// The gRPC metadata key in which a trusted proxy (the gateway) names its HTTP client.
+inline constexpr char kClientAddressMetadata[] = "x-lf-client-address";
+
+// The address the sign-in brake counts a call against: `forwarded` (the value of
+// kClientAddressMetadata, empty when absent) when the peer's address is in `trusted` and
+// `forwarded` is an IP address; otherwise the peer's own address (PeerAddress). `trusted` may
+// be null (trust nobody).
+std::string ClientAddressOf(absl::string_view peer, absl::string_view forwarded,
+                            const server::IpRanges* trusted);
+
 class AccountsService final : public v1::AccountsService::CallbackService {
  public:
   // What the service uses; nothing is owned and everything must outlive the service.
@@ -38,6 +49,8 @@ class AccountsService final : public v1::AccountsService::CallbackService {
     const auth::Authorizer* authorizer = nullptr;
     const AccountBook* book = nullptr;
     Authenticator* authenticator = nullptr;
+    // Peers whose kClientAddressMetadata is believed (LF_TRUSTED_PROXIES); null = none.
+    const server::IpRanges* trusted_proxies = nullptr;
   };
 
   explicit AccountsService(Deps deps);

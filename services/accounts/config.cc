@@ -1,5 +1,7 @@
 #include "services/accounts/config.h"
 
+#include "common/server/ip_ranges.h"
+
 namespace lianfang::accounts {
 
 void AddFlags(config::FlagSet* flags, Settings* settings) {
@@ -28,6 +30,14 @@ void AddFlags(config::FlagSet* flags, Settings* settings) {
                       .default_value = "336h",
                       .help = "life of a refresh token"},
                      &settings->refresh_ttl, absl::Hours(1), absl::Hours(24 * 90));
+  flags->AddString({.name = "trusted-proxies",
+                    .env = "LF_TRUSTED_PROXIES",
+                    .default_value = "127.0.0.1/32,::1/128",
+                    .help = "IPs/CIDR blocks (comma-separated) of proxies whose "
+                            "x-lf-client-address metadata is believed; empty = none"},
+                   &settings->trusted_proxies, [](absl::string_view value) {
+                     return server::IpRanges::Parse(value).status();
+                   });
 }
 
 }  // namespace lianfang::accounts

@@ -12,6 +12,10 @@
 //   --pwhash-mem-mib        LF_PWHASH_MEM_MIB        64     Argon2id memory in MiB (8..1024);
 //                           the defaults aim at 50-100 ms per hash on a 2-core server
 //   --refresh-ttl           LF_REFRESH_TTL           336h   life of a refresh token (1h..90 days)
+//   --trusted-proxies       LF_TRUSTED_PROXIES       127.0.0.1/32,::1/128  comma-separated IPs
+//                           and CIDR blocks of the proxies (the gateway) whose
+//                           `x-lf-client-address` metadata names the client for the sign-in
+//                           brake; from any other peer that metadata is ignored. Empty = none.
 //
 // Access tokens live 15 minutes, activation codes 72 hours and enrollment codes 10 minutes
 // (fixed: clients and docs rely on them).
@@ -32,6 +36,7 @@ struct Settings {
   int64_t pwhash_ops = 2;
   int64_t pwhash_mem_mib = 64;
   absl::Duration refresh_ttl = absl::Hours(336);
+  std::string trusted_proxies = "127.0.0.1/32,::1/128";
 };
 
 // Declares the settings above on `flags`, bound to `*settings` (not owned; must outlive the

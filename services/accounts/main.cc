@@ -7,6 +7,7 @@
 #include "common/auth/jwt.h"
 #include "common/auth/secret_file.h"
 #include "common/config/flags.h"
+#include "common/server/ip_ranges.h"
 #include "services/accounts/account_book.h"
 #include "services/accounts/accounts_service.h"
 #include "services/accounts/authenticator.h"
@@ -71,11 +72,16 @@ int main(int argc, char** argv) {
        .hasher = &hasher,
        .throttle = &throttle,
        .max_concurrent_hashes = static_cast<int>(settings.signin_concurrency)});
+  // Validated by the flag parser already.
+  const absl::StatusOr<lianfang::server::IpRanges> trusted_proxies =
+      lianfang::server::IpRanges::Parse(settings.trusted_proxies);
+  if (!trusted_proxies.ok()) Fail("LF_TRUSTED_PROXIES (--trusted-proxies): not a list of IPs/CIDRs");
   accounts::AccountsService service({.db = rt->db.get(),
                                      .clock = &rt->clock,
                                      .authorizer = rt->authorizer.get(),
                                      .book = &book,
-                                     .authenticator = &authenticator});
+                                     .authenticator = &authenticator,
+                                     .trusted_proxies = &*trusted_proxies});
   const int code = app::Serve(*rt, {&service}, {"lianfang.accounts.v1.AccountsService"});
   // A barrier: once this write is done, no completion queued earlier can reach the objects
   // destroyed below.

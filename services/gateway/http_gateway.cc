@@ -38,6 +38,11 @@ constexpr char kRouteOther[] = "other";
 constexpr char kRouteMe[] = "/api/v1/me";
 constexpr char kRouteQr[] = "/api/v1/passes/{code}/qr.svg";
 constexpr char kRouteApiUnknown[] = "/api/v1/{unknown}";
+constexpr char kRouteQrText[] = "/api/v1/qr.svg";
+
+// Who may have a text drawn as a QR code (activation and enrollment links): whoever makes
+// enrollment codes (ADMIN, LEADER).
+constexpr char kCreateEnrollment[] = "/lianfang.accounts.v1.AccountsService/CreateEnrollment";
 
 // Who may see a pass's QR code: whoever may read passes.
 constexpr char kListPasses[] = "/lianfang.gate.v1.GateService/ListPasses";
@@ -368,7 +373,8 @@ HttpGateway::HttpGateway(Options options, Deps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
       route_metrics_(std::make_unique<RouteMetrics>()),
-      api_inflight_(options_.max_inflight) {}
+      api_inflight_(options_.max_inflight),
+      anonymous_inflight_(options_.max_anonymous_inflight) {}
 
 HttpGateway::~HttpGateway() { Stop(); }
 
@@ -593,9 +599,36 @@ void HttpGateway::Handle(std::shared_ptr<http::Exchange> exchange) {
       return Reply(*exchange, kRouteQr, start, std::move(res));
     }
   }
+  if (req.method == "POST" && req.path == kRouteQrText) {
+    return Reply(*exchange, kRouteQrText, start, QrOfText(req));
+  }
   if ((req.method == "GET" || req.method == "POST") && HandleApi(exchange, start)) return;
   // Unknown paths get a JSON error too.
   Reply(*exchange, kRouteOther, start, ErrorResponse(absl::NotFoundError("no such page")));
+}
+
+http::Response HttpGateway::QrOfText(const http::Request& req) {
+  const ApiSlot slot(api_inflight_);
+  if (!slot.admitted()) return Overloaded();
+  absl::StatusOr<auth::Principal> who =
+      deps_.authorizer->Authorize(kCreateEnrollment, req.Header("Authorization"));
+  if (!who.ok()) return ErrorResponse(who.status());
+  google::protobuf::Struct body;
+  if (!google::protobuf::util::JsonStringToMessage(req.body, &body).ok()) {
+    return ErrorResponse(absl::InvalidArgumentError("the body must be a JSON object {\"text\"}"));
+  }
+  const auto it = body.fields().find("text");
+  if (it == body.fields().end() || !it->second.has_string_value() ||
+      it->second.string_value().empty() || it->second.string_value().size() > 256) {
+    return ErrorResponse(server::InvalidField("text", "is required, at most 256 bytes"));
+  }
+  absl::StatusOr<std::string> svg = QrSvg(it->second.string_value());
+  if (!svg.ok()) return ErrorResponse(svg.status());
+  http::Response res;
+  res.SetHeader("Cache-Control", "no-store");
+  res.content_type = "image/svg+xml";
+  res.body = *std::move(svg);
+  return res;
 }
 
 void HttpGateway::ServeEvents(const std::shared_ptr<http::Exchange>& exchange, absl::Time start) {
@@ -651,10 +684,13 @@ bool HttpGateway::HandleApi(const std::shared_ptr<http::Exchange>& exchange, abs
   }
   const JsonApi::Method& m = **method;
   const std::string route = absl::StrCat("/api/v1", m.grpc_name);
+  // Signing in needs no token; such calls have a bound of their own, so that a flood of them
+  // never takes the slots of the gates' calls.
+  const bool anonymous = !m.server_streaming && deps_.authorizer->IsAnonymous(m.grpc_name);
   // Unary calls hold a slot until answered; streams are bounded by max_streams instead.
   std::shared_ptr<ApiSlot> slot;
   if (!m.server_streaming) {
-    slot = std::make_shared<ApiSlot>(api_inflight_);
+    slot = std::make_shared<ApiSlot>(anonymous ? anonymous_inflight_ : api_inflight_);
     if (!slot->admitted()) {
       Reply(*exchange, route, start, Overloaded());
       return true;
@@ -668,17 +704,22 @@ bool HttpGateway::HandleApi(const std::shared_ptr<http::Exchange>& exchange, abs
     Reply(*exchange, route, start, std::move(res));
     return true;
   }
-  // The token first: a caller without one learns nothing else.
-  const std::string header = AuthorizationOf(req, /*allow_query=*/m.server_streaming);
-  absl::StatusOr<absl::string_view> token = auth::BearerToken(header);
-  if (!token.ok()) {
-    Reply(*exchange, route, start, ErrorResponse(token.status()));
-    return true;
-  }
-  absl::StatusOr<auth::Principal> who = deps_.authorizer->Authorize(m.grpc_name, header);
-  if (!who.ok()) {
-    Reply(*exchange, route, start, ErrorResponse(who.status()));
-    return true;
+  // The token first: a caller without one learns nothing else. The anonymous methods take
+  // none (a header sent anyway is not forwarded).
+  const std::string header =
+      anonymous ? std::string() : AuthorizationOf(req, /*allow_query=*/m.server_streaming);
+  absl::StatusOr<absl::string_view> token = absl::string_view();
+  if (!anonymous) {
+    token = auth::BearerToken(header);
+    if (!token.ok()) {
+      Reply(*exchange, route, start, ErrorResponse(token.status()));
+      return true;
+    }
+    absl::StatusOr<auth::Principal> who = deps_.authorizer->Authorize(m.grpc_name, header);
+    if (!who.ok()) {
+      Reply(*exchange, route, start, ErrorResponse(who.status()));
+      return true;
+    }
   }
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
       get ? deps_.api->RequestFromQuery(m, req.params, {"access_token"})
@@ -700,7 +741,8 @@ bool HttpGateway::HandleApi(const std::shared_ptr<http::Exchange>& exchange, abs
               json.ok() ? JsonResponse(*std::move(json)) : ErrorResponse(json.status()));
         ex.reset();
         --unary_calls_;  // last: Stop() waits for this
-      });
+      },
+      req.client);
   return true;
 }
 

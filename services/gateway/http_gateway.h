@@ -44,7 +44,9 @@
 // answer is at once 429 with the JSON error {"code": "RESOURCE_EXHAUSTED", ...} (the JSON
 // API's mapping of the gRPC code a busy server sheds with) and `Retry-After: 1`, before the
 // token is looked at. The pages, /healthz and /metrics never take a slot: a saturated gateway
-// still answers its probes.
+// still answers its probes. The JSON API's methods declared `anonymous` (signing in) take a
+// slot of their own, smaller bound (`max_anonymous_inflight`) instead, are forwarded without
+// any token, and carry the client's address to the service (`x-lf-client-address`).
 //
 // Thread-safety: Start/Stop from one thread; everything else is internal.
 #ifndef LIANFANG_SERVICES_GATEWAY_HTTP_GATEWAY_H_
@@ -109,6 +111,11 @@ class HttpGateway final {
     size_t max_body_bytes = 1024 * 1024;
     // API requests handled at once (see Admission above); 0 = no bound.
     int max_inflight = server::kDefaultMaxInflightCalls;
+    // Calls of the methods taken without a token (signing in: Activate, SignIn, Refresh,
+    // SignOut, RedeemEnrollment) handled at once. They hold a slot of this bound instead of
+    // one of `max_inflight`, so a sign-in flood is shed here (429) and never takes the slots
+    // the gates' calls need. 0 = no bound.
+    int max_anonymous_inflight = 64;
   };
   // Nothing is owned; everything must outlive the HttpGateway.
   struct Deps {
@@ -157,6 +164,8 @@ class HttpGateway final {
 
   // The bound on API requests in flight: requests holding a slot now, and refused so far.
   const server::InflightLimit& api_inflight() const { return api_inflight_; }
+  // The same for the calls made without a token (Options::max_anonymous_inflight).
+  const server::InflightLimit& anonymous_inflight() const { return anonymous_inflight_; }
 
   class Stream;        // one open dashboard event stream (defined in the .cc)
   class ApiStream;     // one open JSON API event stream (defined in the .cc)
@@ -176,6 +185,9 @@ class HttpGateway final {
              http::Response res);
   // The answer to a request refused for want of a slot of api_inflight_ (429).
   http::Response Overloaded();
+  // POST /api/v1/qr.svg {"text": "..."}: the text as a QR code (SVG); for ADMIN and LEADER.
+  // The text travels in the body, so it reaches no URL and no log.
+  http::Response QrOfText(const http::Request& req);
   int MaxStreams() const;
 
   const Options options_;
@@ -186,6 +198,7 @@ class HttpGateway final {
   std::atomic<int> open_streams_{0};
   std::atomic<int> unary_calls_{0};  // JSON API calls waiting for their service
   server::InflightLimit api_inflight_;
+  server::InflightLimit anonymous_inflight_;
 
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;

@@ -378,7 +378,8 @@ absl::StatusOr<std::string> JsonApi::CallUnary(const Method& method, const Messa
 
 void JsonApi::CallUnaryAsync(const Method& method, const Message& request,
                              absl::string_view bearer_token,
-                             std::function<void(absl::StatusOr<std::string>)> done) const {
+                             std::function<void(absl::StatusOr<std::string>)> done,
+                             absl::string_view client_address) const {
   struct Call {
     grpc::ClientContext context;
     grpc::ByteBuffer outgoing;
@@ -392,6 +393,9 @@ void JsonApi::CallUnaryAsync(const Method& method, const Message& request,
                                RequestIdOf(request));
   // A restarting service is waited for within the deadline instead of failing at once.
   call->context.set_wait_for_ready(true);
+  if (!client_address.empty()) {
+    call->context.AddMetadata(kClientAddressMetadata, std::string(client_address));
+  }
   call->outgoing = BufferOf(request);
   call->channel = method.channel;
   call->response_type = method.descriptor->output_type();

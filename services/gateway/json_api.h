@@ -62,6 +62,9 @@ std::string ErrorJson(const absl::Status& status);
 // A message in protobuf's JSON mapping, zeros written out; "{}" if it cannot be printed.
 std::string MessageJson(const google::protobuf::Message& message);
 
+// The gRPC metadata naming the HTTP client's address on forwarded calls.
+inline constexpr char kClientAddressMetadata[] = "x-lf-client-address";
+
 class JsonApi final {
  public:
   struct Options {
@@ -123,9 +126,13 @@ class JsonApi final {
 
   // The same without blocking: `done` runs once with the result, on a gRPC thread (it must
   // not block). The request is copied; nothing needs to outlive the call but this JsonApi.
+  // A non-empty `client_address` (the HTTP client's IP) is sent as the metadata
+  // `x-lf-client-address` (kClientAddressMetadata), which lf-accounts believes from trusted
+  // proxies only (its sign-in brake counts failures per client address).
   void CallUnaryAsync(const Method& method, const google::protobuf::Message& request,
                       absl::string_view bearer_token,
-                      std::function<void(absl::StatusOr<std::string>)> done) const;
+                      std::function<void(absl::StatusOr<std::string>)> done,
+                      absl::string_view client_address = {}) const;
 
   // One open server-streaming call (defined in the .cc).
   class Stream {

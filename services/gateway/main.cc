@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   const auto survey = server::MakeChannel(cfg.survey_addr, client_tls);
   const auto dispatch = server::MakeChannel(cfg.dispatch_addr, client_tls);
   const auto report = server::MakeChannel(cfg.report_addr, client_tls);
+  const auto accounts = server::MakeChannel(cfg.accounts_addr, client_tls);
 
   gateway::HealthMonitor health(
       {{"gate", gate}, {"survey", survey}, {"dispatch", dispatch}, {"report", report}}, {},
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
                         {"lianfang.survey.v1.SurveyService", survey},
                         {"lianfang.dispatch.v1.DispatchService", dispatch},
                         {"lianfang.report.v1.ReportService", report},
+                        {"lianfang.accounts.v1.AccountsService", accounts},
                         {"lianfang.gateway.v1.GatewayService",
                          server::MakeChannel(SelfAddress(cfg.listen), client_tls)}},
                        {.deadline = settings.http_deadline});

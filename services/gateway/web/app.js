@@ -1,13 +1,13 @@
 // Lianfang live dashboard: plain JavaScript, no framework, nothing loaded from elsewhere.
 //
-// The page itself holds no data. It asks for an access token (or takes one from the URL
-// fragment, "#token=..."), keeps it in localStorage, reads /api/v1/dashboard once and then
-// follows /api/v1/dashboard/events (Server-Sent Events) to update without reloading.
+// The page itself holds no data. It uses the session of the sign-in page (/signin; kept by
+// session.js in sessionStorage and refreshed in the background), reads /api/v1/dashboard once
+// and then follows /api/v1/dashboard/events (Server-Sent Events, read with fetch so that the
+// token travels in a header, never in a URL) to update without reloading.
 // Every figure is written with textContent, never as HTML.
 'use strict';
 
 (function () {
-  const TOKEN_KEY = 'lf.dashboard.token';
   const LANG_KEY = 'lf.dashboard.lang';
   const STALE_AFTER_MS = 30000;
 
@@ -15,10 +15,10 @@
     zh: {
       title: '联防联控实时看板', asOf: '更新于', source: '数据来源', logout: '退出',
       connIdle: '未连接', connLive: '实时', connReconnecting: '重连中…', connError: '连接失败',
-      loginTitle: '请输入访问令牌',
-      loginHelp: '看板只向持有令牌的领导和工作人员显示数据。令牌保存在本浏览器中。',
-      tokenLabel: '访问令牌', loginButton: '进入看板',
-      errExpired: '令牌无效或已过期，请重新输入。', errForbidden: '此令牌无权查看看板。',
+      loginTitle: '请先登录',
+      loginHelp: '看板只向领导和工作人员显示数据。登录只保存在本次浏览会话中。',
+      signinLink: '用账号登录', people: '人员与设备',
+      errExpired: '登录已失效，请重新登录。', errForbidden: '此账号无权查看看板。',
       totals: '合计', sites: '各点位', services: '服务状态', footer: '联防联控工作组',
       sourceCache: '实时缓存', sourceServices: '直接查询各服务',
       warnServices: 'Redis 缓存不可用，数据直接来自各服务。',
@@ -42,12 +42,12 @@
       title: 'Joint prevention live dashboard', asOf: 'As of', source: 'Source', logout: 'Sign out',
       connIdle: 'Not connected', connLive: 'Live', connReconnecting: 'Reconnecting…',
       connError: 'Connection failed',
-      loginTitle: 'Enter your access token',
-      loginHelp: 'The dashboard shows figures only to leaders and staff holding a token. ' +
-          'The token is kept in this browser.',
-      tokenLabel: 'Access token', loginButton: 'Open the dashboard',
-      errExpired: 'The token is invalid or expired; please enter it again.',
-      errForbidden: 'This token may not view the dashboard.',
+      loginTitle: 'Please sign in',
+      loginHelp: 'The dashboard shows figures only to leaders and staff. ' +
+          'The sign-in is kept for this browser session only.',
+      signinLink: 'Sign in with an account', people: 'People and devices',
+      errExpired: 'Your session has ended; please sign in again.',
+      errForbidden: 'This account may not view the dashboard.',
       totals: 'Totals', sites: 'Sites', services: 'Services', footer: 'Joint prevention working group',
       sourceCache: 'live cache', sourceServices: 'asked the services directly',
       warnServices: 'The Redis cache is unavailable; figures come from the services directly.',
@@ -71,7 +71,6 @@
   };
 
   let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
-  let token = null;
   let last = null;          // the latest Dashboard shown
   let lastUpdateAt = 0;     // Date.now() of the latest update
   let stream = null;        // the EventSource
@@ -284,11 +283,6 @@
     $('logout').hidden = false;
   }
 
-  function forgetToken() {
-    token = null;
-    localStorage.removeItem(TOKEN_KEY);
-  }
-
   function closeStream() {
     if (stream) {
       stream.close();
@@ -307,56 +301,40 @@
 
   function openStream() {
     closeStream();
-    stream = new EventSource('/api/v1/dashboard/events?access_token=' +
-        encodeURIComponent(token));
-    stream.onopen = () => setConnection('connLive');
-    stream.onmessage = (e) => {
-      let d;
-      try {
-        d = JSON.parse(e.data);
-      } catch (err) {
-        return;
-      }
+    stream = LFSession.events('/api/v1/dashboard/events', {}, (d) => {
       render(d, true);
       setConnection('connLive');
-    };
-    stream.onerror = () => {
-      // A refused stream (401, 403, 503) is closed for good: check the token again with a
-      // plain request, which can read the status. A dropped one reconnects by itself.
-      if (stream && stream.readyState === EventSource.CLOSED) {
+    }, (state) => {
+      if (state === 'live') setConnection('connLive');
+      else if (state === 'reconnecting') setConnection('connReconnecting');
+      else {
+        // Refused (401, 403): check the session again with a plain request.
         setConnection('connReconnecting');
         retryLater(3000);
-      } else {
-        setConnection('connReconnecting');
       }
-    };
+    });
   }
 
   async function start() {
     retryTimer = null;
-    token = localStorage.getItem(TOKEN_KEY);
-    if (!token) {
-      showLogin();
+    const session = LFSession.get();
+    if (!session || !session.accessToken) {
+      location.replace(LFSession.signInUrl('/'));
       return;
     }
-    let res;
-    try {
-      res = await fetch('/api/v1/dashboard', {
-        headers: { Authorization: 'Bearer ' + token },
-        cache: 'no-store',
-      });
-    } catch (err) {
+    if (LFSession.stale()) await LFSession.refresh();
+    const res = await LFSession.authorized('/api/v1/dashboard', {cache: 'no-store'});
+    if (res.status === 0) {
       setConnection('connError');
       retryLater(5000);
       return;
     }
     if (res.status === 401) {
-      forgetToken();
+      LFSession.clear();
       showLogin(t('errExpired'));
       return;
     }
     if (res.status === 403) {
-      forgetToken();
       showLogin(t('errForbidden'));
       return;
     }
@@ -366,17 +344,10 @@
       return;
     }
     showBoard();
-    render(await res.json(), true);
+    const role = (session.user && session.user.role) || '';
+    $('people-link').hidden = !(role === 'ROLE_LEADER' || role === 'ROLE_ADMIN');
+    render(res.body, true);
     openStream();
-  }
-
-  function takeTokenFromFragment() {
-    const match = /(?:^#|&)token=([^&]*)/.exec(window.location.hash);
-    if (!match) return;
-    const value = decodeURIComponent(match[1]).trim();
-    if (value) localStorage.setItem(TOKEN_KEY, value);
-    // The token leaves the address bar (and the history) at once.
-    history.replaceState(null, '', window.location.pathname + window.location.search);
   }
 
   function init() {
@@ -387,23 +358,16 @@
         applyLanguage();
       });
     });
-    $('logout').addEventListener('click', () => {
-      forgetToken();
+    $('logout').addEventListener('click', async () => {
       last = null;
-      showLogin();
+      closeStream();
+      await LFSession.signOut();
+      location.replace(LFSession.signInUrl('/'));
     });
-    $('login-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      const value = $('token-input').value.trim();
-      if (!value) return;
-      localStorage.setItem(TOKEN_KEY, value);
-      $('token-input').value = '';
-      start();
-    });
+    LFSession.keepFresh({onEnded: () => showLogin(t('errExpired'))});
     setInterval(() => {
       if (last && lastUpdateAt && Date.now() - lastUpdateAt > STALE_AFTER_MS) renderWarnings(last);
     }, 5000);
-    takeTokenFromFragment();
     applyLanguage();
     start();
   }

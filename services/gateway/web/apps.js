@@ -1,9 +1,10 @@
 // Shared by the guard console (/guard), the volunteer app (/volunteer) and the pass page
 // (/pass): plain JavaScript, no framework, nothing loaded from elsewhere.
 //
-// - The access token is entered once and kept in sessionStorage only (gone when the tab is
-//   closed); it is sent as `Authorization: Bearer` (and as ?access_token= for event streams,
-//   which a browser's EventSource cannot give headers).
+// - People sign in on /signin (a gate phone may also be enrolled on /guard); the session is
+//   kept by session.js in sessionStorage only (gone when the tab is closed) and refreshed in
+//   the background. The access token is sent as `Authorization: Bearer`, for event streams
+//   too (read with fetch), never in a URL.
 // - Chinese first, English on a switch (the choice is kept in localStorage; it is no secret).
 // - LF.call('lianfang.gate.v1.GateService', 'RecordPassage', {...}) posts to the gateway's JSON
 //   API and resolves to {ok, status, body, network}: `network` is true when the gateway could
@@ -16,9 +17,35 @@
 'use strict';
 
 (function () {
-  const TOKEN_KEY = 'lf.apps.token';
   const LANG_KEY = 'lf.apps.lang';
   const ME_KEY = 'lf.apps.me';
+
+  // The texts of the sign-in panel, shared by the apps (a page's own dictionary wins).
+  const COMMON = {
+    zh: {
+      loginTitle: '请先登录', loginHelp: '用组长给您的账号登录；登录只保存在本次浏览会话中。',
+      signinLink: '用账号登录', enrolTitle: '登记本机为门岗手机',
+      enrolHelp: '扫描组长出示的二维码，或输入登记码。', enrolCode: '登记码',
+      deviceName: '本机名称', enrolButton: '登记本机', deviceDefault: '门岗手机',
+      errEnrol: '登记码无效、已使用或已过期，请向组长索取新的登记码。',
+      errEnded: '登录已失效，请重新登录。', errToken: '登录已失效，请重新登录。',
+      errRole: '此账号不能使用本页面。', errNetwork: '网络不可用。', errUnknown: '操作失败',
+      errForbidden: '此账号无权进行该操作。',
+    },
+    en: {
+      loginTitle: 'Please sign in',
+      loginHelp: 'Sign in with the account your leader made for you; it is kept for this browser session only.',
+      signinLink: 'Sign in with an account', enrolTitle: 'Enrol this phone as a gate phone',
+      enrolHelp: 'Scan the QR code your leader shows, or type the enrolment code.',
+      enrolCode: 'Enrolment code', deviceName: 'Name of this phone', enrolButton: 'Enrol this phone',
+      deviceDefault: 'Gate phone',
+      errEnrol: 'The enrolment code is unknown, already used or expired; ask your leader for a new one.',
+      errEnded: 'Your session has ended; please sign in again.',
+      errToken: 'Your session has ended; please sign in again.',
+      errRole: 'This account may not use this page.', errNetwork: 'No network.', errUnknown: 'Failed',
+      errForbidden: 'This account may not do that.',
+    },
+  };
 
   let dict = {zh: {}, en: {}};
   let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
@@ -51,11 +78,19 @@
     applyLang();
   }
 
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
-  function setToken(value) {
-    // Who the previous token belonged to is not who the next one belongs to.
-    sessionStorage.removeItem(ME_KEY);
-    if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
+  function token() { return LFSession.accessToken(); }
+
+  // Sets the page's dictionary (over the shared texts), wires the language buttons and
+  // translates the page.
+  function i18n(pageDict) {
+    dict = {
+      zh: Object.assign({}, COMMON.zh, pageDict.zh || {}),
+      en: Object.assign({}, COMMON.en, pageDict.en || {}),
+    };
+    document.querySelectorAll('button.lang').forEach((b) => {
+      b.addEventListener('click', () => setLang(b.getAttribute('data-lang')));
+    });
+    applyLang();
   }
 
   // The last /api/v1/me answer for the current token (sessionStorage, like the token), or null.
@@ -79,82 +114,25 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
-  async function fetchJson(url, options) {
-    let res;
-    try {
-      res = await fetch(url, options);
-    } catch (e) {
-      return {ok: false, status: 0, body: null, network: true};
-    }
-    let body = null;
-    try { body = await res.json(); } catch (e) { body = null; }
-    return {
-      ok: res.ok, status: res.status, body: body,
-      network: res.status === 503 || res.status === 504 || res.status === 502,
-    };
-  }
-
+  // A method of the JSON API with the session's access token (refreshed once on a 401).
   function call(service, method, request) {
-    return fetchJson('/api/v1/' + service + '/' + method, {
+    return LFSession.authorized('/api/v1/' + service + '/' + method, {
       method: 'POST',
-      headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + (token() || '')},
+      headers: {'Content-Type': 'application/json'},
       body: JSON.stringify(request || {}),
       cache: 'no-store',
     });
   }
 
   function me() {
-    return fetchJson('/api/v1/me', {
-      headers: {'Authorization': 'Bearer ' + (token() || '')}, cache: 'no-store',
-    });
+    return LFSession.authorized('/api/v1/me', {cache: 'no-store'});
   }
 
-  // Follows a server-streaming method as Server-Sent Events; calls onMessage(obj) per message
-  // and onState('live'|'reconnecting'|'error', errorBody?) on changes. Returns {close()}.
+  // Follows a server-streaming method as Server-Sent Events (read with fetch, the token in
+  // the Authorization header); calls onMessage(obj) per message and onState('live' |
+  // 'reconnecting' | 'error', errorBody?) on changes. Returns {close()}.
   function watch(service, method, params, onMessage, onState) {
-    const q = new URLSearchParams(params || {});
-    q.set('access_token', token() || '');
-    let source = null;
-    let closed = false;
-    let timer = null;
-    function open() {
-      if (closed) return;
-      source = new EventSource('/api/v1/' + service + '/' + method + '?' + q.toString());
-      source.onopen = () => onState && onState('live');
-      source.onmessage = (e) => {
-        try { onMessage(JSON.parse(e.data)); } catch (err) { /* not ours */ }
-      };
-      source.addEventListener('error', (e) => {
-        if (e && typeof e.data === 'string') {
-          // The service ended the stream with an error (event: error).
-          let body = null;
-          try { body = JSON.parse(e.data); } catch (err) { body = null; }
-          source.close();
-          onState && onState('error', body);
-          const code = body && body.code;
-          if (code === 'UNAUTHENTICATED' || code === 'PERMISSION_DENIED' ||
-              code === 'INVALID_ARGUMENT') {
-            return;
-          }
-          timer = setTimeout(open, 5000);
-          return;
-        }
-        if (source.readyState === EventSource.CLOSED) {
-          onState && onState('error', null);
-          timer = setTimeout(open, 5000);
-        } else {
-          onState && onState('reconnecting');
-        }
-      });
-    }
-    open();
-    return {
-      close() {
-        closed = true;
-        if (timer) clearTimeout(timer);
-        if (source) source.close();
-      },
-    };
+    return LFSession.events('/api/v1/' + service + '/' + method, params, onMessage, onState);
   }
 
   // The message of an error answer, for people.
@@ -200,22 +178,32 @@
     return parts;
   }
 
-  // Wires the login form (#login, #login-form, #token-input, #login-error), the language
-  // buttons and #logout. onReady(me) runs once the token is accepted. With {offline: true} the
-  // service worker is registered, and when the network is down the app opens with who the
-  // token was found to belong to earlier in this session (me.offline is then true).
+  // Wires the sign-in panel (#login, #login-error, #signin-link; on the guard console also
+  // #enrol-form, #enrol-code, #device-name), the language buttons and #logout. onReady(me)
+  // runs once the session is accepted. Options:
+  //   offline: register the service worker, and when the network is down open the app with
+  //            who the session was found to belong to earlier (me.offline is then true);
+  //   enrol: the page offers "enrol this phone" (AccountsService/RedeemEnrollment), also from
+  //            the link #enrol=<code> of the enrolment QR code;
+  //   refreshExtra: () => extra fields of each Refresh (app version, offline queue length);
+  //   refreshEvery: ms between background refreshes at most (default: before expiry only);
+  //   refreshOnStart: refresh at once when the page opens (reports to the leaders, and learns
+  //            at once that the session was withdrawn);
+  //   onEnded(errorBody): when the session is refused; returns the text to show (default:
+  //            "session ended").
+  // Without a session and without enrolment, the page goes to /signin and comes back.
   function start(pageDict, allowedRoles, onReady, options) {
-    dict = pageDict;
-    const offline = !!(options && options.offline);
+    options = options || {};
+    i18n(pageDict);
+    const offline = !!options.offline;
     if (offline) registerServiceWorker();
-    document.querySelectorAll('button.lang').forEach((b) => {
-      b.addEventListener('click', () => setLang(b.getAttribute('data-lang')));
-    });
-    applyLang();
     const login = document.getElementById('login');
     const app = document.getElementById('app');
     const error = document.getElementById('login-error');
     const logout = document.getElementById('logout');
+    const signinLink = document.getElementById('signin-link');
+    if (signinLink) signinLink.setAttribute('href', LFSession.signInUrl(location.pathname));
+    let ready = false;
 
     function showLogin(message) {
       app.hidden = true;
@@ -225,43 +213,106 @@
       error.textContent = message || '';
     }
 
-    async function enter() {
-      if (!token()) return showLogin('');
+    LFSession.onEnded((body) => {
+      sessionStorage.removeItem(ME_KEY);
+      const text = (options.onEnded && options.onEnded(body)) ||
+          (t('errEnded') + (body && body.message ? ' (' + body.message + ')' : ''));
+      if (ready) {
+        // The open app stops: nothing works without a session.
+        ready = false;
+      }
+      showLogin(text);
+    });
+    LFSession.keepFresh({extra: options.refreshExtra, every: options.refreshEvery});
+
+    async function enter(message) {
+      const session = LFSession.get();
+      if (!session || !session.accessToken) {
+        if (!options.enrol && !message) {
+          location.replace(LFSession.signInUrl(location.pathname));
+          return;
+        }
+        return showLogin(message || '');
+      }
+      if (session.refreshToken && (options.refreshOnStart || LFSession.stale())) {
+        const r = await LFSession.refresh();
+        if (r.ended) return;  // onEnded has shown why
+      }
       const who = await me();
-      if (who.status === 401) { setToken(null); return showLogin(t('errToken')); }
+      if (who.status === 401) {
+        LFSession.clear();
+        sessionStorage.removeItem(ME_KEY);
+        return showLogin(t('errToken'));
+      }
       let body = who.ok ? who.body : null;
       const remembered = offline && who.network ? rememberedMe() : null;
       if (remembered) body = Object.assign(remembered, {offline: true});
       if (!body) return showLogin(errorText(who));
       if (allowedRoles.indexOf(body.role) < 0) {
-        setToken(null);
+        await LFSession.signOut();
         return showLogin(t('errRole'));
       }
       if (who.ok && offline) sessionStorage.setItem(ME_KEY, JSON.stringify(who.body));
       login.hidden = true;
       app.hidden = false;
       if (logout) logout.hidden = false;
+      ready = true;
       onReady(body);
     }
 
-    document.getElementById('login-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      const input = document.getElementById('token-input');
-      setToken(input.value.trim());
-      input.value = '';
-      enter();
-    });
-    if (logout) {
-      logout.addEventListener('click', () => {
-        setToken(null);
-        location.reload();
+    // "Enrol this phone": the code typed in, or taken from #enrol=<code> (and removed from the
+    // address bar and the history entry at once).
+    const enrolForm = document.getElementById('enrol-form');
+    let enrolCodeFromLink = '';
+    if (options.enrol && enrolForm) {
+      const m = /(?:^#|&)enrol=([^&]*)/.exec(location.hash);
+      if (m) {
+        history.replaceState(null, '', location.pathname + location.search);
+        try { enrolCodeFromLink = decodeURIComponent(m[1]); } catch (e) { enrolCodeFromLink = ''; }
+        document.getElementById('enrol-code').value = enrolCodeFromLink;
+      }
+      const name = document.getElementById('device-name');
+      if (!name.value) name.value = t('deviceDefault');
+      enrolForm.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const button = enrolForm.querySelector('button[type="submit"]');
+        button.disabled = true;
+        try {
+          const res = await LFSession.anonymous('RedeemEnrollment', {
+            enrollmentCode: document.getElementById('enrol-code').value.trim(),
+            deviceName: name.value.trim(),
+          });
+          if (res.ok && res.body && res.body.accessToken) {
+            document.getElementById('enrol-code').value = '';
+            sessionStorage.removeItem(ME_KEY);
+            LFSession.save(res.body);
+            return enter();
+          }
+          if (res.status === 401) return showLogin(t('errEnrol'));
+          showLogin(errorText(res));
+        } finally {
+          button.disabled = false;
+        }
       });
+    } else if (enrolForm) {
+      enrolForm.hidden = true;
+    }
+
+    if (logout) {
+      logout.addEventListener('click', async () => {
+        sessionStorage.removeItem(ME_KEY);
+        await LFSession.signOut();
+        location.replace(LFSession.signInUrl(location.pathname));
+      });
+    }
+    if (enrolCodeFromLink && !(LFSession.get() && LFSession.get().accessToken)) {
+      return showLogin('');
     }
     enter();
   }
 
   window.LF = {
-    t, setLang, onLang: (f) => langListeners.push(f), applyLang, token, setToken, requestId,
+    t, setLang, onLang: (f) => langListeners.push(f), applyLang, i18n, token, requestId,
     call, me, watch, errorText, el, formatTime, today, start,
     get lang() { return lang; },
   };

@@ -15,13 +15,20 @@
   const QUEUE_KEY = 'lf.guard.queue';
   const CHOICE_KEY = 'lf.guard.choice';
   const BATCH = 100;
+  // Reported to the leaders on every refresh of the session.
+  const APP_VERSION = 'guard-web-1';
+  // A phone refreshes its session (its contact with the leaders' list) at least this often.
+  const CONTACT_EVERY_MS = 60 * 1000;
+  // The refusals of a refresh that withdraw this phone: its queue and session are wiped.
+  const WITHDRAWN = {
+    'this device was revoked': 'wipedRevoked',
+    'the account is disabled or was reset': 'wipedDisabled',
+  };
   const MAX_SHOWN = 30;
 
   const DICT = {
     zh: {
-      title: '门岗值守', logout: '退出', loginTitle: '请输入访问令牌',
-      loginHelp: '令牌只保存在本次浏览会话中，关闭页面即清除。', tokenLabel: '访问令牌',
-      loginButton: '进入', site: '点位', gate: '大门', dutyStart: '上岗', dutyEnd: '下岗',
+      title: '门岗值守', logout: '退出', site: '点位', gate: '大门', dutyStart: '上岗', dutyEnd: '下岗',
       onDuty: '在岗，自 ', offDuty: '未在岗', dutyOther: '值守人：',
       onsite: '在场人数', online: '在线', offline: '离线', queued: '待上传', syncNow: '立即上传',
       entry: '进入', exit: '离开', byId: '身份证号', byPass: '出入证', idNumber: '身份证号',
@@ -37,13 +44,12 @@
       DIRECTION_ENTRY: '进', DIRECTION_EXIT: '出',
       needIdentity: '请填写身份证号或出入证编码。', needTemperature: '进入时必须测量体温。',
       failedItems: '以下暂存记录被拒绝：', errNetwork: '网络不可用。',
-      errToken: '令牌无效或已过期，请重新输入。', errForbidden: '此令牌无权进行该操作。',
-      errRole: '此令牌不是门岗令牌。', errUnknown: '操作失败', noCamera: '此浏览器不支持扫码，请手动输入。',
+      errRole: '此账号不是门岗账号。', errUnknown: '操作失败', noCamera: '此浏览器不支持扫码，请手动输入。',
+      wipedRevoked: '本机已被组长撤销登记：本机的登录和待上传记录（{n} 条）已删除。如需继续使用，请重新登记。',
+      wipedDisabled: '此账号已被停用或重置：本机的登录和待上传记录（{n} 条）已删除。',
     },
     en: {
-      title: 'Gate console', logout: 'Sign out', loginTitle: 'Enter your access token',
-      loginHelp: 'The token is kept for this browser session only and cleared when the page is closed.',
-      tokenLabel: 'Access token', loginButton: 'Enter', site: 'Site', gate: 'Gate',
+      title: 'Gate console', logout: 'Sign out', site: 'Site', gate: 'Gate',
       dutyStart: 'Start duty', dutyEnd: 'End duty', onDuty: 'On duty since ',
       offDuty: 'Not on duty', dutyOther: 'On duty: ', onsite: 'People inside',
       online: 'Online', offline: 'Offline', queued: 'Waiting to sync', syncNow: 'Sync now',
@@ -62,9 +68,9 @@
       needIdentity: 'Enter an ID number or a pass code.',
       needTemperature: 'An entry needs a temperature reading.',
       failedItems: 'These saved passages were refused: ', errNetwork: 'No network.',
-      errToken: 'The token is invalid or expired; please enter it again.',
-      errForbidden: 'This token may not do that.', errRole: 'This is not a guard token.',
-      errUnknown: 'Failed', noCamera: 'This browser cannot scan; type the code instead.',
+      errRole: 'This is not a guard account.', errUnknown: 'Failed',
+      wipedRevoked: 'Your leader revoked this phone: its sign-in and its {n} waiting passages were deleted. Enrol it again to go on.',
+      wipedDisabled: 'This account was disabled or reset: the sign-in and the {n} waiting passages on this phone were deleted.', noCamera: 'This browser cannot scan; type the code instead.',
     },
   };
 
@@ -81,8 +87,31 @@
 
   const state = {
     admitted: 0, denied: 0, queuedShown: 0, synced: 0, refused: [],
-    lastDecision: '', lastReason: '',
+    lastDecision: '', lastReason: '', wiped: '',
   };
+
+  // Remote wipe: the session was withdrawn (device revoked, account disabled or reset). The
+  // passages waiting on this phone can no longer be sent by it and hold ID numbers: they are
+  // deleted with the session. Returns the text to show.
+  function withdrawn(body) {
+    const key = WITHDRAWN[(body && body.message) || ''];
+    if (!key) return '';
+    const n = loadQueue().length;
+    localStorage.removeItem(QUEUE_KEY);
+    sessionStorage.removeItem(CHOICE_KEY);
+    if (feed) { feed.close(); feed = null; }
+    stopScan();
+    state.wiped = key;
+    return t(key).replace('{n}', String(n));
+  }
+
+  // A contact with the accounts service (the session refreshed, the queue length reported);
+  // false when the session is over.
+  async function contact() {
+    if (!(LFSession.get() && LFSession.get().refreshToken)) return true;
+    const r = await LFSession.refresh();
+    return !r.ended;
+  }
 
   // ---- the queue (localStorage: survives reloads and closing the tab) ----
   function loadQueue() {
@@ -427,7 +456,7 @@
     $('duty-start').addEventListener('click', () => duty('StartDuty'));
     $('duty-end').addEventListener('click', () => duty('EndDuty'));
     $('passage-form').addEventListener('submit', record);
-    $('sync-now').addEventListener('click', () => sync());
+    $('sync-now').addEventListener('click', async () => { if (await contact()) sync(); });
     document.querySelectorAll('input[name="mode"]').forEach((r) => r.addEventListener('change', () => {
       const pass = document.querySelector('input[name="mode"]:checked').value === 'pass';
       $('by-id').hidden = pass;
@@ -436,7 +465,7 @@
     }));
     $('scan').hidden = !('BarcodeDetector' in window);
     $('scan').addEventListener('click', scan);
-    window.addEventListener('online', () => sync());
+    window.addEventListener('online', async () => { if (await contact()) sync(); });
     // While anything waits, try every few seconds: the `online` event does not tell whether
     // the gate itself is back.
     setInterval(() => { if (loadQueue().length > 0) sync(); }, 3000);
@@ -452,7 +481,14 @@
       siteChanged();
       showQueue();
       if (loadQueue().length > 0) sync();
-    }, {offline: true});
+    }, {
+      offline: true,
+      enrol: true,
+      refreshOnStart: true,
+      refreshEvery: CONTACT_EVERY_MS,
+      refreshExtra: () => ({appVersion: APP_VERSION, offlineQueueLength: loadQueue().length}),
+      onEnded: withdrawn,
+    });
   });
 
   // For tests and curious operators.
@@ -461,6 +497,7 @@
     queued: () => loadQueue().length,
     shown: () => shown.length,
     sync: sync,
+    contact: contact,
     get online() { return online; },
   };
 })();

@@ -6,18 +6,13 @@
 (function () {
   const DICT = {
     zh: {
-      title: '出入证', logout: '退出', loginTitle: '请输入访问令牌', tokenLabel: '访问令牌',
-      loginButton: '进入', passCode: '出入证编码', show: '显示', print: '打印',
+      title: '出入证', logout: '退出', passCode: '出入证编码', show: '显示', print: '打印',
       cardTitle: '联防联控出入证', cardHelp: '进出时向门岗出示此码。',
-      errToken: '令牌无效或已过期，请重新输入。', errForbidden: '此令牌无权查看出入证。',
-      errRole: '此令牌无权查看出入证。', errNetwork: '网络不可用。', errUnknown: '操作失败',
+      errRole: '此账号无权查看出入证。', errNetwork: '网络不可用。', errUnknown: '操作失败',
     },
     en: {
-      title: 'Pass', logout: 'Sign out', loginTitle: 'Enter your access token',
-      tokenLabel: 'Access token', loginButton: 'Enter', passCode: 'Pass code', show: 'Show',
-      print: 'Print', cardTitle: 'Joint prevention pass', cardHelp: 'Show this code at the gate.',
-      errToken: 'The token is invalid or expired; please enter it again.',
-      errForbidden: 'This token may not view passes.', errRole: 'This token may not view passes.',
+      title: 'Pass', logout: 'Sign out', passCode: 'Pass code', show: 'Show',
+      print: 'Print', cardTitle: 'Joint prevention pass', cardHelp: 'Show this code at the gate.', errRole: 'This account may not view passes.',
       errNetwork: 'No network.', errUnknown: 'Failed',
     },
   };

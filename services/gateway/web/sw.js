@@ -21,7 +21,7 @@ const CACHE = PREFIX + VERSION;
 const SHELL = [
   '/guard', '/guard.js',
   '/volunteer', '/volunteer.js',
-  '/apps.js', '/base.css', '/apps.css',
+  '/apps.js', '/session.js', '/base.css', '/apps.css',
 ];
 
 self.addEventListener('install', (event) => {

@@ -10,9 +10,7 @@
 
   const DICT = {
     zh: {
-      title: '志愿者', logout: '退出', loginTitle: '请输入访问令牌',
-      loginHelp: '令牌只保存在本次浏览会话中，关闭页面即清除。', tokenLabel: '访问令牌',
-      loginButton: '进入', tabTasks: '任务', tabSurvey: '摸排', tabHealth: '每日一报',
+      title: '志愿者', logout: '退出', tabTasks: '任务', tabSurvey: '摸排', tabHealth: '每日一报',
       tabMissing: '未报名单', myTasks: '我队任务', live: '实时', feedLive: '已连接',
       feedReconnecting: '重连中…', feedError: '中断，稍后重试', noTasks: '暂无任务',
       claim: '认领', start: '开始', complete: '完成', notePrompt: '完成情况说明：',
@@ -41,13 +39,10 @@
       verify: '核实通过', reject: '不通过', verifyNote: '核实说明：',
       saved: '已保存。', householdFirst: '请先保存住户。', observationOpened: '已开始居家观察，至 ',
       reportSaved: '健康报告已提交。', feverRaised: '体温异常，已生成发热随访任务。',
-      errNetwork: '网络不可用，请稍后重试。', errToken: '令牌无效或已过期，请重新输入。',
-      errForbidden: '此令牌无权进行该操作。', errRole: '此令牌不是志愿者令牌。', errUnknown: '操作失败',
+      errNetwork: '网络不可用，请稍后重试。', errRole: '此账号不是志愿者账号。', errUnknown: '操作失败',
     },
     en: {
-      title: 'Volunteer', logout: 'Sign out', loginTitle: 'Enter your access token',
-      loginHelp: 'The token is kept for this browser session only and cleared when the page is closed.',
-      tokenLabel: 'Access token', loginButton: 'Enter', tabTasks: 'Tasks', tabSurvey: 'Survey',
+      title: 'Volunteer', logout: 'Sign out', tabTasks: 'Tasks', tabSurvey: 'Survey',
       tabHealth: 'Daily report', tabMissing: 'Missing reports', myTasks: "My team's tasks",
       live: 'Live', feedLive: 'connected', feedReconnecting: 'reconnecting…',
       feedError: 'interrupted, retrying', noTasks: 'No tasks', claim: 'Claim', start: 'Start',
@@ -80,9 +75,7 @@
       verifyNote: 'Verification note:', saved: 'Saved.', householdFirst: 'Save the household first.',
       observationOpened: 'Home observation started, until ', reportSaved: 'Health report submitted.',
       feverRaised: 'Fever: a follow-up task was raised.',
-      errNetwork: 'No network; try again later.',
-      errToken: 'The token is invalid or expired; please enter it again.',
-      errForbidden: 'This token may not do that.', errRole: 'This is not a volunteer token.',
+      errNetwork: 'No network; try again later.', errRole: 'This is not a volunteer account.',
       errUnknown: 'Failed',
     },
   };

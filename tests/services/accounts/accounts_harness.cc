@@ -50,7 +50,10 @@ absl::StatusOr<std::unique_ptr<AccountsHarness>> AccountsHarness::Start(HarnessO
                             .clock = options.clock,
                             .authorizer = h->authorizer_.get(),
                             .book = h->book_.get(),
-                            .authenticator = h->authenticator_.get()});
+                            .authenticator = h->authenticator_.get(),
+                            .trusted_proxies = h->options_.trusted_proxies.has_value()
+                                                   ? &*h->options_.trusted_proxies
+                                                   : nullptr});
   server::ServerOptions server_options;
   server_options.service_name = "accounts";
   server_options.served_services = {"lianfang.accounts.v1.AccountsService"};

@@ -23,6 +23,7 @@
 #include "common/auth/authorizer.h"
 #include "common/auth/jwt.h"
 #include "common/sites/site_directory.h"
+#include "common/server/ip_ranges.h"
 #include "common/sql/database.h"
 #include "common/testing/grpc/loopback_server.h"
 #include "common/testing/grpc/test_tokens.h"
@@ -42,6 +43,8 @@ struct HarnessOptions {
   const lianfang::testing::TestTokens* tokens = nullptr;  // not owned (the HS256 secret)
   SignInThrottle::Options throttle{};
   int max_concurrent_hashes = 2;
+  // LF_TRUSTED_PROXIES of the service; nullopt = trust nobody.
+  std::optional<server::IpRanges> trusted_proxies = std::nullopt;
 };
 
 class AccountsHarness final {

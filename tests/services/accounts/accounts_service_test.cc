@@ -252,7 +252,9 @@ TEST_F(AccountsTest, RefreshTokensRotateAndAReusedOneRevokesTheWholeChain) {
 TEST_F(AccountsTest, DisablingAUserMakesRefreshAndSignInFailAtOnceAndEnablingRestoresSignIn) {
   ASSERT_OK_AND_ASSIGN(v1::Session session, ActiveUser("qian.li"));
   ASSERT_OK(Disable(session.user().user_id()).status());
-  EXPECT_THAT(Refresh(session.refresh_token()), StatusIs(absl::StatusCode::kUnauthenticated));
+  // The refusal says why (the guard console wipes its queue on it).
+  EXPECT_THAT(Refresh(session.refresh_token()),
+              StatusIs(absl::StatusCode::kUnauthenticated, "the account is disabled or was reset"));
   EXPECT_THAT(SignIn("qian.li"), StatusIs(absl::StatusCode::kFailedPrecondition));
   v1::EnableUserRequest enable;
   enable.set_request_id(NextRequestId());
@@ -272,7 +274,8 @@ TEST_F(AccountsTest, AResetRevokesTheSessionsAndThePasswordAndGivesANewCode) {
   ASSERT_OK_AND_ASSIGN(v1::User user, Call(&Stub::ResetActivation, Leader(), reset));
   EXPECT_EQ(user.status(), v1::USER_STATUS_PENDING);
   EXPECT_EQ(user.activation_code().size(), kCodeChars);
-  EXPECT_THAT(Refresh(session.refresh_token()), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Refresh(session.refresh_token()),
+              StatusIs(absl::StatusCode::kUnauthenticated, "the account is disabled or was reset"));
   EXPECT_THAT(SignIn("sun.mei"), StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_OK(Activate(user.activation_code(), "another-Long-Secret-9"));
   EXPECT_OK(SignIn("sun.mei", "another-Long-Secret-9"));
@@ -430,6 +433,63 @@ TEST_F(AccountsTest, AnUnknownRefreshTokenIsRefusedWithoutCommittingAWrite) {
   EXPECT_THAT(Refresh("rt_guessed0123456789abcdef0123456789"),
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_EQ(accounts_->db().stats().writes, writes);
+}
+
+// A sign-in as it comes through the gateway: the gateway names its HTTP client in the
+// x-lf-client-address metadata.
+absl::Status SignInFrom(AccountsHarness& accounts, const std::string& client,
+                        const std::string& login) {
+  auto context = lianfang::testing::NewClientContext("", absl::Seconds(10));
+  context->AddMetadata(kClientAddressMetadata, client);
+  v1::SignInRequest r;
+  r.set_login(login);
+  r.set_password("not-the-password-1");
+  v1::Session session;
+  return server::FromGrpcStatus(accounts.stub().SignIn(context.get(), r, &session));
+}
+
+TEST_F(AccountsTest, BehindATrustedProxyEachClientIsBrakedByItsOwnAddress) {
+  accounts_.reset();
+  ASSERT_OK_AND_ASSIGN(server::IpRanges loopback, server::IpRanges::Parse("127.0.0.1/32,::1/128"));
+  ASSERT_OK_AND_ASSIGN(accounts_,
+                       AccountsHarness::Start({.db_path = dir_.File("proxied.db"),
+                                               .clock = &clock_,
+                                               .tokens = &tokens_,
+                                               .throttle = {.account_free_failures = 100,
+                                                            .address_free_failures = 3},
+                                               .trusted_proxies = loopback}));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(SignInFrom(*accounts_, "203.0.113.7", absl::StrCat("login.", i)),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  EXPECT_THAT(SignInFrom(*accounts_, "203.0.113.7", "login.x"),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("try again in")));
+  // Another client behind the same proxy is not braked by the first one's failures.
+  EXPECT_THAT(SignInFrom(*accounts_, "203.0.113.8", "login.x"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("wrong login or password")));
+  // A value that is not an address is not believed: it counts against the proxy itself.
+  EXPECT_THAT(SignInFrom(*accounts_, "not-an-address", "login.y"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AccountsTest, TheClientAddressMetadataOfAnUntrustedPeerIsIgnored) {
+  accounts_.reset();
+  ASSERT_OK_AND_ASSIGN(server::IpRanges elsewhere, server::IpRanges::Parse("10.9.9.9/32"));
+  ASSERT_OK_AND_ASSIGN(accounts_,
+                       AccountsHarness::Start({.db_path = dir_.File("untrusted.db"),
+                                               .clock = &clock_,
+                                               .tokens = &tokens_,
+                                               .throttle = {.account_free_failures = 100,
+                                                            .address_free_failures = 3},
+                                               .trusted_proxies = elsewhere}));
+  // Each call claims another client, but the peer (loopback) is no trusted proxy: every
+  // failure counts against the peer, which is braked after three.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(SignInFrom(*accounts_, absl::StrCat("203.0.113.", i), absl::StrCat("login.", i)),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  EXPECT_THAT(SignInFrom(*accounts_, "203.0.113.99", "login.x"),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("try again in")));
 }
 
 TEST_F(AccountsTest, SignOutEndsOneSessionAndSignOutEverywhereEndsThemAll) {

@@ -175,18 +175,33 @@ class AppsBrowserTest : public ::testing::Test {
                                          << expected << "\"\n" << browser.LogTail();
   }
 
-  // Enters `token` into the page's login form and waits for the app to show.
-  void LogIn(testing::HeadlessBrowser& browser, const std::string& token) {
-    ASSERT_TRUE(Eventually(browser, "!document.getElementById('login').hidden", "true",
-                           absl::Seconds(60)));
+  // Puts `token` into the tab's session as a developer would (services/gateway/README.md:
+  // a token minted on the server, without a refresh token) and opens the page the tab is on
+  // (or the one the sign-in page would go back to). The sign-in itself is tested with the
+  // accounts service in accounts_browser_test.cc.
+  void UseToken(testing::HeadlessBrowser& browser, const std::string& token) {
+    ASSERT_TRUE(Eventually(browser,
+                           "document.readyState === 'complete' && (location.pathname === "
+                           "'/signin' || !document.getElementById('login').hidden)",
+                           "true", absl::Seconds(60)));
     ASSERT_EQ(*browser.Evaluate(absl::StrCat(
-                  "(document.getElementById('token-input').value = ", Js(token),
-                  ", document.querySelector('#login-form button[type=submit]').click(), 'sent')")),
+                  "(sessionStorage.setItem('lf.session', JSON.stringify({accessToken: ", Js(token),
+                  "})), location.replace(location.pathname === '/signin' ? "
+                  "new URLSearchParams(location.search).get('next') : location.pathname), "
+                  "'sent')")),
               "sent");
-    ASSERT_TRUE(Eventually(browser, "!document.getElementById('app').hidden", "true"));
+  }
+
+  // UseToken, then waits for the app to show.
+  void LogIn(testing::HeadlessBrowser& browser, const std::string& token) {
+    ASSERT_NO_FATAL_FAILURE(UseToken(browser, token));
+    ASSERT_TRUE(Eventually(browser,
+                           "!!document.getElementById('app') && "
+                           "!document.getElementById('app').hidden",
+                           "true", absl::Seconds(60)));
     // Kept for the session only.
-    EXPECT_EQ(*browser.Evaluate(absl::StrCat("sessionStorage.getItem('lf.apps.token') === ",
-                                             Js(token))),
+    EXPECT_EQ(*browser.Evaluate(absl::StrCat(
+                  "JSON.parse(sessionStorage.getItem('lf.session')).accessToken === ", Js(token))),
               "true");
     EXPECT_EQ(*browser.Evaluate("JSON.stringify(Object.keys(localStorage).filter("
                                 "k => (localStorage.getItem(k) || '').indexOf('eyJ') >= 0))"),
@@ -350,7 +365,7 @@ TEST_F(AppsBrowserTest, TheGuardConsoleReloadsWithoutNetworkAndItsPassageSyncsOn
   ASSERT_THAT(version, ::testing::MatchesRegex("[0-9a-f]{16}"));
   std::vector<std::string> expected;
   for (const char* path : {"/apps.css", "/apps.js", "/base.css", "/guard", "/guard.js",
-                           "/volunteer", "/volunteer.js"}) {
+                           "/session.js", "/volunteer", "/volunteer.js"}) {
     expected.push_back(absl::StrCat("lf-shell-", version, " ", path));
   }
   EXPECT_EQ(WaitForOfflineShell(*browser), absl::StrJoin(expected, ","));
@@ -455,8 +470,8 @@ TEST_F(AppsBrowserTest, AVolunteerCompletesATaskAndTheLeadersDashboardShowsItDon
   const std::string task_id = task.fields().at("taskId").string_value();
 
   // The leader's dashboard, open before the work is done.
-  ASSERT_OK_AND_ASSIGN(auto dashboard,
-                       testing::HeadlessBrowser::Launch(Url(absl::StrCat("/#token=", leader))));
+  ASSERT_OK_AND_ASSIGN(auto dashboard, testing::HeadlessBrowser::Launch(Url("/")));
+  ASSERT_NO_FATAL_FAILURE(UseToken(*dashboard, leader));
   const std::string done_today =
       "(document.querySelector('[data-site=\"campus\"] [data-field=\"tasks\"] .extra') || "
       "{}).textContent || ''";

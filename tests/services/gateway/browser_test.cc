@@ -1,6 +1,6 @@
 // The web dashboard in a real browser: headless Chromium loads the page from a running
-// lf-gateway (token in the URL fragment), and a passage recorded at the gate appears on the
-// page without a reload.
+// lf-gateway (a token put in the tab's session, as services/gateway/README.md tells
+// developers), and a passage recorded at the gate appears on the page without a reload.
 //
 // "A passage recorded at the gate": when a working lf-gate is built next to the gateway, the
 // test runs it and calls IssuePass and RecordPassage for real. Otherwise it does exactly what
@@ -124,12 +124,25 @@ TEST_F(BrowserTest, APassageRecordedAtTheGateAppearsOnThePageWithoutAReload) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
 
   const std::string token = suite_.tokens().For(auth::Role::kLeader, "leader-zhang");
-  ASSERT_OK_AND_ASSIGN(
-      auto browser,
-      testing::HeadlessBrowser::Launch(absl::StrCat("http://127.0.0.1:", suite_.http_port(),
-                                                    "/#token=", token)));
+  ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(absl::StrCat(
+                                         "http://127.0.0.1:", suite_.http_port(), "/")));
+  // Without a session the dashboard sends the tab to the sign-in page.
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return browser->Evaluate("location.pathname + location.search").value_or("") ==
+               "/signin?next=%2F";
+      },
+      absl::Seconds(60)))
+      << browser->LogTail();
+  ASSERT_TRUE(PollUntil(
+      [&] { return browser->Evaluate("document.readyState").value_or("") == "complete"; },
+      absl::Seconds(30)));
+  ASSERT_EQ(*browser->Evaluate(absl::StrCat(
+                "(sessionStorage.setItem('lf.session', JSON.stringify({accessToken: '", token,
+                "'})), location.replace('/'), 'sent')")),
+            "sent");
 
-  // The page took the token, dropped it from the address bar, and shows the figures.
+  // The page uses the session's token and shows the figures.
   const int64_t before = RedisEntries(today);
   std::string shown;
   ASSERT_TRUE(PollUntil(
@@ -140,9 +153,10 @@ TEST_F(BrowserTest, APassageRecordedAtTheGateAppearsOnThePageWithoutAReload) {
       absl::Seconds(60)))
       << "page shows \"" << shown << "\", Redis has " << before << "\n"
       << browser->LogTail();
-  EXPECT_EQ(*browser->Evaluate("localStorage.getItem('lf.dashboard.token') === '" + token + "'"),
-            "true");
-  EXPECT_EQ(*browser->Evaluate("window.location.hash"), "");
+  EXPECT_EQ(*browser->Evaluate("Object.keys(localStorage).some("
+                               "(k) => (localStorage.getItem(k) || '').indexOf('eyJ') >= 0)"),
+            "false")
+      << "no token in localStorage";
   EXPECT_EQ(*browser->Evaluate("document.getElementById('source').textContent"), "实时缓存");
   EXPECT_EQ(*browser->Evaluate("document.querySelectorAll('#sites .card').length"), "4");
   if (!real_gate) {
@@ -207,32 +221,32 @@ TEST_F(BrowserTest, APassageRecordedAtTheGateAppearsOnThePageWithoutAReload) {
   EXPECT_EQ(*browser->Evaluate("window.lfTestMark"), "same page load");
 }
 
-TEST_F(BrowserTest, WithoutATokenThePageAsksForOne) {
+TEST_F(BrowserTest, ASessionThatMayNotSeeTheDashboardIsToldSo) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
   ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(absl::StrCat(
-                                         "http://127.0.0.1:", suite_.http_port(), "/")));
+                                         "http://127.0.0.1:", suite_.http_port(), "/signin")));
   ASSERT_TRUE(PollUntil(
       [&] {
-        return browser->Evaluate("!document.getElementById('login').hidden").value_or("") ==
-               "true";
+        return browser->Evaluate("location.pathname + ' ' + document.readyState").value_or("") ==
+               "/signin complete";
       },
       absl::Seconds(60)))
       << browser->LogTail();
-  EXPECT_EQ(*browser->Evaluate("document.getElementById('board').hidden"), "true");
-  EXPECT_EQ(*browser->Evaluate("document.querySelectorAll('#sites .card').length"), "0");
-
-  // A token that may not see the dashboard is refused with a message.
+  // A guard's token may not see the dashboard: refused with a message, no figures shown.
   const std::string guard = suite_.tokens().For(auth::Role::kGuard, "guard-1");
   ASSERT_EQ(*browser->Evaluate(absl::StrCat(
-                "(document.getElementById('token-input').value = '", guard, "', "
-                "document.querySelector('#login-form button').click(), 'sent')")),
+                "(sessionStorage.setItem('lf.session', JSON.stringify({accessToken: '", guard,
+                "'})), location.replace('/'), 'sent')")),
             "sent");
   ASSERT_TRUE(PollUntil(
       [&] {
         return browser->Evaluate("document.getElementById('login-error').textContent")
-                   .value_or("") == "此令牌无权查看看板。";
+                   .value_or("") == "此账号无权查看看板。";
       },
-      absl::Seconds(30)));
+      absl::Seconds(30)))
+      << browser->LogTail();
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('board').hidden"), "true");
+  EXPECT_EQ(*browser->Evaluate("document.querySelectorAll('#sites .card').length"), "0");
 }
 
 }  // namespace

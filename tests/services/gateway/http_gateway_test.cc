@@ -305,7 +305,7 @@ TEST_F(HttpGatewayTest, ThePageAndItsFilesAreServedWithoutAToken) {
   ASSERT_TRUE(script);
   EXPECT_EQ(script->status, 200);
   EXPECT_THAT(script->get_header_value("Content-Type"), StartsWith("text/javascript"));
-  EXPECT_THAT(script->body, HasSubstr("EventSource"));
+  EXPECT_THAT(script->body, HasSubstr("LFSession.events"));
   EXPECT_THAT(script->body, HasSubstr("/api/v1/dashboard/events"));
 
   auto style = Http()->Get("/app.css");

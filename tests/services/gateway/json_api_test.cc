@@ -100,10 +100,12 @@ class EchoBackend final : public grpc::CallbackGenericService {
     grpc::Status status = grpc::Status::OK;
     std::string response;  // serialized response when status is OK
     bool hang = false;     // never answer (until the caller gives up)
+    std::string hang_only;  // with `hang`: only the methods containing this text hang
   };
   struct Seen {
     std::string method;
     std::string authorization;
+    std::string client_address;  // x-lf-client-address
     std::string request_id;
     absl::Duration deadline_left;
     std::string request;
@@ -139,6 +141,9 @@ class EchoBackend final : public grpc::CallbackGenericService {
         if (auto it = md.find("authorization"); it != md.end()) {
           seen.authorization.assign(it->second.data(), it->second.size());
         }
+        if (auto it = md.find("x-lf-client-address"); it != md.end()) {
+          seen.client_address.assign(it->second.data(), it->second.size());
+        }
         if (auto it = md.find("x-request-id"); it != md.end()) {
           seen.request_id.assign(it->second.data(), it->second.size());
         }
@@ -152,7 +157,10 @@ class EchoBackend final : public grpc::CallbackGenericService {
         absl::MutexLock lock(&owner_->mu_);
         owner_->seen_.push_back(std::move(seen));
       }
-      if (ok && answer_.hang) return;  // OnCancel finishes
+      if (ok && answer_.hang &&
+          (answer_.hang_only.empty() || absl::StrContains(context_->method(), answer_.hang_only))) {
+        return;  // OnCancel finishes
+      }
       absl::MutexLock lock(&mu_);
       if (std::exchange(finished_, true)) return;
       if (ok && answer_.status.ok()) {
@@ -223,15 +231,18 @@ class JsonApiStatusTest : public ::testing::Test {
   }
 
   void StartHttp(absl::Duration deadline,
-                 int max_inflight = server::kDefaultMaxInflightCalls) {
+                 int max_inflight = server::kDefaultMaxInflightCalls,
+                 int max_anonymous_inflight = 64) {
     api_ = std::make_unique<JsonApi>(
         std::map<std::string, std::shared_ptr<grpc::Channel>>{
-            {"lianfang.report.v1.ReportService", channel_}},
+            {"lianfang.report.v1.ReportService", channel_},
+            {"lianfang.accounts.v1.AccountsService", channel_}},
         JsonApi::Options{.deadline = deadline});
     HttpGateway::Options options;
     options.listen = "127.0.0.1:0";
     options.threads = 8;
     options.max_inflight = max_inflight;
+    options.max_anonymous_inflight = max_anonymous_inflight;
     http_ = std::make_unique<HttpGateway>(
         options, HttpGateway::Deps{.authorizer = &tokens_.authorizer(),
                                    .sites = &testing::Sites(),
@@ -435,6 +446,81 @@ TEST_F(JsonApiStatusTest, BeyondMaxInflightTheApiAnswers429AtOnceAndThePagesStil
   auto admitted = Post(kGetReport, R"({"reportId":"r-4"})");
   ASSERT_TRUE(admitted);
   EXPECT_EQ(admitted->status, 503) << "admitted, and the service is gone: " << admitted->body;
+}
+
+constexpr char kSignIn[] = "/api/v1/lianfang.accounts.v1.AccountsService/SignIn";
+
+TEST_F(JsonApiStatusTest, SigningInNeedsNoTokenForwardsNoneAndNamesTheClientAddress) {
+  StartHttp(absl::Seconds(10));
+  echo_.Set(Answers(""));
+  httplib::Client client("127.0.0.1", http_->port());
+  auto bare = client.Post(kSignIn, R"({"login":"wang.fang","password":"x"})", "application/json");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 200) << bare->body;
+  // A header sent anyway is not forwarded: the service sees a call without a token.
+  auto with_header = Post(kSignIn, R"({"login":"wang.fang","password":"x"})");
+  ASSERT_TRUE(with_header);
+  EXPECT_EQ(with_header->status, 200) << with_header->body;
+  const std::vector<EchoBackend::Seen> seen = echo_.seen();
+  ASSERT_EQ(seen.size(), 2u);
+  for (const EchoBackend::Seen& call : seen) {
+    EXPECT_EQ(call.method, "/lianfang.accounts.v1.AccountsService/SignIn");
+    EXPECT_EQ(call.authorization, "");
+    EXPECT_EQ(call.client_address, "127.0.0.1");
+  }
+  // A method with roles still needs its token.
+  auto list = client.Post("/api/v1/lianfang.accounts.v1.AccountsService/ListUsers", "{}",
+                          "application/json");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->status, 401);
+  EXPECT_EQ(echo_.seen().size(), 2u);
+}
+
+TEST_F(JsonApiStatusTest, ASignInFloodIsShedOnItsOwnBoundAndNeverTakesTheOtherCallsSlots) {
+  constexpr int kBound = 2;
+  // Each bound as small as the other: if sign-ins took the shared slots, the report call
+  // below would be refused.
+  StartHttp(absl::Seconds(20), /*max_inflight=*/kBound, /*max_anonymous_inflight=*/kBound);
+  EchoBackend::Answer answer = Answers("");
+  answer.hang = true;
+  answer.hang_only = "AccountsService";
+  echo_.Set(answer);
+  std::vector<std::thread> held;
+  const auto release = [&] {
+    if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
+    for (std::thread& t : held) {
+      if (t.joinable()) t.join();
+    }
+  };
+  struct Finally {
+    std::function<void()> f;
+    ~Finally() { f(); }
+  } finally{release};
+  for (int i = 0; i < kBound; ++i) {
+    held.emplace_back([this] {
+      httplib::Client c("127.0.0.1", http_->port());
+      c.set_read_timeout(30, 0);
+      (void)c.Post(kSignIn, R"({"login":"a.b.c","password":"x"})", "application/json");
+    });
+  }
+  ASSERT_TRUE(PollUntil([&] { return echo_.seen().size() == kBound; }, absl::Seconds(60)));
+  EXPECT_EQ(http_->anonymous_inflight().inflight(), kBound);
+  EXPECT_EQ(http_->api_inflight().inflight(), 0);
+
+  httplib::Client client("127.0.0.1", http_->port());
+  auto refused = client.Post(kSignIn, R"({"login":"a.b.c","password":"x"})", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(http_->anonymous_inflight().shed(), 1);
+
+  // Meanwhile the other calls keep every one of their slots.
+  for (int i = 0; i < 3; ++i) {
+    auto report = Post(kGetReport, R"({"reportId":"r-1"})");
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->status, 200) << report->body;
+  }
+  EXPECT_EQ(http_->api_inflight().shed(), 0);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -863,8 +949,44 @@ TEST_F(JsonApiTest, APassCodeIsServedAsAQrCodeSvg) {
   EXPECT_EQ(bad->status, 400);
 }
 
+TEST_F(JsonApiTest, AnyShortTextIsDrawnAsAQrCodeFromAPostBodyForLeaders) {
+  const std::string link = "http://127.0.0.1:8080/signin#activate=K7Q2M9XH4TPA";
+  const std::string body = absl::StrCat(R"({"text":")", link, R"("})");
+  auto anonymous = Http()->Post("/api/v1/qr.svg", body, "application/json");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto guard = Http()->Post("/api/v1/qr.svg", Bearer(Token(auth::Role::kGuard, "g", {"campus"})),
+                            body, "application/json");
+  ASSERT_TRUE(guard);
+  EXPECT_EQ(guard->status, 403) << "only those who hand out codes draw them";
+
+  auto res = Http()->Post("/api/v1/qr.svg", Bearer(Token(auth::Role::kLeader, "leader-1")), body,
+                          "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_THAT(res->get_header_value("Content-Type"), StartsWith("image/svg+xml"));
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(res->body, m, std::regex(R"re(data-modules="(\d+)")re")));
+  const int modules = std::stoi(m[1]);
+  ASSERT_OK_AND_ASSIGN(QrMatrix expected, EncodeQr(link));
+  ASSERT_EQ(expected.width, modules);
+  EXPECT_EQ(ModulesOf(res->body, modules), expected.dark) << "exactly the link's symbol";
+
+  for (const std::string& bad : {std::string("{}"), std::string(R"({"text":""})"),
+                                 absl::StrCat(R"({"text":")", std::string(257, 'A'), R"("})"),
+                                 std::string("not json")}) {
+    auto refused = Http()->Post("/api/v1/qr.svg", Bearer(Token(auth::Role::kLeader, "leader-1")),
+                                bad, "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << bad;
+  }
+  // The text was in no URL, so the gateway's request log holds no code.
+  EXPECT_THAT(stack_->GatewayStderr(), ::testing::Not(HasSubstr("K7Q2M9XH4TPA")));
+}
+
 TEST_F(JsonApiTest, ThePagesAreServedFromTheBinary) {
-  for (const char* page : {"/guard", "/volunteer", "/pass"}) {
+  for (const char* page : {"/guard", "/volunteer", "/pass", "/signin", "/people"}) {
     auto res = Http()->Get(page);
     ASSERT_TRUE(res) << page;
     EXPECT_EQ(res->status, 200) << page;
@@ -875,7 +997,8 @@ TEST_F(JsonApiTest, ThePagesAreServedFromTheBinary) {
     EXPECT_THAT(res->body, ::testing::Not(HasSubstr("http://"))) << "nothing from elsewhere";
     EXPECT_THAT(res->body, ::testing::Not(HasSubstr("https://"))) << "nothing from elsewhere";
   }
-  for (const char* script : {"/apps.js", "/guard.js", "/volunteer.js", "/pass.js"}) {
+  for (const char* script : {"/apps.js", "/guard.js", "/volunteer.js", "/pass.js", "/session.js",
+                             "/signin.js", "/people.js"}) {
     auto res = Http()->Get(script);
     ASSERT_TRUE(res) << script;
     EXPECT_EQ(res->status, 200) << script;
