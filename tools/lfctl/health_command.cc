@@ -63,7 +63,8 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
   bool json = false;
   std::vector<std::string> names;
   FlagSet flags(kCommand);
-  flags.AllowPositional("[gateway|gate|survey|dispatch|report ...] (default: all five)", &names);
+  flags.AllowPositional("[gateway|gate|survey|dispatch|report|accounts ...] (default: all six)",
+                        &names);
   for (Target& t : targets) {
     flags.AddString(absl::StrCat(ServiceName(t.service), "-addr"), "HOST:PORT",
                     absl::StrCat("the ", ServiceName(t.service),
@@ -97,8 +98,8 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     if (!known) {
       std::vector<std::string> all;
       for (const Target& t : targets) all.emplace_back(ServiceName(t.service));
-      io.err << kCommand << ": unknown service \"" << name.substr(0, 40)
-             << "\": expected one of " << absl::StrJoin(all, ", ") << "\n";
+      io.err << kCommand << ": unknown service \"" << name.substr(0, 40) << "\": expected one of "
+             << absl::StrJoin(all, ", ") << "\n";
       return kExitUsage;
     }
   }

@@ -37,10 +37,10 @@ namespace lianfang::lfctl {
 
 enum class Service { kGateway, kGate, kSurvey, kDispatch, kReport, kAccounts };
 
-// The five services `lfctl health` and `lfctl audit` know, in the order health checks list them
-// (not yet the accounts service, which only the user and device families call).
-inline constexpr Service kAllServices[] = {Service::kGateway, Service::kGate, Service::kSurvey,
-                                           Service::kDispatch, Service::kReport};
+// The six services `lfctl health` and `lfctl audit` know, in the order health checks list them.
+inline constexpr Service kAllServices[] = {Service::kGateway, Service::kGate,
+                                           Service::kSurvey,  Service::kDispatch,
+                                           Service::kReport,  Service::kAccounts};
 
 // "gate", "survey", ... (the word used in flags, e.g. --gate-addr, and in `lfctl audit gate`).
 absl::string_view ServiceName(Service service);
