@@ -64,7 +64,13 @@ cleanup() {
     exit "$rc"
   fi
   if [ -f "$work/.env" ]; then
+    remember_anonymous_volumes
     compose --profile tools down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true
+  fi
+  # The images' own VOLUMEs (e.g. /var/lib/lianfang) got anonymous volumes, which a plain
+  # `down` (step 6) leaves behind unlabelled.
+  if [ -s "$work/anonymous-volumes" ]; then
+    sort -u "$work/anonymous-volumes" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
   fi
   rm -rf "$root/deploy/prebuilt/bin"
   # The backup folder belongs to uid 10001 and may hold files only it could write.
@@ -74,6 +80,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Notes the anonymous volumes of this project's containers (removed at the end).
+remember_anonymous_volumes() {
+  local ids
+  ids=$(podman ps -aq --filter "label=com.docker.compose.project=$project")
+  [ -n "$ids" ] || return 0
+  # shellcheck disable=SC2086
+  podman inspect --format '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}' \
+    $ids | tr ' ' '\n' | while read -r v; do
+      [ -n "$v" ] && [ "$(podman volume inspect --format '{{.Anonymous}}' "$v" 2>/dev/null)" = true ] &&
+        echo "$v"
+    done >>"$work/anonymous-volumes" || true
+}
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -193,6 +212,7 @@ check_data "after restarting gate"
 
 # --- 6. down, then up: the volumes keep the data ---------------------------------------------
 log "docker-compose down, then up -d"
+remember_anonymous_volumes
 compose down 2>&1 | sed 's/^/  /'
 compose up -d 2>&1 | sed 's/^/  /'
 wait_healthy
@@ -217,7 +237,7 @@ for s in "${services[@]}"; do
   users=$(podman top "$id" user | tail -n +2 | sort -u | tr '\n' ' ')
   [ "$users" = "lianfang " ] || [ "$users" = "10001 " ] ||
     fail "$s: processes run as [$users], not only the non-root user 10001"
-  mounted=$(compose exec -T "$s" sh -c 'id -u; for f in /run/secrets/*; do
+  mounted=$(podman exec "$id" sh -c 'id -u; for f in /run/secrets/*; do
     if head -c 1 "$f" >/dev/null 2>&1; then echo "ok $f"; else echo "unreadable $f"; fi; done' |
     tr -d '\r')
   [ "$(head -n 1 <<<"$mounted")" = 10001 ] || fail "$s: exec runs as $(head -n 1 <<<"$mounted")"
@@ -232,7 +252,7 @@ prom="http://127.0.0.1:$prometheus_port"
 # Which jobs must be up: the gateway's HTTP /metrics always; the services' :9100 once the
 # binaries serve metrics (LF_METRICS_LISTEN in their --help).
 want_jobs="gateway-http prometheus"
-gate_help=$(compose exec -T gate lf-gate --help 2>&1 || true)
+gate_help=$(podman exec "$(compose ps -q gate)" lf-gate --help 2>&1 || true)
 if grep -q LF_METRICS_LISTEN <<<"$gate_help"; then
   want_jobs="$want_jobs ${services[*]}"
 fi
@@ -254,6 +274,7 @@ print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
 log "Prometheus scrapes ${want_jobs// /, } and has $rules alert rules loaded"
 
 # --- 9. down -v ------------------------------------------------------------------------------
+remember_anonymous_volumes
 compose --profile tools down -v --remove-orphans --timeout 10 2>&1 | sed 's/^/  /'
 left=$(podman volume ls --filter "label=com.docker.compose.project=$project" -q | wc -l)
 [ "$left" -eq 0 ] || fail "$left volumes left after down -v"
