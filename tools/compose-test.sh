@@ -112,6 +112,10 @@ for old in $(podman ps -a --format '{{index .Labels "com.docker.compose.project"
   fi
 done
 binaries=(lf-gate lf-survey lf-dispatch lf-report lf-gateway lf-accounts lfctl)
+# The same binaries as the full build's image (deploy/Dockerfile, stage build).
+if grep -q '^lf-load:' <<<"$(ninja -C "$build_dir" -t targets all 2>/dev/null)"; then
+  binaries+=(lf-load)
+fi
 if [ -n "${LF_COMPOSE_IMAGE:-}" ]; then
   podman image exists "$image" || fail "LF_COMPOSE_IMAGE: no image $image"
   log "testing the image $image as it is"
