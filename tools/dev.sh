@@ -22,7 +22,7 @@
 # / the ThreadSanitizer pass); for `up`, `down` and `status` on other ports and folders (two
 # suites side by side, tests): LF_VAR_DIR (default var), LF_GATEWAY_ADDR ... LF_ACCOUNTS_ADDR
 # (default 127.0.0.1:7100 ... :7105), LF_HTTP_LISTEN (default 127.0.0.1:8080), LF_SKIP_BUILD
-# (1 = use the binaries already in LF_BUILD_DIR).
+# (1 = use the binaries already in LF_BUILD_DIR); LF_COMPOSE (0 = `test` skips the compose test).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -241,7 +241,9 @@ status() {
 }
 
 # Every test: the whole suite on SQLite and (label `postgres`) on a throw-away PostgreSQL
-# cluster started here, then (unless LF_SANITIZE=0) the suite again in the clang
+# cluster started here, then (unless LF_COMPOSE=0, and once those passed) the compose test
+# (tools/compose-test.sh: the image built, docker-compose up on podman, used, torn down),
+# then (unless LF_SANITIZE=0) the suite again in the clang
 # ASan+UBSan build with the libFuzzer targets (tools/sanitize.sh), then (unless LF_TSAN=0) the
 # tests of the concurrent parts in the clang ThreadSanitizer build (tools/tsan.sh). Arguments
 # go to ctest and skip both sanitizer passes (`tools/dev.sh test -L unit`).
@@ -257,6 +259,15 @@ run_tests() {
   log "PostgreSQL for the tests at $LF_TEST_POSTGRES"
   local status=0
   (cd "$build_dir" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@") || status=$?
+  if [ $# -eq 0 ] && [ "${LF_COMPOSE:-1}" != 0 ]; then
+    if [ "$status" -ne 0 ]; then
+      log "compose test skipped: the tests above failed"
+    elif [ "$(id -u)" -ne 0 ]; then
+      log "compose test skipped: it runs podman's rootful socket (run as root)"
+    else
+      LF_BUILD_DIR="$build_dir" "$root/tools/compose-test.sh" || status=$?
+    fi
+  fi
   if [ $# -eq 0 ] && [ "${LF_SANITIZE:-1}" != 0 ]; then
     "$root/tools/sanitize.sh" -LE postgres || status=$?
   fi

@@ -3,10 +3,10 @@
 # database per Lianfang service, owned by the service role (POSTGRES_USER). Runs once, when
 # the data volume is empty; re-running it is harmless (existing databases are kept).
 #
-# LIANFANG_DATABASES lists the databases (space-separated); the default names the five.
+# LIANFANG_DATABASES lists the databases (space-separated); the default names the six.
 set -euo pipefail
 
-databases=${LIANFANG_DATABASES:-lianfang_gate lianfang_survey lianfang_dispatch lianfang_report lianfang_gateway}
+databases=${LIANFANG_DATABASES:-lianfang_gate lianfang_survey lianfang_dispatch lianfang_report lianfang_gateway lianfang_accounts}
 owner=${POSTGRES_USER:-postgres}
 
 for db in $databases; do

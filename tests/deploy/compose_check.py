@@ -9,8 +9,12 @@
   health checks run `lfctl health <service>` for their own service only, at their own port
   (--<service>-addr=127.0.0.1:<port>), with flags lfctl really has (from `lfctl health --help`
   when LFCTL_BINARY is given, else from tools/lfctl/health_command.cc);
-* the JWT key, the PII key and the database password are compose secrets read from
-  /run/secrets, and no password is written in the file (LF_DB URLs carry none);
+* the JWT key, the PII key, the accounts service's Ed25519 public key and the database
+  password are compose secrets read from /run/secrets, the Ed25519 private key is mounted in
+  lf-accounts only, and no password is written in the file (LF_DB URLs carry none);
+* every Lianfang service knows where lf-accounts is (LF_ACCOUNTS_ADDR) and serves its metrics
+  at 0.0.0.0:9100 (LF_METRICS_LISTEN); the optional `prometheus` service (profile
+  monitoring) scrapes each of them there, and the gateway's HTTP port;
 * the image's entry point (deploy/entrypoint.sh) turns the password secret file into libpq's
   PGPASSWORD and runs the command;
 * Redis keeps an append-only file on a volume, PostgreSQL keeps its data on a volume and
@@ -29,7 +33,8 @@ import tempfile
 
 SKIP = 77
 LIANFANG_SERVICES = {"gate": 7101, "survey": 7102, "dispatch": 7103, "report": 7104,
-                     "gateway": 7100}
+                     "gateway": 7100, "accounts": 7105}
+METRICS_PORT = 9100
 
 
 def api_settings(root):
@@ -83,6 +88,37 @@ def check_entrypoint(root):
     return problems
 
 
+def check_prometheus(root, svc):
+    """Problems of the optional prometheus service and deploy/prometheus/prometheus.yml."""
+    import yaml
+    problems = []
+    if "monitoring" not in (svc.get("profiles") or []):
+        problems.append("prometheus: must be optional (profile monitoring)")
+    mounted = " ".join(str(v.get("source", "") + ":" + v.get("target", ""))
+                       if isinstance(v, dict) else str(v) for v in svc.get("volumes", []))
+    for f in ("prometheus.yml", "alerts.yml"):
+        if f"/deploy/prometheus/{f}:/etc/prometheus/{f}" not in mounted:
+            problems.append(f"prometheus: deploy/prometheus/{f} is not mounted at "
+                            f"/etc/prometheus/{f}")
+    if not any(":/prometheus" in str(v.get("target", "") if isinstance(v, dict) else ":" +
+                                     str(v).split(":", 1)[-1]) for v in svc.get("volumes", [])):
+        problems.append("prometheus: its data (/prometheus) is not on a volume")
+    with open(os.path.join(root, "deploy", "prometheus", "prometheus.yml"),
+              encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    targets = {t for job in config.get("scrape_configs", [])
+               for sc in job.get("static_configs", []) for t in sc.get("targets", [])}
+    for name in LIANFANG_SERVICES:
+        if f"{name}:{METRICS_PORT}" not in targets:
+            problems.append(f"prometheus.yml: {name}:{METRICS_PORT} is not scraped")
+    if "gateway:8080" not in targets:
+        problems.append("prometheus.yml: the gateway's HTTP /metrics (gateway:8080) is not "
+                        "scraped")
+    if "alerts.yml" not in config.get("rule_files", []):
+        problems.append("prometheus.yml: alerts.yml is not a rule file")
+    return problems
+
+
 def env_dict(env):
     if isinstance(env, list):
         out = {}
@@ -116,7 +152,7 @@ def main(argv):
     clean_env = {k: v for k, v in os.environ.items()
                  if not k.startswith(("LIANFANG_", "POSTGRES_", "REDIS_", "COMPOSE_"))}
     r = subprocess.run([compose, "-f", compose_file, "--env-file", env_file,
-                        "--profile", "tools", "config"],
+                        "--profile", "tools", "--profile", "monitoring", "config"],
                        capture_output=True, text=True, env=clean_env, check=False)
     if r.returncode != 0:
         print(f"FAIL: docker-compose config rejects the file:\n{r.stderr}")
@@ -128,12 +164,12 @@ def main(argv):
     with open(compose_file, encoding="utf-8") as f:
         raw = f.read()
 
-    for name in list(LIANFANG_SERVICES) + ["redis", "postgres"]:
+    for name in list(LIANFANG_SERVICES) + ["redis", "postgres", "prometheus"]:
         if name not in services:
             problems.append(f"service {name} is missing")
 
     for name, svc in sorted(services.items()):
-        one_shot = bool(svc.get("profiles"))
+        one_shot = "tools" in (svc.get("profiles") or [])
         restart = svc.get("restart")
         if one_shot:
             if restart not in ("no", None):
@@ -191,10 +227,26 @@ def main(argv):
                 problems.append(f"{name}: secret {secret} is not mounted")
         if "db_password" not in mounted:
             problems.append(f"{name}: secret db_password is not mounted")
+        if env.get("LF_JWT_PUBLIC_KEY_FILE") != "/run/secrets/jwt_public_key" or \
+                "jwt_public_key" not in mounted:
+            problems.append(f"{name}: LF_JWT_PUBLIC_KEY_FILE must be the mounted secret "
+                            f"/run/secrets/jwt_public_key")
+        signs = name == "accounts"
+        if ("jwt_signing_key" in mounted) != signs or \
+                ("LF_JWT_SIGNING_KEY_FILE" in env) != signs:
+            problems.append(f"{name}: the Ed25519 private key (secret jwt_signing_key, "
+                            f"LF_JWT_SIGNING_KEY_FILE) belongs to accounts alone")
+        if signs and env.get("LF_JWT_SIGNING_KEY_FILE") != "/run/secrets/jwt_signing_key":
+            problems.append(f"{name}: LF_JWT_SIGNING_KEY_FILE must be "
+                            f"/run/secrets/jwt_signing_key")
+        if env.get("LF_ACCOUNTS_ADDR") != "accounts:7105":
+            problems.append(f"{name}: LF_ACCOUNTS_ADDR must be accounts:7105")
+        if env.get("LF_METRICS_LISTEN") != f"0.0.0.0:{METRICS_PORT}":
+            problems.append(f"{name}: LF_METRICS_LISTEN must be 0.0.0.0:{METRICS_PORT}")
         if "command" not in svc or svc["command"][0] != f"lf-{name}":
             problems.append(f"{name}: the command must select lf-{name}")
 
-    for secret in ("jwt_key", "pii_key", "db_password"):
+    for secret in ("jwt_key", "jwt_public_key", "jwt_signing_key", "pii_key", "db_password"):
         if secret not in (config.get("secrets") or {}):
             problems.append(f"secret {secret} is not declared")
 
@@ -228,6 +280,7 @@ def main(argv):
     if re.search(r"(?im)password[ \t]*[:=][ \t]*[^\s/$]", raw.replace("PASSWORD_FILE", "")):
         problems.append("the compose file seems to contain a password value")
 
+    problems += check_prometheus(root, services.get("prometheus", {}))
     problems += check_entrypoint(root)
 
     for p in problems:

@@ -5,9 +5,13 @@
 
 * every .yaml file parses (python3-yaml) and every document has apiVersion, kind and a name;
 * kustomization.yaml lists every manifest file, and only existing ones;
-* each of the five services has a Deployment (replicas, resource requests and limits, a
+* each of the six services has a Deployment (replicas, resource requests and limits, a
   non-root pod, no privilege escalation, gRPC readiness and liveness probes on its port, the
-  Secret lianfang-secrets mounted at /run/secrets) and a Service exposing that port;
+  Secret lianfang-secrets mounted at /run/secrets with the accounts service's public key as
+  jwt_public_key, a metrics port 9100) and a Service exposing that port;
+* the Ed25519 private key (Secret lianfang-jwt-signing) is mounted in accounts alone, which
+  names it in LF_JWT_SIGNING_KEY_FILE; lianfang-env sets LF_JWT_PUBLIC_KEY_FILE,
+  LF_ACCOUNTS_ADDR and LF_METRICS_LISTEN;
 * LF_ settings set by the manifests are settings of docs/API.md;
 * the ConfigMap lianfang-sites holds exactly deploy/sites.textproto and deploy/risk-regions.txt;
 * the managed PostgreSQL and Redis are ExternalName Services.
@@ -21,7 +25,8 @@ import re
 import sys
 
 SKIP = 77
-PORTS = {"gate": 7101, "survey": 7102, "dispatch": 7103, "report": 7104, "gateway": 7100}
+PORTS = {"gate": 7101, "survey": 7102, "dispatch": 7103, "report": 7104, "gateway": 7100,
+         "accounts": 7105}
 
 
 def api_settings(root):
@@ -88,6 +93,12 @@ def main(argv):
         if key.startswith("LF_") and key not in settings:
             problems.append(f"ConfigMap lianfang-env: {key} is not a setting of docs/API.md")
 
+    for key, want in (("LF_JWT_PUBLIC_KEY_FILE", "/run/secrets/jwt_public_key"),
+                      ("LF_ACCOUNTS_ADDR", "accounts:7105"),
+                      ("LF_METRICS_LISTEN", "0.0.0.0:9100")):
+        if env_cm.get(key) != want:
+            problems.append(f"ConfigMap lianfang-env: {key} must be {want}")
+
     sites_cm = by_kind.get("ConfigMap", {}).get("lianfang-sites", {}).get("data", {})
     for key, source in (("sites.textproto", "deploy/sites.textproto"),
                         ("risk-regions.txt", "deploy/risk-regions.txt")):
@@ -147,6 +158,27 @@ def main(argv):
                    for v, s in secret_volumes.items()):
             problems.append(f"Deployment {service}: Secret lianfang-secrets is not mounted at "
                             f"/run/secrets")
+        public = [v for v in pod.get("volumes", [])
+                  if v.get("secret", {}).get("secretName") == "lianfang-secrets"]
+        if not any(i.get("key") == "jwt-public.pem" and i.get("path") == "jwt_public_key"
+                   for v in public for i in v["secret"].get("items", [])):
+            problems.append(f"Deployment {service}: the public key jwt-public.pem is not "
+                            f"mounted as /run/secrets/jwt_public_key")
+        signing = [v["name"] for v in pod.get("volumes", [])
+                   if v.get("secret", {}).get("secretName") == "lianfang-jwt-signing"
+                   or any(i.get("key") == "jwt-signing.pem"
+                          for i in v.get("secret", {}).get("items", []))]
+        if bool(signing) != (service == "accounts"):
+            problems.append(f"Deployment {service}: the Ed25519 private key (Secret "
+                            f"lianfang-jwt-signing) belongs to accounts alone")
+        if service == "accounts":
+            path = env.get("LF_JWT_SIGNING_KEY_FILE") or ""
+            if not signing or not any(path.startswith(mounts.get(v, "//") + "/")
+                                      for v in signing):
+                problems.append("Deployment accounts: LF_JWT_SIGNING_KEY_FILE must name the "
+                                "mounted lianfang-jwt-signing key")
+        if not any(p.get("containerPort") == 9100 for p in c.get("ports", [])):
+            problems.append(f"Deployment {service}: no metrics port 9100")
         svc = by_kind.get("Service", {}).get(service)
         if svc is None or not any(p.get("port") == port for p in svc["spec"].get("ports", [])):
             problems.append(f"Service {service} does not expose port {port}")

@@ -98,8 +98,8 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     if (!known) {
       std::vector<std::string> all;
       for (const Target& t : targets) all.emplace_back(ServiceName(t.service));
-      io.err << kCommand << ": unknown service \"" << name.substr(0, 40)
-             << "\": expected one of " << absl::StrJoin(all, ", ") << "\n";
+      io.err << kCommand << ": unknown service \"" << name.substr(0, 40) << "\": expected one of "
+             << absl::StrJoin(all, ", ") << "\n";
       return kExitUsage;
     }
   }

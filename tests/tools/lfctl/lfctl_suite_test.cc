@@ -70,9 +70,8 @@ class LfctlSuiteTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     suite_ = new testing::Suite();
-    testing::Suite::Options options;
-    options.services.push_back("accounts");
-    const absl::Status started = suite_->Start(options);
+    // Every service: `lfctl health` asks all six.
+    const absl::Status started = suite_->Start({.services = testing::Suite::AllServices()});
     ASSERT_TRUE(started.ok()) << started;
   }
   static void TearDownTestSuite() {
@@ -152,11 +151,16 @@ TEST_F(LfctlSuiteTest, HealthOfOneServiceAsksThatServiceOnly) {
   EXPECT_THAT(lines[0], HasSubstr("SERVING"));
   EXPECT_THAT(lines[0], HasSubstr(suite_->address("gate")));
 
-  // Every service alone, as each container asks.
+  // Every service alone, as each container asks (the compose file's accounts container
+  // runs `lfctl health accounts --accounts-addr=127.0.0.1:7105`).
   for (const char* service : {"gateway", "gate", "survey", "dispatch", "report", "accounts"}) {
     const Result one = Lfctl({"health", service}, "");
     EXPECT_EXIT_CODE(one, 0) << service;
   }
+  const Result accounts = Lfctl(
+      {"health", "accounts", absl::StrCat("--accounts-addr=", suite_->address("accounts"))}, "");
+  EXPECT_EXIT_CODE(accounts, 0);
+  EXPECT_THAT(accounts.out, HasSubstr("SERVING"));
 
   // Two named, in the usual order, as JSON.
   const Result two = Lfctl({"health", "survey", "gate", "--json"}, "");
