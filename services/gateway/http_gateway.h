@@ -177,6 +177,8 @@ class HttpGateway final {
   // The answer to a request refused for want of a slot of api_inflight_ (429).
   http::Response Overloaded();
   int MaxStreams() const;
+  // Sets the HTTP side's gauges (and lf_redis_up) in deps_.metrics: the registry's collector.
+  void UpdateMetricsGauges();
 
   const Options options_;
   const Deps deps_;
@@ -186,6 +188,7 @@ class HttpGateway final {
   std::atomic<int> open_streams_{0};
   std::atomic<int> unary_calls_{0};  // JSON API calls waiting for their service
   server::InflightLimit api_inflight_;
+  int metrics_collector_ = 0;  // 0 = none
 
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
