@@ -21,7 +21,8 @@ packages=(
   clang libclang-rt-14-dev
   # checks the compose file (`docker-compose config`); no engine is needed for that
   docker-compose
-  # promtool checks and unit-tests the Prometheus alert rules (deploy/prometheus/)
+  # promtool: the Prometheus alert rules' checks and unit tests (deploy/prometheus/) and
+  # `promtool check metrics` on every service's /metrics (tests/e2e/metrics_test.cc)
   prometheus
   # servers the tests and the local run start, and their tools
   redis-server redis-tools postgresql sqlite3 tzdata openssl procps ca-certificates

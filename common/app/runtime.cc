@@ -21,6 +21,7 @@
 #include "common/outbox/outbox.h"
 #include "common/server/admission.h"
 #include "common/server/client.h"
+#include "common/server/metrics_listener.h"
 #include "common/server/server.h"
 #include "lianfang/proto_registry.h"
 
@@ -47,6 +48,32 @@ void CreateDefaultDatabaseFolder(const config::CommonConfig& config) {
     std::_Exit(2);
   }
 }
+
+// Exports the Redis client's failed calls and state at each render, once the service has made
+// a call (a service that never uses Redis has no lf_redis_* series). Thread-compatible: the
+// registry runs collectors one at a time.
+class RedisCollector {
+ public:
+  RedisCollector(const redis::Client* client, server::Metrics* metrics)
+      : client_(client), metrics_(metrics) {}
+  void operator()() {
+    const redis::Client::Stats stats = client_->stats();
+    if (stats.calls == 0) return;
+    metrics_->GetGauge("lf_redis_up", "1 when Redis answered the last call")
+        ->Set(client_->available() ? 1 : 0);
+    metrics_
+        ->GetCounter("lf_redis_errors_total",
+                     "Redis calls that failed (unreachable, broken connection, timeout)")
+        ->Increment(static_cast<double>(stats.failed_calls - *seen_failures_));
+    *seen_failures_ = stats.failed_calls;
+  }
+
+ private:
+  const redis::Client* client_;
+  server::Metrics* metrics_;
+  // Shared by the copies std::function makes.
+  std::shared_ptr<uint64_t> seen_failures_ = std::make_shared<uint64_t>(0);
+};
 
 }  // namespace
 
@@ -87,7 +114,10 @@ std::unique_ptr<Runtime> StartOrExit(const StartOptions& options) {
       auth::ServiceToken::FromSecret(*jwt_key, options.service, rt->clock));
 
   CreateDefaultDatabaseFolder(rt->config);
-  absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Database::Open(rt->config.db);
+  sql::Options db_options;
+  db_options.metrics = &rt->metrics;
+  absl::StatusOr<std::unique_ptr<sql::Database>> db =
+      sql::Database::Open(rt->config.db, db_options);
   if (!db.ok()) Fail(program, "LF_DB (--db)", db.status());
   rt->db = *std::move(db);
   for (const auto& [component, migrations] :
@@ -141,6 +171,15 @@ int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
   server::ServiceServer server(std::move(options));
   for (grpc::Service* service : services) server.AddService(service);
   server.SetFallback(&fallback);
+  const int redis_collector = rt.metrics.AddCollector(RedisCollector(rt.redis.get(), &rt.metrics));
+  std::optional<server::MetricsListener> metrics_listener;
+  if (!rt.config.metrics_listen.empty()) {
+    metrics_listener.emplace(server::MetricsListener::Options{.listen = rt.config.metrics_listen},
+                             &rt.metrics);
+    if (absl::Status s = metrics_listener->Start(); !s.ok()) {
+      Fail(program, "LF_METRICS_LISTEN (--metrics-listen)", s);
+    }
+  }
   if (absl::Status s = server.Start(); !s.ok()) Fail(program, "LF_LISTEN (--listen)", s);
   logging::Info("ready", {},
                 {{"db", absl::StartsWith(rt.config.db, "sqlite:") ? rt.config.db : "postgresql"},
@@ -154,6 +193,8 @@ int Serve(Runtime& rt, const std::vector<grpc::Service*>& services,
   housekeeping_job.Start();
   const int code = server::RunUntilSignal(server, before_shutdown);
   housekeeping_job.Stop();
+  if (metrics_listener.has_value()) metrics_listener->Stop();
+  rt.metrics.RemoveCollector(redis_collector);
   return code;
 }
 

@@ -18,10 +18,11 @@
 //
 // StartOrExit reads the settings (flags and LF_… variables), the site directory, the JWT keys
 // (the HS256 key, and the accounts service's Ed25519 public key when LF_JWT_PUBLIC_KEY_FILE is
-// set) and the PII key, opens the service's database and runs the shared migrations (idempotency,
-// outbox, audit) and the service's own. Any failure there ends the process with exit code 2
-// and one line on stderr naming the setting (API.md, "Running the binaries"). Redis is
-// connected lazily: an unreachable Redis never stops a service.
+// set) and the PII key, opens the service's database (recording its commits and errors in
+// `metrics`) and runs the shared migrations (idempotency, outbox, audit) and the service's own. Any
+// failure there ends the process with exit code 2 and one line on stderr naming the setting
+// (API.md, "Running the binaries"). Redis is connected lazily: an unreachable Redis never stops a
+// service.
 #ifndef LIANFANG_COMMON_APP_RUNTIME_H_
 #define LIANFANG_COMMON_APP_RUNTIME_H_
 
@@ -56,6 +57,8 @@ namespace lianfang::app {
 // What a service needs at run time. Built once by StartOrExit and alive until main returns.
 // Members are thread-safe as their own headers state.
 struct Runtime {
+  // First: the database, Redis and the services record into it until they are destroyed.
+  server::Metrics metrics;
   config::CommonConfig config;
   std::unique_ptr<sites::SiteDirectory> sites;
   time::RealClock clock;
@@ -66,7 +69,6 @@ struct Runtime {
   // The SERVICE-role token this service presents to the others.
   std::unique_ptr<auth::ServiceToken> service_token;
   std::unique_ptr<redis::Client> redis;
-  server::Metrics metrics;
   // What this service presents when it calls the others: set when it serves TLS
   // (LF_TLS_CERT/KEY as its client certificate, LF_TLS_CA as the roots), null for plaintext.
   // For server::MakeChannel and GrpcDeliverer.
@@ -92,7 +94,11 @@ struct StartOptions {
 std::unique_ptr<Runtime> StartOrExit(const StartOptions& options);
 
 // Serves `services` (typed gRPC services, not owned) on `rt.config.listen`, with health,
-// reflection, per-call logs and metrics; every method of `served_services` that no typed
+// reflection, per-call logs and metrics, and `rt.metrics` at HTTP GET /metrics on
+// LF_METRICS_LISTEN when it is set (common/server/metrics_listener.h; an address that cannot
+// be bound ends the process: exit 2 and one line naming the setting). While it serves, the
+// Redis client's errors and state are exported (lf_redis_errors_total, lf_redis_up) once the
+// service has used Redis. Every method of `served_services` that no typed
 // service implements still authorizes its caller and then answers UNIMPLEMENTED. While it
 // serves, the shared housekeeping (housekeeping.h: idempotency records older than
 // LF_RETENTION_DAYS, delivered outbox messages) runs at start and then hourly. Blocks until

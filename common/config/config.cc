@@ -47,6 +47,11 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
                       .help = "HTTP address of the dashboard, JSON, SSE and metrics"},
                      &config.http_listen);
   }
+  flags.AddAddress({.name = "metrics-listen",
+                    .env = "LF_METRICS_LISTEN",
+                    .help = "host:port of the HTTP listener serving GET /metrics (Prometheus); "
+                            "empty = none"},
+                   &config.metrics_listen);
   flags.AddDatabaseUrl({.name = "db",
                         .env = "LF_DB",
                         .default_value = absl::StrCat("sqlite:var/", service, ".db"),

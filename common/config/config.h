@@ -17,6 +17,8 @@
 //                                           dispatch :7103, report :7104, accounts :7105
 //                                           (all 127.0.0.1)
 //   --http-listen      LF_HTTP_LISTEN       127.0.0.1:8080 (gateway only)
+//   --metrics-listen   LF_METRICS_LISTEN    "" (off): host:port of the HTTP listener serving
+//                                           GET /metrics (docs/metrics.md)
 //   --db               LF_DB                sqlite:var/<service>.db
 //   --redis            LF_REDIS             redis://127.0.0.1:6379/0
 //   --sites            LF_SITES             deploy/sites.textproto (must be a readable file)
@@ -74,6 +76,7 @@ struct CommonConfig {
   std::string service;          // "gate", "survey", "dispatch", "report" or "gateway"
   std::string listen;           // gRPC listen address, host:port
   std::string http_listen;      // gateway only (empty for the other services)
+  std::string metrics_listen;   // host:port serving GET /metrics; empty = no listener
   std::string db;               // sqlite:PATH or postgresql://… (see ParseDatabaseUrl)
   std::string redis;            // redis://HOST:PORT[/DB] (see ParseRedisUrl)
   std::string sites;            // path of the SiteDirectory text file (checked readable)

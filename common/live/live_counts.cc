@@ -29,7 +29,12 @@ LiveCounts::LiveCounts(std::string service, std::vector<std::string> site_ids, r
       clock_(clock),
       tz_(tz),
       snapshot_(std::move(snapshot)),
-      options_(options) {}
+      options_(options),
+      reconciles_counter_(options.metrics == nullptr
+                              ? nullptr
+                              : options.metrics->GetCounter(
+                                    "lf_live_count_reconciles_total",
+                                    "Live counts rewritten in Redis from the SQL truth.")) {}
 
 LiveCounts::~LiveCounts() { Stop(); }
 
@@ -157,6 +162,7 @@ void LiveCounts::Run() {
       if (item.snapshot != nullptr) {
         stale_ = false;
         ++reconciles_;
+        if (reconciles_counter_ != nullptr) reconciles_counter_->Increment();
         reconcile_written_ = std::max(reconcile_written_, item.reconcile_seq);
         for (const std::string& site : site_ids_) touched.insert(site);
         for (const auto& [site, figures] : *item.snapshot) touched.insert(site);

@@ -40,6 +40,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/redis/client.h"
+#include "common/server/metrics.h"
 #include "common/sql/database.h"
 #include "common/time/clock.h"
 
@@ -67,6 +68,9 @@ struct Delta {
 };
 
 struct Options {
+  // Counts every reconcile written to Redis in lf_live_count_reconciles_total
+  // (docs/metrics.md); null = none. Not owned; must outlive the LiveCounts.
+  server::Metrics* metrics = nullptr;
   absl::Duration reconcile_interval = absl::Seconds(60);
   absl::Duration health_interval = absl::Seconds(1);
   // Queued deltas beyond this are dropped and a reconcile is scheduled instead (a slow Redis
@@ -138,6 +142,7 @@ class LiveCounts final {
   const absl::TimeZone tz_;
   const SnapshotFn snapshot_;
   const Options options_;
+  server::Metrics::Counter* const reconciles_counter_;  // null without metrics
 
   mutable absl::Mutex mu_;
   std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);

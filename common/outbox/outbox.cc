@@ -36,6 +36,8 @@ constexpr char kRelease[] =
     "UPDATE lf_outbox SET next_attempt_at = $2 WHERE id = $1 AND state = 'pending'";
 constexpr char kNextDue[] = "SELECT MIN(next_attempt_at) FROM lf_outbox WHERE state = 'pending'";
 constexpr char kBacklog[] = "SELECT COUNT(*) FROM lf_outbox WHERE state = 'pending'";
+constexpr char kUndelivered[] =
+    "SELECT COUNT(*), MIN(created_at) FROM lf_outbox WHERE state <> 'delivered'";
 constexpr char kCounts[] = "SELECT state, COUNT(*) FROM lf_outbox GROUP BY state";
 constexpr char kRequeue[] =
     "UPDATE lf_outbox SET state = 'pending', attempts = 0, next_attempt_at = 0"
@@ -206,6 +208,11 @@ void Sender::Run() {
     }
     absl::Duration wait = options_.poll_interval;
     absl::StatusOr<Pass> pass = DeliverDue();
+    if (options_.metrics != nullptr &&
+        absl::Now() - metrics_published_ >= options_.metrics_interval) {
+      metrics_published_ = absl::Now();
+      PublishMetrics();
+    }
     if (!pass.ok()) {
       Log(logging::Level::kError, "outbox pass failed; retrying after the poll interval", nullptr,
           pass.status());
@@ -220,6 +227,33 @@ void Sender::Run() {
       mu_.AwaitWithTimeout(absl::Condition(this, &Sender::WakeOrStopping), wait);
     }
   }
+}
+
+void Sender::PublishMetrics() {
+  int64_t backlog = 0;
+  std::optional<absl::Time> oldest;
+  const absl::Status read = db_.Read([&](sql::Session& session) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(kUndelivered));
+    if (row.has_value()) {
+      backlog = row->Int(0);
+      oldest = row->OptionalTime(1);
+    }
+    return absl::OkStatus();
+  });
+  if (!read.ok()) {
+    Log(logging::Level::kWarning, "outbox metrics not updated", nullptr, read);
+    return;
+  }
+  options_.metrics
+      ->GetGauge("lf_outbox_backlog",
+                 "Outbox messages not delivered yet (pending, backing off, or parked).")
+      ->Set(static_cast<double>(backlog));
+  const double age =
+      oldest.has_value() ? std::max(0.0, absl::ToDoubleSeconds(clock_.Now() - *oldest)) : 0.0;
+  options_.metrics
+      ->GetGauge("lf_outbox_oldest_age_seconds",
+                 "Age of the oldest undelivered outbox message; 0 when there is none.")
+      ->Set(age);
 }
 
 absl::StatusOr<Sender::Pass> Sender::DeliverDue() {

@@ -41,6 +41,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/logging/logging.h"
+#include "common/server/metrics.h"
 #include "common/sql/database.h"
 #include "common/time/clock.h"
 
@@ -117,6 +118,13 @@ std::span<const sql::Migration> Migrations();
 
 // Settings of a Sender.
 struct SenderOptions {
+  // Where the sender loop publishes the outbox's state after its passes, at most once per
+  // `metrics_interval` (docs/metrics.md): lf_outbox_backlog (undelivered messages: pending,
+  // including those backing off, and parked) and lf_outbox_oldest_age_seconds (the age of the
+  // oldest of them by the sender's clock; 0 when there is none). Null = none. Not owned; must
+  // outlive the Sender.
+  server::Metrics* metrics = nullptr;
+  absl::Duration metrics_interval = absl::Seconds(1);
   // How often the table is checked when nobody calls Wake (real time).
   absl::Duration poll_interval = absl::Seconds(1);
   // Backoff after the n-th failed attempt: min_backoff * 2^(n-1), capped at max_backoff,
@@ -167,6 +175,8 @@ class Sender final {
 
   void Run();
   absl::StatusOr<Pass> DeliverDue();
+  // Reads the undelivered messages and sets the gauges (options_.metrics).
+  void PublishMetrics();
   absl::Duration Backoff(int64_t attempts);
   // One line through common/logging per failed attempt, parked message or database error.
   void Log(logging::Level level, absl::string_view message, const PendingMessage* msg,
@@ -190,6 +200,7 @@ class Sender final {
   std::thread thread_ ABSL_GUARDED_BY(start_stop_mu_);
 
   absl::BitGen rng_;  // used by the delivery thread only
+  absl::Time metrics_published_ = absl::InfinitePast();  // delivery thread only
   std::atomic<int64_t> delivered_{0};
   std::atomic<int64_t> retried_{0};
   std::atomic<int64_t> parked_{0};

@@ -28,6 +28,8 @@ using grpc::experimental::ServerRpcInfo;
 constexpr size_t kMaxRequestIdChars = 64;
 constexpr size_t kMaxLoggedErrorChars = 300;
 constexpr char kUnknownMethod[] = "unknown";
+constexpr char kInFlightMetric[] = "lf_grpc_server_in_flight";
+constexpr char kShedMetric[] = "lf_grpc_server_shed_total";
 
 logging::Level LevelFor(grpc::StatusCode code) {
   switch (code) {
@@ -52,8 +54,9 @@ absl::StatusCode ToAbslCode(grpc::StatusCode code) {
 
 class CallObserver final : public grpc::experimental::Interceptor {
  public:
-  CallObserver(const CallObserverOptions& options, ServerRpcInfo* info)
+  CallObserver(const CallObserverOptions& options, Metrics::Gauge* in_flight, ServerRpcInfo* info)
       : options_(options),
+        in_flight_(in_flight),
         method_(info->method() != nullptr ? info->method() : ""),
         label_(MethodLabel(method_, options.catalog)),
         read_request_((info->type() == ServerRpcInfo::Type::UNARY ||
@@ -66,7 +69,10 @@ class CallObserver final : public grpc::experimental::Interceptor {
   ~CallObserver() override {
     // A call torn down without a status being sent (the server shut down under it).
     if (!finished_) Finish(grpc::StatusCode::CANCELLED, "call ended without a status");
-    if (holds_slot_) options_.inflight->Release();
+    if (holds_slot_) {
+      options_.inflight->Release();
+      if (in_flight_ != nullptr) in_flight_->Add(-1);
+    }
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -101,8 +107,15 @@ class CallObserver final : public grpc::experimental::Interceptor {
     if (!admitted_) return;
     if (options_.inflight->TryAcquire()) {
       holds_slot_ = true;
+      if (in_flight_ != nullptr) in_flight_->Add(1);
     } else {
       metadata->emplace(grpc::string_ref(kShedMetadataKey), grpc::string_ref("1"));
+      if (options_.metrics != nullptr) {
+        options_.metrics
+            ->GetCounter(kShedMetric, "Calls refused at admission (RESOURCE_EXHAUSTED), by method.",
+                         {{"grpc_method", label_}})
+            ->Increment();
+      }
     }
   }
 
@@ -152,6 +165,7 @@ class CallObserver final : public grpc::experimental::Interceptor {
   }
 
   const CallObserverOptions options_;
+  Metrics::Gauge* const in_flight_;  // null without metrics
   const std::string method_;
   const std::string label_;
   const bool read_request_;
@@ -164,14 +178,21 @@ class CallObserver final : public grpc::experimental::Interceptor {
 
 class CallObserverFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CallObserverFactory(CallObserverOptions options) : options_(options) {}
+  explicit CallObserverFactory(CallObserverOptions options)
+      : options_(options),
+        in_flight_(options.metrics == nullptr || options.inflight == nullptr
+                       ? nullptr
+                       : options.metrics->GetGauge(
+                             kInFlightMetric,
+                             "Unary API calls being handled now (bounded by LF_MAX_INFLIGHT).")) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(ServerRpcInfo* info) override {
-    return new CallObserver(options_, info);
+    return new CallObserver(options_, in_flight_, info);
   }
 
  private:
   const CallObserverOptions options_;
+  Metrics::Gauge* const in_flight_;
 };
 
 }  // namespace

@@ -4,7 +4,9 @@
 // interceptor does no authorization (see common/server/authorization.h for that). For every
 // call it
 //   - measures the server-side duration, from the arrival of the call to its status being sent;
-//   - records it in Metrics (calls by method and code, latency histogram);
+//   - records it in Metrics (calls by method and code, latency histogram; with admission
+//     control also lf_grpc_server_in_flight, the calls holding a slot now, and
+//     lf_grpc_server_shed_total{grpc_method}, the calls refused at admission);
 //   - logs one line when the status is sent, e.g.
 //       {"time":...,"level":"info","service":"gate",
 //        "method":"/lianfang.gate.v1.GateService/RecordPassage","request_id":"r-17",

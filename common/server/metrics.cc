@@ -1,5 +1,6 @@
 #include "common/server/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -107,12 +108,51 @@ struct Metrics::MethodStats {
 };
 
 struct Metrics::Family {
-  bool counter = false;
+  Kind kind = Kind::kCounter;
   std::string help;
+  std::vector<double> bounds;  // histograms
   // Keyed by the rendered label set, so rendering is sorted and stable.
   std::map<std::string, std::unique_ptr<Counter>, std::less<>> counters;
   std::map<std::string, std::unique_ptr<Gauge>, std::less<>> gauges;
+  std::map<std::string, std::unique_ptr<Histogram>, std::less<>> histograms;
 };
+
+namespace {
+
+std::vector<double> CleanBounds(std::span<const double> bounds) {
+  std::vector<double> out;
+  for (double b : bounds) {
+    if (std::isfinite(b)) out.push_back(b);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+Metrics::Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(CleanBounds(bounds)),
+      buckets_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {
+  for (size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0, std::memory_order_relaxed);
+}
+
+void Metrics::Histogram::Observe(double value) {
+  if (std::isnan(value)) return;
+  const size_t bucket = static_cast<size_t>(
+      std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(value, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t Metrics::Histogram::CumulativeCount(size_t i) const {
+  uint64_t n = 0;
+  for (size_t b = 0; b <= std::min(i, bounds_.size()); ++b) {
+    n += buckets_[b].load(std::memory_order_relaxed);
+  }
+  return n;
+}
 
 void Metrics::Counter::Increment(double amount) {
   if (!(amount >= 0)) return;  // also rejects NaN
@@ -169,73 +209,123 @@ uint64_t Metrics::CallCount(absl::string_view method, absl::StatusCode code) con
 }
 
 void* Metrics::GetMetric(absl::string_view name, absl::string_view help, const MetricLabels& labels,
-                         bool counter) {
+                         Kind kind, std::span<const double> bounds) {
   const std::string family_name = SanitizeName(name, /*allow_colon=*/true);
   const std::string label_key = RenderLabels(labels);
+  auto find = [&](const Family& family) -> void* {
+    switch (kind) {
+      case Kind::kCounter: {
+        auto c = family.counters.find(label_key);
+        return c == family.counters.end() ? nullptr : c->second.get();
+      }
+      case Kind::kGauge: {
+        auto g = family.gauges.find(label_key);
+        return g == family.gauges.end() ? nullptr : g->second.get();
+      }
+      case Kind::kHistogram: {
+        auto h = family.histograms.find(label_key);
+        return h == family.histograms.end() ? nullptr : h->second.get();
+      }
+    }
+    return nullptr;
+  };
   {
     absl::ReaderMutexLock lock(&families_mu_);
     auto it = families_.find(family_name);
-    if (it != families_.end() && it->second->counter == counter) {
-      if (counter) {
-        auto c = it->second->counters.find(label_key);
-        if (c != it->second->counters.end()) return c->second.get();
-      } else {
-        auto g = it->second->gauges.find(label_key);
-        if (g != it->second->gauges.end()) return g->second.get();
-      }
+    if (it != families_.end() && it->second->kind == kind) {
+      if (void* found = find(*it->second); found != nullptr) return found;
     }
   }
   absl::MutexLock lock(&families_mu_);
   auto it = families_.find(family_name);
   if (it == families_.end()) {
     auto family = std::make_unique<Family>();
-    family->counter = counter;
+    family->kind = kind;
     family->help = std::string(help);
+    if (kind == Kind::kHistogram) family->bounds = CleanBounds(bounds);
     it = families_.emplace(family_name, std::move(family)).first;
   }
   Family& family = *it->second;
-  if (family.counter != counter) {
+  if (family.kind != kind) {
     // A programming error: hand out a working metric that is never rendered, the same one on
     // every call, and say so once.
     const std::string orphan_key = absl::StrCat(family_name, label_key);
-    if (counter) {
-      auto& slot = orphan_counters_[orphan_key];
-      if (slot == nullptr) {
-        logging::Error("metric requested as counter and gauge; the counter is not exported", {},
-                       {{"metric", family_name}});
-        slot = std::make_unique<Counter>();
-      }
-      return slot.get();
-    }
-    auto& slot = orphan_gauges_[orphan_key];
-    if (slot == nullptr) {
-      logging::Error("metric requested as counter and gauge; the gauge is not exported", {},
+    auto say = [&] {
+      logging::Error("metric requested with two types; the later type is not exported", {},
                      {{"metric", family_name}});
-      slot = std::make_unique<Gauge>();
+    };
+    switch (kind) {
+      case Kind::kCounter: {
+        auto& slot = orphan_counters_[orphan_key];
+        if (slot == nullptr) {
+          say();
+          slot = std::make_unique<Counter>();
+        }
+        return slot.get();
+      }
+      case Kind::kGauge: {
+        auto& slot = orphan_gauges_[orphan_key];
+        if (slot == nullptr) {
+          say();
+          slot = std::make_unique<Gauge>();
+        }
+        return slot.get();
+      }
+      case Kind::kHistogram: {
+        auto& slot = orphan_histograms_[orphan_key];
+        if (slot == nullptr) {
+          say();
+          slot = std::make_unique<Histogram>(std::vector<double>(bounds.begin(), bounds.end()));
+        }
+        return slot.get();
+      }
     }
-    return slot.get();
   }
-  if (counter) {
-    auto& slot = family.counters[label_key];
-    if (slot == nullptr) slot = std::make_unique<Counter>();
-    return slot.get();
+  if (void* found = find(family); found != nullptr) return found;
+  switch (kind) {
+    case Kind::kCounter:
+      return (family.counters[label_key] = std::make_unique<Counter>()).get();
+    case Kind::kGauge:
+      return (family.gauges[label_key] = std::make_unique<Gauge>()).get();
+    case Kind::kHistogram:
+      return (family.histograms[label_key] = std::make_unique<Histogram>(family.bounds)).get();
   }
-  auto& slot = family.gauges[label_key];
-  if (slot == nullptr) slot = std::make_unique<Gauge>();
-  return slot.get();
+  return nullptr;
 }
 
 Metrics::Counter* Metrics::GetCounter(absl::string_view name, absl::string_view help,
                                       const MetricLabels& labels) {
-  return static_cast<Counter*>(GetMetric(name, help, labels, /*counter=*/true));
+  return static_cast<Counter*>(GetMetric(name, help, labels, Kind::kCounter));
 }
 
 Metrics::Gauge* Metrics::GetGauge(absl::string_view name, absl::string_view help,
                                   const MetricLabels& labels) {
-  return static_cast<Gauge*>(GetMetric(name, help, labels, /*counter=*/false));
+  return static_cast<Gauge*>(GetMetric(name, help, labels, Kind::kGauge));
+}
+
+Metrics::Histogram* Metrics::GetHistogram(absl::string_view name, absl::string_view help,
+                                          std::span<const double> bounds,
+                                          const MetricLabels& labels) {
+  return static_cast<Histogram*>(GetMetric(name, help, labels, Kind::kHistogram, bounds));
+}
+
+int Metrics::AddCollector(Collector collector) {
+  absl::MutexLock lock(&collectors_mu_);
+  const int id = next_collector_id_++;
+  collectors_.emplace(id, std::move(collector));
+  return id;
+}
+
+void Metrics::RemoveCollector(int id) {
+  absl::MutexLock lock(&collectors_mu_);
+  collectors_.erase(id);
 }
 
 std::string Metrics::RenderPrometheus() const {
+  {
+    absl::MutexLock lock(&collectors_mu_);
+    for (const auto& [id, collector] : collectors_) collector();
+  }
   std::string out;
   {
     absl::ReaderMutexLock lock(&methods_mu_);
@@ -276,15 +366,36 @@ std::string Metrics::RenderPrometheus() const {
   }
   absl::ReaderMutexLock lock(&families_mu_);
   for (const auto& [name, family] : families_) {
-    AppendHeader(&out, name, family->help, family->counter ? "counter" : "gauge");
-    if (family->counter) {
-      for (const auto& [labels, counter] : family->counters) {
-        absl::StrAppend(&out, name, labels, " ", FormatValue(counter->Value()), "\n");
-      }
-    } else {
-      for (const auto& [labels, gauge] : family->gauges) {
-        absl::StrAppend(&out, name, labels, " ", FormatValue(gauge->Value()), "\n");
-      }
+    switch (family->kind) {
+      case Kind::kCounter:
+        AppendHeader(&out, name, family->help, "counter");
+        for (const auto& [labels, counter] : family->counters) {
+          absl::StrAppend(&out, name, labels, " ", FormatValue(counter->Value()), "\n");
+        }
+        break;
+      case Kind::kGauge:
+        AppendHeader(&out, name, family->help, "gauge");
+        for (const auto& [labels, gauge] : family->gauges) {
+          absl::StrAppend(&out, name, labels, " ", FormatValue(gauge->Value()), "\n");
+        }
+        break;
+      case Kind::kHistogram:
+        AppendHeader(&out, name, family->help, "histogram");
+        for (const auto& [labels, histogram] : family->histograms) {
+          // `labels` is "" or "{a="x"}": the bucket's `le` joins them.
+          const std::string open =
+              labels.empty() ? std::string("{") : labels.substr(0, labels.size() - 1) + ",";
+          const std::vector<double>& bounds = histogram->bounds();
+          uint64_t total = 0;
+          for (size_t b = 0; b <= bounds.size(); ++b) {
+            total = histogram->CumulativeCount(b);
+            const std::string le = b < bounds.size() ? FormatBound(bounds[b]) : "+Inf";
+            absl::StrAppend(&out, name, "_bucket", open, "le=\"", le, "\"} ", total, "\n");
+          }
+          absl::StrAppend(&out, name, "_sum", labels, " ", FormatValue(histogram->Sum()), "\n");
+          absl::StrAppend(&out, name, "_count", labels, " ", total, "\n");
+        }
+        break;
     }
   }
   return out;

@@ -55,6 +55,10 @@
 #include "absl/time/time.h"
 #include "common/sql/value.h"
 
+namespace lianfang::server {
+class Metrics;
+}  // namespace lianfang::server
+
 namespace lianfang::sql {
 
 // The SQL dialect behind a Database; selects per-dialect migration text.
@@ -112,6 +116,10 @@ struct Stats {
 
 // Settings for Database::Open.
 struct Options {
+  // Where the writer records its metrics (docs/metrics.md): lf_sql_commit_batch_size,
+  // lf_sql_commit_seconds, lf_sql_errors_total; null = none. Not owned; must outlive the
+  // Database.
+  server::Metrics* metrics = nullptr;
   // How long a connection waits for a lock held by another connection (another process on
   // the same file, mostly) before giving up on a statement.
   absl::Duration busy_timeout = absl::Seconds(5);

@@ -5,10 +5,42 @@
 #include <utility>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace lianfang::sql::internal {
 
+namespace {
+
+constexpr double kBatchSizeBuckets[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+
+bool IsDatabaseError(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInternal ||
+         status.code() == absl::StatusCode::kUnknown ||
+         status.code() == absl::StatusCode::kDataLoss;
+}
+
+}  // namespace
+
+GroupCommitWriter::GroupCommitWriter(BatchTransaction* txn, int max_batch, server::Metrics* metrics)
+    : txn_(txn), max_batch_(max_batch) {
+  if (metrics == nullptr) return;
+  batch_size_ = metrics->GetHistogram("lf_sql_commit_batch_size",
+                                      "Write functions committed together in one transaction.",
+                                      kBatchSizeBuckets);
+  commit_seconds_ = metrics->GetHistogram(
+      "lf_sql_commit_seconds", "Time of a write batch from BEGIN to the end of its COMMIT.",
+      server::Metrics::kLatencyBucketsSeconds);
+  errors_ = metrics->GetCounter(
+      "lf_sql_errors_total",
+      "Write batches that failed as a whole and write functions ending in a database error.");
+}
+
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }
+
+void GroupCommitWriter::CountErrors(int64_t n) {
+  if (errors_ != nullptr && n > 0) errors_->Increment(static_cast<double>(n));
+}
 
 void GroupCommitWriter::Start() { thread_ = std::thread([this] { Loop(); }); }
 
@@ -89,9 +121,11 @@ void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
       absl::MutexLock lock(&stats_mu_);
       stats_.failed_writes += static_cast<int64_t>(batch.size());
     }
+    CountErrors(1);
     for (Op& op : batch) op.done(status);
   };
 
+  const absl::Time started = absl::Now();
   if (absl::Status begin = txn_->BeginBatch(); !begin.ok()) {
     txn_->RollbackBatch();
     fail_all(begin);
@@ -122,10 +156,16 @@ void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
     }
     stats_.largest_batch = std::max<int64_t>(stats_.largest_batch, batch.size());
   }
+  if (batch_size_ != nullptr) {
+    batch_size_->Observe(static_cast<double>(batch.size()));
+    commit_seconds_->Observe(absl::ToDoubleSeconds(absl::Now() - started));
+  }
   // A constraint violation the function left unhandled is a defect, not an answer: INTERNAL
   // (database.h).
   for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done(internal::WriteOutcome(std::move(results[i])));
+    absl::Status outcome = internal::WriteOutcome(std::move(results[i]));
+    if (IsDatabaseError(outcome)) CountErrors(1);
+    batch[i].done(std::move(outcome));
   }
 }
 

@@ -9,6 +9,13 @@
 // with that error; `done` callbacks run on the writer thread, in queue order, only after the
 // commit (or the failure) is known; Write from the writer thread is refused with INTERNAL.
 //
+// Metrics (when given a registry, docs/metrics.md): per committed batch its size
+// (lf_sql_commit_batch_size) and the time from BEGIN to the end of COMMIT
+// (lf_sql_commit_seconds); lf_sql_errors_total counts every batch that failed as a whole (its
+// transaction could not begin, broke, or did not commit) and every function whose outcome is
+// INTERNAL, UNKNOWN or DATA_LOSS (a statement the database refused, an unhandled constraint
+// violation).
+//
 // Thread-safety: Write/WriteAsync/stats from any thread. The BatchTransaction is used by the
 // writer thread only.
 #ifndef LIANFANG_COMMON_SQL_GROUP_COMMIT_H_
@@ -21,6 +28,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/server/metrics.h"
 #include "common/sql/database.h"
 
 namespace lianfang::sql::internal {
@@ -48,8 +56,8 @@ class BatchTransaction {
 // `max_batch` functions.
 class GroupCommitWriter final {
  public:
-  // `txn` must outlive the writer (until Stop returned).
-  GroupCommitWriter(BatchTransaction* txn, int max_batch) : txn_(txn), max_batch_(max_batch) {}
+  // `txn` must outlive the writer (until Stop returned); `metrics` (may be null) too.
+  GroupCommitWriter(BatchTransaction* txn, int max_batch, server::Metrics* metrics = nullptr);
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
   // REQUIRES: Stop was called (or Start never was).
@@ -79,8 +87,14 @@ class GroupCommitWriter final {
   void Loop();
   void RunBatch(std::vector<Op>& batch);
 
+  // Counts a database error (see the file comment).
+  void CountErrors(int64_t n);
+
   BatchTransaction* const txn_;
   const size_t max_batch_;
+  server::Metrics::Histogram* batch_size_ = nullptr;      // null without metrics
+  server::Metrics::Histogram* commit_seconds_ = nullptr;  // null without metrics
+  server::Metrics::Counter* errors_ = nullptr;            // null without metrics
 
   absl::Mutex mu_;
   std::deque<Op> queue_ ABSL_GUARDED_BY(mu_);

@@ -452,7 +452,7 @@ class PostgresDatabase final : public Database, private BatchTransaction {
         options_(options),
         writer_conn_(std::move(writer)),
         readers_(options.max_readers, [this] { return Connection::Open(*target_, options_); }),
-        writer_(this, options.max_batch) {
+        writer_(this, options.max_batch, options.metrics) {
     writer_.Start();  // last: every member is ready
   }
 

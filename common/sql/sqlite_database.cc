@@ -395,7 +395,7 @@ class SqliteDatabase final : public Database, private BatchTransaction {
         writer_conn_(std::move(writer)),
         readers_(options.max_readers,
                  [this] { return Connection::Open(path_, options_, /*reader=*/true); }),
-        writer_(this, options.max_batch) {
+        writer_(this, options.max_batch, options.metrics) {
     // Replaces SQLite's automatic checkpoint of this connection (see kCheckpointFrames).
     sqlite3_wal_hook(writer_conn_->db(), &SqliteDatabase::OnWalCommit, this);
     checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });

@@ -13,6 +13,7 @@
 #include "services/accounts/authenticator.h"
 #include "services/accounts/config.h"
 #include "services/accounts/credentials.h"
+#include "services/accounts/device_metrics.h"
 #include "services/accounts/store.h"
 #include "services/accounts/throttle.h"
 
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
                                      .book = &book,
                                      .authenticator = &authenticator,
                                      .trusted_proxies = &*trusted_proxies});
+  const accounts::DeviceMetrics device_metrics(rt->db.get(), rt->sites.get(), &rt->metrics);
   const int code = app::Serve(*rt, {&service}, {"lianfang.accounts.v1.AccountsService"});
   // A barrier: once this write is done, no completion queued earlier can reach the objects
   // destroyed below.

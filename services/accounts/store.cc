@@ -165,6 +165,9 @@ constexpr char kRevokeDevice[] =
 constexpr char kTouchDevice[] =
     "UPDATE accounts_devices SET last_seen_at = $2, app_version = $3, offline_queue_length = $4 "
     "WHERE device_id = $1";
+constexpr char kLongestOfflineQueues[] =
+    "SELECT site_id, gate_id, MAX(offline_queue_length) FROM accounts_devices "
+    "WHERE revoked_at IS NULL GROUP BY site_id, gate_id";
 
 // ---- Rows ----
 
@@ -406,6 +409,14 @@ absl::Status AccountsStore::TouchDevice(sql::Session& s, absl::string_view devic
                                         absl::Time at, absl::string_view app_version,
                                         int64_t offline_queue_length) const {
   return s.Execute(kTouchDevice, {device_id, at, app_version, offline_queue_length}).status();
+}
+
+absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>>
+AccountsStore::LongestOfflineQueues(sql::Session& s) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kLongestOfflineQueues));
+  std::map<std::pair<std::string, std::string>, int64_t> out;
+  for (const sql::Row& row : r.rows) out[{row.Text(0), row.Text(1)}] = row.Int(2);
+  return out;
 }
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {

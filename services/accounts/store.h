@@ -12,9 +12,11 @@
 #define LIANFANG_SERVICES_ACCOUNTS_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -155,6 +157,10 @@ class AccountsStore final {
   absl::Status SetDeviceRevoked(sql::Session& s, absl::string_view device_id, absl::Time at) const;
   absl::Status TouchDevice(sql::Session& s, absl::string_view device_id, absl::Time at,
                            absl::string_view app_version, int64_t offline_queue_length) const;
+  // (site_id, gate_id) -> the longest offline queue reported by a device of that gate that is
+  // not revoked; gates without such a device are absent.
+  absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>> LongestOfflineQueues(
+      sql::Session& s) const;
 };
 
 // The API views. `activation_code` is never set here (the caller adds it once).

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
       [&dispatcher, &rt](lianfang::sql::Session& s, absl::CivilDay today) {
         return dispatcher.Snapshot(s, today, rt->clock.Now());
       },
-      {.reconcile_interval = settings.live_reconcile_interval});
+      {.metrics = &rt->metrics, .reconcile_interval = settings.live_reconcile_interval});
   dispatch::ChangeFeed feed(&hub, &counts, nullptr);
   dispatch::Scheduler scheduler(
       rt->db.get(), &dispatcher, &feed, &rt->clock,

@@ -184,11 +184,50 @@ struct BatchState {
 }  // namespace
 
 GateService::GateService(GateServiceOptions options)
-    : options_(std::move(options)), core_(options_.sites, options_.tz) {}
+    : options_(std::move(options)), core_(options_.sites, options_.tz) {
+  if (options_.metrics != nullptr) {
+    metrics_collector_ = options_.metrics->AddCollector([this] { UpdateUnguardedMetrics(); });
+  }
+}
 
-GateService::~GateService() = default;
+GateService::~GateService() {
+  if (metrics_collector_ != 0) options_.metrics->RemoveCollector(metrics_collector_);
+}
+
+void GateService::UpdateUnguardedMetrics() {
+  if (options_.metrics == nullptr) return;
+  std::set<std::pair<std::string, std::string>> guarded;
+  const absl::Status read = options_.db->Read([&](sql::Session& session) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<CurrentDuty> duties, AllCurrentDuties(session));
+    for (const CurrentDuty& duty : duties) guarded.emplace(duty.site_id, duty.gate_id);
+    return absl::OkStatus();
+  });
+  if (!read.ok()) {
+    logging::Warning("gate metrics: cannot read the duties in progress", {},
+                     {{"error", read.message()}});
+    return;
+  }
+  for (const sites::Site& site : options_.sites->sites()) {
+    for (const common::v1::Gate& gate : site.gates()) {
+      options_.metrics
+          ->GetGauge("lf_gate_unguarded",
+                     "1 when a gate of the site directory has no guard on duty.",
+                     {{"site", site.id()}, {"gate", gate.id()}})
+          ->Set(guarded.contains({site.id(), gate.id()}) ? 0 : 1);
+    }
+  }
+}
 
 void GateService::AfterPassage(const RecordedPassage& recorded, const v1::Passage& passage) {
+  if (options_.metrics != nullptr) {
+    options_.metrics
+        ->GetCounter("lf_gate_passages_total", "Passages recorded, by site and decision.",
+                     {{"site", passage.site_id()},
+                      {"decision", passage.decision() == v1::DECISION_ADMITTED ? "admitted"
+                                   : passage.decision() == v1::DECISION_DENIED ? "denied"
+                                                                               : "unspecified"}})
+        ->Increment();
+  }
   if (options_.live != nullptr) {
     options_.live->Apply(passage.site_id(),
                          PassageDelta(passage.direction(), recorded.verdict, recorded.day));

@@ -30,6 +30,7 @@
 #include "common/live/live_counts.h"
 #include "common/outbox/outbox.h"
 #include "common/pii/pii.h"
+#include "common/server/metrics.h"
 #include "common/sites/site_directory.h"
 #include "common/sql/database.h"
 #include "common/time/clock.h"
@@ -58,10 +59,19 @@ struct GateServiceOptions {
   outbox::Sender* outbox = nullptr;
   // Passages queued per WatchPassages client before the oldest are dropped.
   size_t watch_queue_limit = 1024;
+  // Where passages are counted (lf_gate_passages_total{site,decision}) and, at each render,
+  // the gates of the directory without a guard on duty are read from SQL
+  // (lf_gate_unguarded{site,gate}; docs/metrics.md). Null = none. Not owned; must outlive the
+  // service.
+  server::Metrics* metrics = nullptr;
 };
 
 class GateService final : public v1::GateService::CallbackService {
  public:
+  // Sets lf_gate_unguarded from the duties in progress (run by the metrics collector; public
+  // for tests). Logs and leaves the gauges as they were when the read fails.
+  void UpdateUnguardedMetrics();
+
   explicit GateService(GateServiceOptions options);
   ~GateService() override;
   GateService(const GateService&) = delete;
@@ -140,6 +150,7 @@ class GateService final : public v1::GateService::CallbackService {
   const GateServiceOptions options_;
   const Gatehouse core_;
   PassageFeed feed_;
+  int metrics_collector_ = 0;  // the id of UpdateUnguardedMetrics' collector; 0 = none
 };
 
 }  // namespace lianfang::gate

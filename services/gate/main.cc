@@ -22,10 +22,11 @@ int main(int argc, char** argv) {
       {.service = "gate", .argc = argc, .argv = argv, .migrations = gate::Migrations()});
 
   live::LiveCounts live(redis::kGate, rt->sites->ids(), rt->redis.get(), rt->db.get(), &rt->clock,
-                        rt->config.tz, gate::MakeSnapshotFn(rt->sites.get()));
+                        rt->config.tz, gate::MakeSnapshotFn(rt->sites.get()),
+                        {.metrics = &rt->metrics});
   app::GrpcDeliverer deliverer({{gate::kDispatchDestination, rt->config.dispatch_addr}},
                                rt->service_token.get(), rt->client_tls_or_null());
-  outbox::Sender sender(*rt->db, deliverer, rt->clock);
+  outbox::Sender sender(*rt->db, deliverer, rt->clock, {.metrics = &rt->metrics});
 
   gate::GateService service({.sites = rt->sites.get(),
                              .clock = &rt->clock,
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
                              .authorizer = rt->authorizer.get(),
                              .tz = rt->config.tz,
                              .live = &live,
-                             .outbox = &sender});
+                             .outbox = &sender,
+                             .metrics = &rt->metrics});
   const gate::Retention retention(rt->db.get(), &rt->clock, rt->sites->ids(),
                                   absl::Hours(24) * rt->config.retention_days);
   app::PeriodicJob retention_job(absl::Hours(1), [&] {

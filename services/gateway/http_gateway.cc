@@ -374,9 +374,46 @@ HttpGateway::HttpGateway(Options options, Deps deps)
       deps_(std::move(deps)),
       route_metrics_(std::make_unique<RouteMetrics>()),
       api_inflight_(options_.max_inflight),
-      anonymous_inflight_(options_.max_anonymous_inflight) {}
+      anonymous_inflight_(options_.max_anonymous_inflight) {
+  // The HTTP side's gauges are set at each render of the registry, wherever it is served (here
+  // and on LF_METRICS_LISTEN).
+  if (deps_.metrics != nullptr) {
+    metrics_collector_ = deps_.metrics->AddCollector([this] { UpdateMetricsGauges(); });
+  }
+}
 
-HttpGateway::~HttpGateway() { Stop(); }
+HttpGateway::~HttpGateway() {
+  if (metrics_collector_ != 0) deps_.metrics->RemoveCollector(metrics_collector_);
+  Stop();
+}
+
+void HttpGateway::UpdateMetricsGauges() {
+  if (deps_.redis_up != nullptr) {
+    deps_.metrics->GetGauge("lf_redis_up", "1 when Redis answered the last call")
+        ->Set(deps_.redis_up() ? 1 : 0);
+  }
+  deps_.metrics->GetGauge("lf_gateway_http_streams", "Server-Sent Events streams open")
+      ->Set(open_streams_.load());
+  deps_.metrics
+      ->GetGauge("lf_gateway_http_inflight",
+                 "HTTP API requests being handled (bounded by LF_MAX_INFLIGHT)")
+      ->Set(static_cast<double>(api_inflight_.inflight()));
+  const ConnectionStats c = connection_stats();
+  deps_.metrics->GetGauge("lf_gateway_http_connections", "HTTP connections open")
+      ->Set(static_cast<double>(c.open));
+  deps_.metrics
+      ->GetGauge("lf_gateway_http_refused_connections",
+                 "HTTP connections refused by the connection caps so far")
+      ->Set(static_cast<double>(c.refused));
+  deps_.metrics
+      ->GetGauge("lf_gateway_http_timed_out_connections",
+                 "HTTP connections dropped by a time limit so far")
+      ->Set(static_cast<double>(c.timed_out));
+  deps_.metrics
+      ->GetGauge("lf_gateway_http_slow_streams",
+                 "event streams dropped because their reader fell behind, so far")
+      ->Set(static_cast<double>(c.slow_streams));
+}
 
 int HttpGateway::MaxStreams() const {
   return options_.max_streams > 0 ? options_.max_streams : kDefaultMaxStreams;
@@ -510,31 +547,6 @@ void HttpGateway::Handle(std::shared_ptr<http::Exchange> exchange) {
     if (req.path == kRouteMetrics) {
       std::string text;
       if (deps_.metrics != nullptr) {
-        if (deps_.redis_up != nullptr) {
-          deps_.metrics->GetGauge("lf_redis_up", "1 when Redis answered the last call")
-              ->Set(deps_.redis_up() ? 1 : 0);
-        }
-        deps_.metrics->GetGauge("lf_gateway_http_streams", "Server-Sent Events streams open")
-            ->Set(open_streams_.load());
-        deps_.metrics
-            ->GetGauge("lf_gateway_http_inflight",
-                       "HTTP API requests being handled (bounded by LF_MAX_INFLIGHT)")
-            ->Set(static_cast<double>(api_inflight_.inflight()));
-        const ConnectionStats c = connection_stats();
-        deps_.metrics->GetGauge("lf_gateway_http_connections", "HTTP connections open")
-            ->Set(static_cast<double>(c.open));
-        deps_.metrics
-            ->GetGauge("lf_gateway_http_refused_connections",
-                       "HTTP connections refused by the connection caps so far")
-            ->Set(static_cast<double>(c.refused));
-        deps_.metrics
-            ->GetGauge("lf_gateway_http_timed_out_connections",
-                       "HTTP connections dropped by a time limit so far")
-            ->Set(static_cast<double>(c.timed_out));
-        deps_.metrics
-            ->GetGauge("lf_gateway_http_slow_streams",
-                       "event streams dropped because their reader fell behind, so far")
-            ->Set(static_cast<double>(c.slow_streams));
         text = deps_.metrics->RenderPrometheus();
       }
       text += route_metrics_->Render();

@@ -189,6 +189,8 @@ class HttpGateway final {
   // The text travels in the body, so it reaches no URL and no log.
   http::Response QrOfText(const http::Request& req);
   int MaxStreams() const;
+  // Sets the HTTP side's gauges (and lf_redis_up) in deps_.metrics: the registry's collector.
+  void UpdateMetricsGauges();
 
   const Options options_;
   const Deps deps_;
@@ -199,6 +201,7 @@ class HttpGateway final {
   std::atomic<int> unary_calls_{0};  // JSON API calls waiting for their service
   server::InflightLimit api_inflight_;
   server::InflightLimit anonymous_inflight_;
+  int metrics_collector_ = 0;  // 0 = none
 
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;

@@ -329,6 +329,12 @@ absl::Time DeadlineOf(absl::CivilDay day, TimeOfDay deadline, absl::TimeZone tz)
       tz);
 }
 
+absl::CivilDay LastDueDay(absl::Time now, TimeOfDay deadline, absl::TimeZone tz) {
+  absl::CivilDay day = absl::ToCivilDay(now, tz) - 1;
+  if (!(DeadlineOf(day, deadline, tz) < now)) day -= 1;
+  return day;
+}
+
 v1::GetReportingStatusResponse BuildReportingStatus(absl::string_view date,
                                                     const sites::SiteDirectory& directory,
                                                     std::span<const Submission> submissions,

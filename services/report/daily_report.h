@@ -125,6 +125,10 @@ std::string ReportIdFor(absl::string_view date, absl::string_view scope, int ver
 // The moment day `day`'s report is due: `deadline` local time (in `tz`) on the next day.
 absl::Time DeadlineOf(absl::CivilDay day, TimeOfDay deadline, absl::TimeZone tz);
 
+// The latest day whose report was due before `now` (its DeadlineOf is earlier than `now`):
+// yesterday once today's `deadline` has passed, else the day before.
+absl::CivilDay LastDueDay(absl::Time now, TimeOfDay deadline, absl::TimeZone tz);
+
 // One submitted report, as the reporting status needs it.
 struct Submission {
   std::string report_id;

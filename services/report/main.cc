@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
                                  .clock = &rt->clock,
                                  .tz = rt->config.tz,
                                  .generator = &generator,
-                                 .settings = *settings});
+                                 .settings = *settings,
+                                 .metrics = &rt->metrics});
   report::AutoDrafter drafter(&generator, rt->db.get(), &rt->clock, rt->config.tz,
                               settings->auto_draft);
   drafter.Start();

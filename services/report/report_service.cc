@@ -10,6 +10,7 @@
 #include "common/app/audit_rpc.h"
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
+#include "common/logging/logging.h"
 #include "common/request/request.h"
 #include "common/server/authorization.h"
 #include "common/server/errors.h"
@@ -65,7 +66,41 @@ std::string CheckOptionalDate(absl::string_view field, const std::string& date,
 
 }  // namespace
 
-ReportService::ReportService(Deps deps) : deps_(std::move(deps)) {}
+ReportService::ReportService(Deps deps) : deps_(std::move(deps)) {
+  if (deps_.metrics != nullptr) {
+    metrics_collector_ = deps_.metrics->AddCollector([this] { UpdateOverdueMetrics(); });
+  }
+}
+
+ReportService::~ReportService() {
+  if (metrics_collector_ != 0) deps_.metrics->RemoveCollector(metrics_collector_);
+}
+
+void ReportService::UpdateOverdueMetrics() {
+  if (deps_.metrics == nullptr) return;
+  const absl::Time now = deps_.clock->Now();
+  const absl::CivilDay day = LastDueDay(now, deps_.settings.deadline, deps_.tz);
+  const std::string date = time::FormatDate(day);
+  std::vector<Submission> submissions;
+  const absl::Status read = deps_.db->Read([&](sql::Session& session) -> absl::Status {
+    ASSIGN_OR_RETURN(submissions, SubmissionsOn(session, date));
+    return absl::OkStatus();
+  });
+  if (!read.ok()) {
+    logging::Warning("report metrics: cannot read the submissions", {},
+                     {{"date", date}, {"error", read.message()}});
+    return;
+  }
+  const v1::GetReportingStatusResponse status = BuildReportingStatus(
+      date, *deps_.sites, submissions, DeadlineOf(day, deps_.settings.deadline, deps_.tz), now);
+  for (const v1::SiteReportingStatus& site : status.sites()) {
+    deps_.metrics
+        ->GetGauge("lf_report_overdue",
+                   "1 when the site's daily report is past its deadline and not submitted.",
+                   {{"site", site.site_id()}})
+        ->Set(site.state() == v1::REPORTING_STATE_MISSING ? 1 : 0);
+  }
+}
 
 grpc::ServerUnaryReactor* ReportService::GenerateDailyReport(
     grpc::CallbackServerContext* context, const v1::GenerateDailyReportRequest* request,

@@ -29,6 +29,7 @@
 
 #include "absl/time/time.h"
 #include "common/auth/authorizer.h"
+#include "common/server/metrics.h"
 #include "common/sites/site_directory.h"
 #include "common/sql/database.h"
 #include "common/time/clock.h"
@@ -48,9 +49,18 @@ class ReportService final : public v1::ReportService::CallbackService {
     absl::TimeZone tz{};
     ReportGenerator* generator = nullptr;
     ReportSettings settings{};
+    // When set, each render of the registry reads the submissions of LastDueDay and sets
+    // lf_report_overdue{site}: 1 when no submitted report covers the site (its state is
+    // MISSING), else 0 (docs/metrics.md). Not owned; must outlive the service.
+    server::Metrics* metrics = nullptr;
   };
 
   explicit ReportService(Deps deps);
+  ~ReportService() override;
+
+  // Sets lf_report_overdue (run by the metrics collector; public for tests). Logs and leaves
+  // the gauges as they were when the read fails.
+  void UpdateOverdueMetrics();
 
   grpc::ServerUnaryReactor* GenerateDailyReport(grpc::CallbackServerContext* context,
                                                 const v1::GenerateDailyReportRequest* request,
@@ -76,6 +86,7 @@ class ReportService final : public v1::ReportService::CallbackService {
 
  private:
   Deps deps_;
+  int metrics_collector_ = 0;  // 0 = none
 };
 
 }  // namespace lianfang::report

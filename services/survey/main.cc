@@ -34,9 +34,9 @@ int main(int argc, char** argv) {
       {{"gate", rt->config.gate_addr}, {"dispatch", rt->config.dispatch_addr}},
       rt->service_token.get(), rt->client_tls_or_null());
   survey::CollectPassCodes(deliverer, *rt->db);
-  lianfang::outbox::Sender sender(*rt->db, deliverer, rt->clock);
-  survey::SurveyLive live(rt->redis.get(), rt->db.get(), rt->sites.get(), &rt->clock,
-                          rt->config.tz);
+  lianfang::outbox::Sender sender(*rt->db, deliverer, rt->clock, {.metrics = &rt->metrics});
+  survey::SurveyLive live(rt->redis.get(), rt->db.get(), rt->sites.get(), &rt->clock, rt->config.tz,
+                          {.counts = {.metrics = &rt->metrics}});
   survey::SurveyService service({.db = rt->db.get(),
                                  .sites = rt->sites.get(),
                                  .clock = &rt->clock,

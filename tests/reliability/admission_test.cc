@@ -11,12 +11,16 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/auth/principal.h"
 #include "common/server/authorization.h"
 #include "common/server/client.h"
 #include "common/server/grpc_status.h"
+#include "common/server/metrics.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/grpc/loopback_server.h"
 #include "common/testing/grpc/test_tokens.h"
@@ -116,6 +120,7 @@ class AdmissionTest : public ::testing::Test {
     server::ServerOptions options;
     options.served_services = {"lianfang.gate.v1.GateService"};
     options.max_inflight_calls = max_inflight;
+    options.metrics = &metrics_;
     server_ = std::make_unique<LoopbackServer>(std::move(options));
     server_->AddService(&gate_);
     server_->UseFallback(tokens_);
@@ -128,6 +133,15 @@ class AdmissionTest : public ::testing::Test {
     server_.reset();
   }
 
+  // The line of `series` ("name{labels}") in the rendered metrics, "" when absent.
+  std::string MetricLine(absl::string_view series) {
+    for (absl::string_view line : absl::StrSplit(metrics_.RenderPrometheus(), '\n')) {
+      if (absl::StartsWith(line, absl::StrCat(series, " "))) return std::string(line);
+    }
+    return "";
+  }
+
+  server::Metrics metrics_;
   TestTokens tokens_;
   HoldingGate gate_{&tokens_.authorizer()};
   std::unique_ptr<LoopbackServer> server_;
@@ -148,6 +162,11 @@ TEST_F(AdmissionTest, ACallBeyondTheBoundIsRefusedAtOnceAndHealthStillAnswers) {
   EXPECT_FALSE(first.done());
   EXPECT_EQ(gate_.held(), 2);
   EXPECT_EQ(server_->server().inflight_limit()->shed(), 1);
+  EXPECT_EQ(MetricLine("lf_grpc_server_in_flight"), "lf_grpc_server_in_flight 2");
+  EXPECT_EQ(MetricLine("lf_grpc_server_shed_total{grpc_method=\"/lianfang.gate.v1.GateService/"
+                       "RecordPassage\"}"),
+            "lf_grpc_server_shed_total{grpc_method=\"/lianfang.gate.v1.GateService/"
+            "RecordPassage\"} 1");
   // Probes are never shed.
   ASSERT_OK_AND_ASSIGN(server::ServingStatus health,
                        server::CheckHealth(server_->channel(), "", absl::Seconds(10)));
@@ -159,6 +178,9 @@ TEST_F(AdmissionTest, ACallBeyondTheBoundIsRefusedAtOnceAndHealthStillAnswers) {
   // Slots are given back when the calls are done: the next call is admitted.
   ASSERT_TRUE(PollUntil([&] { return server_->server().inflight_limit()->inflight() == 0; },
                         absl::Seconds(30)));
+  EXPECT_TRUE(PollUntil(
+      [&] { return MetricLine("lf_grpc_server_in_flight") == "lf_grpc_server_in_flight 0"; },
+      absl::Seconds(30)));
   PendingCall fourth(stub_.get(), guard_);
   ASSERT_TRUE(PollUntil([&] { return gate_.held() == 1; }, absl::Seconds(30)));
   gate_.Release();

@@ -252,6 +252,13 @@ absl::Status Suite::StartServices(bool* port_taken) {
   absl::StatusOr<int> http = PickFreePort();
   if (!http.ok()) return http.status();
   http_port_ = *http;
+  if (options_.metrics) {
+    for (const std::string& name : AllServices()) {
+      absl::StatusOr<int> port = PickFreePort();
+      if (!port.ok()) return port.status();
+      metrics_ports_[name] = *port;
+    }
+  }
   // One after the other, each serving before the next starts: a client channel whose first
   // connection is refused backs off for a second or more, and the gateway's calls in that
   // window would fail, so the services a later one calls must already listen.
@@ -287,7 +294,8 @@ absl::Status Suite::AwaitServing(const std::string& service, absl::Duration time
   const std::string own_address = absl::StrCat("127.0.0.1:", port(service));
   auto listening = [&] {
     return ListensOn(process.pid(), port(service)) &&
-           (service != "gateway" || ListensOn(process.pid(), http_port_));
+           (service != "gateway" || ListensOn(process.pid(), http_port_)) &&
+           (!options_.metrics || ListensOn(process.pid(), metrics_port(service)));
   };
   // Polls health in short rounds so that a process that exits (a bad setting, a port taken)
   // is reported at once rather than after the whole timeout.
@@ -378,6 +386,11 @@ std::string Suite::db_path(absl::string_view service) const {
   return dir_.File(absl::StrCat(service, ".db"));
 }
 
+int Suite::metrics_port(absl::string_view service) const {
+  auto it = metrics_ports_.find(std::string(service));
+  return it == metrics_ports_.end() ? 0 : it->second;
+}
+
 std::string Suite::database_url(absl::string_view service) const {
   if (options_.database == Database::kSqlite) return absl::StrCat("sqlite:", db_path(service));
   return TestDatabaseUrl(dir_, absl::StrCat(service, ".db"));
@@ -407,6 +420,9 @@ Suite::Env Suite::Environment(absl::string_view service) const {
   };
   for (const auto& [setting, value] : ClientEnvironment()) Set(&env, setting, value);
   if (name == "gateway") Set(&env, "LF_HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port_));
+  if (options_.metrics) {
+    Set(&env, "LF_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port(name)));
+  }
   if (name == "survey") Set(&env, "LF_RISK_REGIONS", SourcePath("deploy/risk-regions.txt"));
   // Only the accounts service gets the Ed25519 pair: the others keep accepting the HS256 test
   // tokens of every role (tokens().For); accounts accepts EdDSA ones (tokens().EdDsaFor).

@@ -102,6 +102,9 @@ class Suite final {
     bool tls = false;
     // How long a service may take to report SERVING.
     absl::Duration start_timeout = absl::Seconds(60);
+    // Give every service a metrics listener (LF_METRICS_LISTEN) on a port of its own, picked at
+    // run time (metrics_port()); a service is started once it also listens there.
+    bool metrics = false;
   };
 
   // "gate", "survey", "dispatch", "report", "gateway", "accounts".
@@ -116,12 +119,12 @@ class Suite final {
   Suite& operator=(const Suite&) = delete;
 
   // Writes the keys and the sites file, makes the PKI when asked, starts redis-server, picks a
-  // port for each service and the gateway's HTTP, then starts `options.services` in order,
-  // each reporting SERVING before the next starts (a bounded wait). NOT_FOUND (before
-  // anything runs) when a binary is not built (`ninja lf-gate ...`), INVALID_ARGUMENT for an
-  // unknown service name; otherwise the failure with the tail of the service's log. A service
-  // that finds its port taken by another process meanwhile makes the whole start again on new
-  // ports (a few times). Call once.
+  // port for each service and the gateway's HTTP (and metrics ports when asked), then starts
+  // `options.services` in order, each reporting SERVING before the next starts (a bounded wait).
+  // NOT_FOUND (before anything runs) when a binary is not built (`ninja lf-gate ...`),
+  // INVALID_ARGUMENT for an unknown service name; otherwise the failure with the tail of the
+  // service's log. A service that finds its port taken by another process meanwhile makes the whole
+  // start again on new ports (a few times). Call once.
   absl::Status Start(const Options& options);
   absl::Status Start() { return Start(Options()); }
 
@@ -148,6 +151,8 @@ class Suite final {
   std::string address(absl::string_view service) const;
   // The gateway's HTTP port.
   int http_port() const { return http_port_; }
+  // The port of `service`'s metrics listener (GET /metrics), 0 without Options::metrics.
+  int metrics_port(absl::string_view service) const;
   // A new channel to `service`: TLS with the suite's CA and client certificate when the suite
   // serves TLS, plaintext otherwise.
   std::shared_ptr<grpc::Channel> Channel(absl::string_view service) const;
@@ -199,6 +204,7 @@ class Suite final {
   std::optional<TestPki> pki_;
   std::optional<server::ClientTls> client_tls_;
   std::map<std::string, int> ports_;
+  std::map<std::string, int> metrics_ports_;  // with Options::metrics
   int http_port_ = 0;
   std::map<std::string, std::unique_ptr<Subprocess>> processes_;
   std::vector<std::string> start_order_;  // services in the order they were first started

@@ -111,6 +111,23 @@ TEST_F(LoadCommonConfigTest, OnlyTheGatewayHasAnHttpListenSetting) {
               StatusIs(kInvalid, "unknown flag --http-listen (see --help)"));
 }
 
+TEST_F(LoadCommonConfigTest, MetricsListenerIsOffByDefaultAndValidated) {
+  for (const char* service : {"gate", "survey", "dispatch", "report", "gateway", "accounts"}) {
+    EXPECT_EQ(Load(service, {}, BaseVars())->metrics_listen, "") << service;
+  }
+  auto vars = BaseVars();
+  vars["LF_METRICS_LISTEN"] = "0.0.0.0:9100";
+  EXPECT_EQ(Load("report", {}, vars)->metrics_listen, "0.0.0.0:9100");
+  vars["LF_METRICS_LISTEN"] = "";
+  EXPECT_EQ(Load("report", {}, vars)->metrics_listen, "");
+  EXPECT_EQ(Load("gate", {"--metrics-listen=[::1]:9101"}, BaseVars())->metrics_listen,
+            "[::1]:9101");
+  EXPECT_THAT(LoadGateWith("LF_METRICS_LISTEN", "9100"),
+              StatusIs(kInvalid, StartsWith("LF_METRICS_LISTEN (--metrics-listen): ")));
+  EXPECT_THAT(LoadGateWith("LF_METRICS_LISTEN", "0.0.0.0:70000"),
+              StatusIs(kInvalid, StartsWith("LF_METRICS_LISTEN (--metrics-listen): ")));
+}
+
 TEST_F(LoadCommonConfigTest, FlagWinsOverEnvironment) {
   auto vars = BaseVars();
   vars["LF_LISTEN"] = "0.0.0.0:9001";

@@ -9,11 +9,14 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/logging/logging.h"
+#include "common/server/metrics.h"
 #include "common/sql/database.h"
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
@@ -243,6 +246,44 @@ TEST_F(OutboxTest, APermanentErrorParksTheMessageWithoutRetrying) {
   sender.Wake();
   ASSERT_TRUE(Eventually([&] { return receiver_.received("bad"); }));
   EXPECT_EQ(receiver_.calls("bad"), 2);
+}
+
+TEST_F(OutboxTest, TheSenderPublishesTheBacklogAndTheAgeOfItsOldestMessage) {
+  time::FakeClock clock(absl::FromUnixSeconds(1'767'225'600));
+  server::Metrics metrics;
+  SenderOptions options = FastOptions();
+  options.metrics = &metrics;
+  options.metrics_interval = absl::ZeroDuration();
+  auto line = [&](absl::string_view name) {
+    for (absl::string_view l : absl::StrSplit(metrics.RenderPrometheus(), '\n')) {
+      if (absl::StartsWith(l, absl::StrCat(name, " "))) return std::string(l);
+    }
+    return std::string();
+  };
+  receiver_.Fail("stuck", -1, absl::UnavailableError("dispatch is down"));
+  Sender sender(*db_, receiver_, clock, options);
+  sender.Start();
+  ASSERT_TRUE(Eventually([&] { return line("lf_outbox_backlog") == "lf_outbox_backlog 0"; }));
+  EXPECT_EQ(line("lf_outbox_oldest_age_seconds"), "lf_outbox_oldest_age_seconds 0");
+
+  ASSERT_OK(db_->Write([&](sql::Session& s) {
+    return Enqueue(s, {"dispatch", kMethod, "stuck", "p"}, clock.Now());
+  }));
+  clock.Advance(absl::Seconds(90));
+  sender.Wake();
+  ASSERT_TRUE(Eventually([&] {
+    return line("lf_outbox_backlog") == "lf_outbox_backlog 1" &&
+           line("lf_outbox_oldest_age_seconds") == "lf_outbox_oldest_age_seconds 90";
+  }));
+
+  receiver_.Heal("stuck");
+  clock.Advance(absl::Minutes(10));  // past any backoff
+  sender.Wake();
+  ASSERT_TRUE(Eventually([&] {
+    return line("lf_outbox_backlog") == "lf_outbox_backlog 0" &&
+           line("lf_outbox_oldest_age_seconds") == "lf_outbox_oldest_age_seconds 0";
+  }));
+  EXPECT_TRUE(receiver_.received("stuck"));
 }
 
 TEST_F(OutboxTest, ANewSenderResumesPendingMessagesAndDoesNotRedeliverDeliveredOnes) {

@@ -1,5 +1,7 @@
 #include "common/server/metrics.h"
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -144,6 +146,67 @@ TEST(MetricsTest, ConcurrentRecordingLosesNothing) {
   EXPECT_EQ(total, 8000u);
   EXPECT_EQ(counter->Value(), 8000);
   EXPECT_EQ(metrics.GetGauge("lf_level", "level")->Value(), 8000);
+}
+
+TEST(MetricsTest, HistogramsWithCustomBucketsAreCumulativeWithSumAndCount) {
+  Metrics metrics;
+  constexpr double kBounds[] = {1, 4, 16};
+  Metrics::Histogram* sizes =
+      metrics.GetHistogram("lf_batch_size", "functions per batch", kBounds, {{"db", "main"}});
+  for (double v : {1.0, 3.0, 4.0, 20.0}) sizes->Observe(v);
+  sizes->Observe(std::nan(""));  // ignored
+  EXPECT_EQ(sizes->Count(), 4u);
+  EXPECT_EQ(metrics.GetHistogram("lf_batch_size", "other help", kBounds, {{"db", "main"}}), sizes);
+
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_THAT(text, HasSubstr("# HELP lf_batch_size functions per batch\n"
+                              "# TYPE lf_batch_size histogram\n"
+                              "lf_batch_size_bucket{db=\"main\",le=\"1\"} 1\n"
+                              "lf_batch_size_bucket{db=\"main\",le=\"4\"} 3\n"
+                              "lf_batch_size_bucket{db=\"main\",le=\"16\"} 3\n"
+                              "lf_batch_size_bucket{db=\"main\",le=\"+Inf\"} 4\n"
+                              "lf_batch_size_sum{db=\"main\"} 28\n"
+                              "lf_batch_size_count{db=\"main\"} 4\n"));
+}
+
+TEST(MetricsTest, AHistogramWithoutLabelsAndUnsortedBoundsRendersInOrder) {
+  Metrics metrics;
+  const std::vector<double> bounds = {0.5, 0.1, 0.5, std::numeric_limits<double>::infinity()};
+  Metrics::Histogram* seconds = metrics.GetHistogram("lf_wait_seconds", "waits", bounds);
+  seconds->Observe(0.05);
+  seconds->Observe(0.2);
+  EXPECT_EQ(seconds->bounds(), (std::vector<double>{0.1, 0.5}));
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_THAT(text, HasSubstr("lf_wait_seconds_bucket{le=\"0.1\"} 1\n"
+                              "lf_wait_seconds_bucket{le=\"0.5\"} 2\n"
+                              "lf_wait_seconds_bucket{le=\"+Inf\"} 2\n"
+                              "lf_wait_seconds_sum 0.25\n"
+                              "lf_wait_seconds_count 2\n"));
+}
+
+TEST(MetricsTest, AHistogramNameAlreadyUsedByAGaugeIsNotExported) {
+  Metrics metrics;
+  metrics.GetGauge("lf_thing", "a gauge")->Set(5);
+  constexpr double kBounds[] = {1};
+  metrics.GetHistogram("lf_thing", "a histogram", kBounds)->Observe(1);
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_THAT(text, HasSubstr("# TYPE lf_thing gauge\nlf_thing 5\n"));
+  EXPECT_THAT(text, Not(HasSubstr("lf_thing_bucket")));
+}
+
+TEST(MetricsTest, CollectorsRunBeforeEachRenderUntilRemoved) {
+  Metrics metrics;
+  int runs = 0;
+  const int id = metrics.AddCollector([&] {
+    ++runs;
+    metrics.GetGauge("lf_collected", "set by a collector")->Set(runs * 10);
+  });
+  EXPECT_THAT(metrics.RenderPrometheus(), HasSubstr("lf_collected 10\n"));
+  EXPECT_THAT(metrics.RenderPrometheus(), HasSubstr("lf_collected 20\n"));
+  metrics.RemoveCollector(id);
+  metrics.RemoveCollector(id);  // unknown ids are ignored
+  EXPECT_THAT(metrics.RenderPrometheus(), HasSubstr("lf_collected 20\n"));
+  EXPECT_EQ(runs, 2);
 }
 
 }  // namespace

@@ -18,8 +18,9 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "common/status/status_macros.h"
+#include "common/server/metrics.h"
 #include "common/sql/postgres_translate.h"
+#include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/postgres_server.h"
 #include "gmock/gmock.h"
@@ -495,6 +496,24 @@ TEST_P(DatabaseTest, ComparisonsAndAggregatesReadAsIntegers) {
     EXPECT_EQ(row->value(4), Value(Bytes{"none"}));
     return absl::OkStatus();
   }));
+}
+
+TEST_P(DatabaseTest, TheDriverRecordsCommitsAndStatementErrorsInItsMetrics) {
+  server::Metrics metrics;
+  Options options;
+  options.metrics = &metrics;
+  std::unique_ptr<Database> db = OpenOrDie(Url("test.db"), options);
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(db->Write([](Session& s) {
+    return s.Execute("INSERT INTO people (name) VALUES ($1)", {"metrics"}).status();
+  }));
+  EXPECT_FALSE(db->Write([](Session& s) {
+                   return s.Execute("INSERT INTO no_such_table (x) VALUES (1)").status();
+                 }).ok());
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_THAT(text, HasSubstr("lf_sql_commit_batch_size_count 2\n"));
+  EXPECT_THAT(text, HasSubstr("lf_sql_commit_seconds_count 2\n"));
+  EXPECT_THAT(text, HasSubstr("lf_sql_errors_total 1\n"));
 }
 
 TEST_P(DatabaseTest, WriteLockHeldByAnotherDatabaseTooLongIsUnavailable) {

@@ -6,8 +6,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/server/metrics.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -178,6 +182,45 @@ TEST(GroupCommitWriterTest, AFailedBeginOrCommitFailsTheWholeBatchWithItsError) 
     writer.Stop();
     EXPECT_THAT(txn.calls(), ElementsAre("begin", "run ok", "commit", "rollback"));
   }
+}
+
+// The line of `series` in the rendered registry, "" when absent.
+std::string Line(const server::Metrics& metrics, absl::string_view series) {
+  for (absl::string_view line : absl::StrSplit(metrics.RenderPrometheus(), '\n')) {
+    if (absl::StartsWith(line, absl::StrCat(series, " "))) return std::string(line);
+  }
+  return "";
+}
+
+TEST(GroupCommitWriterTest, MetricsCountBatchSizesCommitTimesAndDatabaseErrors) {
+  server::Metrics metrics;
+  ScriptedTransaction txn;
+  GroupCommitWriter writer(&txn, /*max_batch=*/16, &metrics);
+  Outcomes outcomes;
+  QueueBeforeStart(writer, outcomes, 3, /*failing=*/1);  // FAILED_PRECONDITION: not counted
+  writer.Start();
+  outcomes.WaitFor(3);
+  EXPECT_EQ(Line(metrics, "lf_sql_commit_batch_size_count"), "lf_sql_commit_batch_size_count 1");
+  EXPECT_EQ(Line(metrics, "lf_sql_commit_batch_size_sum"), "lf_sql_commit_batch_size_sum 3");
+  EXPECT_EQ(Line(metrics, "lf_sql_commit_batch_size_bucket{le=\"2\"}"),
+            "lf_sql_commit_batch_size_bucket{le=\"2\"} 0");
+  EXPECT_EQ(Line(metrics, "lf_sql_commit_batch_size_bucket{le=\"4\"}"),
+            "lf_sql_commit_batch_size_bucket{le=\"4\"} 1");
+  EXPECT_EQ(Line(metrics, "lf_sql_commit_seconds_count"), "lf_sql_commit_seconds_count 1");
+  EXPECT_EQ(Line(metrics, "lf_sql_errors_total"), "lf_sql_errors_total 0");
+
+  // A statement the database refused (INTERNAL) counts once, the batch still commits.
+  EXPECT_THAT(writer.Write([](Session&) { return absl::InternalError("no such table"); }),
+              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(Line(metrics, "lf_sql_errors_total"), "lf_sql_errors_total 1");
+  EXPECT_EQ(Line(metrics, "lf_sql_commit_batch_size_count"), "lf_sql_commit_batch_size_count 2");
+  // A batch whose commit fails counts once and is not a committed batch.
+  txn.FailCommit(absl::UnavailableError("connection lost"));
+  EXPECT_THAT(writer.Write([](Session&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(Line(metrics, "lf_sql_errors_total"), "lf_sql_errors_total 2");
+  EXPECT_EQ(Line(metrics, "lf_sql_commit_batch_size_count"), "lf_sql_commit_batch_size_count 2");
+  writer.Stop();
 }
 
 TEST(GroupCommitWriterTest, BatchesHoldAtMostMaxBatchFunctions) {

@@ -322,6 +322,20 @@ TEST(DeadlineTest, TheDeadlineIsTheConfiguredLocalTimeOnTheNextDay) {
             absl::FromCivil(absl::CivilSecond(2023, 1, 1, 8, 30, 0), absl::UTCTimeZone()));
 }
 
+TEST(DeadlineTest, TheLastDueDayIsYesterdayOnceTodaysDeadlineTimeHasPassed) {
+  absl::TimeZone shanghai;
+  ASSERT_TRUE(absl::LoadTimeZone("Asia/Shanghai", &shanghai));
+  auto at = [&](int day, int hour, int minute) {
+    return absl::FromCivil(absl::CivilSecond(2022, 4, day, hour, minute, 0), shanghai);
+  };
+  EXPECT_EQ(LastDueDay(at(2, 9, 59), {10, 0}, shanghai), absl::CivilDay(2022, 3, 31));
+  EXPECT_EQ(LastDueDay(at(2, 10, 0), {10, 0}, shanghai), absl::CivilDay(2022, 3, 31));
+  EXPECT_EQ(LastDueDay(at(2, 10, 1), {10, 0}, shanghai), absl::CivilDay(2022, 4, 1));
+  EXPECT_EQ(LastDueDay(at(2, 23, 59), {10, 0}, shanghai), absl::CivilDay(2022, 4, 1));
+  // A deadline at midnight: always yesterday.
+  EXPECT_EQ(LastDueDay(at(2, 0, 1), {0, 0}, shanghai), absl::CivilDay(2022, 4, 1));
+}
+
 class ReportingStatusTest : public ::testing::Test {
  protected:
   const absl::Time deadline_ =
