@@ -466,6 +466,10 @@ class PostgresDatabase final : public Database, private BatchTransaction {
 
   absl::Status Read(TransactionFn fn) override;
 
+  // Opens the pool's max_readers read connections now, so that no request waits for a
+  // connection (and the resolution of the server's name) later.
+  absl::Status OpenReaders();
+
   absl::Status Migrate(absl::string_view component, std::span<const Migration> migrations) override;
 
   Dialect dialect() const override { return Dialect::kPostgres; }
@@ -550,8 +554,10 @@ absl::Status PostgresDatabase::Read(TransactionFn fn) {
   constexpr char kBegin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, readers_.Acquire());
   absl::Status status = conn->Exec(kBegin);
-  if (!status.ok() && conn->broken()) {
-    // An idle pooled connection died (server restart): one fresh connection, one more try.
+  // An idle pooled connection died (server restart): it is closed and the next one tried. The
+  // pool's other idle ones may have died too; after at most max_readers tries every dead one
+  // is gone and the last try is on a fresh connection.
+  for (int tries = 0; !status.ok() && conn->broken() && tries < options_.max_readers; ++tries) {
     ReleaseReader(std::move(conn));
     ASSIGN_OR_RETURN(conn, readers_.Acquire());
     status = conn->Exec(kBegin);
@@ -567,6 +573,21 @@ absl::Status PostgresDatabase::Read(TransactionFn fn) {
     }
   }
   ReleaseReader(std::move(conn));
+  return status;
+}
+
+absl::Status PostgresDatabase::OpenReaders() {
+  std::vector<std::unique_ptr<Connection>> opened;
+  absl::Status status;
+  for (int k = 0; k < options_.max_readers; ++k) {
+    absl::StatusOr<std::unique_ptr<Connection>> conn = readers_.Acquire();
+    if (!conn.ok()) {
+      status = conn.status();
+      break;
+    }
+    opened.push_back(*std::move(conn));
+  }
+  for (std::unique_ptr<Connection>& conn : opened) readers_.Release(std::move(conn), true);
   return status;
 }
 
@@ -623,8 +644,13 @@ absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(absl::string_view url,
 
   absl::StatusOr<std::unique_ptr<Connection>> writer = Connection::Open(*target, options);
   if (!writer.ok()) return writer.status();
-  return std::unique_ptr<Database>(
-      new PostgresDatabase(std::move(target), options, *std::move(writer)));
+  auto db = std::make_unique<PostgresDatabase>(std::move(target), options, *std::move(writer));
+  // Every connection is made at start-up, while the service is not yet serving: a later
+  // lazily made one could find the server's name unresolvable for a while (a container
+  // network's DNS stalling just after containers start made the first sign-in after a
+  // restart wait 20 s, two resolver timeouts on each of two name servers).
+  RETURN_IF_ERROR(db->OpenReaders());
+  return std::unique_ptr<Database>(std::move(db));
 }
 
 }  // namespace lianfang::sql::internal

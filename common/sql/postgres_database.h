@@ -9,8 +9,10 @@
 //     failed statement (a UNIQUE violation the function handles) is undone alone and the
 //     function goes on, as on SQLite. synchronous_commit is left at the server's setting
 //     (keep it `on`: a committed batch then survives a crash).
-//   - Reads run on a pool of up to Options::max_readers connections, each Read in one
-//     REPEATABLE READ READ ONLY transaction (one snapshot; writes fail with INTERNAL).
+//   - Reads run on a pool of Options::max_readers connections, each Read in one
+//     REPEATABLE READ READ ONLY transaction (one snapshot; writes fail with INTERNAL). Open
+//     makes the writer's and every reader's connection (and fails when one cannot be made),
+//     so no request waits for a connection, or for the server's name to resolve, later.
 //   - Statements are prepared once per connection (keyed by text and parameter types) and
 //     bound natively: integers as int8, doubles as float8, text as text, Bytes as binary
 //     bytea, NULL untyped. Results: integer types and booleans (as 0/1) read as integers,
@@ -21,7 +23,7 @@
 //     INTERNAL. Messages carry the server's primary message only (never DETAIL, which quotes
 //     row values; data-exception messages, which quote input, are replaced), never a password.
 //   - A connection lost (server restart) fails the batch or Read in progress with UNAVAILABLE;
-//     the next batch or Read reconnects.
+//     the next batch or Read reconnects (a Read skips every dead idle connection).
 //   - Migrate applies `postgres_sql`, or TranslateToPostgres(sql) when it is empty, inside the
 //     writer's advisory lock, so concurrent migrators (several processes) apply each step once.
 //

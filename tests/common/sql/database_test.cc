@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -654,6 +655,45 @@ TEST(DatabaseOpenTest, AnUnreachablePostgresServerIsUnavailableWithoutThePasswor
 TEST(DatabaseOpenTest, AMalformedPostgresUrlIsInvalidArgumentWithoutThePassword) {
   EXPECT_THAT(Database::Open("postgresql://lf:hunter2@127.0.0.1:1/gate?bogus_option=1"),
               StatusIs(absl::StatusCode::kInvalidArgument, Not(HasSubstr("hunter2"))));
+}
+
+// Every read connection is made when the database is opened, not by a later Read: a request
+// must not wait for a connection to be made (nor for the server's name to resolve, which a
+// container network's DNS can leave unanswered for 20 s just after a restart). Shown by
+// refusing new connections to the database once it is open: reads on as many connections
+// as the pool holds (nested Reads, one connection each) still work.
+TEST(PostgresOpenTest, ReadsNeedNoNewConnectionAfterOpen) {
+  absl::StatusOr<std::string> admin_url = ::lianfang::testing::SharedPostgresUrl();
+  if (admin_url.status().code() == absl::StatusCode::kNotFound) {
+    GTEST_SKIP() << admin_url.status();
+  }
+  ASSERT_THAT(admin_url, IsOk());
+  absl::StatusOr<std::string> url = ::lianfang::testing::NewPostgresDatabase("readers");
+  ASSERT_THAT(url, IsOk());
+  const std::string path = url->substr(url->rfind('/') + 1);
+  const std::string name = path.substr(0, path.find('?'));
+  std::unique_ptr<Database> admin = OpenOrDie(*admin_url);
+  ASSERT_NE(admin, nullptr);
+  Options options;
+  options.max_readers = 3;
+  std::unique_ptr<Database> db = OpenOrDie(*url, options);
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(admin->Write([&](Session& s) {
+    return s.Execute(absl::StrCat("ALTER DATABASE \"", name, "\" WITH ALLOW_CONNECTIONS false"))
+        .status();
+  }));
+  int depth = 0;
+  std::function<absl::Status(Session&)> read = [&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Row> row, s.QueryRow("SELECT 1"));
+    if (row->Int(0) != 1) return absl::InternalError("SELECT 1 is not 1");
+    return ++depth < options.max_readers ? db->Read(read) : absl::OkStatus();
+  };
+  EXPECT_OK(db->Read(read));
+  EXPECT_EQ(depth, options.max_readers);
+  EXPECT_OK(admin->Write([&](Session& s) {
+    return s.Execute(absl::StrCat("ALTER DATABASE \"", name, "\" WITH ALLOW_CONNECTIONS true"))
+        .status();
+  }));
 }
 
 TEST(DatabaseOpenTest, BadOptionsAreInvalidArgument) {
