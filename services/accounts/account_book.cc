@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/authorizer.h"
 #include "common/pii/pii.h"
+#include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
@@ -87,7 +88,7 @@ absl::Status AccountBook::CheckManages(const Principal& who, const UserRow& user
 absl::Status AccountBook::ValidateCreateUser(const Principal& who,
                                              const v1::CreateUserRequest& r) const {
   server::FieldErrors errors;
-  if (r.request_id().empty()) errors.Add("request_id", "is required");
+  request::CheckRequestId(errors, r.request_id());
   if (absl::StatusOr<std::string> login = NormalizeLogin(r.login()); !login.ok()) {
     errors.AddFromStatus("", login.status());
   }
@@ -133,7 +134,7 @@ absl::Status AccountBook::ValidateCreateUser(const Principal& who,
 absl::Status AccountBook::ValidateCreateEnrollment(const Principal& who,
                                                    const v1::CreateEnrollmentRequest& r) const {
   server::FieldErrors errors;
-  if (r.request_id().empty()) errors.Add("request_id", "is required");
+  request::CheckRequestId(errors, r.request_id());
   if (sites_->Find(r.site_id()) == nullptr) {
     errors.Add("site_id", "unknown site");
   } else if (sites_->FindGate(r.site_id(), r.gate_id()) == nullptr) {

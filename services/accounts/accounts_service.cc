@@ -12,6 +12,7 @@
 #include "common/app/unary.h"
 #include "common/audit/audit.h"
 #include "common/server/authorization.h"
+#include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/status/status_macros.h"
 
@@ -41,7 +42,7 @@ constexpr char kListAuditEvents[] = LF_ACCOUNTS_METHOD(ListAuditEvents);
 
 absl::Status ValidateUserRef(absl::string_view request_id, absl::string_view user_id) {
   server::FieldErrors errors;
-  if (request_id.empty()) errors.Add("request_id", "is required");
+  request::CheckRequestId(errors, request_id);
   if (user_id.empty()) errors.Add("user_id", "is required");
   return errors.ToStatus();
 }
@@ -304,7 +305,7 @@ grpc::ServerUnaryReactor* AccountsService::RevokeDevice(grpc::CallbackServerCont
   ASSIGN_OR_FINISH(ctx, kRevokeDevice, Principal who,
                    server::AuthorizeCall(*deps_.authorizer, ctx, kRevokeDevice));
   server::FieldErrors errors;
-  if (req->request_id().empty()) errors.Add("request_id", "is required");
+  request::CheckRequestId(errors, req->request_id());
   if (req->device_id().empty()) errors.Add("device_id", "is required");
   FINISH_IF_ERROR(ctx, kRevokeDevice, errors.ToStatus());
   const AccountBook* book = deps_.book;
