@@ -100,10 +100,25 @@
 
   // Registers /sw.js (scope "/": it serves only the app shell it lists). Browsers offer service
   // workers on secure origins only (HTTPS, or the local machine): elsewhere the page works as
-  // before, online. A failed registration changes nothing either.
-  function registerServiceWorker() {
+  // before, online. A registration or an install that fails (a file of the shell did not come
+  // on a patchy network) changes nothing and is tried again, after 5 s, 10 s, 20 s ... (at most
+  // 6 tries per page load), so the phone still gets its offline shell once the network holds.
+  function registerServiceWorker(attempt) {
     if (!('serviceWorker' in navigator)) return;
-    navigator.serviceWorker.register('/sw.js').catch(() => {});
+    attempt = attempt || 0;
+    let retried = false;
+    const again = () => {
+      if (retried || attempt >= 5) return;
+      retried = true;
+      setTimeout(() => registerServiceWorker(attempt + 1), 5000 * Math.pow(2, attempt));
+    };
+    navigator.serviceWorker.register('/sw.js').then((registration) => {
+      const worker = registration.installing || registration.waiting;
+      if (!worker) return;
+      worker.addEventListener('statechange', () => {
+        if (worker.state === 'redundant' && !registration.active) again();
+      });
+    }).catch(again);
   }
 
   // A request id: 32 hex digits from the browser's random source (also outside secure

@@ -142,11 +142,23 @@ class AppsBrowserTest : public ::testing::Test {
                       absl::Seconds(60));
   }
 
-  // Waits until a service worker controls the page and has cached the app shell; returns
-  // what is cached, as "cache-name /path" sorted and comma-separated.
+  // Waits until the page's service worker is activated (it has then cached the app shell
+  // whole: its install is all or nothing) and controls the page; returns what is cached, as
+  // "cache-name /path" sorted and comma-separated. On failure, the states of the
+  // registration's workers say where it stopped.
   std::string WaitForOfflineShell(testing::HeadlessBrowser& browser) {
-    EXPECT_TRUE(Eventually(browser, "!!navigator.serviceWorker.controller", "true",
-                           absl::Seconds(60)));
+    const std::string states =
+        "navigator.serviceWorker.getRegistration().then((r) => !r ? 'no registration' :"
+        "  ['installing', 'waiting', 'active'].map((k) => k + ':' + (r[k] ? r[k].state : '-'))"
+        "  .join(' ') + ' controller:' + !!navigator.serviceWorker.controller)";
+    std::string last;
+    EXPECT_TRUE(PollUntil(
+        [&] {
+          last = Await(browser, states);
+          return last == "installing:- waiting:- active:activated controller:true";
+        },
+        absl::Seconds(90)))
+        << last << "\n" << browser.LogTail();
     return Await(browser,
                  "caches.keys().then(async (names) => { const out = [];"
                  "  for (const n of names) {"
