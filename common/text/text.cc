@@ -68,12 +68,11 @@ std::string CsvField(absl::string_view value) {
 }
 
 void AppendCsvRow(std::string& out, const std::vector<std::string>& cells) {
-  absl::StrAppend(&out,
-                  absl::StrJoin(cells, ",",
-                                [](std::string* o, const std::string& c) {
-                                  absl::StrAppend(o, CsvField(c));
-                                }),
-                  "\r\n");
+  absl::StrAppend(
+      &out,
+      absl::StrJoin(cells, ",",
+                    [](std::string* o, const std::string& c) { absl::StrAppend(o, CsvField(c)); }),
+      "\r\n");
 }
 
 std::string HtmlEscape(absl::string_view value) {
