@@ -4,7 +4,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 
 namespace lianfang::text {
@@ -57,22 +56,12 @@ bool IsNegativeNumber(absl::string_view value) {
 
 }  // namespace
 
-std::string CsvField(absl::string_view value) {
-  std::string cell(value);
+std::string SpreadsheetText(absl::string_view value) {
   if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '@' ||
                          (value[0] == '-' && !IsNegativeNumber(value)))) {
-    cell = absl::StrCat("'", value);
+    return absl::StrCat("'", value);
   }
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-  return absl::StrCat("\"", absl::StrReplaceAll(cell, {{"\"", "\"\""}}), "\"");
-}
-
-void AppendCsvRow(std::string& out, const std::vector<std::string>& cells) {
-  absl::StrAppend(
-      &out,
-      absl::StrJoin(cells, ",",
-                    [](std::string* o, const std::string& c) { absl::StrAppend(o, CsvField(c)); }),
-      "\r\n");
+  return std::string(value);
 }
 
 std::string HtmlEscape(absl::string_view value) {

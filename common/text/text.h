@@ -1,11 +1,10 @@
 // Small text helpers for exports and input checks, shared by every service:
-//   - CSV that Excel opens with its Chinese text intact (UTF-8 with a byte-order mark, CRLF
-//     line ends, RFC 4180 quoting);
 //   - HTML escaping of text put into a page;
+//   - spreadsheet cells that show text as text (no formula runs when Excel opens a CSV whose
+//     cells came from requests; the CSV itself is common/csv);
 //   - UTF-8 length in characters (code points) and the "plain text" rule of input fields.
 //
-//   std::string csv = text::kUtf8Bom;
-//   text::AppendCsvRow(csv, {"捐赠方", "金额（元）"});
+//   csv.Row({text::SpreadsheetText(donor), "2000.00"});
 //   absl::StrAppend(&html, "<td>", text::HtmlEscape(name), "</td>");
 //   if (!text::IsPlainText(name)) errors.Add("name", "must be UTF-8 without control characters");
 //
@@ -16,23 +15,15 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/strings/string_view.h"
 
 namespace lianfang::text {
 
-// The byte-order mark a CSV export starts with, so Excel reads it as UTF-8.
-inline constexpr char kUtf8Bom[] = "\xEF\xBB\xBF";
-
-// One CSV cell: `value` unchanged, or quoted (inner quotes doubled) when it holds a comma, a
-// quote, CR or LF. A cell starting with =, +, - or @ gets a leading single quote ("'=1+1"),
-// so a spreadsheet shows it as text instead of running it as a formula; a negative number
-// ("-12", "-0.50") is left alone.
-std::string CsvField(absl::string_view value);
-
-// Appends the cells of one row, separated by commas and ended with CRLF, to `out`.
-void AppendCsvRow(std::string& out, const std::vector<std::string>& cells);
+// `value` as a spreadsheet cell of text: unchanged, or with a leading single quote when it
+// starts with =, +, - or @ ("'=1+1"), so a spreadsheet shows it instead of running it as a
+// formula; a negative number ("-12", "-0.50") is left alone.
+std::string SpreadsheetText(absl::string_view value);
 
 // `value` with &, <, >, " and ' replaced by their entities, safe inside element text and
 // quoted attribute values.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/csv/csv.h"
 #include "common/server/errors.h"
 #include "common/text/text.h"
 #include "common/time/clock.h"
@@ -172,21 +173,21 @@ std::string RenderDonationStatementHtml(const DonationStatement& s) {
 }
 
 std::string RenderDonationStatementCsv(const DonationStatement& s) {
-  std::string out = text::kUtf8Bom;
-  text::AppendCsvRow(out, {"序号", "方向", "日期", "捐赠方/受赠方", "类别", "物资", "数量", "单位",
-                           "金额（元）", "收据编号", "备注"});
+  csv::Writer out;
+  out.Row({"序号", "方向", "日期", "捐赠方/受赠方", "类别", "物资", "数量", "单位", "金额（元）",
+           "收据编号", "备注"});
   int n = 0;
   for (v1::DonationDirection direction :
        {v1::DONATION_DIRECTION_RECEIVED, v1::DONATION_DIRECTION_GIVEN}) {
     for (const v1::Donation& d : s.donations) {
       if (d.direction() != direction) continue;
       const bool goods = d.kind() == v1::DONATION_KIND_IN_KIND;
-      text::AppendCsvRow(
-          out,
-          {absl::StrCat(++n), DirectionLabel(direction), DateOf(s, d.recorded_at()),
-           d.donor_or_recipient(), KindLabel(d.kind()), goods ? ItemName(s, d.item_code()) : "",
-           goods ? absl::StrCat(d.quantity()) : "", goods ? ItemUnit(s, d.item_code()) : "",
-           FormatYuan(d.amount_fen()), d.receipt_no(), d.note()});
+      out.Row({absl::StrCat(++n), DirectionLabel(direction), DateOf(s, d.recorded_at()),
+               text::SpreadsheetText(d.donor_or_recipient()), KindLabel(d.kind()),
+               goods ? text::SpreadsheetText(ItemName(s, d.item_code())) : "",
+               goods ? absl::StrCat(d.quantity()) : "", goods ? ItemUnit(s, d.item_code()) : "",
+               FormatYuan(d.amount_fen()), text::SpreadsheetText(d.receipt_no()),
+               text::SpreadsheetText(d.note())});
     }
   }
   const v1::DonationTotals& t = s.totals;
@@ -194,21 +195,19 @@ std::string RenderDonationStatementCsv(const DonationStatement& s) {
                          int64_t goods_value,
                          const google::protobuf::RepeatedPtrField<v1::ItemQuantity>& goods) {
     const char* label = DirectionLabel(direction);
-    text::AppendCsvRow(out, {"合计", label, "", absl::StrCat("共", count, "笔"), "资金", "", "", "",
-                             FormatYuan(money), "", ""});
-    text::AppendCsvRow(
-        out, {"合计", label, "", "", "物资折价", "", "", "", FormatYuan(goods_value), "", ""});
+    out.Row({"合计", label, "", absl::StrCat("共", count, "笔"), "资金", "", "", "",
+             FormatYuan(money), "", ""});
+    out.Row({"合计", label, "", "", "物资折价", "", "", "", FormatYuan(goods_value), "", ""});
     for (const v1::ItemQuantity& g : goods) {
-      text::AppendCsvRow(out, {"合计", label, "", "", "物资",
-                               g.item_name().empty() ? g.item_code() : g.item_name(),
-                               absl::StrCat(g.quantity()), g.unit(), "", "", ""});
+      out.Row({"合计", label, "", "", "物资", g.item_name().empty() ? g.item_code() : g.item_name(),
+               absl::StrCat(g.quantity()), g.unit(), "", "", ""});
     }
   };
   totals_rows(v1::DONATION_DIRECTION_RECEIVED, t.received_count(), t.received_money_fen(),
               t.received_goods_value_fen(), t.received_goods());
   totals_rows(v1::DONATION_DIRECTION_GIVEN, t.given_count(), t.given_money_fen(),
               t.given_goods_value_fen(), t.given_goods());
-  return out;
+  return std::move(out).Take();
 }
 
 absl::StatusOr<v1::ExportFile> RenderDonationStatement(const DonationStatement& statement,
@@ -222,7 +221,7 @@ absl::StatusOr<v1::ExportFile> RenderDonationStatement(const DonationStatement& 
       return file;
     case v1::STATEMENT_FORMAT_CSV:
       file.set_filename(FileName(statement, "csv"));
-      file.set_content_type("text/csv; charset=utf-8");
+      file.set_content_type(csv::kContentType);
       file.set_content(RenderDonationStatementCsv(statement));
       return file;
     default:

@@ -11,34 +11,22 @@ namespace {
 using ::testing::Eq;
 using ::testing::Optional;
 
-TEST(CsvFieldTest, PlainCellsAreLeftAlone) {
-  EXPECT_EQ(CsvField("市红十字会"), "市红十字会");
-  EXPECT_EQ(CsvField("2000.00"), "2000.00");
-  EXPECT_EQ(CsvField("-12"), "-12");
-  EXPECT_EQ(CsvField("-0.50"), "-0.50");
-  EXPECT_EQ(CsvField(""), "");
+TEST(SpreadsheetTextTest, TextAndNumbersAreLeftAlone) {
+  EXPECT_EQ(SpreadsheetText("市红十字会"), "市红十字会");
+  EXPECT_EQ(SpreadsheetText("2000.00"), "2000.00");
+  EXPECT_EQ(SpreadsheetText("-12"), "-12");
+  EXPECT_EQ(SpreadsheetText("-0.50"), "-0.50");
+  EXPECT_EQ(SpreadsheetText(""), "");
+  EXPECT_EQ(SpreadsheetText("a=b"), "a=b");
 }
 
-TEST(CsvFieldTest, CommasQuotesAndLineBreaksAreQuoted) {
-  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
-  EXPECT_EQ(CsvField("他说\"好\""), "\"他说\"\"好\"\"\"");
-  EXPECT_EQ(CsvField("line1\nline2"), "\"line1\nline2\"");
-  EXPECT_EQ(CsvField("x\r"), "\"x\r\"");
-}
-
-TEST(CsvFieldTest, FormulaLikeCellsBecomeText) {
-  EXPECT_EQ(CsvField("=1+1"), "'=1+1");
-  EXPECT_EQ(CsvField("+86"), "'+86");
-  EXPECT_EQ(CsvField("@SUM(A1)"), "'@SUM(A1)");
-  EXPECT_EQ(CsvField("-1+1"), "'-1+1");
-  EXPECT_EQ(CsvField("=HYPERLINK(\"x\",\"y\")"), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"");
-}
-
-TEST(AppendCsvRowTest, JoinsWithCommasAndEndsWithCrlf) {
-  std::string out = kUtf8Bom;
-  AppendCsvRow(out, {"捐赠方", "a,b", "3"});
-  AppendCsvRow(out, {});
-  EXPECT_EQ(out, "\xEF\xBB\xBF捐赠方,\"a,b\",3\r\n\r\n");
+TEST(SpreadsheetTextTest, FormulaLikeCellsBecomeText) {
+  EXPECT_EQ(SpreadsheetText("=1+1"), "'=1+1");
+  EXPECT_EQ(SpreadsheetText("+86"), "'+86");
+  EXPECT_EQ(SpreadsheetText("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(SpreadsheetText("-1+1"), "'-1+1");
+  EXPECT_EQ(SpreadsheetText("-"), "'-");
+  EXPECT_EQ(SpreadsheetText("-1."), "'-1.");
 }
 
 TEST(HtmlEscapeTest, EscapesMarkupAndQuotes) {
