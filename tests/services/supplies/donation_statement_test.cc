@@ -136,6 +136,14 @@ TEST_F(DonationStatementTest, CsvHasBomCrlfOneRowPerDonationAndTotals) {
   EXPECT_EQ(file.content(), expected);
 }
 
+TEST_F(DonationStatementTest, CsvShowsFormulaLikeTextAsText) {
+  s_.donations[2].set_donor_or_recipient("=HYPERLINK(\"http://x\",\"点我\")");
+  s_.donations[2].set_note("@SUM(1)");
+  const std::string csv = RenderDonationStatementCsv(s_);
+  EXPECT_THAT(csv, HasSubstr(",\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\",资金,"));
+  EXPECT_THAT(csv, HasSubstr(",'@SUM(1)\r\n"));
+}
+
 TEST_F(DonationStatementTest, UnknownFormatIsInvalidArgument) {
   EXPECT_THAT(RenderDonationStatement(s_, v1::STATEMENT_FORMAT_UNSPECIFIED),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("format")));
