@@ -676,6 +676,34 @@ TEST_F(BooksServiceTest, RetriesReplayTheFirstAnswerAndMoveStockOnce) {
   EXPECT_THAT(Purchases(list), SizeIs(1));
 }
 
+// ---- Audit ----
+
+TEST_F(BooksServiceTest, ChangesAndStatementsAreInTheAuditTrail) {
+  const absl::Time start = absl::Now() - absl::Seconds(1);
+  const std::string campaign = Unique("audit");
+  v1::Donation d;
+  ASSERT_TRUE(Record(Money(v1::DONATION_DIRECTION_RECEIVED, "校友会", 500, campaign), &d).ok());
+  v1::FoodPurchase p;
+  ASSERT_TRUE(Register(Pork(Unique("审计商户"), "B"), &p).ok());
+  Statement(campaign, v1::STATEMENT_FORMAT_HTML);
+
+  common::v1::ListAuditEventsRequest req;
+  *req.mutable_start_time() = time::ToTimestamp(start);
+  req.set_page_size(500);
+  common::v1::ListAuditEventsResponse resp;
+  auto ctx = Ctx(Admin());
+  ASSERT_TRUE(stub_->ListAuditEvents(ctx.get(), req, &resp).ok());
+  auto has = [&](absl::string_view method, absl::string_view object) {
+    for (const common::v1::AuditEvent& e : resp.events()) {
+      if (absl::EndsWith(e.method(), method) && e.object() == object) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("/RecordDonation", d.donation_id()));
+  EXPECT_TRUE(has("/RegisterFoodPurchase", p.purchase_id()));
+  EXPECT_TRUE(has("/ExportDonationStatement", campaign));
+}
+
 // ---- Daily figures ----
 
 TEST_F(BooksServiceTest, DailyStatsCountTodaysDonationsAndTheirMoney) {
