@@ -186,12 +186,9 @@ absl::StatusOr<v1::ReceiveStockResponse> Storekeeper::ReceiveStock(
   return resp;
 }
 
-absl::StatusOr<v1::IssueStockResponse> Storekeeper::IssueStock(sql::Session& s,
-                                                               const auth::Principal& who,
-                                                               const v1::IssueStockRequest& req,
-                                                               absl::Time now,
-                                                               Effects* effects,
-                                                               absl::string_view donation_id) const {
+absl::StatusOr<v1::IssueStockResponse> Storekeeper::IssueStock(
+    sql::Session& s, const auth::Principal& who, const v1::IssueStockRequest& req, absl::Time now,
+    Effects* effects, absl::string_view donation_id) const {
   ASSIGN_OR_RETURN(const v1::Item item, RequireItem(s, req.item_code(), "item_code"));
   ASSIGN_OR_RETURN(const std::vector<Batch> on_hand, ReadBatches(s, req.site_id(), item.code()));
   ASSIGN_OR_RETURN(const std::vector<Batch> taken, AllocateFefo(on_hand, req.quantity()));
