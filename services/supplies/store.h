@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "common/sql/database.h"
 #include "lianfang/supplies/v1/supplies.pb.h"
+#include "services/supplies/donation_book.h"
 #include "services/supplies/stock_ledger.h"
 
 namespace lianfang::supplies {
@@ -146,6 +147,93 @@ absl::StatusOr<std::vector<SiteDayCounts>> DayCounts(sql::Session& s, absl::Time
 absl::StatusOr<std::vector<std::string>> LedgerMismatches(sql::Session& s);
 
 // --- donations and the canteen register ---
+//
+// Two tables of their own (migration 2): supplies_donations (one row per donation; the stock
+// movements of goods are in supplies_movements with its donation_id) and
+// supplies_food_purchases (the canteen register, accepted and rejected purchases alike, the
+// rejection reasons joined by line breaks). Ids come from the counters "donation" and
+// "purchase" of NextNumber ("donation-7", "purchase-3"); their seq gives record order.
+
+// The SQLite text of migration 2 (Migrations() holds it with its PostgreSQL variant).
+absl::string_view DonationsAndCanteenSchema();
+
+// Inserts `donation` (donation_id, recorded_at, recorded_by set; movements are not stored
+// here) with `seq`.
+absl::Status InsertDonation(sql::Session& s, const v1::Donation& donation, int64_t seq);
+// The movements of a donation, in record order.
+absl::StatusOr<std::vector<v1::StockMovement>> MovementsOfDonation(sql::Session& s,
+                                                                   absl::string_view donation_id);
+
+// Filters of ListDonations; empty / zero members do not filter.
+struct DonationFilter {
+  v1::DonationDirection direction = v1::DONATION_DIRECTION_UNSPECIFIED;
+  v1::DonationKind kind = v1::DONATION_KIND_UNSPECIFIED;
+  std::string campaign{};
+  std::optional<absl::Time> start{};  // recorded_at >= start
+  std::optional<absl::Time> end{};    // recorded_at < end
+};
+struct DonationRow {
+  v1::Donation donation{};  // movements not filled
+  int64_t seq = 0;
+};
+// Donations matching `filter` with seq < `before_seq` (0: no bound), newest first, at most
+// `limit`.
+absl::StatusOr<std::vector<DonationRow>> ListDonations(sql::Session& s,
+                                                       const DonationFilter& filter,
+                                                       int64_t before_seq, int64_t limit);
+
+// Per (direction, kind, item_code): the number of donations and their sums (donation_book.h),
+// of `campaign` (every donation when `all`), by direction, kind, item code.
+absl::StatusOr<std::vector<DonationGroup>> SumDonationsOf(sql::Session& s,
+                                                          absl::string_view campaign, bool all);
+
+// Inserts the register's entry `purchase` (purchase_id, recorded_at, recorded_by set) with
+// `seq`.
+absl::Status InsertFoodPurchase(sql::Session& s, const v1::FoodPurchase& purchase, int64_t seq);
+
+// Filters of ListFoodPurchases and TraceFood; empty / zero members do not filter.
+struct FoodPurchaseFilter {
+  std::string site_id{};
+  std::vector<std::string> sites_any_of{};  // the caller's token sites; empty = all
+  std::optional<absl::Time> start{};        // purchased_at >= start
+  std::optional<absl::Time> end{};          // purchased_at < end
+  std::string merchant{};                   // its name or its licence number, exactly
+  std::string batch{};
+  v1::StorageCategory storage_category = v1::STORAGE_CATEGORY_UNSPECIFIED;
+  bool rejected_only = false;
+};
+// Where a page of ListFoodPurchases resumes: after (purchased_at, seq) in newest-first order.
+struct FoodPurchaseKey {
+  absl::Time purchased_at{};
+  int64_t seq = 0;
+};
+struct FoodPurchaseRow {
+  v1::FoodPurchase purchase{};
+  FoodPurchaseKey key{};
+};
+// Newest purchase first (purchased_at, then record order), strictly after `after` when
+// given, at most `limit`.
+absl::StatusOr<std::vector<FoodPurchaseRow>> ListFoodPurchases(sql::Session& s,
+                                                               const FoodPurchaseFilter& filter,
+                                                               std::optional<FoodPurchaseKey> after,
+                                                               int64_t limit);
+// Oldest purchase first, at most `limit`.
+absl::StatusOr<std::vector<v1::FoodPurchase>> TraceFoodPurchases(sql::Session& s,
+                                                                 const FoodPurchaseFilter& filter,
+                                                                 int64_t limit);
+
+// Per site: the purchases registered (recorded_at) in [start, end) and how many were
+// rejected.
+struct CanteenDayCounts {
+  std::string site_id{};
+  int64_t purchases = 0;
+  int64_t rejections = 0;
+};
+absl::StatusOr<std::vector<CanteenDayCounts>> CanteenCounts(sql::Session& s, absl::Time start,
+                                                            absl::Time end);
+// The donations recorded in [start, end): counts by direction and money by direction.
+absl::StatusOr<v1::DailyDonations> DonationsBetween(sql::Session& s, absl::Time start,
+                                                    absl::Time end);
 
 }  // namespace lianfang::supplies
 

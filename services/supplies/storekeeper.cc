@@ -160,7 +160,7 @@ absl::StatusOr<v1::StockBalance> Storekeeper::BalanceOf(sql::Session& s, absl::s
 
 absl::StatusOr<v1::ReceiveStockResponse> Storekeeper::ReceiveStock(
     sql::Session& s, const auth::Principal& who, const v1::ReceiveStockRequest& req, absl::Time now,
-    Effects* effects) const {
+    Effects* effects, absl::string_view donation_id) const {
   ASSIGN_OR_RETURN(const v1::Item item, RequireItem(s, req.item_code(), "item_code"));
   RETURN_IF_ERROR(
       AddToBatch(s, req.site_id(), item.code(), req.batch(), req.expires_on(), req.quantity()));
@@ -176,6 +176,7 @@ absl::StatusOr<v1::ReceiveStockResponse> Storekeeper::ReceiveStock(
   m.set_expires_on(req.expires_on());
   m.set_source(req.source());
   m.set_note(req.note());
+  m.set_donation_id(std::string(donation_id));
   m.set_balance_after(after);
   *m.mutable_recorded_at() = time::ToTimestamp(now);
   m.set_recorded_by(who.subject);
@@ -185,11 +186,9 @@ absl::StatusOr<v1::ReceiveStockResponse> Storekeeper::ReceiveStock(
   return resp;
 }
 
-absl::StatusOr<v1::IssueStockResponse> Storekeeper::IssueStock(sql::Session& s,
-                                                               const auth::Principal& who,
-                                                               const v1::IssueStockRequest& req,
-                                                               absl::Time now,
-                                                               Effects* effects) const {
+absl::StatusOr<v1::IssueStockResponse> Storekeeper::IssueStock(
+    sql::Session& s, const auth::Principal& who, const v1::IssueStockRequest& req, absl::Time now,
+    Effects* effects, absl::string_view donation_id) const {
   ASSIGN_OR_RETURN(const v1::Item item, RequireItem(s, req.item_code(), "item_code"));
   ASSIGN_OR_RETURN(const std::vector<Batch> on_hand, ReadBatches(s, req.site_id(), item.code()));
   ASSIGN_OR_RETURN(const std::vector<Batch> taken, AllocateFefo(on_hand, req.quantity()));
@@ -208,6 +207,7 @@ absl::StatusOr<v1::IssueStockResponse> Storekeeper::IssueStock(sql::Session& s,
     m.set_expires_on(b.expires_on);
     *m.mutable_to() = req.to();
     m.set_note(req.note());
+    m.set_donation_id(std::string(donation_id));
     m.set_balance_after(running);
     *m.mutable_recorded_at() = time::ToTimestamp(now);
     m.set_recorded_by(who.subject);

@@ -69,13 +69,16 @@ class Storekeeper final {
 
   // ---- Stock (requests already validated; INVALID_ARGUMENT "unknown item" for item_code) --
 
+  // `donation_id`, when not empty, is recorded on the movements (goods donated).
   absl::StatusOr<v1::ReceiveStockResponse> ReceiveStock(sql::Session& s, const auth::Principal& who,
                                                         const v1::ReceiveStockRequest& req,
-                                                        absl::Time now, Effects* effects) const;
+                                                        absl::Time now, Effects* effects,
+                                                        absl::string_view donation_id = {}) const;
   // FAILED_PRECONDITION beyond the balance (nothing written).
   absl::StatusOr<v1::IssueStockResponse> IssueStock(sql::Session& s, const auth::Principal& who,
                                                     const v1::IssueStockRequest& req,
-                                                    absl::Time now, Effects* effects) const;
+                                                    absl::Time now, Effects* effects,
+                                                    absl::string_view donation_id = {}) const;
   // FAILED_PRECONDITION beyond the balance at from_site_id (nothing written).
   absl::StatusOr<v1::TransferStockResponse> TransferStock(sql::Session& s,
                                                           const auth::Principal& who,

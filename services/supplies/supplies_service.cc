@@ -21,6 +21,10 @@
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
 #include "common/time/timestamp.h"
+#include "services/supplies/books.h"
+#include "services/supplies/canteen_register.h"
+#include "services/supplies/donation_book.h"
+#include "services/supplies/text_field.h"
 #include "services/supplies/validation.h"
 
 namespace lianfang::supplies {
@@ -190,15 +194,7 @@ std::string ObjectOf(const v1::AdjustStockResponse& r) {
   return r.has_movement() ? r.movement().movement_id()
                           : absl::StrCat(r.balance().site_id(), "/", r.balance().item_code());
 }
-
-// Authorizes the call, then answers UNIMPLEMENTED (a method of another part of the service).
-grpc::ServerUnaryReactor* NotServedYet(const auth::Authorizer& authorizer,
-                                       grpc::CallbackServerContext* ctx, absl::string_view method) {
-  FINISH_IF_ERROR(ctx, method, server::AuthorizeCall(authorizer, ctx, method).status());
-  return app::FinishWith(
-      ctx, method,
-      absl::UnimplementedError(absl::StrCat("method ", method, " is not served by this release")));
-}
+std::string ObjectOf(const v1::Donation& d) { return d.donation_id(); }
 
 }  // namespace
 
@@ -472,9 +468,15 @@ grpc::ServerUnaryReactor* SuppliesService::GetDailyStats(grpc::CallbackServerCon
   ASSIGN_OR_FINISH(ctx, kGetDailyStats, const absl::CivilDay day,
                    ValidateGetDailyStats(*req, *deps_.sites));
   FINISH_IF_ERROR(ctx, kGetDailyStats, CheckSites(who, {req->site_id()}));
-  return ReadInto(*deps_.db, ctx, kGetDailyStats, resp, [&](sql::Session& s) {
-    return deps_.storekeeper->GetDailyStats(s, who, *req, day);
-  });
+  return ReadInto(
+      *deps_.db, ctx, kGetDailyStats, resp,
+      [&](sql::Session& s) -> absl::StatusOr<v1::GetDailyStatsResponse> {
+        ASSIGN_OR_RETURN(v1::GetDailyStatsResponse stats,
+                         deps_.storekeeper->GetDailyStats(s, who, *req, day));
+        // --- donations and the canteen register ---
+        RETURN_IF_ERROR(Books(deps_.storekeeper, deps_.tz).AddDailyFigures(s, day, &stats));
+        return stats;
+      });
 }
 
 grpc::ServerUnaryReactor* SuppliesService::ListAuditEvents(
@@ -487,46 +489,106 @@ grpc::ServerUnaryReactor* SuppliesService::ListAuditEvents(
 }
 
 // --- donations and the canteen register ---
-// Authorized, then UNIMPLEMENTED, until their handlers replace this block.
 
 grpc::ServerUnaryReactor* SuppliesService::RecordDonation(grpc::CallbackServerContext* ctx,
-                                                          const v1::RecordDonationRequest*,
-                                                          v1::Donation*) {
-  return NotServedYet(*deps_.authorizer, ctx, kRecordDonation);
+                                                          const v1::RecordDonationRequest* req,
+                                                          v1::Donation* resp) {
+  ASSIGN_OR_FINISH(ctx, kRecordDonation, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kRecordDonation));
+  FINISH_IF_ERROR(
+      ctx, kRecordDonation,
+      ValidateRecordDonation(*req, *deps_.sites, time::DayOf(deps_.clock->Now(), deps_.tz)));
+  FINISH_IF_ERROR(ctx, kRecordDonation, CheckSites(who, {req->site_id()}));
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const Books books(deps_.storekeeper, deps_.tz);
+  const bool goods = req->kind() == v1::DONATION_KIND_IN_KIND;
+  const bool received = req->direction() == v1::DONATION_DIRECTION_RECEIVED;
+  SubmitChange(
+      reactor, kRecordDonation, who, req, resp,
+      [books](sql::Session& s, const Principal& w, const v1::RecordDonationRequest& r,
+              absl::Time now, Effects* e) { return books.RecordDonation(s, w, r, now, e); },
+      {goods && received ? req->site_id() : "", goods && !received ? req->site_id() : ""});
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* SuppliesService::ListDonations(grpc::CallbackServerContext* ctx,
-                                                         const v1::ListDonationsRequest*,
-                                                         v1::ListDonationsResponse*) {
-  return NotServedYet(*deps_.authorizer, ctx, kListDonations);
+                                                         const v1::ListDonationsRequest* req,
+                                                         v1::ListDonationsResponse* resp) {
+  FINISH_IF_ERROR(ctx, kListDonations,
+                  server::AuthorizeCall(*deps_.authorizer, ctx, kListDonations).status());
+  FINISH_IF_ERROR(ctx, kListDonations, ValidateListDonations(*req));
+  const Books books(deps_.storekeeper, deps_.tz);
+  return ReadInto(*deps_.db, ctx, kListDonations, resp,
+                  [&](sql::Session& s) { return books.ListDonations(s, *req); });
 }
 
-grpc::ServerUnaryReactor* SuppliesService::GetDonationTotals(grpc::CallbackServerContext* ctx,
-                                                             const v1::GetDonationTotalsRequest*,
-                                                             v1::DonationTotals*) {
-  return NotServedYet(*deps_.authorizer, ctx, kGetDonationTotals);
+grpc::ServerUnaryReactor* SuppliesService::GetDonationTotals(
+    grpc::CallbackServerContext* ctx, const v1::GetDonationTotalsRequest* req,
+    v1::DonationTotals* resp) {
+  FINISH_IF_ERROR(ctx, kGetDonationTotals,
+                  server::AuthorizeCall(*deps_.authorizer, ctx, kGetDonationTotals).status());
+  FINISH_IF_ERROR(ctx, kGetDonationTotals, ValidateGetDonationTotals(*req));
+  const Books books(deps_.storekeeper, deps_.tz);
+  return ReadInto(*deps_.db, ctx, kGetDonationTotals, resp,
+                  [&](sql::Session& s) { return books.GetDonationTotals(s, *req); });
 }
 
 grpc::ServerUnaryReactor* SuppliesService::ExportDonationStatement(
-    grpc::CallbackServerContext* ctx, const v1::ExportDonationStatementRequest*, v1::ExportFile*) {
-  return NotServedYet(*deps_.authorizer, ctx, kExportDonationStatement);
+    grpc::CallbackServerContext* ctx, const v1::ExportDonationStatementRequest* req,
+    v1::ExportFile* resp) {
+  ASSIGN_OR_FINISH(ctx, kExportDonationStatement, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kExportDonationStatement));
+  FINISH_IF_ERROR(ctx, kExportDonationStatement, ValidateExportDonationStatement(*req));
+  const Books books(deps_.storekeeper, deps_.tz);
+  const absl::Time now = deps_.clock->Now();
+  FINISH_IF_ERROR(ctx, kExportDonationStatement,
+                  deps_.db->Read([&](sql::Session& s) -> absl::Status {
+                    ASSIGN_OR_RETURN(*resp, books.ExportDonationStatement(s, *req, now));
+                    return absl::OkStatus();
+                  }));
+  // Every export is in the audit trail (object: the campaign).
+  return app::FinishRead(ctx, *deps_.db, *deps_.clock, kExportDonationStatement, who,
+                         StripText(req->campaign()), /*clear_data=*/true);
 }
 
 grpc::ServerUnaryReactor* SuppliesService::RegisterFoodPurchase(
-    grpc::CallbackServerContext* ctx, const v1::RegisterFoodPurchaseRequest*, v1::FoodPurchase*) {
-  return NotServedYet(*deps_.authorizer, ctx, kRegisterFoodPurchase);
+    grpc::CallbackServerContext* ctx, const v1::RegisterFoodPurchaseRequest* req,
+    v1::FoodPurchase* resp) {
+  ASSIGN_OR_FINISH(ctx, kRegisterFoodPurchase, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kRegisterFoodPurchase));
+  FINISH_IF_ERROR(ctx, kRegisterFoodPurchase,
+                  ValidateFoodPurchase(*req, *deps_.sites, deps_.clock->Now()));
+  FINISH_IF_ERROR(ctx, kRegisterFoodPurchase, CheckSites(who, {req->site_id()}));
+  const Books books(deps_.storekeeper, deps_.tz);
+  return app::RunMutation(
+      ctx, *deps_.db, *deps_.clock, kRegisterFoodPurchase, who, *req, resp,
+      [books, who, req, now = deps_.clock->Now()](sql::Session& s) {
+        return books.RegisterFoodPurchase(s, who, *req, now);
+      },
+      [](const v1::FoodPurchase& p) { return p.purchase_id(); }, [](v1::FoodPurchase&, bool) {});
 }
 
-grpc::ServerUnaryReactor* SuppliesService::ListFoodPurchases(grpc::CallbackServerContext* ctx,
-                                                             const v1::ListFoodPurchasesRequest*,
-                                                             v1::ListFoodPurchasesResponse*) {
-  return NotServedYet(*deps_.authorizer, ctx, kListFoodPurchases);
+grpc::ServerUnaryReactor* SuppliesService::ListFoodPurchases(
+    grpc::CallbackServerContext* ctx, const v1::ListFoodPurchasesRequest* req,
+    v1::ListFoodPurchasesResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListFoodPurchases, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kListFoodPurchases));
+  FINISH_IF_ERROR(ctx, kListFoodPurchases, ValidateListFoodPurchases(*req, *deps_.sites));
+  FINISH_IF_ERROR(ctx, kListFoodPurchases, CheckSites(who, {req->site_id()}));
+  const Books books(deps_.storekeeper, deps_.tz);
+  return ReadInto(*deps_.db, ctx, kListFoodPurchases, resp,
+                  [&](sql::Session& s) { return books.ListFoodPurchases(s, who, *req); });
 }
 
 grpc::ServerUnaryReactor* SuppliesService::TraceFood(grpc::CallbackServerContext* ctx,
-                                                     const v1::TraceFoodRequest*,
-                                                     v1::TraceFoodResponse*) {
-  return NotServedYet(*deps_.authorizer, ctx, kTraceFood);
+                                                     const v1::TraceFoodRequest* req,
+                                                     v1::TraceFoodResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kTraceFood, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kTraceFood));
+  FINISH_IF_ERROR(ctx, kTraceFood, ValidateTraceFood(*req));
+  const Books books(deps_.storekeeper, deps_.tz);
+  return ReadInto(*deps_.db, ctx, kTraceFood, resp,
+                  [&](sql::Session& s) { return books.TraceFood(s, who, *req); });
 }
 
 // --- end of donations and the canteen register ---

@@ -14,8 +14,11 @@
 // item (PERMISSION_DENIED / FAILED_PRECONDITION naming the mismatch otherwise; UNAVAILABLE when
 // dispatch does not answer).
 //
-// Donations and the canteen register answer UNIMPLEMENTED (after authorizing) until their
-// handlers replace the block marked "donations and the canteen register".
+// Donations and the canteen register (the block marked "donations and the canteen register")
+// run their core (books.h) the same way: RecordDonation and RegisterFoodPurchase through
+// app::SubmitMutation, the reads on a snapshot; ExportDonationStatement is audited as a read
+// of the campaign. A LEADER records goods and registers purchases only for its own sites, and
+// lists and traces the purchases of its own sites.
 //
 // Thread-safety: all handlers may run concurrently. The service must outlive the server.
 #ifndef LIANFANG_SERVICES_SUPPLIES_SUPPLIES_SERVICE_H_
