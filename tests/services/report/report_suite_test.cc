@@ -42,6 +42,7 @@
 #include "lianfang/report/v1/report.grpc.pb.h"
 #include "lianfang/survey/v1/survey.grpc.pb.h"
 #include "services/report/daily_report.h"
+#include "tests/services/report/stand_in_sources.h"
 
 namespace lianfang::report {
 namespace {
@@ -113,6 +114,18 @@ class ReportSuiteTest : public ::testing::Test {
       ASSERT_OK_AND_ASSIGN(int port, lianfang::testing::PickFreePort());
       addresses_[name] = absl::StrCat("127.0.0.1:", port);
     }
+    // Supplies answers its figures of the day (none were recorded: zeros) from a stand-in
+    // until the suite runs lf-supplies.
+    server::ServerOptions supplies_options;
+    supplies_options.service_name = "supplies";
+    supplies_options.served_services = {"lianfang.supplies.v1.SuppliesService"};
+    supplies_options.log_calls = false;
+    supplies_server_ =
+        std::make_unique<lianfang::testing::LoopbackServer>(std::move(supplies_options));
+    supplies_server_->AddService(&supplies_);
+    supplies_server_->UseFallback(tokens_);
+    ASSERT_OK(supplies_server_->Start());
+    addresses_["supplies"] = supplies_server_->address();
     for (const char* name : kServices) ASSERT_OK(Start(name));
     for (const char* name : kServices) ASSERT_OK(WaitServing(name));
     date_ = time::DateOf(absl::Now(), Shanghai());
@@ -139,6 +152,7 @@ class ReportSuiteTest : public ::testing::Test {
                    {"LF_SURVEY_ADDR", addresses_["survey"]},
                    {"LF_DISPATCH_ADDR", addresses_["dispatch"]},
                    {"LF_REPORT_ADDR", addresses_["report"]},
+                   {"LF_SUPPLIES_ADDR", addresses_["supplies"]},
                    {"LF_REPORT_SOURCE_TIMEOUT", "2s"}};
     if (name == "survey") {
       options.env.emplace_back("LF_RISK_REGIONS",
@@ -330,6 +344,9 @@ class ReportSuiteTest : public ::testing::Test {
 
   lianfang::testing::TempDir dir_;
   lianfang::testing::TestTokens tokens_;
+  testing::StandInSupplies supplies_{&tokens_.authorizer(),
+                                     "/lianfang.supplies.v1.SuppliesService/GetDailyStats"};
+  std::unique_ptr<lianfang::testing::LoopbackServer> supplies_server_;
   std::unique_ptr<lianfang::testing::RedisServer> redis_;
   std::string pii_key_file_;
   std::map<std::string, std::string> addresses_;
