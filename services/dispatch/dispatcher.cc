@@ -53,6 +53,12 @@ bool Covers(const TeamRow& team, absl::string_view site_id) {
   return std::find(team.site_ids.begin(), team.site_ids.end(), site_id) != team.site_ids.end();
 }
 
+// The id ToProto marks assigned_to_caller with: the calling volunteer's, for VOLUNTEER callers.
+std::string CallerVolunteerId(const Principal& who, const std::optional<VolunteerRow>& me) {
+  if (who.role != Role::kVolunteer || !me.has_value()) return "";
+  return me->volunteer_id;
+}
+
 // Explains why a conditional UPDATE found nothing to change: the rules applied to the state
 // read earlier in the same transaction.
 absl::Status Refusal(const TaskRow& before, TaskAction action) {
@@ -293,7 +299,8 @@ absl::StatusOr<v1::Task> Dispatcher::CreateTask(sql::Session& s, const Principal
                .created_by = who.subject,
                .created_at = now,
                .person_key = in.person_key(),
-               .source_ref = in.source_ref()};
+               .source_ref = in.source_ref(),
+               .item_code = in.item_code()};
   if (!assignee.empty()) task.assigned_at = now;
   RETURN_IF_ERROR(AddTask(s, task, who.subject, now, changes));
   return ToProto(task, now);
@@ -347,7 +354,7 @@ absl::StatusOr<v1::Task> Dispatcher::Transit(sql::Session& s, const Principal& w
   ASSIGN_OR_RETURN(std::optional<TaskRow> after, store_.Transit(s, t, before.task_id, args, now));
   if (!after.has_value()) return Refusal(before, action);
   Changed(before, *after, action, who.subject, now, changes);
-  return ToProto(*after, now);
+  return ToProto(*after, now, CallerVolunteerId(who, me));
 }
 
 // ---- Schedules ----
@@ -525,6 +532,7 @@ absl::StatusOr<v1::Task> Dispatcher::GetTask(sql::Session& s, const Principal& w
   if (who.role == Role::kVolunteer) {
     ASSIGN_OR_RETURN(VolunteerRow me, CallerVolunteer(s, who));
     RETURN_IF_ERROR(CheckVolunteerMayView(me.ref(), task.state()));
+    return ToProto(task, now, me.volunteer_id);
   }
   return ToProto(task, now);
 }
@@ -543,12 +551,14 @@ absl::StatusOr<v1::ListTasksResponse> Dispatcher::ListTasks(sql::Session& s, con
                     .overdue_only = req.overdue_only()};
   ASSIGN_OR_RETURN(std::vector<std::string> sites, SitesFor(who, req.site_id()));
   if (req.site_id().empty()) filter.sites_any_of = std::move(sites);
+  std::string caller_volunteer_id;
   if (who.role == Role::kVolunteer) {
     ASSIGN_OR_RETURN(VolunteerRow me, CallerVolunteer(s, who));
     if (!req.team_id().empty() && req.team_id() != me.team_id) {
       return absl::PermissionDeniedError("volunteers may list only their own team's tasks");
     }
     filter.team_id = me.team_id;
+    caller_volunteer_id = me.volunteer_id;
   } else if (!req.team_id().empty()) {
     RETURN_IF_ERROR(LoadTeam(s, req.team_id()).status());
   }
@@ -559,7 +569,7 @@ absl::StatusOr<v1::ListTasksResponse> Dispatcher::ListTasks(sql::Session& s, con
   ASSIGN_OR_RETURN(std::vector<TaskRow> rows, store_.ListTasks(s, filter, cursor, now, size + 1));
   v1::ListTasksResponse resp;
   for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size); ++i) {
-    *resp.add_tasks() = ToProto(rows[i], now);
+    *resp.add_tasks() = ToProto(rows[i], now, caller_volunteer_id);
   }
   if (rows.size() > static_cast<size_t>(size)) {
     const TaskRow& last = rows[size - 1];
@@ -660,6 +670,7 @@ absl::StatusOr<WatchFilter> Dispatcher::WatchFilterFor(sql::Session& s, const Pr
       return absl::PermissionDeniedError("volunteers may watch only their own team's tasks");
     }
     filter.team_id = me.team_id;
+    filter.caller_volunteer_id = me.volunteer_id;
   } else if (!req.team_id().empty()) {
     RETURN_IF_ERROR(LoadTeam(s, req.team_id()).status());
   }

@@ -200,11 +200,12 @@ constexpr char kOnDutyCandidates[] =
 #define LF_TASK_COLUMNS                                                                \
   "task_id, seq, kind, site_id, location, title, details, priority, due_at, team_id, " \
   "assignee, status, created_by, created_at, assigned_at, started_at, completed_at, "  \
-  "cancelled_at, completion_note, cancel_reason, schedule_id, person_key, source_ref"
+  "cancelled_at, completion_note, cancel_reason, schedule_id, person_key, source_ref, "  \
+  "item_code"
 constexpr char kInsertTask[] =
     "INSERT INTO dispatch_tasks (" LF_TASK_COLUMNS
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-    "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
+    "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
 constexpr char kSelectTask[] = "SELECT " LF_TASK_COLUMNS " FROM dispatch_tasks WHERE task_id = $1";
 // ListTasks: this head, then one "AND ..." fragment per filter given (so each filter can use
 // its index), then kListTasksTail.
@@ -344,6 +345,7 @@ TaskRow TaskFrom(const sql::Row& r) {
   t.schedule_id = r.Text(20);
   t.person_key = r.Text(21);
   t.source_ref = r.Text(22);
+  t.item_code = r.Text(23);
   return t;
 }
 
@@ -380,11 +382,16 @@ std::span<const sql::Migration> Migrations() {
        .name = "teams, volunteers, duty, tasks, schedules and their slots",
        .sql = kSchemaV1,
        .postgres_sql = PostgresText(kSchemaV1)},
+      // The supplies item a supply delivery brings (Task.item_code); '' for every other task
+      // and for the tasks created before it existed.
+      {.version = 2,
+       .name = "supply delivery tasks name their supplies item",
+       .sql = "ALTER TABLE dispatch_tasks ADD COLUMN item_code TEXT NOT NULL DEFAULT ''"},
   };
   return *kMigrations;
 }
 
-v1::Task ToProto(const TaskRow& t, absl::Time now) {
+v1::Task ToProto(const TaskRow& t, absl::Time now, absl::string_view caller_volunteer_id) {
   v1::Task p;
   p.set_task_id(t.task_id);
   p.set_kind(t.kind);
@@ -409,6 +416,8 @@ v1::Task ToProto(const TaskRow& t, absl::Time now) {
   p.set_schedule_id(t.schedule_id);
   p.set_person_key(t.person_key);
   p.set_source_ref(t.source_ref);
+  p.set_item_code(t.item_code);
+  p.set_assigned_to_caller(!caller_volunteer_id.empty() && t.assignee == caller_volunteer_id);
   return p;
 }
 
@@ -599,7 +608,8 @@ absl::Status DispatchStore::InsertTask(sql::Session& s, const TaskRow& t) const 
                              t.cancel_reason,
                              t.schedule_id,
                              t.person_key,
-                             t.source_ref})
+                             t.source_ref,
+                             t.item_code})
       .status();
 }
 

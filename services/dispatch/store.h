@@ -89,6 +89,7 @@ struct TaskRow {
   std::string schedule_id{};
   std::string person_key{};
   std::string source_ref{};
+  std::string item_code{};  // supply deliveries: the supplies item; "" otherwise
 
   TaskState state() const { return {status, team_id, assignee}; }
 };
@@ -249,8 +250,10 @@ class DispatchStore final {
                                                                    absl::Time now) const;
 };
 
-// The API view of a task at `now` (overdue derived).
-v1::Task ToProto(const TaskRow& task, absl::Time now);
+// The API view of a task at `now` (overdue derived). `caller_volunteer_id` is the calling
+// volunteer's id when a VOLUNTEER asks ("" for every other role): assigned_to_caller is true
+// when the task is assigned to it.
+v1::Task ToProto(const TaskRow& task, absl::Time now, absl::string_view caller_volunteer_id = "");
 // The API view of a team.
 v1::Team ToProto(const TeamRow& team);
 // The API view of a volunteer; name and phone in clear only when `full` (ADMIN, LEADER).

@@ -1,6 +1,8 @@
 #include "services/dispatch/task_events.h"
 
 #include <algorithm>
+#include <memory>
+#include <string>
 #include <utility>
 
 namespace lianfang::dispatch {
@@ -24,11 +26,26 @@ void TaskEventHub::Unsubscribe(TaskWatcher* watcher) {
 }
 
 void TaskEventHub::Publish(const v1::TaskEvent& event) {
-  // One shared copy for every watcher: the fan-out costs a pointer per watcher.
-  auto shared = std::make_shared<const v1::TaskEvent>(event);
+  // One shared copy for every watcher: the fan-out costs a pointer per watcher. Only the
+  // volunteer the task is assigned to gets a copy of its own, marked assigned_to_caller.
+  v1::TaskEvent unmarked = event;
+  unmarked.mutable_task()->set_assigned_to_caller(false);
+  auto shared = std::make_shared<const v1::TaskEvent>(std::move(unmarked));
+  EventPtr marked;
   absl::MutexLock lock(&mu_);
   for (const auto& [watcher, filter] : watchers_) {
-    if (filter.Matches(event.task())) watcher->OnEvent(shared);
+    if (!filter.Matches(event.task())) continue;
+    const std::string& assignee = event.task().assignee_volunteer_id();
+    if (!filter.caller_volunteer_id.empty() && filter.caller_volunteer_id == assignee) {
+      if (marked == nullptr) {
+        auto copy = std::make_shared<v1::TaskEvent>(*shared);
+        copy->mutable_task()->set_assigned_to_caller(true);
+        marked = std::move(copy);
+      }
+      watcher->OnEvent(marked);
+    } else {
+      watcher->OnEvent(shared);
+    }
   }
 }
 

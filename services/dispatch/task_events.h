@@ -35,6 +35,9 @@ struct WatchFilter {
   std::string team_id{};
   // Only tasks of these sites; empty = every site.
   std::vector<std::string> sites{};
+  // A VOLUNTEER watcher's volunteer id ("" for other roles): the tasks of the events it
+  // receives carry assigned_to_caller (true when assigned to it). Does not filter.
+  std::string caller_volunteer_id{};
 
   bool Matches(const v1::Task& task) const;
 };

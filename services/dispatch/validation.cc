@@ -1,5 +1,6 @@
 #include "services/dispatch/validation.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -37,6 +38,23 @@ void CheckPageToken(FieldErrors& errors, absl::string_view token) {
 void CheckKind(FieldErrors& errors, absl::string_view field, int kind) {
   if (kind == v1::TASK_KIND_UNSPECIFIED || !v1::TaskKind_IsValid(kind)) {
     errors.Add(field, "must be one of the TaskKind values");
+  }
+}
+
+// Task.item_code: only a supply delivery names a supplies item, as 1..32 of [a-z0-9_-] (the
+// codes of SuppliesService's catalogue); empty is always accepted.
+void CheckItemCode(FieldErrors& errors, absl::string_view field, int kind,
+                   absl::string_view item_code) {
+  if (item_code.empty()) return;
+  if (kind != v1::TASK_KIND_SUPPLY_DELIVERY) {
+    errors.Add(field, "is only for tasks of kind TASK_KIND_SUPPLY_DELIVERY");
+    return;
+  }
+  const bool charset_ok = std::all_of(item_code.begin(), item_code.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  if (item_code.size() > 32 || !charset_ok) {
+    errors.Add(field, "must be 1..32 characters of [a-z0-9_-]");
   }
 }
 
@@ -130,6 +148,7 @@ absl::Status ValidateCreateTask(const v1::CreateTaskRequest& req,
   CheckText(errors, "task.assignee_volunteer_id", t.assignee_volunteer_id(), false);
   CheckText(errors, "task.person_key", t.person_key(), false);
   CheckText(errors, "task.source_ref", t.source_ref(), false);
+  CheckItemCode(errors, "task.item_code", t.kind(), t.item_code());
   return errors.ToStatus();
 }
 

@@ -20,6 +20,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/gateway/dashboard_view.h"
+#include "services/gateway/supplies_tile.h"
 #include "services/gateway/gateway_service.h"
 #include "services/gateway/http_server.h"
 #include "services/gateway/qr_svg.h"
@@ -34,6 +35,7 @@ constexpr char kRouteHealth[] = "/healthz";
 constexpr char kRouteMetrics[] = "/metrics";
 constexpr char kRouteDashboard[] = "/api/v1/dashboard";
 constexpr char kRouteEvents[] = "/api/v1/dashboard/events";
+constexpr char kRouteSupplies[] = "/api/v1/dashboard/supplies";
 constexpr char kRouteOther[] = "other";
 constexpr char kRouteMe[] = "/api/v1/me";
 constexpr char kRouteQr[] = "/api/v1/passes/{code}/qr.svg";
@@ -566,6 +568,21 @@ void HttpGateway::Handle(std::shared_ptr<http::Exchange> exchange) {
       if (!ids.ok()) return Reply(*exchange, kRouteDashboard, start, ErrorResponse(ids.status()));
       const Dashboard dashboard = deps_.source->Read(*ids);
       return Reply(*exchange, kRouteDashboard, start, JsonResponse(JsonOf(dashboard)));
+    }
+    if (req.path == kRouteSupplies && deps_.supplies != nullptr) {
+      // The supplies tile: who may read the dashboard sees its sites' low stock and nearest
+      // expiry, read with the gateway's SERVICE token.
+      const ApiSlot slot(api_inflight_);
+      if (!slot.admitted()) return Reply(*exchange, kRouteSupplies, start, Overloaded());
+      absl::StatusOr<auth::Principal> who =
+          deps_.authorizer->Authorize(kGetDashboard, req.Header("Authorization"));
+      if (!who.ok()) return Reply(*exchange, kRouteSupplies, start, ErrorResponse(who.status()));
+      absl::StatusOr<std::vector<std::string>> ids =
+          SelectSites(*deps_.sites, *who, RequestedSites(req));
+      if (!ids.ok()) return Reply(*exchange, kRouteSupplies, start, ErrorResponse(ids.status()));
+      return Reply(*exchange, kRouteSupplies, start,
+                   JsonResponse(MessageJson(
+                       SuppliesTileOf(deps_.supplies->Read(), *ids, *deps_.sites))));
     }
     if (req.path == kRouteEvents) return ServeEvents(exchange, start);
     if (req.path == kRouteMe && deps_.verifier != nullptr) {

@@ -7,6 +7,9 @@
 //   GET /api/v1/dashboard/events   Server-Sent Events: one `data:` line with a JSON Dashboard
 //                                  per event, a snapshot at once and one within a second of any
 //                                  change; `: keep-alive` comments while quiet; ?site_ids=a,b
+//   GET /api/v1/dashboard/supplies the supplies tile (supplies_tile.h): low stock and nearest
+//                                  expiry per site, read with the SERVICE token; the roles of
+//                                  the dashboard; ?site_ids=a,b
 //   GET /guard, /volunteer, /pass  the guard console, the volunteer app, a printable pass
 //                                  (public pages with their scripts; they hold no data)
 //   POST /api/v1/<pkg>.<Service>/<Method>   the JSON transcoder (json_api.h): every method of
@@ -70,6 +73,7 @@
 #include "services/gateway/dashboard_hub.h"
 #include "services/gateway/dashboard_reader.h"
 #include "services/gateway/json_api.h"
+#include "services/gateway/supplies_tile.h"
 
 namespace lianfang::gateway::http {
 class Server;
@@ -130,6 +134,9 @@ class HttpGateway final {
     const JsonApi* api = nullptr;
     // Verifies tokens for /api/v1/me; null = no such route.
     const auth::TokenVerifier* verifier = nullptr;
+    // Reads the stock for GET /api/v1/dashboard/supplies (supplies_tile.h); null = no such
+    // route.
+    const SuppliesReader* supplies = nullptr;
   };
 
   HttpGateway(Options options, Deps deps);

@@ -22,6 +22,7 @@
 #include "services/gateway/http_gateway.h"
 #include "services/gateway/json_api.h"
 #include "services/gateway/services_reader.h"
+#include "services/gateway/supplies_tile.h"
 
 namespace {
 
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   const auto dispatch = server::MakeChannel(cfg.dispatch_addr, client_tls);
   const auto report = server::MakeChannel(cfg.report_addr, client_tls);
   const auto accounts = server::MakeChannel(cfg.accounts_addr, client_tls);
+  const auto supplies = server::MakeChannel(cfg.supplies_addr, client_tls);
 
   gateway::HealthMonitor health(
       {{"gate", gate}, {"survey", survey}, {"dispatch", dispatch}, {"report", report}}, {},
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
   gateway::CacheReader cache(rt->redis.get(), rt->sites.get());
   gateway::ServicesReader services({gate, survey, dispatch}, [token] { return token.Current(); },
                                    rt->sites.get(), {}, &rt->metrics);
+  gateway::SuppliesReader supplies_reader(supplies, [token] { return token.Current(); }, {});
   gateway::DashboardReader reader(&cache, &services, [&health] { return health.Current(); },
                                   &rt->clock, cfg.tz, {}, &rt->metrics);
 
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
                         {"lianfang.dispatch.v1.DispatchService", dispatch},
                         {"lianfang.report.v1.ReportService", report},
                         {"lianfang.accounts.v1.AccountsService", accounts},
+                        {"lianfang.supplies.v1.SuppliesService", supplies},
                         {"lianfang.gateway.v1.GatewayService",
                          server::MakeChannel(SelfAddress(cfg.listen), client_tls)}},
                        {.deadline = settings.http_deadline});
@@ -129,7 +133,8 @@ int main(int argc, char** argv) {
        .metrics = &rt->metrics,
        .redis_up = [redis = rt->redis.get()] { return redis->Ping().ok(); },
        .api = &api,
-       .verifier = rt->verifier.get()});
+       .verifier = rt->verifier.get(),
+       .supplies = &supplies_reader});
   if (absl::Status s = http.Start(); !s.ok()) Exit("LF_HTTP_LISTEN (--http-listen)", s);
 
   // On SIGTERM, open streams (gRPC and SSE) end at once instead of holding the drain.

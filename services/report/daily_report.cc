@@ -83,7 +83,8 @@ bool IsStandingFigure(const FieldDescriptor* f) {
   static const auto* const kStanding = new std::set<std::string>{
       "peak_onsite",        "gates_without_guard_minutes", "households_total",
       "households_surveyed", "residents",                  "tenants_pending",
-      "under_observation",  "health_reports_missing",      "volunteers_on_duty"};
+      "under_observation",  "health_reports_missing",      "volunteers_on_duty",
+      "key_balances",       "low_stock_items"};
   return kStanding->contains(f->name());
 }
 
@@ -172,6 +173,56 @@ gate::v1::DailyStats GateFiguresOf(const gate::v1::GetDailyStatsResponse& respon
   return out;
 }
 
+// One site's supplies figures: the integer fields summed over the answer's entries for
+// `site_id` (normally exactly one) and their key balances merged by item.
+supplies::v1::DailyStats SuppliesFiguresOf(const supplies::v1::GetDailyStatsResponse& response,
+                                           const std::string& site_id) {
+  supplies::v1::DailyStats out = FiguresOf<supplies::v1::DailyStats>(response, site_id);
+  out.set_date(response.date());
+  std::vector<const supplies::v1::StockBalance*> balances;
+  for (const supplies::v1::DailyStats& s : response.stats()) {
+    if (s.site_id() != site_id) continue;
+    for (const supplies::v1::StockBalance& b : s.key_balances()) balances.push_back(&b);
+  }
+  std::stable_sort(balances.begin(), balances.end(),
+                   [](const auto* a, const auto* b) { return a->item_code() < b->item_code(); });
+  for (const supplies::v1::StockBalance* b : balances) {
+    const int n = out.key_balances_size();
+    if (n > 0 && out.key_balances(n - 1).item_code() == b->item_code()) {
+      // The same item twice (never from one lf-supplies): one balance of both.
+      supplies::v1::StockBalance* into = out.mutable_key_balances(n - 1);
+      into->set_quantity(into->quantity() + b->quantity());
+      into->set_low(into->quantity() < into->min_stock());
+      continue;
+    }
+    *out.add_key_balances() = *b;
+  }
+  return out;
+}
+
+// Adds the key balances of one site into the totals' (site_id "", per item by code).
+void AddKeyBalances(const supplies::v1::DailyStats& site, supplies::v1::DailyStats* totals) {
+  for (const supplies::v1::StockBalance& b : site.key_balances()) {
+    supplies::v1::StockBalance* into = nullptr;
+    for (supplies::v1::StockBalance& t : *totals->mutable_key_balances()) {
+      if (t.item_code() == b.item_code()) into = &t;
+    }
+    if (into == nullptr) {
+      into = totals->add_key_balances();
+      into->set_item_code(b.item_code());
+      into->set_item_name(b.item_name());
+      into->set_unit(b.unit());
+    }
+    into->set_quantity(into->quantity() + b.quantity());
+    into->set_min_stock(into->min_stock() + b.min_stock());
+    into->set_low(into->quantity() < into->min_stock());
+    if (!b.nearest_expiry().empty() &&
+        (into->nearest_expiry().empty() || b.nearest_expiry() < into->nearest_expiry())) {
+      into->set_nearest_expiry(b.nearest_expiry());
+    }
+  }
+}
+
 uint64_t Fnv1a64(absl::string_view text) {
   uint64_t hash = 14695981039346656037ull;
   for (unsigned char c : text) {
@@ -250,6 +301,7 @@ DailyReport MergeDailyReport(absl::string_view date, const Coverage& coverage,
   if (!fetched.gate.has_value()) report.add_incomplete_sources(kSourceGate);
   if (!fetched.survey.has_value()) report.add_incomplete_sources(kSourceSurvey);
   if (!fetched.dispatch.has_value()) report.add_incomplete_sources(kSourceDispatch);
+  if (!fetched.supplies.has_value()) report.add_incomplete_sources(kSourceSupplies);
 
   SiteReport* totals = report.mutable_totals();
   totals->set_site_name(kTotalsName);
@@ -257,6 +309,10 @@ DailyReport MergeDailyReport(absl::string_view date, const Coverage& coverage,
   if (fetched.gate.has_value()) totals->mutable_gate();
   if (fetched.survey.has_value()) totals->mutable_survey();
   if (fetched.dispatch.has_value()) totals->mutable_dispatch();
+  if (fetched.supplies.has_value()) {
+    totals->mutable_supplies()->set_date(fetched.supplies->date());
+    *report.mutable_donations() = fetched.supplies->donations();
+  }
 
   for (const sites::Site* site : coverage.sites) {
     SiteReport* row = report.add_sites();
@@ -277,19 +333,32 @@ DailyReport MergeDailyReport(absl::string_view date, const Coverage& coverage,
           FiguresOf<dispatch::v1::DailyStats>(*fetched.dispatch, site->id());
       AddIntFields(row->dispatch(), totals->mutable_dispatch());
     }
+    if (fetched.supplies.has_value()) {
+      *row->mutable_supplies() = SuppliesFiguresOf(*fetched.supplies, site->id());
+      AddIntFields(row->supplies(), totals->mutable_supplies());
+      AddKeyBalances(row->supplies(), totals->mutable_supplies());
+    }
+  }
+  if (fetched.supplies.has_value()) {
+    std::sort(totals->mutable_supplies()->mutable_key_balances()->begin(),
+              totals->mutable_supplies()->mutable_key_balances()->end(),
+              [](const auto& a, const auto& b) { return a.item_code() < b.item_code(); });
   }
   if (fetched.gate.has_value()) SetReasons(total_reasons, totals->mutable_gate());
   return report;
 }
 
 bool IsZeroSite(const SiteReport& site) {
-  if (!site.has_gate() || !site.has_survey() || !site.has_dispatch()) return false;
+  if (!site.has_gate() || !site.has_survey() || !site.has_dispatch() || !site.has_supplies()) {
+    return false;
+  }
   return AllEventsZero(site.gate()) && AllEventsZero(site.survey()) &&
-         AllEventsZero(site.dispatch());
+         AllEventsZero(site.dispatch()) && AllEventsZero(site.supplies());
 }
 
 bool IsZeroReport(const DailyReport& report) {
   if (report.incomplete_sources_size() > 0) return false;
+  if (!AllEventsZero(report.donations())) return false;
   for (const SiteReport& site : report.sites()) {
     if (!IsZeroSite(site)) return false;
   }

@@ -4,7 +4,7 @@
 // where each site stands against the reporting deadline.
 //
 //   ASSIGN_OR_RETURN(GenerateInput input, ValidateGenerateRequest(request, sites, today));
-//   FetchedStats fetched = ...;                       // gate, survey and dispatch answers
+//   FetchedStats fetched = ...;               // gate, survey, dispatch and supplies answers
 //   DailyReport report = MergeDailyReport(input.date, input.coverage, fetched);
 //   RETURN_IF_ERROR(CheckSubmittable(report));
 //
@@ -30,6 +30,7 @@
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
 #include "lianfang/report/v1/report.pb.h"
+#include "lianfang/supplies/v1/supplies.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "services/report/config.h"
 
@@ -42,6 +43,7 @@ using ::lianfang::report::v1::SiteReport;
 inline constexpr char kSourceGate[] = "gate";
 inline constexpr char kSourceSurvey[] = "survey";
 inline constexpr char kSourceDispatch[] = "dispatch";
+inline constexpr char kSourceSupplies[] = "supplies";
 
 // The site name of a report's totals row.
 inline constexpr char kTotalsName[] = "合计";
@@ -49,12 +51,13 @@ inline constexpr char kTotalsName[] = "合计";
 // Longest string accepted in a request field, in bytes (API rule).
 inline constexpr size_t kMaxFieldBytes = 256;
 
-// What the three services answered for one day; nullopt = the source did not answer (down,
+// What the four services answered for one day; nullopt = the source did not answer (down,
 // deadline exceeded, refused the call, or answered for another day).
 struct FetchedStats {
   std::optional<gate::v1::GetDailyStatsResponse> gate;
   std::optional<survey::v1::GetDailyStatsResponse> survey;
   std::optional<dispatch::v1::GetDailyStatsResponse> dispatch;
+  std::optional<supplies::v1::GetDailyStatsResponse> supplies;
 };
 
 // The sites a report covers.
@@ -97,8 +100,12 @@ absl::StatusOr<GenerateInput> ValidateGenerateRequest(
 // the totals (site_name kTotalsName; peak_onsite is the sum of the sites' peaks), and
 // incomplete_sources naming each source that did not answer (its figures are left unset in
 // every site and in the totals). Every deny reason is listed in denied_by_reason, zeros
-// included. Figures of sites outside the coverage are ignored. Sets date, sites, totals,
-// incomplete_sources and site_ids; leaves id, version, status and times to the caller.
+// included. Supplies: each site's key_balances as answered (by item code); the totals' are
+// summed per item (quantity and min_stock summed, low when the sum is below the summed
+// minimum, nearest_expiry the earliest, batches left out); the day's donations go to
+// report.donations. Figures of sites outside the coverage are ignored. Sets date, sites,
+// totals, incomplete_sources, site_ids and donations; leaves id, version, status and times to
+// the caller.
 DailyReport MergeDailyReport(absl::string_view date, const Coverage& coverage,
                              const FetchedStats& fetched);
 
@@ -106,10 +113,12 @@ DailyReport MergeDailyReport(absl::string_view date, const Coverage& coverage,
 // every figure counting the day's events is zero. Figures describing a standing state
 // (peak_onsite, gates_without_guard_minutes, households_total, households_surveyed,
 // residents, tenants_pending, under_observation, health_reports_missing,
-// volunteers_on_duty) do not count: an idle site with unguarded gates or registered
-// households still has nothing to report. Works on the totals row too.
+// volunteers_on_duty, and the supplies' key_balances and low_stock_items) do not count: an
+// idle site with unguarded gates, registered households or stock on its shelves still has
+// nothing to report. Works on the totals row too.
 bool IsZeroSite(const SiteReport& site);
-// True when the report is complete and nothing happened at any of its sites.
+// True when the report is complete, nothing happened at any of its sites and no donation was
+// recorded that day.
 bool IsZeroReport(const DailyReport& report);
 
 // OK when `report` may be submitted now: a draft with every source's figures, and not

@@ -1,9 +1,9 @@
-// DailyStatsSources over gRPC: GetDailyStats of gate, survey and dispatch, called in parallel,
-// each with the SERVICE token and its own deadline.
+// DailyStatsSources over gRPC: GetDailyStats of gate, survey, dispatch and supplies, called in
+// parallel, each with the SERVICE token and its own deadline.
 //
 //   GrpcDailyStatsSources sources(
 //       {.gate = config.gate_addr, .survey = config.survey_addr,
-//        .dispatch = config.dispatch_addr},
+//        .dispatch = config.dispatch_addr, .supplies = config.supplies_addr},
 //       /*tls=*/nullptr, [&token] { return token.Current(); }, absl::Seconds(5));
 //   sources.Fetch("2022-04-01", [](FetchedStats stats) { ... });
 //
@@ -33,6 +33,7 @@ class GrpcDailyStatsSources final : public DailyStatsSources {
     std::string gate;
     std::string survey;
     std::string dispatch;
+    std::string supplies;
   };
 
   // `tls` (copied; may be null for plaintext) secures the channels. `token_source` returns the

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   report::GrpcDailyStatsSources sources(
       {.gate = rt->config.gate_addr,
        .survey = rt->config.survey_addr,
-       .dispatch = rt->config.dispatch_addr},
+       .dispatch = rt->config.dispatch_addr,
+       .supplies = rt->config.supplies_addr},
       rt->client_tls_or_null(), [token] { return token->Current(); },
       settings->source_timeout);
   report::ReportGenerator generator(rt->db.get(), &sources, rt->sites.get(), &rt->clock,

@@ -30,7 +30,7 @@ constexpr char kNotFetched[] = "—";
 
 // One figure column of the exports.
 struct Column {
-  std::string source;                      // kSourceGate, kSourceSurvey or kSourceDispatch
+  std::string source;                      // kSourceGate, kSourceSurvey, ... kSourceSupplies
   std::string label;                       // Chinese header
   const FieldDescriptor* field = nullptr;  // a singular integer field of the source's stats
   int deny_reason = 0;                     // when `field` is null: a reason of denied_by_reason
@@ -98,6 +98,17 @@ const std::map<std::string, std::string>& DispatchLabels() {
   return *labels;
 }
 
+const std::map<std::string, std::string>& SuppliesLabels() {
+  static const auto* labels = new std::map<std::string, std::string>{
+      {"low_stock_items", "低库存物资种数"},
+      {"receipts", "入库笔数"},
+      {"issues", "出库笔数"},
+      {"canteen_purchases", "食堂采购登记"},
+      {"canteen_rejections", "食堂拒收"},
+  };
+  return *labels;
+}
+
 bool IsIntegerField(const FieldDescriptor* f) {
   if (f->is_repeated()) return false;
   switch (f->cpp_type()) {
@@ -153,6 +164,8 @@ const std::vector<Section>& Sections() {
        ColumnsOf(kSourceSurvey, survey::v1::DailyStats::descriptor(), SurveyLabels())},
       {kSourceDispatch, "党员突击队任务与志愿者",
        ColumnsOf(kSourceDispatch, dispatch::v1::DailyStats::descriptor(), DispatchLabels())},
+      {kSourceSupplies, "物资保障",
+       ColumnsOf(kSourceSupplies, supplies::v1::DailyStats::descriptor(), SuppliesLabels())},
   };
   return *sections;
 }
@@ -161,6 +174,7 @@ std::string SourceLabel(absl::string_view source) {
   if (source == kSourceGate) return "门岗（gate）";
   if (source == kSourceSurvey) return "摸排（survey）";
   if (source == kSourceDispatch) return "任务调度（dispatch）";
+  if (source == kSourceSupplies) return "物资（supplies）";
   return std::string(source);
 }
 
@@ -188,7 +202,91 @@ const Message* StatsOf(const SiteReport& row, absl::string_view source) {
   if (source == kSourceGate) return row.has_gate() ? &row.gate() : nullptr;
   if (source == kSourceSurvey) return row.has_survey() ? &row.survey() : nullptr;
   if (source == kSourceDispatch) return row.has_dispatch() ? &row.dispatch() : nullptr;
+  if (source == kSourceSupplies) return row.has_supplies() ? &row.supplies() : nullptr;
   return nullptr;
+}
+
+// ---- The supplies extras: key items' balances, low items, the day's donations ----
+
+// An item with a minimum that some site (or the totals) reported a balance of.
+struct KeyItem {
+  std::string code;
+  std::string name;
+  std::string unit;
+};
+
+// The key items of the report, by code.
+std::vector<KeyItem> KeyItems(const DailyReport& report) {
+  std::map<std::string, KeyItem> items;
+  auto add = [&items](const SiteReport& row) {
+    for (const supplies::v1::StockBalance& b : row.supplies().key_balances()) {
+      items.emplace(b.item_code(), KeyItem{b.item_code(), b.item_name(), b.unit()});
+    }
+  };
+  for (const SiteReport& site : report.sites()) add(site);
+  add(report.totals());
+  std::vector<KeyItem> out;
+  for (auto& [code, item] : items) out.push_back(std::move(item));
+  return out;
+}
+
+std::string KeyItemLabel(const KeyItem& item) {
+  return absl::StrCat("库存：", item.name.empty() ? item.code : item.name, "（", item.unit, "）");
+}
+
+// The row's balance of `code`: its quantity ("0" when the row has none of it), with "（低）"
+// after it when `mark_low` and it is below its minimum; `missing` without supplies figures.
+std::string BalanceCell(const SiteReport& row, const std::string& code, absl::string_view missing,
+                        bool mark_low) {
+  if (!row.has_supplies()) return std::string(missing);
+  for (const supplies::v1::StockBalance& b : row.supplies().key_balances()) {
+    if (b.item_code() != code) continue;
+    return absl::StrCat(b.quantity(), mark_low && b.low() ? "（低）" : "");
+  }
+  return "0";
+}
+
+// The names of the row's items below their minimum, "无" when none; `missing` without supplies
+// figures.
+std::string LowItemsCell(const SiteReport& row, absl::string_view missing) {
+  if (!row.has_supplies()) return std::string(missing);
+  std::vector<std::string> names;
+  for (const supplies::v1::StockBalance& b : row.supplies().key_balances()) {
+    if (b.low()) names.push_back(b.item_name().empty() ? b.item_code() : b.item_name());
+  }
+  return names.empty() ? "无" : absl::StrJoin(names, "、");
+}
+
+// Fen as yuan with two decimals: 123456 -> "1234.56".
+std::string Yuan(int64_t fen) {
+  const bool negative = fen < 0;
+  const uint64_t magnitude =
+      negative ? 0 - static_cast<uint64_t>(fen) : static_cast<uint64_t>(fen);
+  const uint64_t cents = magnitude % 100;
+  return absl::StrCat(negative ? "-" : "", magnitude / 100, ".", cents < 10 ? "0" : "", cents);
+}
+
+constexpr char kLowItemsLabel[] = "低库存物资";
+
+// The donation columns of the CSV (their figures belong to the working group, so only the
+// totals row has them).
+std::vector<std::string> DonationLabels() {
+  return {"当日受赠笔数", "当日受赠款（元）", "当日捐出笔数", "当日捐出款（元）"};
+}
+
+std::vector<std::string> DonationCells(const DailyReport& report, absl::string_view missing) {
+  if (!report.has_donations()) return std::vector<std::string>(4, std::string(missing));
+  const supplies::v1::DailyDonations& d = report.donations();
+  return {absl::StrCat(d.received_count()), Yuan(d.received_money_fen()),
+          absl::StrCat(d.given_count()), Yuan(d.given_money_fen())};
+}
+
+// "当日受赠 2 笔，受赠款 1000.00 元；捐出 0 笔，捐出款 0.00 元。"
+std::string DonationSentence(const DailyReport& report) {
+  if (!report.has_donations()) return absl::StrCat("当日捐赠：", kNotFetched);
+  const std::vector<std::string> c = DonationCells(report, kNotFetched);
+  return absl::StrCat("当日捐赠：受赠 ", c[0], " 笔，受赠款 ", c[1], " 元；捐出 ", c[2],
+                      " 笔，捐出款 ", c[3], " 元。");
 }
 
 std::optional<int64_t> ValueOf(const SiteReport& row, const Column& column) {
@@ -285,6 +383,7 @@ constexpr char kHtmlStyle[] = R"css(
          line-height: 1.5; }
   h1 { font-size: 22px; text-align: center; margin: 0 0 8px; }
   h2 { font-size: 16px; margin: 20px 0 6px; border-left: 4px solid #b71c1c; padding-left: 8px; }
+  h3 { font-size: 14px; margin: 12px 0 4px; }
   .meta { text-align: center; color: #333; margin: 0 0 12px; }
   .notice { border: 1px solid; padding: 8px 12px; margin: 12px 0; font-weight: bold; }
   .zero { border-color: #2e7d32; color: #1b5e20; background: #f1f8e9; }
@@ -307,17 +406,71 @@ constexpr char kHtmlStyle[] = R"css(
   }
 )css";
 
+// The key items' balances per site (low ones marked), the low items, then the donations.
+void AppendSuppliesMarkdown(const DailyReport& report, std::string* out) {
+  const std::vector<KeyItem> items = KeyItems(report);
+  std::vector<std::string> header = {"站点"};
+  std::vector<std::string> align = {"---"};
+  for (const KeyItem& item : items) {
+    header.push_back(MarkdownCell(KeyItemLabel(item)));
+    align.push_back("---:");
+  }
+  header.push_back(kLowItemsLabel);
+  align.push_back("---");
+  absl::StrAppend(out, "重点物资库存（日终）：\n\n");
+  absl::StrAppend(out, "| ", absl::StrJoin(header, " | "), " |\n");
+  absl::StrAppend(out, "| ", absl::StrJoin(align, " | "), " |\n");
+  auto append_row = [&](const SiteReport& row, absl::string_view name, bool bold) {
+    auto b = [bold](const std::string& text) {
+      return bold ? absl::StrCat("**", text, "**") : text;
+    };
+    std::vector<std::string> cells = {b(MarkdownCell(name))};
+    for (const KeyItem& item : items) {
+      cells.push_back(b(BalanceCell(row, item.code, kNotFetched, /*mark_low=*/true)));
+    }
+    cells.push_back(b(MarkdownCell(LowItemsCell(row, kNotFetched))));
+    absl::StrAppend(out, "| ", absl::StrJoin(cells, " | "), " |\n");
+  };
+  for (const SiteReport& site : report.sites()) append_row(site, site.site_name(), false);
+  append_row(report.totals(), kTotalsName, true);
+  absl::StrAppend(out, "\n", DonationSentence(report), "\n\n");
+}
+
+void AppendSuppliesHtml(const DailyReport& report, std::string* out) {
+  const std::vector<KeyItem> items = KeyItems(report);
+  absl::StrAppend(out, "<h3>重点物资库存（日终）</h3>\n<table>\n<thead><tr><th>站点</th>");
+  for (const KeyItem& item : items) absl::StrAppend(out, "<th>", Html(KeyItemLabel(item)), "</th>");
+  absl::StrAppend(out, "<th>", kLowItemsLabel, "</th></tr></thead>\n<tbody>\n");
+  auto append_row = [&](const SiteReport& row, absl::string_view name, bool total) {
+    absl::StrAppend(out, total ? "<tr class=\"total\">" : "<tr>", "<td class=\"name\">",
+                    Html(name), "</td>");
+    for (const KeyItem& item : items) {
+      absl::StrAppend(out, "<td>", BalanceCell(row, item.code, kNotFetched, /*mark_low=*/true),
+                      "</td>");
+    }
+    absl::StrAppend(out, "<td class=\"name\">", Html(LowItemsCell(row, kNotFetched)),
+                    "</td></tr>\n");
+  };
+  for (const SiteReport& site : report.sites()) append_row(site, site.site_name(), false);
+  append_row(report.totals(), kTotalsName, true);
+  absl::StrAppend(out, "</tbody>\n</table>\n<p class=\"donations\">",
+                  Html(DonationSentence(report)), "</p>\n");
+}
+
 }  // namespace
 
 std::string ReportTitle(const DailyReport& report) {
   return absl::StrCat(kTitlePrefix, " ", report.date());
 }
 
-std::vector<std::string> CsvHeader() {
+std::vector<std::string> CsvHeader(const DailyReport& report) {
   std::vector<std::string> header = {"站点", "站点编号"};
   for (const Section& section : Sections()) {
     for (const Column& column : section.columns) header.push_back(column.label);
   }
+  for (const KeyItem& item : KeyItems(report)) header.push_back(KeyItemLabel(item));
+  header.push_back(kLowItemsLabel);
+  for (std::string& label : DonationLabels()) header.push_back(std::move(label));
   return header;
 }
 
@@ -328,20 +481,29 @@ std::string RenderCsv(const DailyReport& report) {
     for (const std::string& c : cells) quoted.push_back(CsvField(c));
     absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\r\n");
   };
-  append_row(CsvHeader());
-  auto row_cells = [](const SiteReport& row, absl::string_view name, absl::string_view id) {
+  append_row(CsvHeader(report));
+  const std::vector<KeyItem> key_items = KeyItems(report);
+  auto row_cells = [&](const SiteReport& row, absl::string_view name, absl::string_view id,
+                       bool totals) {
     std::vector<std::string> cells = {std::string(name), std::string(id)};
     for (const Section& section : Sections()) {
       for (const Column& column : section.columns) {
         cells.push_back(Cell(row, column, kNotFetchedCsv));
       }
     }
+    for (const KeyItem& item : key_items) {
+      cells.push_back(BalanceCell(row, item.code, kNotFetchedCsv, /*mark_low=*/false));
+    }
+    cells.push_back(LowItemsCell(row, kNotFetchedCsv));
+    for (std::string& cell : DonationCells(report, kNotFetchedCsv)) {
+      cells.push_back(totals ? std::move(cell) : "");
+    }
     return cells;
   };
   for (const SiteReport& site : report.sites()) {
-    append_row(row_cells(site, site.site_name(), site.site_id()));
+    append_row(row_cells(site, site.site_name(), site.site_id(), false));
   }
-  append_row(row_cells(report.totals(), kTotalsName, ""));
+  append_row(row_cells(report.totals(), kTotalsName, "", true));
   return out;
 }
 
@@ -395,6 +557,7 @@ std::string RenderMarkdown(const DailyReport& report, absl::TimeZone tz) {
     for (const SiteReport& site : report.sites()) append_row(site, site.site_name(), false);
     append_row(report.totals(), kTotalsName, true);
     absl::StrAppend(&out, "\n");
+    if (section.source == kSourceSupplies) AppendSuppliesMarkdown(report, &out);
   }
   std::vector<std::string> zero_sites;
   for (const SiteReport& site : report.sites()) {
@@ -460,6 +623,7 @@ std::string RenderHtml(const DailyReport& report, absl::TimeZone tz) {
     for (const SiteReport& site : report.sites()) append_row(site, site.site_name(), false);
     append_row(report.totals(), kTotalsName, true);
     absl::StrAppend(&out, "</tbody>\n</table>\n");
+    if (section.source == kSourceSupplies) AppendSuppliesHtml(report, &out);
   }
 
   absl::StrAppend(&out, "<div class=\"sign\">\n<p>", Html(GeneratedLine(report, tz)), "</p>\n<p>",

@@ -4,10 +4,12 @@
 //             row per site, and the totals row 合计;
 //   JSON      the DailyReport in protobuf's JSON mapping, zeros written out (it parses back
 //             into the same DailyReport);
-//   MARKDOWN  a title, the report's particulars, and one table per source;
+//   MARKDOWN  a title, the report's particulars, and one table per source (the supplies one
+//             followed by the key items' balances per site, low ones marked （低）, the low
+//             items, and the day's donations);
 //   HTML      a self-contained printable page in Chinese (inline CSS with print styles),
 //             titled "联防联控工作组 每日疫情防控情况报告 YYYY-MM-DD", with 零报告 when nothing
-//             happened, and the submitted-by/at line.
+//             happened, the supplies extras as in Markdown, and the submitted-by/at line.
 // A source that did not answer shows as 未获取 (CSV) or — (Markdown, HTML), never as zeros.
 //
 // Columns come from the sources' DailyStats messages by reflection, labelled in Chinese
@@ -47,8 +49,11 @@ absl::StatusOr<ExportedFile> ExportReport(const DailyReport& report, v1::ExportF
 // "联防联控工作组 每日疫情防控情况报告 2022-04-01".
 std::string ReportTitle(const DailyReport& report);
 
-// The CSV header cells, in order (站点, 站点编号, then every figure).
-std::vector<std::string> CsvHeader();
+// The CSV header cells of `report`, in order: 站点, 站点编号, every figure of the four sources,
+// then one column "库存：<item>（<unit>）" per key item of the report (by code), 低库存物资,
+// and the day's donations (当日受赠笔数, 当日受赠款（元）, 当日捐出笔数, 当日捐出款（元）; filled
+// in the totals row only, since donations belong to the working group, not to a site).
+std::vector<std::string> CsvHeader(const DailyReport& report);
 
 std::string RenderCsv(const DailyReport& report);
 absl::StatusOr<std::string> RenderJson(const DailyReport& report);

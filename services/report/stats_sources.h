@@ -1,5 +1,5 @@
-// Where a daily report's figures come from: the GetDailyStats of the gate, survey and dispatch
-// services. The report core depends only on this interface; production uses
+// Where a daily report's figures come from: the GetDailyStats of the gate, survey, dispatch
+// and supplies services. The report core depends only on this interface; production uses
 // GrpcDailyStatsSources (grpc_stats_sources.h), tests use fakes.
 #ifndef LIANFANG_SERVICES_REPORT_STATS_SOURCES_H_
 #define LIANFANG_SERVICES_REPORT_STATS_SOURCES_H_

@@ -3,13 +3,16 @@
 // The page itself holds no data. It uses the session of the sign-in page (/signin; kept by
 // session.js in sessionStorage and refreshed in the background), reads /api/v1/dashboard once
 // and then follows /api/v1/dashboard/events (Server-Sent Events, read with fetch so that the
-// token travels in a header, never in a URL) to update without reloading.
+// token travels in a header, never in a URL) to update without reloading. The supplies tile
+// (low stock and the nearest expiry per site) is read from /api/v1/dashboard/supplies at start
+// and every SUPPLIES_EVERY_MS.
 // Every figure is written with textContent, never as HTML.
 'use strict';
 
 (function () {
   const LANG_KEY = 'lf.dashboard.lang';
   const STALE_AFTER_MS = 30000;
+  const SUPPLIES_EVERY_MS = 30000;
 
   const I18N = {
     zh: {
@@ -37,6 +40,8 @@
       health_HEALTH_STATUS_SERVING: '正常', health_HEALTH_STATUS_NOT_SERVING: '未就绪',
       health_HEALTH_STATUS_UNREACHABLE: '无法连接', health_HEALTH_STATUS_UNSPECIFIED: '未检查',
       ms: '毫秒',
+      supplies: '物资保障', lowStock: '低于下限', nearestExpiry: '最近到期', noLowStock: '库存充足',
+      noExpiry: '无到期批次', suppliesUnavailable: '物资服务未应答，库存数据暂缺。',
     },
     en: {
       title: 'Joint prevention live dashboard', asOf: 'As of', source: 'Source', logout: 'Sign out',
@@ -67,6 +72,9 @@
       health_HEALTH_STATUS_SERVING: 'serving', health_HEALTH_STATUS_NOT_SERVING: 'not serving',
       health_HEALTH_STATUS_UNREACHABLE: 'unreachable',
       health_HEALTH_STATUS_UNSPECIFIED: 'not checked yet', ms: 'ms',
+      supplies: 'Supplies', lowStock: 'Below minimum', nearestExpiry: 'Expires first',
+      noLowStock: 'Stock sufficient', noExpiry: 'Nothing expiring',
+      suppliesUnavailable: 'The supplies service did not answer; stock figures are missing.',
     },
   };
 
@@ -76,9 +84,11 @@
   let stream = null;        // the EventSource
   let retryTimer = null;
   let conn = 'connIdle';
+  let supplies = null;      // the latest supplies tile
+  let suppliesTimer = null;
 
   // For tests and curious operators: how many dashboards were rendered on this page load.
-  window.lfDashboard = { updates: 0 };
+  window.lfDashboard = { updates: 0, suppliesUpdates: 0 };
 
   const $ = (id) => document.getElementById(id);
   const t = (key) => (I18N[lang][key] !== undefined ? I18N[lang][key] : key);
@@ -104,6 +114,7 @@
     });
     setConnection(conn);
     if (last) render(last, false);
+    if (supplies) renderSupplies(supplies);
   }
 
   // ---- connection state -----------------------------------------------------------------
@@ -265,6 +276,56 @@
     renderServices(d);
   }
 
+  // ---- supplies tile ----------------------------------------------------------------------
+  function renderSupplies(tile) {
+    supplies = tile;
+    const grid = $('supplies');
+    grid.replaceChildren();
+    if (!tile.available) {
+      grid.appendChild(el('p', 'warn', t('suppliesUnavailable')));
+      return;
+    }
+    (tile.sites || []).forEach((s) => {
+      const card = el('article', 'card');
+      card.setAttribute('data-supplies-site', s.siteId);
+      const head = el('header', 'card-head');
+      head.appendChild(el('h3', null, s.siteName || s.siteId));
+      card.appendChild(head);
+      const low = s.low || [];
+      if (low.length > 0) card.classList.add('card-alert');
+      const lowBox = el('div', 'metric' + (low.length > 0 ? ' alert' : ''));
+      lowBox.setAttribute('data-field', 'low_stock');
+      lowBox.appendChild(el('div', 'label', t('lowStock')));
+      if (low.length === 0) lowBox.appendChild(el('div', 'extra', t('noLowStock')));
+      low.forEach((item) => {
+        const line = el('div', 'low-item', (item.itemName || item.itemCode) + ' ' +
+            fmt(item.quantity) + ' / ' + fmt(item.minStock) + ' ' + (item.unit || ''));
+        line.setAttribute('data-item', item.itemCode);
+        lowBox.appendChild(line);
+      });
+      const expiry = el('div', 'metric');
+      expiry.setAttribute('data-field', 'nearest_expiry');
+      expiry.appendChild(el('div', 'label', t('nearestExpiry')));
+      expiry.appendChild(el('div', 'extra', s.nearestExpiry ?
+          (s.nearestExpiry.itemName || s.nearestExpiry.itemCode) + ' ' + s.nearestExpiry.date :
+          t('noExpiry')));
+      const metrics = el('div', 'metrics');
+      metrics.appendChild(lowBox);
+      metrics.appendChild(expiry);
+      card.appendChild(metrics);
+      grid.appendChild(card);
+    });
+  }
+
+  async function loadSupplies() {
+    if (suppliesTimer) clearTimeout(suppliesTimer);
+    suppliesTimer = setTimeout(loadSupplies, SUPPLIES_EVERY_MS);
+    const res = await LFSession.authorized('/api/v1/dashboard/supplies', {cache: 'no-store'});
+    if (!res.ok || !res.body) return;  // the dashboard's own requests report the session state
+    window.lfDashboard.suppliesUpdates++;
+    renderSupplies(res.body);
+  }
+
   // ---- token and data flow --------------------------------------------------------------
   function showLogin(message) {
     closeStream();
@@ -348,6 +409,7 @@
     $('people-link').hidden = !(role === 'ROLE_LEADER' || role === 'ROLE_ADMIN');
     render(res.body, true);
     openStream();
+    loadSupplies();
   }
 
   function init() {

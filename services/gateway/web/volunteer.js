@@ -1,5 +1,7 @@
 // The volunteer app (/volunteer): my team's tasks live (ListTasks, then WatchTasks), claim,
-// start and complete with a note; the door-to-door survey (household, residents, tenant
+// start and complete with a note (a supply delivery: with the quantity issued, which is first
+// issued from the site's stock, SuppliesService/IssueStock against the task, then noted as
+// "已发放 N <unit>"); the door-to-door survey (household, residents, tenant
 // verification, movements); the daily health report of a resident; the missing-reports list
 // of my site.
 'use strict';
@@ -7,6 +9,7 @@
 (function () {
   const DISPATCH = 'lianfang.dispatch.v1.DispatchService';
   const SURVEY = 'lianfang.survey.v1.SurveyService';
+  const SUPPLIES = 'lianfang.supplies.v1.SuppliesService';
 
   const DICT = {
     zh: {
@@ -40,6 +43,13 @@
       saved: '已保存。', householdFirst: '请先保存住户。', observationOpened: '已开始居家观察，至 ',
       reportSaved: '健康报告已提交。', feverRaised: '体温异常，已生成发热随访任务。',
       errNetwork: '网络不可用，请稍后重试。', errRole: '此账号不是志愿者账号。', errUnknown: '操作失败',
+      item: '物资', issued: '已发放', issueAndComplete: '发放并完成', quantityNeeded: '请输入发放数量（正整数）。',
+      issueFAILED_PRECONDITION: '发放未成功：超出本点位库存，或任务的点位、物资或状态不符。任务仍未完成。',
+      issuePERMISSION_DENIED: '发放未成功：只能为分配给自己的配送任务发放物资。任务仍未完成。',
+      issueINVALID_ARGUMENT: '发放未成功：数量或物资信息不正确。任务仍未完成。',
+      issueNOT_FOUND: '发放未成功：物资或任务不存在。任务仍未完成。',
+      issueUNAVAILABLE: '发放未成功：物资或调度服务暂不可用，请稍后重试。任务仍未完成。',
+      issueOther: '发放未成功，任务仍未完成。',
     },
     en: {
       title: 'Volunteer', logout: 'Sign out', tabTasks: 'Tasks', tabSurvey: 'Survey',
@@ -77,6 +87,17 @@
       feverRaised: 'Fever: a follow-up task was raised.',
       errNetwork: 'No network; try again later.', errRole: 'This is not a volunteer account.',
       errUnknown: 'Failed',
+      item: 'Item', issued: 'Issued', issueAndComplete: 'Issue and complete',
+      quantityNeeded: 'Enter the quantity issued (a whole number above 0).',
+      issueFAILED_PRECONDITION: 'Not issued: beyond the stock of this site, or the task\'s ' +
+          'site, item or state does not match. The task stays open.',
+      issuePERMISSION_DENIED: 'Not issued: you may issue only for a delivery assigned to ' +
+          'you. The task stays open.',
+      issueINVALID_ARGUMENT: 'Not issued: the quantity or item is not valid. The task stays open.',
+      issueNOT_FOUND: 'Not issued: unknown item or task. The task stays open.',
+      issueUNAVAILABLE: 'Not issued: the supplies or dispatch service is unavailable; try ' +
+          'again later. The task stays open.',
+      issueOther: 'Not issued. The task stays open.',
     },
   };
 
@@ -88,6 +109,11 @@
   let household = null;    // the household being surveyed
   let residents = [];
   let reportFor = null;    // {personKey, label} when reporting for a listed resident
+  let items = new Map();   // item code -> Item of the supplies catalogue
+  // task_id -> {requestId, quantity, issued, completeId}: a delivery being completed. The
+  // issue's request id is kept for retries (a retry after a lost answer issues nothing twice)
+  // until the quantity changes before anything was issued.
+  const deliveries = new Map();
   const state = {events: 0, actions: 0};
 
   function say(text, bad) {
@@ -132,7 +158,25 @@
                                           .then((r) => r.ok && refreshTask(task.taskId))}));
       }
       let note = null;
-      if (task.status === 'TASK_STATUS_ASSIGNED' || task.status === 'TASK_STATUS_IN_PROGRESS') {
+      const delivery = isDelivery(task);
+      const unfinished = task.status === 'TASK_STATUS_ASSIGNED' ||
+                         task.status === 'TASK_STATUS_IN_PROGRESS';
+      // A delivery is issued and completed once started (completing needs a started task, and
+      // nothing must leave the stock for a task that then cannot be completed).
+      if (task.status === 'TASK_STATUS_IN_PROGRESS' && delivery) {
+        const pending = deliveries.get(task.taskId);
+        const quantity = LF.el('input', {class: 'issued-quantity', type: 'number', min: '1',
+                                         step: '1', inputmode: 'numeric', required: 'required',
+                                         'aria-label': t('issued')});
+        if (pending) quantity.value = String(pending.quantity);
+        note = LF.el('label', {class: 'issued'}, [
+          LF.el('span', {text: t('issued') + ' '}), quantity,
+          LF.el('span', {class: 'unit', text: ' ' + unitOf(task)}),
+        ]);
+        buttons.push(LF.el('button', {type: 'button', class: 'complete primary',
+                                      text: t('issueAndComplete'),
+                                      onclick: () => completeDelivery(task, quantity.value)}));
+      } else if (unfinished && !delivery) {
         note = LF.el('input', {class: 'note', maxlength: '200', placeholder: t('completionNote')});
         buttons.push(LF.el('button', {type: 'button', class: 'complete primary', text: t('complete'),
                                       onclick: () => act(DISPATCH, 'CompleteTask',
@@ -149,6 +193,8 @@
         ]),
         LF.el('div', {class: 'muted', text: [t(task.kind), t(task.priority), task.location]
                                              .filter(Boolean).join(' · ')}),
+        delivery ? LF.el('div', {class: 'item', 'data-item': task.itemCode,
+                                 text: t('item') + ': ' + itemLabel(task)}) : null,
         task.details ? LF.el('div', {text: task.details}) : null,
         LF.el('div', {class: 'muted', text: task.dueAt ? t('due') + ' ' + LF.formatTime(task.dueAt) +
                                             (task.overdue ? ' · ' + t('overdue') : '') : ''}),
@@ -158,6 +204,68 @@
         buttons.length ? LF.el('div', {class: 'actions'}, buttons) : null,
       ]));
     });
+  }
+
+  // ---- supply deliveries ----
+  function isDelivery(task) {
+    return task.kind === 'TASK_KIND_SUPPLY_DELIVERY' && !!task.itemCode;
+  }
+
+  function unitOf(task) {
+    const item = items.get(task.itemCode);
+    return item ? item.unit : '';
+  }
+
+  function itemLabel(task) {
+    const item = items.get(task.itemCode);
+    return item ? item.name + '（' + item.unit + '）' : task.itemCode;
+  }
+
+  async function loadItems() {
+    const res = await LF.call(SUPPLIES, 'ListItems', {});
+    if (!res.ok) return;  // the code stands in for the name; the unit is left out of the note
+    items = new Map((res.body.items || []).map((item) => [item.code, item]));
+    renderTasks();
+  }
+
+  function issueError(res) {
+    if (res.network || res.status === 0) return t('issueUNAVAILABLE');
+    const code = (res.body && res.body.code) || '';
+    const key = 'issue' + code;
+    return t(key) !== key ? t(key) : t('issueOther');
+  }
+
+  // Issues the quantity from the task's site against the task, then completes the task with
+  // the note "已发放 N <unit>". A refusal of the issue leaves the task open; a retry reuses the
+  // request ids, so a lost answer never issues or completes twice.
+  async function completeDelivery(task, value) {
+    const quantity = Number(value);
+    if (!Number.isInteger(quantity) || quantity < 1) return say(t('quantityNeeded'), true);
+    let pending = deliveries.get(task.taskId);
+    if (!pending || (!pending.issued && pending.quantity !== quantity)) {
+      pending = {requestId: LF.requestId(), quantity: quantity, issued: false,
+                 completeId: LF.requestId()};
+      deliveries.set(task.taskId, pending);
+    }
+    if (!pending.issued) {
+      const issue = await LF.call(SUPPLIES, 'IssueStock', {
+        requestId: pending.requestId, siteId: task.siteId, itemCode: task.itemCode,
+        quantity: pending.quantity, to: {taskId: task.taskId},
+      });
+      if (!issue.ok) return say(issueError(issue), true);
+      pending.issued = true;
+      state.actions++;
+    }
+    const unit = unitOf(task);
+    const done = await LF.call(DISPATCH, 'CompleteTask', {
+      requestId: pending.completeId, taskId: task.taskId,
+      note: '已发放 ' + pending.quantity + (unit ? ' ' + unit : ''),
+    });
+    if (!done.ok) return say(LF.errorText(done), true);
+    state.actions++;
+    deliveries.delete(task.taskId);
+    say('');
+    refreshTask(task.taskId);
   }
 
   async function refreshTask(id) {
@@ -360,6 +468,7 @@
       $('ms-load').addEventListener('click', loadMissing);
       LF.onLang(() => { renderTasks(); renderResidents(); });
       loadTasks();
+      loadItems();
       follow();
     }, {offline: true});
   });

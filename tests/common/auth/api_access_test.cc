@@ -27,6 +27,7 @@ constexpr const char* kServices[] = {
     "/lianfang.gate.v1.GateService/",         "/lianfang.survey.v1.SurveyService/",
     "/lianfang.dispatch.v1.DispatchService/", "/lianfang.report.v1.ReportService/",
     "/lianfang.gateway.v1.GatewayService/",   "/lianfang.accounts.v1.AccountsService/",
+    "/lianfang.supplies.v1.SuppliesService/",
 };
 
 TEST(ApiAccessTest, EveryServiceOfTheApiIsWalked) {

@@ -2,6 +2,8 @@
 // the lifecycle and its refusals, auto-assignment, overdue, authorization, idempotency and
 // bad input.
 #include <latch>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -10,6 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/server/errors.h"
+#include "common/sql/database.h"
+#include "common/status/status_macros.h"
+#include "common/testing/test_database.h"
 #include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -669,6 +674,125 @@ TEST_F(DispatchServiceTest, ASiteRestrictedLeaderListsOnlyTheSchedulesOfItsSites
   ASSERT_OK_AND_ASSIGN(v1::ListSchedulesResponse all,
                        Call(&Stub::ListSchedules, Leader(), v1::ListSchedulesRequest()));
   EXPECT_THAT(all.schedules(), SizeIs(2));
+}
+
+TEST_F(DispatchServiceTest, ASupplyDeliveryKeepsItsItemCodeInEveryAnswer) {
+  ASSERT_OK_AND_ASSIGN(v1::Team team, CreateTeam("校园突击队", {"campus"}));
+  ASSERT_OK(Enroll(team.team_id(), "vol-a").status());
+  v1::CreateTaskRequest req = TaskRequest("campus", team.team_id());
+  req.mutable_task()->set_item_code("disinfectant-84");
+  ASSERT_OK_AND_ASSIGN(v1::Task created, CreateTask(req));
+  EXPECT_EQ(created.item_code(), "disinfectant-84");
+  ASSERT_OK_AND_ASSIGN(v1::Task read, GetTask(created.task_id()));
+  EXPECT_EQ(read.item_code(), "disinfectant-84");
+  std::vector<v1::Task> listed = AllTasks({});
+  ASSERT_THAT(listed, SizeIs(1));
+  EXPECT_EQ(listed[0].item_code(), "disinfectant-84");
+  ASSERT_OK_AND_ASSIGN(v1::Task claimed, Claim("vol-a", created.task_id()));
+  EXPECT_EQ(claimed.item_code(), "disinfectant-84");
+  ASSERT_OK_AND_ASSIGN(v1::Task started, StartTask("vol-a", created.task_id()));
+  EXPECT_EQ(started.item_code(), "disinfectant-84");
+  ASSERT_OK_AND_ASSIGN(v1::Task done, Complete(Vol("vol-a"), created.task_id(), "已发放 3 瓶"));
+  EXPECT_EQ(done.item_code(), "disinfectant-84");
+
+  // Another kind may not name an item; a malformed code is refused by name; nothing is made.
+  v1::CreateTaskRequest publicity = TaskRequest("campus", team.team_id());
+  publicity.mutable_task()->set_kind(v1::TASK_KIND_PUBLICITY);
+  publicity.mutable_task()->set_item_code("mask-n95");
+  absl::StatusOr<v1::Task> refused = CreateTask(publicity);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(server::FieldViolations(refused.status()), ElementsAre(Key("task.item_code")));
+  v1::CreateTaskRequest malformed = TaskRequest("campus", team.team_id());
+  malformed.mutable_task()->set_item_code("84消毒液");
+  EXPECT_THAT(server::FieldViolations(CreateTask(malformed).status()),
+              ElementsAre(Key("task.item_code")));
+  EXPECT_THAT(AllTasks({}), SizeIs(1));
+}
+
+TEST_F(DispatchServiceTest, OnlyTheAssignedVolunteerIsToldATaskIsItsOwn) {
+  ASSERT_OK_AND_ASSIGN(v1::Team team, CreateTeam("校园突击队", {"campus"}));
+  ASSERT_OK(Enroll(team.team_id(), "vol-a").status());
+  ASSERT_OK(Enroll(team.team_id(), "vol-b").status());
+  v1::CreateTaskRequest req = TaskRequest("campus", team.team_id());
+  req.mutable_task()->set_item_code("mask-n95");
+  ASSERT_OK_AND_ASSIGN(v1::Task task, CreateTask(req));
+  ASSERT_OK_AND_ASSIGN(v1::Task other, CreateTask(TaskRequest("campus", team.team_id())));
+  EXPECT_FALSE(task.assigned_to_caller()) << "the creating leader";
+
+  // Open: nobody's.
+  ASSERT_OK_AND_ASSIGN(v1::Task open_for_a, GetTask(task.task_id(), Vol("vol-a")));
+  EXPECT_FALSE(open_for_a.assigned_to_caller());
+
+  ASSERT_OK_AND_ASSIGN(v1::Task claimed, Claim("vol-a", task.task_id()));
+  EXPECT_TRUE(claimed.assigned_to_caller());
+  ASSERT_OK_AND_ASSIGN(v1::Task for_a, GetTask(task.task_id(), Vol("vol-a")));
+  EXPECT_TRUE(for_a.assigned_to_caller());
+  ASSERT_OK_AND_ASSIGN(v1::Task for_leader, GetTask(task.task_id()));
+  EXPECT_FALSE(for_leader.assigned_to_caller());
+
+  // The same list, as each of them sees it.
+  const auto marks = [&](const std::string& token) {
+    std::map<std::string, bool> out;
+    absl::StatusOr<v1::ListTasksResponse> page = ListTasks({}, token);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (page.ok()) {
+      for (const v1::Task& t : page->tasks()) out[t.task_id()] = t.assigned_to_caller();
+    }
+    return out;
+  };
+  EXPECT_EQ(marks(Vol("vol-a")), (std::map<std::string, bool>{{task.task_id(), true},
+                                                               {other.task_id(), false}}));
+  EXPECT_EQ(marks(Vol("vol-b")), (std::map<std::string, bool>{{task.task_id(), false},
+                                                               {other.task_id(), false}}));
+  EXPECT_EQ(marks(Leader()), (std::map<std::string, bool>{{task.task_id(), false},
+                                                           {other.task_id(), false}}));
+
+  ASSERT_OK_AND_ASSIGN(v1::Task started, StartTask("vol-a", task.task_id()));
+  EXPECT_TRUE(started.assigned_to_caller());
+  ASSERT_OK_AND_ASSIGN(v1::Task done, Complete(Vol("vol-a"), task.task_id()));
+  EXPECT_TRUE(done.assigned_to_caller());
+  ASSERT_OK_AND_ASSIGN(v1::Task done_for_leader, GetTask(task.task_id()));
+  EXPECT_FALSE(done_for_leader.assigned_to_caller());
+  ASSERT_OK_AND_ASSIGN(v1::Task b_claims_other, Claim("vol-b", other.task_id()));
+  EXPECT_TRUE(b_claims_other.assigned_to_caller());
+  ASSERT_OK_AND_ASSIGN(v1::Task other_for_a, GetTask(other.task_id(), Vol("vol-a")));
+  EXPECT_FALSE(other_for_a.assigned_to_caller());
+}
+
+TEST_F(DispatchServiceTest, TasksOfADatabaseFromBeforeItemCodesReadBackWithNone) {
+  // A database at the first schema version, with a task in it, as an older binary left it.
+  const std::string path = dir_.File("old-dispatch.db");
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<sql::Database> db,
+                         sql::Database::Open(::lianfang::testing::TestDatabaseUrlForPath(path)));
+    ASSERT_OK(db->Migrate(kComponent, Migrations().first(1)));
+    ASSERT_OK(db->Write([](sql::Session& s) -> absl::Status {
+      RETURN_IF_ERROR(
+          s.Execute("UPDATE dispatch_ids SET next_value = 1 WHERE name = 'task'").status());
+      return s
+          .Execute(
+              "INSERT INTO dispatch_tasks (task_id, seq, kind, site_id, location, title, details, "
+              "priority, due_at, team_id, assignee, status, created_by, created_at, "
+              "completion_note, cancel_reason, schedule_id, person_key, source_ref) VALUES "
+              "('task-1', 1, 5, 'campus', '', '配送口罩', '', 2, 9223372036854775807, '', '', 1, "
+              "'leader-1', 0, '', '', '', '', '')")
+          .status();
+    }));
+  }
+  dispatch_.reset();
+  ASSERT_OK_AND_ASSIGN(dispatch_, DispatchHarness::Start({.db_path = path,
+                                                          .clock = &clock_,
+                                                          .tokens = &tokens_,
+                                                          .redis_url = redis_url()}));
+  ASSERT_OK_AND_ASSIGN(v1::Task old, GetTask("task-1"));
+  EXPECT_EQ(old.title(), "配送口罩");
+  EXPECT_EQ(old.item_code(), "");
+  v1::CreateTaskRequest req = TaskRequest("campus");
+  req.mutable_task()->set_item_code("mask-n95");
+  ASSERT_OK_AND_ASSIGN(v1::Task fresh, CreateTask(req));
+  EXPECT_EQ(fresh.task_id(), "task-2");
+  ASSERT_OK_AND_ASSIGN(v1::Task reread, GetTask(fresh.task_id()));
+  EXPECT_EQ(reread.item_code(), "mask-n95");
 }
 
 }  // namespace

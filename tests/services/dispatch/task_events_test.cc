@@ -41,6 +41,32 @@ TEST(TaskEventHubTest, EachWatcherGetsTheEventsOfItsFilter) {
   EXPECT_EQ(village.tasks, std::vector<std::string>({"task-2"}));
 }
 
+class MarkRecorder final : public TaskWatcher {
+ public:
+  void OnEvent(const EventPtr& event) override {
+    marks.push_back(event->task().assigned_to_caller());
+  }
+  void Close() override {}
+  std::vector<bool> marks;
+};
+
+TEST(TaskEventHubTest, OnlyTheAssignedVolunteerSeesItsTaskMarkedAsItsOwn) {
+  TaskEventHub hub;
+  MarkRecorder assignee, teammate, leader;
+  hub.Subscribe(&assignee, {.team_id = "team-1", .caller_volunteer_id = "volunteer-1"});
+  hub.Subscribe(&teammate, {.team_id = "team-1", .caller_volunteer_id = "volunteer-2"});
+  hub.Subscribe(&leader, {});
+  v1::TaskEvent assigned = Event("task-1", "team-1", "campus");
+  assigned.mutable_task()->set_assignee_volunteer_id("volunteer-1");
+  // A mark set by whoever published the event does not leak to other watchers.
+  assigned.mutable_task()->set_assigned_to_caller(true);
+  hub.Publish(assigned);
+  hub.Publish(Event("task-2", "team-1", "campus"));  // open: nobody's
+  EXPECT_EQ(assignee.marks, std::vector<bool>({true, false}));
+  EXPECT_EQ(teammate.marks, std::vector<bool>({false, false}));
+  EXPECT_EQ(leader.marks, std::vector<bool>({false, false}));
+}
+
 TEST(TaskEventHubTest, AnUnsubscribedWatcherHearsNothingMore) {
   TaskEventHub hub;
   RecordingWatcher w;

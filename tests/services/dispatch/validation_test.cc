@@ -80,6 +80,31 @@ TEST_F(ValidationTest, ATaskNeedsKindSiteAndTitle) {
               Contains(Pair("task.site_id", "unknown site")));
 }
 
+TEST_F(ValidationTest, OnlyASupplyDeliveryNamesAnItemCodeOfTheCataloguesForm) {
+  v1::CreateTaskRequest req = GoodTask();
+  req.mutable_task()->set_item_code("mask-n95");
+  EXPECT_THAT(server::FieldViolations(ValidateCreateTask(req, *sites_)),
+              ElementsAre(Pair("task.item_code",
+                               "is only for tasks of kind TASK_KIND_SUPPLY_DELIVERY")));
+  req.mutable_task()->set_kind(v1::TASK_KIND_SUPPLY_DELIVERY);
+  EXPECT_THAT(ValidateCreateTask(req, *sites_), IsOk());
+  req.mutable_task()->set_item_code(std::string(32, 'a'));
+  EXPECT_THAT(ValidateCreateTask(req, *sites_), IsOk()) << "32 characters are still fine";
+  req.mutable_task()->set_item_code("disinfectant_84-1");
+  EXPECT_THAT(ValidateCreateTask(req, *sites_), IsOk());
+  for (const std::string& bad : {std::string(33, 'a'), std::string("Mask"), std::string("口罩"),
+                                std::string("mask n95"), std::string("mask.n95")}) {
+    req.mutable_task()->set_item_code(bad);
+    const absl::Status s = ValidateCreateTask(req, *sites_);
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+    EXPECT_THAT(server::FieldViolations(s),
+                ElementsAre(Pair("task.item_code", "must be 1..32 characters of [a-z0-9_-]")))
+        << bad;
+  }
+  req.mutable_task()->set_item_code("");
+  EXPECT_THAT(ValidateCreateTask(req, *sites_), IsOk()) << "a delivery without a catalogue item";
+}
+
 TEST_F(ValidationTest, AMissingRequestIdIsNamed) {
   v1::CreateTaskRequest req = GoodTask();
   req.clear_request_id();

@@ -112,6 +112,32 @@ TEST_F(WatchTasksTest, AVolunteerSeesEveryChangeOfItsTeamsTasks) {
   EXPECT_EQ(events[3].task().status(), v1::TASK_STATUS_DONE);
 }
 
+TEST_F(WatchTasksTest, EachVolunteerSeesWhetherAnEventsTaskIsItsOwn) {
+  ASSERT_OK_AND_ASSIGN(v1::Team team, CreateTeam("校园突击队", {"campus"}));
+  ASSERT_OK(Enroll(team.team_id(), "vol-a").status());
+  ASSERT_OK(Enroll(team.team_id(), "vol-b").status());
+  Watch a(dispatch_->stub(), Vol("vol-a"));
+  Watch b(dispatch_->stub(), Vol("vol-b"));
+  Watch leader(dispatch_->stub(), Leader());
+  ASSERT_TRUE(PollUntil([&] { return dispatch_->hub().watchers() == 3; }, absl::Seconds(10)));
+
+  v1::CreateTaskRequest req = TaskRequest("campus", team.team_id());
+  req.mutable_task()->set_item_code("mask-n95");
+  ASSERT_OK_AND_ASSIGN(v1::Task task, CreateTask(req));
+  ASSERT_OK(Claim("vol-a", task.task_id()).status());
+
+  const auto marks = [](const std::vector<v1::TaskEvent>& events) {
+    std::vector<bool> out;
+    for (const v1::TaskEvent& e : events) out.push_back(e.task().assigned_to_caller());
+    return out;
+  };
+  for (Watch* w : {&a, &b, &leader}) ASSERT_TRUE(w->WaitForEvents(2));
+  EXPECT_THAT(marks(a.events()), ElementsAre(false, true));
+  EXPECT_THAT(marks(b.events()), ElementsAre(false, false));
+  EXPECT_THAT(marks(leader.events()), ElementsAre(false, false));
+  for (const v1::TaskEvent& e : a.events()) EXPECT_EQ(e.task().item_code(), "mask-n95");
+}
+
 TEST_F(WatchTasksTest, AVolunteerMayNotWatchAnotherTeam) {
   ASSERT_OK_AND_ASSIGN(v1::Team team, CreateTeam("校园突击队", {"campus"}));
   ASSERT_OK_AND_ASSIGN(v1::Team other, CreateTeam("驻村突击队", {"village"}));

@@ -10,7 +10,10 @@
 //   too;
 // - a volunteer claims, starts and completes a task, and the leader's dashboard shows it done.
 // - a volunteer surveys a household, registers a resident, reports for them from the
-//   missing-reports list, and records a movement, on a 360 px screen.
+//   missing-reports list, and records a movement, on a 360 px screen;
+// - a volunteer completes a supply delivery with "已发放 3" (the campus's stock drops by 3, the
+//   task is done), a delivery beyond the stock is refused in Chinese and stays open, and the
+//   leader's dashboard shows the item below its minimum (with lf-supplies, over the JSON API).
 // Skipped when Chromium or the binaries are missing.
 #include <unistd.h>
 
@@ -61,7 +64,7 @@ class AppsBrowserTest : public ::testing::Test {
     if (access(testing::kChromium, X_OK) != 0) {
       GTEST_SKIP() << testing::kChromium << " is not installed (tools/install-deps.sh installs it)";
     }
-    absl::Status started = stack_.Start({.survey = true});
+    absl::Status started = stack_.Start({.survey = true, .supplies = true});
     if (absl::IsNotFound(started)) GTEST_SKIP() << started;
     ASSERT_OK(started);
   }
@@ -576,6 +579,144 @@ TEST_F(AppsBrowserTest, AVolunteerSurveysAHouseholdAndReportsForAResidentWhoHadN
   EXPECT_EQ(*browser->Evaluate("document.getElementById('message').className"), "message");
   EXPECT_THAT(*browser->Evaluate("document.getElementById('message').textContent"),
               ::testing::AnyOf("已保存。", ::testing::StartsWith("已开始居家观察")));
+}
+
+TEST_F(AppsBrowserTest, AVolunteerIssuesThreeUnitsAndCompletesTheDeliveryAndTheDashboardShowsLowStock) {
+  const std::string leader = Token(auth::Role::kLeader, "leader-1");
+  ASSERT_OK_AND_ASSIGN(Struct team,
+                       Api("lianfang.dispatch.v1.DispatchService/CreateTeam", leader,
+                           R"({"requestId":"team-1","name":"第一突击队","siteIds":["campus"],)"
+                           R"("leaderSub":"leader-1"})"));
+  const std::string team_id = team.fields().at("teamId").string_value();
+  ASSERT_OK(Api("lianfang.dispatch.v1.DispatchService/EnrollVolunteer", leader,
+                absl::StrCat(R"({"requestId":"vol-1","teamId":")", team_id,
+                             R"(","userSub":"vol-1","partyMember":true,)"
+                             R"("person":{"idNumber":")",
+                             IdNumber("32010219900303123"), R"(","name":"李四"}})"))
+                .status());
+
+  // The catalogue and the campus's stock, through the gateway's JSON API: 10 bottles of
+  // disinfectant (minimum 5) and 20 masks (minimum 100: low).
+  ASSERT_OK(Api("lianfang.supplies.v1.SuppliesService/CreateItem", leader,
+                R"({"requestId":"item-1","item":{"code":"disinfectant-84","name":"84消毒液",)"
+                R"("unit":"瓶","category":"ITEM_CATEGORY_DISINFECTION","minStockPerSite":"5"}})")
+                .status());
+  ASSERT_OK(Api("lianfang.supplies.v1.SuppliesService/CreateItem", leader,
+                R"({"requestId":"item-2","item":{"code":"mask-n95","name":"N95口罩",)"
+                R"("unit":"只","category":"ITEM_CATEGORY_PROTECTION","minStockPerSite":"100"}})")
+                .status());
+  ASSERT_OK(Api("lianfang.supplies.v1.SuppliesService/ReceiveStock", leader,
+                R"({"requestId":"in-1","siteId":"campus","itemCode":"disinfectant-84",)"
+                R"("quantity":"10","source":"STOCK_SOURCE_PURCHASE","batch":"B1",)"
+                R"("expiresOn":"2099-12-31"})")
+                .status());
+  ASSERT_OK(Api("lianfang.supplies.v1.SuppliesService/ReceiveStock", leader,
+                R"({"requestId":"in-2","siteId":"campus","itemCode":"mask-n95",)"
+                R"("quantity":"20","source":"STOCK_SOURCE_DONATION"})")
+                .status());
+  const auto balance = [&](const std::string& item) -> std::string {
+    absl::StatusOr<Struct> stock =
+        Api("lianfang.supplies.v1.SuppliesService/GetStock", leader,
+            absl::StrCat(R"({"siteId":"campus","itemCode":")", item, R"("})"));
+    if (!stock.ok()) return stock.status().ToString();
+    const auto& rows = stock->fields().at("balances").list_value().values();
+    if (rows.size() != 1) return "no balance";
+    const auto& q = rows[0].struct_value().fields().at("quantity");
+    return q.has_string_value() ? q.string_value() : absl::StrCat(q.number_value());
+  };
+  ASSERT_EQ(balance("disinfectant-84"), "10");
+
+  const std::string due =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() + absl::Hours(4), absl::UTCTimeZone());
+  const auto delivery = [&](const std::string& request_id) {
+    return Api("lianfang.dispatch.v1.DispatchService/CreateTask", leader,
+               absl::StrCat(R"({"requestId":")", request_id,
+                            R"(","task":{"kind":"TASK_KIND_SUPPLY_DELIVERY",)"
+                            R"("siteId":"campus","location":"教学楼","title":"配送消毒液",)"
+                            R"("itemCode":"disinfectant-84","dueAt":")",
+                            due, R"(","teamId":")", team_id, R"("}})"));
+  };
+  ASSERT_OK_AND_ASSIGN(Struct task, delivery("task-1"));
+  const std::string task_id = task.fields().at("taskId").string_value();
+  ASSERT_OK_AND_ASSIGN(Struct too_much, delivery("task-2"));
+  const std::string too_much_id = too_much.fields().at("taskId").string_value();
+
+  ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(Url("/volunteer")));
+  ASSERT_NO_FATAL_FAILURE(LogIn(*browser, Token(auth::Role::kVolunteer, "vol-1", {"campus"})));
+  const auto row = [](const std::string& id) {
+    return absl::StrCat("document.querySelector('[data-task=\"", id, "\"]')");
+  };
+  const auto status = [&](const std::string& id) {
+    return absl::StrCat("(", row(id), " || {getAttribute: () => ''}).getAttribute('data-status')");
+  };
+  const auto click = [&](const std::string& id, const std::string& button) {
+    return *browser->Evaluate(
+        absl::StrCat("(", row(id), ".querySelector('button.", button, "').click(), 'ok')"));
+  };
+  for (const std::string& id : {task_id, too_much_id}) {
+    ASSERT_TRUE(Eventually(*browser, status(id), "TASK_STATUS_OPEN"));
+    ASSERT_EQ(click(id, "claim"), "ok");
+    ASSERT_TRUE(Eventually(*browser, status(id), "TASK_STATUS_ASSIGNED"));
+    ASSERT_EQ(click(id, "start"), "ok");
+    ASSERT_TRUE(Eventually(*browser, status(id), "TASK_STATUS_IN_PROGRESS"));
+  }
+  // The task shows its item, and the quantity field its unit (from the catalogue).
+  ASSERT_TRUE(Eventually(*browser,
+                         absl::StrCat("(", row(task_id), ".querySelector('.item') || {})"
+                                      ".textContent"),
+                         "物资: 84消毒液（瓶）"));
+  ASSERT_TRUE(Eventually(*browser,
+                         absl::StrCat("(", row(task_id), ".querySelector('label.issued') || {})"
+                                      ".textContent"),
+                         "已发放  瓶"));
+
+  // Beyond the balance: refused in Chinese, nothing issued, the task stays in progress.
+  ASSERT_EQ(*browser->Evaluate(absl::StrCat(
+                "(", row(too_much_id), ".querySelector('input.issued-quantity').value = '100', ",
+                row(too_much_id), ".querySelector('button.complete').click(), 'ok')")),
+            "ok");
+  ASSERT_TRUE(Eventually(*browser,
+                         "document.getElementById('message').textContent.indexOf("
+                         "'超出本点位库存') >= 0",
+                         "true"));
+  EXPECT_EQ(*browser->Evaluate(status(too_much_id)), "TASK_STATUS_IN_PROGRESS");
+  EXPECT_EQ(balance("disinfectant-84"), "10");
+
+  // 已发放 3: issued from the campus's stock against the task, then the task is done.
+  ASSERT_EQ(*browser->Evaluate(absl::StrCat(
+                "(", row(task_id), ".querySelector('input.issued-quantity').value = '3', ",
+                row(task_id), ".querySelector('button.complete').click(), 'ok')")),
+            "ok");
+  ASSERT_TRUE(Eventually(*browser, status(task_id), "TASK_STATUS_DONE"));
+  EXPECT_EQ(balance("disinfectant-84"), "7");
+  ASSERT_OK_AND_ASSIGN(Struct stored, Api("lianfang.dispatch.v1.DispatchService/GetTask", leader,
+                                          absl::StrCat(R"({"taskId":")", task_id, R"("})")));
+  EXPECT_EQ(stored.fields().at("status").string_value(), "TASK_STATUS_DONE");
+  EXPECT_EQ(stored.fields().at("completionNote").string_value(), "已发放 3 瓶");
+  ASSERT_OK_AND_ASSIGN(
+      Struct issues,
+      Api("lianfang.supplies.v1.SuppliesService/ListMovements", leader,
+          absl::StrCat(R"({"siteId":"campus","kind":"MOVEMENT_KIND_ISSUE","taskId":")", task_id,
+                       R"("})")));
+  EXPECT_EQ(issues.fields().at("movements").list_value().values_size(), 1);
+
+  // The leader's dashboard: the campus's supplies tile shows the masks below their minimum and
+  // the disinfectant's batch as the nearest expiry.
+  ASSERT_OK_AND_ASSIGN(auto dashboard, testing::HeadlessBrowser::Launch(Url("/")));
+  ASSERT_NO_FATAL_FAILURE(UseToken(*dashboard, leader));
+  const std::string tile = "document.querySelector('[data-supplies-site=\"campus\"]')";
+  EXPECT_TRUE(Eventually(*dashboard,
+                         absl::StrCat("((", tile, " || document.body).querySelector("
+                                      "'[data-item=\"mask-n95\"]') || {}).textContent"),
+                         "N95口罩 20 / 100 只", absl::Seconds(60)));
+  EXPECT_TRUE(Eventually(*dashboard,
+                         absl::StrCat("((", tile, " || document.body).querySelector("
+                                      "'[data-field=\"nearest_expiry\"] .extra') || {})"
+                                      ".textContent"),
+                         "84消毒液 2099-12-31"));
+  EXPECT_EQ(*dashboard->Evaluate(absl::StrCat("!!", tile, ".querySelector("
+                                              "'[data-item=\"disinfectant-84\"]')")),
+            "false");
 }
 
 }  // namespace

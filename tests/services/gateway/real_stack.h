@@ -1,5 +1,6 @@
 // RealStack: the real binaries behind the gateway's JSON API and pages, for integration and
-// browser tests — a redis-server, lf-gate, lf-dispatch (and lf-survey when asked) with their
+// browser tests — a redis-server, lf-gate, lf-dispatch (and lf-survey, lf-supplies when asked)
+// with their
 // databases (testing::TestDatabaseUrl: SQLite files in a temporary folder, or PostgreSQL with
 // LF_TEST_DB=postgres), and lf-gateway in front of them, all on ports picked at run time.
 // Services not started point at a port where nothing listens (so calls to them are
@@ -28,6 +29,7 @@ class RealStack final {
  public:
   struct Options {
     bool survey = false;
+    bool supplies = false;
     // Point LF_REPORT_ADDR at the gate (which does not serve ReportService), so report calls
     // answer UNIMPLEMENTED.
     bool report_on_gate = false;

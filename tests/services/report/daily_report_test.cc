@@ -127,12 +127,93 @@ TEST(MergeDailyReportTest, ASourceThatDidNotAnswerIsNamedAndItsFiguresLeftUnset)
   EXPECT_FALSE(IsZeroSite(report.sites(2)));  // unknown is not zero
 }
 
-TEST(MergeDailyReportTest, EverySourceDownNamesAllThreeInOrder) {
+TEST(MergeDailyReportTest, EverySourceDownNamesAllFourInOrder) {
   sites::SiteDirectory directory = TestSites();
   DailyReport report = MergeDailyReport(kDate, AllSites(directory), FetchedStats{});
-  EXPECT_THAT(report.incomplete_sources(), ElementsAre("gate", "survey", "dispatch"));
+  EXPECT_THAT(report.incomplete_sources(), ElementsAre("gate", "survey", "dispatch", "supplies"));
+  EXPECT_FALSE(report.has_donations());
   EXPECT_THAT(report.sites(), SizeIs(3));
   EXPECT_FALSE(IsZeroReport(report));
+}
+
+TEST(MergeDailyReportTest, EachSiteCarriesItsSuppliesAndTheTotalsSumThemPerItem) {
+  sites::SiteDirectory directory = TestSites();
+  DailyReport report = MergeDailyReport(kDate, AllSites(directory), BusyDay(kDate));
+  const supplies::v1::DailyStats& campus = report.sites(0).supplies();
+  EXPECT_EQ(campus.site_id(), "campus");
+  EXPECT_EQ(campus.receipts(), 1);
+  EXPECT_EQ(campus.issues(), 2);
+  EXPECT_EQ(campus.canteen_purchases(), 3);
+  EXPECT_EQ(campus.canteen_rejections(), 1);
+  EXPECT_EQ(campus.low_stock_items(), 1);
+  ASSERT_THAT(campus.key_balances(), SizeIs(2));
+  EXPECT_EQ(campus.key_balances(0).item_code(), "disinfectant-84");
+  EXPECT_EQ(campus.key_balances(0).quantity(), 800);
+  EXPECT_TRUE(campus.key_balances(0).low());
+
+  const supplies::v1::DailyStats& village = report.sites(2).supplies();
+  ASSERT_TRUE(report.sites(2).has_supplies());
+  EXPECT_EQ(village.site_id(), "village");
+  EXPECT_EQ(village.receipts(), 0);
+  EXPECT_TRUE(IsZeroSite(report.sites(2)));
+
+  const supplies::v1::DailyStats& totals = report.totals().supplies();
+  EXPECT_EQ(totals.receipts(), 1);
+  EXPECT_EQ(totals.issues(), 3);
+  EXPECT_EQ(totals.canteen_purchases(), 3);
+  EXPECT_EQ(totals.canteen_rejections(), 1);
+  EXPECT_EQ(totals.low_stock_items(), 2);
+  ASSERT_THAT(totals.key_balances(), SizeIs(2));
+  // 84消毒液: 800 + 2000 against 1000 + 1000, the earliest expiry of the two.
+  EXPECT_EQ(totals.key_balances(0).item_code(), "disinfectant-84");
+  EXPECT_EQ(totals.key_balances(0).item_name(), "84消毒液");
+  EXPECT_EQ(totals.key_balances(0).quantity(), 2800);
+  EXPECT_EQ(totals.key_balances(0).min_stock(), 2000);
+  EXPECT_FALSE(totals.key_balances(0).low());
+  EXPECT_EQ(totals.key_balances(0).nearest_expiry(), "2022-12-31");
+  // N95口罩: 300 + 50 against 100 + 100.
+  EXPECT_EQ(totals.key_balances(1).item_code(), "mask-n95");
+  EXPECT_EQ(totals.key_balances(1).quantity(), 350);
+  EXPECT_EQ(totals.key_balances(1).min_stock(), 200);
+
+  EXPECT_EQ(report.donations().received_count(), 2);
+  EXPECT_EQ(report.donations().received_money_fen(), 150000);
+  EXPECT_EQ(report.donations().given_count(), 0);
+}
+
+TEST(MergeDailyReportTest, SuppliesDownLeavesItsFiguresUnsetAndTheRestWhole) {
+  sites::SiteDirectory directory = TestSites();
+  FetchedStats fetched = BusyDay(kDate);
+  fetched.supplies.reset();
+  DailyReport report = MergeDailyReport(kDate, AllSites(directory), fetched);
+  EXPECT_THAT(report.incomplete_sources(), ElementsAre("supplies"));
+  for (const SiteReport& site : report.sites()) EXPECT_FALSE(site.has_supplies());
+  EXPECT_FALSE(report.totals().has_supplies());
+  EXPECT_FALSE(report.has_donations());
+  EXPECT_EQ(report.totals().gate().entries(), 7);
+  EXPECT_FALSE(IsZeroSite(report.sites(2)));
+}
+
+TEST(MergeDailyReportTest, StockOnTheShelvesIsNoEventButADonationIs) {
+  sites::SiteDirectory directory = TestSites();
+  FetchedStats fetched = QuietDay(kDate);
+  supplies::v1::DailyStats* village = fetched.supplies->add_stats();
+  village->set_site_id("village");
+  village->set_low_stock_items(1);
+  *village->add_key_balances() = testing::Balance("village", "mask-n95", "N95口罩", "piece", 5, 100);
+  DailyReport report = MergeDailyReport(kDate, AllSites(directory), fetched);
+  EXPECT_TRUE(IsZeroSite(report.sites(2)));
+  EXPECT_TRUE(IsZeroReport(report));
+
+  fetched.supplies->mutable_donations()->set_given_count(1);
+  report = MergeDailyReport(kDate, AllSites(directory), fetched);
+  EXPECT_TRUE(IsZeroSite(report.sites(2)));
+  EXPECT_FALSE(IsZeroReport(report)) << "a donation was recorded that day";
+
+  fetched.supplies->clear_donations();
+  village->set_issues(1);
+  report = MergeDailyReport(kDate, AllSites(directory), fetched);
+  EXPECT_FALSE(IsZeroSite(report.sites(2)));
 }
 
 TEST(MergeDailyReportTest, AQuietDayIsAZeroReport) {

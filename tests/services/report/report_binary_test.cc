@@ -87,6 +87,7 @@ class ReportBinaryTest : public lianfang::testing::WithRedis {
             {"LF_GATE_ADDR", stand_ins_.gate_server().address()},
             {"LF_SURVEY_ADDR", stand_ins_.survey_server().address()},
             {"LF_DISPATCH_ADDR", stand_ins_.dispatch_server().address()},
+            {"LF_SUPPLIES_ADDR", stand_ins_.supplies_server().address()},
             {"LF_REPORT_SOURCE_TIMEOUT", "1s"},
             {"LF_REPORT_DEADLINE", "10:00"}};
   }

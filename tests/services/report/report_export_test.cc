@@ -1,5 +1,6 @@
 #include "services/report/report_export.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,8 @@ TEST(CsvExportTest, StartsWithTheUtf8ByteOrderMark) {
 }
 
 TEST(CsvExportTest, HasTheChineseHeaderRowThenOneRowPerSiteAndTheTotals) {
-  const std::string csv = RenderCsv(Report(BusyDay(kDate)));
+  const DailyReport report = Report(BusyDay(kDate));
+  const std::string csv = RenderCsv(report);
   std::vector<std::string> lines = CsvLines(csv.substr(3));
   ASSERT_THAT(lines, SizeIs(1 + 3 + 1));
   std::vector<std::string> header = absl::StrSplit(lines[0], ',');
@@ -77,7 +79,7 @@ TEST(CsvExportTest, HasTheChineseHeaderRowThenOneRowPerSiteAndTheTotals) {
         "逾期任务", "计划消毒", "完成消毒", "在岗志愿者"}) {
     EXPECT_THAT(header, Contains(label));
   }
-  EXPECT_EQ(header, CsvHeader());
+  EXPECT_EQ(header, CsvHeader(report));
   EXPECT_THAT(lines[1], StartsWith("党校校园,campus,5,3,2,1,"));
   EXPECT_THAT(lines[2], StartsWith("家属区,family-area,2,2,0,0,"));
   EXPECT_THAT(lines[3], StartsWith("驻村扶贫村,village,0,0,0,0,"));
@@ -118,6 +120,53 @@ TEST(CsvExportTest, ASourceThatDidNotAnswerShowsAsNotFetchedNotAsZero) {
   EXPECT_EQ(campus[2], "5");
 }
 
+// The cells of `line` under `label` of `header`.
+std::string CellUnder(const std::vector<std::string>& header, const std::string& line,
+                      const std::string& label) {
+  std::vector<std::string> cells = absl::StrSplit(line, ',');
+  const auto it = std::find(header.begin(), header.end(), label);
+  if (it == header.end()) return "<no column " + label + ">";
+  return cells[it - header.begin()];
+}
+
+TEST(CsvExportTest, HasTheSuppliesBalancesLowItemsAndDonationsWithZerosWrittenOut) {
+  const std::string csv = RenderCsv(Report(BusyDay(kDate)));
+  std::vector<std::string> lines = CsvLines(csv.substr(3));
+  std::vector<std::string> header = absl::StrSplit(lines[0], ',');
+  const std::string& campus = lines[1];
+  const std::string& village = lines[3];
+  const std::string& totals = lines[4];
+  EXPECT_EQ(CellUnder(header, campus, "入库笔数"), "1");
+  EXPECT_EQ(CellUnder(header, campus, "出库笔数"), "2");
+  EXPECT_EQ(CellUnder(header, campus, "食堂采购登记"), "3");
+  EXPECT_EQ(CellUnder(header, campus, "食堂拒收"), "1");
+  EXPECT_EQ(CellUnder(header, campus, "低库存物资种数"), "1");
+  EXPECT_EQ(CellUnder(header, campus, "库存：84消毒液（ml）"), "800");
+  EXPECT_EQ(CellUnder(header, campus, "库存：N95口罩（piece）"), "300");
+  EXPECT_EQ(CellUnder(header, campus, "低库存物资"), "84消毒液");
+  EXPECT_EQ(CellUnder(header, village, "入库笔数"), "0");
+  EXPECT_EQ(CellUnder(header, village, "库存：84消毒液（ml）"), "0");
+  EXPECT_EQ(CellUnder(header, village, "低库存物资"), "无");
+  EXPECT_EQ(CellUnder(header, totals, "出库笔数"), "3");
+  EXPECT_EQ(CellUnder(header, totals, "库存：84消毒液（ml）"), "2800");
+  EXPECT_EQ(CellUnder(header, totals, "库存：N95口罩（piece）"), "350");
+  EXPECT_EQ(CellUnder(header, totals, "低库存物资"), "无");  // summed, nothing is low
+  // Donations belong to the working group: the totals row has them.
+  EXPECT_EQ(CellUnder(header, totals, "当日受赠笔数"), "2");
+  EXPECT_EQ(CellUnder(header, totals, "当日受赠款（元）"), "1500.00");
+  EXPECT_EQ(CellUnder(header, totals, "当日捐出笔数"), "0");
+  EXPECT_EQ(CellUnder(header, totals, "当日捐出款（元）"), "0.00");
+  EXPECT_EQ(CellUnder(header, campus, "当日受赠笔数"), "");
+
+  FetchedStats down = BusyDay(kDate);
+  down.supplies.reset();
+  lines = CsvLines(RenderCsv(Report(down)).substr(3));
+  header = absl::StrSplit(lines[0], ',');
+  EXPECT_EQ(CellUnder(header, lines[1], "入库笔数"), "未获取");
+  EXPECT_EQ(CellUnder(header, lines[1], "低库存物资"), "未获取");
+  EXPECT_EQ(CellUnder(header, lines[4], "当日受赠款（元）"), "未获取");
+}
+
 TEST(CsvExportTest, NamesWithCommasOrQuotesAreQuoted) {
   DailyReport report = Report(QuietDay(kDate));
   report.mutable_sites(0)->set_site_name("校园, \"东区\"");
@@ -155,6 +204,20 @@ TEST(MarkdownExportTest, HasTheTitleAndOneTablePerSourceWithEverySiteAndTheTotal
   EXPECT_THAT(md, HasSubstr("| **合计** | **7** | **5** | **2** | **1** |"));
   EXPECT_THAT(md, HasSubstr("上报人：leader-wang　上报时间：2022-04-02 09:15"));
   EXPECT_THAT(md, HasSubstr("零报告站点：驻村扶贫村"));
+}
+
+TEST(MarkdownExportTest, HasTheSuppliesSectionWithLowItemsMarkedAndTheDonations) {
+  const std::string md = RenderMarkdown(Report(BusyDay(kDate)), Shanghai());
+  EXPECT_THAT(md, HasSubstr("、物资保障\n"));
+  EXPECT_THAT(md, HasSubstr("| 站点 | 低库存物资种数 | 入库笔数 | 出库笔数 | 食堂采购登记 | 食堂拒收 |"));
+  EXPECT_THAT(md, HasSubstr("| 党校校园 | 1 | 1 | 2 | 3 | 1 |"));
+  EXPECT_THAT(md, HasSubstr("| 驻村扶贫村 | 0 | 0 | 0 | 0 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("| 站点 | 库存：84消毒液（ml） | 库存：N95口罩（piece） | 低库存物资 |"));
+  EXPECT_THAT(md, HasSubstr("| 党校校园 | 800（低） | 300 | 84消毒液 |"));
+  EXPECT_THAT(md, HasSubstr("| 家属区 | 2000 | 50（低） | N95口罩 |"));
+  EXPECT_THAT(md, HasSubstr("| 驻村扶贫村 | 0 | 0 | 无 |"));
+  EXPECT_THAT(md, HasSubstr("| **合计** | **2800** | **350** | **无** |"));
+  EXPECT_THAT(md, HasSubstr("当日捐赠：受赠 2 笔，受赠款 1500.00 元；捐出 0 笔，捐出款 0.00 元。"));
 }
 
 TEST(MarkdownExportTest, AQuietDaySaysZeroReport) {
@@ -203,6 +266,23 @@ TEST(HtmlExportTest, AnIncompleteReportSaysWhichSourceIsMissing) {
   EXPECT_THAT(html, HasSubstr("数据不完整"));
   EXPECT_THAT(html, HasSubstr("门岗（gate）"));
   EXPECT_THAT(html, HasSubstr("<td>—</td>"));
+}
+
+TEST(HtmlExportTest, HasTheSuppliesSectionAndSaysWhenSuppliesDidNotAnswer) {
+  const std::string html = RenderHtml(Report(BusyDay(kDate)), Shanghai());
+  EXPECT_THAT(html, HasSubstr("、物资保障</h2>"));
+  EXPECT_THAT(html, HasSubstr("<th>库存：84消毒液（ml）</th>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"name\">党校校园</td><td>800（低）</td><td>300</td>"
+                              "<td class=\"name\">84消毒液</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>1</td><td>1</td><td>2</td><td>3</td><td>1</td>"));
+  EXPECT_THAT(html, HasSubstr("当日捐赠：受赠 2 笔，受赠款 1500.00 元"));
+
+  FetchedStats down = BusyDay(kDate);
+  down.supplies.reset();
+  const std::string incomplete = RenderHtml(Report(down), Shanghai());
+  EXPECT_THAT(incomplete, HasSubstr("物资（supplies）"));
+  EXPECT_THAT(incomplete, HasSubstr("当日捐赠：—"));
+  EXPECT_THAT(incomplete, Not(HasSubstr("当日捐赠：受赠")));
 }
 
 TEST(HtmlExportTest, TextIsEscaped) {

@@ -1,5 +1,5 @@
 // Shared test data for the report service tests: a small site directory and builders of the
-// three sources' GetDailyStats answers. Test-only.
+// four sources' GetDailyStats answers. Test-only.
 #ifndef LIANFANG_TESTS_SERVICES_REPORT_REPORT_FIXTURES_H_
 #define LIANFANG_TESTS_SERVICES_REPORT_REPORT_FIXTURES_H_
 
@@ -11,6 +11,7 @@
 #include "common/sites/site_directory.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
+#include "lianfang/supplies/v1/supplies.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "services/report/daily_report.h"
 #include "services/report/stats_sources.h"
@@ -89,8 +90,37 @@ inline dispatch::v1::DailyStats DispatchStats(const std::string& site, int creat
   return s;
 }
 
+// A key item's balance at a site (low when below `min`).
+inline supplies::v1::StockBalance Balance(const std::string& site, const std::string& code,
+                                          const std::string& name, const std::string& unit,
+                                          int64_t quantity, int64_t min,
+                                          const std::string& nearest_expiry = "") {
+  supplies::v1::StockBalance b;
+  b.set_site_id(site);
+  b.set_item_code(code);
+  b.set_item_name(name);
+  b.set_unit(unit);
+  b.set_quantity(quantity);
+  b.set_min_stock(min);
+  b.set_low(quantity < min);
+  b.set_nearest_expiry(nearest_expiry);
+  return b;
+}
+
+inline supplies::v1::DailyStats SuppliesStats(const std::string& site, int receipts, int issues,
+                                              int purchases, int rejections) {
+  supplies::v1::DailyStats s;
+  s.set_site_id(site);
+  s.set_receipts(receipts);
+  s.set_issues(issues);
+  s.set_canteen_purchases(purchases);
+  s.set_canteen_rejections(rejections);
+  return s;
+}
+
 // A day with activity at the campus and the family area; the village is idle and every
-// source leaves it out of its answer.
+// source leaves it out of its answer. Supplies: the campus is low on disinfectant, the family
+// area on masks; two donations were received (1500 yuan of money among them).
 inline FetchedStats BusyDay(const std::string& date) {
   FetchedStats f;
   f.gate.emplace();
@@ -104,6 +134,22 @@ inline FetchedStats BusyDay(const std::string& date) {
   f.dispatch.emplace();
   f.dispatch->set_date(date);
   *f.dispatch->add_stats() = DispatchStats("campus", 3, 2, 1, 4);
+  f.supplies.emplace();
+  f.supplies->set_date(date);
+  supplies::v1::DailyStats* campus = f.supplies->add_stats();
+  *campus = SuppliesStats("campus", 1, 2, 3, 1);
+  *campus->add_key_balances() =
+      Balance("campus", "disinfectant-84", "84消毒液", "ml", 800, 1000, "2023-01-31");
+  *campus->add_key_balances() = Balance("campus", "mask-n95", "N95口罩", "piece", 300, 100);
+  campus->set_low_stock_items(1);
+  supplies::v1::DailyStats* family = f.supplies->add_stats();
+  *family = SuppliesStats("family-area", 0, 1, 0, 0);
+  *family->add_key_balances() =
+      Balance("family-area", "disinfectant-84", "84消毒液", "ml", 2000, 1000, "2022-12-31");
+  *family->add_key_balances() = Balance("family-area", "mask-n95", "N95口罩", "piece", 50, 100);
+  family->set_low_stock_items(1);
+  f.supplies->mutable_donations()->set_received_count(2);
+  f.supplies->mutable_donations()->set_received_money_fen(150000);
   return f;
 }
 
@@ -116,6 +162,8 @@ inline FetchedStats QuietDay(const std::string& date) {
   f.survey->set_date(date);
   f.dispatch.emplace();
   f.dispatch->set_date(date);
+  f.supplies.emplace();
+  f.supplies->set_date(date);
   return f;
 }
 

@@ -78,7 +78,8 @@ class ReportServiceTest : public ::testing::Test {
     grpc_sources_ = std::make_unique<GrpcDailyStatsSources>(
         GrpcDailyStatsSources::Addresses{.gate = stand_ins_.gate_server().address(),
                                          .survey = stand_ins_.survey_server().address(),
-                                         .dispatch = stand_ins_.dispatch_server().address()},
+                                         .dispatch = stand_ins_.dispatch_server().address(),
+                                         .supplies = stand_ins_.supplies_server().address()},
         nullptr, [this] { return service_token_.Current(); }, absl::Seconds(1));
     generator_ =
         std::make_unique<ReportGenerator>(db_.get(), grpc_sources_.get(), &sites_, &clock_, tz_);
@@ -192,7 +193,7 @@ class ReportServiceTest : public ::testing::Test {
   std::unique_ptr<v1::ReportService::Stub> stub_;
 };
 
-TEST_F(ReportServiceTest, ALeaderGeneratesTheDayFromTheThreeServicesWithTheServiceToken) {
+TEST_F(ReportServiceTest, ALeaderGeneratesTheDayFromTheFourServicesWithTheServiceToken) {
   ASSERT_OK_AND_ASSIGN(v1::DailyReport report, Generate(Leader(), "g1", "2022-04-01"));
   EXPECT_EQ(report.report_id(), "20220401-v1");
   EXPECT_EQ(report.status(), v1::REPORT_STATUS_DRAFT);
@@ -202,7 +203,10 @@ TEST_F(ReportServiceTest, ALeaderGeneratesTheDayFromTheThreeServicesWithTheServi
   EXPECT_EQ(report.sites(0).gate().entries(), 5);
   EXPECT_EQ(report.sites(0).survey().residents(), 30);
   EXPECT_EQ(report.sites(0).dispatch().tasks_created(), 3);
+  EXPECT_EQ(report.sites(0).supplies().issues(), 2);
   EXPECT_EQ(report.totals().gate().entries(), 7);
+  EXPECT_EQ(report.totals().supplies().key_balances(1).quantity(), 350);
+  EXPECT_EQ(report.donations().received_money_fen(), 150000);
   // The idle village: a zero report, written out.
   EXPECT_EQ(report.sites(2).site_id(), "village");
   EXPECT_TRUE(IsZeroSite(report.sites(2)));
@@ -210,7 +214,9 @@ TEST_F(ReportServiceTest, ALeaderGeneratesTheDayFromTheThreeServicesWithTheServi
   EXPECT_THAT(stand_ins_.gate().roles(), ElementsAre(auth::Role::kService));
   EXPECT_THAT(stand_ins_.survey().roles(), ElementsAre(auth::Role::kService));
   EXPECT_THAT(stand_ins_.dispatch().roles(), ElementsAre(auth::Role::kService));
+  EXPECT_THAT(stand_ins_.supplies().roles(), ElementsAre(auth::Role::kService));
   EXPECT_THAT(stand_ins_.gate().dates(), ElementsAre("2022-04-01"));
+  EXPECT_THAT(stand_ins_.supplies().dates(), ElementsAre("2022-04-01"));
 }
 
 TEST_F(ReportServiceTest, ASourceThatIsDownLeavesAnIncompleteDraftThatCannotBeSubmitted) {
@@ -224,6 +230,17 @@ TEST_F(ReportServiceTest, ASourceThatIsDownLeavesAnIncompleteDraftThatCannotBeSu
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("dispatch")));
   ASSERT_OK_AND_ASSIGN(v1::DailyReport stored, Get(Leader(), report.report_id()));
   EXPECT_EQ(stored.status(), v1::REPORT_STATUS_DRAFT);
+}
+
+TEST_F(ReportServiceTest, SuppliesDownLeavesAnIncompleteDraftNamingIt) {
+  stand_ins_.supplies_server().Shutdown();
+  ASSERT_OK_AND_ASSIGN(v1::DailyReport report, Generate(Leader(), "g1", "2022-04-01"));
+  EXPECT_THAT(report.incomplete_sources(), ElementsAre("supplies"));
+  EXPECT_FALSE(report.sites(0).has_supplies());
+  EXPECT_FALSE(report.has_donations());
+  EXPECT_EQ(report.sites(0).dispatch().tasks_created(), 3);
+  EXPECT_THAT(Submit(Leader(), "s1", report.report_id()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("supplies")));
 }
 
 TEST_F(ReportServiceTest, SubmittingFreezesTheReportAndACorrectionIsANewVersion) {

@@ -1,10 +1,10 @@
-// The daily report end to end: the real lf-gate, lf-survey, lf-dispatch and lf-report binaries
-// over a real redis-server and SQLite files. A day of activity is recorded through the
+// The daily report end to end: the real lf-gate, lf-survey, lf-dispatch, lf-supplies and
+// lf-report binaries over a real redis-server and SQLite files. A day of activity is recorded through the
 // services' own APIs, then the report is generated and its figures checked against what was
 // recorded: the campus's gate passages (an admission, a fever, a denial), the family area's
 // survey (a household, a resident, a health report), the community's task (created and
-// completed) and the fever follow-up task raised by the gate, the idle village as a zero
-// report; submission, a correction as version 2, every export format, and the incomplete case
+// completed) and the fever follow-up task raised by the gate, the family area's supplies (a
+// receipt and an issue leaving it low on masks), the idle village as a zero report; submission, a correction as version 2, every export format, and the incomplete case
 // with one service stopped.
 #include <grpcpp/grpcpp.h>
 
@@ -41,6 +41,7 @@
 #include "lianfang/gate/v1/gate.grpc.pb.h"
 #include "lianfang/report/v1/report.grpc.pb.h"
 #include "lianfang/survey/v1/survey.grpc.pb.h"
+#include "lianfang/supplies/v1/supplies.grpc.pb.h"
 #include "services/report/daily_report.h"
 
 namespace lianfang::report {
@@ -103,7 +104,7 @@ int Reason(const gate::v1::DailyStats& stats, gate::v1::DenyReason reason) {
 
 class ReportSuiteTest : public ::testing::Test {
  protected:
-  static constexpr const char* kServices[] = {"gate", "survey", "dispatch", "report"};
+  static constexpr const char* kServices[] = {"gate", "survey", "dispatch", "supplies", "report"};
 
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(redis_, lianfang::testing::RedisServer::Launch());
@@ -122,6 +123,8 @@ class ReportSuiteTest : public ::testing::Test {
     dispatch_ = dispatch::v1::DispatchService::NewStub(
         server::MakeChannel(addresses_["dispatch"], nullptr));
     report_ = v1::ReportService::NewStub(server::MakeChannel(addresses_["report"], nullptr));
+    supplies_ = supplies::v1::SuppliesService::NewStub(
+        server::MakeChannel(addresses_["supplies"], nullptr));
   }
 
   absl::Status Start(const std::string& name) {
@@ -139,6 +142,7 @@ class ReportSuiteTest : public ::testing::Test {
                    {"LF_SURVEY_ADDR", addresses_["survey"]},
                    {"LF_DISPATCH_ADDR", addresses_["dispatch"]},
                    {"LF_REPORT_ADDR", addresses_["report"]},
+                   {"LF_SUPPLIES_ADDR", addresses_["supplies"]},
                    {"LF_REPORT_SOURCE_TIMEOUT", "2s"}};
     if (name == "survey") {
       options.env.emplace_back("LF_RISK_REGIONS",
@@ -311,6 +315,34 @@ class ReportSuiteTest : public ::testing::Test {
                    volunteer_token, complete));
   }
 
+  // The family area's supplies: masks (minimum 10 a site) received, 5, and issued, 2, so it is
+  // low on them (it never was at the minimum, so no restock task is raised).
+  void RecordSuppliesActivity() {
+    supplies::v1::CreateItemRequest item;
+    item.set_request_id("item-1");
+    item.mutable_item()->set_code("mask-n95");
+    item.mutable_item()->set_name("N95口罩");
+    item.mutable_item()->set_unit("只");
+    item.mutable_item()->set_category(supplies::v1::ITEM_CATEGORY_PROTECTION);
+    item.mutable_item()->set_min_stock_per_site(10);
+    ASSERT_OK(Call(*supplies_, &supplies::v1::SuppliesService::Stub::CreateItem, Leader(), item));
+    supplies::v1::ReceiveStockRequest receive;
+    receive.set_request_id("in-1");
+    receive.set_site_id("family-area");
+    receive.set_item_code("mask-n95");
+    receive.set_quantity(5);
+    receive.set_source(supplies::v1::STOCK_SOURCE_PURCHASE);
+    ASSERT_OK(
+        Call(*supplies_, &supplies::v1::SuppliesService::Stub::ReceiveStock, Leader(), receive));
+    supplies::v1::IssueStockRequest issue;
+    issue.set_request_id("out-1");
+    issue.set_site_id("family-area");
+    issue.set_item_code("mask-n95");
+    issue.set_quantity(2);
+    issue.mutable_to()->set_area("3号楼楼道");
+    ASSERT_OK(Call(*supplies_, &supplies::v1::SuppliesService::Stub::IssueStock, Leader(), issue));
+  }
+
   // The gate's fever raised a follow-up task in dispatch through its outbox; wait (bounded)
   // until dispatch counts it, so the report sees a settled day.
   void WaitForFeverFollowUp() {
@@ -339,12 +371,14 @@ class ReportSuiteTest : public ::testing::Test {
   std::unique_ptr<survey::v1::SurveyService::Stub> survey_;
   std::unique_ptr<dispatch::v1::DispatchService::Stub> dispatch_;
   std::unique_ptr<v1::ReportService::Stub> report_;
+  std::unique_ptr<supplies::v1::SuppliesService::Stub> supplies_;
 };
 
 TEST_F(ReportSuiteTest, TheReportOfADayHoldsWhatWasRecorded) {
   ASSERT_NO_FATAL_FAILURE(RecordGateActivity());
   ASSERT_NO_FATAL_FAILURE(RecordSurveyActivity());
   ASSERT_NO_FATAL_FAILURE(RecordDispatchActivity());
+  ASSERT_NO_FATAL_FAILURE(RecordSuppliesActivity());
   ASSERT_NO_FATAL_FAILURE(WaitForFeverFollowUp());
 
   ASSERT_OK_AND_ASSIGN(DailyReport report, Generate("gen-1"));
@@ -376,6 +410,13 @@ TEST_F(ReportSuiteTest, TheReportOfADayHoldsWhatWasRecorded) {
   EXPECT_EQ(family->survey().health_reports(), 1);
   EXPECT_EQ(family->survey().health_reports_missing(), 0);
   EXPECT_EQ(family->gate().entries(), 0);
+  EXPECT_EQ(family->supplies().receipts(), 1);
+  EXPECT_EQ(family->supplies().issues(), 1);
+  EXPECT_EQ(family->supplies().low_stock_items(), 1);
+  ASSERT_EQ(family->supplies().key_balances_size(), 1);
+  EXPECT_EQ(family->supplies().key_balances(0).item_code(), "mask-n95");
+  EXPECT_EQ(family->supplies().key_balances(0).quantity(), 3);
+  EXPECT_TRUE(family->supplies().key_balances(0).low());
 
   const SiteReport* community = SiteOf(report, "community");
   ASSERT_NE(community, nullptr);
@@ -400,6 +441,12 @@ TEST_F(ReportSuiteTest, TheReportOfADayHoldsWhatWasRecorded) {
   EXPECT_EQ(report.totals().survey().residents(), 1);
   EXPECT_EQ(report.totals().dispatch().tasks_created(), 2);
   EXPECT_EQ(report.totals().dispatch().tasks_done(), 1);
+  EXPECT_EQ(report.totals().supplies().receipts(), 1);
+  EXPECT_EQ(report.totals().supplies().issues(), 1);
+  ASSERT_EQ(report.totals().supplies().key_balances_size(), 1);
+  EXPECT_EQ(report.totals().supplies().key_balances(0).quantity(), 3);
+  EXPECT_TRUE(report.has_donations());
+  EXPECT_EQ(report.donations().received_count(), 0);
 
   // Every export carries it.
   ASSERT_OK_AND_ASSIGN(std::string csv, Export(report.report_id(), v1::EXPORT_FORMAT_CSV));
@@ -407,18 +454,23 @@ TEST_F(ReportSuiteTest, TheReportOfADayHoldsWhatWasRecorded) {
   EXPECT_THAT(csv, HasSubstr("\r\n党校校园,campus,1,1,2,1,"));
   EXPECT_THAT(csv, HasSubstr("\r\n驻村扶贫村,village,0,0,0,0,"));
   EXPECT_THAT(csv, HasSubstr("\r\n合计,,1,1,2,1,"));
+  EXPECT_THAT(csv, HasSubstr(",库存：N95口罩（只）,低库存物资,"));
+  EXPECT_THAT(csv, HasSubstr(",3,N95口罩,,,,\r\n"));  // the family area: 3 left, low
   ASSERT_OK_AND_ASSIGN(std::string json, Export(report.report_id(), v1::EXPORT_FORMAT_JSON));
   DailyReport parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok());
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, report));
   ASSERT_OK_AND_ASSIGN(std::string md, Export(report.report_id(), v1::EXPORT_FORMAT_MARKDOWN));
   EXPECT_THAT(md, HasSubstr("| 党校校园 | 1 | 1 | 2 | 1 |"));
+  EXPECT_THAT(md, HasSubstr("| 家属区 | 3（低） | N95口罩 |"));
   ASSERT_OK_AND_ASSIGN(std::string html, Export(report.report_id(), v1::EXPORT_FORMAT_HTML));
   EXPECT_THAT(html, HasSubstr(absl::StrCat("联防联控工作组 每日疫情防控情况报告 ", date_)));
   for (const char* name : {"党校校园", "家属区", "帮建社区", "驻村扶贫村"}) {
     EXPECT_THAT(html, HasSubstr(name));
   }
   EXPECT_THAT(html, HasSubstr("<td class=\"name\">零报告</td>"));  // the village
+  EXPECT_THAT(html, HasSubstr("、物资保障</h2>"));
+  EXPECT_THAT(html, HasSubstr("当日捐赠：受赠 0 笔，受赠款 0.00 元；捐出 0 笔，捐出款 0.00 元。"));
 
   // Submitted, then corrected: one more passage, generated again as version 2.
   ASSERT_OK_AND_ASSIGN(DailyReport submitted, Submit("sub-1", report.report_id()));

@@ -1,4 +1,4 @@
-// Stand-ins for the gate, survey and dispatch services in report tests: typed gRPC services
+// Stand-ins for the gate, survey, dispatch and supplies services in report tests: typed gRPC services
 // whose GetDailyStats authorizes the caller like the real ones and answers known figures,
 // each served by its own LoopbackServer so a test can stop one. Test-only.
 #ifndef LIANFANG_TESTS_SERVICES_REPORT_STAND_IN_SOURCES_H_
@@ -21,6 +21,7 @@
 #include "common/testing/grpc/test_tokens.h"
 #include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
 #include "lianfang/gate/v1/gate.grpc.pb.h"
+#include "lianfang/supplies/v1/supplies.grpc.pb.h"
 #include "lianfang/survey/v1/survey.grpc.pb.h"
 #include "services/report/daily_report.h"
 
@@ -82,44 +83,54 @@ using StandInSurvey = StandIn<survey::v1::SurveyService, survey::v1::GetDailySta
                               survey::v1::GetDailyStatsResponse>;
 using StandInDispatch = StandIn<dispatch::v1::DispatchService, dispatch::v1::GetDailyStatsRequest,
                                 dispatch::v1::GetDailyStatsResponse>;
+using StandInSupplies = StandIn<supplies::v1::SuppliesService, supplies::v1::GetDailyStatsRequest,
+                                supplies::v1::GetDailyStatsResponse>;
 
-// The three stand-ins, each on its own loopback server.
+// The four stand-ins, each on its own loopback server.
 class StandInSources final {
  public:
   explicit StandInSources(const lianfang::testing::TestTokens& tokens)
       : gate_(&tokens.authorizer(), "/lianfang.gate.v1.GateService/GetDailyStats"),
         survey_(&tokens.authorizer(), "/lianfang.survey.v1.SurveyService/GetDailyStats"),
         dispatch_(&tokens.authorizer(), "/lianfang.dispatch.v1.DispatchService/GetDailyStats"),
+        supplies_(&tokens.authorizer(), "/lianfang.supplies.v1.SuppliesService/GetDailyStats"),
         gate_server_(Options("gate", "lianfang.gate.v1.GateService")),
         survey_server_(Options("survey", "lianfang.survey.v1.SurveyService")),
-        dispatch_server_(Options("dispatch", "lianfang.dispatch.v1.DispatchService")) {
+        dispatch_server_(Options("dispatch", "lianfang.dispatch.v1.DispatchService")),
+        supplies_server_(Options("supplies", "lianfang.supplies.v1.SuppliesService")) {
     gate_server_.AddService(&gate_);
     gate_server_.UseFallback(tokens);
     survey_server_.AddService(&survey_);
     survey_server_.UseFallback(tokens);
     dispatch_server_.AddService(&dispatch_);
     dispatch_server_.UseFallback(tokens);
+    supplies_server_.AddService(&supplies_);
+    supplies_server_.UseFallback(tokens);
   }
 
   absl::Status Start() {
     if (absl::Status s = gate_server_.Start(); !s.ok()) return s;
     if (absl::Status s = survey_server_.Start(); !s.ok()) return s;
-    return dispatch_server_.Start();
+    if (absl::Status s = dispatch_server_.Start(); !s.ok()) return s;
+    return supplies_server_.Start();
   }
 
-  // Sets what the three answer (a missing source answers no figures at all).
+  // Sets what the four answer (a missing source answers no figures at all).
   void Answer(const FetchedStats& stats) {
     gate_.Set(stats.gate.value_or(gate::v1::GetDailyStatsResponse()));
     survey_.Set(stats.survey.value_or(survey::v1::GetDailyStatsResponse()));
     dispatch_.Set(stats.dispatch.value_or(dispatch::v1::GetDailyStatsResponse()));
+    supplies_.Set(stats.supplies.value_or(supplies::v1::GetDailyStatsResponse()));
   }
 
   StandInGate& gate() { return gate_; }
   StandInSurvey& survey() { return survey_; }
   StandInDispatch& dispatch() { return dispatch_; }
+  StandInSupplies& supplies() { return supplies_; }
   lianfang::testing::LoopbackServer& gate_server() { return gate_server_; }
   lianfang::testing::LoopbackServer& survey_server() { return survey_server_; }
   lianfang::testing::LoopbackServer& dispatch_server() { return dispatch_server_; }
+  lianfang::testing::LoopbackServer& supplies_server() { return supplies_server_; }
 
  private:
   static server::ServerOptions Options(const std::string& name, const std::string& service) {
@@ -135,9 +146,11 @@ class StandInSources final {
   StandInGate gate_;
   StandInSurvey survey_;
   StandInDispatch dispatch_;
+  StandInSupplies supplies_;
   lianfang::testing::LoopbackServer gate_server_;
   lianfang::testing::LoopbackServer survey_server_;
   lianfang::testing::LoopbackServer dispatch_server_;
+  lianfang::testing::LoopbackServer supplies_server_;
 };
 
 }  // namespace lianfang::report::testing
