@@ -35,7 +35,7 @@
 
 namespace lianfang::lfctl {
 
-enum class Service { kGateway, kGate, kSurvey, kDispatch, kReport, kAccounts };
+enum class Service { kGateway, kGate, kSurvey, kDispatch, kReport, kAccounts, kSupplies };
 
 // The six services `lfctl health` and `lfctl audit` know, in the order health checks list them.
 inline constexpr Service kAllServices[] = {Service::kGateway, Service::kGate,
