@@ -1,5 +1,6 @@
 #include "tools/lfctl/audit_command.h"
 
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -10,7 +11,9 @@ namespace lianfang::lfctl {
 
 Command AuditCommand() {
   std::vector<RpcSpec> specs;
-  for (Service service : kAllServices) {
+  std::vector<Service> services(std::begin(kAllServices), std::end(kAllServices));
+  services.push_back(Service::kSupplies);
+  for (Service service : services) {
     specs.push_back(
         RpcSpec{.name = std::string(ServiceName(service)),
                 .summary = absl::StrCat("audit events of the ", ServiceName(service), " service"),

@@ -37,7 +37,8 @@ namespace lianfang::lfctl {
 
 enum class Service { kGateway, kGate, kSurvey, kDispatch, kReport, kAccounts, kSupplies };
 
-// The six services `lfctl health` and `lfctl audit` know, in the order health checks list them.
+// The six services `lfctl health` checks, in the order it lists them (`lfctl audit` knows
+// these and kSupplies).
 inline constexpr Service kAllServices[] = {Service::kGateway, Service::kGate,
                                            Service::kSurvey,  Service::kDispatch,
                                            Service::kReport,  Service::kAccounts};
