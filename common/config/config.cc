@@ -19,6 +19,7 @@ std::string DefaultListen(absl::string_view service) {
   if (service == "dispatch") return kDefaultDispatchAddr;
   if (service == "report") return kDefaultReportAddr;
   if (service == "accounts") return kDefaultAccountsAddr;
+  if (service == "supplies") return kDefaultSuppliesAddr;
   return "";
 }
 
@@ -113,6 +114,11 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
                     .default_value = kDefaultAccountsAddr,
                     .help = "address of the accounts service"},
                    &config.accounts_addr);
+  flags.AddAddress({.name = "supplies-addr",
+                    .env = "LF_SUPPLIES_ADDR",
+                    .default_value = kDefaultSuppliesAddr,
+                    .help = "address of the supplies service"},
+                   &config.supplies_addr);
   flags.AddReadableFile({.name = "tls-cert",
                          .env = "LF_TLS_CERT",
                          .help = "PEM certificate chain; serve TLS when set (with --tls-key)"},

@@ -14,8 +14,8 @@
 //
 // Settings (flag, variable, default):
 //   --listen           LF_LISTEN            gateway 127.0.0.1:7100, gate :7101, survey :7102,
-//                                           dispatch :7103, report :7104, accounts :7105
-//                                           (all 127.0.0.1)
+//                                           dispatch :7103, report :7104, accounts :7105,
+//                                           supplies :7106 (all 127.0.0.1)
 //   --http-listen      LF_HTTP_LISTEN       127.0.0.1:8080 (gateway only)
 //   --metrics-listen   LF_METRICS_LISTEN    "" (off): host:port of the HTTP listener serving
 //                                           GET /metrics (docs/metrics.md)
@@ -28,8 +28,9 @@
 //                                           verified with it and their HS256 tokens refused
 //   --pii-key-file     LF_PII_KEY_FILE      required, readable, non-empty
 //   --tz               LF_TZ                Asia/Shanghai
-//   --gate-addr …      LF_GATE_ADDR …       127.0.0.1:7101 / :7102 / :7103 / :7104 / :7105
-//                                           (gate, survey, dispatch, report, accounts)
+//   --gate-addr …      LF_GATE_ADDR …       127.0.0.1:7101 / :7102 / :7103 / :7104 / :7105 /
+//                                           :7106 (gate, survey, dispatch, report, accounts,
+//                                           supplies)
 //   --tls-cert, --tls-key, --tls-ca  LF_TLS_CERT, LF_TLS_KEY, LF_TLS_CA   optional readable
 //                      files; cert and key come together; the CA needs them
 //   --log-level        LF_LOG_LEVEL         info (debug|info|warning|error)
@@ -61,6 +62,7 @@ inline constexpr char kDefaultSurveyAddr[] = "127.0.0.1:7102";
 inline constexpr char kDefaultDispatchAddr[] = "127.0.0.1:7103";
 inline constexpr char kDefaultReportAddr[] = "127.0.0.1:7104";
 inline constexpr char kDefaultAccountsAddr[] = "127.0.0.1:7105";
+inline constexpr char kDefaultSuppliesAddr[] = "127.0.0.1:7106";
 inline constexpr char kDefaultHttpListen[] = "127.0.0.1:8080";
 inline constexpr char kDefaultRedis[] = "redis://127.0.0.1:6379/0";
 inline constexpr char kDefaultSitesFile[] = "deploy/sites.textproto";
@@ -90,6 +92,7 @@ struct CommonConfig {
   std::string dispatch_addr;
   std::string report_addr;
   std::string accounts_addr;
+  std::string supplies_addr;
   std::string tls_cert;  // empty = plaintext
   std::string tls_key;
   std::string tls_ca;  // empty = no peer verification against a CA

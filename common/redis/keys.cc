@@ -35,7 +35,7 @@ absl::Status ValidateKeyId(absl::string_view id) {
 }
 
 absl::Status ValidateService(absl::string_view service) {
-  for (absl::string_view known : {kGate, kSurvey, kDispatch, kReport, kGateway}) {
+  for (absl::string_view known : {kGate, kSurvey, kDispatch, kReport, kGateway, kSupplies}) {
     if (service == known) return absl::OkStatus();
   }
   return absl::InvalidArgumentError(

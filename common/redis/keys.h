@@ -18,6 +18,7 @@
 //       survey:   households_total, households_surveyed, residents, tenants_total,
 //                 tenants_verified, tenants_pending, under_observation
 //       dispatch: tasks_open, tasks_in_progress, tasks_overdue, volunteers_on_duty
+//       supplies: low_stock_items
 //       No expiry: the reconciler overwrites it (Client::ReplaceHash).
 //
 //   lf:{<site_id>}:<service>:day:<YYYY-MM-DD>   HASH   counters of one calendar day (in the
@@ -25,6 +26,7 @@
 //       gate:     entries, exits, denied, fevers
 //       survey:   reports, reports_missing
 //       dispatch: tasks_created, tasks_done, disinfection_planned, disinfection_done
+//       supplies: stock_receipts, stock_issues
 //       Expires kDayKeyTtl after it is written, so old days clean themselves up.
 //
 //   lf:svc:<service>:heartbeat               STRING the unix time (ms) of the service's last
@@ -39,7 +41,7 @@
 //
 // Ids in keys (site ids, service names) must match [A-Za-z0-9_.-]{1,64}; builders reject
 // anything else with INVALID_ARGUMENT, so a stray ':' or '{' can never bend the schema.
-// Service names are the five below.
+// Service names are the six below.
 #ifndef LIANFANG_COMMON_REDIS_KEYS_H_
 #define LIANFANG_COMMON_REDIS_KEYS_H_
 
@@ -59,6 +61,7 @@ inline constexpr char kSurvey[] = "survey";
 inline constexpr char kDispatch[] = "dispatch";
 inline constexpr char kReport[] = "report";
 inline constexpr char kGateway[] = "gateway";
+inline constexpr char kSupplies[] = "supplies";
 
 // The pub/sub channel of change notices.
 inline constexpr char kChangesChannel[] = "lf:changes";
@@ -94,12 +97,16 @@ inline constexpr char kFieldTasksCreated[] = "tasks_created";
 inline constexpr char kFieldTasksDone[] = "tasks_done";
 inline constexpr char kFieldDisinfectionPlanned[] = "disinfection_planned";
 inline constexpr char kFieldDisinfectionDone[] = "disinfection_done";
+// supplies live / day
+inline constexpr char kFieldLowStockItems[] = "low_stock_items";
+inline constexpr char kFieldStockReceipts[] = "stock_receipts";
+inline constexpr char kFieldStockIssues[] = "stock_issues";
 
 // OK when `id` may appear in a key: 1..64 characters from [A-Za-z0-9_.-].
 // INVALID_ARGUMENT otherwise (the message does not repeat the id).
 absl::Status ValidateKeyId(absl::string_view id);
 
-// OK for the five service names above; INVALID_ARGUMENT otherwise.
+// OK for the six service names above; INVALID_ARGUMENT otherwise.
 absl::Status ValidateService(absl::string_view service);
 
 // lf:{<site_id>}:<service>:live. INVALID_ARGUMENT for an unknown service or unsafe site id.

@@ -257,10 +257,7 @@ std::string IncompleteSentence(const DailyReport& report) {
                       "的数据（表中以“—”表示），本版本不能上报；请在各服务恢复后重新生成。");
 }
 
-std::string CsvField(absl::string_view text) {
-  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
-}
+std::string CsvField(absl::string_view text) { return csv::Field(text); }
 
 std::string MarkdownCell(absl::string_view text) {
   return absl::StrReplaceAll(text, {{"|", "\\|"}, {"\n", " "}, {"\r", " "}});

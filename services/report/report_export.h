@@ -23,13 +23,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/csv/csv.h"
 #include "lianfang/report/v1/report.pb.h"
 #include "services/report/daily_report.h"
 
 namespace lianfang::report {
 
-// The byte-order mark every CSV export starts with.
-inline constexpr char kUtf8Bom[] = "\xEF\xBB\xBF";
+// The byte-order mark every CSV export starts with (common/csv/csv.h).
+using csv::kUtf8Bom;
 
 // A rendered file.
 struct ExportedFile {

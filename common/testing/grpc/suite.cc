@@ -163,8 +163,8 @@ absl::StatusOr<TestPki> MakeTestPki(const TempDir& dir) {
 }
 
 const std::vector<std::string>& Suite::AllServices() {
-  static const auto* const kServices =
-      new std::vector<std::string>{"gate", "survey", "dispatch", "report", "gateway", "accounts"};
+  static const auto* const kServices = new std::vector<std::string>{
+      "gate", "survey", "dispatch", "report", "gateway", "accounts", "supplies"};
   return *kServices;
 }
 
@@ -175,6 +175,7 @@ std::string Suite::ApiService(absl::string_view service) {
   if (service == "report") return "lianfang.report.v1.ReportService";
   if (service == "gateway") return "lianfang.gateway.v1.GatewayService";
   if (service == "accounts") return "lianfang.accounts.v1.AccountsService";
+  if (service == "supplies") return "lianfang.supplies.v1.SuppliesService";
   return "";
 }
 

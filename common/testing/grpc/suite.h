@@ -1,10 +1,9 @@
-// Suite: the whole Lianfang suite as a sysadmin starts it, for end-to-end tests — the six
-// service binaries (lf-gate, lf-survey, lf-dispatch, lf-report, lf-gateway, lf-accounts) from
-// the build
-// tree, a private redis-server, the database of each service (by default the test database,
-// common/testing/test_database.h: SQLite files in a temporary directory, or PostgreSQL with
-// LF_TEST_DB=postgres; or always SQLite), test tokens, TLS material made at run time when asked,
-// all on loopback ports picked at run time.
+// Suite: the whole Lianfang suite as a sysadmin starts it, for end-to-end tests — the seven
+// service binaries (lf-gate, lf-survey, lf-dispatch, lf-report, lf-gateway, lf-accounts,
+// lf-supplies) from the build tree, a private redis-server, the database of each service (by
+// default the test database, common/testing/test_database.h: SQLite files in a temporary directory,
+// or PostgreSQL with LF_TEST_DB=postgres; or always SQLite), test tokens, TLS material made at run
+// time when asked, all on loopback ports picked at run time.
 //
 // The one launcher of every end-to-end test: the reliability, security and gateway browser
 // harnesses (tests/reliability/suite.h, tests/security/suite.h,
@@ -77,8 +76,8 @@ class Suite final {
 
   struct Options {
     // The services Start() starts, in this order ("gate", "survey", "dispatch", "report",
-    // "gateway", "accounts"); every service has a port all the same, so one not started has an
-    // address where nothing listens (calls to it are UNAVAILABLE) and can be started later.
+    // "gateway", "accounts", "supplies"); every service has a port all the same, so one not started
+    // has an address where nothing listens (calls to it are UNAVAILABLE) and can be started later.
     // lf-accounts gets the Ed25519 pair of tokens() (it accepts tokens().EdDsaFor for people);
     // the others get no public key and accept the HS256 tokens().For of every role.
     std::vector<std::string> services = {"gate", "survey", "dispatch", "report", "gateway"};
@@ -107,10 +106,10 @@ class Suite final {
     bool metrics = false;
   };
 
-  // "gate", "survey", "dispatch", "report", "gateway", "accounts".
+  // "gate", "survey", "dispatch", "report", "gateway", "accounts", "supplies".
   static const std::vector<std::string>& AllServices();
   // The API service of `service` ("gate" -> "lianfang.gate.v1.GateService"); empty for a name
-  // that is not one of the six.
+  // that is not one of the seven.
   static std::string ApiService(absl::string_view service);
 
   Suite();
@@ -175,7 +174,7 @@ class Suite final {
   const TempDir& dir() const { return dir_; }
 
   // What a client of the suite needs: LF_GATE_ADDR, LF_SURVEY_ADDR, LF_DISPATCH_ADDR,
-  // LF_REPORT_ADDR, LF_GATEWAY_ADDR, LF_ACCOUNTS_ADDR and LF_JWT_SECRET_FILE.
+  // LF_REPORT_ADDR, LF_GATEWAY_ADDR, LF_ACCOUNTS_ADDR, LF_SUPPLIES_ADDR and LF_JWT_SECRET_FILE.
   Env ClientEnvironment() const;
   // The whole environment `service` is started with.
   Env Environment(absl::string_view service) const;

@@ -88,6 +88,7 @@ TEST_F(LoadCommonConfigTest, DefaultsFollowTheApiTable) {
   EXPECT_EQ(config->survey_addr, "127.0.0.1:7102");
   EXPECT_EQ(config->dispatch_addr, "127.0.0.1:7103");
   EXPECT_EQ(config->report_addr, "127.0.0.1:7104");
+  EXPECT_EQ(config->supplies_addr, "127.0.0.1:7106");
   EXPECT_EQ(config->tls_cert, "");
   EXPECT_FALSE(config->tls_enabled());
   EXPECT_EQ(config->log_level, logging::Level::kInfo);
@@ -99,6 +100,7 @@ TEST_F(LoadCommonConfigTest, EachServiceListensOnItsOwnDefaultPort) {
   EXPECT_EQ(Load("survey", {}, BaseVars())->listen, "127.0.0.1:7102");
   EXPECT_EQ(Load("dispatch", {}, BaseVars())->listen, "127.0.0.1:7103");
   EXPECT_EQ(Load("report", {}, BaseVars())->listen, "127.0.0.1:7104");
+  EXPECT_EQ(Load("supplies", {}, BaseVars())->listen, "127.0.0.1:7106");
   EXPECT_EQ(Load("gateway", {}, BaseVars())->http_listen, "127.0.0.1:8080");
   EXPECT_EQ(DefaultListen("lfctl"), "");
 }
