@@ -14,6 +14,7 @@
 #include "lianfang/gateway/v1/gateway.pb.h"
 #include "lianfang/report/v1/report.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
+#include "lianfang/supplies/v1/supplies.pb.h"
 
 namespace lianfang {
 namespace {
@@ -23,6 +24,7 @@ constexpr const char* kServiceNames[] = {
     "lianfang.gate.v1.GateService",         "lianfang.survey.v1.SurveyService",
     "lianfang.dispatch.v1.DispatchService", "lianfang.report.v1.ReportService",
     "lianfang.gateway.v1.GatewayService",   "lianfang.accounts.v1.AccountsService",
+    "lianfang.supplies.v1.SuppliesService",
 };
 
 }  // namespace
@@ -42,6 +44,7 @@ void EnsureApiDescriptorsLinked() {
   sink = lianfang::report::v1::GenerateDailyReportRequest::descriptor();
   sink = lianfang::gateway::v1::GetDashboardRequest::descriptor();
   sink = lianfang::accounts::v1::SignInRequest::descriptor();
+  sink = lianfang::supplies::v1::CreateItemRequest::descriptor();
   (void)sink;
 }
 
