@@ -34,7 +34,7 @@ health_timeout=${LF_COMPOSE_TIMEOUT:-240}
 export DOCKER_HOST=unix:///run/podman/podman.sock
 image=${LF_COMPOSE_IMAGE:-localhost/lianfang:compose-test}
 project="lfct$$"
-services=(gate survey dispatch report accounts gateway)
+services=(gate survey dispatch report accounts supplies gateway)
 t0=$SECONDS
 
 log() { printf 'compose-test: [%4ds] %s\n' $((SECONDS - t0)) "$*"; }
@@ -111,7 +111,7 @@ for old in $(podman ps -a --format '{{index .Labels "com.docker.compose.project"
     podman network rm -f "${old}_default" >/dev/null 2>&1 || true
   fi
 done
-binaries=(lf-gate lf-survey lf-dispatch lf-report lf-gateway lf-accounts lfctl)
+binaries=(lf-gate lf-survey lf-dispatch lf-report lf-gateway lf-accounts lf-supplies lfctl)
 # The same binaries as the full build's image (deploy/Dockerfile, stage build).
 if grep -q '^lf-load:' <<<"$(ninja -C "$build_dir" -t targets all 2>/dev/null)"; then
   binaries+=(lf-load)

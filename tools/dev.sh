@@ -3,7 +3,7 @@
 #
 #   tools/dev.sh up [--demo]  install what is missing, build the services and lfctl, start
 #                        the suite on loopback (SQLite files, logs and temporary files under
-#                        var/, a private redis-server, the six services, people's tokens
+#                        var/, a private redis-server, the seven services, people's tokens
 #                        signed by lf-accounts with an Ed25519 key pair made once under
 #                        var/secrets and verified by every service), create the account
 #                        `admin` and print the endpoints, its sign-in link (with its
@@ -20,8 +20,8 @@
 # Settings: LF_BUILD_DIR (default build), LF_JOBS (default 2), LF_REDIS_PORT (default 7179),
 # LF_DEMO (1 = seed demo data on `up`), LF_SANITIZE / LF_TSAN (0 = `test` skips the ASan+UBSan
 # / the ThreadSanitizer pass); for `up`, `down` and `status` on other ports and folders (two
-# suites side by side, tests): LF_VAR_DIR (default var), LF_GATEWAY_ADDR ... LF_ACCOUNTS_ADDR
-# (default 127.0.0.1:7100 ... :7105), LF_HTTP_LISTEN (default 127.0.0.1:8080), LF_SKIP_BUILD
+# suites side by side, tests): LF_VAR_DIR (default var), LF_GATEWAY_ADDR ... LF_SUPPLIES_ADDR
+# (default 127.0.0.1:7100 ... :7106), LF_HTTP_LISTEN (default 127.0.0.1:8080), LF_SKIP_BUILD
 # (1 = use the binaries already in LF_BUILD_DIR); LF_COMPOSE (0 = `test` skips the compose test).
 set -euo pipefail
 
@@ -30,10 +30,10 @@ cd "$root"
 build_dir=${LF_BUILD_DIR:-build}
 jobs=${LF_JOBS:-2}
 var=${LF_VAR_DIR:-$root/var}
-services=(gate survey dispatch report gateway accounts)
+services=(gate survey dispatch report gateway accounts supplies)
 # Where each service listens (and the others find it): LF_<SERVICE>_ADDR or the default.
 declare -A default_port=([gateway]=7100 [gate]=7101 [survey]=7102 [dispatch]=7103 [report]=7104
-                         [accounts]=7105)
+                         [accounts]=7105 [supplies]=7106)
 address_of() {
   local variable="LF_${1^^}_ADDR"
   printf '%s' "${!variable:-127.0.0.1:${default_port[$1]}}"
@@ -85,7 +85,7 @@ up() {
     esac
   done
   if [ "${LF_SKIP_BUILD:-0}" != 1 ]; then
-    build lf-gate lf-survey lf-dispatch lf-report lf-gateway lf-accounts lfctl
+    build lf-gate lf-survey lf-dispatch lf-report lf-gateway lf-accounts lf-supplies lfctl
   fi
   ensure_secrets
   # Temporary files (SQLite's included) stay under var/ too: a run leaves nothing elsewhere.
@@ -161,6 +161,7 @@ Lianfang is running (logs in $var/log/, data in $var/*.db; stop with: tools/dev.
   sign in       $signin
   gRPC          gateway $LF_GATEWAY_ADDR  gate $LF_GATE_ADDR  survey $LF_SURVEY_ADDR
                 dispatch $LF_DISPATCH_ADDR  report $LF_REPORT_ADDR  accounts $LF_ACCOUNTS_ADDR
+                supplies $LF_SUPPLIES_ADDR
   redis         $LF_REDIS
 MSG
   if [ -n "$demo_note" ]; then

@@ -3,10 +3,10 @@
 # database per Lianfang service, owned by the service role (POSTGRES_USER). Runs once, when
 # the data volume is empty; re-running it is harmless (existing databases are kept).
 #
-# LIANFANG_DATABASES lists the databases (space-separated); the default names the six.
+# LIANFANG_DATABASES lists the databases (space-separated); the default names the seven.
 set -euo pipefail
 
-databases=${LIANFANG_DATABASES:-lianfang_gate lianfang_survey lianfang_dispatch lianfang_report lianfang_gateway lianfang_accounts}
+databases=${LIANFANG_DATABASES:-lianfang_gate lianfang_survey lianfang_dispatch lianfang_report lianfang_gateway lianfang_accounts lianfang_supplies}
 owner=${POSTGRES_USER:-postgres}
 
 for db in $databases; do

@@ -104,6 +104,10 @@ constexpr char kAddToBatch[] =
     "INSERT INTO supplies_batches (site_id, item_code, batch, expires_on, quantity) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site_id, item_code, batch, expires_on) "
     "DO UPDATE SET quantity = supplies_batches.quantity + $5";
+// Taking from a batch is an UPDATE: an upsert's VALUES row would fail the CHECK itself.
+constexpr char kTakeFromBatch[] =
+    "UPDATE supplies_batches SET quantity = quantity - $5 "
+    "WHERE site_id = $1 AND item_code = $2 AND batch = $3 AND expires_on = $4";
 constexpr char kDropEmptyBatch[] =
     "DELETE FROM supplies_batches "
     "WHERE site_id = $1 AND item_code = $2 AND batch = $3 AND expires_on = $4 AND quantity = 0";
@@ -277,11 +281,15 @@ absl::StatusOr<std::vector<Batch>> ReadBatches(sql::Session& s, absl::string_vie
 
 absl::Status AddToBatch(sql::Session& s, absl::string_view site_id, absl::string_view item_code,
                         absl::string_view batch, absl::string_view expires_on, int64_t delta) {
-  RETURN_IF_ERROR(s.Execute(kAddToBatch, {site_id, item_code, batch, expires_on, delta}).status());
-  if (delta < 0) {
-    RETURN_IF_ERROR(s.Execute(kDropEmptyBatch, {site_id, item_code, batch, expires_on}).status());
+  if (delta >= 0) {
+    return s.Execute(kAddToBatch, {site_id, item_code, batch, expires_on, delta}).status();
   }
-  return absl::OkStatus();
+  ASSIGN_OR_RETURN(sql::Result taken,
+                   s.Execute(kTakeFromBatch, {site_id, item_code, batch, expires_on, -delta}));
+  if (taken.rows_affected != 1) {
+    return absl::FailedPreconditionError("the batch to take from is not on hand");
+  }
+  return s.Execute(kDropEmptyBatch, {site_id, item_code, batch, expires_on}).status();
 }
 
 absl::StatusOr<std::vector<StockRow>> ListBalances(sql::Session& s, absl::string_view site_id,

@@ -73,7 +73,8 @@ absl::Status WriteBalance(sql::Session& s, absl::string_view site_id, absl::stri
 absl::StatusOr<std::vector<Batch>> ReadBatches(sql::Session& s, absl::string_view site_id,
                                                absl::string_view item_code);
 // Adds `delta` (positive or negative) to the batch, creating it when missing and deleting it
-// when it reaches zero. FAILED_PRECONDITION (a constraint) if it would go negative.
+// when it reaches zero. FAILED_PRECONDITION when a negative delta finds no such batch; a
+// constraint violation (FAILED_PRECONDITION) if it would go negative.
 absl::Status AddToBatch(sql::Session& s, absl::string_view site_id, absl::string_view item_code,
                         absl::string_view batch, absl::string_view expires_on, int64_t delta);
 

@@ -33,7 +33,7 @@ import tempfile
 
 SKIP = 77
 LIANFANG_SERVICES = {"gate": 7101, "survey": 7102, "dispatch": 7103, "report": 7104,
-                     "gateway": 7100, "accounts": 7105}
+                     "gateway": 7100, "accounts": 7105, "supplies": 7106}
 METRICS_PORT = 9100
 
 

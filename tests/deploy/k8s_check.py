@@ -26,7 +26,7 @@ import sys
 
 SKIP = 77
 PORTS = {"gate": 7101, "survey": 7102, "dispatch": 7103, "report": 7104, "gateway": 7100,
-         "accounts": 7105}
+         "accounts": 7105, "supplies": 7106}
 
 
 def api_settings(root):

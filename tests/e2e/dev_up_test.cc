@@ -57,7 +57,8 @@ class DevUpTest : public ::testing::Test {
     env_.emplace_back("LF_REDIS_PORT", absl::StrCat(port()));
     http_ = absl::StrCat("127.0.0.1:", port());
     env_.emplace_back("LF_HTTP_LISTEN", http_);
-    for (const char* service : {"GATEWAY", "GATE", "SURVEY", "DISPATCH", "REPORT", "ACCOUNTS"}) {
+    for (const char* service :
+         {"GATEWAY", "GATE", "SURVEY", "DISPATCH", "REPORT", "ACCOUNTS", "SUPPLIES"}) {
       const std::string address = absl::StrCat("127.0.0.1:", port());
       env_.emplace_back(absl::StrCat("LF_", service, "_ADDR"), address);
       if (std::string(service) == "ACCOUNTS") accounts_ = address;

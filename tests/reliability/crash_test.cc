@@ -1,5 +1,5 @@
-// SIGKILL under load: each of lf-gate, lf-survey and lf-dispatch is killed while client
-// threads are writing to it, then restarted on the same SQLite file. Every write that was
+// SIGKILL under load: each of lf-gate, lf-survey, lf-dispatch and lf-supplies is killed while
+// client threads are writing to it, then restarted on the same SQLite file. Every write that was
 // acknowledged is there (its retry is a replay of the same object), the file passes
 // `PRAGMA integrity_check`, and retrying every request that got no answer (same request_id)
 // creates each object exactly once: no duplicate rows, no double count in the figures.
@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
 #include "lianfang/gate/v1/gate.grpc.pb.h"
+#include "lianfang/supplies/v1/supplies.grpc.pb.h"
 #include "lianfang/survey/v1/survey.grpc.pb.h"
 #include "tests/reliability/clients.h"
 #include "tests/reliability/suite.h"
@@ -245,6 +246,93 @@ TEST(CrashTest, DispatchKeepsEveryAcknowledgedTaskAndCountsRetriesOnce) {
   ASSERT_OK(server::FromGrpcStatus(stub->GetTaskSummary(&context, request, &summary)));
   ASSERT_EQ(summary.sites_size(), 1);
   EXPECT_EQ(summary.sites(0).tasks_open() + summary.sites(0).tasks_assigned(), total);
+}
+
+TEST(CrashTest, SuppliesKeepsEveryBalanceEqualToItsMovementsAndAppliesRetriesOnce) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Suite> suite, Suite::Create({}));
+  ASSERT_OK(suite->Start("supplies"));
+  const std::string leader = suite->tokens().For(auth::Role::kLeader, "leader-1");
+  {
+    auto stub = supplies::v1::SuppliesService::NewStub(suite->Channel("supplies"));
+    supplies::v1::CreateItemRequest item;
+    item.set_request_id("crash-item");
+    item.mutable_item()->set_code("disinfectant-84");
+    item.mutable_item()->set_name("84消毒液");
+    item.mutable_item()->set_unit("瓶");
+    item.mutable_item()->set_category(supplies::v1::ITEM_CATEGORY_DISINFECTION);
+    item.mutable_item()->set_min_stock_per_site(5);
+    grpc::ClientContext context;
+    server::PrepareClientContext(&context, leader, absl::Seconds(30));
+    supplies::v1::Item created;
+    ASSERT_OK(server::FromGrpcStatus(stub->CreateItem(&context, item, &created)));
+  }
+  // Each thread alternates a receipt of 10 (even n) and an issue of 3 (odd n), so no issue
+  // ever lacks units, whatever the other threads do; without batches, each request is one
+  // movement.
+  const WriteFn write = [&](const std::shared_ptr<grpc::Channel>& channel, int t, int64_t n,
+                            absl::Duration deadline) -> absl::StatusOr<std::string> {
+    auto stub = supplies::v1::SuppliesService::NewStub(channel);
+    grpc::ClientContext context;
+    server::PrepareClientContext(&context, leader, deadline);
+    const std::string request_id = RequestId(absl::StrCat("crash-supplies-", t), n);
+    if (n % 2 == 0) {
+      supplies::v1::ReceiveStockRequest request;
+      request.set_request_id(request_id);
+      request.set_site_id("open");
+      request.set_item_code("disinfectant-84");
+      request.set_quantity(10);
+      request.set_source(supplies::v1::STOCK_SOURCE_PURCHASE);
+      supplies::v1::ReceiveStockResponse response;
+      grpc::Status status = stub->ReceiveStock(&context, request, &response);
+      if (!status.ok()) return server::FromGrpcStatus(status);
+      return response.movement().movement_id();
+    }
+    supplies::v1::IssueStockRequest request;
+    request.set_request_id(request_id);
+    request.set_site_id("open");
+    request.set_item_code("disinfectant-84");
+    request.set_quantity(3);
+    request.mutable_to()->set_area(absl::StrCat(t + 1, "号楼"));
+    supplies::v1::IssueStockResponse response;
+    grpc::Status status = stub->IssueStock(&context, request, &response);
+    if (!status.ok()) return server::FromGrpcStatus(status);
+    if (response.movements().empty()) return absl::InternalError("an issue without movement");
+    return response.movements(0).movement_id();
+  };
+  const Ledger ledger = CrashAndRecover(*suite, "supplies", write);
+  int64_t receipts = 0;
+  int64_t issues = 0;
+  for (const auto& [key, id] : ledger.acknowledged) ++(key.n % 2 == 0 ? receipts : issues);
+
+  const std::string db = suite->db_path("supplies");
+  // Every request is one movement, applied once.
+  ASSERT_OK_AND_ASSIGN(int64_t movements, QueryInt(db, "SELECT COUNT(*) FROM supplies_movements"));
+  EXPECT_EQ(movements, receipts + issues);
+  ASSERT_OK_AND_ASSIGN(int64_t receipt_rows,
+                       QueryInt(db, "SELECT COUNT(*) FROM supplies_movements WHERE kind = 1"));
+  EXPECT_EQ(receipt_rows, receipts);
+  // The balance is the sum of the movements and of the batches, and what the requests made.
+  const int64_t expected = 10 * receipts - 3 * issues;
+  ASSERT_OK_AND_ASSIGN(int64_t balance,
+                       QueryInt(db,
+                                "SELECT quantity FROM supplies_balances WHERE site_id = "
+                                "'open' AND item_code = 'disinfectant-84'"));
+  EXPECT_EQ(balance, expected);
+  ASSERT_OK_AND_ASSIGN(int64_t moved, QueryInt(db, "SELECT SUM(quantity) FROM supplies_movements"));
+  EXPECT_EQ(moved, expected);
+  ASSERT_OK_AND_ASSIGN(int64_t batched, QueryInt(db, "SELECT SUM(quantity) FROM supplies_batches"));
+  EXPECT_EQ(batched, expected);
+
+  auto stub = supplies::v1::SuppliesService::NewStub(suite->Channel("supplies"));
+  grpc::ClientContext context;
+  server::PrepareClientContext(&context, leader, absl::Seconds(30));
+  supplies::v1::GetStockRequest request;
+  request.set_site_id("open");
+  request.set_item_code("disinfectant-84");
+  supplies::v1::GetStockResponse stock;
+  ASSERT_OK(server::FromGrpcStatus(stub->GetStock(&context, request, &stock)));
+  ASSERT_EQ(stock.balances_size(), 1);
+  EXPECT_EQ(stock.balances(0).quantity(), expected);
 }
 
 }  // namespace
