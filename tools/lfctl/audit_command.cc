@@ -1,6 +1,5 @@
 #include "tools/lfctl/audit_command.h"
 
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -11,9 +10,7 @@ namespace lianfang::lfctl {
 
 Command AuditCommand() {
   std::vector<RpcSpec> specs;
-  std::vector<Service> services(std::begin(kAllServices), std::end(kAllServices));
-  services.push_back(Service::kSupplies);
-  for (Service service : services) {
+  for (Service service : kAllServices) {
     specs.push_back(
         RpcSpec{.name = std::string(ServiceName(service)),
                 .summary = absl::StrCat("audit events of the ", ServiceName(service), " service"),

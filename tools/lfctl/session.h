@@ -37,11 +37,10 @@ namespace lianfang::lfctl {
 
 enum class Service { kGateway, kGate, kSurvey, kDispatch, kReport, kAccounts, kSupplies };
 
-// The six services `lfctl health` checks, in the order it lists them (`lfctl audit` knows
-// these and kSupplies).
-inline constexpr Service kAllServices[] = {Service::kGateway, Service::kGate,
-                                           Service::kSurvey,  Service::kDispatch,
-                                           Service::kReport,  Service::kAccounts};
+// The seven services `lfctl health` and `lfctl audit` know, in the order health checks list them.
+inline constexpr Service kAllServices[] = {Service::kGateway,  Service::kGate,   Service::kSurvey,
+                                           Service::kDispatch, Service::kReport, Service::kAccounts,
+                                           Service::kSupplies};
 
 // "gate", "survey", ... (the word used in flags, e.g. --gate-addr, and in `lfctl audit gate`).
 absl::string_view ServiceName(Service service);

@@ -182,6 +182,22 @@ TEST_F(LfctlSuppliesTest, AnItemIsReceivedIssuedWithinItsBalanceAndShownInStock)
   }
 }
 
+// What the container's health check runs (deploy/docker-compose.yml).
+TEST_F(LfctlSuppliesTest, HealthOfTheSuppliesServiceAsksItAtItsOwnAddress) {
+  const Result health =
+      Lfctl({"health", "supplies", absl::StrCat("--supplies-addr=", suite_->address("supplies")),
+             "--timeout=3s"},
+            "");
+  EXPECT_EXIT_CODE(health, 0);
+  EXPECT_THAT(health.out, StartsWith("supplies "));
+  EXPECT_THAT(health.out, HasSubstr("SERVING"));
+  const Result down =
+      Lfctl({"health", "supplies", absl::StrCat("--supplies-addr=", suite_->address("gate")),
+             "--timeout=3s"},
+            "");
+  EXPECT_EXIT_CODE(down, 5);  // nothing listens at the gate's address in this suite
+}
+
 TEST_F(LfctlSuppliesTest, ServiceRefusalsMapToTheDocumentedExitCodes) {
   // An unknown item: not found (3) or invalid (2), never success.
   const Result unknown = Lfctl(
