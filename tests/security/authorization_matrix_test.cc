@@ -639,9 +639,8 @@ TEST_F(AuthorizationMatrixTest, ALeaderMovesOnlyTheSuppliesOfItsOwnSites) {
   transfer.set_to_site_id(kOwnSite);
   transfer.set_item_code("matrix-mask");
   transfer.set_quantity(1);
-  EXPECT_EQ(
-      CallUnary(channel, absl::StrCat(kSvc, "TransferStock"), transfer, leader).error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "TransferStock"), transfer, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   supplies::v1::AdjustStockRequest adjust;
   adjust.set_request_id("obj-supplies-adjust");
   adjust.set_site_id(kOtherSite);
@@ -652,14 +651,12 @@ TEST_F(AuthorizationMatrixTest, ALeaderMovesOnlyTheSuppliesOfItsOwnSites) {
             grpc::StatusCode::PERMISSION_DENIED);
   supplies::v1::ListMovementsRequest movements;
   movements.set_site_id(kOtherSite);
-  EXPECT_EQ(
-      CallUnary(channel, absl::StrCat(kSvc, "ListMovements"), movements, leader).error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "ListMovements"), movements, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   supplies::v1::GetStockRequest other_stock;
   other_stock.set_site_id(kOtherSite);
-  EXPECT_EQ(
-      CallUnary(channel, absl::StrCat(kSvc, "GetStock"), other_stock, leader).error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "GetStock"), other_stock, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   // Without a site: the balances of the token's sites only, the own site's receipt among them.
   supplies::v1::GetStockRequest every;
   every.set_item_code("matrix-mask");
@@ -670,8 +667,7 @@ TEST_F(AuthorizationMatrixTest, ALeaderMovesOnlyTheSuppliesOfItsOwnSites) {
   for (const auto& balance : seen.balances()) EXPECT_EQ(balance.site_id(), kOwnSite);
   // Nothing of the refused calls reached the other site's stock.
   supplies::v1::GetStockResponse there;
-  ASSERT_TRUE(
-      CallUnary(channel, absl::StrCat(kSvc, "GetStock"), other_stock, admin, &there).ok());
+  ASSERT_TRUE(CallUnary(channel, absl::StrCat(kSvc, "GetStock"), other_stock, admin, &there).ok());
   ASSERT_EQ(there.balances_size(), 1);
   EXPECT_EQ(there.balances(0).quantity(), 10);
 
@@ -700,8 +696,8 @@ TEST_F(AuthorizationMatrixTest, ALeaderMovesOnlyTheSuppliesOfItsOwnSites) {
   c.mutable_task()->mutable_due_at()->set_seconds(
       absl::ToUnixSeconds(absl::Now() + absl::Hours(4)));
   dispatch::v1::Task task;
-  grpc::Status created = CallUnary(dispatch, "/lianfang.dispatch.v1.DispatchService/CreateTask",
-                                   c, Bearer(Role::kLeader, "leader-supplies"), &task);
+  grpc::Status created = CallUnary(dispatch, "/lianfang.dispatch.v1.DispatchService/CreateTask", c,
+                                   Bearer(Role::kLeader, "leader-supplies"), &task);
   ASSERT_TRUE(created.ok()) << Describe(created);
   by_volunteer.set_request_id("obj-supplies-vol-3");
   by_volunteer.mutable_to()->set_task_id(task.task_id());

@@ -460,8 +460,8 @@ void PrivacyAuditTest::RunScenario() {
   free_text("an issue's note with a phone", "note", "IssueStock", phone_note);
   supplies::v1::IssueStockRequest spaced = issue;
   spaced.set_request_id("pa-free-2");
-  spaced.set_note(absl::StrCat("送货，电话 ", p[1].phone.substr(0, 3), " ",
-                               p[1].phone.substr(3, 4), " ", p[1].phone.substr(7)));
+  spaced.set_note(absl::StrCat("送货，电话 ", p[1].phone.substr(0, 3), " ", p[1].phone.substr(3, 4),
+                               " ", p[1].phone.substr(7)));
   free_text("an issue's note with a spaced phone", "note", "IssueStock", spaced);
   supplies::v1::IssueStockRequest id_area = issue;
   id_area.set_request_id("pa-free-3");
