@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace lianfang::pii {
@@ -194,6 +195,60 @@ absl::Status ValidatePhone(absl::string_view phone) {
         "phone may hold only digits, with an optional leading '+' (no spaces or letters)");
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// Whether `digits` (with `x_check`: followed by an X) reads as a phone or an ID number.
+bool ReadsAsIdNumberOrPhone(absl::string_view digits, bool x_check) {
+  if (x_check) return digits.size() == 17 && IdNumberCheckDigit(digits) == 'X';
+  if (digits.size() == 18 && IdNumberCheckDigit(digits) == digits[17]) return true;
+  if (digits.size() == 15) return true;
+  if (digits.size() == 13 && absl::StartsWith(digits, "86")) digits.remove_prefix(2);
+  return digits.size() == 11 && digits[0] == '1';
+}
+
+bool IsAsciiLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+}  // namespace
+
+bool ContainsIdNumberOrPhone(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!IsDigit(text[i]) || (i > 0 && (IsAsciiLetter(text[i - 1]) || IsDigit(text[i - 1])))) {
+      ++i;
+      continue;
+    }
+    // A run from i: groups of digits separated by one space or hyphen each.
+    std::vector<std::string> groups(1);
+    size_t j = i;
+    while (j < text.size()) {
+      if (IsDigit(text[j])) {
+        groups.back().push_back(text[j++]);
+      } else if ((text[j] == ' ' || text[j] == '-') && j + 1 < text.size() &&
+                 IsDigit(text[j + 1])) {
+        groups.emplace_back();
+        ++j;
+      } else {
+        break;
+      }
+    }
+    const bool x_after = j < text.size() && (text[j] == 'X' || text[j] == 'x');
+    const bool letter_after = j < text.size() && IsAsciiLetter(text[j]) && !x_after;
+    // Every sequence of whole groups: "139 5729 3846" joined, or "13957293846" after a date.
+    for (size_t first = 0; first < groups.size(); ++first) {
+      std::string digits;
+      for (size_t last = first; last < groups.size(); ++last) {
+        digits += groups[last];
+        const bool at_end = last + 1 == groups.size();
+        if (at_end && x_after && ReadsAsIdNumberOrPhone(digits, true)) return true;
+        if (at_end && (letter_after || x_after)) continue;
+        if (ReadsAsIdNumberOrPhone(digits, false)) return true;
+      }
+    }
+    i = j + (x_after ? 1 : 0);
+  }
+  return false;
 }
 
 absl::Status ValidateName(absl::string_view name) {

@@ -74,6 +74,18 @@ absl::Status ValidatePhone(absl::string_view phone);
 // control characters (C0, DEL, C1). INVALID_ARGUMENT otherwise (without repeating the name).
 absl::Status ValidateName(absl::string_view name);
 
+// ---- Free text -------------------------------------------------------------------------------
+
+// True when free text (a note, a donor's name, a reason) holds what reads as a mobile phone
+// number or a resident ID number: a run of digits (single spaces or hyphens between them
+// allowed, e.g. "139 5729 3846", "139-5729-3846"), not touching other digits or ASCII letters,
+// that is 11 digits starting with 1 (optionally after +86 or 86), 15 digits (a first-generation
+// ID number), or 17 digits followed by a digit or X with a valid GB 11643 check digit. Texts
+// the API keeps in clear and shows to every reader check this so that personal data typed
+// into them is refused instead of stored. Dates ("2026-12-06"), amounts, receipt and batch
+// numbers of other lengths pass.
+bool ContainsIdNumberOrPhone(absl::string_view text);
+
 // ---- person_key ----------------------------------------------------------------------------
 
 // Derives person keys: lowercase hex HMAC-SHA256 of the normalized ID number under the

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/pii/pii.h"
 #include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/status/status_macros.h"
@@ -33,6 +34,17 @@ void CheckItemCode(FieldErrors& errors, absl::string_view field, absl::string_vi
     return;
   }
   if (!IsItemCode(code)) errors.Add(field, "must be 1..32 of [a-z0-9_-]");
+}
+
+// Free text every reader sees as typed (a note, a stocktake's reason, an area): as CheckText,
+// and an ID number or a phone typed into it is refused rather than kept in clear
+// (pii::ContainsIdNumberOrPhone); the message does not repeat it.
+void CheckFreeText(FieldErrors& errors, absl::string_view field, absl::string_view value,
+                   size_t max_chars, bool required) {
+  CheckText(errors, field, value, max_chars, required);
+  if (pii::ContainsIdNumberOrPhone(value)) {
+    errors.Add(field, "must not hold an ID number or a phone number");
+  }
 }
 
 }  // namespace
@@ -76,7 +88,7 @@ absl::Status ValidateReceiveStock(const v1::ReceiveStockRequest& req,
   }
   CheckText(errors, "batch", req.batch(), kMaxRefChars, false);
   CheckExpiry(errors, "expires_on", req.expires_on(), today);
-  CheckText(errors, "note", req.note(), kMaxNoteChars, false);
+  CheckFreeText(errors, "note", req.note(), kMaxNoteChars, false);
   return errors.ToStatus();
 }
 
@@ -95,12 +107,12 @@ absl::Status ValidateIssueStock(const v1::IssueStockRequest& req,
       CheckText(errors, "to.household_id", req.to().household_id(), kMaxRefChars, true);
       break;
     case v1::IssueDestination::kArea:
-      CheckText(errors, "to.area", req.to().area(), 64, true);
+      CheckFreeText(errors, "to.area", req.to().area(), 64, true);
       break;
     default:
       errors.Add("to", "is required (task_id, household_id or area)");
   }
-  CheckText(errors, "note", req.note(), kMaxNoteChars, false);
+  CheckFreeText(errors, "note", req.note(), kMaxNoteChars, false);
   return errors.ToStatus();
 }
 
@@ -125,7 +137,7 @@ absl::Status ValidateAdjustStock(const v1::AdjustStockRequest& req,
   CheckSite(errors, "site_id", req.site_id(), sites, true);
   CheckItemCode(errors, "item_code", req.item_code(), true);
   CheckQuantity(errors, "counted_quantity", req.counted_quantity(), 0);
-  CheckText(errors, "reason", req.reason(), kMaxNoteChars, true);
+  CheckFreeText(errors, "reason", req.reason(), kMaxNoteChars, true);
   return errors.ToStatus();
 }
 

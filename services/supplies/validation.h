@@ -5,7 +5,9 @@
 //
 // Common rules: request_id 1..64 characters; sites from the site directory ("unknown site");
 // quantities 1..10^9 (a stocktake's count 0..10^9); text as supplies.proto bounds it, in
-// characters of UTF-8 without control characters.
+// characters of UTF-8 without control characters. Free text that every reader sees as typed
+// (notes, a stocktake's reason, an issue's area) must not hold an ID number or a phone
+// (pii::ContainsIdNumberOrPhone): personal data typed there is refused, never stored in clear.
 //
 // Thread-safety: pure functions.
 #ifndef LIANFANG_SERVICES_SUPPLIES_VALIDATION_H_

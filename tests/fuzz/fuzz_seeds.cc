@@ -35,7 +35,7 @@ namespace fs = std::filesystem;
 using lianfang::auth::Role;
 
 // Role indexes as the targets read them (auth::kAllRoles).
-constexpr int kAdmin = 0, kLeader = 1, kGuard = 2, kVolunteer = 3;
+constexpr int kAdmin = 0, kLeader = 1, kGuard = 2, kVolunteer = 3, kViewer = 4, kService = 5;
 
 struct Seed {
   const char* service;  // full name
@@ -54,6 +54,7 @@ constexpr char kSurvey[] = "lianfang.survey.v1.SurveyService";
 constexpr char kDispatch[] = "lianfang.dispatch.v1.DispatchService";
 constexpr char kReport[] = "lianfang.report.v1.ReportService";
 constexpr char kAccounts[] = "lianfang.accounts.v1.AccountsService";
+constexpr char kSupplies[] = "lianfang.supplies.v1.SuppliesService";
 
 const Seed kRequests[] = {
     // ---- gate ----
@@ -172,6 +173,73 @@ const Seed kRequests[] = {
     {kAccounts, "ListDevices", kLeader, "site_id: \"campus\" page_size: 5"},
     {kAccounts, "RevokeDevice", kAdmin, "request_id: \"seed-v1\" device_id: \"device-1\""},
     {kAccounts, "ListAuditEvents", kAdmin, "page_size: 10"},
+    // ---- supplies ----
+    {kSupplies, "CreateItem", kAdmin,
+     "request_id: \"seed-s1\" item { code: \"mask-n95\" name: \"N95口罩\" unit: \"个\" "
+     "category: ITEM_CATEGORY_PROTECTION min_stock_per_site: 50 }"},
+    {kSupplies, "CreateItem", kLeader,
+     "request_id: \"seed-s2\" item { code: \"disinfectant-84\" name: \"84消毒液\" unit: \"ml\" "
+     "category: ITEM_CATEGORY_DISINFECTION min_stock_per_site: 1000 }"},
+    {kSupplies, "ListItems", kVolunteer, "category: ITEM_CATEGORY_PROTECTION"},
+    {kSupplies, "ReceiveStock", kLeader,
+     "request_id: \"seed-s3\" site_id: \"campus\" item_code: \"mask-n95\" quantity: 200 "
+     "source: STOCK_SOURCE_PURCHASE batch: \"B2026-03\" expires_on: \"2027-03-01\" "
+     "note: \"首批\""},
+    {kSupplies, "IssueStock", kLeader,
+     "request_id: \"seed-s4\" site_id: \"campus\" item_code: \"mask-n95\" quantity: 20 "
+     "to { area: \"3号楼楼道\" } note: \"楼道值守\""},
+    {kSupplies, "IssueStock", kVolunteer,
+     "request_id: \"seed-s5\" site_id: \"campus\" item_code: \"mask-n95\" quantity: 5 "
+     "to { task_id: \"task-1\" }"},
+    {kSupplies, "IssueStock", kLeader,
+     "request_id: \"seed-s6\" site_id: \"village\" item_code: \"disinfectant-84\" "
+     "quantity: 500 to { household_id: \"hh-1\" }"},
+    {kSupplies, "TransferStock", kAdmin,
+     "request_id: \"seed-s7\" from_site_id: \"campus\" to_site_id: \"village\" "
+     "item_code: \"mask-n95\" quantity: 10"},
+    {kSupplies, "AdjustStock", kLeader,
+     "request_id: \"seed-s8\" site_id: \"campus\" item_code: \"mask-n95\" "
+     "counted_quantity: 150 reason: \"盘点：破损2个\""},
+    {kSupplies, "GetStock", kService, "site_id: \"campus\" low_only: true"},
+    {kSupplies, "ListMovements", kViewer,
+     "site_id: \"campus\" kind: MOVEMENT_KIND_ISSUE page_size: 5 "
+     "start_time { seconds: 1773000000 }"},
+    {kSupplies, "ExportMovements", kAdmin,
+     "filter { site_id: \"campus\" item_code: \"mask-n95\" }"},
+    {kSupplies, "RecordDonation", kLeader,
+     "request_id: \"seed-s9\" direction: DONATION_DIRECTION_RECEIVED "
+     "donor_or_recipient: \"市红十字会\" kind: DONATION_KIND_MONEY amount_fen: 200000 "
+     "campaign: \"2026春季疫情防控\" receipt_no: \"R-001\""},
+    {kSupplies, "RecordDonation", kLeader,
+     "request_id: \"seed-s10\" direction: DONATION_DIRECTION_RECEIVED "
+     "donor_or_recipient: \"某超市\" kind: DONATION_KIND_IN_KIND amount_fen: 50000 "
+     "item_code: \"mask-n95\" quantity: 100 site_id: \"campus\" batch: \"D-1\" "
+     "expires_on: \"2027-01-01\" campaign: \"2026春季疫情防控\""},
+    {kSupplies, "RecordDonation", kAdmin,
+     "request_id: \"seed-s11\" direction: DONATION_DIRECTION_GIVEN "
+     "donor_or_recipient: \"驻村扶贫村\" kind: DONATION_KIND_IN_KIND item_code: \"mask-n95\" "
+     "quantity: 30 site_id: \"campus\""},
+    {kSupplies, "ListDonations", kViewer, "direction: DONATION_DIRECTION_RECEIVED page_size: 3"},
+    {kSupplies, "GetDonationTotals", kAdmin, "campaign: \"2026春季疫情防控\""},
+    {kSupplies, "ExportDonationStatement", kViewer,
+     "campaign: \"2026春季疫情防控\" format: STATEMENT_FORMAT_HTML"},
+    {kSupplies, "ExportDonationStatement", kLeader,
+     "campaign: \"2026春季疫情防控\" format: STATEMENT_FORMAT_CSV"},
+    {kSupplies, "RegisterFoodPurchase", kLeader,
+     "request_id: \"seed-s12\" site_id: \"campus\" purchased_at { seconds: 1773100000 } "
+     "merchant { name: \"张记肉铺\" license_no: \"JY13301020000001\" } item: \"猪肉\" "
+     "specification: \"5kg/箱\" quantity: 20 unit: \"kg\" origin: \"浙江\" batch: \"M-1\" "
+     "certificate_no: \"Q-778\" storage_category: STORAGE_CATEGORY_CHILLED "
+     "cold_chain_temperature_c: 4.5 inspector: \"李师傅\""},
+    {kSupplies, "RegisterFoodPurchase", kAdmin,
+     "request_id: \"seed-s13\" site_id: \"village\" purchased_at { seconds: 1773100000 } "
+     "merchant { name: \"菜市场王姐\" } item: \"青菜\" quantity: 30 unit: \"kg\" "
+     "storage_category: STORAGE_CATEGORY_PRODUCE inspector: \"赵阿姨\""},
+    {kSupplies, "ListFoodPurchases", kAdmin,
+     "site_id: \"campus\" date: \"2026-03-10\" rejected_only: true"},
+    {kSupplies, "TraceFood", kViewer, "merchant: \"张记肉铺\""},
+    {kSupplies, "TraceFood", kLeader, "batch: \"M-1\""},
+    {kSupplies, "GetDailyStats", kService, "date: \"2026-03-10\""},
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -195,13 +263,14 @@ std::string ServiceTarget(absl::string_view service) {
   if (service == kSurvey) return "survey_fuzzer";
   if (service == kDispatch) return "dispatch_fuzzer";
   if (service == kAccounts) return "accounts_fuzzer";
+  if (service == kSupplies) return "supplies_fuzzer";
   return "report_fuzzer";
 }
 
 void ServiceSeeds(const fs::path& root) {
   const std::string id1 = ValidId("44030419900101123");
   const std::string id2 = ValidId("11010519491231002");
-  for (const char* service : {kGate, kSurvey, kDispatch, kReport, kAccounts}) {
+  for (const char* service : {kGate, kSurvey, kDispatch, kReport, kAccounts, kSupplies}) {
     const auto methods = lianfang::fuzz::UnaryMethods(service);
     const fs::path dir = root / ServiceTarget(service);
     for (size_t i = 0; i < methods.size(); ++i) {

@@ -3,8 +3,9 @@
 // binaries (real SQLite, real redis-server, gRPC over loopback) by every role with a token for
 // its own site, on its own site and on another site, and without a token. Then the object-level
 // rules with real data: a guard at another site's gate, a volunteer reading another site's
-// residents, a volunteer acting on another volunteer's task or another team's task, and
-// readers restricted to a site reading reports and teams of other sites.
+// residents, a volunteer acting on another volunteer's task or another team's task, readers
+// restricted to a site reading reports and teams of other sites, and a leader or volunteer
+// moving the supplies of a site that is not theirs.
 #include <algorithm>
 #include <future>
 #include <memory>
@@ -27,6 +28,7 @@
 #include "lianfang/gate/v1/gate.pb.h"
 #include "lianfang/proto_registry.h"
 #include "lianfang/report/v1/report.pb.h"
+#include "lianfang/supplies/v1/supplies.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "tests/security/suite.h"
 
@@ -83,6 +85,13 @@ struct Cell {
 TEST_F(AuthorizationMatrixTest, EveryMethodAdmitsExactlyTheRolesItsProtoDeclares) {
   const std::vector<std::string> methods = auth::AllApiMethods();
   ASSERT_GE(methods.size(), 50u);
+  // Every service of the suite is walked, the supplies service included.
+  for (const std::string& name : testing::Suite::AllServices()) {
+    const std::string prefix = absl::StrCat("/", testing::Suite::ApiService(name), "/");
+    EXPECT_TRUE(std::any_of(methods.begin(), methods.end(),
+                            [&](const std::string& m) { return m.rfind(prefix, 0) == 0; }))
+        << name << " has no method in the matrix";
+  }
   // The volunteer of the matrix is enrolled in a team of its site, as real volunteers are
   // (dispatch refuses volunteer logins that no leader enrolled).
   {
@@ -581,6 +590,127 @@ TEST_F(AuthorizationMatrixTest, ASiteRestrictedReaderSeesOnlyReportsAndTeamsOfIt
                         teams_request, leader, &all_teams)
                   .ok());
   EXPECT_GT(all_teams.teams_size(), teams.teams_size());
+}
+
+// The stock of each site belongs to the leaders of that site: a LEADER whose token names one
+// site receives, issues, moves, counts and reads the stock there, and is refused everywhere
+// else (as the source of a transfer too); a VOLUNTEER never issues to an area or against a
+// task that is not its own; a GUARD reads no stock.
+TEST_F(AuthorizationMatrixTest, ALeaderMovesOnlyTheSuppliesOfItsOwnSites) {
+  auto channel = suite_->Channel("supplies");
+  constexpr char kSvc[] = "/lianfang.supplies.v1.SuppliesService/";
+  const std::string admin = Bearer(Role::kAdmin, "admin-supplies", {});
+  const std::string leader = Bearer(Role::kLeader, "leader-supplies");  // kOwnSite only
+  supplies::v1::CreateItemRequest item;
+  item.set_request_id("obj-supplies-item");
+  item.mutable_item()->set_code("matrix-mask");
+  item.mutable_item()->set_name("矩阵口罩");
+  item.mutable_item()->set_unit("piece");
+  item.mutable_item()->set_category(supplies::v1::ITEM_CATEGORY_PROTECTION);
+  grpc::Status made = CallUnary(channel, absl::StrCat(kSvc, "CreateItem"), item, admin);
+  ASSERT_TRUE(made.ok()) << Describe(made);
+  auto receive = [&](const std::string& rid, const std::string& site, const std::string& who) {
+    supplies::v1::ReceiveStockRequest r;
+    r.set_request_id(rid);
+    r.set_site_id(site);
+    r.set_item_code("matrix-mask");
+    r.set_quantity(10);
+    r.set_source(supplies::v1::STOCK_SOURCE_PURCHASE);
+    return CallUnary(channel, absl::StrCat(kSvc, "ReceiveStock"), r, who);
+  };
+  grpc::Status stocked = receive("obj-supplies-admin-other", kOtherSite, admin);
+  ASSERT_TRUE(stocked.ok()) << Describe(stocked);
+  grpc::Status own = receive("obj-supplies-own", kOwnSite, leader);
+  EXPECT_TRUE(own.ok()) << Describe(own);
+  EXPECT_EQ(receive("obj-supplies-other", kOtherSite, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  supplies::v1::IssueStockRequest issue;
+  issue.set_request_id("obj-supplies-issue");
+  issue.set_site_id(kOtherSite);
+  issue.set_item_code("matrix-mask");
+  issue.set_quantity(1);
+  issue.mutable_to()->set_area("3号楼楼道");
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "IssueStock"), issue, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  supplies::v1::TransferStockRequest transfer;
+  transfer.set_request_id("obj-supplies-transfer");
+  transfer.set_from_site_id(kOtherSite);
+  transfer.set_to_site_id(kOwnSite);
+  transfer.set_item_code("matrix-mask");
+  transfer.set_quantity(1);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "TransferStock"), transfer, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  supplies::v1::AdjustStockRequest adjust;
+  adjust.set_request_id("obj-supplies-adjust");
+  adjust.set_site_id(kOtherSite);
+  adjust.set_item_code("matrix-mask");
+  adjust.set_counted_quantity(0);
+  adjust.set_reason("盘点");
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "AdjustStock"), adjust, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  supplies::v1::ListMovementsRequest movements;
+  movements.set_site_id(kOtherSite);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "ListMovements"), movements, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  supplies::v1::GetStockRequest other_stock;
+  other_stock.set_site_id(kOtherSite);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "GetStock"), other_stock, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Without a site: the balances of the token's sites only, the own site's receipt among them.
+  supplies::v1::GetStockRequest every;
+  every.set_item_code("matrix-mask");
+  supplies::v1::GetStockResponse seen;
+  grpc::Status read = CallUnary(channel, absl::StrCat(kSvc, "GetStock"), every, leader, &seen);
+  ASSERT_TRUE(read.ok()) << Describe(read);
+  ASSERT_GE(seen.balances_size(), 1);
+  for (const auto& balance : seen.balances()) EXPECT_EQ(balance.site_id(), kOwnSite);
+  // Nothing of the refused calls reached the other site's stock.
+  supplies::v1::GetStockResponse there;
+  ASSERT_TRUE(CallUnary(channel, absl::StrCat(kSvc, "GetStock"), other_stock, admin, &there).ok());
+  ASSERT_EQ(there.balances_size(), 1);
+  EXPECT_EQ(there.balances(0).quantity(), 10);
+
+  // A volunteer of the own site: never to an area, never against a task that is not its own.
+  const std::string volunteer = Bearer(Role::kVolunteer, "vol-supplies");
+  supplies::v1::IssueStockRequest by_volunteer = issue;
+  by_volunteer.set_request_id("obj-supplies-vol-1");
+  by_volunteer.set_site_id(kOwnSite);
+  EXPECT_EQ(
+      CallUnary(channel, absl::StrCat(kSvc, "IssueStock"), by_volunteer, volunteer).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  by_volunteer.set_request_id("obj-supplies-vol-2");
+  by_volunteer.mutable_to()->set_household_id("hh-1");
+  EXPECT_EQ(
+      CallUnary(channel, absl::StrCat(kSvc, "IssueStock"), by_volunteer, volunteer).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  // A task of nobody's (an open disinfection task of the own site): not the volunteer's own.
+  auto dispatch = suite_->Channel("dispatch");
+  dispatch::v1::CreateTaskRequest c;
+  c.set_request_id("obj-supplies-task");
+  c.mutable_task()->set_kind(dispatch::v1::TASK_KIND_DISINFECTION);
+  c.mutable_task()->set_site_id(kOwnSite);
+  c.mutable_task()->set_location("3号楼");
+  c.mutable_task()->set_title("楼道消杀");
+  c.mutable_task()->set_priority(dispatch::v1::PRIORITY_NORMAL);
+  c.mutable_task()->mutable_due_at()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + absl::Hours(4)));
+  dispatch::v1::Task task;
+  grpc::Status created = CallUnary(dispatch, "/lianfang.dispatch.v1.DispatchService/CreateTask", c,
+                                   Bearer(Role::kLeader, "leader-supplies"), &task);
+  ASSERT_TRUE(created.ok()) << Describe(created);
+  by_volunteer.set_request_id("obj-supplies-vol-3");
+  by_volunteer.mutable_to()->set_task_id(task.task_id());
+  const grpc::Status not_own =
+      CallUnary(channel, absl::StrCat(kSvc, "IssueStock"), by_volunteer, volunteer);
+  EXPECT_TRUE(not_own.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+              not_own.error_code() == grpc::StatusCode::FAILED_PRECONDITION)
+      << Describe(not_own);
+  // A guard reads no stock at all.
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "GetStock"), every,
+                      Bearer(Role::kGuard, "guard-supplies"))
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

@@ -1,13 +1,16 @@
 // Privacy and audit after a full scenario on the real suite (five binaries, real SQLite, real
 // redis-server): passages, passes, households and residents with ID numbers and phones, a
 // movement from a risk region, health reports with fevers, teams, volunteers, tasks and a daily
-// report, plus deliberate bad input. Then:
+// report, supplies received, issued and counted, plus deliberate bad input. Then:
 //  - no clear ID number or phone (nor any window of one that reaches past its mask) appears in
 //    any log line of any service, any Redis key or value, any error message or error detail,
 //    or any response to a role that sees masks (VIEWER, VOLUNTEER, GUARD);
 //  - every mutating call of the scenario and every read of clear personal data is in the
 //    audit table of its service (who, role, method, object, request id, time), readable by
 //    an admin through ListAuditEvents, and no audit event holds clear personal data;
+//  - free text that every reader sees as typed (a supplies note, a stocktake's reason, an area,
+//    a donor) is refused as INVALID_ARGUMENT naming the field when it holds an ID number or a
+//    phone, and the refusal does not repeat it;
 //  - the accounts service's secrets (passwords, activation and enrollment codes, refresh
 //    tokens) appear in no log line, audit event, Redis key or value, error, or response but
 //    the one answer that issued them.
@@ -24,6 +27,8 @@
 #include "absl/time/time.h"
 #include "common/auth/authorizer.h"
 #include "common/auth/principal.h"
+#include "common/server/errors.h"
+#include "common/server/grpc_status.h"
 #include "common/testing/poll.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -34,6 +39,7 @@
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
 #include "lianfang/report/v1/report.pb.h"
+#include "lianfang/supplies/v1/supplies.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "tests/security/suite.h"
 
@@ -131,6 +137,14 @@ class PrivacyAuditTest : public ::testing::Test {
     std::string household_id;
     std::string resident_id;
     std::string team_id;
+    // Supplies requests carrying an ID number or a phone in free text: label, the field that
+    // holds it, and the answer.
+    struct FreeText {
+      std::string label;
+      std::string field;
+      grpc::Status status;
+    };
+    std::vector<FreeText> free_text;
   };
 
   static std::string Token(Role role, const std::string& subject) {
@@ -396,6 +410,85 @@ void PrivacyAuditTest::RunScenario() {
   report::v1::DailyReport daily;
   Call("report", "GenerateDailyReport", gen, Role::kLeader, "leader-1", &daily);
 
+  // ---- Supplies: an item received, issued to the household and counted.
+  supplies::v1::CreateItemRequest item;
+  item.set_request_id("pa-item-1");
+  item.mutable_item()->set_code("pa-disinfectant");
+  item.mutable_item()->set_name("84消毒液");
+  item.mutable_item()->set_unit("瓶");
+  item.mutable_item()->set_category(supplies::v1::ITEM_CATEGORY_DISINFECTION);
+  item.mutable_item()->set_min_stock_per_site(5);
+  supplies::v1::Item made_item;
+  Call("supplies", "CreateItem", item, Role::kAdmin, "admin-1", &made_item);
+  supplies::v1::ReceiveStockRequest receive;
+  receive.set_request_id("pa-receive-1");
+  receive.set_site_id(kSite);
+  receive.set_item_code("pa-disinfectant");
+  receive.set_quantity(40);
+  receive.set_source(supplies::v1::STOCK_SOURCE_PURCHASE);
+  receive.set_note("首批到货");
+  supplies::v1::ReceiveStockResponse received;
+  Call("supplies", "ReceiveStock", receive, Role::kLeader, "leader-1", &received);
+  supplies::v1::IssueStockRequest issue;
+  issue.set_request_id("pa-issue-1");
+  issue.set_site_id(kSite);
+  issue.set_item_code("pa-disinfectant");
+  issue.set_quantity(3);
+  issue.mutable_to()->set_household_id(state_->household_id);
+  issue.set_note("居家观察户");
+  supplies::v1::IssueStockResponse issued_stock;
+  Call("supplies", "IssueStock", issue, Role::kLeader, "leader-1", &issued_stock);
+  supplies::v1::AdjustStockRequest count;
+  count.set_request_id("pa-adjust-1");
+  count.set_site_id(kSite);
+  count.set_item_code("pa-disinfectant");
+  count.set_counted_quantity(36);
+  count.set_reason("盘点：破损1瓶");
+  supplies::v1::AdjustStockResponse counted;
+  Call("supplies", "AdjustStock", count, Role::kLeader, "leader-1", &counted);
+
+  // Free text holding an ID number or a phone: refused, naming the field, never repeated.
+  auto free_text = [&](const std::string& label, const std::string& field,
+                       const std::string& method, const pb::Message& request) {
+    const grpc::Status s =
+        Call("supplies", method, request, Role::kLeader, "leader-1", nullptr, false);
+    state_->free_text.push_back({label, field, s});
+  };
+  supplies::v1::IssueStockRequest phone_note = issue;
+  phone_note.set_request_id("pa-free-1");
+  phone_note.set_note("联系电话" + p[0].phone);
+  free_text("an issue's note with a phone", "note", "IssueStock", phone_note);
+  supplies::v1::IssueStockRequest spaced = issue;
+  spaced.set_request_id("pa-free-2");
+  spaced.set_note(absl::StrCat("送货，电话 ", p[1].phone.substr(0, 3), " ", p[1].phone.substr(3, 4),
+                               " ", p[1].phone.substr(7)));
+  free_text("an issue's note with a spaced phone", "note", "IssueStock", spaced);
+  supplies::v1::IssueStockRequest id_area = issue;
+  id_area.set_request_id("pa-free-3");
+  id_area.mutable_to()->set_area("身份证" + p[2].id);
+  free_text("an issue's area with an ID number", "to.area", "IssueStock", id_area);
+  supplies::v1::ReceiveStockRequest id_note = receive;
+  id_note.set_request_id("pa-free-4");
+  id_note.set_note("经手人 " + p[3].id);
+  free_text("a receipt's note with an ID number", "note", "ReceiveStock", id_note);
+  supplies::v1::AdjustStockRequest phone_reason = count;
+  phone_reason.set_request_id("pa-free-5");
+  phone_reason.set_reason("盘点人电话" + p[4].phone);
+  free_text("a stocktake's reason with a phone", "reason", "AdjustStock", phone_reason);
+  supplies::v1::RecordDonationRequest donor;
+  donor.set_request_id("pa-free-6");
+  donor.set_direction(supplies::v1::DONATION_DIRECTION_RECEIVED);
+  donor.set_donor_or_recipient("爱心人士（电话" + p[0].phone + "）");
+  donor.set_kind(supplies::v1::DONATION_KIND_MONEY);
+  donor.set_amount_fen(50000);
+  donor.set_campaign("隐私检查");
+  free_text("a donor with a phone", "donor_or_recipient", "RecordDonation", donor);
+  supplies::v1::RecordDonationRequest id_donor = donor;
+  id_donor.set_request_id("pa-free-7");
+  id_donor.set_donor_or_recipient("个人捐赠");
+  id_donor.set_note("身份证号" + p[1].id);
+  free_text("a donation's note with an ID number", "note", "RecordDonation", id_donor);
+
   // ---- Bad input carrying personal data: the errors must not echo it.
   gate::v1::RecordPassageRequest bad = by_code;
   bad.set_request_id("pa-bad-1");
@@ -493,6 +586,32 @@ void PrivacyAuditTest::RunScenario() {
       }
     }
   }
+}
+
+TEST_F(PrivacyAuditTest, FreeTextHoldingAnIdNumberOrPhoneIsRefusedNamingTheField) {
+  ASSERT_EQ(state_->free_text.size(), 7u);
+  int unimplemented = 0;
+  for (const State::FreeText& f : state_->free_text) {
+    if (f.status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      ++unimplemented;  // donations, built separately: their refusal is checked once they exist
+      continue;
+    }
+    ASSERT_EQ(f.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << f.label << ": " << f.status.error_message();
+    bool named = false;
+    for (const auto& [field, description] :
+         server::FieldViolations(server::FromGrpcStatus(f.status))) {
+      named |= field == f.field;
+    }
+    EXPECT_TRUE(named) << f.label << " does not name " << f.field << ": "
+                       << f.status.error_message();
+    const std::vector<std::string> leaks =
+        Leaks(f.status.error_message() + f.status.error_details());
+    EXPECT_TRUE(leaks.empty()) << f.label << " repeats " << absl::StrJoin(leaks, ", ");
+  }
+  // Only the two donations may still be unbuilt (UNIMPLEMENTED); the stock ledger's five are
+  // checked above in any case.
+  EXPECT_LE(unimplemented, 2);
 }
 
 TEST_F(PrivacyAuditTest, NoLogLineHoldsAClearIdNumberOrPhone) {

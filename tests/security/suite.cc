@@ -250,7 +250,7 @@ bool PlaceAtSiteImpl(google::protobuf::Message* message, absl::string_view site,
   for (int i = 0; i < d->field_count(); ++i) {
     const pb::FieldDescriptor* f = d->field(i);
     if (f->type() == pb::FieldDescriptor::TYPE_STRING && !f->is_repeated()) {
-      if (f->name() == "site_id") {
+      if (f->name() == "site_id" || f->name() == "from_site_id") {
         r->SetString(message, f, std::string(site));
         placed = true;
       } else if (f->name() == "gate_id") {
@@ -264,7 +264,7 @@ bool PlaceAtSiteImpl(google::protobuf::Message* message, absl::string_view site,
       r->AddString(message, f, std::string(site));
       placed = true;
     } else if (f->type() == pb::FieldDescriptor::TYPE_MESSAGE && !f->is_repeated() && depth == 0 &&
-               (f->name() == "household" || f->name() == "task")) {
+               (f->name() == "household" || f->name() == "task" || f->name() == "filter")) {
       placed |= PlaceAtSiteImpl(r->MutableMessage(message, f), site, depth + 1, serial);
     }
   }

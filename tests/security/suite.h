@@ -1,9 +1,9 @@
-// The whole Lianfang suite for the security tests: the six service binaries (gate, survey,
-// dispatch, report, gateway, accounts) started as a sysadmin starts them by the end-to-end launcher
-// (common/testing/grpc/suite.h), with a private redis-server, the test databases, the test JWT
-// secret and gRPC over loopback on ports picked at run time; plus the helpers the security
-// tests share (generic calls of any method, a server-streaming probe, Redis dumps, synthetic ID
-// numbers).
+// The whole Lianfang suite for the security tests: the seven service binaries (gate, survey,
+// dispatch, report, gateway, accounts, supplies) started as a sysadmin starts them by the
+// end-to-end launcher (common/testing/grpc/suite.h), with a private redis-server, the test
+// databases, the test JWT secret and gRPC over loopback on ports picked at run time; plus the
+// helpers the security tests share (generic calls of any method, a server-streaming probe,
+// Redis dumps, synthetic ID numbers).
 //
 //   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Suite> suite, Suite::Start());
 //   auto gate = gate::v1::GateService::NewStub(suite->Channel("gate"));
@@ -38,7 +38,7 @@ struct ServiceInfo {
   std::string service;  // "lianfang.gate.v1.GateService"
 };
 
-// gate, survey, dispatch, report, gateway: the services that take the HS256 test tokens
+// gate, survey, dispatch, report, gateway, supplies: the services that take the HS256 test tokens
 // (tokens().For) of every role. The accounts service runs too, with the Ed25519 pair, and takes
 // people's EdDSA tokens (tokens().EdDsaFor); the authorization matrix covers it.
 const std::vector<ServiceInfo>& Services();
@@ -52,7 +52,7 @@ std::string ServiceNameOf(absl::string_view full_service_name);
 // testing::TestDatabaseUrl (SQLite unless LF_TEST_DB=postgres).
 class Suite final {
  public:
-  // Starts redis-server and the six binaries and waits (bounded) until each is SERVING.
+  // Starts redis-server and the seven binaries and waits (bounded) until each is SERVING.
   // `extra_env` is added to every service's environment. Errors carry the failing service's
   // log.
   static absl::StatusOr<std::unique_ptr<Suite>> Start(
@@ -71,7 +71,7 @@ class Suite final {
   // The launcher itself, for what this adapter does not forward.
   testing::Suite& launcher() { return suite_; }
 
-  // Everything the services printed so far (stdout and stderr of all six), with a header
+  // Everything the services printed so far (stdout and stderr of all seven), with a header
   // line per service.
   std::string AllLogs() const;
 
@@ -114,9 +114,9 @@ std::string Today();
 std::string FirstGateOf(absl::string_view site);
 
 // Fills the fields of `message` that place a request at `site`: `site_id` (also inside a
-// `household` or `task` field), `site_ids`, `gate_id` (the site's first gate), `date` (today)
-// and a fresh `request_id` ("matrix-<++*serial>"). Everything else stays empty. Returns true
-// when a site field was set.
+// `household`, `task` or `filter` field), `from_site_id` (the site stock leaves), `site_ids`,
+// `gate_id` (the site's first gate), `date` (today) and a fresh `request_id`
+// ("matrix-<++*serial>"). Everything else stays empty. Returns true when a site field was set.
 bool PlaceAtSite(google::protobuf::Message* message, absl::string_view site, int* serial);
 
 }  // namespace lianfang::security_testing

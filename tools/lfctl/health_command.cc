@@ -63,8 +63,8 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
   bool json = false;
   std::vector<std::string> names;
   FlagSet flags(kCommand);
-  flags.AllowPositional("[gateway|gate|survey|dispatch|report|accounts ...] (default: all six)",
-                        &names);
+  flags.AllowPositional(
+      "[gateway|gate|survey|dispatch|report|accounts|supplies ...] (default: all seven)", &names);
   for (Target& t : targets) {
     flags.AddString(absl::StrCat(ServiceName(t.service), "-addr"), "HOST:PORT",
                     absl::StrCat("the ", ServiceName(t.service),

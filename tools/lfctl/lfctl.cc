@@ -21,6 +21,7 @@
 #include "tools/lfctl/resident_command.h"
 #include "tools/lfctl/schedule_command.h"
 #include "tools/lfctl/stats_command.h"
+#include "tools/lfctl/supplies_command.h"
 #include "tools/lfctl/task_command.h"
 #include "tools/lfctl/account_command.h"
 #include "tools/lfctl/team_command.h"
@@ -39,7 +40,8 @@ std::vector<Command> Commands() {
       HealthReportCommand(), MissingReportsCommand(), CoverageCommand(),  TeamCommand(),
       VolunteerCommand(),    TaskCommand(),           ScheduleCommand(),  StatsCommand(),
       ReportCommand(),       AuditCommand(),          ImportCommand(),    DemoCommand(),
-      UserCommand(),         DeviceCommand(),
+      UserCommand(),         DeviceCommand(),         SuppliesCommand(),  DonationCommand(),
+      CanteenCommand(),
   };
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
+#include "tools/lfctl/money.h"
 
 namespace lianfang::lfctl {
 namespace {
@@ -213,6 +214,55 @@ const std::map<std::string, Words>& LabelDictionary() {
       {"disinfection_planned", {"计划消毒", "disinfections planned"}},
       {"disinfection_done", {"消毒完成", "disinfections done"}},
       {"fever_followups", {"发热随访", "fever follow-ups"}},
+      // Supplies (应急物资), donations (捐赠) and the canteen register (食材采购登记). An
+      // item's unit of measure is shown as "unit|measure": "unit" alone is a building's 单元.
+      {"code", {"编码", "code"}},
+      {"category", {"类别", "category"}},
+      {"unit|measure", {"单位", "unit"}},
+      {"min_stock_per_site", {"库存下限", "minimum"}},
+      {"min_stock", {"库存下限", "minimum"}},
+      {"item_code", {"物资编码", "item"}},
+      {"item_name", {"物资名称", "item name"}},
+      {"quantity", {"数量", "quantity"}},
+      {"low", {"低于下限", "low"}},
+      {"nearest_expiry", {"最近有效期", "nearest expiry"}},
+      {"batch", {"批次", "batch"}},
+      {"expires_on", {"有效期至", "expires on"}},
+      {"source", {"来源", "source"}},
+      {"to.task_id|to.household_id|to.area", {"去向", "to"}},
+      {"counterpart_site_id", {"对方场所", "other site"}},
+      {"balance_after", {"结存", "balance"}},
+      {"balance.quantity", {"结存", "balance"}},
+      {"from_balance.quantity", {"调出场所结存", "balance there"}},
+      {"to_balance.quantity", {"调入场所结存", "balance here"}},
+      {"movement.quantity", {"变动", "change"}},
+      {"recorded_by", {"登记人", "recorded by"}},
+      {"donation_id", {"捐赠编号", "donation"}},
+      {"donor_or_recipient", {"捐赠方/受赠方", "donor or recipient"}},
+      {"amount_fen", {"金额(元)", "amount (yuan)"}},
+      {"campaign", {"活动", "campaign"}},
+      {"receipt_no", {"收据号", "receipt"}},
+      {"received_money_fen", {"收到捐款(元)", "money received (yuan)"}},
+      {"given_money_fen", {"捐出款项(元)", "money given (yuan)"}},
+      {"received_goods_value_fen", {"收到物资价值(元)", "goods received (yuan)"}},
+      {"given_goods_value_fen", {"捐出物资价值(元)", "goods given (yuan)"}},
+      {"received_count", {"收到笔数", "received"}},
+      {"given_count", {"捐出笔数", "given"}},
+      {"received_goods", {"收到物资", "goods received"}},
+      {"given_goods", {"捐出物资", "goods given"}},
+      {"purchase_id", {"登记编号", "purchase"}},
+      {"purchased_at", {"采购时间", "purchased at"}},
+      {"merchant.name", {"商户", "merchant"}},
+      {"merchant.license_no", {"许可证号", "licence"}},
+      {"item", {"品名", "item"}},
+      {"specification", {"规格", "specification"}},
+      {"origin", {"产地", "origin"}},
+      {"certificate_no", {"检疫证号", "certificate"}},
+      {"storage_category", {"储存类别", "storage"}},
+      {"cold_chain_temperature_c", {"收货温度", "temperature"}},
+      {"inspector", {"验收人", "inspector"}},
+      {"accepted", {"验收合格", "accepted"}},
+      {"rejection_reasons", {"拒收原因", "rejection reasons"}},
   };
   return *labels;
 }
@@ -290,6 +340,28 @@ const std::map<std::string, std::string>& EnumDictionary() {
       {"ROLE_VOLUNTEER", "志愿者"},
       {"ROLE_VIEWER", "市委相关部门"},
       {"ROLE_SERVICE", "服务"},
+      {"ITEM_CATEGORY_DISINFECTION", "消杀用品"},
+      {"ITEM_CATEGORY_PROTECTION", "防护用品"},
+      {"ITEM_CATEGORY_INSTRUMENT", "测温器材"},
+      {"ITEM_CATEGORY_LIVING", "生活物资"},
+      {"ITEM_CATEGORY_OTHER", "其他"},
+      {"STOCK_SOURCE_PURCHASE", "采购"},
+      {"STOCK_SOURCE_DONATION", "捐赠"},
+      {"STOCK_SOURCE_TRANSFER", "调拨"},
+      {"MOVEMENT_KIND_RECEIPT", "入库"},
+      {"MOVEMENT_KIND_ISSUE", "发放"},
+      {"MOVEMENT_KIND_TRANSFER_OUT", "调出"},
+      {"MOVEMENT_KIND_ADJUSTMENT", "盘点调整"},
+      {"DONATION_DIRECTION_RECEIVED", "收到"},
+      {"DONATION_DIRECTION_GIVEN", "捐出"},
+      {"DONATION_KIND_MONEY", "资金"},
+      {"DONATION_KIND_IN_KIND", "物资"},
+      {"STORAGE_CATEGORY_AMBIENT", "常温"},
+      {"STORAGE_CATEGORY_CHILLED", "冷藏"},
+      {"STORAGE_CATEGORY_FROZEN", "冷冻"},
+      {"STORAGE_CATEGORY_DRY", "干货粮油"},
+      {"STORAGE_CATEGORY_PRODUCE", "果蔬"},
+      {"STORAGE_CATEGORY_FRESH_MEAT", "鲜肉禽蛋"},
   };
   return *values;
 }
@@ -320,9 +392,13 @@ std::string FormatOne(const Message& message, const FieldDescriptor& field, int 
     case FieldDescriptor::CPPTYPE_INT32:
       return absl::StrCat(rep ? r->GetRepeatedInt32(message, &field, index)
                               : r->GetInt32(message, &field));
-    case FieldDescriptor::CPPTYPE_INT64:
-      return absl::StrCat(rep ? r->GetRepeatedInt64(message, &field, index)
-                              : r->GetInt64(message, &field));
+    case FieldDescriptor::CPPTYPE_INT64: {
+      const int64_t v =
+          rep ? r->GetRepeatedInt64(message, &field, index) : r->GetInt64(message, &field);
+      // Money travels as integer fen ("amount_fen"); people read yuan with two decimals.
+      if (absl::EndsWith(field.name(), "_fen")) return FormatFen(v);
+      return absl::StrCat(v);
+    }
     case FieldDescriptor::CPPTYPE_UINT32:
       return absl::StrCat(rep ? r->GetRepeatedUInt32(message, &field, index)
                               : r->GetUInt32(message, &field));

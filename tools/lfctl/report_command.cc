@@ -1,14 +1,9 @@
 #include "tools/lfctl/report_command.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/logging/logging.h"
 #include "tools/lfctl/output.h"
 #include "tools/lfctl/rpc_command.h"
 
@@ -42,43 +37,6 @@ int PrintReport(const RpcRun& run, const Message& report) {
   return kExitOk;
 }
 
-// Writes the exported file to --out ("-" = stdout), replacing it atomically.
-int WriteExport(const RpcRun& run, const Message& response) {
-  const Session& s = run.session;
-  const Message& m = response;
-  const auto* d = m.GetDescriptor();
-  const std::string content = m.GetReflection()->GetString(m, d->FindFieldByName("content"));
-  const std::string filename = m.GetReflection()->GetString(m, d->FindFieldByName("filename"));
-  const std::string out = run.locals.at("out");
-  if (out == "-") {
-    s.io().out << content;
-    return kExitOk;
-  }
-  const std::string temp = absl::StrCat(out, ".tmp-", ::getpid());
-  {
-    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-    file << content;
-    file.close();
-    if (!file) {
-      std::remove(temp.c_str());
-      s.io().err << s.command() << ": --out: cannot write " << out << "\n";
-      return kExitFailure;
-    }
-  }
-  if (std::rename(temp.c_str(), out.c_str()) != 0) {
-    std::remove(temp.c_str());
-    s.io().err << s.command() << ": --out: cannot write " << out << "\n";
-    return kExitFailure;
-  }
-  if (s.json()) {
-    s.io().out << "{\"path\":\"" << logging::JsonEscape(out) << "\",\"filename\":\""
-               << logging::JsonEscape(filename) << "\",\"bytes\":" << content.size() << "}\n";
-  } else {
-    s.io().out << out << " (" << content.size() << " bytes; " << filename << ")\n";
-  }
-  return kExitOk;
-}
-
 }  // namespace
 
 Command ReportCommand() {
@@ -107,7 +65,7 @@ Command ReportCommand() {
                             {"format", "format", "FORMAT", "csv (default), json, markdown, html",
                              false, "csv"},
                             {"out", "", "FILE", "where to write it (- for stdout)", true}},
-                  .output = WriteExport},
+                  .output = WriteExportedFile},
           RpcSpec{.name = "get",
                   .summary = "one report",
                   .service = Service::kReport,

@@ -1,6 +1,10 @@
 #include "tools/lfctl/rpc_command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -13,8 +17,10 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/logging/logging.h"
 #include "google/protobuf/descriptor.h"
 #include "tools/lfctl/flags.h"
+#include "tools/lfctl/money.h"
 #include "tools/lfctl/output.h"
 #include "tools/lfctl/progress.h"
 
@@ -287,6 +293,19 @@ int RunSpec(const std::string& command, const RpcSpec& spec, const std::vector<s
     return *done;
   }
 
+  for (const std::vector<std::string>& group : spec.exactly_one_of) {
+    std::vector<std::string> shown;
+    int given = 0;
+    for (const std::string& flag : group) {
+      shown.push_back(absl::StrCat("--", flag));
+      if (flags.WasSet(flag)) ++given;
+    }
+    if (given != 1) {
+      return session.UsageError(absl::InvalidArgumentError(
+          absl::StrCat(absl::StrJoin(shown, ", "), ": give exactly one of them")));
+    }
+  }
+
   const absl::Time now = absl::Now();
   std::map<std::string, std::string> field_names;
   RpcRun run{.session = session, .locals = {}};
@@ -309,6 +328,14 @@ int RunSpec(const std::string& command, const RpcSpec& spec, const std::vector<s
     if (dot != std::string::npos) field_names.emplace(f.field.substr(dot + 1), shown);
     if (!set && value.empty()) continue;
     if (f.value_name.empty() && !set) continue;
+    if (f.convert != nullptr) {
+      absl::StatusOr<std::string> converted = f.convert(value);
+      if (!converted.ok()) {
+        return session.UsageError(
+            absl::InvalidArgumentError(absl::StrCat(shown, ": ", converted.status().message())));
+      }
+      value = *std::move(converted);
+    }
     if (absl::Status s = SetFieldFromText(request.get(), f.field, value, session.tz(), now);
         !s.ok()) {
       return session.UsageError(absl::InvalidArgumentError(absl::StrCat(shown, ": ", s.message())));
@@ -406,6 +433,57 @@ std::vector<FlagSpec> PersonFlags(absl::string_view field, bool required) {
   };
 }
 
+FlagSpec YuanFlag(std::string flag, std::string field, std::string help, bool required) {
+  return FlagSpec{.flag = std::move(flag),
+                  .field = std::move(field),
+                  .value_name = "YUAN",
+                  .help = std::move(help),
+                  .required = required,
+                  .default_value = {},
+                  .convert = [](absl::string_view text) -> absl::StatusOr<std::string> {
+                    absl::StatusOr<int64_t> fen = ParseYuanToFen(text);
+                    if (!fen.ok()) return fen.status();
+                    return absl::StrCat(*fen);
+                  }};
+}
+
+int WriteExportedFile(const RpcRun& run, const Message& response) {
+  const Session& s = run.session;
+  const Descriptor* d = response.GetDescriptor();
+  const Reflection* r = response.GetReflection();
+  const std::string content = r->GetString(response, d->FindFieldByName("content"));
+  const std::string filename = r->GetString(response, d->FindFieldByName("filename"));
+  auto found = run.locals.find("out");
+  const std::string out = found == run.locals.end() ? "" : found->second;
+  if (out.empty() || out == "-") {
+    s.io().out << content;
+    return kExitOk;
+  }
+  const std::string temp = absl::StrCat(out, ".tmp-", ::getpid());
+  {
+    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+    file << content;
+    file.close();
+    if (!file) {
+      std::remove(temp.c_str());
+      s.io().err << s.command() << ": --out: cannot write " << out << "\n";
+      return kExitFailure;
+    }
+  }
+  if (std::rename(temp.c_str(), out.c_str()) != 0) {
+    std::remove(temp.c_str());
+    s.io().err << s.command() << ": --out: cannot write " << out << "\n";
+    return kExitFailure;
+  }
+  if (s.json()) {
+    s.io().out << "{\"path\":\"" << logging::JsonEscape(out) << "\",\"filename\":\""
+               << logging::JsonEscape(filename) << "\",\"bytes\":" << content.size() << "}\n";
+  } else {
+    s.io().out << out << " (" << content.size() << " bytes; " << filename << ")\n";
+  }
+  return kExitOk;
+}
+
 Command MakeFamily(std::string name, std::string summary, std::vector<RpcSpec> specs) {
   const bool single = specs.size() == 1 && specs[0].name.empty();
   Command command{.name = name, .summary = summary, .run = nullptr};
@@ -426,6 +504,20 @@ Command MakeFamily(std::string name, std::string summary, std::vector<RpcSpec> s
         return RunSpec(absl::StrCat("lfctl ", name, " ", spec.name), spec,
                        std::vector<std::string>(args.begin() + 1, args.end()), io);
       }
+    }
+    // A group ("item" of "item create", "item list"): its second word picks the subcommand.
+    std::vector<RpcSpec> group;
+    for (const RpcSpec& spec : specs) {
+      if (absl::StartsWith(spec.name, absl::StrCat(args[0], " "))) {
+        RpcSpec member = spec;
+        member.name = spec.name.substr(args[0].size() + 1);
+        group.push_back(std::move(member));
+      }
+    }
+    if (!group.empty()) {
+      const std::string group_name = absl::StrCat(name, " ", args[0]);
+      return MakeFamily(group_name, summary, std::move(group))
+          .run(std::vector<std::string>(args.begin() + 1, args.end()), io);
     }
     io.err << "lfctl " << name << ": unknown subcommand \"" << args[0].substr(0, 40) << "\"\n\n"
            << FamilyUsage(name, summary, specs);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
@@ -42,7 +43,14 @@ struct FlagSpec {
   std::string help = {};        // one line
   bool required = false;
   std::string default_value = {};  // applied when the flag is absent (and not required)
+  // Turns the text typed into the text of the field (e.g. yuan into fen, YuanFlag); an error
+  // is shown as "--flag: <message>" (exit 2, nothing sent). Null: the text as typed.
+  std::function<absl::StatusOr<std::string>(absl::string_view text)> convert = nullptr;
 };
+
+// A money flag: the amount typed in yuan with at most two decimals ("2000", "31.50"), sent as
+// integer fen in `field` (tools/lfctl/money.h; no floating point).
+FlagSpec YuanFlag(std::string flag, std::string field, std::string help, bool required = false);
 
 // What a custom output hook gets: the session and the values of local (field-less) flags.
 struct RpcRun {
@@ -51,11 +59,17 @@ struct RpcRun {
 };
 
 struct RpcSpec {
-  std::string name = {};  // the subcommand word; empty for a family that is a single action
+  // The subcommand word; empty for a family that is a single action. Two words ("item create")
+  // make a subcommand of a group: `lfctl supplies item create`, with `lfctl supplies item
+  // --help` listing the group.
+  std::string name = {};
   std::string summary = {};
   Service service = Service::kGateway;
   std::string method = {};  // "ListTasks"
   std::vector<FlagSpec> flags = {};
+  // Groups of flags of which exactly one must be given (e.g. the branches of a oneof): any
+  // other count is refused before the call (exit 2).
+  std::vector<std::vector<std::string>> exactly_one_of = {};
   // The repeated message field of the response shown as a table (one row per element); empty
   // shows the response as one record.
   std::string rows = {};
@@ -72,6 +86,11 @@ struct RpcSpec {
 // A command named `name` whose subcommands are `specs` (`lfctl <name> <spec.name> [flags]`),
 // or, when the only spec has an empty name, the single action itself.
 Command MakeFamily(std::string name, std::string summary, std::vector<RpcSpec> specs);
+
+// An `output` hook writing the ExportFile-shaped response (`content`, `filename`) to the file
+// named by the local flag --out ("-" or empty: stdout), replacing it atomically; prints the path
+// and size (with --json: {"path","filename","bytes"}). Exit 1 when the file cannot be written.
+int WriteExportedFile(const RpcRun& run, const google::protobuf::Message& response);
 
 // --count N and --for DURATION of a live feed (`task watch`, `dashboard --watch`).
 struct StreamLimits {

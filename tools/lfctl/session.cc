@@ -23,6 +23,7 @@
 #include "lianfang/gate/v1/gate.pb.h"
 #include "lianfang/gateway/v1/gateway.pb.h"
 #include "lianfang/report/v1/report.pb.h"
+#include "lianfang/supplies/v1/supplies.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
 
 namespace lianfang::lfctl {
@@ -55,6 +56,8 @@ const ServiceInfo kInfos[] = {
      [] { return report::v1::DailyReport::descriptor()->file()->service(0); }},
     {Service::kAccounts, "accounts", "LF_ACCOUNTS_ADDR", "127.0.0.1:7105",
      [] { return accounts::v1::User::descriptor()->file()->service(0); }},
+    {Service::kSupplies, "supplies", "LF_SUPPLIES_ADDR", "127.0.0.1:7106",
+     [] { return supplies::v1::Item::descriptor()->file()->service(0); }},
 };
 
 const ServiceInfo& InfoOf(Service service) {
@@ -115,6 +118,8 @@ std::string CodeWord(absl::StatusCode code) {
       return "service unavailable";
     case absl::StatusCode::kDeadlineExceeded:
       return "timed out";
+    case absl::StatusCode::kUnimplemented:
+      return "not implemented by the service at this address (an older version?)";
     default:
       return absl::AsciiStrToLower(absl::StatusCodeToString(code));
   }

@@ -35,12 +35,12 @@
 
 namespace lianfang::lfctl {
 
-enum class Service { kGateway, kGate, kSurvey, kDispatch, kReport, kAccounts };
+enum class Service { kGateway, kGate, kSurvey, kDispatch, kReport, kAccounts, kSupplies };
 
-// The six services `lfctl health` and `lfctl audit` know, in the order health checks list them.
-inline constexpr Service kAllServices[] = {Service::kGateway, Service::kGate,
-                                           Service::kSurvey,  Service::kDispatch,
-                                           Service::kReport,  Service::kAccounts};
+// The seven services `lfctl health` and `lfctl audit` know, in the order health checks list them.
+inline constexpr Service kAllServices[] = {Service::kGateway,  Service::kGate,   Service::kSurvey,
+                                           Service::kDispatch, Service::kReport, Service::kAccounts,
+                                           Service::kSupplies};
 
 // "gate", "survey", ... (the word used in flags, e.g. --gate-addr, and in `lfctl audit gate`).
 absl::string_view ServiceName(Service service);

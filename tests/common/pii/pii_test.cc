@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
@@ -294,6 +295,42 @@ TEST_F(PersonKeyerTest, MissingEmptyOrShortKeyFilesAreRejectedNamingOnlyThePath)
   EXPECT_THAT(PersonKeyer::FromKeyFile(dir_.path()),  // a directory is not a key file
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(PersonKeyer::FromSecret("short"), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// ---- Free text ------------------------------------------------------------------------------
+
+TEST(FreeTextTest, PhonesAndIdNumbersTypedIntoTextAreFound) {
+  const std::string id = MakeId("610113", "19570823", "461");
+  std::string id_x;  // one whose check digit is X
+  for (int seq = 100; id_x.empty() && seq < 1000; ++seq) {
+    const std::string candidate = MakeId("110105", "19491231", std::to_string(seq));
+    if (candidate.back() == 'X') id_x = candidate;
+  }
+  ASSERT_FALSE(id_x.empty());
+  for (const std::string& text :
+       {std::string("13957293846"), std::string("张先生 13957293846"),
+        std::string("市红十字会（联系人电话13957293846）"), std::string("139 5729 3846"),
+        std::string("139-5729-3846"), std::string("+8613957293846"),
+        std::string("tel:13957293846。"), id, absl::StrCat("身份证", id, "，"), id_x,
+        absl::StrCat(id_x.substr(0, 17), "x"), std::string("110105490307123"),
+        absl::StrCat(id.substr(0, 6), " ", id.substr(6, 8), " ", id.substr(14))}) {
+    EXPECT_TRUE(ContainsIdNumberOrPhone(text)) << text;
+  }
+}
+
+TEST(FreeTextTest, DatesAmountsAndCodesOfOtherShapesPass) {
+  const std::string id = MakeId("610113", "19570823", "461");
+  for (const std::string& text :
+       {std::string(""), std::string("市红十字会"), std::string("盘点：破损2瓶"),
+        std::string("2026-12-06 到货 200000 分"), std::string("批次 B2026-03-01"),
+        std::string("R-20261206001"), std::string("JY13301020000001"),
+        std::string("单号 123456789012"), std::string("1395729384"),   // 10 digits
+        std::string("139572938461"),                                 // 12 digits
+        std::string("23957293846"),                                  // 11, not a mobile
+        WithWrongCheckDigit(id), std::string("Tel13957293846"),
+        std::string("13957293846a"), std::string("139  5729 3846")}) {
+    EXPECT_FALSE(ContainsIdNumberOrPhone(text)) << text;
+  }
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ class LfctlSuiteTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     suite_ = new testing::Suite();
-    // Every service: `lfctl health` asks all six.
+    // Every service: `lfctl health` asks all seven.
     const absl::Status started = suite_->Start({.services = testing::Suite::AllServices()});
     ASSERT_TRUE(started.ok()) << started;
   }
@@ -129,7 +129,8 @@ testing::Suite* LfctlSuiteTest::suite_ = nullptr;
 TEST_F(LfctlSuiteTest, HealthReportsEveryServiceServing) {
   const Result health = Lfctl({"health"});
   EXPECT_EXIT_CODE(health, 0);
-  for (const char* service : {"gateway", "gate", "survey", "dispatch", "report", "accounts"}) {
+  for (const char* service :
+       {"gateway", "gate", "survey", "dispatch", "report", "accounts", "supplies"}) {
     EXPECT_THAT(health.out, HasSubstr(service));
   }
   EXPECT_THAT(health.out, Not(HasSubstr("DOWN")));
@@ -153,7 +154,8 @@ TEST_F(LfctlSuiteTest, HealthOfOneServiceAsksThatServiceOnly) {
 
   // Every service alone, as each container asks (the compose file's accounts container
   // runs `lfctl health accounts --accounts-addr=127.0.0.1:7105`).
-  for (const char* service : {"gateway", "gate", "survey", "dispatch", "report", "accounts"}) {
+  for (const char* service :
+       {"gateway", "gate", "survey", "dispatch", "report", "accounts", "supplies"}) {
     const Result one = Lfctl({"health", service}, "");
     EXPECT_EXIT_CODE(one, 0) << service;
   }

@@ -126,14 +126,19 @@ TEST(HelpTest, EveryCommandAndSubcommandHasHelp) {
     const Outcome family = RunInProcess({command.name, "--help"});
     EXPECT_EQ(family.code, kExitOk) << command.name << family.err;
     EXPECT_THAT(family.out, HasSubstr("Usage: lfctl " + command.name)) << command.name;
-    // Subcommands are listed under "Subcommands:", two spaces in, one per line.
+    // Subcommands are listed under "Subcommands:", two spaces in, one per line; a name may be
+    // two words ("item create": a subcommand of a group), then two spaces and the summary.
     const size_t at = family.out.find("Subcommands:\n");
     if (at == std::string::npos) continue;
     std::istringstream lines(family.out.substr(at + 13));
     std::string line;
     while (std::getline(lines, line) && line.rfind("  ", 0) == 0) {
-      const std::string sub = line.substr(2, line.find(' ', 2) - 2);
-      const Outcome help = RunInProcess({command.name, sub, "--help"});
+      const std::string sub = line.substr(2, line.find("  ", 2) - 2);
+      std::vector<std::string> args = {command.name};
+      std::istringstream words(sub);
+      for (std::string word; words >> word;) args.push_back(word);
+      args.push_back("--help");
+      const Outcome help = RunInProcess(args);
       EXPECT_EQ(help.code, kExitOk) << command.name << " " << sub << help.err;
       EXPECT_THAT(help.out, HasSubstr("--token TOKEN")) << command.name << " " << sub;
     }
