@@ -118,13 +118,8 @@ TEST_F(ApiDocsTest, EveryServiceMethodMessageFieldAndEnumValueHasAComment) {
         ExpectDocumented(*service.method(j), &undocumented);
       }
     }
-    // supplies.proto came with comments on its service, methods, enums and the messages of its
-    // ledger, but not on most request/response messages and some of their fields; until they
-    // are written its messages are not checked here (its service and enums still are).
-    if (file->name() != "lianfang/supplies/v1/supplies.proto") {
-      for (int i = 0; i < file->message_type_count(); ++i) {
-        CheckMessage(*file->message_type(i), &undocumented);
-      }
+    for (int i = 0; i < file->message_type_count(); ++i) {
+      CheckMessage(*file->message_type(i), &undocumented);
     }
     for (int i = 0; i < file->enum_type_count(); ++i) CheckEnum(*file->enum_type(i), &undocumented);
     for (int i = 0; i < file->extension_count(); ++i) {
