@@ -1,6 +1,6 @@
 // TLS: with LF_TLS_CERT, LF_TLS_KEY and LF_TLS_CA set (a test CA and a certificate for
 // 127.0.0.1/localhost made at run time with `openssl`), every service serves gRPC over mutual
-// TLS, the report service reaches gate, survey and dispatch over TLS, the gateway serves
+// TLS, the report service reaches gate, survey, dispatch and supplies over TLS, the gateway serves
 // gRPC and HTTPS, and clients without the right credentials are turned away: a plaintext
 // client, a client trusting another CA, a client without a certificate.
 #include <grpcpp/client_context.h>
@@ -35,7 +35,7 @@ using ::testing::HasSubstr;
 
 const std::vector<std::string>& Services() {
   static const auto* services =
-      new std::vector<std::string>{"gate", "survey", "dispatch", "report", "gateway"};
+      new std::vector<std::string>{"gate", "survey", "dispatch", "supplies", "report", "gateway"};
   return *services;
 }
 
