@@ -15,7 +15,8 @@
 #   tools/dev.sh down    stop everything `up` started (nothing is left outside var/)
 #   tools/dev.sh status  show what is running
 #   tools/dev.sh test    install what is missing, build, and run every test
-#   tools/dev.sh build   install what is missing and build
+#   tools/dev.sh build [TARGET...]  install what is missing and build (everything, or only
+#                        the targets named and what they need)
 #
 # Settings: LF_BUILD_DIR (default build), LF_JOBS (default 2), LF_REDIS_PORT (default 7179),
 # LF_DEMO (1 = seed demo data on `up`), LF_SANITIZE / LF_TSAN (0 = `test` skips the ASan+UBSan
@@ -282,7 +283,7 @@ case "${1:-}" in
   up) shift; up "$@" ;;
   down) down ;;
   status) status ;;
-  build) build ;;
+  build) shift; build "$@" ;;
   test) shift; run_tests "$@" ;;
-  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
