@@ -79,6 +79,7 @@ absl::Status ValidateFoodPurchase(const v1::RegisterFoodPurchaseRequest& req,
     errors.Add("purchased_at", "must not be in the future");
   }
   CheckTextField(errors, "merchant.name", req.merchant().name(), 1, kMerchantNameChars);
+  CheckNoIdNumberOrPhone(errors, "merchant.name", req.merchant().name());
   const bool category_known = IsKnownCategory(req.storage_category());
   if (CheckTextField(errors, "merchant.license_no", req.merchant().license_no(), 0,
                      kShortTextChars) &&
@@ -93,6 +94,7 @@ absl::Status ValidateFoodPurchase(const v1::RegisterFoodPurchaseRequest& req,
   }
   CheckTextField(errors, "unit", req.unit(), 1, kUnitChars);
   CheckTextField(errors, "origin", req.origin(), 0, kShortTextChars);
+  CheckNoIdNumberOrPhone(errors, "origin", req.origin());
   CheckTextField(errors, "batch", req.batch(), 0, kShortTextChars);
   CheckTextField(errors, "certificate_no", req.certificate_no(), 0, kShortTextChars);
   if (!category_known) {

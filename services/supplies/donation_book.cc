@@ -43,6 +43,7 @@ absl::Status ValidateRecordDonation(const v1::RecordDonationRequest& req,
     errors.Add("direction", "must be RECEIVED or GIVEN");
   }
   CheckTextField(errors, "donor_or_recipient", req.donor_or_recipient(), 1, kPartyChars);
+  CheckNoIdNumberOrPhone(errors, "donor_or_recipient", req.donor_or_recipient());
   switch (req.kind()) {
     case v1::DONATION_KIND_MONEY:
       if (req.amount_fen() < 1 || req.amount_fen() > kMaxAmountFen) {
@@ -95,6 +96,7 @@ absl::Status ValidateRecordDonation(const v1::RecordDonationRequest& req,
   CheckTextField(errors, "campaign", req.campaign(), 0, kMaxCampaignChars);
   CheckTextField(errors, "receipt_no", req.receipt_no(), 0, kShortTextChars);
   CheckTextField(errors, "note", req.note(), 0, kNoteChars);
+  CheckNoIdNumberOrPhone(errors, "note", req.note());
   return errors.ToStatus();
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/pii/pii.h"
 #include "common/text/text.h"
 
 namespace lianfang::supplies {
@@ -34,6 +35,13 @@ bool CheckTextField(server::FieldErrors& errors, absl::string_view field, absl::
     return false;
   }
   return true;
+}
+
+bool CheckNoIdNumberOrPhone(server::FieldErrors& errors, absl::string_view field,
+                            absl::string_view value) {
+  if (!pii::ContainsIdNumberOrPhone(value)) return true;
+  errors.Add(field, "must not hold an ID number or a phone number");
+  return false;
 }
 
 }  // namespace lianfang::supplies

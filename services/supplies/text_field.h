@@ -27,6 +27,13 @@ std::string StripText(absl::string_view value);
 bool CheckTextField(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
                     size_t min_chars, size_t max_chars);
 
+// Adds one violation of `field` when `value` holds an ID number or a phone number
+// (pii::ContainsIdNumberOrPhone): free text every reader sees as typed (a note, a donor, an
+// area) never keeps personal data in clear. The message does not repeat the value. Returns
+// whether none was added.
+bool CheckNoIdNumberOrPhone(server::FieldErrors& errors, absl::string_view field,
+                            absl::string_view value);
+
 }  // namespace lianfang::supplies
 
 #endif  // LIANFANG_SERVICES_SUPPLIES_TEXT_FIELD_H_

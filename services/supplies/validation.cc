@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/pii/pii.h"
+#include "services/supplies/text_field.h"
 #include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/status/status_macros.h"
@@ -42,9 +42,7 @@ void CheckItemCode(FieldErrors& errors, absl::string_view field, absl::string_vi
 void CheckFreeText(FieldErrors& errors, absl::string_view field, absl::string_view value,
                    size_t max_chars, bool required) {
   CheckText(errors, field, value, max_chars, required);
-  if (pii::ContainsIdNumberOrPhone(value)) {
-    errors.Add(field, "must not hold an ID number or a phone number");
-  }
+  CheckNoIdNumberOrPhone(errors, field, value);
 }
 
 }  // namespace

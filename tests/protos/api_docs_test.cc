@@ -78,7 +78,9 @@ void CheckMessage(const Descriptor& message, std::vector<std::string>* undocumen
   for (int i = 0; i < message.field_count(); ++i) {
     ExpectDocumented(*message.field(i), undocumented);
   }
-  for (int i = 0; i < message.oneof_decl_count(); ++i) {
+  // A proto3 `optional` field's synthetic oneof has no text of its own: the field's comment is
+  // its documentation.
+  for (int i = 0; i < message.real_oneof_decl_count(); ++i) {
     ExpectDocumented(*message.oneof_decl(i), undocumented);
   }
   for (int i = 0; i < message.enum_type_count(); ++i) CheckEnum(*message.enum_type(i), undocumented);

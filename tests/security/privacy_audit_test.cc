@@ -590,12 +590,7 @@ void PrivacyAuditTest::RunScenario() {
 
 TEST_F(PrivacyAuditTest, FreeTextHoldingAnIdNumberOrPhoneIsRefusedNamingTheField) {
   ASSERT_EQ(state_->free_text.size(), 7u);
-  int unimplemented = 0;
   for (const State::FreeText& f : state_->free_text) {
-    if (f.status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-      ++unimplemented;  // donations, built separately: their refusal is checked once they exist
-      continue;
-    }
     ASSERT_EQ(f.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << f.label << ": " << f.status.error_message();
     bool named = false;
@@ -609,9 +604,6 @@ TEST_F(PrivacyAuditTest, FreeTextHoldingAnIdNumberOrPhoneIsRefusedNamingTheField
         Leaks(f.status.error_message() + f.status.error_details());
     EXPECT_TRUE(leaks.empty()) << f.label << " repeats " << absl::StrJoin(leaks, ", ");
   }
-  // Only the two donations may still be unbuilt (UNIMPLEMENTED); the stock ledger's five are
-  // checked above in any case.
-  EXPECT_LE(unimplemented, 2);
 }
 
 TEST_F(PrivacyAuditTest, NoLogLineHoldsAClearIdNumberOrPhone) {

@@ -25,6 +25,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -146,9 +147,11 @@ class AppsBrowserTest : public ::testing::Test {
   }
 
   // Waits until the page's service worker is activated (it has then cached the app shell
-  // whole: its install is all or nothing) and controls the page; returns what is cached, as
-  // "cache-name /path" sorted and comma-separated. On failure, the states of the
-  // registration's workers say where it stopped.
+  // whole: its install is all or nothing); returns what is cached, as "cache-name /path"
+  // sorted and comma-separated. The page itself need not be controlled yet: a page that was
+  // being loaded while the worker activated is not claimed by it (Chromium), and what counts
+  // for the phone is the next load, which the active worker serves. On failure, the states of
+  // the registration's workers say where it stopped.
   std::string WaitForOfflineShell(testing::HeadlessBrowser& browser) {
     const std::string states =
         "navigator.serviceWorker.getRegistration().then((r) => !r ? 'no registration' :"
@@ -158,7 +161,7 @@ class AppsBrowserTest : public ::testing::Test {
     EXPECT_TRUE(PollUntil(
         [&] {
           last = Await(browser, states);
-          return last == "installing:- waiting:- active:activated controller:true";
+          return absl::StrContains(last, "active:activated");
         },
         absl::Seconds(90)))
         << last << "\n" << browser.LogTail();
