@@ -299,15 +299,24 @@ absl::Status AddToBatch(sql::Session& s, absl::string_view site_id, absl::string
   return s.Execute(kDropEmptyBatch, {site_id, item_code, batch, expires_on}).status();
 }
 
-absl::StatusOr<std::vector<StockRow>> ListBalances(sql::Session& s, absl::string_view site_id,
-                                                   absl::string_view item_code) {
-  ASSIGN_OR_RETURN(sql::Result result, s.Execute(kListBalances, {site_id, item_code}));
+namespace {
+
+// Rows of (site_id, item_code, quantity).
+std::vector<StockRow> StockRows(const sql::Result& result) {
   std::vector<StockRow> rows;
   rows.reserve(result.rows.size());
   for (const sql::Row& r : result.rows) {
     rows.push_back({.site_id = r.Text(0), .item_code = r.Text(1), .quantity = r.Int(2)});
   }
   return rows;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<StockRow>> ListBalances(sql::Session& s, absl::string_view site_id,
+                                                   absl::string_view item_code) {
+  ASSIGN_OR_RETURN(sql::Result result, s.Execute(kListBalances, {site_id, item_code}));
+  return StockRows(result);
 }
 
 absl::StatusOr<std::vector<StockBatch>> ListAllBatches(sql::Session& s, absl::string_view site_id,
@@ -381,14 +390,9 @@ absl::StatusOr<std::vector<MovementRow>> ListMovements(sql::Session& s,
 
 // ---- Daily figures ----
 
-absl::StatusOr<std::vector<SiteItemQuantity>> BalancesAt(sql::Session& s, absl::Time end) {
+absl::StatusOr<std::vector<StockRow>> BalancesAt(sql::Session& s, absl::Time end) {
   ASSIGN_OR_RETURN(sql::Result result, s.Execute(kBalancesAt, {end}));
-  std::vector<SiteItemQuantity> rows;
-  rows.reserve(result.rows.size());
-  for (const sql::Row& r : result.rows) {
-    rows.push_back({.site_id = r.Text(0), .item_code = r.Text(1), .quantity = r.Int(2)});
-  }
-  return rows;
+  return StockRows(result);
 }
 
 absl::StatusOr<std::vector<SiteDayCounts>> DayCounts(sql::Session& s, absl::Time start,

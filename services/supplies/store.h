@@ -126,12 +126,7 @@ absl::StatusOr<std::vector<MovementRow>> ListMovements(sql::Session& s,
 // ---- Daily figures ----
 
 // Per (site, item): the sum of the movements recorded before `end` (the balance at `end`).
-struct SiteItemQuantity {
-  std::string site_id{};
-  std::string item_code{};
-  int64_t quantity = 0;
-};
-absl::StatusOr<std::vector<SiteItemQuantity>> BalancesAt(sql::Session& s, absl::Time end);
+absl::StatusOr<std::vector<StockRow>> BalancesAt(sql::Session& s, absl::Time end);
 // Per site: the requests that received (receipts, transfers in) and issued (issues, transfers
 // out) stock in [start, end).
 struct SiteDayCounts {

@@ -400,10 +400,10 @@ absl::StatusOr<v1::GetDailyStatsResponse> Storekeeper::GetDailyStats(
   const absl::Time end = time::EndOfDay(day, tz_);
   ASSIGN_OR_RETURN(const std::vector<v1::Item> items,
                    supplies::ListItems(s, v1::ITEM_CATEGORY_UNSPECIFIED));
-  ASSIGN_OR_RETURN(const std::vector<SiteItemQuantity> balances, BalancesAt(s, end));
+  ASSIGN_OR_RETURN(const std::vector<StockRow> balances, BalancesAt(s, end));
   ASSIGN_OR_RETURN(const std::vector<SiteDayCounts> counts, DayCounts(s, start, end));
   std::map<std::pair<std::string, std::string>, int64_t> quantity;
-  for (const SiteItemQuantity& q : balances) quantity[{q.site_id, q.item_code}] = q.quantity;
+  for (const StockRow& q : balances) quantity[{q.site_id, q.item_code}] = q.quantity;
   std::map<std::string, SiteDayCounts> counts_of;
   for (const SiteDayCounts& c : counts) counts_of[c.site_id] = c;
 
