@@ -33,21 +33,24 @@ function(lf_binary name)
   target_link_libraries(${name} PRIVATE lf_base ${ARG_DEPS})
 endfunction()
 
-# lf_test(NAME SRCS ... DEPS ... [INTEGRATION] [BOTH_BACKENDS] [TIMEOUT s])
+# lf_test(NAME SRCS ... DEPS ... [INTEGRATION] [POSTGRES] [BOTH_BACKENDS] [TIMEOUT s])
 # A GoogleTest binary in build/tests, registered with ctest through gtest_discover_tests.
 # INTEGRATION tests (real redis-server, databases, gRPC over loopback) get the ctest label
-# `integration`; the others get `unit`.
+# `integration`; POSTGRES tests (PostgreSQL only: clusters of their own, e.g. a failover) the
+# label `postgres`, like the PostgreSQL cases of BOTH_BACKENDS; the others get `unit`.
 # BOTH_BACKENDS registers every test case a second time as `postgres.<case>` with
 # LF_TEST_DB=postgres (testing::TestDatabaseUrl then hands out PostgreSQL databases) and the
 # label `postgres` only, so `ctest -L integration` runs the SQLite cases and `ctest -L postgres`
 # the PostgreSQL ones (export LF_TEST_POSTGRES=$(tools/test-postgres.sh start DIR) first, or
 # each case starts its own cluster).
 function(lf_test name)
-  cmake_parse_arguments(ARG "INTEGRATION;BOTH_BACKENDS" "TIMEOUT" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "INTEGRATION;POSTGRES;BOTH_BACKENDS" "TIMEOUT" "SRCS;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE lf_base ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
-  if(ARG_INTEGRATION)
+  if(ARG_POSTGRES)
+    set(label postgres)
+  elseif(ARG_INTEGRATION)
     set(label integration)
   else()
     set(label unit)

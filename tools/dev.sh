@@ -10,7 +10,8 @@
 #                        activation code until it has a password) and an admin token for
 #                        lfctl; --demo (or LF_DEMO=1) then seeds demo data (`lfctl demo`: four
 #                        sites, three teams, a morning's passages, tasks, health reports, a
-#                        draft daily report, and accounts for the demo's leaders, guards and
+#                        draft daily report, the four-afters contingency plans of
+#                        deploy/demo/plans (the 节后 one started as a drill), and accounts for the demo's leaders, guards and
 #                        volunteers with one demo-only password, var/secrets/demo-password)
 #   tools/dev.sh down    stop everything `up` started (nothing is left outside var/)
 #   tools/dev.sh status  show what is running
@@ -18,12 +19,14 @@
 #   tools/dev.sh build [TARGET...]  install what is missing and build (everything, or only
 #                        the targets named and what they need)
 #
-# Settings: LF_BUILD_DIR (default build), LF_JOBS (default 2), LF_REDIS_PORT (default 7179),
+# Settings: LF_BUILD_DIR (default build), LF_JOBS (build jobs, default 2), LF_CTEST_JOBS (tests
+# at once in `test`, default 3), LF_REDIS_PORT (default 7179),
 # LF_DEMO (1 = seed demo data on `up`), LF_SANITIZE / LF_TSAN (0 = `test` skips the ASan+UBSan
 # / the ThreadSanitizer pass); for `up`, `down` and `status` on other ports and folders (two
 # suites side by side, tests): LF_VAR_DIR (default var), LF_GATEWAY_ADDR ... LF_SUPPLIES_ADDR
 # (default 127.0.0.1:7100 ... :7106), LF_HTTP_LISTEN (default 127.0.0.1:8080), LF_SKIP_BUILD
-# (1 = use the binaries already in LF_BUILD_DIR); LF_COMPOSE (0 = `test` skips the compose test).
+# (1 = use the binaries already in LF_BUILD_DIR); LF_COMPOSE (0 = `test` skips the compose test);
+# LF_DEBUG_INFO (0 = build LF_BUILD_DIR without debug information, a quarter faster; CI does).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,8 +50,12 @@ build() {
   "$root/tools/install-deps.sh"
   # Clones in other folders (CI) share the compiler cache: paths are hashed relative to here.
   export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
-  if [ ! -f "$build_dir/build.ninja" ]; then
-    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  local debug_info=()
+  if [ -n "${LF_DEBUG_INFO:-}" ]; then
+    debug_info=(-DLF_DEBUG_INFO="$([ "$LF_DEBUG_INFO" = 0 ] && echo OFF || echo ON)")
+  fi
+  if [ ! -f "$build_dir/build.ninja" ] || [ ${#debug_info[@]} -gt 0 ]; then
+    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${debug_info[@]}"
   fi
   if [ $# -gt 0 ]; then
     cmake --build "$build_dir" -j "$jobs" --target "$@"
@@ -153,6 +160,7 @@ up() {
     fi
     log "seeding demo data (lfctl demo)"
     LF_JWT_SIGNING_KEY_FILE="$signing_key" "$build_dir/bin/lfctl" demo \
+      --plans-dir "$root/deploy/demo/plans" \
       --accounts-password-file "$password_file" ||
       log "the demo data could not all be seeded (see above)"
   fi
@@ -251,16 +259,37 @@ status() {
 # go to ctest and skip both sanitizer passes (`tools/dev.sh test -L unit`).
 run_tests() {
   build
+  # The sanitizer passes' clang trees build at the lowest priority while the plain tests and
+  # the compose test run (those wait on servers much of the time); the passes below then find
+  # them built. A failure there shows again, with its error, when the pass builds.
+  local clang_builds="" asan_built="$var/log/asan-build.done"
+  if [ $# -eq 0 ] && { [ "${LF_SANITIZE:-1}" != 0 ] || [ "${LF_TSAN:-1}" != 0 ]; }; then
+    mkdir -p "$var/log"
+    rm -f "$asan_built"
+    log "building the sanitizer trees in the background (log: $var/log/sanitizer-build.log)"
+    (
+      if [ "${LF_SANITIZE:-1}" != 0 ]; then
+        nice -n 19 "$root/tools/sanitize.sh" --build-only || true
+        touch "$asan_built"  # the ASan pass may start; the TSan tree builds meanwhile
+      fi
+      if [ "${LF_TSAN:-1}" != 0 ]; then nice -n 19 "$root/tools/tsan.sh" --build-only; fi
+    ) >"$var/log/sanitizer-build.log" 2>&1 &
+    clang_builds=$!
+  fi
   local pg_dir
   pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/lianfang-pg.XXXXXX")
   rmdir "$pg_dir"
   # shellcheck disable=SC2064
-  trap "'$root/tools/test-postgres.sh' stop '$pg_dir' >/dev/null 2>&1 || true" EXIT
+  trap "'$root/tools/test-postgres.sh' stop '$pg_dir' >/dev/null 2>&1 || true
+        ${clang_builds:+kill $clang_builds 2>/dev/null || true}" EXIT
   LF_TEST_POSTGRES=$("$root/tools/test-postgres.sh" start "$pg_dir")
   export LF_TEST_POSTGRES
   log "PostgreSQL for the tests at $LF_TEST_POSTGRES"
   local status=0
-  (cd "$build_dir" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@") || status=$?
+  # Tests at once: most of a test's time is spent waiting on the servers it started.
+  export LF_CTEST_JOBS=${LF_CTEST_JOBS:-3}
+  (cd "$build_dir" && ctest --output-on-failure -j "$LF_CTEST_JOBS" --timeout 600 "$@") ||
+    status=$?
   if [ $# -eq 0 ] && [ "${LF_COMPOSE:-1}" != 0 ]; then
     if [ "$status" -ne 0 ]; then
       log "compose test skipped: the tests above failed"
@@ -271,7 +300,16 @@ run_tests() {
     fi
   fi
   if [ $# -eq 0 ] && [ "${LF_SANITIZE:-1}" != 0 ]; then
-    "$root/tools/sanitize.sh" -LE postgres || status=$?
+    # Once the ASan tree is built (a failure shows again, with its error, as the pass builds).
+    while [ -n "$clang_builds" ] && [ ! -e "$asan_built" ] && kill -0 "$clang_builds" 2>/dev/null
+    do
+      sleep 5
+    done
+    # The accounts pages' Chromium cases stay in the plain pass, like the other browser tests.
+    "$root/tools/sanitize.sh" -LE postgres -E 'BrowserTest[.]' || status=$?
+  fi
+  if [ -n "$clang_builds" ]; then
+    wait "$clang_builds" || log "the background TSan build failed; the pass rebuilds"
   fi
   if [ $# -eq 0 ] && [ "${LF_TSAN:-1}" != 0 ]; then
     "$root/tools/tsan.sh" || status=$?

@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
+  # a fast linker (CMakeLists.txt uses it when present)
+  lld
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libhiredis-dev libsqlite3-dev libpq-dev libssl-dev libcpp-httplib-dev libqrencode-dev

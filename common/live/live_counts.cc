@@ -87,7 +87,13 @@ void LiveCounts::RequestReconcile() {
 void LiveCounts::ScheduleReconcileLocked() {
   // Nothing is queued once Stop began: Stop waits for the writes already in flight, and a
   // write queued after it would outlive the object.
-  if (reconcile_pending_ || !running_ || stopping_) return;
+  if (!running_ || stopping_) return;
+  if (reconcile_pending_) {
+    // The pending one may have read (or be about to read) its snapshot for an earlier day or
+    // before the caller's reason: one more follows it.
+    reconcile_again_ = true;
+    return;
+  }
   reconcile_pending_ = true;
   ++writes_in_flight_;
   const int64_t seq = ++reconcile_requests_;
@@ -107,10 +113,13 @@ void LiveCounts::ScheduleReconcileLocked() {
         if (!status.ok()) {
           logging::Error(
               absl::StrCat("live counts: reading the SQL truth failed: ", status.message()));
-          return;
+        } else if (!stopping_ && running_) {
+          queue_.push_back(Item{{}, {}, snapshot, today, seq});
         }
-        if (stopping_ || !running_) return;
-        queue_.push_back(Item{{}, {}, snapshot, today, seq});
+        if (reconcile_again_) {
+          reconcile_again_ = false;
+          ScheduleReconcileLocked();  // nothing once Stop began
+        }
       });
 }
 

@@ -105,6 +105,7 @@ class LiveCounts final {
   void Apply(absl::string_view site_id, Delta delta);
 
   // Schedules a reconcile now (its snapshot is read on the writer thread, in commit order).
+  // Asked for while another is still pending, it runs after that one: never dropped.
   void RequestReconcile();
 
   // Blocks until a reconcile scheduled after this call has been written to Redis, or
@@ -148,6 +149,9 @@ class LiveCounts final {
   std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
   bool stale_ ABSL_GUARDED_BY(mu_) = true;  // Redis may not hold the truth
   bool reconcile_pending_ ABSL_GUARDED_BY(mu_) = false;
+  // A reconcile was asked for while one was pending: that one's snapshot may be older than
+  // the reason (a day change, a commit), so another follows it.
+  bool reconcile_again_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   int64_t reconciles_ ABSL_GUARDED_BY(mu_) = 0;

@@ -93,6 +93,8 @@ inline constexpr char kFieldTasksOpen[] = "tasks_open";
 inline constexpr char kFieldTasksInProgress[] = "tasks_in_progress";
 inline constexpr char kFieldTasksOverdue[] = "tasks_overdue";
 inline constexpr char kFieldVolunteersOnDuty[] = "volunteers_on_duty";
+// Volunteers overworked now (dispatch workload rule); rewritten by each reconcile.
+inline constexpr char kFieldVolunteersOverworked[] = "volunteers_overworked";
 inline constexpr char kFieldTasksCreated[] = "tasks_created";
 inline constexpr char kFieldTasksDone[] = "tasks_done";
 inline constexpr char kFieldDisinfectionPlanned[] = "disinfection_planned";

@@ -2,7 +2,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/idempotency/idempotency.h"
+#include "common/text/text.h"
 #include "common/time/timestamp.h"
 
 namespace lianfang::request {
@@ -76,6 +79,71 @@ std::optional<absl::Time> CheckTimestamp(server::FieldErrors& errors, absl::stri
     return std::nullopt;
   }
   return time::FromTimestamp(ts);
+}
+
+std::string StripText(absl::string_view value) {
+  return std::string(absl::StripAsciiWhitespace(value));
+}
+
+namespace {
+
+// Plain text whose lines may be separated by "\n" or "\r\n", with tabs inside.
+bool IsPlainTextLines(absl::string_view value) {
+  for (absl::string_view line : absl::StrSplit(value, absl::ByAnyChar("\n\t"))) {
+    absl::ConsumeSuffix(&line, "\r");
+    if (!line.empty() && !text::IsPlainText(line)) return false;
+  }
+  return true;
+}
+
+bool CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
+               size_t min_chars, size_t max_chars, bool lines) {
+  const absl::string_view stripped = absl::StripAsciiWhitespace(value);
+  if (stripped.empty()) {
+    if (min_chars > 0) {
+      errors.Add(field, "is required");
+      return false;
+    }
+    return true;
+  }
+  if (lines ? !IsPlainTextLines(stripped) : !text::IsPlainText(stripped)) {
+    errors.Add(field, lines ? "must be UTF-8 without control characters other than line breaks"
+                            : "must be UTF-8 without control characters");
+    return false;
+  }
+  const size_t length = text::Utf8Length(stripped).value_or(0);
+  if (length < min_chars || length > max_chars) {
+    errors.Add(field, min_chars > 1
+                          ? absl::StrCat("must be ", min_chars, "..", max_chars, " characters")
+                          : absl::StrCat("must be at most ", max_chars, " characters"));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool CheckPlainText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
+                    size_t min_chars, size_t max_chars) {
+  return CheckText(errors, field, value, min_chars, max_chars, /*lines=*/false);
+}
+
+bool CheckPlainTextLines(server::FieldErrors& errors, absl::string_view field,
+                         absl::string_view value, size_t min_chars, size_t max_chars) {
+  return CheckText(errors, field, value, min_chars, max_chars, /*lines=*/true);
+}
+
+bool CheckNoIdNumberOrPhone(server::FieldErrors& errors, absl::string_view field,
+                            absl::string_view value) {
+  if (!pii::ContainsIdNumberOrPhone(value)) return true;
+  errors.Add(field, "must not hold an ID number or a phone number");
+  return false;
+}
+
+bool CheckFreeText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
+                   size_t max_chars, bool required, bool lines) {
+  return CheckText(errors, field, value, required ? 1 : 0, max_chars, lines) &&
+         CheckNoIdNumberOrPhone(errors, field, value);
 }
 
 }  // namespace lianfang::request

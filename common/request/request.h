@@ -19,6 +19,7 @@
 #ifndef LIANFANG_COMMON_REQUEST_REQUEST_H_
 #define LIANFANG_COMMON_REQUEST_REQUEST_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -89,6 +90,45 @@ Person DerivePerson(const common::v1::PersonInput& input, const pii::PersonKeyer
 std::optional<absl::Time> CheckTimestamp(server::FieldErrors& errors, absl::string_view field,
                                          const google::protobuf::Timestamp& ts,
                                          absl::Time earliest = absl::InfinitePast());
+
+// ---- free text -----------------------------------------------------------------------------
+
+// `value` without surrounding ASCII whitespace (what a free-text field stores).
+std::string StripText(absl::string_view value);
+
+// The rule of a free-text field (a title, a note, a name): surrounding ASCII whitespace does
+// not count, a required field must not be blank, lengths are counted in characters (UTF-8 code
+// points), and text is UTF-8 without control characters (text::IsPlainText). Adds one
+// violation of `field` unless StripText(value) is plain text of `min_chars`..`max_chars`
+// characters: "is required" (blank while min_chars > 0), "must be UTF-8 without control
+// characters", or "must be at most N characters" ("must be M..N characters" when M > 1).
+// Returns whether none was added.
+//
+//   request::CheckPlainText(errors, "merchant.name", req.merchant().name(), 1, 100);
+bool CheckPlainText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
+                    size_t min_chars, size_t max_chars);
+
+// As CheckPlainText, for text of several lines (a notice's body, an initiative's): line
+// breaks ("\n", "\r\n") and tabs are allowed inside, other control characters are not
+// ("must be UTF-8 without control characters other than line breaks").
+bool CheckPlainTextLines(server::FieldErrors& errors, absl::string_view field,
+                         absl::string_view value, size_t min_chars, size_t max_chars);
+
+// Adds one violation of `field` when `value` holds an ID number or a phone number
+// (pii::ContainsIdNumberOrPhone): free text every reader sees as typed (a note, a title, a
+// donor, an area) never keeps personal data in clear. The message does not repeat the value.
+// Returns whether none was added.
+bool CheckNoIdNumberOrPhone(server::FieldErrors& errors, absl::string_view field,
+                            absl::string_view value);
+
+// Free text every reader sees as typed (a title, a note, a plan's step): CheckPlainText (or
+// CheckPlainTextLines when `lines`) of 1..max_chars characters (0..max_chars unless
+// `required`), then CheckNoIdNumberOrPhone. Adds one violation at most; returns whether none
+// was added.
+//
+//   request::CheckFreeText(errors, "notice.title", n.title(), 100, /*required=*/true);
+bool CheckFreeText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
+                   size_t max_chars, bool required, bool lines = false);
 
 }  // namespace lianfang::request
 

@@ -107,6 +107,18 @@ absl::Status ValidateSite(int index, Site& site) {
   if (policy.capacity() < 0) {
     return bad(absl::StrCat("capacity ", policy.capacity(), " is negative (0 = unlimited)"));
   }
+  if (!policy.missing_reports_check_time().empty() &&
+      ParseTimeOfDay(policy.missing_reports_check_time()) < 0) {
+    return bad(absl::StrCat(
+        "missing_reports_check_time ", Quote(policy.missing_reports_check_time()),
+        " is not a time of day HH:MM (00:00..23:59; empty = ", kDefaultMissingReportsCheckAt, ")"));
+  }
+  if (policy.tenant_verification_days() < 0 ||
+      policy.tenant_verification_days() > kMaxTenantVerificationDays) {
+    return bad(absl::StrCat("tenant_verification_days ", policy.tenant_verification_days(),
+                            " is outside 0..", kMaxTenantVerificationDays, " (0 = default ",
+                            kDefaultTenantVerificationDays, ")"));
+  }
   return absl::OkStatus();
 }
 
@@ -122,6 +134,28 @@ bool IsValidId(absl::string_view id) {
     if (!lower_or_digit(c) && c != '_' && c != '-') return false;
   }
   return true;
+}
+
+int ParseTimeOfDay(absl::string_view hhmm) {
+  if (hhmm.size() != 5 || hhmm[2] != ':') return -1;
+  for (int i : {0, 1, 3, 4}) {
+    if (hhmm[i] < '0' || hhmm[i] > '9') return -1;
+  }
+  const int hours = (hhmm[0] - '0') * 10 + (hhmm[1] - '0');
+  const int minutes = (hhmm[3] - '0') * 10 + (hhmm[4] - '0');
+  if (hours > 23 || minutes > 59) return -1;
+  return hours * 60 + minutes;
+}
+
+int MissingReportsCheckMinute(const SitePolicy& policy) {
+  return ParseTimeOfDay(policy.missing_reports_check_time().empty()
+                            ? absl::string_view(kDefaultMissingReportsCheckAt)
+                            : absl::string_view(policy.missing_reports_check_time()));
+}
+
+int TenantVerificationDays(const SitePolicy& policy) {
+  return policy.tenant_verification_days() == 0 ? kDefaultTenantVerificationDays
+                                                : policy.tenant_verification_days();
 }
 
 double EffectiveFeverThreshold(const Site& site) {

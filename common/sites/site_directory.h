@@ -10,7 +10,10 @@
 // [a-z0-9][a-z0-9_-]{0,31} and are unique (gate ids within their site); every site and gate
 // has a name; every site has a kind and at least one gate; fever thresholds are within
 // 35.0..42.0 °C (0 in the file means the default 37.3, and the loaded policy holds 37.3);
-// capacities are >= 0 (0 = unlimited).
+// capacities are >= 0 (0 = unlimited); missing_reports_check_time is empty (10:00) or "HH:MM"
+// (00:00..23:59, two digits each); tenant_verification_days is within 0..365 (0 = 3). Those two
+// stay as written in the loaded policy: MissingReportsCheckMinute and TenantVerificationDays
+// give their effective values.
 //
 // Thread-safety: immutable after loading; every method may be called from any thread. Copies
 // are cheap and share the data; pointers returned by lookups stay valid as long as any copy
@@ -43,6 +46,20 @@ inline constexpr double kMaxFeverThresholdC = 42.0;
 // The threshold of `site`'s policy, with 0 meaning kDefaultFeverThresholdC. Useful for Site
 // messages that did not come from a SiteDirectory (those are already normalised).
 double EffectiveFeverThreshold(const Site& site);
+
+// The follow-up rules' defaults (SitePolicy fields 6 and 7).
+inline constexpr char kDefaultMissingReportsCheckAt[] = "10:00";
+inline constexpr int kDefaultTenantVerificationDays = 3;
+inline constexpr int kMaxTenantVerificationDays = 365;
+
+// Minutes after midnight of a strict "HH:MM" (two digits each, 00:00..23:59), or -1.
+int ParseTimeOfDay(absl::string_view hhmm);
+// The time of day (minutes after midnight, local) of the site's missing-reports check: the
+// policy's missing_reports_check_time, empty meaning 10:00. -1 only for a policy that did not
+// come from a SiteDirectory and holds a bad value.
+int MissingReportsCheckMinute(const SitePolicy& policy);
+// The days a tenant may stay pending: tenant_verification_days, 0 meaning 3.
+int TenantVerificationDays(const SitePolicy& policy);
 
 class SiteDirectory final {
  public:

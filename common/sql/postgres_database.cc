@@ -22,6 +22,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -209,14 +210,21 @@ std::string DoubleText(double d) {
   return buf;
 }
 
+// What a connection is for.
+enum class Role { kWriter, kReader };
+
 // One libpq connection with its prepared statements. Used by one thread at a time.
 class Connection final {
  public:
   static absl::StatusOr<std::unique_ptr<Connection>> Open(const Target& target,
-                                                          const Options& options);
+                                                          const Options& options, Role role);
 
   PGconn* conn() const { return conn_.get(); }
   bool broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }
+  // True once a write on this writer connection was refused because the server is read-only
+  // (SQLSTATE 25006: a standby, or an old primary fenced with default_transaction_read_only):
+  // the connection is of no more use for writing and is replaced.
+  bool read_only() const { return read_only_; }
   PGTransactionStatusType txn() const { return PQtransactionStatus(conn_.get()); }
   bool idle() const { return !broken() && txn() == PQTRANS_IDLE; }
 
@@ -226,26 +234,48 @@ class Connection final {
   // discards the rows.
   absl::Status Exec(absl::string_view sql);
 
-  absl::Status Error(const PGresult* res) const { return PgError(res, conn_.get(), *target_); }
+  // The status of a failed result. On a writer connection a read-only server (25006) is
+  // UNAVAILABLE (another server is, or soon will be, the primary) and marks it read_only();
+  // on a reader 25006 means a write in Database::Read (PgError).
+  absl::Status Error(const PGresult* res);
 
  private:
   struct Prepared {
     std::string name;
   };
 
-  Connection(ConnPtr conn, const Target* target) : conn_(std::move(conn)), target_(target) {}
+  Connection(ConnPtr conn, const Target* target, Role role)
+      : conn_(std::move(conn)), target_(target), role_(role) {}
 
   ConnPtr conn_;
   const Target* target_;
+  const Role role_;
+  bool read_only_ = false;
   absl::flat_hash_map<std::string, Prepared> prepared_;
   int next_name_ = 0;
 };
 
+absl::Status Connection::Error(const PGresult* res) {
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  if (role_ == Role::kWriter && state != nullptr && absl::string_view(state) == "25006" &&
+      !broken()) {
+    read_only_ = true;
+    return absl::UnavailableError(
+        absl::StrCat("the PostgreSQL database ", target_->description,
+                     " is read-only (a standby, or a primary being switched over); retry later"));
+  }
+  return PgError(res, conn_.get(), *target_);
+}
+
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const Target& target,
-                                                             const Options& options) {
+                                                             const Options& options, Role role) {
   // Earlier keywords are defaults the URL may override (expand_dbname processes in order).
-  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"10", "lianfang", target.url.c_str(), nullptr};
+  // target_session_attrs=read-write: of the hosts a multi-host URL lists, the primary (a
+  // standby, or a server in recovery, is skipped), so that a failover is followed by
+  // reconnecting; reads go there too, to see every acknowledged write.
+  const char* keywords[] = {"connect_timeout", "application_name", "target_session_attrs", "dbname",
+                            nullptr};
+  const char* values[] = {"10", "lianfang", "read-write", target.url.c_str(), nullptr};
   ConnPtr conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
   if (conn == nullptr) {
     return absl::ResourceExhaustedError("cannot allocate a PostgreSQL connection");
@@ -256,7 +286,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const Target& targe
                                                Scrub(target, PQerrorMessage(conn.get()))));
   }
   PQsetNoticeProcessor(conn.get(), &IgnoreNotice, nullptr);
-  std::unique_ptr<Connection> c(new Connection(std::move(conn), &target));
+  std::unique_ptr<Connection> c(new Connection(std::move(conn), &target, role));
   // lock_timeout 0 would mean "wait forever"; SQLite's busy_timeout 0 means "do not wait".
   const int64_t lock_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(options.busy_timeout));
   absl::Status st = c->Exec(absl::StrCat("SET client_min_messages = warning; SET lock_timeout = ",
@@ -377,6 +407,54 @@ absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<cons
   return result;
 }
 
+// Opens the connections of one database, for the writer and the readers alike. While the
+// server cannot be reached, or no host the URL lists accepts writes (a primary lost, its
+// standby not yet promoted), attempts are spaced: after a failed one the next waits
+// kFirstRetryDelay, doubling up to kMaxRetryDelay, and only one runs at a time; calls in
+// between fail at once with the last attempt's error (UNAVAILABLE). A successful attempt ends
+// the backing off. So the callers' retries do not become a connection storm against the
+// standby, and a promotion is noticed within about kMaxRetryDelay. Thread-safe.
+class Connector final {
+ public:
+  static constexpr absl::Duration kFirstRetryDelay = absl::Milliseconds(20);
+  static constexpr absl::Duration kMaxRetryDelay = absl::Seconds(1);
+
+  // `target` and `options` must outlive the Connector.
+  Connector(const Target* target, const Options* options) : target_(target), options_(options) {}
+
+  absl::StatusOr<std::unique_ptr<Connection>> Open(Role role) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!last_error_.ok()) {
+        if (attempting_ || absl::Now() < next_attempt_) return last_error_;
+        attempting_ = true;
+      }
+    }
+    absl::StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(*target_, *options_, role);
+    absl::MutexLock lock(&mu_);
+    attempting_ = false;
+    if (conn.ok()) {
+      last_error_ = absl::OkStatus();
+      delay_ = absl::ZeroDuration();
+      return conn;
+    }
+    delay_ =
+        delay_ == absl::ZeroDuration() ? kFirstRetryDelay : std::min(delay_ * 2, kMaxRetryDelay);
+    next_attempt_ = absl::Now() + delay_;
+    last_error_ = conn.status();
+    return conn;
+  }
+
+ private:
+  const Target* const target_;
+  const Options* const options_;
+  absl::Mutex mu_;
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);  // OK while connections can be made
+  absl::Duration delay_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool attempting_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 constexpr char kFunctionSavepoint[] = "SAVEPOINT lf_write";
 constexpr char kFunctionRelease[] = "RELEASE lf_write";
 constexpr char kFunctionRollback[] = "ROLLBACK TO lf_write; RELEASE lf_write";
@@ -450,8 +528,9 @@ class PostgresDatabase final : public Database, private BatchTransaction {
                    std::unique_ptr<Connection> writer)
       : target_(std::move(target)),
         options_(options),
+        connector_(target_.get(), &options_),
         writer_conn_(std::move(writer)),
-        readers_(options.max_readers, [this] { return Connection::Open(*target_, options_); }),
+        readers_(options.max_readers, [this] { return connector_.Open(Role::kReader); }),
         writer_(this, options.max_batch, options.metrics) {
     writer_.Start();  // last: every member is ready
   }
@@ -491,6 +570,7 @@ class PostgresDatabase final : public Database, private BatchTransaction {
 
   const std::unique_ptr<Target> target_;  // connections point at it
   const Options options_;
+  Connector connector_;  // every connection after the writer's first
   // Used only by the writer thread once the constructor has returned; replaced after the
   // connection is lost.
   std::unique_ptr<Connection> writer_conn_;
@@ -506,17 +586,18 @@ absl::Status PostgresDatabase::BeginBatch() {
   absl::Status status;
   bool reconnected = false;
   for (int attempt = 0; attempt < options_.write_lock_attempts;) {
-    if (writer_conn_ == nullptr || writer_conn_->broken()) {
+    if (writer_conn_ == nullptr || writer_conn_->broken() || writer_conn_->read_only()) {
       writer_conn_.reset();
-      absl::StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(*target_, options_);
+      absl::StatusOr<std::unique_ptr<Connection>> conn = connector_.Open(Role::kWriter);
       if (!conn.ok()) return conn.status();
       writer_conn_ = *std::move(conn);
       reconnected = true;
     }
     status = writer_conn_->Exec(begin);
     if (status.ok()) return status;
-    if (writer_conn_->broken()) {
-      // The server went away since the last batch (restart, failover): reconnect once.
+    if (writer_conn_->broken() || writer_conn_->read_only()) {
+      // The server went away (restart, failover) or turned read-only since the last batch:
+      // reconnect once.
       if (reconnected) return status;
       continue;
     }
@@ -539,6 +620,12 @@ absl::Status PostgresDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status*
                                                target_->description,
                                                " was lost during the transaction; retry the "
                                                "request"));
+  }
+  if (conn->read_only()) {
+    // Nothing of the batch was written: the server refuses writes. The next batch reconnects.
+    return absl::UnavailableError(absl::StrCat("the PostgreSQL database ", target_->description,
+                                               " is read-only (a standby, or a primary being "
+                                               "switched over); retry the request"));
   }
   if (conn->txn() != PQTRANS_INTRANS && conn->txn() != PQTRANS_INERROR) {
     // A function issued COMMIT/ROLLBACK itself: the batch's earlier work is gone or split.
@@ -640,9 +727,19 @@ absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(absl::string_view url,
   }
   PQconninfoFree(parsed);
   if (dbname.empty()) dbname = user;
-  target->description = absl::StrCat(host, ":", port, "/", dbname);
+  // A multi-host URL lists hosts and ports in order (one port may serve every host):
+  // "h1:p1,h2:p2/dbname".
+  const std::vector<std::string> hosts = absl::StrSplit(host, ',');
+  const std::vector<std::string> ports = absl::StrSplit(port, ',');
+  for (size_t k = 0; k < hosts.size(); ++k) {
+    std::string p = ports.size() == hosts.size() ? ports[k] : ports.front();
+    if (p.empty()) p = "5432";
+    absl::StrAppend(&target->description, k == 0 ? "" : ",", hosts[k], ":", p);
+  }
+  absl::StrAppend(&target->description, "/", dbname);
 
-  absl::StatusOr<std::unique_ptr<Connection>> writer = Connection::Open(*target, options);
+  absl::StatusOr<std::unique_ptr<Connection>> writer =
+      Connection::Open(*target, options, Role::kWriter);
   if (!writer.ok()) return writer.status();
   auto db = std::make_unique<PostgresDatabase>(std::move(target), options, *std::move(writer));
   // Every connection is made at start-up, while the service is not yet serving: a later

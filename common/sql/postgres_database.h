@@ -1,5 +1,7 @@
 // The PostgreSQL implementation of sql::Database (libpq). Internal to lf_sql: use
-// Database::Open("postgresql://user[:password]@host[:port]/dbname[?param=value...]").
+// Database::Open("postgresql://user[:password]@host[:port]/dbname[?param=value...]"), or the
+// libpq multi-host form "postgresql://user@h1:p1,h2:p2/dbname?target_session_attrs=read-write"
+// (a primary and its standbys: every connection goes to the one that accepts writes).
 //
 // Same semantics as the SQLite driver:
 //   - One writer thread owns the write connection and commits queued write functions in
@@ -22,8 +24,23 @@
 //     connection UNAVAILABLE; 53xxx RESOURCE_EXHAUSTED; 25006 (a write in Read) and the rest
 //     INTERNAL. Messages carry the server's primary message only (never DETAIL, which quotes
 //     row values; data-exception messages, which quote input, are replaced), never a password.
-//   - A connection lost (server restart) fails the batch or Read in progress with UNAVAILABLE;
-//     the next batch or Read reconnects (a Read skips every dead idle connection).
+//   - Every connection asks for a read-write session (target_session_attrs=read-write unless
+//     the URL sets it): libpq tries the listed hosts in order and skips a standby.
+//   - A connection lost (server restart, primary crashed) fails the batch or Read in progress
+//     with UNAVAILABLE; the next batch or Read reconnects (a Read skips every dead idle
+//     connection), and fails UNAVAILABLE while no listed host accepts writes (a standby not
+//     yet promoted). After a failed connection attempt the next one waits 20 ms, doubling up
+//     to 1 s, one attempt at a time (the writer's and the readers' alike); calls in between
+//     fail at once with the last attempt's UNAVAILABLE, so retrying callers do not storm the
+//     standby, and a promotion is noticed within about a second.
+//   - A write refused because the server is read-only (SQLSTATE 25006 on the writer: a
+//     standby, or a primary fenced with default_transaction_read_only) fails its whole batch
+//     with UNAVAILABLE, and the next batch reconnects.
+//   - Nothing is retried by the driver. A write is acknowledged (OK) only after its COMMIT
+//     succeeded, i.e. with a synchronous standby and synchronous_commit on, once the standby
+//     has flushed it too; a batch whose COMMIT got no answer may or may not be committed, and
+//     its functions get UNAVAILABLE: callers retry with their idempotency keys
+//     (docs/deployment.md, "PostgreSQL failover").
 //   - Migrate applies `postgres_sql`, or TranslateToPostgres(sql) when it is empty, inside the
 //     writer's advisory lock, so concurrent migrators (several processes) apply each step once.
 //

@@ -184,6 +184,62 @@ absl::Status AdminExec(const std::string& url, const std::string& statement) {
   return absl::OkStatus();
 }
 
+// Runs one parameterless query on a fresh connection to `url`; the first column of its first
+// row ("" when it returned none).
+absl::StatusOr<std::string> AdminQuery(const std::string& url, const std::string& query) {
+  std::unique_ptr<PGconn, PgConnDeleter> conn(PQconnectdb(url.c_str()));
+  if (conn == nullptr || PQstatus(conn.get()) != CONNECTION_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to the test PostgreSQL cluster: ",
+                     conn ? PQerrorMessage(conn.get()) : "out of memory"));
+  }
+  std::unique_ptr<PGresult, PgResultDeleter> res(PQexec(conn.get(), query.c_str()));
+  const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return absl::InternalError(absl::StrCat("the test PostgreSQL cluster refused `", query,
+                                            "`: ", PQerrorMessage(conn.get())));
+  }
+  if (status != PGRES_TUPLES_OK || PQntuples(res.get()) == 0 || PQnfields(res.get()) == 0) {
+    return std::string();
+  }
+  return std::string(PQgetvalue(res.get(), 0, 0));
+}
+
+// A new directory under /tmp for a cluster, owned by the cluster's user. Not $TMPDIR: the
+// `postgres` user must be able to reach it.
+absl::StatusOr<std::string> MakeClusterDir(const RunAs& who) {
+  char templ[] = "/tmp/lf-pg-XXXXXX";
+  if (mkdtemp(templ) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp under /tmp: ", std::strerror(errno)));
+  }
+  if (who.switch_user && chown(templ, who.uid, who.gid) != 0) {
+    const std::string message = absl::StrCat("chown ", templ, ": ", std::strerror(errno));
+    rmdir(templ);
+    return absl::InternalError(message);
+  }
+  return std::string(templ);
+}
+
+// Runs a PostgreSQL tool as `who` in `dir` to its end (bounded by `timeout`), output to `log`.
+// INTERNAL with the tail of its output when it fails or does not finish.
+absl::Status RunTool(const std::vector<std::string>& args, const RunAs& who, const std::string& log,
+                     const std::string& dir, absl::Duration timeout) {
+  absl::StatusOr<pid_t> pid = Spawn(args, who, log, dir);
+  if (!pid.ok()) return pid.status();
+  const std::string name = std::filesystem::path(args.front()).filename().string();
+  std::optional<int> status = WaitFor(*pid, timeout);
+  if (!status.has_value()) {
+    kill(*pid, SIGKILL);
+    WaitFor(*pid, absl::Seconds(10));
+    return absl::InternalError(absl::StrCat(name, " did not finish in time"));
+  }
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    return absl::InternalError(
+        absl::StrCat(name, " failed; output tail: ", Tail(ReadFileOrEmpty(log), 800)));
+  }
+  return absl::OkStatus();
+}
+
 // `url` with its database name replaced by `dbname` (query parameters kept).
 std::string WithDatabase(const std::string& url, const std::string& dbname) {
   const size_t scheme = url.find("://");
@@ -276,34 +332,84 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Launch() {
 
   std::unique_ptr<PostgresServer> server(new PostgresServer());
   server->bin_dir_ = *bin;
-  // Under /tmp, not $TMPDIR: the `postgres` user must be able to reach it.
-  char templ[] = "/tmp/lf-pg-XXXXXX";
-  if (mkdtemp(templ) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp under /tmp: ", std::strerror(errno)));
-  }
-  server->dir_ = templ;
-  if (who->switch_user && chown(templ, who->uid, who->gid) != 0) {
-    return absl::InternalError(absl::StrCat("chown ", templ, ": ", std::strerror(errno)));
-  }
+  absl::StatusOr<std::string> dir = MakeClusterDir(*who);
+  if (!dir.ok()) return dir.status();
+  server->dir_ = *dir;
 
-  const std::string log = server->dir_ + "/initdb.log";
-  absl::StatusOr<pid_t> initdb = Spawn(
-      {server->bin_dir_ + "/initdb", "-D", server->dir_ + "/data", "-U", "postgres",
-       "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"},
-      *who, log, server->dir_);
-  if (!initdb.ok()) return initdb.status();
-  std::optional<int> status = WaitFor(*initdb, absl::Minutes(3));
-  if (!status.has_value()) {
-    kill(*initdb, SIGKILL);
-    WaitFor(*initdb, absl::Seconds(10));
-    return absl::InternalError("initdb did not finish in time");
-  }
-  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return absl::InternalError(
-        absl::StrCat("initdb failed; output tail: ", Tail(ReadFileOrEmpty(log), 800)));
+  if (absl::Status st =
+          RunTool({server->bin_dir_ + "/initdb", "-D", server->dir_ + "/data", "-U", "postgres",
+                   "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"},
+                  *who, server->dir_ + "/initdb.log", server->dir_, absl::Minutes(3));
+      !st.ok()) {
+    return st;
   }
   if (absl::Status st = server->Start(); !st.ok()) return st;
   return server;
+}
+
+absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::LaunchStandby(
+    const PostgresServer& primary) {
+  if (!primary.running()) {
+    return absl::FailedPreconditionError("the primary of the standby does not run");
+  }
+  absl::StatusOr<RunAs> who = ClusterUser();
+  if (!who.ok()) return who.status();
+  std::unique_ptr<PostgresServer> server(new PostgresServer());
+  server->bin_dir_ = primary.bin_dir_;
+  absl::StatusOr<std::string> dir = MakeClusterDir(*who);
+  if (!dir.ok()) return dir.status();
+  server->dir_ = *dir;
+  // -R writes standby.signal and primary_conninfo: the copy starts as a streaming standby.
+  if (absl::Status st =
+          RunTool({server->bin_dir_ + "/pg_basebackup", "-D", server->dir_ + "/data", "-h",
+                   "127.0.0.1", "-p", absl::StrCat(primary.port()), "-U", "postgres", "-R", "-X",
+                   "stream", "--checkpoint=fast", "--no-sync"},
+                  *who, server->dir_ + "/basebackup.log", server->dir_, absl::Minutes(3));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = server->Start(); !st.ok()) return st;
+  return server;
+}
+
+absl::Status PostgresServer::RequireSynchronousStandby(absl::Duration timeout) {
+  for (const char* statement :
+       {"ALTER SYSTEM SET synchronous_standby_names = '*'", "SELECT pg_reload_conf()"}) {
+    absl::StatusOr<std::string> done = AdminQuery(url(), statement);
+    if (!done.ok()) return done.status();
+  }
+  absl::Status last;
+  const bool sync = PollUntil(
+      [&] {
+        absl::StatusOr<std::string> n =
+            AdminQuery(url(), "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'");
+        last = n.status();
+        return n.ok() && *n != "0";
+      },
+      timeout, absl::Milliseconds(50));
+  if (sync) return absl::OkStatus();
+  if (!last.ok()) return last;
+  return absl::DeadlineExceededError(
+      absl::StrCat("no standby became synchronous within ", absl::FormatDuration(timeout)));
+}
+
+absl::Status PostgresServer::Promote() {
+  if (!running()) return absl::FailedPreconditionError("the standby to promote does not run");
+  absl::StatusOr<RunAs> who = ClusterUser();
+  if (!who.ok()) return who.status();
+  return RunTool({bin_dir_ + "/pg_ctl", "promote", "-D", dir_ + "/data", "-w", "-t", "60"}, *who,
+                 dir_ + "/promote.log", dir_, absl::Seconds(90));
+}
+
+absl::Status PostgresServer::Crash() {
+  if (!running()) return absl::OkStatus();
+  kill(pid_, SIGQUIT);  // immediate shutdown
+  if (!WaitFor(pid_, kStopTimeout).has_value()) {
+    kill(pid_, SIGKILL);
+    WaitFor(pid_, kStopTimeout);
+  }
+  pid_ = -1;
+  return absl::OkStatus();
 }
 
 PostgresServer::~PostgresServer() {
@@ -340,9 +446,11 @@ absl::Status PostgresServer::StartOnPort(int port) {
   if (!who.ok()) return who.status();
   const std::string log = log_path();
   unlink(log.c_str());  // this run's log only, for failure messages
+  // fsync off, as in tools/test-postgres.sh: a killed server keeps every acknowledged commit
+  // (its WAL was written); only a machine crash could lose one.
   absl::StatusOr<pid_t> pid =
       Spawn({bin_dir_ + "/postgres", "-D", dir_ + "/data", "-p", absl::StrCat(port), "-k", dir_,
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "max_connections=300",
+             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300",
              "-c", "shared_buffers=32MB", "-c", "logging_collector=off"},
             *who, log, dir_);
   if (!pid.ok()) return pid.status();
@@ -432,6 +540,20 @@ absl::StatusOr<std::string> NewPostgresDatabase(absl::string_view hint) {
   absl::StatusOr<std::string> admin = SharedPostgresUrl();
   if (!admin.ok()) return admin.status();
   return CreatePostgresDatabase(*admin, hint);
+}
+
+absl::StatusOr<std::string> PostgresQuery(const std::string& url, const std::string& statement) {
+  return AdminQuery(url, statement);
+}
+
+std::string MultiHostUrl(const std::vector<const PostgresServer*>& servers,
+                         absl::string_view dbname) {
+  std::string hosts;
+  for (const PostgresServer* server : servers) {
+    absl::StrAppend(&hosts, hosts.empty() ? "" : ",", "127.0.0.1:", server->port());
+  }
+  return absl::StrCat("postgresql://postgres@", hosts, "/", dbname,
+                      "?target_session_attrs=read-write");
 }
 
 }  // namespace lianfang::testing

@@ -23,6 +23,18 @@ void AddFlags(config::FlagSet* flags, Settings* settings) {
                  .default_value = "256",
                  .help = "task events buffered per WatchTasks client before it is dropped"},
                 &settings->watch_queue, 1, 100000);
+  flags->AddInt(
+      {.name = "max-open-tasks",
+       .env = "LF_MAX_OPEN_TASKS",
+       .default_value = "3",
+       .help = "auto-assignment skips a volunteer with this many unfinished tasks or more"},
+      &settings->max_open_tasks, 1, 1000);
+  flags->AddInt({.name = "max-duty-hours",
+                 .env = "LF_MAX_DUTY_HOURS",
+                 .default_value = "10",
+                 .help = "auto-assignment skips a volunteer on duty for more than this many hours "
+                         "today"},
+                &settings->max_duty_hours, 1, 24);
 }
 
 }  // namespace lianfang::dispatch

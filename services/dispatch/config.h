@@ -15,6 +15,10 @@
 //                              counts are rewritten from SQL (overdue changes with time alone)
 //   --watch-queue              LF_WATCH_QUEUE              256   events buffered per WatchTasks
 //                              client before a client that does not keep up is dropped
+//   --max-open-tasks           LF_MAX_OPEN_TASKS           3     auto-assignment skips a
+//                              volunteer with this many unfinished tasks or more (1..1000)
+//   --max-duty-hours           LF_MAX_DUTY_HOURS           10    auto-assignment skips a
+//                              volunteer on duty for more than this many hours today (1..24)
 #ifndef LIANFANG_SERVICES_DISPATCH_CONFIG_H_
 #define LIANFANG_SERVICES_DISPATCH_CONFIG_H_
 
@@ -30,6 +34,8 @@ struct Settings {
   absl::Duration schedule_tick = absl::Seconds(15);
   absl::Duration live_reconcile_interval = absl::Seconds(30);
   int64_t watch_queue = 256;
+  int64_t max_open_tasks = 3;
+  int64_t max_duty_hours = 10;
 };
 
 // Declares the settings above on `flags`, bound to `*settings` (not owned; must outlive the

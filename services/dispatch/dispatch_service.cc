@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -17,8 +18,11 @@
 #include "common/server/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
+#include "services/dispatch/initiative_book.h"
+#include "services/dispatch/plan_book.h"
 #include "services/dispatch/store.h"
 #include "services/dispatch/validation.h"
+#include "services/dispatch/workload.h"
 
 namespace lianfang::dispatch {
 namespace {
@@ -42,6 +46,22 @@ constexpr char kPauseSchedule[] = LF_DISPATCH_METHOD(PauseSchedule);
 constexpr char kGetTaskSummary[] = LF_DISPATCH_METHOD(GetTaskSummary);
 constexpr char kGetDailyStats[] = LF_DISPATCH_METHOD(GetDailyStats);
 constexpr char kListAuditEvents[] = LF_DISPATCH_METHOD(ListAuditEvents);
+constexpr char kPublishNotice[] = LF_DISPATCH_METHOD(PublishNotice);
+constexpr char kListNotices[] = LF_DISPATCH_METHOD(ListNotices);
+constexpr char kAcknowledgeNotice[] = LF_DISPATCH_METHOD(AcknowledgeNotice);
+constexpr char kGetNoticeReceipts[] = LF_DISPATCH_METHOD(GetNoticeReceipts);
+constexpr char kWatchNotices[] = LF_DISPATCH_METHOD(WatchNotices);
+constexpr char kPublishInitiative[] = LF_DISPATCH_METHOD(PublishInitiative);
+constexpr char kGetInitiative[] = LF_DISPATCH_METHOD(GetInitiative);
+constexpr char kListInitiatives[] = LF_DISPATCH_METHOD(ListInitiatives);
+constexpr char kGetVolunteerRecord[] = LF_DISPATCH_METHOD(GetVolunteerRecord);
+constexpr char kCreatePlan[] = LF_DISPATCH_METHOD(CreatePlan);
+constexpr char kReviewPlan[] = LF_DISPATCH_METHOD(ReviewPlan);
+constexpr char kListPlans[] = LF_DISPATCH_METHOD(ListPlans);
+constexpr char kActivatePlan[] = LF_DISPATCH_METHOD(ActivatePlan);
+constexpr char kGetActivation[] = LF_DISPATCH_METHOD(GetActivation);
+constexpr char kListActivations[] = LF_DISPATCH_METHOD(ListActivations);
+constexpr char kEndActivation[] = LF_DISPATCH_METHOD(EndActivation);
 #undef LF_DISPATCH_METHOD
 
 // A mutating call: `effect(session, who, request, now, changes)` inside RunMutation, the
@@ -110,17 +130,23 @@ grpc::ServerUnaryReactor* Transit(const DispatchService::Deps& deps,
 
 // ---- WatchTasks ----
 
-class DispatchService::Watcher final : public grpc::ServerWriteReactor<v1::TaskEvent>,
-                                       public TaskWatcher {
+template <typename Event, typename Hub>
+class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
+                                       public EventWatcher<Event> {
  public:
-  Watcher(TaskEventHub* hub, size_t capacity) : hub_(hub), queue_(capacity) {}
+  using Ptr = std::shared_ptr<const Event>;
+
+  // `lagging` is the message of the RESOURCE_EXHAUSTED that drops a client not keeping up.
+  Watcher(Hub* hub, size_t capacity, const char* lagging)
+      : hub_(hub), queue_(capacity), lagging_(lagging) {}
 
   // Subscribes, then sends the initial metadata: a client holding it sees every later change.
-  void Begin(WatchFilter filter) {
+  template <typename Filter>
+  void Begin(Filter filter) {
     hub_->Subscribe(this, std::move(filter));
     absl::MutexLock lock(&mu_);
     if (finished_) return;
-    StartSendInitialMetadata();
+    this->StartSendInitialMetadata();
     ready_ = true;
     PumpLocked();
   }
@@ -130,13 +156,11 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<v1::TaskE
     FinishLocked(status);
   }
 
-  void OnEvent(const EventPtr& event) override {
+  void OnEvent(const Ptr& event) override {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     if (!queue_.Push(event)) {
-      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                "the client did not keep up with task events; reconnect and "
-                                "list the tasks again"));
+      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, lagging_));
       return;
     }
     PumpLocked();
@@ -171,17 +195,18 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<v1::TaskE
  private:
   void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || !ready_) return;
-    if (EventPtr next = queue_.StartNext(); next != nullptr) StartWrite(next.get());
+    if (Ptr next = queue_.StartNext(); next != nullptr) this->StartWrite(next.get());
   }
 
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
-    Finish(status);
+    this->Finish(status);
   }
 
-  TaskEventHub* const hub_;
-  EventQueue queue_;
+  Hub* const hub_;
+  BasicEventQueue<Event> queue_;
+  const char* const lagging_;
   absl::Mutex mu_;
   bool ready_ ABSL_GUARDED_BY(mu_) = false;     // initial metadata started
   bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
@@ -189,11 +214,16 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<v1::TaskE
 
 DispatchService::DispatchService(Deps deps) : deps_(std::move(deps)) {}
 
-void DispatchService::CloseWatchers() { deps_.hub->CloseAll(); }
+void DispatchService::CloseWatchers() {
+  deps_.hub->CloseAll();
+  if (deps_.notice_hub != nullptr) deps_.notice_hub->CloseAll();
+}
 
 grpc::ServerWriteReactor<v1::TaskEvent>* DispatchService::WatchTasks(
     grpc::CallbackServerContext* ctx, const v1::WatchTasksRequest* req) {
-  auto* watcher = new Watcher(deps_.hub, deps_.watch_queue);
+  auto* watcher = new Watcher<v1::TaskEvent, TaskEventHub>(
+      deps_.hub, deps_.watch_queue,
+      "the client did not keep up with task events; reconnect and list the tasks again");
   absl::StatusOr<Principal> who = server::AuthorizeCall(*deps_.authorizer, ctx, kWatchTasks);
   absl::Status status = who.status();
   if (status.ok()) status = ValidateWatchTasks(*req);
@@ -293,7 +323,7 @@ grpc::ServerUnaryReactor* DispatchService::ListVolunteers(grpc::CallbackServerCo
                    server::AuthorizeCall(*deps_.authorizer, ctx, kListVolunteers));
   FINISH_IF_ERROR(ctx, kListVolunteers, ValidateListVolunteers(*req));
   FINISH_IF_ERROR(ctx, kListVolunteers, deps_.db->Read([&](sql::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(*resp, deps_.dispatcher->ListVolunteers(s, who, *req));
+    ASSIGN_OR_RETURN(*resp, deps_.dispatcher->ListVolunteers(s, who, *req, deps_.clock->Now()));
     return absl::OkStatus();
   }));
   // Leaders and administrators read clear names and phones: the read is audited.
@@ -417,6 +447,108 @@ grpc::ServerUnaryReactor* DispatchService::PauseSchedule(grpc::CallbackServerCon
       [](const v1::PauseScheduleResponse& r) { return r.schedule().schedule_id(); });
 }
 
+// ---- Notices ----
+
+namespace {
+
+// A notice mutation: `effect(session, who, request, now, changes)` inside RunMutation, its
+// notice events published from the commit's completion (never for a replayed request_id).
+template <typename Request, typename Response, typename Effect, typename ObjectOf>
+grpc::ServerUnaryReactor* MutateNotices(const DispatchService::Deps& deps,
+                                        grpc::CallbackServerContext* ctx, absl::string_view method,
+                                        const Principal& who, const Request* req, Response* resp,
+                                        Effect effect, ObjectOf object_of) {
+  auto changes = std::make_shared<std::vector<NoticeChange>>();
+  NoticeEventHub* hub = deps.notice_hub;
+  const time::Clock* clock = deps.clock;
+  return app::RunMutation(
+      ctx, *deps.db, *deps.clock, method, who, *req, resp,
+      [changes, effect = std::move(effect), who, req,
+       clock](sql::Session& s) -> absl::StatusOr<Response> {
+        changes->clear();
+        return effect(s, who, *req, clock->Now(), changes.get());
+      },
+      std::move(object_of),
+      [changes, hub](Response&, bool replayed) {
+        if (replayed || hub == nullptr) return;
+        for (const NoticeChange& c : *changes) hub->Publish(c);
+      });
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* DispatchService::PublishNotice(grpc::CallbackServerContext* ctx,
+                                                         const v1::PublishNoticeRequest* req,
+                                                         v1::Notice* resp) {
+  ASSIGN_OR_FINISH(ctx, kPublishNotice, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kPublishNotice));
+  FINISH_IF_ERROR(ctx, kPublishNotice, ValidatePublishNotice(*req, *deps_.sites));
+  const NoticeBoard* board = deps_.notices;
+  return MutateNotices(
+      deps_, ctx, kPublishNotice, who, req, resp,
+      [board](sql::Session& s, const Principal& w, const v1::PublishNoticeRequest& r,
+              absl::Time now,
+              std::vector<NoticeChange>* c) { return board->Publish(s, w, r, now, c); },
+      [](const v1::Notice& n) { return n.notice_id(); });
+}
+
+grpc::ServerUnaryReactor* DispatchService::ListNotices(grpc::CallbackServerContext* ctx,
+                                                       const v1::ListNoticesRequest* req,
+                                                       v1::ListNoticesResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListNotices, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kListNotices));
+  FINISH_IF_ERROR(ctx, kListNotices, ValidateListNotices(*req));
+  return ReadInto(deps_, ctx, kListNotices, resp,
+                  [&](sql::Session& s) { return deps_.notices->List(s, who, *req); });
+}
+
+grpc::ServerUnaryReactor* DispatchService::AcknowledgeNotice(
+    grpc::CallbackServerContext* ctx, const v1::AcknowledgeNoticeRequest* req,
+    v1::AcknowledgeNoticeResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kAcknowledgeNotice, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kAcknowledgeNotice));
+  FINISH_IF_ERROR(ctx, kAcknowledgeNotice, ValidateAcknowledgeNotice(*req));
+  const NoticeBoard* board = deps_.notices;
+  return MutateNotices(
+      deps_, ctx, kAcknowledgeNotice, who, req, resp,
+      [board](sql::Session& s, const Principal& w, const v1::AcknowledgeNoticeRequest& r,
+              absl::Time now,
+              std::vector<NoticeChange>* c) { return board->Acknowledge(s, w, r, now, c); },
+      [](const v1::AcknowledgeNoticeResponse& r) { return r.notice().notice_id(); });
+}
+
+grpc::ServerUnaryReactor* DispatchService::GetNoticeReceipts(
+    grpc::CallbackServerContext* ctx, const v1::GetNoticeReceiptsRequest* req,
+    v1::GetNoticeReceiptsResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kGetNoticeReceipts, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kGetNoticeReceipts));
+  FINISH_IF_ERROR(ctx, kGetNoticeReceipts, ValidateGetNoticeReceipts(*req));
+  return ReadInto(deps_, ctx, kGetNoticeReceipts, resp,
+                  [&](sql::Session& s) { return deps_.notices->Receipts(s, who, *req); });
+}
+
+grpc::ServerWriteReactor<v1::NoticeEvent>* DispatchService::WatchNotices(
+    grpc::CallbackServerContext* ctx, const v1::WatchNoticesRequest*) {
+  auto* watcher = new Watcher<v1::NoticeEvent, NoticeEventHub>(
+      deps_.notice_hub, deps_.watch_queue,
+      "the client did not keep up with notice events; reconnect and list the notices again");
+  absl::StatusOr<Principal> who = server::AuthorizeCall(*deps_.authorizer, ctx, kWatchNotices);
+  absl::Status status = who.status();
+  std::optional<NoticeReader> reader;
+  if (status.ok()) {
+    status = deps_.db->Read([&](sql::Session& s) -> absl::Status {
+      ASSIGN_OR_RETURN(reader, deps_.notices->ReaderFor(s, *who));
+      return absl::OkStatus();
+    });
+  }
+  if (!status.ok()) {
+    watcher->FinishNow(server::ToGrpcStatus(status, kWatchNotices));
+    return watcher;
+  }
+  watcher->Begin(*std::move(reader));
+  return watcher;
+}
+
 // ---- Figures and audit ----
 
 grpc::ServerUnaryReactor* DispatchService::GetTaskSummary(grpc::CallbackServerContext* ctx,
@@ -448,6 +580,146 @@ grpc::ServerUnaryReactor* DispatchService::ListAuditEvents(
                   server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents).status());
   ASSIGN_OR_FINISH(ctx, kListAuditEvents, *resp, app::ListAuditEvents(*deps_.db, *req));
   return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
+}
+
+// --- initiatives and workload ---
+
+grpc::ServerUnaryReactor* DispatchService::PublishInitiative(
+    grpc::CallbackServerContext* ctx, const v1::PublishInitiativeRequest* req,
+    v1::Initiative* resp) {
+  ASSIGN_OR_FINISH(ctx, kPublishInitiative, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kPublishInitiative));
+  FINISH_IF_ERROR(ctx, kPublishInitiative, ValidatePublishInitiative(*req, *deps_.sites));
+  const InitiativeBook* book = &deps_.dispatcher->initiatives();
+  return Mutate(
+      deps_, ctx, kPublishInitiative, who, req, resp,
+      [book](sql::Session& s, const Principal& w, const v1::PublishInitiativeRequest& r,
+             absl::Time now, Changes*) { return book->Publish(s, w, r, now); },
+      [](const v1::Initiative& i) { return i.initiative_id(); });
+}
+
+grpc::ServerUnaryReactor* DispatchService::GetInitiative(grpc::CallbackServerContext* ctx,
+                                                         const v1::GetInitiativeRequest* req,
+                                                         v1::Initiative* resp) {
+  ASSIGN_OR_FINISH(ctx, kGetInitiative, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kGetInitiative));
+  FINISH_IF_ERROR(ctx, kGetInitiative, ValidateGetInitiative(*req));
+  return ReadInto(deps_, ctx, kGetInitiative, resp, [&](sql::Session& s) {
+    return deps_.dispatcher->initiatives().Get(s, who, *req);
+  });
+}
+
+grpc::ServerUnaryReactor* DispatchService::ListInitiatives(grpc::CallbackServerContext* ctx,
+                                                           const v1::ListInitiativesRequest* req,
+                                                           v1::ListInitiativesResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListInitiatives, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kListInitiatives));
+  FINISH_IF_ERROR(ctx, kListInitiatives, ValidateListInitiatives(*req));
+  return ReadInto(deps_, ctx, kListInitiatives, resp, [&](sql::Session& s) {
+    return deps_.dispatcher->initiatives().List(s, who, *req);
+  });
+}
+
+grpc::ServerUnaryReactor* DispatchService::GetVolunteerRecord(
+    grpc::CallbackServerContext* ctx, const v1::GetVolunteerRecordRequest* req,
+    v1::VolunteerRecord* resp) {
+  ASSIGN_OR_FINISH(ctx, kGetVolunteerRecord, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kGetVolunteerRecord));
+  FINISH_IF_ERROR(ctx, kGetVolunteerRecord, ValidateGetVolunteerRecord(*req));
+  return ReadInto(deps_, ctx, kGetVolunteerRecord, resp, [&](sql::Session& s) {
+    return deps_.dispatcher->GetVolunteerRecord(s, who, *req, deps_.clock->Now());
+  });
+}
+
+// ---- Contingency plans ----
+
+grpc::ServerUnaryReactor* DispatchService::CreatePlan(grpc::CallbackServerContext* ctx,
+                                                      const v1::CreatePlanRequest* req,
+                                                      v1::Plan* resp) {
+  ASSIGN_OR_FINISH(ctx, kCreatePlan, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kCreatePlan));
+  FINISH_IF_ERROR(ctx, kCreatePlan, ValidateCreatePlan(*req, *deps_.sites));
+  const Dispatcher* d = deps_.dispatcher;
+  return Mutate(
+      deps_, ctx, kCreatePlan, who, req, resp,
+      [d](sql::Session& s, const Principal& w, const v1::CreatePlanRequest& r, absl::Time now,
+          Changes*) { return d->CreatePlan(s, w, r, now); },
+      [](const v1::Plan& p) { return p.plan_id(); });
+}
+
+grpc::ServerUnaryReactor* DispatchService::ReviewPlan(grpc::CallbackServerContext* ctx,
+                                                      const v1::ReviewPlanRequest* req,
+                                                      v1::Plan* resp) {
+  ASSIGN_OR_FINISH(ctx, kReviewPlan, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kReviewPlan));
+  FINISH_IF_ERROR(ctx, kReviewPlan, ValidateReviewPlan(*req));
+  const Dispatcher* d = deps_.dispatcher;
+  return Mutate(
+      deps_, ctx, kReviewPlan, who, req, resp,
+      [d](sql::Session& s, const Principal& w, const v1::ReviewPlanRequest& r, absl::Time now,
+          Changes*) { return d->ReviewPlan(s, w, r, now); },
+      [](const v1::Plan& p) { return p.plan_id(); });
+}
+
+grpc::ServerUnaryReactor* DispatchService::ListPlans(grpc::CallbackServerContext* ctx,
+                                                     const v1::ListPlansRequest* req,
+                                                     v1::ListPlansResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListPlans, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kListPlans));
+  FINISH_IF_ERROR(ctx, kListPlans, ValidateListPlans(*req, *deps_.sites));
+  return ReadInto(deps_, ctx, kListPlans, resp, [&](sql::Session& s) {
+    return deps_.dispatcher->ListPlans(s, who, *req, deps_.clock->Now());
+  });
+}
+
+grpc::ServerUnaryReactor* DispatchService::ActivatePlan(grpc::CallbackServerContext* ctx,
+                                                        const v1::ActivatePlanRequest* req,
+                                                        v1::Activation* resp) {
+  ASSIGN_OR_FINISH(ctx, kActivatePlan, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kActivatePlan));
+  FINISH_IF_ERROR(ctx, kActivatePlan, ValidateActivatePlan(*req));
+  const Dispatcher* d = deps_.dispatcher;
+  return Mutate(
+      deps_, ctx, kActivatePlan, who, req, resp,
+      [d](sql::Session& s, const Principal& w, const v1::ActivatePlanRequest& r, absl::Time now,
+          Changes* c) { return d->ActivatePlan(s, w, r, now, c); },
+      [](const v1::Activation& a) { return a.activation_id(); });
+}
+
+grpc::ServerUnaryReactor* DispatchService::GetActivation(grpc::CallbackServerContext* ctx,
+                                                         const v1::GetActivationRequest* req,
+                                                         v1::Activation* resp) {
+  ASSIGN_OR_FINISH(ctx, kGetActivation, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kGetActivation));
+  FINISH_IF_ERROR(ctx, kGetActivation, ValidateGetActivation(*req));
+  return ReadInto(deps_, ctx, kGetActivation, resp, [&](sql::Session& s) {
+    return deps_.dispatcher->GetActivation(s, who, *req, deps_.clock->Now());
+  });
+}
+
+grpc::ServerUnaryReactor* DispatchService::ListActivations(grpc::CallbackServerContext* ctx,
+                                                           const v1::ListActivationsRequest* req,
+                                                           v1::ListActivationsResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kListActivations, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kListActivations));
+  FINISH_IF_ERROR(ctx, kListActivations, ValidateListActivations(*req));
+  return ReadInto(deps_, ctx, kListActivations, resp, [&](sql::Session& s) {
+    return deps_.dispatcher->ListActivations(s, who, *req, deps_.clock->Now());
+  });
+}
+
+grpc::ServerUnaryReactor* DispatchService::EndActivation(grpc::CallbackServerContext* ctx,
+                                                         const v1::EndActivationRequest* req,
+                                                         v1::Activation* resp) {
+  ASSIGN_OR_FINISH(ctx, kEndActivation, Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kEndActivation));
+  FINISH_IF_ERROR(ctx, kEndActivation, ValidateEndActivation(*req));
+  const Dispatcher* d = deps_.dispatcher;
+  return Mutate(
+      deps_, ctx, kEndActivation, who, req, resp,
+      [d](sql::Session& s, const Principal& w, const v1::EndActivationRequest& r, absl::Time now,
+          Changes* c) { return d->EndActivation(s, w, r, now, c); },
+      [](const v1::Activation& a) { return a.activation_id(); });
 }
 
 }  // namespace lianfang::dispatch

@@ -5,7 +5,8 @@
 // request_id, audited, group-committed, answered from the commit's completion, which also
 // publishes the watch events and live-count increments), reads on a read snapshot.
 //
-// WatchTasks keeps one server-streaming reactor per client, subscribed to the TaskEventHub
+// WatchTasks (and WatchNotices, on the NoticeEventHub, notice_board.h) keeps one
+// server-streaming reactor per client, subscribed to the TaskEventHub
 // with a bounded queue: a client that does not keep up is dropped with RESOURCE_EXHAUSTED
 // (it reconnects and lists again); a client that goes away is unsubscribed at once. The
 // reactor sends its initial metadata as soon as it is subscribed, so a client that has
@@ -29,6 +30,7 @@
 #include "common/time/clock.h"
 #include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
 #include "services/dispatch/dispatcher.h"
+#include "services/dispatch/notice_board.h"
 #include "services/dispatch/task_events.h"
 
 namespace lianfang::dispatch {
@@ -45,15 +47,17 @@ class DispatchService final : public v1::DispatchService::CallbackService {
     const ChangeFeed* feed = nullptr;
     TaskEventHub* hub = nullptr;
     absl::TimeZone tz{};
-    // Events buffered per WatchTasks client before it is dropped.
+    // Events buffered per WatchTasks (and WatchNotices) client before it is dropped.
     size_t watch_queue = 256;
+    const NoticeBoard* notices = nullptr;
+    NoticeEventHub* notice_hub = nullptr;
   };
 
   explicit DispatchService(Deps deps);
   DispatchService(const DispatchService&) = delete;
   DispatchService& operator=(const DispatchService&) = delete;
 
-  // Finishes every open WatchTasks stream with UNAVAILABLE ("reconnect").
+  // Finishes every open WatchTasks and WatchNotices stream with UNAVAILABLE ("reconnect").
   void CloseWatchers();
 
   grpc::ServerUnaryReactor* CreateTeam(grpc::CallbackServerContext* ctx,
@@ -112,11 +116,61 @@ class DispatchService final : public v1::DispatchService::CallbackService {
   grpc::ServerUnaryReactor* GetDailyStats(grpc::CallbackServerContext* ctx,
                                           const v1::GetDailyStatsRequest* req,
                                           v1::GetDailyStatsResponse* resp) override;
+  grpc::ServerUnaryReactor* PublishNotice(grpc::CallbackServerContext* ctx,
+                                          const v1::PublishNoticeRequest* req,
+                                          v1::Notice* resp) override;
+  grpc::ServerUnaryReactor* ListNotices(grpc::CallbackServerContext* ctx,
+                                        const v1::ListNoticesRequest* req,
+                                        v1::ListNoticesResponse* resp) override;
+  grpc::ServerUnaryReactor* AcknowledgeNotice(grpc::CallbackServerContext* ctx,
+                                              const v1::AcknowledgeNoticeRequest* req,
+                                              v1::AcknowledgeNoticeResponse* resp) override;
+  grpc::ServerUnaryReactor* GetNoticeReceipts(grpc::CallbackServerContext* ctx,
+                                              const v1::GetNoticeReceiptsRequest* req,
+                                              v1::GetNoticeReceiptsResponse* resp) override;
+  grpc::ServerWriteReactor<v1::NoticeEvent>* WatchNotices(
+      grpc::CallbackServerContext* ctx, const v1::WatchNoticesRequest* req) override;
+  // --- initiatives and workload ---
+  grpc::ServerUnaryReactor* PublishInitiative(grpc::CallbackServerContext* ctx,
+                                              const v1::PublishInitiativeRequest* req,
+                                              v1::Initiative* resp) override;
+  grpc::ServerUnaryReactor* GetInitiative(grpc::CallbackServerContext* ctx,
+                                          const v1::GetInitiativeRequest* req,
+                                          v1::Initiative* resp) override;
+  grpc::ServerUnaryReactor* ListInitiatives(grpc::CallbackServerContext* ctx,
+                                            const v1::ListInitiativesRequest* req,
+                                            v1::ListInitiativesResponse* resp) override;
+  grpc::ServerUnaryReactor* GetVolunteerRecord(grpc::CallbackServerContext* ctx,
+                                               const v1::GetVolunteerRecordRequest* req,
+                                               v1::VolunteerRecord* resp) override;
   grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* ctx,
                                             const common::v1::ListAuditEventsRequest* req,
                                             common::v1::ListAuditEventsResponse* resp) override;
 
+  // ---- Contingency plans (plan_book.h, dispatcher_plans.cc) ----
+  grpc::ServerUnaryReactor* CreatePlan(grpc::CallbackServerContext* ctx,
+                                       const v1::CreatePlanRequest* req, v1::Plan* resp) override;
+  grpc::ServerUnaryReactor* ReviewPlan(grpc::CallbackServerContext* ctx,
+                                       const v1::ReviewPlanRequest* req, v1::Plan* resp) override;
+  grpc::ServerUnaryReactor* ListPlans(grpc::CallbackServerContext* ctx,
+                                      const v1::ListPlansRequest* req,
+                                      v1::ListPlansResponse* resp) override;
+  grpc::ServerUnaryReactor* ActivatePlan(grpc::CallbackServerContext* ctx,
+                                         const v1::ActivatePlanRequest* req,
+                                         v1::Activation* resp) override;
+  grpc::ServerUnaryReactor* GetActivation(grpc::CallbackServerContext* ctx,
+                                          const v1::GetActivationRequest* req,
+                                          v1::Activation* resp) override;
+  grpc::ServerUnaryReactor* ListActivations(grpc::CallbackServerContext* ctx,
+                                            const v1::ListActivationsRequest* req,
+                                            v1::ListActivationsResponse* resp) override;
+  grpc::ServerUnaryReactor* EndActivation(grpc::CallbackServerContext* ctx,
+                                          const v1::EndActivationRequest* req,
+                                          v1::Activation* resp) override;
+
  private:
+  // One server stream of `Event`s fed by `Hub` (TaskEventHub, NoticeEventHub).
+  template <typename Event, typename Hub>
   class Watcher;
 
   const Deps deps_;

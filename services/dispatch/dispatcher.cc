@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/authorizer.h"
+#include "common/redis/keys.h"
 #include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/sql/page_token.h"
@@ -83,8 +84,8 @@ void ChangeFeed::Publish(const Changes& changes) const {
 }
 
 Dispatcher::Dispatcher(const sites::SiteDirectory* sites, const pii::PersonKeyer* keyer,
-                       absl::TimeZone tz)
-    : sites_(sites), keyer_(keyer), tz_(tz) {}
+                       absl::TimeZone tz, WorkloadLimits limits)
+    : sites_(sites), keyer_(keyer), tz_(tz), limits_(limits) {}
 
 // ---- Lookups ----
 
@@ -117,10 +118,36 @@ absl::StatusOr<VolunteerRow> Dispatcher::LoadVolunteer(sql::Session& s,
   return *std::move(v);
 }
 
-absl::StatusOr<std::optional<std::string>> Dispatcher::AutoAssignee(
-    sql::Session& s, absl::string_view team_id) const {
+absl::StatusOr<std::optional<std::string>> Dispatcher::AutoAssignee(sql::Session& s,
+                                                                    absl::string_view team_id,
+                                                                    absl::Time now) const {
   ASSIGN_OR_RETURN(std::vector<Candidate> candidates, store_.OnDutyCandidates(s, team_id));
-  return ChooseAssignee(candidates);
+  if (candidates.empty()) return std::nullopt;
+  // Overworked volunteers (workload.h) are skipped: too many unfinished tasks, or too long on
+  // duty today.
+  const absl::Time day_start = time::StartOfDay(time::DayOf(now, tz_), tz_);
+  ASSIGN_OR_RETURN(auto periods, initiative_store_.TeamDutyPeriodsSince(s, team_id, day_start));
+  absl::flat_hash_map<std::string, absl::Duration> on_duty_today;
+  for (const auto& [volunteer_id, list] : periods) {
+    on_duty_today[volunteer_id] = TimeOnDuty(list, day_start, now);
+  }
+  return ChooseAssignee(Assignable(candidates, on_duty_today, limits_));
+}
+
+absl::Status Dispatcher::FillWorkload(sql::Session& s, absl::string_view team_id,
+                                      std::span<VolunteerRow> volunteers, absl::Time now) const {
+  if (volunteers.empty()) return absl::OkStatus();
+  const absl::Time day_start = time::StartOfDay(time::DayOf(now, tz_), tz_);
+  ASSIGN_OR_RETURN(auto periods, initiative_store_.TeamDutyPeriodsSince(s, team_id, day_start));
+  for (VolunteerRow& v : volunteers) {
+    absl::Duration today = absl::ZeroDuration();
+    if (auto it = periods.find(v.volunteer_id); it != periods.end()) {
+      today = TimeOnDuty(it->second, day_start, now);
+    }
+    v.minutes_on_duty_today = WholeMinutes(today);
+    v.overworked = Overworked(v.unfinished_tasks, today, limits_);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Dispatcher::CheckTeamSites(const Principal& who, const TeamRow& team) const {
@@ -217,10 +244,22 @@ absl::StatusOr<v1::RecordPledgeResponse> Dispatcher::RecordPledge(
   if (who.role == Role::kVolunteer && v.user_sub != who.subject) {
     return absl::PermissionDeniedError("a volunteer may record only its own pledge");
   }
+  v1::RecordPledgeResponse resp;
+  if (!req.initiative_id().empty()) {
+    if (who.role != Role::kVolunteer) {
+      ASSIGN_OR_RETURN(TeamRow team, LoadTeam(s, v.team_id));
+      RETURN_IF_ERROR(CheckTeamSites(who, team));
+    }
+    ASSIGN_OR_RETURN(*resp.mutable_initiative(),
+                     book_.Pledge(s, v, req.initiative_id(), req.text(), now));
+    // pledged_by_caller speaks of the calling volunteer; a leader pledging on a volunteer's
+    // behalf has pledged nothing itself.
+    if (who.role != Role::kVolunteer) resp.mutable_initiative()->set_pledged_by_caller(false);
+  }
   RETURN_IF_ERROR(store_.SetPledge(s, v.volunteer_id, req.text(), now));
   v.pledge_text = req.text();
   v.pledged_at = now;
-  v1::RecordPledgeResponse resp;
+  RETURN_IF_ERROR(FillWorkload(s, v.team_id, std::span<VolunteerRow>(&v, 1), now));
   *resp.mutable_volunteer() = ToProto(v, FullView(who));
   return resp;
 }
@@ -238,6 +277,7 @@ absl::StatusOr<v1::SetOnDutyResponse> Dispatcher::SetOnDuty(sql::Session& s, con
     }
     me.on_duty = req.on_duty();
   }
+  RETURN_IF_ERROR(FillWorkload(s, me.team_id, std::span<VolunteerRow>(&me, 1), now));
   v1::SetOnDutyResponse resp;
   *resp.mutable_volunteer() = ToProto(me, FullView(who));
   return resp;
@@ -257,6 +297,15 @@ absl::StatusOr<v1::Task> Dispatcher::CreateTask(sql::Session& s, const Principal
     return server::InvalidField("task.due_at", "must not be in the past");
   }
 
+  ASSIGN_OR_RETURN(TaskRow task, NewTask(s, who, in, due, req.auto_assign(), now, changes));
+  return ToProto(task, now);
+}
+
+absl::StatusOr<TaskRow> Dispatcher::NewTask(sql::Session& s, const Principal& who,
+                                            const v1::Task& in, std::optional<absl::Time> due,
+                                            bool auto_assign, absl::Time now,
+                                            Changes* changes) const {
+  const bool by_service = who.role == Role::kService;
   std::string team_id = in.team_id();
   std::string assignee;
   if (!in.assignee_volunteer_id().empty()) {
@@ -278,8 +327,8 @@ absl::StatusOr<v1::Task> Dispatcher::CreateTask(sql::Session& s, const Principal
     ASSIGN_OR_RETURN(std::optional<std::string> covering, store_.TeamCoveringSite(s, in.site_id()));
     team_id = covering.value_or("");
   }
-  if (assignee.empty() && req.auto_assign() && !team_id.empty()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> pick, AutoAssignee(s, team_id));
+  if (assignee.empty() && auto_assign && !team_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> pick, AutoAssignee(s, team_id, now));
     assignee = pick.value_or("");
   }
 
@@ -303,7 +352,7 @@ absl::StatusOr<v1::Task> Dispatcher::CreateTask(sql::Session& s, const Principal
                .item_code = in.item_code()};
   if (!assignee.empty()) task.assigned_at = now;
   RETURN_IF_ERROR(AddTask(s, task, who.subject, now, changes));
-  return ToProto(task, now);
+  return task;
 }
 
 absl::StatusOr<v1::Task> Dispatcher::Transit(sql::Session& s, const Principal& who,
@@ -457,7 +506,7 @@ absl::StatusOr<int> Dispatcher::CreateSlotTasks(sql::Session& s, std::span<const
 
     std::string assignee;
     if (sc.auto_assign()) {
-      ASSIGN_OR_RETURN(std::optional<std::string> pick, AutoAssignee(s, sc.team_id()));
+      ASSIGN_OR_RETURN(std::optional<std::string> pick, AutoAssignee(s, sc.team_id(), now));
       assignee = pick.value_or("");
     }
     ASSIGN_OR_RETURN(DispatchStore::NewId id, store_.NextId(s, "task"));
@@ -506,7 +555,8 @@ absl::StatusOr<v1::ListTeamsResponse> Dispatcher::ListTeams(sql::Session& s, con
 }
 
 absl::StatusOr<v1::ListVolunteersResponse> Dispatcher::ListVolunteers(
-    sql::Session& s, const Principal& who, const v1::ListVolunteersRequest& req) const {
+    sql::Session& s, const Principal& who, const v1::ListVolunteersRequest& req,
+    absl::Time now) const {
   ASSIGN_OR_RETURN(int size, sql::PageSize(req.page_size()));
   ASSIGN_OR_RETURN(std::vector<sql::Value> after,
                    sql::DecodePageToken("ListVolunteers", req.page_token(), 1));
@@ -515,6 +565,7 @@ absl::StatusOr<v1::ListVolunteersResponse> Dispatcher::ListVolunteers(
   ASSIGN_OR_RETURN(std::vector<VolunteerRow> rows,
                    store_.ListVolunteers(s, team.team_id, req.on_duty_only(),
                                          after.empty() ? 0 : after[0].AsInt(), size + 1));
+  RETURN_IF_ERROR(FillWorkload(s, team.team_id, std::span<VolunteerRow>(rows), now));
   v1::ListVolunteersResponse resp;
   for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size); ++i) {
     *resp.add_volunteers() = ToProto(rows[i], FullView(who));
@@ -612,6 +663,7 @@ absl::StatusOr<v1::GetTaskSummaryResponse> Dispatcher::GetTaskSummary(
   const absl::CivilDay today = time::DayOf(now, tz_);
   ASSIGN_OR_RETURN(auto day_figures, store_.DayFigures(s, time::StartOfDay(today, tz_),
                                                        time::EndOfDay(today, tz_), now));
+  ASSIGN_OR_RETURN(auto overworked, OverworkedPerSite(s, now));
   v1::GetTaskSummaryResponse resp;
   for (const std::string& site : sites) {
     const SiteTaskFigures l = live_figures.count(site) ? live_figures[site] : SiteTaskFigures{};
@@ -624,6 +676,7 @@ absl::StatusOr<v1::GetTaskSummaryResponse> Dispatcher::GetTaskSummary(
     out->set_tasks_done_today(static_cast<int32_t>(d.done));
     out->set_tasks_overdue(static_cast<int32_t>(l.overdue));
     out->set_volunteers_on_duty(static_cast<int32_t>(l.volunteers_on_duty));
+    out->set_volunteers_overworked(overworked.count(site) ? overworked[site] : 0);
   }
   *resp.mutable_as_of() = time::ToTimestamp(now);
   return resp;
@@ -661,6 +714,39 @@ absl::StatusOr<v1::GetDailyStatsResponse> Dispatcher::GetDailyStats(
   return resp;
 }
 
+absl::StatusOr<v1::VolunteerRecord> Dispatcher::GetVolunteerRecord(
+    sql::Session& s, const Principal& who, const v1::GetVolunteerRecordRequest& req,
+    absl::Time now) const {
+  VolunteerRow v;
+  if (who.role == Role::kVolunteer) {
+    ASSIGN_OR_RETURN(v, CallerVolunteer(s, who));
+    if (!req.volunteer_id().empty() && req.volunteer_id() != v.volunteer_id) {
+      return absl::PermissionDeniedError("a volunteer may read only its own record");
+    }
+  } else {
+    if (req.volunteer_id().empty()) {
+      return server::InvalidField("volunteer_id", "is required (only a volunteer may omit it)");
+    }
+    ASSIGN_OR_RETURN(v, LoadVolunteer(s, req.volunteer_id()));
+    ASSIGN_OR_RETURN(TeamRow team, LoadTeam(s, v.team_id));
+    RETURN_IF_ERROR(CheckTeamSites(who, team));
+  }
+  ASSIGN_OR_RETURN(absl::CivilDay from, time::ParseDate(req.from_date()));
+  ASSIGN_OR_RETURN(absl::CivilDay to, time::ParseDate(req.to_date()));
+  const absl::Time start = time::StartOfDay(from, tz_);
+  const absl::Time end = time::EndOfDay(to, tz_);
+  ASSIGN_OR_RETURN(std::vector<DutyPeriod> periods,
+                   initiative_store_.DutyPeriods(s, v.volunteer_id, start, end));
+  ASSIGN_OR_RETURN(std::vector<absl::Time> completed,
+                   initiative_store_.CompletionTimes(s, v.volunteer_id, start, end));
+  v1::VolunteerRecord record;
+  record.set_volunteer_id(v.volunteer_id);
+  record.set_team_id(v.team_id);
+  record.set_name_masked(pii::MaskName(v.name));
+  FillRecord(periods, completed, from, to, tz_, now, &record);
+  return record;
+}
+
 absl::StatusOr<WatchFilter> Dispatcher::WatchFilterFor(sql::Session& s, const Principal& who,
                                                        const v1::WatchTasksRequest& req) const {
   WatchFilter filter{.team_id = req.team_id(), .sites = who.sites};
@@ -679,7 +765,30 @@ absl::StatusOr<WatchFilter> Dispatcher::WatchFilterFor(sql::Session& s, const Pr
 
 absl::StatusOr<live::Snapshot> Dispatcher::Snapshot(sql::Session& s, absl::CivilDay today,
                                                     absl::Time now) const {
-  return ReadSnapshot(store_, s, sites_->ids(), today, tz_, now);
+  ASSIGN_OR_RETURN(live::Snapshot snapshot,
+                   ReadSnapshot(store_, s, sites_->ids(), today, tz_, now));
+  // volunteers_overworked changes with time alone (hours on duty): each reconcile rewrites it.
+  ASSIGN_OR_RETURN(auto overworked, OverworkedPerSite(s, now));
+  for (auto& [site, figures] : snapshot) {
+    figures.live[redis::kFieldVolunteersOverworked] = overworked.count(site) ? overworked[site] : 0;
+  }
+  return snapshot;
+}
+
+absl::StatusOr<std::map<std::string, int32_t>> Dispatcher::OverworkedPerSite(sql::Session& s,
+                                                                             absl::Time now) const {
+  const absl::Time day_start = time::StartOfDay(time::DayOf(now, tz_), tz_);
+  ASSIGN_OR_RETURN(std::vector<SiteVolunteerLoad> loads, initiative_store_.SiteVolunteerLoads(s));
+  ASSIGN_OR_RETURN(auto periods, initiative_store_.DutyPeriodsSince(s, day_start));
+  std::map<std::string, int32_t> overworked;
+  for (const SiteVolunteerLoad& load : loads) {
+    absl::Duration on_duty = absl::ZeroDuration();
+    if (auto it = periods.find(load.volunteer_id); it != periods.end()) {
+      on_duty = TimeOnDuty(it->second, day_start, now);
+    }
+    if (Overworked(load.unfinished_tasks, on_duty, limits_)) ++overworked[load.site_id];
+  }
+  return overworked;
 }
 
 }  // namespace lianfang::dispatch

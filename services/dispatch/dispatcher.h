@@ -24,6 +24,7 @@
 #define LIANFANG_SERVICES_DISPATCH_DISPATCHER_H_
 
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,10 +38,12 @@
 #include "common/sites/site_directory.h"
 #include "common/sql/database.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
+#include "services/dispatch/initiative_book.h"
 #include "services/dispatch/schedule_plan.h"
 #include "services/dispatch/store.h"
 #include "services/dispatch/task_counts.h"
 #include "services/dispatch/task_events.h"
+#include "services/dispatch/workload.h"
 
 namespace lianfang::dispatch {
 
@@ -70,11 +73,16 @@ class ChangeFeed final {
 
 class Dispatcher final {
  public:
-  // None of the pointers is owned; all must outlive the Dispatcher.
-  Dispatcher(const sites::SiteDirectory* sites, const pii::PersonKeyer* keyer, absl::TimeZone tz);
+  // None of the pointers is owned; all must outlive the Dispatcher. `limits` are the workload
+  // rule's (workload.h): auto-assignment skips overworked volunteers.
+  Dispatcher(const sites::SiteDirectory* sites, const pii::PersonKeyer* keyer, absl::TimeZone tz,
+             WorkloadLimits limits = {});
 
   const DispatchStore& store() const { return store_; }
   absl::TimeZone tz() const { return tz_; }
+  const WorkloadLimits& limits() const { return limits_; }
+  // Initiatives (initiative_book.h): Publish, Get, List; RecordPledge pledges through it.
+  const InitiativeBook& initiatives() const { return book_; }
 
   // ---- Mutations (write session) ----
   absl::StatusOr<v1::Team> CreateTeam(sql::Session& s, const auth::Principal& who,
@@ -82,6 +90,8 @@ class Dispatcher final {
   absl::StatusOr<v1::Volunteer> EnrollVolunteer(sql::Session& s, const auth::Principal& who,
                                                 const v1::EnrollVolunteerRequest& req,
                                                 absl::Time now) const;
+  // With initiative_id, also a pledge to that initiative (initiative_book.h): once per
+  // volunteer, only to an initiative of its team's sites; the response carries the initiative.
   absl::StatusOr<v1::RecordPledgeResponse> RecordPledge(sql::Session& s, const auth::Principal& who,
                                                         const v1::RecordPledgeRequest& req,
                                                         absl::Time now) const;
@@ -123,9 +133,12 @@ class Dispatcher final {
   // (PERMISSION_DENIED for a site_id filter outside its token).
   absl::StatusOr<v1::ListTeamsResponse> ListTeams(sql::Session& s, const auth::Principal& who,
                                                   const v1::ListTeamsRequest& req) const;
-  // PERMISSION_DENIED when the team works on none of the caller's sites.
-  absl::StatusOr<v1::ListVolunteersResponse> ListVolunteers(
-      sql::Session& s, const auth::Principal& who, const v1::ListVolunteersRequest& req) const;
+  // PERMISSION_DENIED when the team works on none of the caller's sites. `now` gives each
+  // volunteer's minutes on duty today and the workload rule.
+  absl::StatusOr<v1::ListVolunteersResponse> ListVolunteers(sql::Session& s,
+                                                            const auth::Principal& who,
+                                                            const v1::ListVolunteersRequest& req,
+                                                            absl::Time now) const;
   absl::StatusOr<v1::Task> GetTask(sql::Session& s, const auth::Principal& who,
                                    const v1::GetTaskRequest& req, absl::Time now) const;
   absl::StatusOr<v1::ListTasksResponse> ListTasks(sql::Session& s, const auth::Principal& who,
@@ -148,9 +161,50 @@ class Dispatcher final {
   absl::StatusOr<WatchFilter> WatchFilterFor(sql::Session& s, const auth::Principal& who,
                                              const v1::WatchTasksRequest& req) const;
 
+  // A volunteer's minutes on duty and tasks done per day (workload.h): ADMIN and LEADER any
+  // volunteer of a team working on one of their token's sites, a VOLUNTEER only itself (an
+  // empty volunteer_id means the caller; another one is PERMISSION_DENIED).
+  absl::StatusOr<v1::VolunteerRecord> GetVolunteerRecord(sql::Session& s,
+                                                         const auth::Principal& who,
+                                                         const v1::GetVolunteerRecordRequest& req,
+                                                         absl::Time now) const;
+
   // The live counts' truth (task_counts.h) of every directory site.
   absl::StatusOr<live::Snapshot> Snapshot(sql::Session& s, absl::CivilDay today,
                                           absl::Time now) const;
+
+  // ---- Plans and activations (dispatcher_plans.cc; rules in plan_book.h) ----
+  // A LEADER (any caller whose token lists sites) acts only on plans of its sites: the plan's
+  // site and every step's (PERMISSION_DENIED). A step's team must exist and work on the step's
+  // site (INVALID_ARGUMENT naming plan.steps[i].team_id). With plan_id set, replaces that plan
+  // (NOT_FOUND when unknown): version + 1, reviewed now by the caller.
+  absl::StatusOr<v1::Plan> CreatePlan(sql::Session& s, const auth::Principal& who,
+                                      const v1::CreatePlanRequest& req, absl::Time now) const;
+  absl::StatusOr<v1::Plan> ReviewPlan(sql::Session& s, const auth::Principal& who,
+                                      const v1::ReviewPlanRequest& req, absl::Time now) const;
+  // Activates the plan (NOT_FOUND when unknown): the activation and one task per step (through
+  // NewTask, as CreateTask creates tasks), each step recorded with its task under the UNIQUE
+  // (activation_id, step_index), all in this transaction.
+  absl::StatusOr<v1::Activation> ActivatePlan(sql::Session& s, const auth::Principal& who,
+                                              const v1::ActivatePlanRequest& req, absl::Time now,
+                                              Changes* changes) const;
+  // Ends a running activation (FAILED_PRECONDITION when it has ended), cancelling its tasks not
+  // finished through the lifecycle table (CancelTask's transition) when asked.
+  absl::StatusOr<v1::Activation> EndActivation(sql::Session& s, const auth::Principal& who,
+                                               const v1::EndActivationRequest& req, absl::Time now,
+                                               Changes* changes) const;
+  // Reads: plans by name, stale marked at `now`; activations with their steps and progress
+  // read from the tasks at `now`.
+  absl::StatusOr<v1::ListPlansResponse> ListPlans(sql::Session& s, const auth::Principal& who,
+                                                  const v1::ListPlansRequest& req,
+                                                  absl::Time now) const;
+  absl::StatusOr<v1::Activation> GetActivation(sql::Session& s, const auth::Principal& who,
+                                               const v1::GetActivationRequest& req,
+                                               absl::Time now) const;
+  absl::StatusOr<v1::ListActivationsResponse> ListActivations(sql::Session& s,
+                                                              const auth::Principal& who,
+                                                              const v1::ListActivationsRequest& req,
+                                                              absl::Time now) const;
 
  private:
   // The enrolled volunteer behind a VOLUNTEER token (PERMISSION_DENIED when none).
@@ -158,9 +212,25 @@ class Dispatcher final {
   absl::StatusOr<TaskRow> LoadTask(sql::Session& s, absl::string_view task_id) const;
   absl::StatusOr<TeamRow> LoadTeam(sql::Session& s, absl::string_view team_id) const;
   absl::StatusOr<VolunteerRow> LoadVolunteer(sql::Session& s, absl::string_view volunteer_id) const;
-  // Picks the assignee of a new task of `team_id` (nullopt: none on duty).
+  // Picks the assignee of a new task of `team_id` at `now` (nullopt: none on duty and not
+  // overworked).
   absl::StatusOr<std::optional<std::string>> AutoAssignee(sql::Session& s,
-                                                          absl::string_view team_id) const;
+                                                          absl::string_view team_id,
+                                                          absl::Time now) const;
+  // Volunteers overworked at `now` (workload.h) per site of their team.
+  absl::StatusOr<std::map<std::string, int32_t>> OverworkedPerSite(sql::Session& s,
+                                                                   absl::Time now) const;
+  // Fills minutes_on_duty_today and overworked of the volunteers of one team at `now`.
+  absl::Status FillWorkload(sql::Session& s, absl::string_view team_id,
+                            std::span<VolunteerRow> volunteers, absl::Time now) const;
+  // The task `in` asks for (kind, site, title, details, priority, team, assignee, person_key,
+  // source_ref, item_code; due at `due`), created by `who` as CreateTask creates it: the team
+  // named (it must work on the site) or the earliest one covering the site, the assignee named
+  // or picked by auto-assignment, inserted with its events and deltas. The one path every new
+  // task takes (CreateTask, plan activations).
+  absl::StatusOr<TaskRow> NewTask(sql::Session& s, const auth::Principal& who, const v1::Task& in,
+                                  std::optional<absl::Time> due, bool auto_assign, absl::Time now,
+                                  Changes* changes) const;
   // Inserts `task` and records its events and deltas.
   absl::Status AddTask(sql::Session& s, const TaskRow& task, absl::string_view actor,
                        absl::Time now, Changes* changes) const;
@@ -179,6 +249,21 @@ class Dispatcher final {
   const pii::PersonKeyer* keyer_;
   const absl::TimeZone tz_;
   const DispatchStore store_{};
+  const WorkloadLimits limits_;
+  const InitiativeStore initiative_store_{};
+  const InitiativeBook book_{&store_, &initiative_store_};
+
+  // ---- Plans (dispatcher_plans.cc) ----
+  absl::StatusOr<PlanRow> LoadPlan(sql::Session& s, const auth::Principal& who,
+                                   absl::string_view plan_id) const;
+  // The activation with its steps and progress at `now`; NOT_FOUND when unknown,
+  // PERMISSION_DENIED outside the caller's sites.
+  absl::StatusOr<v1::Activation> LoadActivation(sql::Session& s, const auth::Principal& who,
+                                                absl::string_view activation_id,
+                                                absl::Time now) const;
+  absl::StatusOr<v1::Activation> WithSteps(sql::Session& s, v1::Activation activation,
+                                           absl::Time now) const;
+  const PlanStore plans_{};
 };
 
 }  // namespace lianfang::dispatch

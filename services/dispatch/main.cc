@@ -24,8 +24,12 @@ int main(int argc, char** argv) {
                               .migrations = dispatch::Migrations(),
                               .extra_flags = &extra});
 
-  dispatch::Dispatcher dispatcher(rt->sites.get(), rt->keyer.get(), rt->config.tz);
+  dispatch::Dispatcher dispatcher(rt->sites.get(), rt->keyer.get(), rt->config.tz,
+                                  {.max_open_tasks = settings.max_open_tasks,
+                                   .max_duty = absl::Hours(settings.max_duty_hours)});
   dispatch::TaskEventHub hub;
+  dispatch::NoticeBoard notices;
+  dispatch::NoticeEventHub notice_hub;
   lianfang::live::LiveCounts counts(
       lianfang::redis::kDispatch, rt->sites->ids(), rt->redis.get(), rt->db.get(), &rt->clock,
       rt->config.tz,
@@ -46,7 +50,9 @@ int main(int argc, char** argv) {
                                      .feed = &feed,
                                      .hub = &hub,
                                      .tz = rt->config.tz,
-                                     .watch_queue = static_cast<size_t>(settings.watch_queue)});
+                                     .watch_queue = static_cast<size_t>(settings.watch_queue),
+                                     .notices = &notices,
+                                     .notice_hub = &notice_hub});
 
   counts.Start();
   scheduler.Start();

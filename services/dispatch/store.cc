@@ -130,6 +130,38 @@ CREATE TABLE dispatch_schedule_slots (
 )
 )sql";
 
+// Version 4: initiatives (倡议) and the pledges to them; indexes for the workload figures
+// (duty periods by start, completions by volunteer).
+constexpr char kSchemaV4[] = R"sql(
+INSERT INTO dispatch_ids (name, next_value) VALUES ('initiative', 0);
+CREATE TABLE dispatch_initiatives (
+  initiative_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  site_ids TEXT NOT NULL,
+  published_by TEXT NOT NULL,
+  published_at INTEGER NOT NULL
+);
+CREATE TABLE dispatch_initiative_sites (
+  initiative_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  initiative_seq INTEGER NOT NULL,
+  PRIMARY KEY (initiative_id, site_id)
+);
+CREATE INDEX dispatch_initiative_sites_by_site
+  ON dispatch_initiative_sites (site_id, initiative_seq);
+CREATE TABLE dispatch_initiative_pledges (
+  initiative_id TEXT NOT NULL,
+  volunteer_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  pledged_at INTEGER NOT NULL,
+  PRIMARY KEY (initiative_id, volunteer_id)
+);
+CREATE INDEX dispatch_duty_periods_by_start ON dispatch_duty_periods (volunteer_id, started_at);
+CREATE INDEX dispatch_tasks_by_assignee_completed ON dispatch_tasks (assignee, completed_at)
+)sql";
+
 std::string PostgresText(absl::string_view sqlite) {
   return absl::StrReplaceAll(sqlite, {{" INTEGER", " BIGINT"}, {" BLOB", " BYTEA"}});
 }
@@ -374,6 +406,32 @@ absl::Status AlreadyExistsIfAny(sql::Session& s, absl::string_view query, sql::V
   return absl::OkStatus();
 }
 
+// The notices and their acknowledgements (the notices block at the end of this file).
+constexpr char kSchemaV3[] = R"sql(
+INSERT INTO dispatch_ids (name, next_value) VALUES ('notice', 0);
+CREATE TABLE dispatch_notices (
+  notice_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  published_at INTEGER NOT NULL,
+  site_ids TEXT NOT NULL,
+  spec BLOB NOT NULL
+);
+CREATE TABLE dispatch_notice_acks (
+  notice_id TEXT NOT NULL,
+  user_sub TEXT NOT NULL,
+  volunteer_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  site_ids TEXT NOT NULL,
+  read_at INTEGER NOT NULL,
+  studied_at INTEGER,
+  PRIMARY KEY (notice_id, user_sub)
+);
+CREATE INDEX dispatch_notice_acks_by_sub ON dispatch_notice_acks (user_sub, notice_id)
+)sql";
+
+// The schema of plans and activations (version 5), defined with the plans' block at the end.
+std::string PlansSchema();
+
 }  // namespace
 
 std::span<const sql::Migration> Migrations() {
@@ -387,6 +445,18 @@ std::span<const sql::Migration> Migrations() {
       {.version = 2,
        .name = "supply delivery tasks name their supplies item",
        .sql = "ALTER TABLE dispatch_tasks ADD COLUMN item_code TEXT NOT NULL DEFAULT ''"},
+      {.version = 3,
+       .name = "notices and their acknowledgements",
+       .sql = kSchemaV3,
+       .postgres_sql = PostgresText(kSchemaV3)},
+      {.version = 4,
+       .name = "initiatives, pledges to them, and the duty and completion indexes of the workload",
+       .sql = kSchemaV4,
+       .postgres_sql = PostgresText(kSchemaV4)},
+      {.version = 5,
+       .name = "contingency plans, their activations and the tasks of each step",
+       .sql = PlansSchema(),
+       .postgres_sql = PostgresText(PlansSchema())},
   };
   return *kMigrations;
 }
@@ -449,6 +519,8 @@ v1::Volunteer ToProto(const VolunteerRow& v, bool full) {
   p.set_person_key(v.person_key);
   *p.mutable_enrolled_at() = time::ToTimestamp(v.enrolled_at);
   p.set_unfinished_tasks(static_cast<int32_t>(v.unfinished_tasks));
+  p.set_minutes_on_duty_today(v.minutes_on_duty_today);
+  p.set_overworked(v.overworked);
   return p;
 }
 
@@ -837,6 +909,599 @@ absl::StatusOr<std::map<std::string, SiteDayFigures>> DispatchStore::DayFigures(
   ASSIGN_OR_RETURN(sql::Result duty, s.Execute(kDayOnDuty, {start, end}));
   for (const sql::Row& row : duty.rows) out[row.Text(0)].volunteers_on_duty = row.Int(1);
   return out;
+}
+
+// --- notices ---
+
+namespace {
+
+constexpr char kInsertNotice[] =
+    "INSERT INTO dispatch_notices (notice_id, seq, published_at, site_ids, spec) "
+    "VALUES ($1, $2, $3, $4, $5)";
+#define LF_NOTICE_COLUMNS "notice_id, seq, site_ids, spec"
+constexpr char kSelectNotice[] =
+    "SELECT " LF_NOTICE_COLUMNS " FROM dispatch_notices WHERE notice_id = $1";
+constexpr char kAllNotices[] =
+    "SELECT " LF_NOTICE_COLUMNS " FROM dispatch_notices ORDER BY seq DESC";
+#undef LF_NOTICE_COLUMNS
+#define LF_ACK_COLUMNS "notice_id, user_sub, volunteer_id, team_id, site_ids, read_at, studied_at"
+constexpr char kInsertAck[] =
+    "INSERT INTO dispatch_notice_acks (" LF_ACK_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
+constexpr char kSelectAck[] =
+    "SELECT " LF_ACK_COLUMNS " FROM dispatch_notice_acks WHERE notice_id = $1 AND user_sub = $2";
+constexpr char kAcksOf[] = "SELECT " LF_ACK_COLUMNS
+                           " FROM dispatch_notice_acks WHERE notice_id = $1 "
+                           "ORDER BY read_at, user_sub";
+constexpr char kAcksBy[] =
+    "SELECT " LF_ACK_COLUMNS " FROM dispatch_notice_acks WHERE user_sub = $1";
+#undef LF_ACK_COLUMNS
+constexpr char kSetStudied[] =
+    "UPDATE dispatch_notice_acks SET studied_at = $3 "
+    "WHERE notice_id = $1 AND user_sub = $2 AND studied_at IS NULL";
+constexpr char kNoticeVolunteers[] =
+    "SELECT v.volunteer_id, v.seq, v.user_sub, v.team_id, v.name, t.site_ids "
+    "FROM dispatch_volunteers v JOIN dispatch_teams t ON t.team_id = v.team_id ORDER BY v.seq";
+
+std::vector<std::string> SplitSites(absl::string_view joined) {
+  return absl::StrSplit(joined, ',', absl::SkipEmpty());
+}
+
+absl::StatusOr<NoticeRow> NoticeFrom(const sql::Row& r) {
+  NoticeRow row;
+  if (!row.notice.ParseFromString(r.Bytes(3))) {
+    return absl::InternalError("a stored notice cannot be read");
+  }
+  row.notice.set_notice_id(r.Text(0));
+  row.seq = r.Int(1);
+  row.sites = SplitSites(r.Text(2));
+  return row;
+}
+
+NoticeAckRow AckFrom(const sql::Row& r) {
+  NoticeAckRow a;
+  a.notice_id = r.Text(0);
+  a.user_sub = r.Text(1);
+  a.volunteer_id = r.Text(2);
+  a.team_id = r.Text(3);
+  a.site_ids = SplitSites(r.Text(4));
+  a.read_at = r.Time(5);
+  a.studied_at = r.OptionalTime(6);
+  return a;
+}
+
+}  // namespace
+
+absl::Status NoticeStore::InsertNotice(sql::Session& s, const NoticeRow& row) const {
+  const v1::Notice& n = row.notice;
+  return s
+      .Execute(kInsertNotice, {n.notice_id(), row.seq, time::FromTimestamp(n.published_at()),
+                               absl::StrJoin(row.sites, ","), sql::Bytes{n.SerializeAsString()}})
+      .status();
+}
+
+absl::StatusOr<std::optional<NoticeRow>> NoticeStore::FindNotice(
+    sql::Session& s, absl::string_view notice_id) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, s.QueryRow(kSelectNotice, {notice_id}));
+  if (!row.has_value()) return std::nullopt;
+  return NoticeFrom(*row);
+}
+
+absl::StatusOr<std::vector<NoticeRow>> NoticeStore::AllNotices(sql::Session& s) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kAllNotices));
+  std::vector<NoticeRow> out;
+  for (const sql::Row& row : r.rows) {
+    ASSIGN_OR_RETURN(NoticeRow n, NoticeFrom(row));
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<NoticeAckRow>> NoticeStore::FindAck(sql::Session& s,
+                                                                 absl::string_view notice_id,
+                                                                 absl::string_view user_sub) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, s.QueryRow(kSelectAck, {notice_id, user_sub}));
+  if (!row.has_value()) return std::nullopt;
+  return AckFrom(*row);
+}
+
+absl::Status NoticeStore::InsertAck(sql::Session& s, const NoticeAckRow& a) const {
+  return s
+      .Execute(kInsertAck, {a.notice_id, a.user_sub, a.volunteer_id, a.team_id,
+                            absl::StrJoin(a.site_ids, ","), a.read_at, a.studied_at})
+      .status();
+}
+
+absl::Status NoticeStore::SetStudied(sql::Session& s, absl::string_view notice_id,
+                                     absl::string_view user_sub, absl::Time at) const {
+  return s.Execute(kSetStudied, {notice_id, user_sub, at}).status();
+}
+
+absl::StatusOr<std::vector<NoticeAckRow>> NoticeStore::AcksOf(sql::Session& s,
+                                                              absl::string_view notice_id) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kAcksOf, {notice_id}));
+  std::vector<NoticeAckRow> out;
+  for (const sql::Row& row : r.rows) out.push_back(AckFrom(row));
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, NoticeAckRow>> NoticeStore::AcksBy(
+    sql::Session& s, absl::string_view user_sub) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kAcksBy, {user_sub}));
+  std::map<std::string, NoticeAckRow> out;
+  for (const sql::Row& row : r.rows) {
+    NoticeAckRow a = AckFrom(row);
+    std::string id = a.notice_id;
+    out.emplace(std::move(id), std::move(a));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<NoticeVolunteer>> NoticeStore::Volunteers(sql::Session& s) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kNoticeVolunteers));
+  std::vector<NoticeVolunteer> out;
+  for (const sql::Row& row : r.rows) {
+    out.push_back({.volunteer_id = row.Text(0),
+                   .seq = row.Int(1),
+                   .user_sub = row.Text(2),
+                   .team_id = row.Text(3),
+                   .name = row.Text(4),
+                   .team_sites = SplitSites(row.Text(5))});
+  }
+  return out;
+}
+
+// --- initiatives and workload ---
+
+namespace {
+
+constexpr char kInsertInitiative[] =
+    "INSERT INTO dispatch_initiatives (initiative_id, seq, title, body, site_ids, published_by, "
+    "published_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+constexpr char kInsertInitiativeSite[] =
+    "INSERT INTO dispatch_initiative_sites (initiative_id, site_id, initiative_seq) "
+    "VALUES ($1, $2, $3)";
+#define LF_INITIATIVE_COLUMNS \
+  "i.initiative_id, i.seq, i.title, i.body, i.site_ids, i.published_by, i.published_at"
+constexpr char kSelectInitiative[] =
+    "SELECT " LF_INITIATIVE_COLUMNS " FROM dispatch_initiatives i WHERE i.initiative_id = $1";
+constexpr char kListInitiatives[] =
+    "SELECT " LF_INITIATIVE_COLUMNS
+    " FROM dispatch_initiatives i WHERE ($1 = 0 OR i.seq < $1) ORDER BY i.seq DESC LIMIT $2";
+// ListInitiatives for a caller restricted to some sites: the head, then "$3, $4, ..." (one per
+// site), then the tail.
+constexpr char kListInitiativesOfSitesHead[] =
+    "SELECT " LF_INITIATIVE_COLUMNS
+    " FROM dispatch_initiatives i WHERE ($1 = 0 OR i.seq < $1) AND EXISTS "
+    "(SELECT 1 FROM dispatch_initiative_sites s WHERE s.initiative_id = i.initiative_id "
+    "AND s.site_id IN (";
+constexpr char kListInitiativesOfSitesTail[] = ")) ORDER BY i.seq DESC LIMIT $2";
+// The teams working on an initiative's sites ($1).
+#define LF_INITIATIVE_TEAM_IDS                                                      \
+  "SELECT ts.team_id FROM dispatch_team_sites ts JOIN dispatch_initiative_sites s " \
+  "ON s.site_id = ts.site_id WHERE s.initiative_id = $1"
+constexpr char kInitiativeTeams[] =
+    "SELECT t.team_id, t.name FROM dispatch_teams t WHERE t.team_id IN (" LF_INITIATIVE_TEAM_IDS
+    ") ORDER BY t.team_id";
+constexpr char kInitiativeMembers[] =
+    "SELECT v.team_id, v.party_member, p.volunteer_id FROM dispatch_volunteers v "
+    "LEFT JOIN dispatch_initiative_pledges p ON p.initiative_id = $1 AND "
+    "p.volunteer_id = v.volunteer_id WHERE v.team_id IN (" LF_INITIATIVE_TEAM_IDS ")";
+constexpr char kInsertInitiativePledge[] =
+    "INSERT INTO dispatch_initiative_pledges (initiative_id, volunteer_id, text, pledged_at) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (initiative_id, volunteer_id) DO NOTHING";
+constexpr char kHasPledged[] =
+    "SELECT 1 FROM dispatch_initiative_pledges WHERE initiative_id = $1 AND volunteer_id = $2";
+constexpr char kDutyPeriodsOf[] =
+    "SELECT started_at, ended_at FROM dispatch_duty_periods WHERE volunteer_id = $1 "
+    "AND started_at < $3 AND (ended_at IS NULL OR ended_at > $2) ORDER BY started_at";
+constexpr char kDutyPeriodsSince[] =
+    "SELECT volunteer_id, started_at, ended_at FROM dispatch_duty_periods "
+    "WHERE ended_at IS NULL OR ended_at > $1";
+constexpr char kTeamDutyPeriodsSince[] =
+    "SELECT p.volunteer_id, p.started_at, p.ended_at FROM dispatch_duty_periods p "
+    "JOIN dispatch_volunteers v ON v.volunteer_id = p.volunteer_id "
+    "WHERE v.team_id = $1 AND (p.ended_at IS NULL OR p.ended_at > $2)";
+constexpr char kCompletionTimes[] =
+    "SELECT completed_at FROM dispatch_tasks WHERE assignee = $1 AND completed_at >= $2 "
+    "AND completed_at < $3 ORDER BY completed_at";
+constexpr char kSiteVolunteerLoads[] =
+    "SELECT ts.site_id, v.volunteer_id, (SELECT COUNT(*) FROM dispatch_tasks t "
+    "WHERE t.assignee = v.volunteer_id AND t.status IN (2, 3)) "
+    "FROM dispatch_volunteers v JOIN dispatch_team_sites ts ON ts.team_id = v.team_id";
+
+InitiativeRow InitiativeFrom(const sql::Row& r) {
+  InitiativeRow row;
+  row.initiative_id = r.Text(0);
+  row.seq = r.Int(1);
+  row.title = r.Text(2);
+  row.body = r.Text(3);
+  row.site_ids = absl::StrSplit(r.Text(4), ',', absl::SkipEmpty());
+  row.published_by = r.Text(5);
+  row.published_at = r.Time(6);
+  return row;
+}
+
+DutyPeriod PeriodFrom(const sql::Row& r, size_t first) {
+  return DutyPeriod{.started_at = r.Time(first), .ended_at = r.OptionalTime(first + 1)};
+}
+
+}  // namespace
+
+absl::Status InitiativeStore::InsertInitiative(sql::Session& s, const InitiativeRow& row) const {
+  RETURN_IF_ERROR(s.Execute(kInsertInitiative,
+                            {row.initiative_id, row.seq, row.title, row.body,
+                             absl::StrJoin(row.site_ids, ","), row.published_by, row.published_at})
+                      .status());
+  for (const std::string& site : row.site_ids) {
+    RETURN_IF_ERROR(s.Execute(kInsertInitiativeSite, {row.initiative_id, site, row.seq}).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<InitiativeRow>> InitiativeStore::FindInitiative(
+    sql::Session& s, absl::string_view initiative_id) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, s.QueryRow(kSelectInitiative, {initiative_id}));
+  if (!row.has_value()) return std::nullopt;
+  return InitiativeFrom(*row);
+}
+
+absl::StatusOr<std::vector<InitiativeRow>> InitiativeStore::ListInitiatives(
+    sql::Session& s, std::span<const std::string> sites_any_of, int64_t before_seq,
+    int64_t limit) const {
+  sql::Result r;
+  if (sites_any_of.empty()) {
+    ASSIGN_OR_RETURN(r, s.Execute(kListInitiatives, {before_seq, limit}));
+  } else {
+    // Assembled from the constant fragments and $N placeholders only; every site is bound.
+    std::vector<sql::Value> params = {before_seq, limit};
+    std::vector<std::string> placeholders;
+    for (const std::string& site : sites_any_of) {
+      params.emplace_back(site);
+      placeholders.push_back(absl::StrCat("$", params.size()));
+    }
+    ASSIGN_OR_RETURN(
+        r, s.Execute(absl::StrCat(kListInitiativesOfSitesHead, absl::StrJoin(placeholders, ", "),
+                                  kListInitiativesOfSitesTail),
+                     params));
+  }
+  std::vector<InitiativeRow> out;
+  for (const sql::Row& row : r.rows) out.push_back(InitiativeFrom(row));
+  return out;
+}
+
+absl::StatusOr<std::vector<TeamName>> InitiativeStore::InitiativeTeams(
+    sql::Session& s, absl::string_view initiative_id) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kInitiativeTeams, {initiative_id}));
+  std::vector<TeamName> out;
+  for (const sql::Row& row : r.rows) out.push_back(TeamName{row.Text(0), row.Text(1)});
+  return out;
+}
+
+absl::StatusOr<std::vector<InitiativeMember>> InitiativeStore::InitiativeMembers(
+    sql::Session& s, absl::string_view initiative_id) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kInitiativeMembers, {initiative_id}));
+  std::vector<InitiativeMember> out;
+  for (const sql::Row& row : r.rows) {
+    out.push_back(InitiativeMember{
+        .team_id = row.Text(0), .party_member = row.Bool(1), .pledged = !row.IsNull(2)});
+  }
+  return out;
+}
+
+absl::StatusOr<bool> InitiativeStore::InsertPledge(sql::Session& s, absl::string_view initiative_id,
+                                                   absl::string_view volunteer_id,
+                                                   absl::string_view text, absl::Time at) const {
+  ASSIGN_OR_RETURN(sql::Result r,
+                   s.Execute(kInsertInitiativePledge, {initiative_id, volunteer_id, text, at}));
+  return r.rows_affected == 1;
+}
+
+absl::StatusOr<bool> InitiativeStore::HasPledged(sql::Session& s, absl::string_view initiative_id,
+                                                 absl::string_view volunteer_id) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row,
+                   s.QueryRow(kHasPledged, {initiative_id, volunteer_id}));
+  return row.has_value();
+}
+
+absl::StatusOr<std::vector<DutyPeriod>> InitiativeStore::DutyPeriods(sql::Session& s,
+                                                                     absl::string_view volunteer_id,
+                                                                     absl::Time from,
+                                                                     absl::Time to) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kDutyPeriodsOf, {volunteer_id, from, to}));
+  std::vector<DutyPeriod> out;
+  for (const sql::Row& row : r.rows) out.push_back(PeriodFrom(row, 0));
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::vector<DutyPeriod>>> InitiativeStore::DutyPeriodsSince(
+    sql::Session& s, absl::Time since) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kDutyPeriodsSince, {since}));
+  std::map<std::string, std::vector<DutyPeriod>> out;
+  for (const sql::Row& row : r.rows) out[row.Text(0)].push_back(PeriodFrom(row, 1));
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::vector<DutyPeriod>>>
+InitiativeStore::TeamDutyPeriodsSince(sql::Session& s, absl::string_view team_id,
+                                      absl::Time since) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kTeamDutyPeriodsSince, {team_id, since}));
+  std::map<std::string, std::vector<DutyPeriod>> out;
+  for (const sql::Row& row : r.rows) out[row.Text(0)].push_back(PeriodFrom(row, 1));
+  return out;
+}
+
+absl::StatusOr<std::vector<absl::Time>> InitiativeStore::CompletionTimes(
+    sql::Session& s, absl::string_view volunteer_id, absl::Time from, absl::Time to) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kCompletionTimes, {volunteer_id, from, to}));
+  std::vector<absl::Time> out;
+  for (const sql::Row& row : r.rows) out.push_back(row.Time(0));
+  return out;
+}
+
+absl::StatusOr<std::vector<SiteVolunteerLoad>> InitiativeStore::SiteVolunteerLoads(
+    sql::Session& s) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kSiteVolunteerLoads));
+  std::vector<SiteVolunteerLoad> out;
+  for (const sql::Row& row : r.rows) {
+    out.push_back(SiteVolunteerLoad{row.Text(0), row.Text(1), row.Int(2)});
+  }
+  return out;
+}
+
+// --- plans ---
+
+namespace {
+
+constexpr char kPlansSchema[] = R"sql(
+INSERT INTO dispatch_ids (name, next_value) VALUES ('plan', 0), ('activation', 0);
+CREATE TABLE dispatch_plans (
+  plan_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  reviewed_by TEXT NOT NULL,
+  reviewed_at INTEGER NOT NULL,
+  spec BLOB NOT NULL
+);
+CREATE INDEX dispatch_plans_by_site ON dispatch_plans (site_id, name, seq);
+CREATE INDEX dispatch_plans_by_review ON dispatch_plans (reviewed_at);
+CREATE TABLE dispatch_activations (
+  activation_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  plan_id TEXT NOT NULL,
+  plan_name TEXT NOT NULL,
+  plan_version INTEGER NOT NULL,
+  site_id TEXT NOT NULL,
+  mode INTEGER NOT NULL,
+  starts_at INTEGER NOT NULL,
+  activated_by TEXT NOT NULL,
+  activated_at INTEGER NOT NULL,
+  ended_at INTEGER
+);
+CREATE INDEX dispatch_activations_by_plan ON dispatch_activations (plan_id, seq);
+CREATE INDEX dispatch_activations_by_site ON dispatch_activations (site_id, seq);
+CREATE TABLE dispatch_activation_steps (
+  activation_id TEXT NOT NULL,
+  step_index INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  task_id TEXT NOT NULL UNIQUE,
+  PRIMARY KEY (activation_id, step_index)
+)
+)sql";
+
+#define LF_PLAN_COLUMNS \
+  "plan_id, seq, name, site_id, version, created_by, created_at, reviewed_by, reviewed_at, spec"
+constexpr char kInsertPlan[] = "INSERT INTO dispatch_plans (" LF_PLAN_COLUMNS
+                               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+constexpr char kUpdatePlan[] =
+    "UPDATE dispatch_plans SET name = $2, site_id = $3, version = $4, reviewed_by = $5, "
+    "reviewed_at = $6, spec = $7 WHERE plan_id = $1";
+constexpr char kSelectPlan[] = "SELECT " LF_PLAN_COLUMNS " FROM dispatch_plans WHERE plan_id = $1";
+constexpr char kSetPlanReviewed[] =
+    "UPDATE dispatch_plans SET reviewed_at = $2, reviewed_by = $3 WHERE plan_id = $1";
+// ListPlans: $1 site ('' = any), $2 reviewed before (kNoDue = any), $3 limit, $4 offset, then
+// "AND site_id IN ($5, ...)" for a caller restricted to some sites.
+constexpr char kListPlansHead[] =
+    "SELECT " LF_PLAN_COLUMNS
+    " FROM dispatch_plans WHERE ($1 = '' OR site_id = $1) AND reviewed_at < $2";
+constexpr char kListPlansTail[] = " ORDER BY name, seq LIMIT $3 OFFSET $4";
+
+#define LF_ACTIVATION_COLUMNS                                                        \
+  "activation_id, seq, plan_id, plan_name, plan_version, site_id, mode, starts_at, " \
+  "activated_by, activated_at, ended_at"
+constexpr char kInsertActivation[] = "INSERT INTO dispatch_activations (" LF_ACTIVATION_COLUMNS
+                                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+constexpr char kInsertActivationStep[] =
+    "INSERT INTO dispatch_activation_steps (activation_id, step_index, title, task_id) "
+    "VALUES ($1, $2, $3, $4)";
+constexpr char kSelectActivation[] =
+    "SELECT " LF_ACTIVATION_COLUMNS " FROM dispatch_activations WHERE activation_id = $1";
+// ListActivations: $1 plan ('' = any), $2 limit, $3 offset, then "AND site_id IN ($4, ...)".
+constexpr char kListActivationsHead[] =
+    "SELECT " LF_ACTIVATION_COLUMNS " FROM dispatch_activations WHERE ($1 = '' OR plan_id = $1)";
+constexpr char kListActivationsTail[] = " ORDER BY seq DESC LIMIT $2 OFFSET $3";
+constexpr char kActivationSteps[] =
+    "SELECT st.step_index, st.title, st.task_id, t.due_at, t.status "
+    "FROM dispatch_activation_steps st JOIN dispatch_tasks t ON t.task_id = st.task_id "
+    "WHERE st.activation_id = $1 ORDER BY st.step_index";
+constexpr char kEndActivation[] =
+    "UPDATE dispatch_activations SET ended_at = $2 "
+    "WHERE activation_id = $1 AND ended_at IS NULL";
+
+absl::StatusOr<PlanRow> PlanFrom(const sql::Row& r) {
+  PlanRow row;
+  if (!row.plan.ParseFromString(r.Bytes(9))) {
+    return absl::InternalError("a stored plan cannot be read");
+  }
+  v1::Plan& p = row.plan;
+  p.set_plan_id(r.Text(0));
+  row.seq = r.Int(1);
+  p.set_name(r.Text(2));
+  p.set_site_id(r.Text(3));
+  p.set_version(static_cast<int32_t>(r.Int(4)));
+  p.set_created_by(r.Text(5));
+  *p.mutable_created_at() = time::ToTimestamp(r.Time(6));
+  p.set_reviewed_by(r.Text(7));
+  *p.mutable_reviewed_at() = time::ToTimestamp(r.Time(8));
+  p.clear_stale();
+  return row;
+}
+
+// What the spec column keeps of a plan: scenario and steps (the rest has its own columns).
+sql::Bytes SpecOf(const v1::Plan& plan) {
+  v1::Plan spec;
+  spec.set_scenario(plan.scenario());
+  *spec.mutable_steps() = plan.steps();
+  return sql::Bytes{spec.SerializeAsString()};
+}
+
+ActivationRow ActivationFrom(const sql::Row& r) {
+  ActivationRow row;
+  v1::Activation& a = row.activation;
+  a.set_activation_id(r.Text(0));
+  row.seq = r.Int(1);
+  a.set_plan_id(r.Text(2));
+  a.set_plan_name(r.Text(3));
+  a.set_plan_version(static_cast<int32_t>(r.Int(4)));
+  a.set_site_id(r.Text(5));
+  a.set_mode(static_cast<v1::ActivationMode>(r.Int(6)));
+  *a.mutable_starts_at() = time::ToTimestamp(r.Time(7));
+  a.set_activated_by(r.Text(8));
+  *a.mutable_activated_at() = time::ToTimestamp(r.Time(9));
+  if (std::optional<absl::Time> ended = r.OptionalTime(10)) {
+    *a.mutable_ended_at() = time::ToTimestamp(*ended);
+  }
+  return row;
+}
+
+// Appends " AND site_id IN ($n, ...)" for `sites` (nothing when empty) to `sql`.
+void AppendSitesIn(std::string& sql, std::vector<sql::Value>& params,
+                   std::span<const std::string> sites) {
+  if (sites.empty()) return;
+  std::vector<std::string> placeholders;
+  for (const std::string& site : sites) {
+    params.emplace_back(site);
+    placeholders.push_back(absl::StrCat("$", params.size()));
+  }
+  absl::StrAppend(&sql, " AND site_id IN (", absl::StrJoin(placeholders, ", "), ")");
+}
+
+std::string PlansSchema() { return kPlansSchema; }
+
+}  // namespace
+
+absl::Status PlanStore::InsertPlan(sql::Session& s, const PlanRow& row) const {
+  const v1::Plan& p = row.plan;
+  return s
+      .Execute(kInsertPlan, {p.plan_id(), row.seq, p.name(), p.site_id(), p.version(),
+                             p.created_by(), time::FromTimestamp(p.created_at()), p.reviewed_by(),
+                             time::FromTimestamp(p.reviewed_at()), SpecOf(p)})
+      .status();
+}
+
+absl::Status PlanStore::UpdatePlan(sql::Session& s, const v1::Plan& p) const {
+  return s
+      .Execute(kUpdatePlan, {p.plan_id(), p.name(), p.site_id(), p.version(), p.reviewed_by(),
+                             time::FromTimestamp(p.reviewed_at()), SpecOf(p)})
+      .status();
+}
+
+absl::StatusOr<std::optional<PlanRow>> PlanStore::FindPlan(sql::Session& s,
+                                                           absl::string_view plan_id) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, s.QueryRow(kSelectPlan, {plan_id}));
+  if (!row.has_value()) return std::nullopt;
+  return PlanFrom(*row);
+}
+
+absl::Status PlanStore::SetPlanReviewed(sql::Session& s, absl::string_view plan_id, absl::Time at,
+                                        absl::string_view by) const {
+  return s.Execute(kSetPlanReviewed, {plan_id, at, by}).status();
+}
+
+absl::StatusOr<std::vector<PlanRow>> PlanStore::ListPlans(sql::Session& s,
+                                                          absl::string_view site_id,
+                                                          std::span<const std::string> sites_any_of,
+                                                          std::optional<absl::Time> reviewed_before,
+                                                          int64_t offset, int64_t limit) const {
+  std::vector<sql::Value> params = {
+      site_id, reviewed_before.has_value() ? sql::Value(*reviewed_before) : sql::Value(kNoDue),
+      limit, offset};
+  std::string query = kListPlansHead;
+  if (site_id.empty()) AppendSitesIn(query, params, sites_any_of);
+  query += kListPlansTail;
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(query, params));
+  std::vector<PlanRow> out;
+  for (const sql::Row& row : r.rows) {
+    ASSIGN_OR_RETURN(PlanRow plan, PlanFrom(row));
+    out.push_back(std::move(plan));
+  }
+  return out;
+}
+
+absl::Status PlanStore::InsertActivation(sql::Session& s, const ActivationRow& row) const {
+  const v1::Activation& a = row.activation;
+  std::optional<absl::Time> ended;
+  if (a.has_ended_at()) ended = time::FromTimestamp(a.ended_at());
+  return s
+      .Execute(kInsertActivation,
+               {a.activation_id(), row.seq, a.plan_id(), a.plan_name(), a.plan_version(),
+                a.site_id(), static_cast<int64_t>(a.mode()), time::FromTimestamp(a.starts_at()),
+                a.activated_by(), time::FromTimestamp(a.activated_at()), ended})
+      .status();
+}
+
+absl::Status PlanStore::InsertActivationStep(sql::Session& s, absl::string_view activation_id,
+                                             int index, absl::string_view title,
+                                             absl::string_view task_id) const {
+  absl::StatusOr<sql::Result> r =
+      s.Execute(kInsertActivationStep, {activation_id, index, title, task_id});
+  if (!r.ok() && sql::IsConstraintViolation(r.status())) {
+    return absl::AlreadyExistsError("this step of the activation already has its task");
+  }
+  return r.status();
+}
+
+absl::StatusOr<std::optional<ActivationRow>> PlanStore::FindActivation(
+    sql::Session& s, absl::string_view activation_id) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, s.QueryRow(kSelectActivation, {activation_id}));
+  if (!row.has_value()) return std::nullopt;
+  return ActivationFrom(*row);
+}
+
+absl::StatusOr<std::vector<ActivationRow>> PlanStore::ListActivations(
+    sql::Session& s, absl::string_view plan_id, std::span<const std::string> sites_any_of,
+    int64_t offset, int64_t limit) const {
+  std::vector<sql::Value> params = {plan_id, limit, offset};
+  std::string query = kListActivationsHead;
+  AppendSitesIn(query, params, sites_any_of);
+  query += kListActivationsTail;
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(query, params));
+  std::vector<ActivationRow> out;
+  for (const sql::Row& row : r.rows) out.push_back(ActivationFrom(row));
+  return out;
+}
+
+absl::StatusOr<std::vector<ActivationStepRow>> PlanStore::ActivationSteps(
+    sql::Session& s, absl::string_view activation_id) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kActivationSteps, {activation_id}));
+  std::vector<ActivationStepRow> out;
+  for (const sql::Row& row : r.rows) {
+    out.push_back({.index = static_cast<int>(row.Int(0)),
+                   .title = row.Text(1),
+                   .task_id = row.Text(2),
+                   .due_at = DueOf(row, 3),
+                   .status = static_cast<v1::TaskStatus>(row.Int(4))});
+  }
+  return out;
+}
+
+absl::StatusOr<bool> PlanStore::EndActivation(sql::Session& s, absl::string_view activation_id,
+                                              absl::Time at) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kEndActivation, {activation_id, at}));
+  return r.rows_affected > 0;
 }
 
 }  // namespace lianfang::dispatch

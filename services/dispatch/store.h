@@ -28,6 +28,7 @@
 #include "common/sql/database.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "services/dispatch/task_board.h"
+#include "services/dispatch/workload.h"
 
 namespace lianfang::dispatch {
 
@@ -61,6 +62,9 @@ struct VolunteerRow {
   bool on_duty = false;
   absl::Time enrolled_at{};
   int64_t unfinished_tasks = 0;  // filled by reads
+  // Filled by the dispatcher (workload.h): minutes on duty today, and the workload rule.
+  int32_t minutes_on_duty_today = 0;
+  bool overworked = false;
 
   VolunteerRef ref() const { return {volunteer_id, team_id}; }
 };
@@ -258,6 +262,202 @@ v1::Task ToProto(const TaskRow& task, absl::Time now, absl::string_view caller_v
 v1::Team ToProto(const TeamRow& team);
 // The API view of a volunteer; name and phone in clear only when `full` (ADMIN, LEADER).
 v1::Volunteer ToProto(const VolunteerRow& volunteer, bool full);
+
+// --- notices ---
+// The notices (notice_board.h) and their acknowledgements, schema version 3. A notice is
+// stored as its Notice message (title, body, audience, requires_study, published_by,
+// published_at) with its number and its sites ("a,b"; "" for everywhere).
+
+struct NoticeRow {
+  v1::Notice notice{};  // notice_id, title, body, audience, requires_study, published_*
+  int64_t seq = 0;
+  std::vector<std::string> sites{};
+};
+
+// One acknowledgement: the reader's subject, its volunteer and team when it is one, the
+// sites recorded with it, when it read and when it studied.
+struct NoticeAckRow {
+  std::string notice_id{};
+  std::string user_sub{};
+  std::string volunteer_id{};
+  std::string team_id{};
+  std::vector<std::string> site_ids{};
+  absl::Time read_at{};
+  std::optional<absl::Time> studied_at{};
+};
+
+// An enrolled volunteer with what audience matching needs.
+struct NoticeVolunteer {
+  std::string volunteer_id{};
+  int64_t seq = 0;
+  std::string user_sub{};
+  std::string team_id{};
+  std::string name{};  // clear: masked before it leaves the service
+  std::vector<std::string> team_sites{};
+};
+
+class NoticeStore final {
+ public:
+  absl::Status InsertNotice(sql::Session& s, const NoticeRow& row) const;
+  absl::StatusOr<std::optional<NoticeRow>> FindNotice(sql::Session& s,
+                                                      absl::string_view notice_id) const;
+  // Every notice, newest first.
+  absl::StatusOr<std::vector<NoticeRow>> AllNotices(sql::Session& s) const;
+  absl::StatusOr<std::optional<NoticeAckRow>> FindAck(sql::Session& s, absl::string_view notice_id,
+                                                      absl::string_view user_sub) const;
+  absl::Status InsertAck(sql::Session& s, const NoticeAckRow& ack) const;
+  // Sets studied_at where it is not set yet.
+  absl::Status SetStudied(sql::Session& s, absl::string_view notice_id, absl::string_view user_sub,
+                          absl::Time at) const;
+  // The acknowledgements of one notice, earliest read first.
+  absl::StatusOr<std::vector<NoticeAckRow>> AcksOf(sql::Session& s,
+                                                   absl::string_view notice_id) const;
+  // The acknowledgements of one reader, by notice id.
+  absl::StatusOr<std::map<std::string, NoticeAckRow>> AcksBy(sql::Session& s,
+                                                             absl::string_view user_sub) const;
+  // Every enrolled volunteer with its team's sites, by enrolment.
+  absl::StatusOr<std::vector<NoticeVolunteer>> Volunteers(sql::Session& s) const;
+};
+
+// --- initiatives and workload ---
+
+// An initiative (倡议) as stored.
+struct InitiativeRow {
+  std::string initiative_id{};
+  int64_t seq = 0;
+  std::string title{};
+  std::string body{};
+  std::vector<std::string> site_ids{};
+  std::string published_by{};
+  absl::Time published_at{};
+};
+
+// A volunteer of a team working on an initiative's sites, and whether it pledged to it.
+struct InitiativeMember {
+  std::string team_id{};
+  bool party_member = false;
+  bool pledged = false;
+};
+
+// A team working on some sites: id and name.
+struct TeamName {
+  std::string team_id{};
+  std::string name{};
+};
+
+// A volunteer of a team working on a site, with its unfinished task count (one row per site
+// of its team).
+struct SiteVolunteerLoad {
+  std::string site_id{};
+  std::string volunteer_id{};
+  int64_t unfinished_tasks = 0;
+};
+
+// The statements of initiatives, pledges to them and the workload figures (schema version 4:
+// dispatch_initiatives, dispatch_initiative_sites, dispatch_initiative_pledges, the
+// "initiative" id counter). Stateless and thread-safe like DispatchStore.
+class InitiativeStore final {
+ public:
+  absl::Status InsertInitiative(sql::Session& s, const InitiativeRow& row) const;
+  absl::StatusOr<std::optional<InitiativeRow>> FindInitiative(
+      sql::Session& s, absl::string_view initiative_id) const;
+  // Newest first, with seq < `before_seq` (0 = from the newest); when `sites_any_of` is not
+  // empty, only initiatives addressed to at least one of them.
+  absl::StatusOr<std::vector<InitiativeRow>> ListInitiatives(
+      sql::Session& s, std::span<const std::string> sites_any_of, int64_t before_seq,
+      int64_t limit) const;
+  // The teams working on at least one site of the initiative.
+  absl::StatusOr<std::vector<TeamName>> InitiativeTeams(sql::Session& s,
+                                                        absl::string_view initiative_id) const;
+  // The volunteers of those teams, each with whether it pledged to the initiative.
+  absl::StatusOr<std::vector<InitiativeMember>> InitiativeMembers(
+      sql::Session& s, absl::string_view initiative_id) const;
+  // Records a pledge: true when inserted, false when the volunteer had already pledged to it.
+  absl::StatusOr<bool> InsertPledge(sql::Session& s, absl::string_view initiative_id,
+                                    absl::string_view volunteer_id, absl::string_view text,
+                                    absl::Time at) const;
+  absl::StatusOr<bool> HasPledged(sql::Session& s, absl::string_view initiative_id,
+                                  absl::string_view volunteer_id) const;
+
+  // Duty periods of one volunteer overlapping [from, to).
+  absl::StatusOr<std::vector<DutyPeriod>> DutyPeriods(sql::Session& s,
+                                                      absl::string_view volunteer_id,
+                                                      absl::Time from, absl::Time to) const;
+  // Duty periods of every volunteer that lasted past `since` (still open, or ended after it),
+  // by volunteer id.
+  absl::StatusOr<std::map<std::string, std::vector<DutyPeriod>>> DutyPeriodsSince(
+      sql::Session& s, absl::Time since) const;
+  // The same, for the volunteers of one team.
+  absl::StatusOr<std::map<std::string, std::vector<DutyPeriod>>> TeamDutyPeriodsSince(
+      sql::Session& s, absl::string_view team_id, absl::Time since) const;
+  // Completion times in [from, to) of the tasks done by one volunteer.
+  absl::StatusOr<std::vector<absl::Time>> CompletionTimes(sql::Session& s,
+                                                          absl::string_view volunteer_id,
+                                                          absl::Time from, absl::Time to) const;
+  // Every volunteer with the sites of its team and its unfinished task count.
+  absl::StatusOr<std::vector<SiteVolunteerLoad>> SiteVolunteerLoads(sql::Session& s) const;
+};
+
+// --- plans ---
+
+// A stored plan: `plan` has every field but `stale` (derived at each read).
+struct PlanRow {
+  v1::Plan plan{};
+  int64_t seq = 0;
+};
+
+// A stored activation: `activation` has its own fields, no steps and no progress.
+struct ActivationRow {
+  v1::Activation activation{};
+  int64_t seq = 0;
+};
+
+// One step of an activation with what its task says now.
+struct ActivationStepRow {
+  int index = 0;
+  std::string title{};
+  std::string task_id{};
+  std::optional<absl::Time> due_at{};
+  v1::TaskStatus status = v1::TASK_STATUS_UNSPECIFIED;
+};
+
+// The plans and activations of the dispatch service (schema version 5). Plans keep their
+// current version (the steps as a serialized v1::Plan); an activation keeps the plan's name and
+// version as activated and one row per step naming its task, UNIQUE (activation_id,
+// step_index), written in the transaction that creates the task.
+class PlanStore final {
+ public:
+  absl::Status InsertPlan(sql::Session& s, const PlanRow& row) const;
+  // Replaces name, scenario, site, steps, version and review of `plan` (by plan_id).
+  absl::Status UpdatePlan(sql::Session& s, const v1::Plan& plan) const;
+  absl::StatusOr<std::optional<PlanRow>> FindPlan(sql::Session& s, absl::string_view plan_id) const;
+  absl::Status SetPlanReviewed(sql::Session& s, absl::string_view plan_id, absl::Time at,
+                               absl::string_view by) const;
+  // Plans by name (then creation), of `site_id` when set, else of one of `sites_any_of` when
+  // that is not empty; with `reviewed_before` set, only those reviewed before it (stale).
+  absl::StatusOr<std::vector<PlanRow>> ListPlans(sql::Session& s, absl::string_view site_id,
+                                                 std::span<const std::string> sites_any_of,
+                                                 std::optional<absl::Time> reviewed_before,
+                                                 int64_t offset, int64_t limit) const;
+
+  absl::Status InsertActivation(sql::Session& s, const ActivationRow& row) const;
+  // ALREADY_EXISTS (a constraint violation) when the step was recorded before.
+  absl::Status InsertActivationStep(sql::Session& s, absl::string_view activation_id, int index,
+                                    absl::string_view title, absl::string_view task_id) const;
+  absl::StatusOr<std::optional<ActivationRow>> FindActivation(
+      sql::Session& s, absl::string_view activation_id) const;
+  // Activations newest first, of `plan_id` when set, of one of `sites_any_of` when that is not
+  // empty.
+  absl::StatusOr<std::vector<ActivationRow>> ListActivations(
+      sql::Session& s, absl::string_view plan_id, std::span<const std::string> sites_any_of,
+      int64_t offset, int64_t limit) const;
+  // The steps of an activation in order, with their tasks' due time and status.
+  absl::StatusOr<std::vector<ActivationStepRow>> ActivationSteps(
+      sql::Session& s, absl::string_view activation_id) const;
+  // Sets ended_at; false when the activation had already ended (nothing changed).
+  absl::StatusOr<bool> EndActivation(sql::Session& s, absl::string_view activation_id,
+                                     absl::Time at) const;
+};
 
 }  // namespace lianfang::dispatch
 

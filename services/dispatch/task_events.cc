@@ -59,29 +59,4 @@ size_t TaskEventHub::watchers() const {
   return watchers_.size();
 }
 
-bool EventQueue::Push(EventPtr event) {
-  absl::MutexLock lock(&mu_);
-  if (waiting_.size() >= capacity_) return false;
-  waiting_.push_back(std::move(event));
-  return true;
-}
-
-EventPtr EventQueue::StartNext() {
-  absl::MutexLock lock(&mu_);
-  if (in_flight_ != nullptr || waiting_.empty()) return nullptr;
-  in_flight_ = std::move(waiting_.front());
-  waiting_.pop_front();
-  return in_flight_;
-}
-
-void EventQueue::WriteDone() {
-  absl::MutexLock lock(&mu_);
-  in_flight_ = nullptr;
-}
-
-size_t EventQueue::waiting() const {
-  absl::MutexLock lock(&mu_);
-  return waiting_.size();
-}
-
 }  // namespace lianfang::dispatch

@@ -20,6 +20,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -42,17 +43,20 @@ struct WatchFilter {
   bool Matches(const v1::Task& task) const;
 };
 
-using EventPtr = std::shared_ptr<const v1::TaskEvent>;
-
-// A receiver of events. OnEvent and Close are called with the hub's lock held, possibly on the
-// database writer thread: they must return at once and never call back into the hub.
-class TaskWatcher {
+// A receiver of events of type `Event` (TaskEvent for WatchTasks, NoticeEvent for WatchNotices).
+// OnEvent and Close are called with the hub's lock held, possibly on the database writer
+// thread: they must return at once and never call back into the hub.
+template <typename Event>
+class EventWatcher {
  public:
-  virtual ~TaskWatcher() = default;
-  virtual void OnEvent(const EventPtr& event) = 0;
+  virtual ~EventWatcher() = default;
+  virtual void OnEvent(const std::shared_ptr<const Event>& event) = 0;
   // The service is going away: finish the stream now.
   virtual void Close() = 0;
 };
+
+using EventPtr = std::shared_ptr<const v1::TaskEvent>;
+using TaskWatcher = EventWatcher<v1::TaskEvent>;
 
 class TaskEventHub final {
  public:
@@ -78,26 +82,48 @@ class TaskEventHub final {
 
 // The bounded queue of one watcher: events waiting to be written to its stream, plus the one
 // being written. Thread-safe.
-class EventQueue final {
+template <typename Event>
+class BasicEventQueue final {
  public:
-  explicit EventQueue(size_t capacity) : capacity_(capacity) {}
+  using Ptr = std::shared_ptr<const Event>;
+
+  explicit BasicEventQueue(size_t capacity) : capacity_(capacity) {}
 
   // Appends `event`. False (nothing queued) when `capacity` events are already waiting: the
   // client does not keep up and must be dropped.
-  bool Push(EventPtr event);
+  bool Push(Ptr event) {
+    absl::MutexLock lock(&mu_);
+    if (waiting_.size() >= capacity_) return false;
+    waiting_.push_back(std::move(event));
+    return true;
+  }
   // The next event to write, moved to "in flight"; null when none is waiting or one is in
   // flight already (one write at a time).
-  EventPtr StartNext();
+  Ptr StartNext() {
+    absl::MutexLock lock(&mu_);
+    if (in_flight_ != nullptr || waiting_.empty()) return nullptr;
+    in_flight_ = std::move(waiting_.front());
+    waiting_.pop_front();
+    return in_flight_;
+  }
   // The in-flight write completed.
-  void WriteDone();
-  size_t waiting() const;
+  void WriteDone() {
+    absl::MutexLock lock(&mu_);
+    in_flight_ = nullptr;
+  }
+  size_t waiting() const {
+    absl::MutexLock lock(&mu_);
+    return waiting_.size();
+  }
 
  private:
   const size_t capacity_;
   mutable absl::Mutex mu_;
-  std::deque<EventPtr> waiting_ ABSL_GUARDED_BY(mu_);
-  EventPtr in_flight_ ABSL_GUARDED_BY(mu_);
+  std::deque<Ptr> waiting_ ABSL_GUARDED_BY(mu_);
+  Ptr in_flight_ ABSL_GUARDED_BY(mu_);
 };
+
+using EventQueue = BasicEventQueue<v1::TaskEvent>;
 
 }  // namespace lianfang::dispatch
 

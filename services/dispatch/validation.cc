@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/request/request.h"
 #include "common/time/clock.h"
+#include "services/dispatch/initiative_book.h"
+#include "services/dispatch/notice_board.h"
 #include "services/dispatch/schedule_plan.h"
 #include "services/dispatch/store.h"
 
@@ -103,6 +105,7 @@ absl::Status ValidateRecordPledge(const v1::RecordPledgeRequest& req) {
   request::CheckRequestId(errors, req.request_id());
   CheckText(errors, "volunteer_id", req.volunteer_id(), true);
   CheckText(errors, "text", req.text(), true);
+  CheckPledgeInitiative(errors, req);
   return errors.ToStatus();
 }
 
@@ -250,6 +253,77 @@ absl::Status ValidateGetDailyStats(const v1::GetDailyStatsRequest& req,
     errors.Add("date", "must be a calendar date YYYY-MM-DD");
   }
   CheckSite(errors, "site_id", req.site_id(), sites, false);
+  return errors.ToStatus();
+}
+
+// --- notices ---
+
+absl::Status ValidatePublishNotice(const v1::PublishNoticeRequest& req,
+                                   const sites::SiteDirectory& sites) {
+  FieldErrors errors;
+  request::CheckRequestId(errors, req.request_id());
+  if (!req.has_notice()) {
+    errors.Add("notice", "is required");
+    return errors.ToStatus();
+  }
+  const v1::Notice& n = req.notice();
+  request::CheckFreeText(errors, "notice.title", n.title(), kMaxNoticeTitleChars,
+                         /*required=*/true);
+  if (n.body().size() > kMaxNoticeBodyBytes) {
+    errors.Add("notice.body", absl::StrCat("must be at most ", kMaxNoticeBodyBytes, " bytes"));
+  } else {
+    request::CheckFreeText(errors, "notice.body", n.body(), kMaxNoticeBodyBytes,
+                           /*required=*/true, /*lines=*/true);
+  }
+  const v1::NoticeAudience& a = n.audience();
+  const int kinds = (a.all() ? 1 : 0) + (a.site_ids_size() > 0 ? 1 : 0) +
+                    (a.team_ids_size() > 0 ? 1 : 0) + (a.roles_size() > 0 ? 1 : 0);
+  if (kinds != 1) {
+    errors.Add("notice.audience", "must name exactly one of all, site_ids, team_ids or roles");
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < a.site_ids_size(); ++i) {
+    const std::string field = absl::StrCat("notice.audience.site_ids[", i, "]");
+    CheckSite(errors, field, a.site_ids(i), sites, true);
+    if (!seen.insert(a.site_ids(i)).second) errors.Add(field, "is listed twice");
+  }
+  seen.clear();
+  for (int i = 0; i < a.team_ids_size(); ++i) {
+    const std::string field = absl::StrCat("notice.audience.team_ids[", i, "]");
+    CheckText(errors, field, a.team_ids(i), true);
+    if (!seen.insert(a.team_ids(i)).second) errors.Add(field, "is listed twice");
+  }
+  std::set<int> roles;
+  for (int i = 0; i < a.roles_size(); ++i) {
+    const std::string field = absl::StrCat("notice.audience.roles[", i, "]");
+    const int role = a.roles(i);
+    if (role == common::v1::ROLE_UNSPECIFIED || role == common::v1::ROLE_SERVICE ||
+        !common::v1::Role_IsValid(role)) {
+      errors.Add(field, "must be a person's role (not ROLE_SERVICE)");
+    } else if (!roles.insert(role).second) {
+      errors.Add(field, "is listed twice");
+    }
+  }
+  return errors.ToStatus();
+}
+
+absl::Status ValidateListNotices(const v1::ListNoticesRequest& req) {
+  FieldErrors errors;
+  CheckPageSize(errors, req.page_size());
+  CheckPageToken(errors, req.page_token());
+  return errors.ToStatus();
+}
+
+absl::Status ValidateAcknowledgeNotice(const v1::AcknowledgeNoticeRequest& req) {
+  FieldErrors errors;
+  request::CheckRequestId(errors, req.request_id());
+  CheckText(errors, "notice_id", req.notice_id(), true);
+  return errors.ToStatus();
+}
+
+absl::Status ValidateGetNoticeReceipts(const v1::GetNoticeReceiptsRequest& req) {
+  FieldErrors errors;
+  CheckText(errors, "notice_id", req.notice_id(), true);
   return errors.ToStatus();
 }
 

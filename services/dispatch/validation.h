@@ -65,6 +65,18 @@ absl::Status ValidateGetTaskSummary(const v1::GetTaskSummaryRequest& req,
 absl::Status ValidateGetDailyStats(const v1::GetDailyStatsRequest& req,
                                    const sites::SiteDirectory& sites);
 
+// --- notices ---
+// PublishNotice: title 1..100 characters of plain text, body 1 character to 20 kB of plain
+// text lines (line breaks and tabs allowed), neither holding an ID number or a phone; exactly
+// one audience kind (all, site_ids, team_ids, roles) naming `notice.audience`; known sites;
+// roles other than ROLE_UNSPECIFIED and ROLE_SERVICE. Whether the teams exist is checked in
+// the write (notice_board.h).
+absl::Status ValidatePublishNotice(const v1::PublishNoticeRequest& req,
+                                   const sites::SiteDirectory& sites);
+absl::Status ValidateListNotices(const v1::ListNoticesRequest& req);
+absl::Status ValidateAcknowledgeNotice(const v1::AcknowledgeNoticeRequest& req);
+absl::Status ValidateGetNoticeReceipts(const v1::GetNoticeReceiptsRequest& req);
+
 }  // namespace lianfang::dispatch
 
 #endif  // LIANFANG_SERVICES_DISPATCH_VALIDATION_H_

@@ -13,9 +13,12 @@
 namespace lianfang::gate {
 namespace {
 
-constexpr v1::DenyReason kReasons[] = {
-    v1::DENY_REASON_FEVER, v1::DENY_REASON_NO_VALID_PASS, v1::DENY_REASON_UNDER_OBSERVATION,
-    v1::DENY_REASON_VEHICLE_NOT_ALLOWED, v1::DENY_REASON_SITE_FULL};
+constexpr v1::DenyReason kReasons[] = {v1::DENY_REASON_FEVER,
+                                       v1::DENY_REASON_NO_VALID_PASS,
+                                       v1::DENY_REASON_UNDER_OBSERVATION,
+                                       v1::DENY_REASON_VEHICLE_NOT_ALLOWED,
+                                       v1::DENY_REASON_SITE_FULL,
+                                       v1::DENY_REASON_NO_HEALTH_REPORT};
 
 int32_t Narrow(int64_t v) {
   return static_cast<int32_t>(std::clamp<int64_t>(v, 0, std::numeric_limits<int32_t>::max()));

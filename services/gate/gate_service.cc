@@ -50,6 +50,7 @@ constexpr char kRevokePass[] = LF_GATE_METHOD(RevokePass);
 constexpr char kListPasses[] = LF_GATE_METHOD(ListPasses);
 constexpr char kPlaceHold[] = LF_GATE_METHOD(PlaceHold);
 constexpr char kReleaseHold[] = LF_GATE_METHOD(ReleaseHold);
+constexpr char kNoteHealthReports[] = LF_GATE_METHOD(NoteHealthReports);
 constexpr char kRegisterVehicle[] = LF_GATE_METHOD(RegisterVehicle);
 constexpr char kStartDuty[] = LF_GATE_METHOD(StartDuty);
 constexpr char kEndDuty[] = LF_GATE_METHOD(EndDuty);
@@ -572,6 +573,29 @@ grpc::ServerUnaryReactor* GateService::ReleaseHold(grpc::CallbackServerContext* 
       },
       [](const v1::ReleaseHoldResponse& r) { return r.hold().person_key(); },
       [](v1::ReleaseHoldResponse&, bool) {});
+}
+
+// ---- Health-report notes -----------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* GateService::NoteHealthReports(grpc::CallbackServerContext* ctx,
+                                                         const v1::NoteHealthReportsRequest* req,
+                                                         v1::NoteHealthReportsResponse* resp) {
+  ASSIGN_OR_FINISH(ctx, kNoteHealthReports, auth::Principal who,
+                   server::AuthorizeCall(*options_.authorizer, ctx, kNoteHealthReports));
+  const absl::Time now = options_.clock->Now();
+  FINISH_IF_ERROR(ctx, kNoteHealthReports, ValidateNoteHealthReports(*req, now, options_.tz));
+  return app::RunMutation(
+      ctx, *options_.db, *options_.clock, kNoteHealthReports, who, *req, resp,
+      [this, req, now](sql::Session& session) -> absl::StatusOr<v1::NoteHealthReportsResponse> {
+        v1::NoteHealthReportsResponse out;
+        ASSIGN_OR_RETURN(int32_t applied, core_.NoteHealthReports(session, req->notes(), now));
+        out.set_applied(applied);
+        return out;
+      },
+      [count = req->notes_size()](const v1::NoteHealthReportsResponse&) {
+        return absl::StrCat(count, " notes");
+      },
+      [](v1::NoteHealthReportsResponse&, bool) {});
 }
 
 // ---- Vehicles ----------------------------------------------------------------------------------

@@ -107,6 +107,9 @@ class GateService final : public v1::GateService::CallbackService {
   grpc::ServerUnaryReactor* ReleaseHold(grpc::CallbackServerContext* ctx,
                                         const v1::ReleaseHoldRequest* req,
                                         v1::ReleaseHoldResponse* resp) override;
+  grpc::ServerUnaryReactor* NoteHealthReports(grpc::CallbackServerContext* ctx,
+                                              const v1::NoteHealthReportsRequest* req,
+                                              v1::NoteHealthReportsResponse* resp) override;
   grpc::ServerUnaryReactor* RegisterVehicle(grpc::CallbackServerContext* ctx,
                                             const v1::RegisterVehicleRequest* req,
                                             v1::Vehicle* resp) override;

@@ -4,8 +4,11 @@
 #include <limits>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "common/server/errors.h"
 #include "common/sql/page_token.h"
 #include "common/status/status_macros.h"
@@ -136,12 +139,26 @@ constexpr char kSchemaV2[] =
     "CREATE INDEX gate_presence_inside ON gate_presence (site_id, inside, entered_at, person_key);";
 #undef LF_GATE_LAST_ENTRY
 
+// Health-report notes from survey (NoteHealthReports): who is expected to file a daily report
+// and the day of their last one, read with each passage's facts; a passage keeps its warnings
+// (PassageWarning numbers, comma-separated); the day's counters count the new refusal.
+constexpr char kSchemaV3[] =
+    "CREATE TABLE gate_health_notes ("
+    " person_key TEXT PRIMARY KEY,"
+    " expected INTEGER NOT NULL,"
+    " last_report_date TEXT NOT NULL,"
+    " noted_at BIGINT NOT NULL);"
+    "ALTER TABLE gate_passages ADD COLUMN warnings TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE gate_daily ADD COLUMN denied_no_report BIGINT NOT NULL DEFAULT 0";
+
 const std::vector<sql::Migration>& MigrationList() {
   static const auto* const kMigrations = new std::vector<sql::Migration>{
       {1, "create passages, presence, occupancy, daily counters, passes, holds, vehicles, duty",
        kSchemaV1, PostgresOf(kSchemaV1)},
       {2, "presence keeps the masks, gate and time of the entry of each person inside", kSchemaV2,
-       kSchemaV2}};
+       kSchemaV2},
+      {3, "health-report notes, passage warnings, refusals for a missing health report", kSchemaV3,
+       kSchemaV3}};
   return *kMigrations;
 }
 
@@ -149,13 +166,14 @@ const std::vector<sql::Migration>& MigrationList() {
 
 constexpr char kPassageColumns[] =
     "passage_id, site_id, gate_id, direction, decision, deny_reason, person_key, id_masked, "
-    "name_masked, temperature_c, vehicle_plate, pass_code, captured_at, recorded_at, guard, seq";
+    "name_masked, temperature_c, vehicle_plate, pass_code, captured_at, recorded_at, guard, seq, "
+    "warnings";
 
 constexpr char kInsertPassage[] =
     "INSERT INTO gate_passages (passage_id, site_id, gate_id, direction, decision, deny_reason, "
     "person_key, id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, "
-    "recorded_at, guard) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-    "$15)";
+    "recorded_at, guard, warnings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+    "$13, $14, $15, $16)";
 
 // $3..$4 is the captured_at range (inclusive), its upper end already lowered to the position
 // of the previous page; ($5, $6) is that position, the (captured_at, seq) of the previous
@@ -208,8 +226,9 @@ constexpr char kUpsertOnsite[] =
 
 constexpr char kCountPassage[] =
     "INSERT INTO gate_daily (site_id, day, entries, exits, denied, fevers, denied_no_pass, "
-    "denied_observation, denied_vehicle, denied_full, peak_onsite, onsite_end) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+    "denied_observation, denied_vehicle, denied_full, peak_onsite, onsite_end, "
+    "denied_no_report) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
     "ON CONFLICT (site_id, day) DO UPDATE SET "
     "entries = gate_daily.entries + excluded.entries, "
     "exits = gate_daily.exits + excluded.exits, "
@@ -219,13 +238,14 @@ constexpr char kCountPassage[] =
     "denied_observation = gate_daily.denied_observation + excluded.denied_observation, "
     "denied_vehicle = gate_daily.denied_vehicle + excluded.denied_vehicle, "
     "denied_full = gate_daily.denied_full + excluded.denied_full, "
+    "denied_no_report = gate_daily.denied_no_report + excluded.denied_no_report, "
     "peak_onsite = CASE WHEN excluded.peak_onsite > gate_daily.peak_onsite "
     "THEN excluded.peak_onsite ELSE gate_daily.peak_onsite END, "
     "onsite_end = excluded.onsite_end";
 
 constexpr char kDayColumns[] =
     "site_id, entries, exits, denied, fevers, denied_no_pass, denied_observation, "
-    "denied_vehicle, denied_full, peak_onsite, onsite_end";
+    "denied_vehicle, denied_full, peak_onsite, onsite_end, denied_no_report";
 const std::string& SelectDay() {
   static const std::string* const kSql =
       new std::string(absl::StrCat("SELECT ", kDayColumns, " FROM gate_daily WHERE day = $1"));
@@ -243,7 +263,8 @@ constexpr char kSelectCarriedOnsite[] =
 // The facts of a passage in one statement ($1 site, $2 person_key, $3 time, $4 plate): the
 // site's onsite count (NULL without a row), the person's presence (NULL without a row), and
 // whether the person holds a pass for the site valid at $3 (not revoked then, not expired),
-// whether an observation hold is active at $3, and whether the plate is registered there.
+// whether an observation hold is active at $3, whether the plate is registered there, and the
+// person's health-report note (NULLs without one).
 constexpr char kSelectPassageFacts[] =
     "SELECT (SELECT onsite FROM gate_occupancy WHERE site_id = $1), "
     "(SELECT inside FROM gate_presence WHERE site_id = $1 AND person_key = $2), "
@@ -251,7 +272,17 @@ constexpr char kSelectPassageFacts[] =
     "AND (revoked_at IS NULL OR revoked_at > $3) AND (valid_until IS NULL OR valid_until > $3)), "
     "EXISTS (SELECT 1 FROM gate_holds WHERE person_key = $2 AND hold_until > $3 "
     "AND (released_at IS NULL OR released_at > $3)), "
-    "EXISTS (SELECT 1 FROM gate_vehicles WHERE site_id = $1 AND plate = $4)";
+    "EXISTS (SELECT 1 FROM gate_vehicles WHERE site_id = $1 AND plate = $4), "
+    "(SELECT expected FROM gate_health_notes WHERE person_key = $2), "
+    "(SELECT last_report_date FROM gate_health_notes WHERE person_key = $2)";
+
+constexpr char kSelectHealthNote[] =
+    "SELECT expected, last_report_date FROM gate_health_notes WHERE person_key = $1";
+constexpr char kUpsertHealthNote[] =
+    "INSERT INTO gate_health_notes (person_key, expected, last_report_date, noted_at) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (person_key) DO UPDATE SET "
+    "expected = excluded.expected, last_report_date = excluded.last_report_date, "
+    "noted_at = excluded.noted_at";
 
 constexpr char kPassColumns[] =
     "pass_code, site_id, person_key, id_masked, name_masked, name, kind, valid_until, "
@@ -340,6 +371,12 @@ v1::Passage PassageFromRow(const sql::Row& row) {
   *p.mutable_captured_at() = time::ToTimestamp(row.Time(12));
   *p.mutable_recorded_at() = time::ToTimestamp(row.Time(13));
   p.set_guard(row.Text(14));
+  for (absl::string_view w : absl::StrSplit(row.Text(16), ',', absl::SkipEmpty())) {
+    int number = 0;
+    if (absl::SimpleAtoi(w, &number) && v1::PassageWarning_IsValid(number)) {
+      p.add_warnings(static_cast<v1::PassageWarning>(number));
+    }
+  }
   return p;
 }
 
@@ -374,7 +411,8 @@ DayFigures DayFromRow(const sql::Row& row) {
                         {v1::DENY_REASON_NO_VALID_PASS, row.Int(5)},
                         {v1::DENY_REASON_UNDER_OBSERVATION, row.Int(6)},
                         {v1::DENY_REASON_VEHICLE_NOT_ALLOWED, row.Int(7)},
-                        {v1::DENY_REASON_SITE_FULL, row.Int(8)}};
+                        {v1::DENY_REASON_SITE_FULL, row.Int(8)},
+                        {v1::DENY_REASON_NO_HEALTH_REPORT, row.Int(11)}};
   d.peak_onsite = row.Int(9);
   d.onsite_end = row.Int(10);
   return d;
@@ -423,6 +461,8 @@ absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::strin
   facts.has_valid_pass = row->Bool(2);
   facts.under_hold = row->Bool(3);
   facts.vehicle_registered = row->Bool(4);
+  facts.health_report_expected = !row->IsNull(5) && row->Bool(5);
+  if (!row->IsNull(6)) facts.last_report_date = row->Text(6);
   return facts;
 }
 
@@ -435,7 +475,7 @@ absl::Status InsertPassage(sql::Session& session, const v1::Passage& p) {
                 static_cast<int64_t>(p.decision()), static_cast<int64_t>(p.deny_reason()),
                 p.person_key(), p.id_masked(), p.name_masked(), p.temperature_c(),
                 p.vehicle_plate(), p.pass_code(), time::FromTimestamp(p.captured_at()),
-                time::FromTimestamp(p.recorded_at()), p.guard()})
+                time::FromTimestamp(p.recorded_at()), p.guard(), absl::StrJoin(p.warnings(), ",")})
       .status();
 }
 
@@ -504,12 +544,12 @@ absl::Status CountPassage(sql::Session& session, absl::string_view site_id, absl
   auto reason = [&](v1::DenyReason r) { return one(v.deny_reason == r); };
   const int64_t peak = std::max(v.onsite_before, v.onsite_after);
   return session
-      .Execute(
-          kCountPassage,
-          {site_id, day, one(v.admitted() && entry), one(v.admitted() && !entry),
-           one(!v.admitted()), reason(v1::DENY_REASON_FEVER), reason(v1::DENY_REASON_NO_VALID_PASS),
-           reason(v1::DENY_REASON_UNDER_OBSERVATION), reason(v1::DENY_REASON_VEHICLE_NOT_ALLOWED),
-           reason(v1::DENY_REASON_SITE_FULL), peak, v.onsite_after})
+      .Execute(kCountPassage,
+               {site_id, day, one(v.admitted() && entry), one(v.admitted() && !entry),
+                one(!v.admitted()), reason(v1::DENY_REASON_FEVER),
+                reason(v1::DENY_REASON_NO_VALID_PASS), reason(v1::DENY_REASON_UNDER_OBSERVATION),
+                reason(v1::DENY_REASON_VEHICLE_NOT_ALLOWED), reason(v1::DENY_REASON_SITE_FULL),
+                peak, v.onsite_after, reason(v1::DENY_REASON_NO_HEALTH_REPORT)})
       .status();
 }
 
@@ -721,6 +761,21 @@ absl::StatusOr<std::vector<DutyInterval>> DutiesOverlapping(sql::Session& sessio
     out.push_back(DutyInterval{row.Text(0), row.Time(1), row.OptionalTime(2)});
   }
   return out;
+}
+
+// ---- Health-report notes ---------------------------------------------------------------------
+
+absl::StatusOr<std::optional<HealthNote>> FindHealthNote(sql::Session& session,
+                                                         absl::string_view person_key) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(kSelectHealthNote, {person_key}));
+  if (!row.has_value()) return std::nullopt;
+  return HealthNote{.expected = row->Bool(0), .last_report_date = row->Text(1)};
+}
+
+absl::Status SaveHealthNote(sql::Session& session, absl::string_view person_key,
+                            const HealthNote& note, absl::Time at) {
+  return session.Execute(kUpsertHealthNote, {person_key, note.expected, note.last_report_date, at})
+      .status();
 }
 
 }  // namespace lianfang::gate

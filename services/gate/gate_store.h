@@ -13,7 +13,9 @@
 //                       deployment's time zone);
 //   gate_passes, gate_holds, gate_vehicles;
 //   gate_duties         duty history (start/end per guard and gate);
-//   gate_duty_current   (site_id, gate_id) -> the guard on duty now.
+//   gate_duty_current   (site_id, gate_id) -> the guard on duty now;
+//   gate_health_notes   person_key -> expected to report daily, day of the last report
+//                       (survey's NoteHealthReports).
 // Every query of a hot path or a list runs on an index (see Migrations()).
 //
 // Errors: the statement codes of common/sql/database.h. Thread-compatible: a Session is used
@@ -49,7 +51,8 @@ std::span<const sql::Migration> Migrations();
 // Everything the passage rules may need about one passage, read at `at` (the passage's
 // captured time) in the caller's transaction by one statement of primary-key and index
 // probes: the site's onsite, the person's presence, a valid pass for the site, an active
-// hold, and whether `plate` (may be empty) is registered for the site.
+// hold, whether `plate` (may be empty) is registered for the site, and the person's
+// health-report note.
 absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
                                               absl::string_view person_key,
                                               absl::string_view plate, absl::Time at);
@@ -166,6 +169,19 @@ struct DutyInterval {
 absl::StatusOr<std::vector<DutyInterval>> DutiesOverlapping(sql::Session& session,
                                                             absl::string_view site_id,
                                                             absl::Time start, absl::Time end);
+
+// ---- Health-report notes ---------------------------------------------------------------------
+
+// What the gate knows of a person's daily health reports.
+struct HealthNote {
+  bool expected = false;
+  std::string last_report_date;  // "YYYY-MM-DD"; empty when never
+};
+absl::StatusOr<std::optional<HealthNote>> FindHealthNote(sql::Session& session,
+                                                         absl::string_view person_key);
+// Creates or replaces the person's note, noted at `at`.
+absl::Status SaveHealthNote(sql::Session& session, absl::string_view person_key,
+                            const HealthNote& note, absl::Time at);
 
 }  // namespace lianfang::gate
 

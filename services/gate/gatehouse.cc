@@ -166,4 +166,26 @@ absl::StatusOr<v1::ListDutyResponse> Gatehouse::ListDuty(sql::Session& s,
   return out;
 }
 
+// ---- Health-report notes ----------------------------------------------------------------------
+
+absl::StatusOr<int32_t> Gatehouse::NoteHealthReports(
+    sql::Session& s, const google::protobuf::RepeatedPtrField<v1::HealthReportNote>& notes,
+    absl::Time now) const {
+  int32_t applied = 0;
+  for (const v1::HealthReportNote& note : notes) {
+    ASSIGN_OR_RETURN(std::optional<HealthNote> stored, FindHealthNote(s, note.person_key()));
+    const HealthNote next{.expected = note.expected(), .last_report_date = note.last_report_date()};
+    if (stored.has_value()) {
+      // "YYYY-MM-DD" sorts as dates do; "" (never) before every date.
+      if (next.last_report_date < stored->last_report_date) continue;
+      if (next.last_report_date == stored->last_report_date && next.expected == stored->expected) {
+        continue;
+      }
+    }
+    RETURN_IF_ERROR(SaveHealthNote(s, note.person_key(), next, now));
+    ++applied;
+  }
+  return applied;
+}
+
 }  // namespace lianfang::gate

@@ -81,6 +81,14 @@ class Gatehouse final {
   absl::StatusOr<v1::Hold> ReleaseHold(sql::Session& s, absl::string_view person_key,
                                        absl::Time now) const;
 
+  // ---- Health-report notes ----
+  // Stores survey's notes (validated) in order: a note whose last_report_date is before the
+  // stored one is ignored (an older note never overwrites a newer one); one of the same day or
+  // later replaces it. Returns how many notes changed what the gate knew.
+  absl::StatusOr<int32_t> NoteHealthReports(
+      sql::Session& s, const google::protobuf::RepeatedPtrField<v1::HealthReportNote>& notes,
+      absl::Time now) const;
+
   // ---- Vehicles ----
   // `plate` normalised; `owner_person_key` may be empty.
   absl::StatusOr<v1::Vehicle> RegisterVehicle(sql::Session& s, absl::string_view site_id,

@@ -78,6 +78,7 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
     passage.set_name_masked(input.name_masked);
   }
   const absl::Time at = input.captured_at.value_or(now);
+  const absl::CivilDay day = time::DayOf(at, tz_);
 
   PassageQuery query{
       .direction = input.direction,
@@ -87,6 +88,8 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
       .outsiders_allowed = site->policy().outsiders_allowed(),
       .outside_vehicles_allowed = site->policy().outside_vehicles_allowed(),
       .capacity = site->policy().capacity(),
+      .health_report_required = site->policy().health_report_required(),
+      .today = time::FormatDate(day),
   };
   ASSIGN_OR_RETURN(const PassageFacts facts, ReadPassageFacts(session, input.site_id,
                                                               passage.person_key(),
@@ -100,6 +103,7 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
   passage.set_direction(input.direction);
   passage.set_decision(verdict.decision);
   passage.set_deny_reason(verdict.deny_reason);
+  for (v1::PassageWarning warning : verdict.warnings) passage.add_warnings(warning);
   passage.set_temperature_c(input.temperature_c);
   passage.set_vehicle_plate(input.vehicle_plate);
   *passage.mutable_captured_at() = time::ToTimestamp(at);
@@ -114,7 +118,7 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
     RETURN_IF_ERROR(SetOnsite(session, input.site_id, verdict.onsite_after));
   }
   RecordedPassage out;
-  out.day = time::DayOf(at, tz_);
+  out.day = day;
   RETURN_IF_ERROR(
       CountPassage(session, input.site_id, time::FormatDate(out.day), input.direction, verdict));
 

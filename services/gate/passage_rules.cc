@@ -2,6 +2,10 @@
 
 namespace lianfang::gate {
 
+bool MissesHealthReport(const PassageFacts& facts, const std::string& today) {
+  return facts.health_report_expected && facts.last_report_date != today;
+}
+
 Verdict DecidePassage(const PassageQuery& query, const PassageFacts& facts) {
   const bool entry = query.direction == v1::DIRECTION_ENTRY;
   Verdict verdict;
@@ -35,9 +39,15 @@ Verdict DecidePassage(const PassageQuery& query, const PassageFacts& facts) {
       verdict.onsite_before >= query.capacity) {
     return deny(v1::DENY_REASON_SITE_FULL);
   }
+  // 6. No health report today where the site requires one (elsewhere a warning, below).
+  const bool misses_report = entry && MissesHealthReport(facts, query.today);
+  if (misses_report && query.health_report_required) {
+    return deny(v1::DENY_REASON_NO_HEALTH_REPORT);
+  }
 
   verdict.decision = v1::DECISION_ADMITTED;
   verdict.inside_after = entry;
+  if (misses_report) verdict.warnings.push_back(v1::PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY);
   if (verdict.inside_after != verdict.inside_before) {
     verdict.onsite_after = verdict.onsite_before + (entry ? 1 : -1);
     if (verdict.onsite_after < 0) verdict.onsite_after = 0;  // never below zero

@@ -6,9 +6,15 @@
 //   3. UNDER_OBSERVATION   an exit of a person under an active observation hold;
 //   4. VEHICLE_NOT_ALLOWED a vehicle not registered for the site while the site forbids
 //                          outside vehicles;
-//   5. SITE_FULL           an entry that would raise `onsite` while onsite >= capacity > 0.
+//   5. SITE_FULL           an entry that would raise `onsite` while onsite >= capacity > 0;
+//   6. NO_HEALTH_REPORT    an entry of a person the gate knows as expected to file a daily
+//                          health report whose last report is not of the passage's day, at a
+//                          site whose policy sets health_report_required.
 // Otherwise the passage is admitted. Rules 2 and 4 hold for entries and exits alike (a revoked
-// pass is refused whichever way it is shown); rules 1 and 5 concern entries, rule 3 exits.
+// pass is refused whichever way it is shown); rules 1, 5 and 6 concern entries, rule 3 exits.
+// An admitted entry of a person rule 6 describes, at a site without health_report_required,
+// carries PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY in Verdict::warnings (the same fact, only a
+// warning).
 //
 // Presence is per person: an admitted entry of someone already inside, or an admitted exit of
 // someone not inside, is recorded but leaves `onsite` unchanged. For the same reason rule 5
@@ -22,6 +28,8 @@
 #define LIANFANG_SERVICES_GATE_PASSAGE_RULES_H_
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "lianfang/gate/v1/gate.pb.h"
 
@@ -40,6 +48,10 @@ struct PassageFacts {
   bool inside = false;
   // People inside the site now.
   int64_t onsite = 0;
+  // Whether survey noted the person as expected to file a daily health report
+  // (NoteHealthReports), and the day of their last report ("YYYY-MM-DD"; empty when never).
+  bool health_report_expected = false;
+  std::string last_report_date{};
 };
 
 // The passage as the rules see it.
@@ -54,6 +66,9 @@ struct PassageQuery {
   bool outsiders_allowed = false;
   bool outside_vehicles_allowed = false;
   int64_t capacity = 0;  // 0 = unlimited
+  bool health_report_required = false;
+  // The passage's day ("YYYY-MM-DD", its captured time in the deployment's time zone).
+  std::string today{};
 };
 
 // The decision and what it does to presence.
@@ -66,12 +81,18 @@ struct Verdict {
   // People inside the site before and after the passage (after - before is -1, 0 or +1).
   int64_t onsite_before = 0;
   int64_t onsite_after = 0;
+  // Warnings of an admitted passage (empty when denied).
+  std::vector<v1::PassageWarning> warnings{};
 
   bool admitted() const { return decision == v1::DECISION_ADMITTED; }
   bool fever() const { return deny_reason == v1::DENY_REASON_FEVER; }
   bool presence_changed() const { return inside_before != inside_after; }
   int64_t onsite_delta() const { return onsite_after - onsite_before; }
 };
+
+// True when `facts` say the person owes a health report for `today` (expected to report, and
+// the last report is not of that day).
+bool MissesHealthReport(const PassageFacts& facts, const std::string& today);
 
 // Applies the rules (see the file comment). Pure and thread-safe.
 // REQUIRES: query.direction is DIRECTION_ENTRY or DIRECTION_EXIT.

@@ -278,6 +278,32 @@ absl::Status ValidatePlaceHold(const v1::PlaceHoldRequest& request, absl::Time n
   return errors.ToStatus();
 }
 
+absl::Status ValidateNoteHealthReports(const v1::NoteHealthReportsRequest& request, absl::Time now,
+                                       absl::TimeZone tz) {
+  server::FieldErrors errors;
+  request::CheckRequestId(errors, request.request_id());
+  if (request.notes().empty()) {
+    errors.Add("notes", "at least one note is required");
+  } else if (request.notes_size() > kMaxHealthNotes) {
+    errors.Add("notes", absl::StrCat("at most ", kMaxHealthNotes, " notes per request"));
+  } else {
+    const absl::CivilDay latest = time::DayOf(now, tz) + 1;
+    for (int i = 0; i < request.notes_size(); ++i) {
+      const v1::HealthReportNote& note = request.notes(i);
+      const std::string field = absl::StrCat("notes[", i, "]");
+      request::CheckPersonKey(errors, absl::StrCat(field, ".person_key"), note.person_key());
+      if (note.last_report_date().empty()) continue;
+      absl::StatusOr<absl::CivilDay> day = time::ParseDate(note.last_report_date());
+      if (!day.ok()) {
+        errors.Add(absl::StrCat(field, ".last_report_date"), "must be a date YYYY-MM-DD or empty");
+      } else if (*day > latest) {
+        errors.Add(absl::StrCat(field, ".last_report_date"), "must not be in the future");
+      }
+    }
+  }
+  return errors.ToStatus();
+}
+
 absl::Status ValidateReleaseHold(const v1::ReleaseHoldRequest& request) {
   server::FieldErrors errors;
   request::CheckRequestId(errors, request.request_id());

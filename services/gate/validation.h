@@ -95,6 +95,16 @@ absl::Status ValidatePlaceHold(const v1::PlaceHoldRequest& request, absl::Time n
 // ReleaseHold: request_id, person_key.
 absl::Status ValidateReleaseHold(const v1::ReleaseHoldRequest& request);
 
+// Most notes in one NoteHealthReports request.
+inline constexpr int kMaxHealthNotes = 500;
+
+// NoteHealthReports: request_id; 1..kMaxHealthNotes notes, each with a person_key (64
+// lowercase hex) and a last_report_date empty or "YYYY-MM-DD" not after the day after the
+// day of `now` in `tz` (a day of slack between the services' clocks). INVALID_ARGUMENT naming
+// every bad field (notes[i].person_key, notes[i].last_report_date).
+absl::Status ValidateNoteHealthReports(const v1::NoteHealthReportsRequest& request, absl::Time now,
+                                       absl::TimeZone tz);
+
 // RegisterVehicle: request_id, site, plate, owner_person_key (empty or a person key).
 // Returns the normalised plate.
 absl::StatusOr<std::string> ValidateRegisterVehicle(const v1::RegisterVehicleRequest& request,

@@ -112,6 +112,7 @@ SiteLive SiteLiveFromHashes(const sites::Site& site, const SiteHashes& h) {
   live.set_tasks_in_progress(Field(h.dispatch_live, redis::kFieldTasksInProgress));
   live.set_tasks_overdue(Field(h.dispatch_live, redis::kFieldTasksOverdue));
   live.set_volunteers_on_duty(Field(h.dispatch_live, redis::kFieldVolunteersOnDuty));
+  live.set_volunteers_overworked(Field(h.dispatch_live, redis::kFieldVolunteersOverworked));
   live.set_tasks_done_today(Field(h.dispatch_day, redis::kFieldTasksDone));
   return live;
 }

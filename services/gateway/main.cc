@@ -75,9 +75,13 @@ int main(int argc, char** argv) {
   const auto accounts = server::MakeChannel(cfg.accounts_addr, client_tls);
   const auto supplies = server::MakeChannel(cfg.supplies_addr, client_tls);
 
-  gateway::HealthMonitor health(
-      {{"gate", gate}, {"survey", survey}, {"dispatch", dispatch}, {"report", report}}, {},
-      &rt->metrics);
+  gateway::HealthMonitor health({{"gate", gate},
+                                 {"survey", survey},
+                                 {"dispatch", dispatch},
+                                 {"report", report},
+                                 {"accounts", accounts},
+                                 {"supplies", supplies}},
+                                {}, &rt->metrics);
   health.Start();
 
   const auth::ServiceToken token = *rt->service_token;

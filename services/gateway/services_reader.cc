@@ -221,6 +221,7 @@ ServicesReader::Result ServicesReader::Read(const std::vector<std::string>& site
       it->second.set_tasks_done_today(t.tasks_done_today());
       it->second.set_tasks_overdue(t.tasks_overdue());
       it->second.set_volunteers_on_duty(t.volunteers_on_duty());
+      it->second.set_volunteers_overworked(t.volunteers_overworked());
     }
   }
 

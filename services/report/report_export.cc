@@ -61,6 +61,7 @@ const std::map<int, std::string>& DenyReasonLabels() {
       {gate::v1::DENY_REASON_UNDER_OBSERVATION, "劝返（居家观察）"},
       {gate::v1::DENY_REASON_VEHICLE_NOT_ALLOWED, "劝返（外来车辆）"},
       {gate::v1::DENY_REASON_SITE_FULL, "劝返（超员）"},
+      {gate::v1::DENY_REASON_NO_HEALTH_REPORT, "劝返（未报健康）"},
   };
   return *labels;
 }

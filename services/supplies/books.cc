@@ -15,7 +15,7 @@
 #include "services/supplies/donation_book.h"
 #include "services/supplies/donation_statement.h"
 #include "services/supplies/store.h"
-#include "services/supplies/text_field.h"
+#include "common/request/request.h"
 
 namespace lianfang::supplies {
 namespace {
@@ -66,7 +66,7 @@ absl::StatusOr<v1::Donation> Books::RecordDonation(sql::Session& s, const auth::
       receive.set_item_code(req.item_code());
       receive.set_quantity(req.quantity());
       receive.set_source(v1::STOCK_SOURCE_DONATION);
-      receive.set_batch(StripText(req.batch()));
+      receive.set_batch(request::StripText(req.batch()));
       receive.set_expires_on(req.expires_on());
       receive.set_note(note);
       ASSIGN_OR_RETURN(v1::ReceiveStockResponse r,
@@ -96,7 +96,7 @@ absl::StatusOr<v1::ListDonationsResponse> Books::ListDonations(
   const int64_t before = key.empty() ? 0 : key[0].AsInt();
   const DonationFilter filter{.direction = req.direction(),
                               .kind = req.kind(),
-                              .campaign = StripText(req.campaign()),
+                              .campaign = request::StripText(req.campaign()),
                               .start = TimeOf(req.has_start_time(), req.start_time()),
                               .end = TimeOf(req.has_end_time(), req.end_time())};
   ASSIGN_OR_RETURN(std::vector<DonationRow> rows,
@@ -119,7 +119,7 @@ absl::StatusOr<v1::ListDonationsResponse> Books::ListDonations(
 
 absl::StatusOr<v1::DonationTotals> Books::GetDonationTotals(
     sql::Session& s, const v1::GetDonationTotalsRequest& req) const {
-  const std::string campaign = StripText(req.campaign());
+  const std::string campaign = request::StripText(req.campaign());
   ASSIGN_OR_RETURN(const std::vector<DonationGroup> groups,
                    SumDonationsOf(s, campaign, campaign.empty()));
   ASSIGN_OR_RETURN(const auto items, Catalogue(s));
@@ -129,7 +129,7 @@ absl::StatusOr<v1::DonationTotals> Books::GetDonationTotals(
 absl::StatusOr<v1::ExportFile> Books::ExportDonationStatement(
     sql::Session& s, const v1::ExportDonationStatementRequest& req, absl::Time now) const {
   DonationStatement statement;
-  statement.campaign = StripText(req.campaign());
+  statement.campaign = request::StripText(req.campaign());
   statement.generated_at = now;
   statement.tz = tz_;
   ASSIGN_OR_RETURN(
@@ -171,8 +171,8 @@ absl::StatusOr<v1::ListFoodPurchasesResponse> Books::ListFoodPurchases(
   FoodPurchaseFilter filter{
       .site_id = req.site_id(),
       .sites_any_of = req.site_id().empty() ? who.sites : std::vector<std::string>(),
-      .merchant = StripText(req.merchant()),
-      .batch = StripText(req.batch()),
+      .merchant = request::StripText(req.merchant()),
+      .batch = request::StripText(req.batch()),
       .storage_category = req.storage_category(),
       .rejected_only = req.rejected_only()};
   if (!req.date().empty()) {
@@ -198,9 +198,9 @@ absl::StatusOr<v1::TraceFoodResponse> Books::TraceFood(sql::Session& s, const au
                                                        const v1::TraceFoodRequest& req) const {
   FoodPurchaseFilter filter{.sites_any_of = who.sites};
   if (req.key_case() == v1::TraceFoodRequest::kMerchant) {
-    filter.merchant = StripText(req.merchant());
+    filter.merchant = request::StripText(req.merchant());
   } else {
-    filter.batch = StripText(req.batch());
+    filter.batch = request::StripText(req.batch());
   }
   ASSIGN_OR_RETURN(std::vector<v1::FoodPurchase> purchases,
                    TraceFoodPurchases(s, filter, kMaxTracedPurchases + 1));

@@ -8,7 +8,6 @@
 #include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/time/clock.h"
-#include "services/supplies/text_field.h"
 
 namespace lianfang::supplies {
 namespace {
@@ -78,25 +77,23 @@ absl::Status ValidateFoodPurchase(const v1::RegisterFoodPurchaseRequest& req,
              at && *at > now + kPurchaseClockSkew) {
     errors.Add("purchased_at", "must not be in the future");
   }
-  CheckTextField(errors, "merchant.name", req.merchant().name(), 1, kMerchantNameChars);
-  CheckNoIdNumberOrPhone(errors, "merchant.name", req.merchant().name());
+  request::CheckFreeText(errors, "merchant.name", req.merchant().name(), kMerchantNameChars, true);
   const bool category_known = IsKnownCategory(req.storage_category());
-  if (CheckTextField(errors, "merchant.license_no", req.merchant().license_no(), 0,
-                     kShortTextChars) &&
+  if (request::CheckPlainText(errors, "merchant.license_no", req.merchant().license_no(), 0,
+                              kShortTextChars) &&
       category_known && LicenseRequired(req.storage_category()) &&
-      StripText(req.merchant().license_no()).empty()) {
+      request::StripText(req.merchant().license_no()).empty()) {
     errors.Add("merchant.license_no", "is required for every storage category but fresh produce");
   }
-  CheckTextField(errors, "item", req.item(), 1, kShortTextChars);
-  CheckTextField(errors, "specification", req.specification(), 0, kShortTextChars);
+  request::CheckPlainText(errors, "item", req.item(), 1, kShortTextChars);
+  request::CheckPlainText(errors, "specification", req.specification(), 0, kShortTextChars);
   if (req.quantity() < 1 || req.quantity() > kMaxFoodQuantity) {
     errors.Add("quantity", "must be 1..1000000000");
   }
-  CheckTextField(errors, "unit", req.unit(), 1, kUnitChars);
-  CheckTextField(errors, "origin", req.origin(), 0, kShortTextChars);
-  CheckNoIdNumberOrPhone(errors, "origin", req.origin());
-  CheckTextField(errors, "batch", req.batch(), 0, kShortTextChars);
-  CheckTextField(errors, "certificate_no", req.certificate_no(), 0, kShortTextChars);
+  request::CheckPlainText(errors, "unit", req.unit(), 1, kUnitChars);
+  request::CheckFreeText(errors, "origin", req.origin(), kShortTextChars, false);
+  request::CheckPlainText(errors, "batch", req.batch(), 0, kShortTextChars);
+  request::CheckPlainText(errors, "certificate_no", req.certificate_no(), 0, kShortTextChars);
   if (!category_known) {
     errors.Add("storage_category", "must be one of the StorageCategory values");
   }
@@ -107,14 +104,14 @@ absl::Status ValidateFoodPurchase(const v1::RegisterFoodPurchaseRequest& req,
       errors.Add("cold_chain_temperature_c", "must be a number within -40..60");
     }
   }
-  CheckTextField(errors, "inspector", req.inspector(), 1, kShortTextChars);
+  request::CheckPlainText(errors, "inspector", req.inspector(), 1, kShortTextChars);
   return errors.ToStatus();
 }
 
 std::vector<std::string> RejectionReasons(const v1::RegisterFoodPurchaseRequest& req) {
   std::vector<std::string> reasons;
   const v1::StorageCategory category = req.storage_category();
-  if (CertificateRequired(category) && StripText(req.certificate_no()).empty()) {
+  if (CertificateRequired(category) && request::StripText(req.certificate_no()).empty()) {
     reasons.push_back(
         absl::StrCat("缺少检疫合格证明编号：", CategoryName(category), "食材须凭检疫合格证明收货"));
   }
@@ -139,20 +136,20 @@ v1::FoodPurchase AssessFoodPurchase(const v1::RegisterFoodPurchaseRequest& req) 
   v1::FoodPurchase p;
   p.set_site_id(req.site_id());
   *p.mutable_purchased_at() = req.purchased_at();
-  p.mutable_merchant()->set_name(StripText(req.merchant().name()));
-  p.mutable_merchant()->set_license_no(StripText(req.merchant().license_no()));
-  p.set_item(StripText(req.item()));
-  p.set_specification(StripText(req.specification()));
+  p.mutable_merchant()->set_name(request::StripText(req.merchant().name()));
+  p.mutable_merchant()->set_license_no(request::StripText(req.merchant().license_no()));
+  p.set_item(request::StripText(req.item()));
+  p.set_specification(request::StripText(req.specification()));
   p.set_quantity(req.quantity());
-  p.set_unit(StripText(req.unit()));
-  p.set_origin(StripText(req.origin()));
-  p.set_batch(StripText(req.batch()));
-  p.set_certificate_no(StripText(req.certificate_no()));
+  p.set_unit(request::StripText(req.unit()));
+  p.set_origin(request::StripText(req.origin()));
+  p.set_batch(request::StripText(req.batch()));
+  p.set_certificate_no(request::StripText(req.certificate_no()));
   p.set_storage_category(req.storage_category());
   if (req.has_cold_chain_temperature_c()) {
     p.set_cold_chain_temperature_c(req.cold_chain_temperature_c());
   }
-  p.set_inspector(StripText(req.inspector()));
+  p.set_inspector(request::StripText(req.inspector()));
   for (std::string& reason : RejectionReasons(req)) p.add_rejection_reasons(std::move(reason));
   p.set_accepted(p.rejection_reasons().empty());
   return p;
@@ -167,8 +164,8 @@ absl::Status ValidateListFoodPurchases(const v1::ListFoodPurchasesRequest& req,
   if (!req.date().empty() && !time::ParseDate(req.date()).ok()) {
     errors.Add("date", "must be a date YYYY-MM-DD");
   }
-  CheckTextField(errors, "merchant", req.merchant(), 0, kMerchantNameChars);
-  CheckTextField(errors, "batch", req.batch(), 0, kShortTextChars);
+  request::CheckPlainText(errors, "merchant", req.merchant(), 0, kMerchantNameChars);
+  request::CheckPlainText(errors, "batch", req.batch(), 0, kShortTextChars);
   if (!v1::StorageCategory_IsValid(req.storage_category())) {
     errors.Add("storage_category", "must be one of the StorageCategory values");
   }
@@ -184,10 +181,10 @@ absl::Status ValidateTraceFood(const v1::TraceFoodRequest& req) {
   FieldErrors errors;
   switch (req.key_case()) {
     case v1::TraceFoodRequest::kMerchant:
-      CheckTextField(errors, "merchant", req.merchant(), 1, kMerchantNameChars);
+      request::CheckPlainText(errors, "merchant", req.merchant(), 1, kMerchantNameChars);
       break;
     case v1::TraceFoodRequest::kBatch:
-      CheckTextField(errors, "batch", req.batch(), 1, kShortTextChars);
+      request::CheckPlainText(errors, "batch", req.batch(), 1, kShortTextChars);
       break;
     default:
       errors.Add("key", "one of merchant or batch is required");

@@ -9,7 +9,6 @@
 #include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/time/clock.h"
-#include "services/supplies/text_field.h"
 
 namespace lianfang::supplies {
 namespace {
@@ -42,8 +41,7 @@ absl::Status ValidateRecordDonation(const v1::RecordDonationRequest& req,
       !v1::DonationDirection_IsValid(req.direction())) {
     errors.Add("direction", "must be RECEIVED or GIVEN");
   }
-  CheckTextField(errors, "donor_or_recipient", req.donor_or_recipient(), 1, kPartyChars);
-  CheckNoIdNumberOrPhone(errors, "donor_or_recipient", req.donor_or_recipient());
+  request::CheckFreeText(errors, "donor_or_recipient", req.donor_or_recipient(), kPartyChars, true);
   switch (req.kind()) {
     case v1::DONATION_KIND_MONEY:
       if (req.amount_fen() < 1 || req.amount_fen() > kMaxAmountFen) {
@@ -73,7 +71,7 @@ absl::Status ValidateRecordDonation(const v1::RecordDonationRequest& req,
         errors.Add("site_id", "unknown site");
       }
       if (received) {
-        CheckTextField(errors, "batch", req.batch(), 0, kShortTextChars);
+        request::CheckPlainText(errors, "batch", req.batch(), 0, kShortTextChars);
         if (!req.expires_on().empty()) {
           absl::StatusOr<absl::CivilDay> day = time::ParseDate(req.expires_on());
           if (!day.ok()) {
@@ -93,25 +91,24 @@ absl::Status ValidateRecordDonation(const v1::RecordDonationRequest& req,
     default:
       errors.Add("kind", "must be MONEY or IN_KIND");
   }
-  CheckTextField(errors, "campaign", req.campaign(), 0, kMaxCampaignChars);
-  CheckTextField(errors, "receipt_no", req.receipt_no(), 0, kShortTextChars);
-  CheckTextField(errors, "note", req.note(), 0, kNoteChars);
-  CheckNoIdNumberOrPhone(errors, "note", req.note());
+  request::CheckPlainText(errors, "campaign", req.campaign(), 0, kMaxCampaignChars);
+  request::CheckPlainText(errors, "receipt_no", req.receipt_no(), 0, kShortTextChars);
+  request::CheckFreeText(errors, "note", req.note(), kNoteChars, false);
   return errors.ToStatus();
 }
 
 v1::Donation DonationOf(const v1::RecordDonationRequest& req) {
   v1::Donation d;
   d.set_direction(req.direction());
-  d.set_donor_or_recipient(StripText(req.donor_or_recipient()));
+  d.set_donor_or_recipient(request::StripText(req.donor_or_recipient()));
   d.set_kind(req.kind());
   d.set_amount_fen(req.amount_fen());
   d.set_item_code(req.item_code());
   d.set_quantity(req.quantity());
   d.set_site_id(req.site_id());
-  d.set_campaign(StripText(req.campaign()));
-  d.set_receipt_no(StripText(req.receipt_no()));
-  d.set_note(StripText(req.note()));
+  d.set_campaign(request::StripText(req.campaign()));
+  d.set_receipt_no(request::StripText(req.receipt_no()));
+  d.set_note(request::StripText(req.note()));
   return d;
 }
 
@@ -123,7 +120,7 @@ absl::Status ValidateListDonations(const v1::ListDonationsRequest& req) {
   if (!v1::DonationKind_IsValid(req.kind())) {
     errors.Add("kind", "must be one of the DonationKind values");
   }
-  CheckTextField(errors, "campaign", req.campaign(), 0, kMaxCampaignChars);
+  request::CheckPlainText(errors, "campaign", req.campaign(), 0, kMaxCampaignChars);
   if (req.has_start_time()) request::CheckTimestamp(errors, "start_time", req.start_time());
   if (req.has_end_time()) request::CheckTimestamp(errors, "end_time", req.end_time());
   if (req.page_size() < 0) errors.Add("page_size", "must not be negative");
@@ -135,13 +132,13 @@ absl::Status ValidateListDonations(const v1::ListDonationsRequest& req) {
 
 absl::Status ValidateGetDonationTotals(const v1::GetDonationTotalsRequest& req) {
   FieldErrors errors;
-  CheckTextField(errors, "campaign", req.campaign(), 0, kMaxCampaignChars);
+  request::CheckPlainText(errors, "campaign", req.campaign(), 0, kMaxCampaignChars);
   return errors.ToStatus();
 }
 
 absl::Status ValidateExportDonationStatement(const v1::ExportDonationStatementRequest& req) {
   FieldErrors errors;
-  CheckTextField(errors, "campaign", req.campaign(), 1, kMaxCampaignChars);
+  request::CheckPlainText(errors, "campaign", req.campaign(), 1, kMaxCampaignChars);
   if (req.format() != v1::STATEMENT_FORMAT_HTML && req.format() != v1::STATEMENT_FORMAT_CSV) {
     errors.Add("format", "must be HTML or CSV");
   }

@@ -8,7 +8,7 @@
 //          stated value) 0..10^12; batch (0..64 characters) and expires_on ("YYYY-MM-DD", not
 //          before today) only for goods received.
 // Both: direction and kind set, donor_or_recipient 1..100 characters, campaign and receipt_no
-// 0..64, note 0..200 (text as text_field.h checks it).
+// 0..64, note 0..200 (free text: request::CheckFreeText).
 //
 // Thread-safe: pure functions.
 #ifndef LIANFANG_SERVICES_SUPPLIES_DONATION_BOOK_H_

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/auth/json_reader.h"
 #include "common/time/clock.h"
 
 namespace lianfang::supplies {
@@ -78,37 +77,6 @@ void CheckExpiry(server::FieldErrors& errors, absl::string_view field, absl::str
     errors.Add(field, "must be a date YYYY-MM-DD");
   } else if (*day < today) {
     errors.Add(field, "must not be in the past");
-  }
-}
-
-namespace {
-
-size_t CodePoints(absl::string_view text) {
-  size_t n = 0;
-  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool HasControl(absl::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7F;
-  });
-}
-
-}  // namespace
-
-void CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
-               size_t max_chars, bool required) {
-  if (value.empty()) {
-    if (required) errors.Add(field, "is required");
-    return;
-  }
-  // 4 bytes per character at most: longer text is refused before it is decoded.
-  if (value.size() > 4 * max_chars || !auth::IsValidUtf8(value) || CodePoints(value) > max_chars) {
-    errors.Add(field, absl::StrCat("must be at most ", max_chars, " characters of UTF-8"));
-  } else if (HasControl(value)) {
-    errors.Add(field, "must not contain control characters");
   }
 }
 

@@ -74,11 +74,6 @@ void CheckQuantity(server::FieldErrors& errors, absl::string_view field, int64_t
 void CheckExpiry(server::FieldErrors& errors, absl::string_view field, absl::string_view expires_on,
                  absl::CivilDay today);
 
-// Text of at most `max_chars` characters (UTF-8 code points) of valid UTF-8 without control
-// characters; `required` also refuses empty text.
-void CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
-               size_t max_chars, bool required);
-
 // An item code: 1..32 of [a-z0-9_-].
 bool IsItemCode(absl::string_view code);
 

@@ -24,7 +24,7 @@
 #include "services/supplies/books.h"
 #include "services/supplies/canteen_register.h"
 #include "services/supplies/donation_book.h"
-#include "services/supplies/text_field.h"
+#include "common/request/request.h"
 #include "services/supplies/validation.h"
 
 namespace lianfang::supplies {
@@ -548,7 +548,7 @@ grpc::ServerUnaryReactor* SuppliesService::ExportDonationStatement(
                   }));
   // Every export is in the audit trail (object: the campaign).
   return app::FinishRead(ctx, *deps_.db, *deps_.clock, kExportDonationStatement, who,
-                         StripText(req->campaign()), /*clear_data=*/true);
+                         request::StripText(req->campaign()), /*clear_data=*/true);
 }
 
 grpc::ServerUnaryReactor* SuppliesService::RegisterFoodPurchase(

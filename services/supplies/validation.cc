@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "services/supplies/text_field.h"
 #include "common/request/request.h"
 #include "common/server/errors.h"
 #include "common/status/status_macros.h"
@@ -36,15 +35,6 @@ void CheckItemCode(FieldErrors& errors, absl::string_view field, absl::string_vi
   if (!IsItemCode(code)) errors.Add(field, "must be 1..32 of [a-z0-9_-]");
 }
 
-// Free text every reader sees as typed (a note, a stocktake's reason, an area): as CheckText,
-// and an ID number or a phone typed into it is refused rather than kept in clear
-// (pii::ContainsIdNumberOrPhone); the message does not repeat it.
-void CheckFreeText(FieldErrors& errors, absl::string_view field, absl::string_view value,
-                   size_t max_chars, bool required) {
-  CheckText(errors, field, value, max_chars, required);
-  CheckNoIdNumberOrPhone(errors, field, value);
-}
-
 }  // namespace
 
 absl::Status ValidateCreateItem(const v1::CreateItemRequest& req) {
@@ -56,8 +46,8 @@ absl::Status ValidateCreateItem(const v1::CreateItemRequest& req) {
   }
   const v1::Item& item = req.item();
   CheckItemCode(errors, "item.code", item.code(), true);
-  CheckText(errors, "item.name", item.name(), 64, true);
-  CheckText(errors, "item.unit", item.unit(), 16, true);
+  request::CheckPlainText(errors, "item.name", item.name(), 1, 64);
+  request::CheckPlainText(errors, "item.unit", item.unit(), 1, 16);
   if (item.category() == v1::ITEM_CATEGORY_UNSPECIFIED ||
       !v1::ItemCategory_IsValid(item.category())) {
     errors.Add("item.category", "must be one of the ItemCategory values");
@@ -84,9 +74,9 @@ absl::Status ValidateReceiveStock(const v1::ReceiveStockRequest& req,
   if (req.source() == v1::STOCK_SOURCE_UNSPECIFIED || !v1::StockSource_IsValid(req.source())) {
     errors.Add("source", "must be one of the StockSource values");
   }
-  CheckText(errors, "batch", req.batch(), kMaxRefChars, false);
+  request::CheckPlainText(errors, "batch", req.batch(), 0, kMaxRefChars);
   CheckExpiry(errors, "expires_on", req.expires_on(), today);
-  CheckFreeText(errors, "note", req.note(), kMaxNoteChars, false);
+  request::CheckFreeText(errors, "note", req.note(), kMaxNoteChars, false);
   return errors.ToStatus();
 }
 
@@ -99,18 +89,18 @@ absl::Status ValidateIssueStock(const v1::IssueStockRequest& req,
   CheckQuantity(errors, "quantity", req.quantity(), 1);
   switch (req.to().to_case()) {
     case v1::IssueDestination::kTaskId:
-      CheckText(errors, "to.task_id", req.to().task_id(), kMaxRefChars, true);
+      request::CheckPlainText(errors, "to.task_id", req.to().task_id(), 1, kMaxRefChars);
       break;
     case v1::IssueDestination::kHouseholdId:
-      CheckText(errors, "to.household_id", req.to().household_id(), kMaxRefChars, true);
+      request::CheckPlainText(errors, "to.household_id", req.to().household_id(), 1, kMaxRefChars);
       break;
     case v1::IssueDestination::kArea:
-      CheckFreeText(errors, "to.area", req.to().area(), 64, true);
+      request::CheckFreeText(errors, "to.area", req.to().area(), 64, true);
       break;
     default:
       errors.Add("to", "is required (task_id, household_id or area)");
   }
-  CheckFreeText(errors, "note", req.note(), kMaxNoteChars, false);
+  request::CheckFreeText(errors, "note", req.note(), kMaxNoteChars, false);
   return errors.ToStatus();
 }
 
@@ -135,7 +125,7 @@ absl::Status ValidateAdjustStock(const v1::AdjustStockRequest& req,
   CheckSite(errors, "site_id", req.site_id(), sites, true);
   CheckItemCode(errors, "item_code", req.item_code(), true);
   CheckQuantity(errors, "counted_quantity", req.counted_quantity(), 0);
-  CheckFreeText(errors, "reason", req.reason(), kMaxNoteChars, true);
+  request::CheckFreeText(errors, "reason", req.reason(), kMaxNoteChars, true);
   return errors.ToStatus();
 }
 
@@ -156,7 +146,7 @@ absl::StatusOr<TimeRange> ValidateListMovements(const v1::ListMovementsRequest& 
   if (!v1::MovementKind_IsValid(req.kind())) {
     errors.Add(name("kind"), "must be one of the MovementKind values");
   }
-  CheckText(errors, name("task_id"), req.task_id(), kMaxRefChars, false);
+  request::CheckPlainText(errors, name("task_id"), req.task_id(), 0, kMaxRefChars);
   TimeRange range;
   if (req.has_start_time()) {
     range.start = request::CheckTimestamp(errors, name("start_time"), req.start_time());

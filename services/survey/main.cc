@@ -7,6 +7,7 @@
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "services/survey/config.h"
+#include "services/survey/gap_job.h"
 #include "services/survey/pass_codes.h"
 #include "services/survey/retention.h"
 #include "services/survey/survey_live.h"
@@ -51,10 +52,34 @@ int main(int argc, char** argv) {
   app::PeriodicJob retention_job(absl::Hours(1), [&] {
     (void)retention.RunOnce([&retention_job] { return !retention_job.stopping(); });
   });
+  // The follow-up rules (gap_job.h): missing reports at each site's check time, tenants pending
+  // too long; their tasks go to dispatch through the outbox, exactly once.
+  const survey::GapJob gaps(rt->db.get(), rt->sites.get(), rt->config.tz);
+  app::PeriodicJob gap_job(absl::Minutes(1), [&] {
+    absl::StatusOr<survey::GapJob::Counts> counts = gaps.RunOnce(rt->clock.Now());
+    if (!counts.ok()) {
+      lianfang::logging::Warning("follow-up rules failed; retried in a minute", {},
+                                 {{"error", counts.status().ToString()}});
+    } else if (counts->queued() > 0) {
+      sender.Wake();
+    }
+  });
+  // Look backs of risk-list versions that took effect after their update (risk_versions.h).
+  app::PeriodicJob risk_job(absl::Minutes(1), [&service] {
+    absl::StatusOr<int32_t> opened = service.RunDueLookBacks();
+    if (!opened.ok()) {
+      lianfang::logging::Warning("risk-region look back failed; retried at the next run", {},
+                                 {{"error", opened.status().ToString()}});
+    }
+  });
   sender.Start();
   live.Start();
   retention_job.Start();
+  gap_job.Start();
+  risk_job.Start();
   const int code = app::Serve(*rt, {&service}, {"lianfang.survey.v1.SurveyService"});
+  risk_job.Stop();
+  gap_job.Stop();
   retention_job.Stop();
   live.Stop();
   sender.Stop();

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -43,6 +44,12 @@ absl::StatusOr<RiskRegions> RiskRegions::Parse(absl::string_view text, absl::str
     for (const std::string& r : out.regions_) seen = seen || r == name;
     if (!seen) out.regions_.push_back(name);
   }
+  return out;
+}
+
+RiskRegions RiskRegions::Of(std::vector<std::string> normalized_names) {
+  RiskRegions out;
+  out.regions_ = std::move(normalized_names);
   return out;
 }
 

@@ -35,6 +35,9 @@ class RiskRegions final {
   static absl::StatusOr<RiskRegions> Parse(absl::string_view text,
                                            absl::string_view source = "risk regions");
 
+  // A list of names already normalised (a stored version, risk_versions.h).
+  static RiskRegions Of(std::vector<std::string> normalized_names);
+
   // Reads and parses `path`. NOT_FOUND "<path>: no such file" when missing, INVALID_ARGUMENT
   // when it cannot be read or parsed.
   static absl::StatusOr<RiskRegions> LoadFile(const std::string& path);

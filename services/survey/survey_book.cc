@@ -20,6 +20,7 @@
 #include "common/time/timestamp.h"
 #include "lianfang/dispatch/v1/dispatch.pb.h"
 #include "lianfang/gate/v1/gate.pb.h"
+#include "services/survey/health_notes.h"
 
 namespace lianfang::survey {
 namespace {
@@ -119,7 +120,7 @@ std::string NewId(absl::string_view prefix) {
 
 SurveyBook::SurveyBook(const sites::SiteDirectory* sites, const SurveySettings* settings,
                        absl::TimeZone tz)
-    : sites_(sites), settings_(settings), tz_(tz) {}
+    : sites_(sites), settings_(settings), tz_(tz), risk_(&settings->risk_regions) {}
 
 absl::StatusOr<v1::Household> SurveyBook::UpsertHousehold(sql::Session& s,
                                                           const auth::Principal& who,
@@ -213,6 +214,12 @@ absl::StatusOr<v1::Resident> SurveyBook::RegisterResident(
   fx.AddToday(site, today_report.has_value() ? redis::kFieldReports : redis::kFieldReportsMissing,
               1);
   if (!r.is_tenant()) RETURN_IF_ERROR(QueuePass(s, *saved, now, fx));
+  // The gate learns that the person is expected to report daily, and their last report.
+  ASSIGN_OR_RETURN(std::string last_report, LastReportDate(s, person.person_key));
+  const gate::v1::NoteHealthReportsRequest note =
+      HealthNoteRequest(r.resident_id(), person.person_key, last_report);
+  RETURN_IF_ERROR(
+      Enqueue(s, kGateDestination, kNoteHealthReportsMethod, note.request_id(), note, now, fx));
   return Concealed(*std::move(saved), fx);
 }
 
@@ -287,35 +294,13 @@ absl::StatusOr<v1::Movement> SurveyBook::RecordMovement(sql::Session& s, const a
   std::string observation_id;
   const std::optional<ObservationWindow> window =
       ObservationFor(input.arrived_on, today, settings_->observation_days);
-  if (window.has_value() && settings_->risk_regions.Matches(m.from_region())) {
-    ASSIGN_OR_RETURN(std::optional<ObservationRecord> open,
-                     store_.FindOpenObservation(s, key, today));
-    ObservationRecord o;
-    if (open.has_value()) {
-      // Already observed: a later end extends the observation and its hold.
-      o = *std::move(open);
-      absl::StatusOr<absl::CivilDay> current_end = time::ParseDate(o.observation.end_date());
-      if (!current_end.ok()) return absl::InternalError("stored observation end date unreadable");
-      if (window->end > *current_end) {
-        RETURN_IF_ERROR(store_.ExtendObservation(s, o.observation_id, window->end));
-        o.observation.set_end_date(time::FormatDate(window->end));
-        RETURN_IF_ERROR(QueueHold(s, o, window->end, tz_, now, fx));
-      }
-    } else {
-      o.observation_id = NewId("obs");
-      o.observation.set_person_key(key);
-      o.observation.set_start_date(time::FormatDate(window->start));
-      o.observation.set_end_date(time::FormatDate(window->end));
-      o.observation.set_site_id(site);
-      o.observation.set_from_region(m.from_region());
-      o.observation.set_name(person->name);
-      o.observation.set_name_masked(person->name_masked);
-      RETURN_IF_ERROR(store_.InsertObservation(s, o, now));
-      fx.AddLive(site, redis::kFieldUnderObservation, 1);
-      RETURN_IF_ERROR(QueueHold(s, o, window->end, tz_, now, fx));
-    }
-    observation_id = o.observation_id;
-    *m.mutable_observation() = Concealed(o.observation, fx);
+  // The risk list in force when the movement is recorded decides (risk_versions.h).
+  ASSIGN_OR_RETURN(const RiskRegions in_force, risk_.ListInForce(s, now));
+  if (window.has_value() && in_force.Matches(m.from_region())) {
+    ASSIGN_OR_RETURN(Observed observed,
+                     ObserveArrival(s, *person, site, m.from_region(), *window, now, fx));
+    observation_id = observed.record.observation_id;
+    *m.mutable_observation() = Concealed(observed.record.observation, fx);
   }
   RETURN_IF_ERROR(store_.InsertMovement(s, m, observation_id, now, who.subject));
   return m;
@@ -387,6 +372,9 @@ absl::StatusOr<v1::HealthReport> SurveyBook::SubmitHealthReport(
   r.set_revision(previous.has_value() ? previous->revision() + 1 : 1);
   r.set_name_masked(person.has_value() ? person->name_masked : "");
   RETURN_IF_ERROR(store_.SaveReport(s, r));
+  const gate::v1::NoteHealthReportsRequest note = HealthNoteRequest(r.report_id(), key, r.date());
+  RETURN_IF_ERROR(
+      Enqueue(s, kGateDestination, kNoteHealthReportsMethod, note.request_id(), note, now, fx));
 
   if (!previous.has_value() && input.date == time::DayOf(now, tz_)) {
     for (const Residence& h : homes) {
@@ -424,6 +412,95 @@ absl::StatusOr<v1::HealthReport> SurveyBook::SubmitHealthReport(
     }
   }
   return r;
+}
+
+// --- risk regions ---------------------------------------------------------------------------
+
+absl::StatusOr<SurveyBook::Observed> SurveyBook::ObserveArrival(
+    sql::Session& s, const Person& person, absl::string_view site, absl::string_view from_region,
+    const ObservationWindow& window, absl::Time now, CommitEffects& fx) const {
+  const absl::CivilDay today = time::DayOf(now, tz_);
+  ASSIGN_OR_RETURN(std::optional<ObservationRecord> open,
+                   store_.FindOpenObservation(s, person.person_key, today));
+  Observed out;
+  ObservationRecord& o = out.record;
+  if (open.has_value()) {
+    // Already observed: a later end extends the observation and its hold.
+    o = *std::move(open);
+    absl::StatusOr<absl::CivilDay> current_end = time::ParseDate(o.observation.end_date());
+    if (!current_end.ok()) return absl::InternalError("stored observation end date unreadable");
+    if (window.end > *current_end) {
+      RETURN_IF_ERROR(store_.ExtendObservation(s, o.observation_id, window.end));
+      o.observation.set_end_date(time::FormatDate(window.end));
+      RETURN_IF_ERROR(QueueHold(s, o, window.end, tz_, now, fx));
+    }
+    return out;
+  }
+  o.observation_id = NewId("obs");
+  o.observation.set_person_key(person.person_key);
+  o.observation.set_start_date(time::FormatDate(window.start));
+  o.observation.set_end_date(time::FormatDate(window.end));
+  o.observation.set_site_id(std::string(site));
+  o.observation.set_from_region(std::string(from_region));
+  o.observation.set_name(person.name);
+  o.observation.set_name_masked(person.name_masked);
+  RETURN_IF_ERROR(store_.InsertObservation(s, o, now));
+  fx.AddLive(std::string(site), redis::kFieldUnderObservation, 1);
+  RETURN_IF_ERROR(QueueHold(s, o, window.end, tz_, now, fx));
+  out.opened = true;
+  return out;
+}
+
+absl::StatusOr<v1::RiskRegions> SurveyBook::UpdateRiskRegions(sql::Session& s,
+                                                              const auth::Principal& who,
+                                                              const RiskUpdate& update,
+                                                              absl::Time now,
+                                                              CommitEffects& fx) const {
+  ASSIGN_OR_RETURN(v1::RiskRegions version, risk_.Add(s, update, who.subject, now));
+  if (update.effective_from <= now) {
+    ASSIGN_OR_RETURN(int32_t opened, LookBack(s, version, now, fx));
+    version.set_observations_opened(opened);
+  }
+  return version;
+}
+
+absl::StatusOr<int32_t> SurveyBook::LookBack(sql::Session& s, const v1::RiskRegions& version,
+                                             absl::Time now, CommitEffects& fx) const {
+  const absl::CivilDay today = time::DayOf(now, tz_);
+  const RiskRegions added = RiskRegions::Of({version.added().begin(), version.added().end()});
+  int32_t opened = 0;
+  if (!added.regions().empty()) {
+    const absl::CivilDay since =
+        time::DayOf(time::FromTimestamp(version.effective_from()), tz_) - kRiskLookBackDays;
+    ASSIGN_OR_RETURN(std::vector<UnobservedMovement> movements,
+                     risk_.UnobservedMovementsSince(s, since));
+    for (const UnobservedMovement& m : movements) {
+      if (m.arrived_on > today || !added.Matches(m.from_region)) continue;
+      const std::optional<ObservationWindow> window =
+          ObservationFor(m.arrived_on, today, settings_->observation_days);
+      if (!window.has_value()) continue;  // the period is over already
+      ASSIGN_OR_RETURN(std::optional<Person> person, store_.FindPerson(s, m.person_key));
+      if (!person.has_value()) return absl::InternalError("a movement's person vanished");
+      ASSIGN_OR_RETURN(Observed observed,
+                       ObserveArrival(s, *person, m.site_id, m.from_region, *window, now, fx));
+      RETURN_IF_ERROR(
+          risk_.SetMovementObservation(s, m.movement_id, observed.record.observation_id));
+      if (observed.opened) ++opened;
+    }
+  }
+  RETURN_IF_ERROR(risk_.MarkLookedBack(s, version.version(), opened, now));
+  return opened;
+}
+
+absl::StatusOr<int32_t> SurveyBook::RunDueLookBacks(sql::Session& s, absl::Time now,
+                                                    CommitEffects& fx) const {
+  ASSIGN_OR_RETURN(std::vector<v1::RiskRegions> due, risk_.DueLookBacks(s, now));
+  int32_t opened = 0;
+  for (const v1::RiskRegions& version : due) {
+    ASSIGN_OR_RETURN(int32_t n, LookBack(s, version, now, fx));
+    opened += n;
+  }
+  return opened;
 }
 
 }  // namespace lianfang::survey

@@ -13,6 +13,8 @@
 //                       key survey-release-<observation_id>
 //   dispatch CreateTask a fever report, once per person and day
 //                       key survey-fever-<first 32 chars of person_key>-<date>
+//   gate NoteHealthReports  a registration and each health report (health_notes.h)
+//                       key survey-health-note-<resident_id or report_id>
 //
 // The gate requests carry person_key and masks only: the survey never holds a clear ID
 // number, and outbox payloads are stored.
@@ -44,6 +46,7 @@
 #include "common/sql/database.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "services/survey/config.h"
+#include "services/survey/risk_versions.h"
 #include "services/survey/survey_rules.h"
 #include "services/survey/survey_store.h"
 
@@ -127,11 +130,43 @@ class SurveyBook final {
                                                       const ReportInput& input, absl::Time now,
                                                       CommitEffects& fx) const;
 
+  // --- risk regions (risk_versions.h) ---
+  // Stores a new version of the risk list; when it takes effect at once (effective_from <=
+  // now) runs its look back in the same transaction (observations_opened set), else leaves
+  // it to RunDueLookBacks.
+  absl::StatusOr<v1::RiskRegions> UpdateRiskRegions(sql::Session& s, const auth::Principal& who,
+                                                    const RiskUpdate& update, absl::Time now,
+                                                    CommitEffects& fx) const;
+  // A version's look back: every movement that arrived within kRiskLookBackDays before its
+  // effective_from (or later), opened no observation yet, comes from a region the version
+  // added and whose observation period is not over opens (or extends) the person's
+  // observation and gate hold, as RecordMovement does, and is linked to it; then the version
+  // is marked looked back. Returns how many observations it opened.
+  absl::StatusOr<int32_t> LookBack(sql::Session& s, const v1::RiskRegions& version, absl::Time now,
+                                   CommitEffects& fx) const;
+  // Runs the look back of every version whose effective_from has come by `now` and whose
+  // look back has not run. Returns how many observations they opened.
+  absl::StatusOr<int32_t> RunDueLookBacks(sql::Session& s, absl::Time now, CommitEffects& fx) const;
+  // The versions (for reads).
+  const RiskVersions& risk_versions() const { return risk_; }
+
  private:
+  // An arrival to observe: the person's open observation extended to `window` (and its hold),
+  // or a new one with its hold.
+  struct Observed {
+    ObservationRecord record;
+    bool opened = false;  // a new observation (not an extension)
+  };
+  absl::StatusOr<Observed> ObserveArrival(sql::Session& s, const Person& person,
+                                          absl::string_view site, absl::string_view from_region,
+                                          const ObservationWindow& window, absl::Time now,
+                                          CommitEffects& fx) const;
+
   const sites::SiteDirectory* sites_;
   const SurveySettings* settings_;
   absl::TimeZone tz_;
   SurveyStore store_;
+  RiskVersions risk_;
 };
 
 // A new random id with `prefix` ("hh", "res", ...): prefix + "-" + 16 hex digits.

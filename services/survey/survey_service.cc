@@ -18,6 +18,7 @@
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
 #include "common/time/timestamp.h"
+#include "services/survey/gap_job.h"
 
 namespace lianfang::survey {
 namespace {
@@ -37,6 +38,8 @@ constexpr char kListMissingReports[] = "/lianfang.survey.v1.SurveyService/ListMi
 constexpr char kGetCoverage[] = "/lianfang.survey.v1.SurveyService/GetCoverage";
 constexpr char kGetDailyStats[] = "/lianfang.survey.v1.SurveyService/GetDailyStats";
 constexpr char kListAuditEvents[] = "/lianfang.survey.v1.SurveyService/ListAuditEvents";
+constexpr char kUpdateRiskRegions[] = "/lianfang.survey.v1.SurveyService/UpdateRiskRegions";
+constexpr char kGetRiskRegions[] = "/lianfang.survey.v1.SurveyService/GetRiskRegions";
 
 void CheckPageSize(server::FieldErrors& errors, int32_t page_size) {
   if (page_size < 0) errors.Add("page_size", "must not be negative");
@@ -99,6 +102,10 @@ void Reveal(v1::EndObservationResponse& r, const CommitEffects::Clear& clear) {
 }
 
 void Reveal(v1::HealthReport&, const CommitEffects::Clear&) {}
+
+void Redact(v1::RiskRegions&, auth::Role) {}
+
+void Reveal(v1::RiskRegions&, const CommitEffects::Clear&) {}
 
 SurveyService::SurveyService(SurveyServiceDeps deps)
     : deps_(std::move(deps)), book_(deps_.sites, deps_.settings, deps_.tz) {}
@@ -412,6 +419,15 @@ grpc::ServerUnaryReactor* SurveyService::ListMissingReports(
     *resp->add_residents() = std::move(r);
   }
   resp->set_next_page_token(page.next_page_token);
+  // --- rote-report flags (gap_job.h): first page, ADMIN and LEADER only ---
+  if (req->page_token().empty() && SeesClearData(who.role)) {
+    FINISH_IF_ERROR(ctx, kListMissingReports, deps_.db->Read([&](sql::Session& s) -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<v1::ReportFlag> flags,
+                       ReadRoteReportFlags(s, req->site_id(), *day));
+      for (v1::ReportFlag& f : flags) *resp->add_flags() = std::move(f);
+      return absl::OkStatus();
+    }));
+  }
   return app::FinishRead(ctx, *deps_.db, *deps_.clock, kListMissingReports, who, req->site_id(),
                          SeesClearData(who.role));
 }
@@ -488,6 +504,51 @@ grpc::ServerUnaryReactor* SurveyService::ListAuditEvents(
                   server::AuthorizeCall(*deps_.authorizer, ctx, kListAuditEvents).status());
   ASSIGN_OR_FINISH(ctx, kListAuditEvents, *resp, app::ListAuditEvents(*deps_.db, *req));
   return app::FinishWith(ctx, kListAuditEvents, absl::OkStatus());
+}
+
+// --- risk regions ---------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* SurveyService::UpdateRiskRegions(grpc::CallbackServerContext* ctx,
+                                                           const v1::UpdateRiskRegionsRequest* req,
+                                                           v1::RiskRegions* resp) {
+  ASSIGN_OR_FINISH(ctx, kUpdateRiskRegions, auth::Principal who,
+                   server::AuthorizeCall(*deps_.authorizer, ctx, kUpdateRiskRegions));
+  const absl::Time now = deps_.clock->Now();
+  ASSIGN_OR_FINISH(ctx, kUpdateRiskRegions, RiskUpdate update,
+                   ValidateUpdateRiskRegions(*req, now));
+  return Mutate(
+      ctx, kUpdateRiskRegions, who, *req, resp, now,
+      [this, who, update = std::move(update), now](sql::Session& s, CommitEffects& fx) {
+        return book_.UpdateRiskRegions(s, who, update, now, fx);
+      },
+      [](const v1::RiskRegions& r) { return absl::StrCat("risk-regions/", r.version()); });
+}
+
+grpc::ServerUnaryReactor* SurveyService::GetRiskRegions(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetRiskRegionsRequest*,
+                                                        v1::RiskRegions* resp) {
+  FINISH_IF_ERROR(ctx, kGetRiskRegions,
+                  server::AuthorizeCall(*deps_.authorizer, ctx, kGetRiskRegions).status());
+  const absl::Time now = deps_.clock->Now();
+  FINISH_IF_ERROR(ctx, kGetRiskRegions, deps_.db->Read([&](sql::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(*resp, book_.risk_versions().InForce(s, now));
+    return absl::OkStatus();
+  }));
+  return app::FinishWith(ctx, kGetRiskRegions, absl::OkStatus());
+}
+
+absl::StatusOr<int32_t> SurveyService::RunDueLookBacks() {
+  const absl::Time now = deps_.clock->Now();
+  CommitEffects effects;
+  int32_t opened = 0;
+  RETURN_IF_ERROR(deps_.db->Write([&](sql::Session& s) -> absl::Status {
+    effects = CommitEffects{};
+    effects.day = Today(now);
+    ASSIGN_OR_RETURN(opened, book_.RunDueLookBacks(s, now, effects));
+    return absl::OkStatus();
+  }));
+  AfterCommit(effects);
+  return opened;
 }
 
 }  // namespace lianfang::survey

@@ -100,6 +100,19 @@ class SurveyService final : public v1::SurveyService::CallbackService {
                                             const common::v1::ListAuditEventsRequest* req,
                                             common::v1::ListAuditEventsResponse* resp) override;
 
+  // --- risk regions (risk_versions.h) ---
+  grpc::ServerUnaryReactor* UpdateRiskRegions(grpc::CallbackServerContext* ctx,
+                                              const v1::UpdateRiskRegionsRequest* req,
+                                              v1::RiskRegions* resp) override;
+  grpc::ServerUnaryReactor* GetRiskRegions(grpc::CallbackServerContext* ctx,
+                                           const v1::GetRiskRegionsRequest* req,
+                                           v1::RiskRegions* resp) override;
+  // Runs the look back of the risk-list versions whose effective_from has come
+  // (SurveyBook::RunDueLookBacks) in one write transaction, then publishes its live counts and
+  // wakes the outbox sender. Run by a periodic job (main.cc); public for tests. Returns how
+  // many observations it opened.
+  absl::StatusOr<int32_t> RunDueLookBacks();
+
  private:
   template <typename Request, typename Response, typename Fn, typename ObjectOf>
   grpc::ServerUnaryReactor* Mutate(grpc::CallbackServerContext* ctx, absl::string_view method,
@@ -120,12 +133,14 @@ void Redact(v1::Observation& o, auth::Role role);
 void Redact(v1::Movement& m, auth::Role role);
 void Redact(v1::EndObservationResponse& r, auth::Role role);
 void Redact(v1::HealthReport& r, auth::Role role);  // nothing to clear: masks only
+void Redact(v1::RiskRegions& r, auth::Role role);   // nothing personal
 // Puts back the clear fields a mutation kept out of its stored response (CommitEffects).
 void Reveal(v1::Household& h, const CommitEffects::Clear& clear);
 void Reveal(v1::Resident& r, const CommitEffects::Clear& clear);
 void Reveal(v1::Movement& m, const CommitEffects::Clear& clear);
 void Reveal(v1::EndObservationResponse& r, const CommitEffects::Clear& clear);
 void Reveal(v1::HealthReport& r, const CommitEffects::Clear& clear);
+void Reveal(v1::RiskRegions& r, const CommitEffects::Clear& clear);
 // True for ADMIN and LEADER.
 bool SeesClearData(auth::Role role);
 

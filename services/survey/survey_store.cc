@@ -8,6 +8,8 @@
 #include "common/time/clock.h"
 #include "common/time/timestamp.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/survey/risk_versions.h"
+#include "services/survey/gap_job.h"
 
 namespace lianfang::survey {
 namespace {
@@ -149,6 +151,12 @@ const sql::Migration kMigrations[] = {
     {.version = 3,
      .name = "residents keep the code of their gate pass",
      .sql = "ALTER TABLE survey_residents ADD COLUMN pass_code TEXT NOT NULL DEFAULT ''"},
+    // --- follow-up rules (gap_job.h) ---
+    // The tasks the follow-up rules already raised (missing reports per household and day,
+    // tenant verification per resident), claimed in the transaction that queues them.
+    {.version = 4, .name = "follow-up tasks already raised", .sql = kGapTasksMigrationSql},
+    // The versions of the risk-region list (services/survey/risk_versions.h).
+    RiskVersionsMigration(),
 };
 
 // ---- Households -----------------------------------------------------------------------------

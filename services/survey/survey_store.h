@@ -14,6 +14,9 @@
 //   fever_followups  one row per person and date whose fever raised a dispatch task
 //   report_days      per-site, per-day report figures of days whose reports the retention
 //                    purge deleted (retention.h); DailyStatsOf adds them back
+//   gap_tasks        the follow-up tasks already raised (gap_job.h): missing reports per
+//                    household and day, tenant verification per resident
+//   risk_versions    the versions of the risk-region list (risk_versions.h has its SQL)
 //
 // Every function works inside the caller's transaction (`session`); functions that write
 // REQUIRE a write session. Statement errors are returned as the SQL layer reports them

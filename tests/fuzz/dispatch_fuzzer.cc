@@ -27,13 +27,17 @@ struct DispatchTarget {
                                                   .dispatcher = &dispatcher,
                                                   .feed = &feed,
                                                   .hub = &hub,
-                                                  .tz = fuzzer.tz()});
+                                                  .tz = fuzzer.tz(),
+                                                  .notices = &notices,
+                                                  .notice_hub = &notice_hub});
     fuzzer.Serve(service.get());
   }
   lianfang::fuzz::ServiceFuzzer fuzzer;
   lianfang::dispatch::Dispatcher dispatcher;
   lianfang::dispatch::TaskEventHub hub;
   lianfang::dispatch::ChangeFeed feed;
+  lianfang::dispatch::NoticeBoard notices;
+  lianfang::dispatch::NoticeEventHub notice_hub;
   std::unique_ptr<lianfang::dispatch::DispatchService> service;
 };
 

@@ -59,11 +59,11 @@ constexpr char kSupplies[] = "lianfang.supplies.v1.SuppliesService";
 const Seed kRequests[] = {
     // ---- gate ----
     {kGate, "RecordPassage", kGuard,
-     "request_id: \"seed-p1\" site_id: \"campus\" gate_id: \"east\" direction: DIRECTION_ENTRY "
-     LF_PERSON " temperature_c: 36.5"},
+     "request_id: \"seed-p1\" site_id: \"campus\" gate_id: \"east\" direction: "
+     "DIRECTION_ENTRY " LF_PERSON " temperature_c: 36.5"},
     {kGate, "RecordPassage", kGuard,
-     "request_id: \"seed-p2\" site_id: \"campus\" gate_id: \"north\" direction: DIRECTION_EXIT "
-     LF_PERSON},
+     "request_id: \"seed-p2\" site_id: \"campus\" gate_id: \"north\" direction: "
+     "DIRECTION_EXIT " LF_PERSON},
     {kGate, "RecordPassage", kGuard,
      "request_id: \"seed-p3\" site_id: \"community\" gate_id: \"main\" direction: DIRECTION_ENTRY "
      "person { id_number: \"@ID2@\" name: \"李小妮\" } temperature_c: 38.2 "
@@ -72,7 +72,8 @@ const Seed kRequests[] = {
      "request_id: \"seed-p4\" site_id: \"family-area\" gate_id: \"south\" "
      "direction: DIRECTION_ENTRY pass_code: \"ABCD2345\" temperature_c: 36.6"},
     {kGate, "BatchRecordPassages", kGuard,
-     "request_id: \"seed-b0\" requests { request_id: \"seed-b1\" site_id: \"village\" gate_id: \"checkpoint-1\" "
+     "request_id: \"seed-b0\" requests { request_id: \"seed-b1\" site_id: \"village\" gate_id: "
+     "\"checkpoint-1\" "
      "direction: DIRECTION_ENTRY " LF_PERSON " temperature_c: 36.4 } "
      "requests { request_id: \"seed-b2\" site_id: \"village\" gate_id: \"checkpoint-1\" "
      "direction: DIRECTION_EXIT " LF_PERSON " }"},
@@ -88,10 +89,13 @@ const Seed kRequests[] = {
     {kGate, "ReleaseHold", kAdmin,
      "request_id: \"seed-h2\" "
      "person_key: \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\""},
+    {kGate, "NoteHealthReports", kService,
+     "request_id: \"seed-n1\" notes { "
+     "person_key: \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" "
+     "last_report_date: \"2026-03-09\" expected: true }"},
     {kGate, "RegisterVehicle", kAdmin,
      "request_id: \"seed-v1\" site_id: \"campus\" plate: \"京A12345\""},
-    {kGate, "StartDuty", kGuard,
-     "request_id: \"seed-d1\" site_id: \"campus\" gate_id: \"east\""},
+    {kGate, "StartDuty", kGuard, "request_id: \"seed-d1\" site_id: \"campus\" gate_id: \"east\""},
     {kGate, "EndDuty", kGuard, "request_id: \"seed-d2\" site_id: \"campus\" gate_id: \"east\""},
     {kGate, "GetOccupancy", kAdmin, "site_id: \"campus\""},
     {kGate, "ListPassages", kAdmin, "site_id: \"campus\" page_size: 10"},
@@ -119,6 +123,9 @@ const Seed kRequests[] = {
      "request_id: \"seed-s1\" " LF_PERSON
      " date: \"2026-03-10\" temperature_c: 37.9 symptoms: SYMPTOM_FEVER"},
     {kSurvey, "ListHouseholds", kAdmin, "site_id: \"community\" page_size: 5"},
+    {kSurvey, "UpdateRiskRegions", kLeader,
+     "request_id: \"seed-rr1\" regions: \"青川市\" regions: \"南京市\""},
+    {kSurvey, "GetRiskRegions", kVolunteer, ""},
     {kSurvey, "GetDailyStats", kAdmin, "date: \"2026-03-10\""},
     // ---- dispatch ----
     {kDispatch, "CreateTeam", kAdmin,
@@ -138,8 +145,7 @@ const Seed kRequests[] = {
     {kDispatch, "ListTasks", kAdmin, ""},
     {kDispatch, "GetDailyStats", kAdmin, "date: \"2026-03-10\""},
     // ---- report ----
-    {kReport, "GenerateDailyReport", kLeader,
-     "request_id: \"seed-g1\" date: \"2026-03-09\""},
+    {kReport, "GenerateDailyReport", kLeader, "request_id: \"seed-g1\" date: \"2026-03-09\""},
     {kReport, "GenerateDailyReport", kLeader,
      "request_id: \"seed-g2\" date: \"2026-03-10\" site_ids: \"campus\" site_ids: \"village\""},
     {kReport, "SubmitDailyReport", kLeader, "request_id: \"seed-g3\" report_id: \"r-1\""},
@@ -165,7 +171,8 @@ const Seed kRequests[] = {
      "request_id: \"seed-e1\" site_id: \"campus\" gate_id: \"east\""},
     {kAccounts, "RedeemEnrollment", kAdmin,
      "enrollment_code: \"12345678\" device_name: \"东门手机1\""},
-    {kAccounts, "ListUsers", kLeader, "site_id: \"campus\" status: USER_STATUS_PENDING page_size: 2"},
+    {kAccounts, "ListUsers", kLeader,
+     "site_id: \"campus\" status: USER_STATUS_PENDING page_size: 2"},
     {kAccounts, "GetUser", kAdmin, "user_id: \"user-1\""},
     {kAccounts, "DisableUser", kAdmin, "request_id: \"seed-d1\" user_id: \"user-1\""},
     {kAccounts, "EnableUser", kAdmin, "request_id: \"seed-d2\" user_id: \"user-1\""},

@@ -256,8 +256,10 @@ TEST(ApiContractTest, EveryMutatingMethodTakesARequestId) {
 
 TEST(ApiContractTest, ViewersNeverMutate) {
   for (const MethodDescriptor* method : AllMethods()) {
-    // Ending one's own sessions is not a change of data.
+    // Ending one's own sessions is not a change of data, nor is the receipt of a notice one has
+    // read (传达学习: every person acknowledges the notices addressed to it).
     if (IsReadOnly(*method) || IsSessionExchange(*method)) continue;
+    if (method->full_name() == "lianfang.dispatch.v1.DispatchService.AcknowledgeNotice") continue;
     EXPECT_EQ(RolesOf(*method).count(common::v1::ROLE_VIEWER), 0u) << method->full_name();
   }
 }
@@ -293,6 +295,7 @@ TEST(ApiContractTest, OnlyTheWatchMethodsStreamAndOnlyFromTheServer) {
   EXPECT_THAT(streaming, UnorderedElementsAreArray({
                              "lianfang.gate.v1.GateService.WatchPassages",
                              "lianfang.dispatch.v1.DispatchService.WatchTasks",
+                             "lianfang.dispatch.v1.DispatchService.WatchNotices",
                              "lianfang.gateway.v1.GatewayService.WatchDashboard",
                          }));
 }
@@ -375,19 +378,21 @@ TEST(ApiContractTest, EveryMethodNamedInTheContractExists) {
         "IssuePass", "RevokePass", "ListPasses", "PlaceHold", "ReleaseHold", "RegisterVehicle",
         "StartDuty", "EndDuty", "ListDuty", "GetDailyStats", "ListAuditEvents", "ListOnsite"}},
       {"lianfang.survey.v1.SurveyService",
-       {"UpsertHousehold", "ListHouseholds", "RegisterResident", "VerifyTenant",
-        "RecordMovement", "ListObservations", "EndObservation", "SubmitHealthReport",
-        "ListMissingReports", "GetCoverage", "GetDailyStats", "ListAuditEvents"}},
+       {"UpsertHousehold", "ListHouseholds", "RegisterResident", "VerifyTenant", "RecordMovement",
+        "ListObservations", "EndObservation", "SubmitHealthReport", "ListMissingReports",
+        "GetCoverage", "GetDailyStats", "ListAuditEvents", "UpdateRiskRegions"}},
       {"lianfang.dispatch.v1.DispatchService",
        {"CreateTeam", "ListTeams", "EnrollVolunteer", "RecordPledge", "SetOnDuty",
         "ListVolunteers", "CreateTask", "AssignTask", "ClaimTask", "StartTask", "CompleteTask",
         "CancelTask", "GetTask", "ListTasks", "WatchTasks", "CreateSchedule", "ListSchedules",
-        "PauseSchedule", "GetDailyStats", "ListAuditEvents"}},
+        "PauseSchedule", "GetDailyStats", "ListAuditEvents", "PublishNotice", "ListNotices",
+        "AcknowledgeNotice", "GetNoticeReceipts", "WatchNotices", "PublishInitiative",
+        "GetInitiative", "GetVolunteerRecord", "CreatePlan", "ListPlans", "ActivatePlan",
+        "GetActivation", "EndActivation"}},
       {"lianfang.report.v1.ReportService",
        {"GenerateDailyReport", "SubmitDailyReport", "GetDailyReport", "ListDailyReports",
         "ExportDailyReport", "GetReportingStatus", "ListAuditEvents"}},
-      {"lianfang.gateway.v1.GatewayService",
-       {"GetDashboard", "WatchDashboard", "ListAuditEvents"}},
+      {"lianfang.gateway.v1.GatewayService", {"GetDashboard", "WatchDashboard", "ListAuditEvents"}},
       {"lianfang.accounts.v1.AccountsService",
        {"CreateUser", "ListUsers", "GetUser", "DisableUser", "EnableUser", "ResetActivation",
         "Activate", "SignIn", "Refresh", "SignOut", "SignOutEverywhere", "CreateEnrollment",
@@ -415,8 +420,8 @@ TEST(ApiContractTest, EveryFieldNamedInTheContractExists) {
         "vehicle_plate", "captured_at"}},
       {"lianfang.gate.v1.Passage",
        {"passage_id", "site_id", "gate_id", "direction", "decision", "deny_reason", "person_key",
-        "id_masked", "name_masked", "temperature_c", "vehicle_plate", "captured_at",
-        "recorded_at", "guard"}},
+        "id_masked", "name_masked", "temperature_c", "vehicle_plate", "captured_at", "recorded_at",
+        "guard"}},
       {"lianfang.gate.v1.RecordPassageResponse", {"passage", "onsite", "replayed"}},
       {"lianfang.gate.v1.BatchRecordPassagesRequest", {"requests"}},
       {"lianfang.gate.v1.BatchRecordPassagesResponse", {"responses"}},
@@ -478,9 +483,8 @@ TEST(ApiContractTest, EveryFieldNamedInTheContractExists) {
       {"lianfang.survey.v1.ListMissingReportsResponse", {"residents", "next_page_token"}},
       {"lianfang.survey.v1.GetCoverageRequest", {"site_id"}},
       {"lianfang.survey.v1.GetCoverageResponse",
-       {"households_total", "households_surveyed", "residents", "tenants_total",
-        "tenants_verified", "tenants_pending", "under_observation", "reports_today",
-        "reports_missing_today"}},
+       {"households_total", "households_surveyed", "residents", "tenants_total", "tenants_verified",
+        "tenants_pending", "under_observation", "reports_today", "reports_missing_today"}},
       {"lianfang.survey.v1.GetDailyStatsRequest", {"date", "site_id"}},
       // Dispatch.
       {"lianfang.dispatch.v1.CreateTeamRequest", {"request_id", "name", "site_ids", "leader_sub"}},
@@ -490,8 +494,22 @@ TEST(ApiContractTest, EveryFieldNamedInTheContractExists) {
        {"request_id", "team_id", "person", "user_sub", "party_member"}},
       {"lianfang.dispatch.v1.Volunteer",
        {"volunteer_id", "team_id", "user_sub", "name_masked", "party_member", "pledged_at",
-        "on_duty"}},
-      {"lianfang.dispatch.v1.RecordPledgeRequest", {"request_id", "volunteer_id", "text"}},
+        "on_duty", "minutes_on_duty_today", "overworked"}},
+      {"lianfang.dispatch.v1.RecordPledgeRequest",
+       {"request_id", "volunteer_id", "text", "initiative_id"}},
+      {"lianfang.dispatch.v1.RecordPledgeResponse", {"volunteer", "initiative"}},
+      {"lianfang.dispatch.v1.PublishInitiativeRequest",
+       {"request_id", "title", "body", "site_ids"}},
+      {"lianfang.dispatch.v1.Initiative",
+       {"initiative_id", "title", "body", "site_ids", "published_by", "published_at",
+        "pledged_count", "party_members_pledged", "teams", "pledged_by_caller"}},
+      {"lianfang.dispatch.v1.InitiativeTeamCount",
+       {"team_id", "team_name", "volunteers", "party_members", "pledged", "party_members_pledged"}},
+      {"lianfang.dispatch.v1.GetVolunteerRecordRequest", {"volunteer_id", "from_date", "to_date"}},
+      {"lianfang.dispatch.v1.VolunteerRecord",
+       {"volunteer_id", "team_id", "name_masked", "from_date", "to_date", "minutes_on_duty",
+        "tasks_done", "days"}},
+      {"lianfang.dispatch.v1.TaskSummary", {"volunteers_on_duty", "volunteers_overworked"}},
       {"lianfang.dispatch.v1.SetOnDutyRequest", {"request_id", "on_duty"}},
       {"lianfang.dispatch.v1.ListVolunteersRequest", {"team_id", "page_size", "page_token"}},
       {"lianfang.dispatch.v1.CreateTaskRequest", {"request_id", "task", "auto_assign"}},
@@ -536,12 +554,42 @@ TEST(ApiContractTest, EveryFieldNamedInTheContractExists) {
       {"lianfang.gateway.v1.WatchDashboardRequest", {"site_ids"}},
       {"lianfang.gateway.v1.Dashboard", {"as_of", "source", "sites", "totals", "services"}},
       {"lianfang.gateway.v1.SiteLive",
-       {"site_id", "name", "kind", "onsite", "entries_today", "exits_today", "denied_today",
-        "fevers_today", "households_total", "households_surveyed", "residents",
-        "tenants_pending", "under_observation", "reports_today", "reports_missing_today",
-        "tasks_open", "tasks_in_progress", "tasks_done_today", "tasks_overdue",
-        "volunteers_on_duty", "gates_without_guard"}},
+       {"site_id",
+        "name",
+        "kind",
+        "onsite",
+        "entries_today",
+        "exits_today",
+        "denied_today",
+        "fevers_today",
+        "households_total",
+        "households_surveyed",
+        "residents",
+        "tenants_pending",
+        "under_observation",
+        "reports_today",
+        "reports_missing_today",
+        "tasks_open",
+        "tasks_in_progress",
+        "tasks_done_today",
+        "tasks_overdue",
+        "volunteers_on_duty",
+        "gates_without_guard"}},
       {"lianfang.gateway.v1.ServiceHealth", {"name", "status", "latency_ms"}},
+      // Notices.
+      {"lianfang.dispatch.v1.NoticeAudience", {"all", "site_ids", "team_ids", "roles"}},
+      {"lianfang.dispatch.v1.Notice",
+       {"notice_id", "title", "body", "audience", "requires_study", "published_by",
+        "published_at", "read_at", "studied_at", "addressed_count", "read_count",
+        "studied_count"}},
+      {"lianfang.dispatch.v1.ListNoticesResponse", {"notices", "next_page_token", "unread_count"}},
+      {"lianfang.dispatch.v1.AcknowledgeNoticeRequest", {"request_id", "notice_id", "studied"}},
+      {"lianfang.dispatch.v1.NoticeReceipt",
+       {"user_sub", "volunteer_id", "team_id", "name_masked", "read_at", "studied_at",
+        "site_ids"}},
+      {"lianfang.dispatch.v1.NoticeReceiptGroup",
+       {"team_id", "site_id", "addressed", "read", "studied"}},
+      {"lianfang.dispatch.v1.NoticeEvent", {"notice", "event", "at", "actor"}},
   };
   for (const auto& [message_name, fields] : contract) {
     const Descriptor* message = Pool().FindMessageTypeByName(message_name);
@@ -566,7 +614,7 @@ TEST(ApiContractTest, EveryEnumValueNamedInTheContractExists) {
       {"lianfang.gate.v1.DenyReason",
        {"DENY_REASON_UNSPECIFIED", "DENY_REASON_FEVER", "DENY_REASON_NO_VALID_PASS",
         "DENY_REASON_UNDER_OBSERVATION", "DENY_REASON_VEHICLE_NOT_ALLOWED",
-        "DENY_REASON_SITE_FULL"}},
+        "DENY_REASON_SITE_FULL", "DENY_REASON_NO_HEALTH_REPORT"}},
       {"lianfang.gate.v1.PassKind",
        {"PASS_KIND_UNSPECIFIED", "PASS_KIND_RESIDENT", "PASS_KIND_STAFF", "PASS_KIND_STUDENT",
         "PASS_KIND_TENANT", "PASS_KIND_VOLUNTEER", "PASS_KIND_VISITOR"}},
@@ -592,6 +640,8 @@ TEST(ApiContractTest, EveryEnumValueNamedInTheContractExists) {
       {"lianfang.dispatch.v1.TaskEvent.Event",
        {"TASK_EVENT_UNSPECIFIED", "TASK_EVENT_CREATED", "TASK_EVENT_ASSIGNED",
         "TASK_EVENT_STARTED", "TASK_EVENT_DONE", "TASK_EVENT_CANCELLED"}},
+      {"lianfang.dispatch.v1.NoticeEvent.Event",
+       {"NOTICE_EVENT_UNSPECIFIED", "NOTICE_EVENT_PUBLISHED", "NOTICE_EVENT_ACKNOWLEDGED"}},
       {"lianfang.report.v1.ReportStatus",
        {"REPORT_STATUS_UNSPECIFIED", "REPORT_STATUS_DRAFT", "REPORT_STATUS_SUBMITTED"}},
       {"lianfang.report.v1.ExportFormat",
@@ -649,6 +699,8 @@ TEST(ApiContractTest, RolePolicyGrantsWhatCallersRelyOn) {
       {"lianfang.dispatch.v1.DispatchService.GetTask", ROLE_VOLUNTEER},
       {"lianfang.dispatch.v1.DispatchService.WatchTasks", ROLE_VOLUNTEER},
       {"lianfang.dispatch.v1.DispatchService.ListTeams", ROLE_VOLUNTEER},
+      {"lianfang.dispatch.v1.DispatchService.ListInitiatives", ROLE_VOLUNTEER},
+      {"lianfang.dispatch.v1.DispatchService.GetVolunteerRecord", ROLE_VOLUNTEER},
       // Viewers on read-only reporting.
       {"lianfang.report.v1.ReportService.GetDailyReport", ROLE_VIEWER},
       {"lianfang.report.v1.ReportService.ListDailyReports", ROLE_VIEWER},
@@ -699,10 +751,15 @@ TEST(ApiContractTest, RolePolicyGrantsWhatCallersRelyOn) {
 }
 
 // Guards work only with the gate service and volunteers never with it; the gateway serves no
-// service-to-service callers. (Every person may end its own sessions: SignOutEverywhere.)
+// service-to-service callers. (Every person may end its own sessions: SignOutEverywhere, and
+// reads the notices addressed to it: ListNotices, AcknowledgeNotice, WatchNotices of dispatch.)
 TEST(ApiContractTest, RolesStayWithinTheirServices) {
+  const std::set<std::string> notices = {"ListNotices", "AcknowledgeNotice", "WatchNotices"};
   for (const MethodDescriptor* method : AllMethods()) {
     if (IsSessionExchange(*method)) continue;
+    if (method->service()->name() == "DispatchService" && notices.count(method->name()) > 0) {
+      continue;
+    }
     const std::set<Role> roles = RolesOf(*method);
     const std::string& service = method->service()->full_name();
     if (service != "lianfang.gate.v1.GateService") {

@@ -38,6 +38,27 @@ grpc::Status RecordPassage(gate::v1::GateService::Stub& stub, const std::string&
   return stub.RecordPassage(&context, request, response);
 }
 
+absl::StatusOr<std::string> CreateDeliveryTask(const std::shared_ptr<grpc::Channel>& channel,
+                                               const std::string& token,
+                                               const std::string& request_id, int t, int64_t n,
+                                               absl::Duration deadline) {
+  auto stub = dispatch::v1::DispatchService::NewStub(channel);
+  dispatch::v1::CreateTaskRequest request;
+  request.set_request_id(request_id);
+  dispatch::v1::Task* task = request.mutable_task();
+  task->set_kind(dispatch::v1::TASK_KIND_SUPPLY_DELIVERY);
+  task->set_site_id("open");
+  task->set_title(absl::StrCat("配送消毒液 ", t, "-", n));
+  task->set_location(absl::StrCat(t + 1, "号楼"));
+  task->set_priority(dispatch::v1::PRIORITY_NORMAL);
+  grpc::ClientContext context;
+  server::PrepareClientContext(&context, token, deadline);
+  dispatch::v1::Task response;
+  grpc::Status status = stub->CreateTask(&context, request, &response);
+  if (!status.ok()) return server::FromGrpcStatus(status);
+  return response.task_id();
+}
+
 absl::StatusOr<gate::v1::Occupancy> GetOccupancy(const std::shared_ptr<grpc::Channel>& channel,
                                                  const std::string& token,
                                                  absl::string_view site_id) {

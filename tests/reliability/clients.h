@@ -6,12 +6,14 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/support/status.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
 #include "lianfang/gate/v1/gate.grpc.pb.h"
 
 namespace lianfang::reliability {
@@ -27,6 +29,14 @@ grpc::Status RecordPassage(gate::v1::GateService::Stub& stub, const std::string&
                            const gate::v1::RecordPassageRequest& request,
                            gate::v1::RecordPassageResponse* response,
                            absl::Duration deadline = absl::Seconds(30));
+
+// Creates the supply-delivery task of writer `t`'s n-th write at site "open" (title and
+// location tell the writers apart) with `token` and `deadline`: its task_id, or the call's
+// status.
+absl::StatusOr<std::string> CreateDeliveryTask(const std::shared_ptr<grpc::Channel>& channel,
+                                               const std::string& token,
+                                               const std::string& request_id, int t, int64_t n,
+                                               absl::Duration deadline);
 
 // The gate's figures of `site_id` from SQL (GetOccupancy).
 absl::StatusOr<gate::v1::Occupancy> GetOccupancy(const std::shared_ptr<grpc::Channel>& channel,

@@ -214,21 +214,8 @@ TEST(CrashTest, DispatchKeepsEveryAcknowledgedTaskAndCountsRetriesOnce) {
   const std::string leader = suite->tokens().For(auth::Role::kLeader, "leader-1");
   const WriteFn write = [&](const std::shared_ptr<grpc::Channel>& channel, int t, int64_t n,
                             absl::Duration deadline) -> absl::StatusOr<std::string> {
-    auto stub = dispatch::v1::DispatchService::NewStub(channel);
-    dispatch::v1::CreateTaskRequest request;
-    request.set_request_id(RequestId(absl::StrCat("crash-dispatch-", t), n));
-    dispatch::v1::Task* task = request.mutable_task();
-    task->set_kind(dispatch::v1::TASK_KIND_SUPPLY_DELIVERY);
-    task->set_site_id("open");
-    task->set_title(absl::StrCat("配送消毒液 ", t, "-", n));
-    task->set_location(absl::StrCat(t + 1, "号楼"));
-    task->set_priority(dispatch::v1::PRIORITY_NORMAL);
-    grpc::ClientContext context;
-    server::PrepareClientContext(&context, leader, deadline);
-    dispatch::v1::Task response;
-    grpc::Status status = stub->CreateTask(&context, request, &response);
-    if (!status.ok()) return server::FromGrpcStatus(status);
-    return response.task_id();
+    return CreateDeliveryTask(channel, leader, RequestId(absl::StrCat("crash-dispatch-", t), n), t,
+                              n, deadline);
   };
   const Ledger ledger = CrashAndRecover(*suite, "dispatch", write);
   const int64_t total = static_cast<int64_t>(ledger.acknowledged.size());

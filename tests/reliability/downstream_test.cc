@@ -179,7 +179,8 @@ TEST(DownstreamTest, PassesAndHoldsMadeWhileGateIsDownArriveOnceEachWhenItReturn
                        QueryInt(suite->db_path("survey"),
                                 "SELECT COUNT(*) FROM lf_outbox WHERE state = 'pending' AND "
                                 "destination = 'gate'"));
-  EXPECT_EQ(pending, kResidents + kObserved);
+  // A pass and a health-report note per resident, a hold per observed person.
+  EXPECT_EQ(pending, 2 * kResidents + kObserved);
 
   ASSERT_OK(suite->Start("gate"));
   const std::string survey_db = suite->db_path("survey");
@@ -189,7 +190,7 @@ TEST(DownstreamTest, PassesAndHoldsMadeWhileGateIsDownArriveOnceEachWhenItReturn
             QueryInt(survey_db,
                      "SELECT COUNT(*) FROM lf_outbox WHERE state = 'delivered' AND "
                      "destination = 'gate'");
-        return delivered.ok() && *delivered == kResidents + kObserved;
+        return delivered.ok() && *delivered == 2 * kResidents + kObserved;
       },
       absl::Seconds(90), absl::Milliseconds(250)))
       << suite->Logs("survey");
@@ -205,6 +206,10 @@ TEST(DownstreamTest, PassesAndHoldsMadeWhileGateIsDownArriveOnceEachWhenItReturn
       int64_t holds,
       QueryInt(gate_db, "SELECT COUNT(*) FROM gate_holds WHERE released_at IS NULL"));
   EXPECT_EQ(holds, kObserved);
+  ASSERT_OK_AND_ASSIGN(
+      int64_t noted,
+      QueryInt(gate_db, "SELECT COUNT(*) FROM gate_health_notes WHERE expected = 1"));
+  EXPECT_EQ(noted, kResidents) << "the gate knows each resident is expected to report";
 
   auto gate = gate::v1::GateService::NewStub(suite->Channel("gate"));
   {

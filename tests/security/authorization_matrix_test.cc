@@ -482,6 +482,95 @@ TEST_F(AuthorizationMatrixTest, AVolunteerActsOnlyOnItsOwnTasksOfItsOwnTeam) {
   EXPECT_EQ(act("CompleteTask", "obj-act-8", assigned, vol_a), grpc::StatusCode::OK);
 }
 
+// Initiatives and volunteer records: a leader publishes only to its own sites, a volunteer of
+// another site neither reads nor pledges to an initiative, and a volunteer reads only its own
+// record.
+TEST_F(AuthorizationMatrixTest, InitiativesAndVolunteerRecordsStayWithinTheirSitesAndOwners) {
+  auto channel = suite_->Channel("dispatch");
+  const std::string admin = Bearer(Role::kAdmin, "admin-1", {});
+  constexpr char kSvc[] = "/lianfang.dispatch.v1.DispatchService/";
+  auto team_of = [&](const std::string& rid, const std::string& site) {
+    dispatch::v1::CreateTeamRequest t;
+    t.set_request_id(rid);
+    t.set_name("倡议突击队 " + rid);
+    t.add_site_ids(site);
+    t.set_leader_sub("leader-3");
+    dispatch::v1::Team team;
+    grpc::Status s = CallUnary(channel, absl::StrCat(kSvc, "CreateTeam"), t, admin, &team);
+    EXPECT_TRUE(s.ok()) << Describe(s);
+    return team.team_id();
+  };
+  auto enroll = [&](const std::string& rid, const std::string& team, const std::string& sub,
+                    const std::string& seq) {
+    dispatch::v1::EnrollVolunteerRequest e;
+    e.set_request_id(rid);
+    e.set_team_id(team);
+    e.set_user_sub(sub);
+    e.mutable_person()->set_id_number(MakeIdNumber("330102", "19900909", seq));
+    e.mutable_person()->set_name("志愿者" + seq);
+    dispatch::v1::Volunteer v;
+    grpc::Status s = CallUnary(channel, absl::StrCat(kSvc, "EnrollVolunteer"), e, admin, &v);
+    EXPECT_TRUE(s.ok()) << Describe(s);
+    return v.volunteer_id();
+  };
+  const std::string own_vol =
+      enroll("obj-ini-e1", team_of("obj-ini-t1", kOwnSite), "vol-ini-own", "201");
+  const std::string other_vol =
+      enroll("obj-ini-e2", team_of("obj-ini-t2", kOtherSite), "vol-ini-other", "202");
+
+  dispatch::v1::PublishInitiativeRequest publish;
+  publish.set_request_id("obj-ini-p1");
+  publish.set_title("党员带头");
+  publish.set_body("带头值守");
+  publish.add_site_ids(kOtherSite);
+  const std::string own_leader = Bearer(Role::kLeader, "leader-own");
+  EXPECT_EQ(
+      CallUnary(channel, absl::StrCat(kSvc, "PublishInitiative"), publish, own_leader).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  publish.set_request_id("obj-ini-p2");
+  publish.set_site_ids(0, kOwnSite);
+  dispatch::v1::Initiative initiative;
+  grpc::Status published =
+      CallUnary(channel, absl::StrCat(kSvc, "PublishInitiative"), publish, own_leader, &initiative);
+  ASSERT_TRUE(published.ok()) << Describe(published);
+
+  const std::string vol_other = Bearer(Role::kVolunteer, "vol-ini-other", {kOtherSite});
+  dispatch::v1::GetInitiativeRequest get;
+  get.set_initiative_id(initiative.initiative_id());
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "GetInitiative"), get, vol_other).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const std::string other_leader = Bearer(Role::kLeader, "leader-other", {kOtherSite});
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "GetInitiative"), get, other_leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  dispatch::v1::RecordPledgeRequest pledge;
+  pledge.set_request_id("obj-ini-r1");
+  pledge.set_volunteer_id(other_vol);
+  pledge.set_text("我承诺");
+  pledge.set_initiative_id(initiative.initiative_id());
+  EXPECT_NE(CallUnary(channel, absl::StrCat(kSvc, "RecordPledge"), pledge, vol_other).error_code(),
+            grpc::StatusCode::OK);
+  pledge.set_request_id("obj-ini-r2");
+  pledge.set_volunteer_id(own_vol);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "RecordPledge"), pledge, vol_other).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "a volunteer pledges only for itself";
+
+  dispatch::v1::GetVolunteerRecordRequest record;
+  record.set_volunteer_id(own_vol);
+  record.set_from_date(Today());
+  record.set_to_date(Today());
+  EXPECT_EQ(
+      CallUnary(channel, absl::StrCat(kSvc, "GetVolunteerRecord"), record, vol_other).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "GetVolunteerRecord"), record, other_leader)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const std::string vol_own = Bearer(Role::kVolunteer, "vol-ini-own");
+  EXPECT_EQ(
+      CallUnary(channel, absl::StrCat(kSvc, "GetVolunteerRecord"), record, vol_own).error_code(),
+      grpc::StatusCode::OK);
+}
+
 // Reads that name no site (or name it only through an id) follow the token's sites too: a
 // caller restricted to its own site reads no report covering another site, lists only reports
 // and teams of its own site, and sees the reporting status of its own site only.
@@ -711,6 +800,166 @@ TEST_F(AuthorizationMatrixTest, ALeaderMovesOnlyTheSuppliesOfItsOwnSites) {
                       Bearer(Role::kGuard, "guard-supplies"))
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(AuthorizationMatrixTest, NoticesReachAndAreReadOnlyWithinTheirAudienceAndScope) {
+  auto channel = suite_->Channel("dispatch");
+  constexpr char kSvc[] = "/lianfang.dispatch.v1.DispatchService/";
+  const std::string admin = Bearer(Role::kAdmin, "admin-1", {});
+  const std::string leader = Bearer(Role::kLeader, "leader-notices");  // own site only
+  const std::string guard = Bearer(Role::kGuard, "guard-notices");
+  auto notice_to = [](const std::string& request_id, const std::string& site) {
+    dispatch::v1::PublishNoticeRequest r;
+    r.set_request_id(request_id);
+    r.mutable_notice()->set_title("卡口值守通知");
+    r.mutable_notice()->set_body("即日起两人值守。");
+    r.mutable_notice()->mutable_audience()->add_site_ids(site);
+    return r;
+  };
+  // A leader of one site publishes there, not to another site nor to everyone.
+  dispatch::v1::Notice own;
+  const grpc::Status published = CallUnary(channel, absl::StrCat(kSvc, "PublishNotice"),
+                                           notice_to("obj-notice-1", kOwnSite), leader, &own);
+  ASSERT_TRUE(published.ok()) << Describe(published);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "PublishNotice"),
+                      notice_to("obj-notice-2", kOtherSite), leader)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  dispatch::v1::PublishNoticeRequest to_all = notice_to("obj-notice-3", kOwnSite);
+  to_all.mutable_notice()->mutable_audience()->clear_site_ids();
+  to_all.mutable_notice()->mutable_audience()->set_all(true);
+  EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "PublishNotice"), to_all, leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A notice of the other site: its people only acknowledge it, its leaders only read receipts.
+  dispatch::v1::Notice other;
+  ASSERT_TRUE(CallUnary(channel, absl::StrCat(kSvc, "PublishNotice"),
+                        notice_to("obj-notice-4", kOtherSite), admin, &other)
+                  .ok());
+  int n = 0;
+  for (const std::string& reader : {guard, Bearer(Role::kVolunteer, "matrix-volunteer")}) {
+    ++n;
+    dispatch::v1::AcknowledgeNoticeRequest ack;
+    ack.set_request_id(absl::StrCat("obj-notice-ack-other-", n));
+    ack.set_notice_id(other.notice_id());
+    EXPECT_EQ(CallUnary(channel, absl::StrCat(kSvc, "AcknowledgeNotice"), ack, reader).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    ack.set_request_id(absl::StrCat("obj-notice-ack-own-", n));
+    ack.set_notice_id(own.notice_id());
+    const grpc::Status acked =
+        CallUnary(channel, absl::StrCat(kSvc, "AcknowledgeNotice"), ack, reader);
+    EXPECT_TRUE(acked.ok()) << Describe(acked);
+    dispatch::v1::ListNoticesResponse list;
+    ASSERT_TRUE(CallUnary(channel, absl::StrCat(kSvc, "ListNotices"),
+                          dispatch::v1::ListNoticesRequest(), reader, &list)
+                    .ok());
+    for (const dispatch::v1::Notice& n : list.notices()) {
+      EXPECT_NE(n.notice_id(), other.notice_id());
+      EXPECT_EQ(n.addressed_count(), 0);  // figures are for leaders
+    }
+  }
+  dispatch::v1::GetNoticeReceiptsRequest receipts;
+  receipts.set_notice_id(other.notice_id());
+  EXPECT_EQ(
+      CallUnary(channel, absl::StrCat(kSvc, "GetNoticeReceipts"), receipts, leader).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  receipts.set_notice_id(own.notice_id());
+  dispatch::v1::GetNoticeReceiptsResponse own_receipts;
+  ASSERT_TRUE(
+      CallUnary(channel, absl::StrCat(kSvc, "GetNoticeReceipts"), receipts, leader, &own_receipts)
+          .ok());
+  EXPECT_GE(own_receipts.notice().read_count(), 2);
+}
+
+// Contingency plans belong to the leaders of their site: a LEADER whose token names one site
+// creates, reviews, replaces and activates plans there only (a step on another site included),
+// lists only its sites' plans and activations, and reads or ends no activation of another site.
+TEST_F(AuthorizationMatrixTest, ALeaderPlansAndActivatesOnlyForItsOwnSites) {
+  auto dispatch = suite_->Channel("dispatch");
+  const std::string svc = "/lianfang.dispatch.v1.DispatchService/";
+  const std::string own_leader = Bearer(Role::kLeader, "leader-plans-own");
+  const std::string other_leader = Bearer(Role::kLeader, "leader-plans-other", {kOtherSite});
+  auto plan_request = [](const std::string& request_id, const std::string& site) {
+    dispatch::v1::CreatePlanRequest c;
+    c.set_request_id(request_id);
+    c.mutable_plan()->set_name(absl::StrCat("防控预案 ", site));
+    c.mutable_plan()->set_scenario(dispatch::v1::PLAN_SCENARIO_OTHER);
+    c.mutable_plan()->set_site_id(site);
+    dispatch::v1::PlanStep* step = c.mutable_plan()->add_steps();
+    step->set_title("公共区域消毒");
+    step->set_kind(dispatch::v1::TASK_KIND_DISINFECTION);
+    step->set_duration_minutes(60);
+    return c;
+  };
+  dispatch::v1::Plan own;
+  dispatch::v1::Plan other;
+  grpc::Status s = CallUnary(dispatch, svc + "CreatePlan", plan_request("obj-plan-own", kOwnSite),
+                             own_leader, &own);
+  ASSERT_TRUE(s.ok()) << Describe(s);
+  s = CallUnary(dispatch, svc + "CreatePlan", plan_request("obj-plan-other", kOtherSite),
+                other_leader, &other);
+  ASSERT_TRUE(s.ok()) << Describe(s);
+
+  EXPECT_EQ(
+      CallUnary(dispatch, svc + "CreatePlan", plan_request("obj-plan-1", kOtherSite), own_leader)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  dispatch::v1::CreatePlanRequest step_elsewhere = plan_request("obj-plan-2", kOwnSite);
+  step_elsewhere.mutable_plan()->mutable_steps(0)->set_site_id(kOtherSite);
+  EXPECT_EQ(CallUnary(dispatch, svc + "CreatePlan", step_elsewhere, own_leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  dispatch::v1::CreatePlanRequest replace = plan_request("obj-plan-3", kOwnSite);
+  replace.mutable_plan()->set_plan_id(other.plan_id());
+  EXPECT_EQ(CallUnary(dispatch, svc + "CreatePlan", replace, own_leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "moving another site's plan to one's own site";
+  dispatch::v1::ReviewPlanRequest review;
+  review.set_request_id("obj-plan-4");
+  review.set_plan_id(other.plan_id());
+  EXPECT_EQ(CallUnary(dispatch, svc + "ReviewPlan", review, own_leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  dispatch::v1::ActivatePlanRequest activate;
+  activate.set_request_id("obj-plan-5");
+  activate.set_plan_id(other.plan_id());
+  activate.set_mode(dispatch::v1::ACTIVATION_MODE_DRILL);
+  EXPECT_EQ(CallUnary(dispatch, svc + "ActivatePlan", activate, own_leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  dispatch::v1::ListPlansRequest list;
+  list.set_page_size(500);
+  dispatch::v1::ListPlansResponse plans;
+  ASSERT_TRUE(CallUnary(dispatch, svc + "ListPlans", list, own_leader, &plans).ok());
+  bool saw_own = false;
+  for (const auto& p : plans.plans()) {
+    EXPECT_EQ(p.site_id(), kOwnSite) << p.plan_id();
+    saw_own |= p.plan_id() == own.plan_id();
+  }
+  EXPECT_TRUE(saw_own);
+
+  // The other site's activation: neither read, listed nor ended by the own site's leader.
+  activate.set_request_id("obj-plan-6");
+  dispatch::v1::Activation other_activation;
+  s = CallUnary(dispatch, svc + "ActivatePlan", activate, other_leader, &other_activation);
+  ASSERT_TRUE(s.ok()) << Describe(s);
+  dispatch::v1::GetActivationRequest get;
+  get.set_activation_id(other_activation.activation_id());
+  EXPECT_EQ(CallUnary(dispatch, svc + "GetActivation", get, own_leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  dispatch::v1::EndActivationRequest end;
+  end.set_request_id("obj-plan-7");
+  end.set_activation_id(other_activation.activation_id());
+  end.set_cancel_open_tasks(true);
+  EXPECT_EQ(CallUnary(dispatch, svc + "EndActivation", end, own_leader).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  dispatch::v1::ListActivationsRequest list_activations;
+  list_activations.set_page_size(500);
+  dispatch::v1::ListActivationsResponse activations;
+  ASSERT_TRUE(
+      CallUnary(dispatch, svc + "ListActivations", list_activations, own_leader, &activations)
+          .ok());
+  for (const auto& a : activations.activations()) {
+    EXPECT_EQ(a.site_id(), kOwnSite) << a.activation_id();
+  }
+  EXPECT_TRUE(CallUnary(dispatch, svc + "GetActivation", get, other_leader).ok());
 }
 
 }  // namespace

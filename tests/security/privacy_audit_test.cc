@@ -488,6 +488,61 @@ void PrivacyAuditTest::RunScenario() {
   id_donor.set_donor_or_recipient("个人捐赠");
   id_donor.set_note("身份证号" + p[1].id);
   free_text("a donation's note with an ID number", "note", "RecordDonation", id_donor);
+  // A notice every reader sees: its title and body.
+  auto notice_text = [&](const std::string& label, const std::string& field,
+                         const dispatch::v1::PublishNoticeRequest& request) {
+    const grpc::Status s =
+        Call("dispatch", "PublishNotice", request, Role::kLeader, "leader-1", nullptr, false);
+    state_->free_text.push_back({label, field, s});
+  };
+  dispatch::v1::PublishNoticeRequest notice;
+  notice.set_request_id("pa-free-8");
+  notice.mutable_notice()->set_title("值守通知");
+  notice.mutable_notice()->set_body("有事请联系" + p[0].phone);
+  notice.mutable_notice()->mutable_audience()->add_site_ids(kSite);
+  notice_text("a notice's body with a phone", "notice.body", notice);
+  notice.set_request_id("pa-free-9");
+  notice.mutable_notice()->set_title("协查" + p[1].id);
+  notice.mutable_notice()->set_body("请各卡口协查。");
+  notice_text("a notice's title with an ID number", "notice.title", notice);
+  // An initiative (dispatch) is read by every volunteer of its sites.
+  dispatch::v1::PublishInitiativeRequest initiative;
+  initiative.set_request_id("pa-free-10");
+  initiative.set_title("联系" + p[2].phone);
+  initiative.set_body("党员带头");
+  initiative.add_site_ids(kSite);
+  state_->free_text.push_back({"an initiative's title with a phone", "title",
+                               Call("dispatch", "PublishInitiative", initiative, Role::kLeader,
+                                    "leader-1", nullptr, false)});
+  initiative.set_request_id("pa-free-11");
+  initiative.set_title("党员带头");
+  initiative.set_body("请联系：\n身份证 " + p[3].id);
+  state_->free_text.push_back({"an initiative's body with an ID number", "body",
+                               Call("dispatch", "PublishInitiative", initiative, Role::kLeader,
+                                    "leader-1", nullptr, false)});
+  // A contingency plan's name and a step's title are shown to every leader as typed.
+  auto dispatch_free_text = [&](const std::string& label, const std::string& field,
+                                const std::string& method, const pb::Message& request) {
+    const grpc::Status s =
+        Call("dispatch", method, request, Role::kLeader, "leader-1", nullptr, false);
+    state_->free_text.push_back({label, field, s});
+  };
+  dispatch::v1::CreatePlanRequest plan;
+  plan.set_request_id("pa-free-12");
+  plan.mutable_plan()->set_name("预案联系人" + p[2].phone);
+  plan.mutable_plan()->set_scenario(dispatch::v1::PLAN_SCENARIO_OTHER);
+  plan.mutable_plan()->set_site_id(kSite);
+  dispatch::v1::PlanStep* step = plan.mutable_plan()->add_steps();
+  step->set_title("消毒");
+  step->set_kind(dispatch::v1::TASK_KIND_DISINFECTION);
+  step->set_duration_minutes(60);
+  dispatch_free_text("a plan's name with a phone", "plan.name", "CreatePlan", plan);
+  dispatch::v1::CreatePlanRequest id_step = plan;
+  id_step.set_request_id("pa-free-13");
+  id_step.mutable_plan()->set_name("节后防控预案");
+  id_step.mutable_plan()->mutable_steps(0)->set_title("核实" + p[3].id);
+  dispatch_free_text("a plan step's title with an ID number", "plan.steps[0].title", "CreatePlan",
+                     id_step);
 
   // ---- Bad input carrying personal data: the errors must not echo it.
   gate::v1::RecordPassageRequest bad = by_code;
@@ -589,7 +644,7 @@ void PrivacyAuditTest::RunScenario() {
 }
 
 TEST_F(PrivacyAuditTest, FreeTextHoldingAnIdNumberOrPhoneIsRefusedNamingTheField) {
-  ASSERT_EQ(state_->free_text.size(), 7u);
+  ASSERT_EQ(state_->free_text.size(), 13u);
   for (const State::FreeText& f : state_->free_text) {
     ASSERT_EQ(f.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << f.label << ": " << f.status.error_message();

@@ -1,8 +1,11 @@
 #include "tools/lfctl/demo_command.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +23,8 @@
 #include "lianfang/report/v1/report.pb.h"
 #include "lianfang/survey/v1/survey.pb.h"
 #include "tools/lfctl/flags.h"
+#include "tools/lfctl/plan_command.h"
+#include "tools/lfctl/plan_file.h"
 #include "tools/lfctl/progress.h"
 #include "tools/lfctl/session.h"
 
@@ -35,7 +40,8 @@ constexpr char kDetails[] =
     "households\nand residents (verified and pending tenants), staff passes, guards on duty "
     "at every gate,\na morning's passages (with fevers and refusals), health reports (some "
     "missing), a movement\nfrom a risk region, tasks in every state, a disinfection schedule "
-    "and today's draft report.\nRe-running it on the same day adds nothing.\n"
+    "and today's draft report; the four-afters contingency plans from --plans-dir, the 节后\n"
+    "plan started once as a drill.\nRe-running it on the same day adds nothing.\n"
     "With --accounts-password-file (and LF_JWT_SIGNING_KEY_FILE), first an account for each "
     "leader,\nguard and volunteer of the demo, activated with that file's password (demo "
     "only), whose\nuser ids the teams, volunteers and duties then name, so they can sign in.";
@@ -167,11 +173,13 @@ class Seeder final {
  public:
   // `signer` makes the tokens of the demo's guards and volunteers. `password` (may be empty:
   // no accounts) is the password of the demo's accounts.
-  Seeder(Session& session, auth::TokenSigner signer, std::string date, std::string password)
+  Seeder(Session& session, auth::TokenSigner signer, std::string date, std::string password,
+         std::string plans_dir)
       : session_(session),
         signer_(std::move(signer)),
         date_(std::move(date)),
-        password_(std::move(password)) {}
+        password_(std::move(password)),
+        plans_dir_(std::move(plans_dir)) {}
 
   int Run() {
     std::vector<std::pair<const char*, void (Seeder::*)()>> steps = {
@@ -181,6 +189,7 @@ class Seeder final {
         {"passages at the gates", &Seeder::Passages},
         {"health reports and movements", &Seeder::HealthReports},
         {"tasks and schedules", &Seeder::Tasks},
+        {"contingency plans", &Seeder::Plans},
         {"the daily report", &Seeder::Report},
     };
     if (!password_.empty()) steps.insert(steps.begin(), {"accounts", &Seeder::Accounts});
@@ -600,6 +609,59 @@ class Seeder final {
     Do<dispatch::v1::Schedule>(Service::kDispatch, "CreateSchedule", schedule, admin, "schedules");
   }
 
+  // The plan templates of plans_dir_ (deploy/demo/plans), each imported for its site as
+  // `lfctl plan import` does (unchanged on a re-run); the 节后 plan is started once as a drill.
+  void Plans() {
+    if (plans_dir_.empty()) return;
+    // Which site each shipped template is for; another file goes to the campus.
+    static const auto* sites = new std::map<std::string, std::string>{
+        {"after-holiday.txt", "campus"},
+        {"after-school-opens.txt", "campus"},
+        {"after-work-resumes.txt", "community"},
+        {"after-production-restarts.txt", "village"},
+    };
+    std::error_code error;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(plans_dir_, error)) {
+      if (entry.path().extension() == ".txt") files.push_back(entry.path());
+    }
+    if (error) {
+      ++failures_;
+      session_.io().err << kCommand << ": --plans-dir: cannot read " << plans_dir_ << "\n";
+      return;
+    }
+    std::sort(files.begin(), files.end());
+    session_.SetToken(Admin());
+    for (const std::filesystem::path& path : files) {
+      if (fatal_) return;
+      std::ifstream in(path, std::ios::binary);
+      std::stringstream content;
+      content << in.rdbuf();
+      absl::StatusOr<PlanFile> parsed = ParsePlanFile(content.str(), path.string());
+      if (!parsed.ok()) {
+        ++failures_;
+        session_.io().err << kCommand << ": " << parsed.status().message() << "\n";
+        continue;
+      }
+      auto site = sites->find(path.filename().string());
+      absl::StatusOr<Imported> imported = ImportPlan(
+          session_, *parsed, path.string(), site == sites->end() ? "campus" : site->second);
+      if (!imported.ok()) {
+        ++failures_;
+        session_.io().err << kCommand << ": " << imported.status().message() << "\n";
+        continue;
+      }
+      ++counts_["plans"];
+      if (path.filename() != "after-holiday.txt") continue;
+      dispatch::v1::ActivatePlanRequest drill;
+      drill.set_request_id(Id("plan-drill-1"));
+      drill.set_plan_id(imported->plan.plan_id());
+      drill.set_mode(dispatch::v1::ACTIVATION_MODE_DRILL);
+      Do<dispatch::v1::Activation>(Service::kDispatch, "ActivatePlan", drill, Admin(),
+                                   "plan drills");
+    }
+  }
+
   void Report() {
     report::v1::GenerateDailyReportRequest generate;
     generate.set_request_id(DayId("report"));
@@ -620,6 +682,7 @@ class Seeder final {
   auth::TokenSigner signer_;
   const std::string date_;
   const std::string password_;
+  const std::string plans_dir_;
   std::map<std::string, std::string> subs_;  // login -> user id
   std::vector<std::string> team_ids_;
   std::vector<DemoVolunteer> volunteers_;
@@ -640,6 +703,11 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
                   "also make accounts for the demo's people, activated with the password in "
                   "this file (demo only; needs LF_JWT_SIGNING_KEY_FILE)",
                   &password_file);
+  std::string plans_dir;
+  flags.AddString("plans-dir", "DIR",
+                  "the contingency plan templates to import (default: deploy/demo/plans when "
+                  "it exists here; \"none\" skips them)",
+                  &plans_dir);
   flags.AddString("jwt-secret-file", "PATH",
                   "HS256 key file, to act as the demo's guards and volunteers (default: "
                   "LF_JWT_SECRET_FILE)",
@@ -651,6 +719,12 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     return *done;
   }
   const std::string date = absl::FormatTime("%Y-%m-%d", absl::Now(), session.tz());
+  if (plans_dir.empty()) {
+    std::error_code error;
+    if (std::filesystem::is_directory("deploy/demo/plans", error)) plans_dir = "deploy/demo/plans";
+  } else if (plans_dir == "none") {
+    plans_dir.clear();
+  }
   std::string password;
   if (!password_file.empty()) {
     // The first line, without its line end.
@@ -682,7 +756,7 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
       return session.UsageError(absl::InvalidArgumentError(
           absl::StrCat("LF_JWT_SIGNING_KEY_FILE: ", ed.status().message())));
     }
-    return Seeder(session, auth::TokenSigner(*std::move(ed)), date, password).Run();
+    return Seeder(session, auth::TokenSigner(*std::move(ed)), date, password, plans_dir).Run();
   }
   std::string setting = "--jwt-secret-file";
   if (key_file.empty()) {
@@ -698,7 +772,7 @@ int Run(const std::vector<std::string>& args, const CommandIo& io) {
     return session.UsageError(
         absl::InvalidArgumentError(absl::StrCat(setting, ": ", key.status().message())));
   }
-  return Seeder(session, auth::TokenSigner(*std::move(key)), date, password).Run();
+  return Seeder(session, auth::TokenSigner(*std::move(key)), date, password, plans_dir).Run();
 }
 
 }  // namespace

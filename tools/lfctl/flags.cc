@@ -21,6 +21,12 @@ void FlagSet::AddString(std::string name, std::string value_name, std::string he
                         .set = false});
 }
 
+void FlagSet::AddRepeatable(std::string name, std::string value_name, std::string help,
+                            std::string* target) {
+  AddString(std::move(name), std::move(value_name), std::move(help), target);
+  flags_.back().repeatable = true;
+}
+
 void FlagSet::AddBool(std::string name, std::string help, bool* target) {
   flags_.push_back(Flag{.name = std::move(name),
                         .value_name = "",
@@ -73,7 +79,10 @@ absl::StatusOr<bool> FlagSet::Parse(const std::vector<std::string>& args) {
     Flag* flag = Find(name);
     const std::string shown = absl::StrCat("--", name.substr(0, 40));
     if (flag == nullptr) return absl::InvalidArgumentError(absl::StrCat(shown, ": unknown flag"));
-    if (flag->set) return absl::InvalidArgumentError(absl::StrCat(shown, ": given twice"));
+    if (flag->set && !flag->repeatable) {
+      return absl::InvalidArgumentError(absl::StrCat(shown, ": given twice"));
+    }
+    const bool again = flag->set;
     flag->set = true;
     if (flag->bool_target != nullptr) {
       if (eq == std::string::npos) {
@@ -90,13 +99,19 @@ absl::StatusOr<bool> FlagSet::Parse(const std::vector<std::string>& args) {
       }
       continue;
     }
+    std::string value;
     if (eq != std::string::npos) {
-      *flag->string_target = arg.substr(eq + 1);
+      value = arg.substr(eq + 1);
     } else if (i + 1 < args.size() && !absl::StartsWith(args[i + 1], "--")) {
-      *flag->string_target = args[++i];
+      value = args[++i];
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat(shown, ": missing value (", flag->value_name, ")"));
+    }
+    if (again) {
+      absl::StrAppend(flag->string_target, ",", value);
+    } else {
+      *flag->string_target = std::move(value);
     }
   }
   return false;

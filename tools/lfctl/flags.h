@@ -3,7 +3,8 @@
 // Each subcommand declares its own flags on a FlagSet, so flags are local to the command that
 // uses them and `lfctl <command> --help` lists exactly those. Accepted forms: `--name value`,
 // `--name=value`, boolean `--name` (or `--name=true|false`), `--help`/`-h`, and `--` to end
-// the flags. Unknown flags, missing values and repeated flags are errors naming the flag.
+// the flags. Unknown flags, missing values and repeated flags (except those declared
+// repeatable) are errors naming the flag.
 #ifndef LIANFANG_TOOLS_LFCTL_FLAGS_H_
 #define LIANFANG_TOOLS_LFCTL_FLAGS_H_
 
@@ -24,6 +25,10 @@ class FlagSet final {
   // Declares `--name VALUE`. `*target` keeps its value when the flag is absent.
   // `value_name` is shown in the usage ("ROLE"); `help` is one line.
   void AddString(std::string name, std::string value_name, std::string help, std::string* target);
+  // Declares `--name VALUE` that may be given more than once: the values are joined with ","
+  // in `*target` (the separator of repeated request fields, rpc_command.h).
+  void AddRepeatable(std::string name, std::string value_name, std::string help,
+                     std::string* target);
   // Declares the boolean `--name`.
   void AddBool(std::string name, std::string help, bool* target);
   // Accepts positional arguments (otherwise they are errors).
@@ -48,6 +53,7 @@ class FlagSet final {
     std::string* string_target = nullptr;
     bool* bool_target = nullptr;
     bool set = false;
+    bool repeatable = false;
   };
   Flag* Find(absl::string_view name);
 

@@ -13,12 +13,16 @@
 #include "tools/lfctl/hold_command.h"
 #include "tools/lfctl/household_command.h"
 #include "tools/lfctl/import_command.h"
+#include "tools/lfctl/initiative_command.h"
 #include "tools/lfctl/missing_reports_command.h"
 #include "tools/lfctl/movement_command.h"
 #include "tools/lfctl/pass_command.h"
 #include "tools/lfctl/passage_command.h"
+#include "tools/lfctl/plan_command.h"
 #include "tools/lfctl/report_command.h"
 #include "tools/lfctl/resident_command.h"
+#include "tools/lfctl/risk_regions_command.h"
+#include "tools/lfctl/notice_command.h"
 #include "tools/lfctl/schedule_command.h"
 #include "tools/lfctl/stats_command.h"
 #include "tools/lfctl/supplies_command.h"
@@ -41,7 +45,8 @@ std::vector<Command> Commands() {
       VolunteerCommand(),    TaskCommand(),           ScheduleCommand(),  StatsCommand(),
       ReportCommand(),       AuditCommand(),          ImportCommand(),    DemoCommand(),
       UserCommand(),         DeviceCommand(),         SuppliesCommand(),  DonationCommand(),
-      CanteenCommand(),
+      CanteenCommand(),      NoticeCommand(),         InitiativeCommand(), PlanCommand(),
+      RiskRegionsCommand(),
   };
 }
 

@@ -258,6 +258,10 @@ int RunSpec(const std::string& command, const RpcSpec& spec, const std::vector<s
   for (const FlagSpec& f : spec.flags) {
     if (f.value_name.empty()) {
       flags.AddBool(f.flag, f.help, &bools[f.flag]);
+    } else if (f.repeatable) {
+      flags.AddRepeatable(f.flag, f.value_name,
+                          f.required ? absl::StrCat(f.help, " (required)") : f.help,
+                          &strings[f.flag]);
     } else {
       flags.AddString(f.flag, f.value_name,
                       f.required ? absl::StrCat(f.help, " (required)") : f.help, &strings[f.flag]);

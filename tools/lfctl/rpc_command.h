@@ -46,6 +46,8 @@ struct FlagSpec {
   // Turns the text typed into the text of the field (e.g. yuan into fen, YuanFlag); an error
   // is shown as "--flag: <message>" (exit 2, nothing sent). Null: the text as typed.
   std::function<absl::StatusOr<std::string>(absl::string_view text)> convert = nullptr;
+  // May be given more than once (a repeated field): the values are added in order.
+  bool repeatable = false;
 };
 
 // A money flag: the amount typed in yuan with at most two decimals ("2000", "31.50"), sent as

@@ -3,14 +3,36 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/message.h"
+#include "tools/lfctl/output.h"
 #include "tools/lfctl/rpc_command.h"
 
 namespace lianfang::lfctl {
+namespace {
+
+// The record's totals, then one row per day (with --json: the response as it came).
+int PrintVolunteerRecord(const RpcRun& run, const google::protobuf::Message& record) {
+  const Session& s = run.session;
+  if (s.json()) {
+    s.io().out << ToJson(record) << "\n";
+    return kExitOk;
+  }
+  PrintMessage(s.io().out, record,
+               {"volunteer_id", "name_masked", "team_id", "from_date", "to_date", "minutes_on_duty",
+                "tasks_done"},
+               s.lang(), s.tz());
+  s.io().out << "\n";
+  PrintRows(s.io().out, RowsOf(record, "days"), {"date", "minutes_on_duty", "tasks_done"}, s.lang(),
+            s.tz());
+  return kExitOk;
+}
+
+}  // namespace
 
 Command VolunteerCommand() {
   const std::vector<std::string> columns = {
-      "volunteer_id", "team_id",      "name|name_masked", "phone|phone_masked",
-      "user_sub",     "party_member", "on_duty",          "unfinished_tasks"};
+      "volunteer_id", "team_id", "name|name_masked", "phone|phone_masked",    "user_sub",
+      "party_member", "on_duty", "unfinished_tasks", "minutes_on_duty_today", "overworked"};
   std::vector<std::string> nested;
   for (const std::string& c : columns) {
     nested.push_back(c == "name|name_masked"     ? "volunteer.name|volunteer.name_masked"
@@ -45,7 +67,10 @@ Command VolunteerCommand() {
                   .service = Service::kDispatch,
                   .method = "RecordPledge",
                   .flags = {{"volunteer", "volunteer_id", "ID", "volunteer id", true},
-                            {"text", "text", "TEXT", "the pledge", true}},
+                            {"text", "text", "TEXT", "the pledge", true},
+                            {"initiative", "initiative_id", "ID",
+                             "the initiative pledged to (once per volunteer; see `lfctl "
+                             "initiative list`)"}},
                   .columns = nested},
           RpcSpec{.name = "on-duty",
                   .summary = "go on or off duty (the calling volunteer; VOLUNTEER token)",
@@ -53,6 +78,16 @@ Command VolunteerCommand() {
                   .method = "SetOnDuty",
                   .flags = {{"on", "on_duty", "yes|no", "yes (default) or no", false, "yes"}},
                   .columns = nested},
+          RpcSpec{.name = "record",
+                  .summary = "a volunteer's minutes on duty and tasks done per day (表彰)",
+                  .service = Service::kDispatch,
+                  .method = "GetVolunteerRecord",
+                  .flags = {{"volunteer", "volunteer_id", "ID",
+                             "volunteer id (a VOLUNTEER token: omit it for your own)"},
+                            {"from", "from_date", "YYYY-MM-DD", "first day", true},
+                            {"to", "to_date", "YYYY-MM-DD", "last day (default today)", false,
+                             "today"}},
+                  .output = PrintVolunteerRecord},
       });
 }
 

@@ -1,4 +1,4 @@
-// lfctl volunteer enroll|list|pledge|on-duty: volunteers (志愿者).
+// lfctl volunteer enroll|list|pledge|on-duty|record: volunteers (志愿者).
 #ifndef LIANFANG_TOOLS_LFCTL_VOLUNTEER_COMMAND_H_
 #define LIANFANG_TOOLS_LFCTL_VOLUNTEER_COMMAND_H_
 

@@ -5,7 +5,12 @@
 // and then follows /api/v1/dashboard/events (Server-Sent Events, read with fetch so that the
 // token travels in a header, never in a URL) to update without reloading. The supplies tile
 // (low stock and the nearest expiry per site) is read from /api/v1/dashboard/supplies at start
-// and every SUPPLIES_EVERY_MS.
+// and every SUPPLIES_EVERY_MS; for leaders and administrators, the recent notices with their
+// read rates (DispatchService/ListNotices through the JSON API) on the same rhythm. The
+// contingency plans tile (the running activations with their progress, and how many plans are
+// due for review) is read from DispatchService ListActivations and ListPlans through the JSON
+// API every PLANS_EVERY_MS; it stays hidden for the roles the dispatch service refuses them to
+// (leaders and administrators only).
 // Every figure is written with textContent, never as HTML.
 'use strict';
 
@@ -13,6 +18,8 @@
   const LANG_KEY = 'lf.dashboard.lang';
   const STALE_AFTER_MS = 30000;
   const SUPPLIES_EVERY_MS = 30000;
+  const PLANS_EVERY_MS = 30000;
+  const DISPATCH_API = '/api/v1/lianfang.dispatch.v1.DispatchService/';
 
   const I18N = {
     zh: {
@@ -33,6 +40,7 @@
       inProgress: '进行中', doneToday: '今日完成', unguarded: '无人值守大门',
       volunteers: '在岗志愿者',
       alertFever: '今日发热', alertOverdue: '逾期任务', alertUnguarded: '无人值守大门',
+      overworked: '超负荷', alertOverworked: '志愿者超负荷',
       noAlerts: '暂无告警',
       kind_SITE_KIND_CAMPUS: '校园', kind_SITE_KIND_FAMILY_AREA: '家属区',
       kind_SITE_KIND_COMMUNITY: '帮建社区', kind_SITE_KIND_VILLAGE: '驻村扶贫村',
@@ -42,6 +50,10 @@
       ms: '毫秒',
       supplies: '物资保障', lowStock: '低于下限', nearestExpiry: '最近到期', noLowStock: '库存充足',
       noExpiry: '无到期批次', suppliesUnavailable: '物资服务未应答，库存数据暂缺。',
+      notices: '通知传达', noNotices: '暂无通知', readRate: '已阅读', studiedRate: '已学习',
+      plans: '防控预案', stalePlans: '超期未复审预案', noActivations: '暂无正在执行的预案',
+      stepsDone: '已完成步骤', stepsOverdue: '逾期步骤', drill: '演练', real: '实战',
+      plansUnavailable: '调度服务未应答，预案数据暂缺。',
     },
     en: {
       title: 'Joint prevention live dashboard', asOf: 'As of', source: 'Source', logout: 'Sign out',
@@ -66,6 +78,7 @@
       volunteers: 'Volunteers on duty',
       alertFever: 'fevers today', alertOverdue: 'overdue tasks',
       alertUnguarded: 'gates without a guard', noAlerts: 'No alerts',
+      overworked: 'overworked', alertOverworked: 'volunteers overworked',
       kind_SITE_KIND_CAMPUS: 'Campus', kind_SITE_KIND_FAMILY_AREA: 'Family area',
       kind_SITE_KIND_COMMUNITY: 'Partner community', kind_SITE_KIND_VILLAGE: 'Village',
       svc_gate: 'Gate', svc_survey: 'Survey', svc_dispatch: 'Dispatch', svc_report: 'Report',
@@ -75,6 +88,11 @@
       supplies: 'Supplies', lowStock: 'Below minimum', nearestExpiry: 'Expires first',
       noLowStock: 'Stock sufficient', noExpiry: 'Nothing expiring',
       suppliesUnavailable: 'The supplies service did not answer; stock figures are missing.',
+      notices: 'Notices', noNotices: 'No notices', readRate: 'read', studiedRate: 'studied',
+      plans: 'Contingency plans', stalePlans: 'Plans due for review',
+      noActivations: 'No plan is running', stepsDone: 'Steps done', stepsOverdue: 'Steps overdue',
+      drill: 'Drill', real: 'Real',
+      plansUnavailable: 'The dispatch service did not answer; plan figures are missing.',
     },
   };
 
@@ -86,9 +104,13 @@
   let conn = 'connIdle';
   let supplies = null;      // the latest supplies tile
   let suppliesTimer = null;
+  let notices = null;       // the latest ListNotices answer (leaders and administrators)
+  let noticesTimer = null;
+  let plans = null;         // the latest contingency plans tile
+  let plansTimer = null;
 
   // For tests and curious operators: how many dashboards were rendered on this page load.
-  window.lfDashboard = { updates: 0, suppliesUpdates: 0 };
+  window.lfDashboard = { updates: 0, suppliesUpdates: 0, noticesUpdates: 0, plansUpdates: 0 };
 
   const $ = (id) => document.getElementById(id);
   const t = (key) => (I18N[lang][key] !== undefined ? I18N[lang][key] : key);
@@ -115,6 +137,8 @@
     setConnection(conn);
     if (last) render(last, false);
     if (supplies) renderSupplies(supplies);
+    if (notices) renderNotices(notices);
+    if (plans) renderPlans(plans);
   }
 
   // ---- connection state -----------------------------------------------------------------
@@ -174,7 +198,10 @@
     list.appendChild(tasks);
     list.appendChild(metric('gates_without_guard', t('unguarded'), fmt(s.gatesWithoutGuard),
         { alert: num(s.gatesWithoutGuard) > 0 }));
-    list.appendChild(metric('volunteers_on_duty', t('volunteers'), fmt(s.volunteersOnDuty)));
+    list.appendChild(metric('volunteers_on_duty', t('volunteers'), fmt(s.volunteersOnDuty), {
+      alert: num(s.volunteersOverworked) > 0,
+      extra: t('overworked') + ' ' + fmt(s.volunteersOverworked),
+    }));
     return list;
   }
 
@@ -199,6 +226,11 @@
       if (num(s.gatesWithoutGuard) > 0) {
         box.appendChild(badge(name + ' · ' + t('alertUnguarded') + ' ' +
             fmt(s.gatesWithoutGuard)));
+        count++;
+      }
+      if (num(s.volunteersOverworked) > 0) {
+        box.appendChild(badge(name + ' · ' + t('alertOverworked') + ' ' +
+            fmt(s.volunteersOverworked)));
         count++;
       }
     });
@@ -326,6 +358,137 @@
     renderSupplies(res.body);
   }
 
+  // ---- notices: each recent notice's read rate ------------------------------------------
+  function renderNotices(list) {
+    notices = list;
+    const box = $('notices');
+    box.replaceChildren();
+    const items = list.notices || [];
+    if (items.length === 0) box.appendChild(el('p', 'extra', t('noNotices')));
+    items.forEach((n) => {
+      const addressed = num(n.addressedCount);
+      const rate = addressed > 0 ? Math.round((100 * num(n.readCount)) / addressed) : 0;
+      const row = el('div', 'notice-rate');
+      row.setAttribute('data-notice', n.noticeId);
+      row.appendChild(el('span', 'notice-title', n.title));
+      let text = t('readRate') + ' ' + fmt(n.readCount) + '/' + fmt(addressed) + ' (' + rate + '%)';
+      if (n.requiresStudy) text += ' · ' + t('studiedRate') + ' ' + fmt(n.studiedCount);
+      const figure = el('span', 'notice-figure', text);
+      figure.setAttribute('data-field', 'read_rate');
+      row.appendChild(figure);
+      const bar = el('div', 'rate-bar');
+      const fill = el('div', 'rate-fill');
+      fill.style.width = rate + '%';
+      bar.appendChild(fill);
+      row.appendChild(bar);
+      box.appendChild(row);
+    });
+  }
+
+  async function loadNotices() {
+    if (noticesTimer) clearTimeout(noticesTimer);
+    noticesTimer = setTimeout(loadNotices, SUPPLIES_EVERY_MS);
+    const res = await LFSession.authorized(
+        '/api/v1/lianfang.dispatch.v1.DispatchService/ListNotices',
+        {method: 'POST', headers: {'Content-Type': 'application/json'},
+         body: JSON.stringify({pageSize: 8})});
+    if (!res.ok || !res.body) return;
+    window.lfDashboard.noticesUpdates++;
+    renderNotices(res.body);
+  }
+
+  // The notices' read rates are for leaders and administrators (the role from /api/v1/me).
+  async function showNoticesToManagers() {
+    const who = await LFSession.authorized('/api/v1/me', {cache: 'no-store'});
+    const role = who.ok && who.body ? who.body.role : '';
+    const manager = role === 'leader' || role === 'admin';
+    $('notices-section').hidden = !manager;
+    if (manager && !noticesTimer) loadNotices();
+  }
+
+  // ---- contingency plans tile (leaders and administrators) -------------------------------
+  // `tile`: {available, stale (plans not reviewed for 90 days), activations (newest first)}.
+  function renderPlans(tile) {
+    plans = tile;
+    const section = $('plans');
+    section.replaceChildren();
+    if (!tile.available) {
+      section.appendChild(el('p', 'warn', t('plansUnavailable')));
+      return;
+    }
+    const stale = el('div', 'metric' + (tile.stale > 0 ? ' alert' : ''));
+    stale.setAttribute('data-field', 'stale_plans');
+    stale.appendChild(el('div', 'label', t('stalePlans')));
+    stale.appendChild(el('div', 'value', fmt(tile.stale)));
+    const head = el('div', 'metrics');
+    head.appendChild(stale);
+    section.appendChild(head);
+    const running = tile.activations.filter((a) => !a.endedAt);
+    if (running.length === 0) {
+      section.appendChild(el('p', 'extra', t('noActivations')));
+      return;
+    }
+    const cards = el('div', 'grid');
+    running.forEach((a) => {
+      const drill = a.mode === 'ACTIVATION_MODE_DRILL';
+      const card = el('article', 'card');
+      card.setAttribute('data-activation', a.activationId);
+      const top = el('header', 'card-head');
+      top.appendChild(el('h3', null, a.planName));
+      top.appendChild(badge(t(drill ? 'drill' : 'real'), drill ? 'badge-ok' : 'badge-red'));
+      card.appendChild(top);
+      const done = el('div', 'metric');
+      done.setAttribute('data-field', 'steps_done');
+      done.appendChild(el('div', 'label', t('stepsDone')));
+      done.appendChild(el('div', 'value', fmt(a.stepsDone) + ' / ' + fmt(a.stepsTotal)));
+      const overdue = num(a.stepsOverdue);
+      const late = el('div', 'metric' + (overdue > 0 ? ' alert' : ''));
+      late.setAttribute('data-field', 'steps_overdue');
+      late.appendChild(el('div', 'label', t('stepsOverdue')));
+      late.appendChild(el('div', 'value', fmt(overdue)));
+      if (overdue > 0) card.classList.add('card-alert');
+      const metrics = el('div', 'metrics');
+      metrics.appendChild(done);
+      metrics.appendChild(late);
+      card.appendChild(metrics);
+      cards.appendChild(card);
+    });
+    section.appendChild(cards);
+  }
+
+  async function loadPlans() {
+    if (plansTimer) clearTimeout(plansTimer);
+    plansTimer = setTimeout(loadPlans, PLANS_EVERY_MS);
+    const post = (method, request) => LFSession.authorized(DISPATCH_API + method, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify(request),
+      cache: 'no-store',
+    });
+    const [activations, stale] = await Promise.all([
+      post('ListActivations', {pageSize: 50}),
+      post('ListPlans', {staleOnly: true, pageSize: 500}),
+    ]);
+    if (activations.status === 403 || stale.status === 403) {
+      // Not a leader or administrator: no plans tile, and no more asking.
+      clearTimeout(plansTimer);
+      plansTimer = null;
+      return;
+    }
+    $('plans-title').hidden = false;
+    $('plans').hidden = false;
+    window.lfDashboard.plansUpdates++;
+    if (!activations.ok || !stale.ok || !activations.body || !stale.body) {
+      renderPlans({available: false});
+      return;
+    }
+    renderPlans({
+      available: true,
+      activations: activations.body.activations || [],
+      stale: (stale.body.plans || []).length,
+    });
+  }
+
   // ---- token and data flow --------------------------------------------------------------
   function showLogin(message) {
     closeStream();
@@ -410,6 +573,8 @@
     render(res.body, true);
     openStream();
     loadSupplies();
+    showNoticesToManagers();
+    loadPlans();
   }
 
   function init() {

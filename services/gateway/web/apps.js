@@ -13,6 +13,8 @@
 //   app) register the service worker (/sw.js), which keeps their files on the phone, and
 //   remember for the session who the token belongs to (/api/v1/me), so that a reload without
 //   network still opens the app. API answers are never kept.
+// - LF.notices(list, badge): the notices addressed to the signed-in person, live, with
+//   "我已阅读" / "我已学习" and the unread count (used by /volunteer and /guard).
 // Every text is written with textContent, never as HTML.
 'use strict';
 
@@ -31,6 +33,9 @@
       errEnded: '登录已失效，请重新登录。', errToken: '登录已失效，请重新登录。',
       errRole: '此账号不能使用本页面。', errNetwork: '网络不可用。', errUnknown: '操作失败',
       errForbidden: '此账号无权进行该操作。',
+      notices: '通知', noNotices: '暂无通知', noticeRead: '我已阅读', noticeStudied: '我已学习',
+      noticeReadAt: '已阅读', noticeStudiedAt: '已学习', noticeNeedsStudy: '须传达学习',
+      noticeUnread: '未读',
     },
     en: {
       loginTitle: 'Please sign in',
@@ -44,6 +49,9 @@
       errToken: 'Your session has ended; please sign in again.',
       errRole: 'This account may not use this page.', errNetwork: 'No network.', errUnknown: 'Failed',
       errForbidden: 'This account may not do that.',
+      notices: 'Notices', noNotices: 'No notices', noticeRead: 'I have read it',
+      noticeStudied: 'I have studied it', noticeReadAt: 'Read', noticeStudiedAt: 'Studied',
+      noticeNeedsStudy: 'to be studied', noticeUnread: 'unread',
     },
   };
 
@@ -326,9 +334,81 @@
     enter();
   }
 
+  // The notices addressed to the signed-in person (DispatchService ListNotices, then
+  // WatchNotices live): each with "我已阅读" (and "我已学习" when it must be studied), the
+  // unread count on `badge`. `list` is a <ul>. Returns {reload(), unread()}.
+  function notices(list, badge) {
+    const DISPATCH = 'lianfang.dispatch.v1.DispatchService';
+    let items = [];
+    let unread = 0;
+    // request ids kept per notice and kind, so a retry after a lost answer is the same request
+    const pending = new Map();
+
+    function render() {
+      if (badge) {
+        badge.textContent = unread > 0 ? String(unread) : '';
+        badge.hidden = unread === 0;
+      }
+      list.textContent = '';
+      if (items.length === 0) list.appendChild(el('li', {class: 'muted', text: t('noNotices')}));
+      items.forEach((n) => {
+        const buttons = [];
+        if (!n.readAt) {
+          buttons.push(el('button', {type: 'button', class: 'notice-read primary',
+                                     text: t('noticeRead'), onclick: () => ack(n, false)}));
+        }
+        if (n.requiresStudy && !n.studiedAt) {
+          buttons.push(el('button', {type: 'button', class: 'notice-studied',
+                                     text: t('noticeStudied'), onclick: () => ack(n, true)}));
+        }
+        const status = [n.requiresStudy ? t('noticeNeedsStudy') : '',
+                        n.readAt ? t('noticeReadAt') + ' ' + formatTime(n.readAt) : t('noticeUnread'),
+                        n.studiedAt ? t('noticeStudiedAt') + ' ' + formatTime(n.studiedAt) : '']
+            .filter(Boolean).join(' · ');
+        list.appendChild(el('li', {class: 'notice' + (n.readAt ? ' read' : ' unread'),
+                                   'data-notice': n.noticeId}, [
+          el('div', {class: 'task-head'}, [
+            el('strong', {text: n.title}),
+            el('span', {class: 'muted', text: formatTime(n.publishedAt)}),
+          ]),
+          el('div', {class: 'notice-body', text: n.body}),
+          el('div', {class: 'muted notice-status', text: status}),
+          buttons.length ? el('div', {class: 'actions'}, buttons) : null,
+        ]));
+      });
+    }
+
+    async function reload() {
+      const res = await call(DISPATCH, 'ListNotices', {pageSize: 100});
+      if (!res.ok) return res;
+      items = res.body.notices || [];
+      unread = res.body.unreadCount || 0;
+      render();
+      return res;
+    }
+
+    async function ack(n, studied) {
+      const key = n.noticeId + (studied ? '/studied' : '/read');
+      if (!pending.has(key)) pending.set(key, requestId());
+      const res = await call(DISPATCH, 'AcknowledgeNotice',
+                             {requestId: pending.get(key), noticeId: n.noticeId, studied: studied});
+      if (!res.ok) return res;
+      pending.delete(key);
+      await reload();
+      return res;
+    }
+
+    watch(DISPATCH, 'WatchNotices', {}, (event) => {
+      if (event.event === 'NOTICE_EVENT_PUBLISHED') reload();
+    }, (s) => { if (s === 'live') reload(); });
+    langListeners.push(render);
+    reload();
+    return {reload: reload, unread: () => unread, items: () => items};
+  }
+
   window.LF = {
     t, setLang, onLang: (f) => langListeners.push(f), applyLang, i18n, token, requestId,
-    call, me, watch, errorText, el, formatTime, today, start,
+    call, me, watch, errorText, el, formatTime, today, start, notices,
     get lang() { return lang; },
   };
 })();

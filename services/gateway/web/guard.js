@@ -1,5 +1,6 @@
 // The guard console (/guard): duty, real-name passages with a large ADMIT/DENY, the site's
-// people inside, the last passages live (WatchPassages), and an offline queue.
+// people inside, the last passages live (WatchPassages), the notices addressed to the guard
+// (LF.notices, with its unread badge and 我已阅读 / 我已学习), and an offline queue.
 //
 // Offline: when the gate cannot be reached (no network, or the gateway answers 502/503/504),
 // the passage is kept in localStorage with its request id and the time it was captured, the
@@ -28,49 +29,118 @@
 
   const DICT = {
     zh: {
-      title: '门岗值守', logout: '退出', site: '点位', gate: '大门', dutyStart: '上岗', dutyEnd: '下岗',
-      onDuty: '在岗，自 ', offDuty: '未在岗', dutyOther: '值守人：',
-      onsite: '在场人数', online: '在线', offline: '离线', queued: '待上传', syncNow: '立即上传',
-      entry: '进入', exit: '离开', byId: '身份证号', byPass: '出入证', idNumber: '身份证号',
-      name: '姓名（选填）', passCode: '出入证编码', scan: '扫码', temperature: '体温 (°C)',
-      plate: '车牌（选填）', record: '登记', recent: '最近通行', live: '实时',
-      feedLive: '已连接', feedReconnecting: '重连中…', feedError: '中断，稍后重试',
-      ADMITTED: '准许通行', DENIED: '禁止通行', QUEUED: '已暂存',
+      title: '门岗值守',
+      logout: '退出',
+      site: '点位',
+      gate: '大门',
+      dutyStart: '上岗',
+      dutyEnd: '下岗',
+      onDuty: '在岗，自 ',
+      offDuty: '未在岗',
+      dutyOther: '值守人：',
+      onsite: '在场人数',
+      online: '在线',
+      offline: '离线',
+      queued: '待上传',
+      syncNow: '立即上传',
+      entry: '进入',
+      exit: '离开',
+      byId: '身份证号',
+      byPass: '出入证',
+      idNumber: '身份证号',
+      name: '姓名（选填）',
+      passCode: '出入证编码',
+      scan: '扫码',
+      temperature: '体温 (°C)',
+      plate: '车牌（选填）',
+      record: '登记',
+      recent: '最近通行',
+      live: '实时',
+      feedLive: '已连接',
+      feedReconnecting: '重连中…',
+      feedError: '中断，稍后重试',
+      ADMITTED: '准许通行',
+      DENIED: '禁止通行',
+      QUEUED: '已暂存',
       queuedReason: '网络中断：已保存在本机，联网后自动上传。',
       localFever: '体温达到发热标准，请按发热流程处置。',
-      DENY_REASON_FEVER: '体温异常（发热）', DENY_REASON_NO_VALID_PASS: '无有效出入证',
+      DENY_REASON_FEVER: '体温异常（发热）',
+      DENY_REASON_NO_VALID_PASS: '无有效出入证',
       DENY_REASON_UNDER_OBSERVATION: '居家观察期内，不得外出',
-      DENY_REASON_VEHICLE_NOT_ALLOWED: '外来车辆禁止进入', DENY_REASON_SITE_FULL: '场内人数已满',
-      DIRECTION_ENTRY: '进', DIRECTION_EXIT: '出',
-      needIdentity: '请填写身份证号或出入证编码。', needTemperature: '进入时必须测量体温。',
-      failedItems: '以下暂存记录被拒绝：', errNetwork: '网络不可用。',
-      errRole: '此账号不是门岗账号。', errUnknown: '操作失败', noCamera: '此浏览器不支持扫码，请手动输入。',
-      wipedRevoked: '本机已被组长撤销登记：本机的登录和待上传记录（{n} 条）已删除。如需继续使用，请重新登记。',
+      DENY_REASON_VEHICLE_NOT_ALLOWED: '外来车辆禁止进入',
+      DENY_REASON_SITE_FULL: '场内人数已满',
+      DENY_REASON_NO_HEALTH_REPORT: '今日未报健康，不得进入',
+      PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY: '今日未报健康',
+      DIRECTION_ENTRY: '进',
+      DIRECTION_EXIT: '出',
+      needIdentity: '请填写身份证号或出入证编码。',
+      needTemperature: '进入时必须测量体温。',
+      failedItems: '以下暂存记录被拒绝：',
+      errNetwork: '网络不可用。',
+      errRole: '此账号不是门岗账号。',
+      errUnknown: '操作失败',
+      noCamera: '此浏览器不支持扫码，请手动输入。',
+      wipedRevoked:
+          '本机已被组长撤销登记：本机的登录和待上传记录（{n} 条）已删除。如需继续使用，请重新登记。',
       wipedDisabled: '此账号已被停用或重置：本机的登录和待上传记录（{n} 条）已删除。',
     },
     en: {
-      title: 'Gate console', logout: 'Sign out', site: 'Site', gate: 'Gate',
-      dutyStart: 'Start duty', dutyEnd: 'End duty', onDuty: 'On duty since ',
-      offDuty: 'Not on duty', dutyOther: 'On duty: ', onsite: 'People inside',
-      online: 'Online', offline: 'Offline', queued: 'Waiting to sync', syncNow: 'Sync now',
-      entry: 'Entry', exit: 'Exit', byId: 'ID number', byPass: 'Pass', idNumber: 'ID number',
-      name: 'Name (optional)', passCode: 'Pass code', scan: 'Scan', temperature: 'Temperature (°C)',
-      plate: 'Vehicle plate (optional)', record: 'Record', recent: 'Last passages', live: 'Live',
-      feedLive: 'connected', feedReconnecting: 'reconnecting…', feedError: 'interrupted, retrying',
-      ADMITTED: 'ADMIT', DENIED: 'DENY', QUEUED: 'SAVED OFFLINE',
-      queuedReason: 'No network: kept on this phone and sent automatically when the network returns.',
+      title: 'Gate console',
+      logout: 'Sign out',
+      site: 'Site',
+      gate: 'Gate',
+      dutyStart: 'Start duty',
+      dutyEnd: 'End duty',
+      onDuty: 'On duty since ',
+      offDuty: 'Not on duty',
+      dutyOther: 'On duty: ',
+      onsite: 'People inside',
+      online: 'Online',
+      offline: 'Offline',
+      queued: 'Waiting to sync',
+      syncNow: 'Sync now',
+      entry: 'Entry',
+      exit: 'Exit',
+      byId: 'ID number',
+      byPass: 'Pass',
+      idNumber: 'ID number',
+      name: 'Name (optional)',
+      passCode: 'Pass code',
+      scan: 'Scan',
+      temperature: 'Temperature (°C)',
+      plate: 'Vehicle plate (optional)',
+      record: 'Record',
+      recent: 'Last passages',
+      live: 'Live',
+      feedLive: 'connected',
+      feedReconnecting: 'reconnecting…',
+      feedError: 'interrupted, retrying',
+      ADMITTED: 'ADMIT',
+      DENIED: 'DENY',
+      QUEUED: 'SAVED OFFLINE',
+      queuedReason:
+          'No network: kept on this phone and sent automatically when the network returns.',
       localFever: 'The temperature is a fever: follow the fever procedure.',
-      DENY_REASON_FEVER: 'Fever', DENY_REASON_NO_VALID_PASS: 'No valid pass',
+      DENY_REASON_FEVER: 'Fever',
+      DENY_REASON_NO_VALID_PASS: 'No valid pass',
       DENY_REASON_UNDER_OBSERVATION: 'Under home observation: may not leave',
       DENY_REASON_VEHICLE_NOT_ALLOWED: 'Outside vehicles are not allowed',
       DENY_REASON_SITE_FULL: 'The site is full',
-      DIRECTION_ENTRY: 'in', DIRECTION_EXIT: 'out',
+      DENY_REASON_NO_HEALTH_REPORT: 'No health report today: entry refused',
+      PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY: 'No health report today',
+      DIRECTION_ENTRY: 'in',
+      DIRECTION_EXIT: 'out',
       needIdentity: 'Enter an ID number or a pass code.',
       needTemperature: 'An entry needs a temperature reading.',
-      failedItems: 'These saved passages were refused: ', errNetwork: 'No network.',
-      errRole: 'This is not a guard account.', errUnknown: 'Failed',
-      wipedRevoked: 'Your leader revoked this phone: its sign-in and its {n} waiting passages were deleted. Enrol it again to go on.',
-      wipedDisabled: 'This account was disabled or reset: the sign-in and the {n} waiting passages on this phone were deleted.', noCamera: 'This browser cannot scan; type the code instead.',
+      failedItems: 'These saved passages were refused: ',
+      errNetwork: 'No network.',
+      errRole: 'This is not a guard account.',
+      errUnknown: 'Failed',
+      wipedRevoked:
+          'Your leader revoked this phone: its sign-in and its {n} waiting passages were deleted. Enrol it again to go on.',
+      wipedDisabled:
+          'This account was disabled or reset: the sign-in and the {n} waiting passages on this phone were deleted.',
+      noCamera: 'This browser cannot scan; type the code instead.',
     },
   };
 
@@ -84,6 +154,7 @@
   let online = true;
   let occupancyTimer = null;
   let scanning = null;
+  let board = null;        // LF.notices: the notices addressed to this guard
 
   const state = {
     admitted: 0, denied: 0, queuedShown: 0, synced: 0, refused: [],
@@ -190,10 +261,10 @@
   }
 
   // ---- verdict ----
-  function showVerdict(kind, reasonKey, who) {
+  function showVerdict(kind, reasonKey, who, warned) {
     const v = $('verdict');
     v.hidden = false;
-    v.className = 'verdict verdict-' + kind.toLowerCase();
+    v.className = 'verdict verdict-' + kind.toLowerCase() + (warned ? ' verdict-warned' : '');
     // data-i18n: the language switch relabels the verdict too.
     $('verdict-word').setAttribute('data-i18n', kind);
     $('verdict-word').textContent = t(kind);
@@ -228,13 +299,22 @@
     list.textContent = '';
     shown.forEach((p) => {
       const admitted = p.decision === 'DECISION_ADMITTED';
-      list.appendChild(LF.el('li', {class: admitted ? 'ok' : 'bad', 'data-passage': p.passageId}, [
-        LF.el('span', {class: 'when', text: LF.formatTime(p.capturedAt)}),
-        LF.el('span', {class: 'dir', text: t(p.direction)}),
-        LF.el('span', {class: 'who', text: (p.nameMasked || '') + ' ' + (p.idMasked || '')}),
-        LF.el('span', {class: 'decision',
-                       text: admitted ? t('ADMITTED') : t('DENIED') + ' · ' + t(p.denyReason)}),
-      ]));
+      const warnings = (p.warnings || []).map((w) => t(w));
+      list.appendChild(LF.el(
+          'li', {
+            class: admitted ? (warnings.length ? 'ok warned' : 'ok') : 'bad',
+            'data-passage': p.passageId
+          },
+          [
+            LF.el('span', {class: 'when', text: LF.formatTime(p.capturedAt)}),
+            LF.el('span', {class: 'dir', text: t(p.direction)}),
+            LF.el('span', {class: 'who', text: (p.nameMasked || '') + ' ' + (p.idMasked || '')}),
+            LF.el('span', {
+              class: 'decision',
+              text: admitted ? [t('ADMITTED')].concat(warnings).join(' · ') :
+                               t('DENIED') + ' · ' + t(p.denyReason)
+            }),
+          ]));
     });
   }
 
@@ -359,8 +439,12 @@
     if (answer.onsite !== undefined) $('onsite').textContent = String(answer.onsite);
     const admitted = p.decision === 'DECISION_ADMITTED';
     if (admitted) state.admitted++; else state.denied++;
-    showVerdict(admitted ? 'ADMITTED' : 'DENIED', admitted ? '' : p.denyReason,
-                [p.nameMasked, p.idMasked].filter(Boolean).join(' '));
+    // An admitted passage may carry a warning (no health report today): shown in the reason
+    // line, the verdict marked so the guard sees it at a glance.
+    const warning = admitted && p.warnings && p.warnings.length ? p.warnings[0] : '';
+    showVerdict(
+        admitted ? 'ADMITTED' : 'DENIED', admitted ? warning : p.denyReason,
+        [p.nameMasked, p.idMasked].filter(Boolean).join(' '), Boolean(warning));
     addPassage(p);
   }
 
@@ -481,6 +565,8 @@
       siteChanged();
       showQueue();
       if (loadQueue().length > 0) sync();
+      board = LF.notices(document.getElementById('notices'),
+                         document.getElementById('notice-badge'));
     }, {
       offline: true,
       enrol: true,
@@ -494,6 +580,7 @@
   // For tests and curious operators.
   window.lfGuard = {
     state: state,
+    get notices() { return board; },
     queued: () => loadQueue().length,
     shown: () => shown.length,
     sync: sync,

@@ -3,7 +3,9 @@
 // issued from the site's stock, SuppliesService/IssueStock against the task, then noted as
 // "已发放 N <unit>"); the door-to-door survey (household, residents, tenant
 // verification, movements); the daily health report of a resident; the missing-reports list
-// of my site.
+// of my site; the notices addressed to me (LF.notices: unread badge on the tab, 我已阅读 /
+// 我已学习); the initiatives (倡议) of my team's sites, each with "我承诺" until I have
+// pledged to it (RecordPledge with its initiative_id, once per initiative).
 'use strict';
 
 (function () {
@@ -50,6 +52,9 @@
       issueNOT_FOUND: '发放未成功：物资或任务不存在。任务仍未完成。',
       issueUNAVAILABLE: '发放未成功：物资或调度服务暂不可用，请稍后重试。任务仍未完成。',
       issueOther: '发放未成功，任务仍未完成。',
+      tabInitiatives: '倡议', initiativesTitle: '倡议与承诺', noInitiatives: '暂无倡议',
+      pledge: '我承诺', pledged: '已承诺', pledgeText: '我承诺响应倡议，带头做好防控工作。',
+      pledgedCount: '已承诺', partyPledged: '其中党员', pledgeDone: '承诺已记录。',
     },
     en: {
       title: 'Volunteer', logout: 'Sign out', tabTasks: 'Tasks', tabSurvey: 'Survey',
@@ -98,6 +103,10 @@
       issueUNAVAILABLE: 'Not issued: the supplies or dispatch service is unavailable; try ' +
           'again later. The task stays open.',
       issueOther: 'Not issued. The task stays open.',
+      tabInitiatives: 'Initiatives', initiativesTitle: 'Initiatives and pledges',
+      noInitiatives: 'No initiatives', pledge: 'I pledge', pledged: 'Pledged',
+      pledgeText: '我承诺响应倡议，带头做好防控工作。', pledgedCount: 'Pledged',
+      partyPledged: 'party members', pledgeDone: 'Your pledge is recorded.',
     },
   };
 
@@ -105,7 +114,12 @@
   const t = (k) => LF.t(k);
   let me = null;
   let tasks = new Map();   // task_id -> Task
+  // Each task's last change seen (an event of the feed or an answer), numbered in arrival
+  // order: a list asked for before it is older and must not undo it.
+  let changes = 0;
+  const changedAt = new Map();  // task_id -> number of its last change
   let feed = null;
+  let board = null;        // LF.notices of the notices tab
   let household = null;    // the household being surveyed
   let residents = [];
   let reportFor = null;    // {personKey, label} when reporting for a listed resident
@@ -133,6 +147,7 @@
   function upsertTask(task) {
     if (!task || !task.taskId) return;
     tasks.set(task.taskId, task);
+    changedAt.set(task.taskId, ++changes);
     renderTasks();
   }
 
@@ -274,11 +289,16 @@
   }
 
   async function loadTasks() {
+    const asked = changes;
     let pageToken = '';
     for (let i = 0; i < 5; i++) {
       const res = await LF.call(DISPATCH, 'ListTasks', {pageSize: 200, pageToken: pageToken});
       if (!res.ok) { say(LF.errorText(res), true); return; }
-      (res.body.tasks || []).forEach((task) => tasks.set(task.taskId, task));
+      // A task that changed while the list was on its way is newer than the list (a claim
+      // answered first, say); the live feed brings whatever follows.
+      (res.body.tasks || []).forEach((task) => {
+        if ((changedAt.get(task.taskId) || 0) <= asked) tasks.set(task.taskId, task);
+      });
       pageToken = res.body.nextPageToken || '';
       if (!pageToken) break;
     }
@@ -423,6 +443,71 @@
     loadMissing();
   }
 
+  // ---- initiatives ----
+  let initiatives = [];
+  let myVolunteerId = null;  // the calling volunteer's id (GetVolunteerRecord of itself)
+
+  async function loadMyVolunteerId() {
+    if (myVolunteerId || !me || me.role !== 'volunteer') return myVolunteerId;
+    const today = LF.today();
+    const res = await LF.call(DISPATCH, 'GetVolunteerRecord', {fromDate: today, toDate: today});
+    if (res.ok && res.body.volunteerId) myVolunteerId = res.body.volunteerId;
+    return myVolunteerId;
+  }
+
+  function renderInitiatives() {
+    const list = $('initiatives');
+    list.textContent = '';
+    if (initiatives.length === 0) {
+      list.appendChild(LF.el('li', {class: 'muted', text: t('noInitiatives')}));
+      return;
+    }
+    initiatives.forEach((i) => {
+      const figures = t('pledgedCount') + ' ' + (i.pledgedCount || 0) + ' · ' + t('partyPledged') +
+          ' ' + (i.partyMembersPledged || 0);
+      let action = null;
+      if (i.pledgedByCaller) {
+        action = LF.el('span', {class: 'badge badge-ok', text: t('pledged')});
+      } else if (me && me.role === 'volunteer') {
+        action = LF.el('button', {type: 'button', class: 'primary', text: t('pledge'),
+                                  onclick: () => pledge(i)});
+      }
+      list.appendChild(LF.el('li', {'data-initiative': i.initiativeId}, [
+        LF.el('strong', {text: i.title}),
+        LF.el('p', {class: 'body', text: i.body}),
+        LF.el('p', {class: 'muted', text: LF.formatTime(i.publishedAt) + ' · ' + figures}),
+        action,
+      ]));
+    });
+  }
+
+  async function loadInitiatives() {
+    const res = await LF.call(DISPATCH, 'ListInitiatives', {pageSize: 100});
+    if (!res.ok) { say(LF.errorText(res), true); return; }
+    initiatives = res.body.initiatives || [];
+    renderInitiatives();
+  }
+
+  async function pledge(initiative) {
+    const volunteerId = await loadMyVolunteerId();
+    if (!volunteerId) { say(t('errRole'), true); return; }
+    // One request id per volunteer and initiative: a retry after a lost answer records nothing
+    // twice.
+    const res = await LF.call(DISPATCH, 'RecordPledge', {
+      requestId: 'pledge-' + initiative.initiativeId + '-' + volunteerId,
+      volunteerId: volunteerId,
+      text: t('pledgeText'),
+      initiativeId: initiative.initiativeId,
+    });
+    if (!res.ok && !(res.body && res.body.code === 'ALREADY_EXISTS')) {
+      say(LF.errorText(res), true);
+      return;
+    }
+    state.actions++;
+    say(t('pledgeDone'));
+    await loadInitiatives();
+  }
+
   // ---- missing reports ----
   async function loadMissing() {
     const res = await LF.call(SURVEY, 'ListMissingReports',
@@ -448,6 +533,7 @@
     document.querySelectorAll('.tabpane').forEach((p) => { p.hidden = p.id !== 'tab-' + name; });
     say('');
     if (name === 'missing') loadMissing();
+    if (name === 'initiatives') loadInitiatives();
   }
 
   document.addEventListener('DOMContentLoaded', () => {
@@ -466,13 +552,15 @@
       $('health-form').addEventListener('submit', submitReport);
       $('hr-clear').addEventListener('click', () => reportForResident(null));
       $('ms-load').addEventListener('click', loadMissing);
-      LF.onLang(() => { renderTasks(); renderResidents(); });
+      LF.onLang(() => { renderTasks(); renderResidents(); renderInitiatives(); });
       loadTasks();
       loadItems();
       follow();
+      board = LF.notices($('notices'), $('notice-badge'));
     }, {offline: true});
   });
 
   // For tests and curious operators.
-  window.lfVolunteer = {state: state, tasks: () => tasks, get me() { return me; }};
+  window.lfVolunteer = {state: state, tasks: () => tasks, get me() { return me; },
+                       get notices() { return board; }};
 })();

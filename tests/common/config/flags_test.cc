@@ -58,6 +58,12 @@ TEST(ParseDatabaseUrlTest, AcceptsSqliteAndPostgresql) {
   EXPECT_EQ(p.backend, DatabaseUrl::Backend::kPostgres);
   EXPECT_EQ(p.target, "postgresql://lf@db:5432/gate");
   EXPECT_OK(ParseDatabaseUrl("postgres://db/gate"));
+  // libpq's multi-host form (a primary and its standby) is kept as given.
+  const std::string both =
+      "postgresql://lf@db-a:5432,db-b:5433/gate?target_session_attrs=read-write";
+  ASSERT_OK_AND_ASSIGN(DatabaseUrl m, ParseDatabaseUrl(both));
+  EXPECT_EQ(m.backend, DatabaseUrl::Backend::kPostgres);
+  EXPECT_EQ(m.target, both);
 }
 
 TEST(ParseDatabaseUrlTest, RejectsOtherSchemesWithoutEchoingSecrets) {

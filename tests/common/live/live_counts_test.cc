@@ -85,6 +85,21 @@ class LiveCountsTest : public lianfang::testing::WithRedis {
     ASSERT_TRUE(PollUntil([&] { return done.load(); }, absl::Seconds(10)));
   }
 
+  // Occupies the database's writer thread until `release` is notified (returns once it is
+  // occupied): whatever is queued meanwhile waits behind it.
+  void HoldWriterUntil(absl::Notification& release) {
+    // Shared: the writer thread may still be inside Notify() when this returns.
+    auto writer_held = std::make_shared<absl::Notification>();
+    db_->WriteAsync(
+        [writer_held, &release](sql::Session&) {
+          writer_held->Notify();
+          release.WaitForNotification();
+          return absl::OkStatus();
+        },
+        [](absl::Status) {});
+    writer_held->WaitForNotification();
+  }
+
   int64_t Field(const std::string& site, bool live, const std::string& field) {
     auto key = live ? redis::LiveKey("gate", site)
                     : redis::DayKey("gate", site, time::DayOf(clock_.Now(), tz_));
@@ -160,20 +175,32 @@ TEST_F(LiveCountsTest, WritesGoOnWhileRedisIsDownAndCountsHealWhenItReturns) {
   EXPECT_TRUE(PollUntil([&] { return MatchesSql(2, 6); }, absl::Seconds(5)));
 }
 
+TEST_F(LiveCountsTest, AReconcileAskedForWhileAnotherIsQueuedIsNotDropped) {
+  ASSERT_OK(counts_->ReconcileAndWait(absl::Seconds(10)));
+  // Tomorrow's visit is in SQL already; only a reconcile for tomorrow can show it.
+  const absl::CivilDay tomorrow = time::DayOf(clock_.Now(), tz_) + 1;
+  ASSERT_OK(db_->Write([&](sql::Session& s) {
+    return s.Execute("INSERT INTO visits VALUES ('campus', $1, 0)", {time::FormatDate(tomorrow)})
+        .status();
+  }));
+  // Hold the writer: today's reconcile stays queued behind it.
+  absl::Notification release;
+  HoldWriterUntil(release);
+  counts_->RequestReconcile();
+  // Midnight passes while it waits (as the survey's day watcher sees it) and asks again.
+  clock_.Advance(absl::Hours(24));
+  counts_->RequestReconcile();
+  release.Notify();
+  EXPECT_TRUE(PollUntil([&] { return Field("campus", false, "entries") == 1; }, absl::Seconds(5)))
+      << "the reconcile asked for after midnight was dropped: tomorrow's figures never came";
+}
+
 TEST_F(LiveCountsTest, DestroyingItWaitsForTheReconcileItQueuedOnTheDatabase) {
   ASSERT_OK(counts_->ReconcileAndWait(absl::Seconds(10)));
   // Hold the database's writer so that the next reconcile stays queued behind it: its
   // snapshot function and completion use the LiveCounts.
-  absl::Notification writer_held;
   absl::Notification release;
-  db_->WriteAsync(
-      [&](sql::Session&) {
-        writer_held.Notify();
-        release.WaitForNotification();
-        return absl::OkStatus();
-      },
-      [](absl::Status) {});
-  writer_held.WaitForNotification();
+  HoldWriterUntil(release);
   counts_->RequestReconcile();
 
   // The owner stops and destroys it (as main does on SIGTERM) while the database lives on.

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/server/errors.h"
 #include "common/time/timestamp.h"
 #include "gmock/gmock.h"
@@ -13,6 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Key;
+using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kId[] = "11010519491231002X";
@@ -164,6 +166,75 @@ TEST(TimestampCheckTest, ValidRangeAndEarliest) {
   too_late.set_seconds(time::kMaxTimestampSeconds + 1);
   EXPECT_EQ(CheckTimestamp(errors, "due_at", too_late), std::nullopt);
   EXPECT_THAT(Violations(errors), ElementsAre(Key("start_time"), Key("end_time"), Key("due_at")));
+}
+
+TEST(PlainTextTest, SurroundingBlanksDoNotCountAndLengthIsInCharacters) {
+  server::FieldErrors errors;
+  EXPECT_TRUE(CheckPlainText(errors, "title", "  防控通知  ", 1, 4));
+  EXPECT_TRUE(CheckPlainText(errors, "note", " \t ", 0, 10));  // optional and blank
+  EXPECT_TRUE(CheckPlainText(errors, "title", "四个字啊", 1, 4));  // 12 bytes, 4 characters
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(StripText("  门岗 \n"), "门岗");
+
+  EXPECT_FALSE(CheckPlainText(errors, "title", " \n ", 1, 4));
+  EXPECT_FALSE(CheckPlainText(errors, "body", "五个字啊啊", 1, 4));
+  EXPECT_FALSE(CheckPlainText(errors, "name", "ab", 3, 10));
+  EXPECT_FALSE(CheckPlainText(errors, "region", "a\x01b", 1, 64));
+  EXPECT_FALSE(CheckPlainText(errors, "region", "\xff\xfe", 1, 64));
+  EXPECT_THAT(Violations(errors),
+              ElementsAre(Pair("title", "is required"), Pair("body", "must be at most 4 characters"),
+                          Pair("name", "must be 3..10 characters"),
+                          Pair("region", "must be UTF-8 without control characters"),
+                          Pair("region", "must be UTF-8 without control characters")));
+}
+
+TEST(PlainTextTest, AnIdNumberOrPhoneInFreeTextIsRefusedWithoutRepeatingIt) {
+  server::FieldErrors errors;
+  EXPECT_TRUE(CheckNoIdNumberOrPhone(errors, "body", "今晚八点在3号楼开会"));
+  EXPECT_FALSE(CheckNoIdNumberOrPhone(errors, "body", "联系13912345678"));
+  EXPECT_FALSE(CheckNoIdNumberOrPhone(errors, "details", absl::StrCat("身份证", kId)));
+  ASSERT_THAT(Violations(errors), ElementsAre(Key("body"), Key("details")));
+  for (const auto& [field, description] : Violations(errors)) {
+    EXPECT_EQ(description.find("139"), std::string::npos) << description;
+    EXPECT_EQ(description.find("110105"), std::string::npos) << description;
+  }
+}
+
+TEST(PlainTextTest, TextOfSeveralLinesKeepsItsLineBreaksAndTabsButNoOtherControl) {
+  server::FieldErrors errors;
+  EXPECT_TRUE(CheckPlainTextLines(errors, "body", "一、测体温\r\n二、\t戴口罩\n", 1, 100));
+  EXPECT_TRUE(errors.empty());
+  EXPECT_FALSE(CheckPlainTextLines(errors, "body", "第一行\n第二\x07行", 1, 100));
+  EXPECT_FALSE(CheckPlainTextLines(errors, "body", "a\rb", 1, 100));  // a lone CR is no break
+  EXPECT_FALSE(CheckPlainTextLines(errors, "body", "\n \n", 1, 100));
+  EXPECT_FALSE(CheckPlainText(errors, "title", "第一行\n第二行", 1, 100));
+  EXPECT_THAT(
+      Violations(errors),
+      ElementsAre(Pair("body", "must be UTF-8 without control characters other than line breaks"),
+                  Pair("body", "must be UTF-8 without control characters other than line breaks"),
+                  Pair("body", "is required"),
+                  Pair("title", "must be UTF-8 without control characters")));
+}
+
+TEST(FreeTextTest, OneViolationAtMostAndPersonalDataIsRefused) {
+  server::FieldErrors errors;
+  EXPECT_TRUE(CheckFreeText(errors, "note", "", 200, /*required=*/false));
+  EXPECT_TRUE(CheckFreeText(errors, "title", " 节前预案 ", 4, /*required=*/true));
+  EXPECT_TRUE(CheckFreeText(errors, "body", "第一条\n第二条", 100, true, /*lines=*/true));
+  EXPECT_TRUE(errors.empty());
+
+  EXPECT_FALSE(CheckFreeText(errors, "title", "  ", 100, true));
+  EXPECT_FALSE(CheckFreeText(errors, "reason", "五个字啊啊", 4, true));
+  EXPECT_FALSE(CheckFreeText(errors, "note", "联系13912345678", 200, false));
+  EXPECT_FALSE(CheckFreeText(errors, "body", "第一条\n第二条", 100, true));  // one line only
+  // Too long and holding a phone: only the first rule broken is reported.
+  EXPECT_FALSE(CheckFreeText(errors, "area", "13912345678号楼", 5, true));
+  EXPECT_THAT(Violations(errors),
+              ElementsAre(Pair("title", "is required"),
+                          Pair("reason", "must be at most 4 characters"),
+                          Pair("note", "must not hold an ID number or a phone number"),
+                          Pair("body", "must be UTF-8 without control characters"),
+                          Pair("area", "must be at most 5 characters")));
 }
 
 }  // namespace

@@ -234,6 +234,46 @@ TEST(SiteDirectoryTest, InvalidSitesAreRejectedWithAReason) {
   }
 }
 
+// The follow-up rules' policy (missing-reports check time, tenant verification days): a bad
+// value stops loading with a message naming the site and the field.
+TEST(SiteDirectoryTest, FollowUpRulePolicyIsValidatedNamingTheSiteAndField) {
+  struct Case {
+    std::string value, expect;
+  };
+  const std::vector<Case> cases = {
+      {"missing_reports_check_time: \"9:30\"", "missing_reports_check_time \"9:30\" is not"},
+      {"missing_reports_check_time: \"24:00\"", "missing_reports_check_time \"24:00\" is not"},
+      {"missing_reports_check_time: \"10:60\"", "missing_reports_check_time"},
+      {"missing_reports_check_time: \"10-00\"", "missing_reports_check_time"},
+      {"missing_reports_check_time: \"10:00 \"", "missing_reports_check_time"},
+      {"missing_reports_check_time: \"ten\"", "is not a time of day HH:MM"},
+      {"tenant_verification_days: -1", "tenant_verification_days -1 is outside 0..365"},
+      {"tenant_verification_days: 366", "tenant_verification_days 366 is outside 0..365"},
+  };
+  for (const Case& c : cases) {
+    const std::string text = absl::StrReplaceAll(
+        kTwoSites,
+        {{"fever_threshold_c: 37.8", absl::StrCat("fever_threshold_c: 37.8 ", c.value)}});
+    EXPECT_THAT(SiteDirectory::Parse(text, "sites.textproto"),
+                StatusIs(kInvalid, AllOf(HasSubstr("sites.textproto: sites[1] \"village\": "),
+                                         HasSubstr(c.expect))))
+        << c.value;
+  }
+
+  // Valid values load; empty and 0 mean 10:00 and 3 days.
+  const std::string text = absl::StrReplaceAll(
+      kTwoSites, {{"fever_threshold_c: 37.8",
+                   "fever_threshold_c: 37.8 missing_reports_check_time: \"23:59\" "
+                   "tenant_verification_days: 365"}});
+  ASSERT_OK_AND_ASSIGN(SiteDirectory dir, SiteDirectory::Parse(text));
+  EXPECT_EQ(MissingReportsCheckMinute(dir.Find("village")->policy()), 23 * 60 + 59);
+  EXPECT_EQ(TenantVerificationDays(dir.Find("village")->policy()), 365);
+  EXPECT_EQ(MissingReportsCheckMinute(dir.Find("campus")->policy()), 10 * 60);
+  EXPECT_EQ(TenantVerificationDays(dir.Find("campus")->policy()), 3);
+  EXPECT_EQ(ParseTimeOfDay("00:00"), 0);
+  EXPECT_EQ(ParseTimeOfDay(""), -1);
+}
+
 TEST(SiteDirectoryTest, EmptyDirectoryIsRejected) {
   EXPECT_THAT(SiteDirectory::Parse("# nothing here\n", "empty.textproto"),
               StatusIs(kInvalid, "empty.textproto: no sites (at least one is needed)"));

@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -119,6 +121,20 @@ TEST_F(DispatchBinaryTest, ABadSettingEndsTheProcessWithExitCode2) {
   EXPECT_EQ(exit.exit_code, 2);
   EXPECT_NE(process->ReadStderr().find("LF_SCHEDULE_LEAD"), std::string::npos)
       << process->ReadStderr();
+}
+
+TEST_F(DispatchBinaryTest, BadWorkloadLimitsEndTheProcessWithExitCode2NamingThem) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"LF_MAX_OPEN_TASKS", "0"}, {"LF_MAX_OPEN_TASKS", "three"},
+           {"LF_MAX_DUTY_HOURS", "25"}, {"LF_MAX_DUTY_HOURS", "8.5"}}) {
+    ASSERT_OK_AND_ASSIGN(int port, lianfang::testing::PickFreePort());
+    Subprocess::Options options = Options(port);
+    options.env.push_back({name, value});
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> process, Subprocess::Start(options));
+    ASSERT_OK_AND_ASSIGN(lianfang::testing::ExitStatus exit, process->Wait(absl::Seconds(20)));
+    EXPECT_EQ(exit.exit_code, 2) << name << "=" << value;
+    EXPECT_NE(process->ReadStderr().find(name), std::string::npos) << process->ReadStderr();
+  }
 }
 
 }  // namespace

@@ -31,6 +31,8 @@ absl::StatusOr<std::unique_ptr<DispatchHarness>> DispatchHarness::Start(HarnessO
 
   h->dispatcher_ = std::make_unique<Dispatcher>(h->sites_.get(), h->keyer_.get(), tz);
   h->hub_ = std::make_unique<TaskEventHub>();
+  h->notices_ = std::make_unique<NoticeBoard>();
+  h->notice_hub_ = std::make_unique<NoticeEventHub>();
   if (!options.redis_url.empty()) {
     ASSIGN_OR_RETURN(h->redis_, redis::Client::FromUrl(options.redis_url));
     const Dispatcher* dispatcher = h->dispatcher_.get();
@@ -55,7 +57,9 @@ absl::StatusOr<std::unique_ptr<DispatchHarness>> DispatchHarness::Start(HarnessO
                             .feed = h->feed_.get(),
                             .hub = h->hub_.get(),
                             .tz = tz,
-                            .watch_queue = options.watch_queue});
+                            .watch_queue = options.watch_queue,
+                            .notices = h->notices_.get(),
+                            .notice_hub = h->notice_hub_.get()});
   server::ServerOptions server_options;
   server_options.service_name = "dispatch";
   server_options.served_services = {"lianfang.dispatch.v1.DispatchService"};
@@ -84,6 +88,8 @@ DispatchHarness::~DispatchHarness() {
   counts_.reset();
   redis_.reset();
   hub_.reset();
+  notice_hub_.reset();
+  notices_.reset();
   dispatcher_.reset();
   db_.reset();
 }

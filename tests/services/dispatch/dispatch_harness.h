@@ -31,6 +31,7 @@
 #include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
 #include "services/dispatch/dispatch_service.h"
 #include "services/dispatch/dispatcher.h"
+#include "services/dispatch/notice_board.h"
 #include "services/dispatch/scheduler.h"
 #include "services/dispatch/task_events.h"
 
@@ -64,6 +65,7 @@ class DispatchHarness final {
   std::string address() const { return server_->address(); }
   Scheduler& scheduler() { return *scheduler_; }
   TaskEventHub& hub() { return *hub_; }
+  NoticeEventHub& notice_hub() { return *notice_hub_; }
   live::LiveCounts* counts() { return counts_.get(); }
   sql::Database& db() { return *db_; }
   const sites::SiteDirectory& sites() const { return *sites_; }
@@ -78,6 +80,8 @@ class DispatchHarness final {
   std::unique_ptr<pii::PersonKeyer> keyer_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<TaskEventHub> hub_;
+  std::unique_ptr<NoticeBoard> notices_;
+  std::unique_ptr<NoticeEventHub> notice_hub_;
   std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<live::LiveCounts> counts_;
   std::unique_ptr<ChangeFeed> feed_;

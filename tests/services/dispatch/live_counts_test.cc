@@ -34,6 +34,7 @@ class LiveCountsTest : public DispatchTest {
       f[redis::kFieldTasksInProgress] = s.tasks_in_progress();
       f[redis::kFieldTasksOverdue] = s.tasks_overdue();
       f[redis::kFieldVolunteersOnDuty] = s.volunteers_on_duty();
+      f[redis::kFieldVolunteersOverworked] = s.volunteers_overworked();
     }
     v1::GetDailyStatsRequest req;
     req.set_date(time::DateOf(clock_.Now(), TestZone()));
@@ -163,6 +164,16 @@ TEST_F(LiveCountsTest, OverdueCountsFollowTheClockAtTheNextReconcile) {
   EXPECT_EQ(truth.at("campus").at(redis::kFieldTasksOverdue), 1);
   EXPECT_EQ(truth.at("village").at(redis::kFieldTasksOverdue), 1);
   dispatch_->counts()->RequestReconcile();  // what the periodic reconcile does every 30 s
+  ExpectRedisEqualsSql("after the clock moved");
+}
+
+TEST_F(LiveCountsTest, OverworkedVolunteersFollowTheClockAtTheNextReconcile) {
+  MakeADayOfWork();
+  ExpectRedisEqualsSql("before the clock moves");
+  // vol-a has been on duty since 09:00: at 19:01 it is past LF_MAX_DUTY_HOURS (10).
+  clock_.Set(March(2, 19, 1));
+  EXPECT_EQ(Truth().at("campus").at(redis::kFieldVolunteersOverworked), 1);
+  dispatch_->counts()->RequestReconcile();
   ExpectRedisEqualsSql("after the clock moved");
 }
 

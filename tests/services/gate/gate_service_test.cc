@@ -379,6 +379,106 @@ TEST_F(GateServiceTest, BadInputIsRefusedNamingTheFieldAndStoresNothing) {
   EXPECT_EQ(Onsite("campus"), 0);
 }
 
+// ---- Health-report notes --------------------------------------------------------------------
+
+v1::NoteHealthReportsRequest Notes(const std::string& request_id,
+                                   std::vector<std::pair<std::string, std::string>> notes,
+                                   bool expected = true) {
+  v1::NoteHealthReportsRequest r;
+  r.set_request_id(request_id);
+  for (auto& [key, date] : notes) {
+    v1::HealthReportNote* n = r.add_notes();
+    n->set_person_key(key);
+    n->set_last_report_date(date);
+    n->set_expected(expected);
+  }
+  return r;
+}
+
+absl::StatusOr<int32_t> Note(GateHarness& h, const v1::NoteHealthReportsRequest& r,
+                             const std::string& token) {
+  auto ctx = NewClientContext(token);
+  v1::NoteHealthReportsResponse resp;
+  RETURN_IF_ERROR(server::FromGrpcStatus(h.stub().NoteHealthReports(ctx.get(), r, &resp)));
+  return resp.applied();
+}
+
+TEST_F(GateServiceTest, NotesOfMissingReportsWarnOnEntryAndAnOlderNoteNeverWins) {
+  // Tokens are verified against the harness's clock, which moves: each call gets a fresh one.
+  auto service = [this] { return h().Token(auth::Role::kService, "survey"); };
+  const std::string today = h().today();
+  const std::string yesterday = time::FormatDate(time::DayOf(h().clock().Now(), h().tz()) - 1);
+  auto entry = [&](const std::string& id) {
+    return MustRecord(GateHarness::Entry(id, "open", "main", ValidId(5))).passage();
+  };
+  EXPECT_THAT(entry("p-0").warnings(), ::testing::IsEmpty()) << "nothing noted yet";
+
+  ASSERT_OK_AND_ASSIGN(int32_t applied,
+                       Note(h(), Notes("n-1", {{PersonKey(5), yesterday}}), service()));
+  EXPECT_EQ(applied, 1);
+  const v1::Passage warned = entry("p-1");
+  EXPECT_EQ(warned.decision(), v1::DECISION_ADMITTED);
+  EXPECT_THAT(warned.warnings(), ElementsAre(v1::PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY));
+  // A retry replays; today's report lifts the warning; an older note is ignored.
+  EXPECT_EQ(Note(h(), Notes("n-1", {{PersonKey(5), yesterday}}), service()).value_or(-1), 1);
+  EXPECT_EQ(Note(h(), Notes("n-2", {{PersonKey(5), today}}), service()).value_or(-1), 1);
+  EXPECT_EQ(Note(h(), Notes("n-3", {{PersonKey(5), yesterday}, {PersonKey(5), ""}}), service())
+                .value_or(-1),
+            0);
+  EXPECT_THAT(entry("p-2").warnings(), ::testing::IsEmpty());
+  // No longer expected (moved out): never warned.
+  h().clock().Advance(absl::Hours(24));
+  EXPECT_THAT(entry("p-3").warnings(), ElementsAre(v1::PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY));
+  EXPECT_EQ(Note(h(), Notes("n-4", {{PersonKey(5), today}}, false), service()).value_or(-1), 1);
+  EXPECT_THAT(entry("p-4").warnings(), ::testing::IsEmpty());
+  // The passages keep their warnings.
+  v1::ListPassagesRequest list;
+  list.set_site_id("open");
+  ASSERT_OK_AND_ASSIGN(v1::ListPassagesResponse all, h().ListPassages(list, h().Leader()));
+  ASSERT_THAT(all.passages(), SizeIs(5));
+  EXPECT_THAT(all.passages(1).warnings(),
+              ElementsAre(v1::PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY));  // p-3
+  EXPECT_THAT(all.passages(3).warnings(),
+              ElementsAre(v1::PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY));  // p-1
+  EXPECT_THAT(all.passages(0).warnings(), ::testing::IsEmpty());
+
+  // Guards and volunteers may not send notes.
+  EXPECT_THAT(Note(h(), Notes("n-5", {{PersonKey(6), today}}), h().Guard()).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(GateServiceTest, BadNotesAreRefusedNamingTheFieldAndStoreNothing) {
+  const std::string service = h().Token(auth::Role::kService, "survey");
+  const std::string tomorrow2 = time::FormatDate(time::DayOf(h().clock().Now(), h().tz()) + 2);
+  const std::string key = PersonKey(7);
+  struct Case {
+    std::string field;
+    v1::NoteHealthReportsRequest request;
+  };
+  std::vector<std::pair<std::string, std::string>> too_many;
+  for (int i = 0; i < 501; ++i) too_many.push_back({key, ""});
+  const std::vector<Case> cases = {
+      {"request_id", Notes("", {{key, ""}})},
+      {"notes", Notes("b-1", {})},
+      {"notes", Notes("b-2", too_many)},
+      {"notes[0].person_key", Notes("b-3", {{"not-a-key", ""}})},
+      {"notes[1].person_key", Notes("b-4", {{key, ""}, {ValidId(7), ""}})},
+      {"notes[0].last_report_date", Notes("b-5", {{key, "2026-02-30"}})},
+      {"notes[0].last_report_date", Notes("b-6", {{key, "yesterday"}})},
+      {"notes[0].last_report_date", Notes("b-7", {{key, tomorrow2}})},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = Note(h(), c.request, service).status();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << c.field;
+    EXPECT_THAT(server::FieldViolations(s), Contains(Key(c.field))) << s;
+  }
+  EXPECT_EQ(h().CountRows("gate_health_notes"), 0);
+  EXPECT_EQ(h().CountWrites(), 0);
+  // 500 notes are accepted.
+  too_many.pop_back();
+  EXPECT_EQ(Note(h(), Notes("ok", too_many), service).value_or(-1), 1);
+}
+
 TEST_F(GateServiceTest, BatchOverFiveHundredIsRefusedWhole) {
   v1::BatchRecordPassagesRequest batch;
   batch.set_request_id("b1");
@@ -742,14 +842,14 @@ TEST_F(GateServiceTest, DailyStatsGiveEveryFigureOfEverySite) {
   EXPECT_EQ(campus.denied(), 2);
   EXPECT_EQ(campus.fevers(), 1);
   EXPECT_EQ(campus.peak_onsite(), 2);
-  ASSERT_THAT(campus.denied_by_reason(), SizeIs(5));
+  ASSERT_THAT(campus.denied_by_reason(), SizeIs(6));
   for (const v1::DenyReasonCount& c : campus.denied_by_reason()) {
     const int expected =
         c.reason() == v1::DENY_REASON_FEVER || c.reason() == v1::DENY_REASON_NO_VALID_PASS ? 1 : 0;
     EXPECT_EQ(c.count(), expected) << v1::DenyReason_Name(c.reason());
   }
   EXPECT_EQ(stats.stats(2).entries(), 0);
-  EXPECT_THAT(stats.stats(2).denied_by_reason(), SizeIs(5));
+  EXPECT_THAT(stats.stats(2).denied_by_reason(), SizeIs(6));
 
   // The next day carries the count inside into its peak.
   r.set_date(time::FormatDate(time::DayOf(h().clock().Now(), h().tz()) + 1));
@@ -995,7 +1095,7 @@ TEST_F(GateServiceTest, EveryMethodChecksTheTokenFirst) {
       EXPECT_EQ(static_cast<int>(status.error_code()), static_cast<int>(code)) << method;
     }
   }
-  EXPECT_EQ(methods, 17);
+  EXPECT_EQ(methods, 18);
   EXPECT_EQ(h().CountWrites(), 0);
 }
 

@@ -326,8 +326,19 @@ TEST(GateStoreMigrationTest, PeopleAlreadyInsideKeepTheirLatestEntryAfterTheUpgr
   ASSERT_OK(db->Migrate("gate", Migrations().first(1)));
   const absl::Time t0 = testing::GateDbTest::kNow();
   ASSERT_OK(db->Write([&](sql::Session& s) -> absl::Status {
-    RETURN_IF_ERROR(InsertPassage(s, PassageOf(1, v1::DIRECTION_ENTRY, t0 - absl::Hours(2))));
-    RETURN_IF_ERROR(InsertPassage(s, PassageOf(1, v1::DIRECTION_ENTRY, t0, "north")));
+    // The passages as version 1 stored them (today's InsertPassage writes later columns).
+    for (const v1::Passage& p : {PassageOf(1, v1::DIRECTION_ENTRY, t0 - absl::Hours(2)),
+                                 PassageOf(1, v1::DIRECTION_ENTRY, t0, "north")}) {
+      RETURN_IF_ERROR(
+          s.Execute("INSERT INTO gate_passages (passage_id, site_id, gate_id, direction, "
+                    "decision, deny_reason, person_key, id_masked, name_masked, temperature_c, "
+                    "vehicle_plate, pass_code, captured_at, recorded_at, guard) VALUES ($1, $2, "
+                    "$3, $4, $5, 0, $6, $7, $8, 0, '', '', $9, $9, 'guard-1')",
+                    {p.passage_id(), p.site_id(), p.gate_id(), int64_t{p.direction()},
+                     int64_t{p.decision()}, p.person_key(), p.id_masked(), p.name_masked(),
+                     time::FromTimestamp(p.captured_at())})
+              .status());
+    }
     RETURN_IF_ERROR(s.Execute("INSERT INTO gate_presence (site_id, person_key, inside, changed_at) "
                               "VALUES ('campus', $1, 1, $2), ('campus', $3, 0, $2)",
                               {Key(1), t0, Key(2)})

@@ -23,7 +23,9 @@ PassageQuery ClosedSiteEntry(double temperature = 36.5) {
                       .fever_threshold_c = 37.3,
                       .outsiders_allowed = false,
                       .outside_vehicles_allowed = false,
-                      .capacity = 10};
+                      .capacity = 10,
+                      .health_report_required = false,
+                      .today = "2026-12-06"};
 }
 
 PassageQuery ClosedSiteExit() {
@@ -241,6 +243,88 @@ TEST(PassageRulesTest, DeniedPassagesLeavePresenceAlone) {
   EXPECT_FALSE(v.presence_changed());
   EXPECT_EQ(v.onsite_delta(), 0);
   EXPECT_TRUE(v.inside_after);  // still counted inside
+}
+
+// ---- Health reports ------------------------------------------------------------------------
+
+// A pass holder survey expects to report, whose last report was the day before.
+PassageFacts ExpectedReporter(const char* last = "2026-12-05") {
+  PassageFacts facts = PassHolder();
+  facts.health_report_expected = true;
+  facts.last_report_date = last;
+  return facts;
+}
+
+PassageQuery EntryOn(const char* today, bool required = false) {
+  PassageQuery q = ClosedSiteEntry();
+  q.today = today;
+  q.health_report_required = required;
+  return q;
+}
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+TEST(PassageRulesTest, EntryWithoutTodaysReportIsAdmittedWithAWarning) {
+  Verdict v = Decide(EntryOn("2026-12-06"), ExpectedReporter());
+  EXPECT_EQ(v.decision, v1::DECISION_ADMITTED);
+  EXPECT_THAT(v.warnings, ElementsAre(v1::PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY));
+  EXPECT_TRUE(v.inside_after);
+}
+
+TEST(PassageRulesTest, NeverReportedCountsAsNoReportToday) {
+  EXPECT_THAT(Decide(EntryOn("2026-12-06"), ExpectedReporter("")).warnings,
+              ElementsAre(v1::PASSAGE_WARNING_NO_HEALTH_REPORT_TODAY));
+}
+
+TEST(PassageRulesTest, TodaysReportMeansNoWarning) {
+  Verdict v = Decide(EntryOn("2026-12-06"), ExpectedReporter("2026-12-06"));
+  EXPECT_EQ(v.decision, v1::DECISION_ADMITTED);
+  EXPECT_THAT(v.warnings, IsEmpty());
+}
+
+TEST(PassageRulesTest, APersonNotExpectedToReportIsNeverWarned) {
+  PassageFacts facts = PassHolder();  // survey never noted them (a visitor, a courier)
+  EXPECT_THAT(Decide(EntryOn("2026-12-06"), facts).warnings, IsEmpty());
+  facts.last_report_date = "2026-12-01";  // noted, then no longer expected
+  EXPECT_THAT(Decide(EntryOn("2026-12-06", true), facts).warnings, IsEmpty());
+  EXPECT_EQ(Decide(EntryOn("2026-12-06", true), facts).decision, v1::DECISION_ADMITTED);
+}
+
+TEST(PassageRulesTest, ExitsCarryNoHealthReportWarning) {
+  PassageFacts facts = ExpectedReporter();
+  facts.inside = true;
+  facts.onsite = 1;
+  PassageQuery q = ClosedSiteExit();
+  q.today = "2026-12-06";
+  q.health_report_required = true;
+  Verdict v = Decide(q, facts);
+  EXPECT_EQ(v.decision, v1::DECISION_ADMITTED);
+  EXPECT_THAT(v.warnings, IsEmpty());
+}
+
+TEST(PassageRulesTest, SitePolicyMakesTheMissingReportADenial) {
+  Verdict v = Decide(EntryOn("2026-12-06", true), ExpectedReporter());
+  EXPECT_EQ(v.decision, v1::DECISION_DENIED);
+  EXPECT_EQ(v.deny_reason, v1::DENY_REASON_NO_HEALTH_REPORT);
+  EXPECT_THAT(v.warnings, IsEmpty());
+  EXPECT_FALSE(v.presence_changed());
+  EXPECT_EQ(Decide(EntryOn("2026-12-06", true), ExpectedReporter("2026-12-06")).decision,
+            v1::DECISION_ADMITTED);
+}
+
+TEST(PassageRulesTest, TheHealthReportRuleComesLast) {
+  PassageFacts facts = ExpectedReporter();
+  facts.onsite = 10;  // full
+  EXPECT_EQ(Decide(EntryOn("2026-12-06", true), facts).deny_reason, v1::DENY_REASON_SITE_FULL);
+  facts.onsite = 0;
+  facts.has_valid_pass = false;
+  EXPECT_EQ(Decide(EntryOn("2026-12-06", true), facts).deny_reason, v1::DENY_REASON_NO_VALID_PASS);
+  PassageQuery fever = EntryOn("2026-12-06", true);
+  fever.temperature_c = 38.5;
+  EXPECT_EQ(Decide(fever, ExpectedReporter()).deny_reason, v1::DENY_REASON_FEVER);
+  // A denial for another reason carries no warning either.
+  EXPECT_THAT(Decide(fever, ExpectedReporter()).warnings, IsEmpty());
 }
 
 }  // namespace

@@ -238,7 +238,13 @@ class AppsBrowserTest : public ::testing::Test {
   // Nothing is wider than the screen (no sideways scrolling).
   void FitsTheScreen(testing::HeadlessBrowser& browser) {
     EXPECT_EQ(*browser.Evaluate("document.documentElement.scrollWidth <= 360"), "true")
-        << *browser.Evaluate("document.documentElement.scrollWidth");
+        << *browser.Evaluate("document.documentElement.scrollWidth") << " px; wider: "
+        << *browser.Evaluate(
+               "[...document.querySelectorAll('body *')].filter(e => "
+               "e.getBoundingClientRect().right > 361 && ![...e.children].some(c => "
+               "c.getBoundingClientRect().right > 361)).slice(0, 5).map(e => e.tagName + '#' + "
+               "e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+               ".join(', ')");
   }
 
   // Fills the guard's form and presses 登记.
@@ -527,6 +533,123 @@ TEST_F(AppsBrowserTest, AVolunteerCompletesATaskAndTheLeadersDashboardShowsItDon
   EXPECT_EQ(*dashboard->Evaluate("performance.getEntriesByType('navigation').length"), "1");
 }
 
+TEST_F(AppsBrowserTest, AVolunteerReadsAndStudiesANoticeAndTheDashboardShowsItsReadRate) {
+  const std::string leader = Token(auth::Role::kLeader, "leader-1");
+  ASSERT_OK_AND_ASSIGN(Struct team,
+                       Api("lianfang.dispatch.v1.DispatchService/CreateTeam", leader,
+                           R"({"requestId":"team-n","name":"通知突击队","siteIds":["campus"],)"
+                           R"("leaderSub":"leader-1"})"));
+  const std::string team_id = team.fields().at("teamId").string_value();
+  ASSERT_OK(Api("lianfang.dispatch.v1.DispatchService/EnrollVolunteer", leader,
+                absl::StrCat(R"({"requestId":"vol-n","teamId":")", team_id,
+                             R"(","userSub":"vol-n","partyMember":true,)"
+                             R"("person":{"idNumber":")",
+                             IdNumber("32010219900303456"), R"(","name":"赵六"}})"))
+                .status());
+  ASSERT_OK_AND_ASSIGN(Struct notice,
+                       Api("lianfang.dispatch.v1.DispatchService/PublishNotice", leader,
+                           R"({"requestId":"notice-1","notice":{"title":"关于卡口两人值守的通知",)"
+                           R"("body":"即日起各卡口两人值守。","audience":{"siteIds":["campus"]},)"
+                           R"("requiresStudy":true}})"));
+  const std::string notice_id = notice.fields().at("noticeId").string_value();
+
+  // The leaders' dashboard shows the notice unread by its one addressee.
+  ASSERT_OK_AND_ASSIGN(auto dashboard, testing::HeadlessBrowser::Launch(Url("/")));
+  ASSERT_NO_FATAL_FAILURE(UseToken(*dashboard, leader));
+  const std::string rate =
+      absl::StrCat("(document.querySelector('[data-notice=\"", notice_id,
+                   "\"] [data-field=\"read_rate\"]') || {}).textContent || ''");
+  ASSERT_TRUE(Eventually(*dashboard, rate, "已阅读 0/1 (0%) · 已学习 0", absl::Seconds(60)));
+
+  ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(Url("/volunteer")));
+  PhoneScreen(*browser);
+  ASSERT_NO_FATAL_FAILURE(LogIn(*browser, Token(auth::Role::kVolunteer, "vol-n", {"campus"})));
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('notice-badge').textContent", "1"));
+  EXPECT_EQ(*browser->Evaluate("document.getElementById('notice-badge').hidden"), "false");
+  ASSERT_EQ(*browser->Evaluate("(document.querySelector('.tab[data-tab=notices]').click(), 'ok')"),
+            "ok");
+  const std::string item =
+      absl::StrCat("document.querySelector('[data-notice=\"", notice_id, "\"]')");
+  ASSERT_TRUE(Eventually(*browser,
+                         absl::StrCat(item,
+                                      ".querySelector('button.notice-read')"
+                                      ".textContent"),
+                         "我已阅读"));
+  ASSERT_EQ(*browser->Evaluate(
+                absl::StrCat("(", item, ".querySelector('button.notice-read').click(), 'ok')")),
+            "ok");
+  ASSERT_TRUE(Eventually(*browser, "document.getElementById('notice-badge').hidden", "true"));
+  // English on the switch; then studied.
+  ASSERT_EQ(*browser->Evaluate("(document.querySelector('button[data-lang=en]').click(), 'ok')"),
+            "ok");
+  ASSERT_TRUE(Eventually(*browser,
+                         absl::StrCat(item,
+                                      ".querySelector('button.notice-studied')"
+                                      ".textContent"),
+                         "I have studied it"));
+  ASSERT_EQ(*browser->Evaluate(
+                absl::StrCat("(", item, ".querySelector('button.notice-studied').click(), 'ok')")),
+            "ok");
+  ASSERT_TRUE(Eventually(
+      *browser, absl::StrCat("!!", item, " && !", item, ".querySelector('button')"), "true"));
+  FitsTheScreen(*browser);
+
+  // Stored, and the dashboard follows without reloading.
+  ASSERT_OK_AND_ASSIGN(Struct receipts,
+                       Api("lianfang.dispatch.v1.DispatchService/GetNoticeReceipts", leader,
+                           absl::StrCat(R"({"noticeId":")", notice_id, R"("})")));
+  EXPECT_EQ(
+      receipts.fields().at("notice").struct_value().fields().at("studiedCount").number_value(), 1);
+  EXPECT_TRUE(Eventually(*dashboard, rate, "已阅读 1/1 (100%) · 已学习 1", absl::Seconds(60)));
+  EXPECT_EQ(*dashboard->Evaluate("performance.getEntriesByType('navigation').length"), "1");
+}
+
+TEST_F(AppsBrowserTest, AVolunteerPledgesToAnInitiativeOnceFromTheApp) {
+  const std::string leader = Token(auth::Role::kLeader, "leader-1");
+  ASSERT_OK_AND_ASSIGN(Struct team,
+                       Api("lianfang.dispatch.v1.DispatchService/CreateTeam", leader,
+                           R"({"requestId":"team-p","name":"承诺突击队","siteIds":["campus"],)"
+                           R"("leaderSub":"leader-1"})"));
+  const std::string team_id = team.fields().at("teamId").string_value();
+  ASSERT_OK(Api("lianfang.dispatch.v1.DispatchService/EnrollVolunteer", leader,
+                absl::StrCat(R"({"requestId":"vol-p","teamId":")", team_id,
+                             R"(","userSub":"vol-p","partyMember":true,)"
+                             R"("person":{"idNumber":")",
+                             IdNumber("32010219900404123"), R"(","name":"赵六"}})"))
+                .status());
+  ASSERT_OK_AND_ASSIGN(Struct initiative,
+                       Api("lianfang.dispatch.v1.DispatchService/PublishInitiative", leader,
+                           R"({"requestId":"ini-1","title":"党员带头守好家门",)"
+                           R"("body":"请党员志愿者主动亮身份","siteIds":["campus"]})"));
+  const std::string id = initiative.fields().at("initiativeId").string_value();
+
+  ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(Url("/volunteer")));
+  ASSERT_NO_FATAL_FAILURE(PhoneScreen(*browser));
+  ASSERT_NO_FATAL_FAILURE(LogIn(*browser, Token(auth::Role::kVolunteer, "vol-p", {"campus"})));
+  ASSERT_EQ(*browser->Evaluate(
+                "(document.querySelector('.tab[data-tab=\"initiatives\"]').click(), 'ok')"),
+            "ok");
+  const std::string item = absl::StrCat("document.querySelector('[data-initiative=\"", id, "\"]')");
+  const std::string button = absl::StrCat("(", item, " || document).querySelector('button')");
+  ASSERT_TRUE(Eventually(*browser, absl::StrCat("(", button, " || {}).textContent"), "我承诺"));
+  ASSERT_EQ(*browser->Evaluate(absl::StrCat("(", button, ".click(), 'ok')")), "ok");
+  ASSERT_TRUE(Eventually(*browser,
+                         absl::StrCat("(", item,
+                                      ".querySelector('.badge') || {})"
+                                      ".textContent"),
+                         "已承诺"));
+  EXPECT_EQ(*browser->Evaluate(absl::StrCat("String(!!", item, ".querySelector('button'))")),
+            "false")
+      << "once pledged, the app offers no second pledge";
+  EXPECT_EQ(*browser->Evaluate("document.documentElement.scrollWidth <= 360"), "true");
+
+  ASSERT_OK_AND_ASSIGN(Struct stored,
+                       Api("lianfang.dispatch.v1.DispatchService/GetInitiative", leader,
+                           absl::StrCat(R"({"initiativeId":")", id, R"("})")));
+  EXPECT_EQ(stored.fields().at("pledgedCount").number_value(), 1);
+  EXPECT_EQ(stored.fields().at("partyMembersPledged").number_value(), 1);
+}
+
 TEST_F(AppsBrowserTest, AVolunteerSurveysAHouseholdAndReportsForAResidentWhoHadNotReported) {
   ASSERT_OK_AND_ASSIGN(auto browser, testing::HeadlessBrowser::Launch(Url("/volunteer")));
   ASSERT_NO_FATAL_FAILURE(PhoneScreen(*browser));
@@ -720,6 +843,43 @@ TEST_F(AppsBrowserTest, AVolunteerIssuesThreeUnitsAndCompletesTheDeliveryAndTheD
   EXPECT_EQ(*dashboard->Evaluate(absl::StrCat("!!", tile, ".querySelector("
                                               "'[data-item=\"disinfectant-84\"]')")),
             "false");
+}
+
+TEST_F(AppsBrowserTest, TheLeadersDashboardShowsARunningDrillsProgress) {
+  const std::string leader = Token(auth::Role::kLeader, "leader-1");
+  ASSERT_OK(Api("lianfang.dispatch.v1.DispatchService/CreateTeam", leader,
+                R"({"requestId":"team-1","name":"第一突击队","siteIds":["campus"],)"
+                R"("leaderSub":"leader-1"})")
+                .status());
+  ASSERT_OK_AND_ASSIGN(
+      Struct plan,
+      Api("lianfang.dispatch.v1.DispatchService/CreatePlan", leader,
+          R"({"requestId":"plan-1","plan":{"name":"节后返岗返校防控预案",)"
+          R"("scenario":"PLAN_SCENARIO_AFTER_HOLIDAY","siteId":"campus","steps":[)"
+          R"({"title":"公共区域全面消毒","kind":"TASK_KIND_DISINFECTION","durationMinutes":120},)"
+          R"({"title":"张贴防控须知","kind":"TASK_KIND_PUBLICITY","durationMinutes":60}]}})"));
+  ASSERT_OK_AND_ASSIGN(
+      Struct activation,
+      Api("lianfang.dispatch.v1.DispatchService/ActivatePlan", leader,
+          absl::StrCat(R"({"requestId":"drill-1","planId":")",
+                       plan.fields().at("planId").string_value(),
+                       R"(","mode":"ACTIVATION_MODE_DRILL"})")));
+  const std::string id = activation.fields().at("activationId").string_value();
+
+  ASSERT_OK_AND_ASSIGN(auto dashboard, testing::HeadlessBrowser::Launch(Url("/")));
+  ASSERT_NO_FATAL_FAILURE(UseToken(*dashboard, leader));
+  const std::string card = absl::StrCat("document.querySelector('[data-activation=\"", id, "\"]')");
+  EXPECT_TRUE(Eventually(*dashboard,
+                         absl::StrCat("((", card, " || document.body).querySelector("
+                                      "'[data-field=\"steps_done\"] .value') || {}).textContent"),
+                         "0 / 2", absl::Seconds(60)));
+  EXPECT_EQ(*dashboard->Evaluate(absl::StrCat("(", card, ".querySelector('h3') || {}).textContent")),
+            "节后返岗返校防控预案");
+  EXPECT_EQ(*dashboard->Evaluate(absl::StrCat("(", card, ".querySelector('.badge') || {}).textContent")),
+            "演练");
+  EXPECT_EQ(*dashboard->Evaluate("(document.querySelector('[data-field=\"stale_plans\"] .value') "
+                                 "|| {}).textContent"),
+            "0");
 }
 
 }  // namespace

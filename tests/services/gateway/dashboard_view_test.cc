@@ -76,8 +76,11 @@ TEST(SiteLiveTest, HashFieldsBecomeTheSiteFigures) {
                    {"residents", "480"}, {"tenants_pending", "7"}, {"under_observation", "3"},
                    {"tenants_total", "40"}, {"tenants_verified", "33"}};
   h.survey_day = {{"reports", "400"}, {"reports_missing", "80"}};
-  h.dispatch_live = {{"tasks_open", "5"}, {"tasks_in_progress", "2"}, {"tasks_overdue", "1"},
-                     {"volunteers_on_duty", "9"}};
+  h.dispatch_live = {{"tasks_open", "5"},
+                     {"tasks_in_progress", "2"},
+                     {"tasks_overdue", "1"},
+                     {"volunteers_on_duty", "9"},
+                     {"volunteers_overworked", "2"}};
   h.dispatch_day = {{"tasks_done", "6"}, {"tasks_created", "11"}};
   const SiteLive s = SiteLiveFromHashes(*testing::Sites().Find("campus"), h);
   EXPECT_EQ(s.site_id(), "campus");
@@ -101,6 +104,7 @@ TEST(SiteLiveTest, HashFieldsBecomeTheSiteFigures) {
   EXPECT_EQ(s.tasks_in_progress(), 2);
   EXPECT_EQ(s.tasks_overdue(), 1);
   EXPECT_EQ(s.volunteers_on_duty(), 9);
+  EXPECT_EQ(s.volunteers_overworked(), 2);
   EXPECT_EQ(s.tasks_done_today(), 6);
 }
 

@@ -82,7 +82,7 @@ TEST(MergeDailyReportTest, AnIdleSiteHasEveryFigureWrittenOutAsZero) {
   EXPECT_EQ(village.survey().site_id(), "village");
   EXPECT_EQ(village.dispatch().site_id(), "village");
   // Every deny reason is listed, zeros included.
-  EXPECT_THAT(village.gate().denied_by_reason(), SizeIs(5));
+  EXPECT_THAT(village.gate().denied_by_reason(), SizeIs(6));
   EXPECT_EQ(ReasonCount(village.gate(), gate::v1::DENY_REASON_SITE_FULL), 0);
   EXPECT_TRUE(IsZeroSite(village));
   EXPECT_FALSE(IsZeroSite(report.sites(0)));
@@ -100,7 +100,7 @@ TEST(MergeDailyReportTest, TotalsAreTheSumsOfTheSites) {
   EXPECT_EQ(totals.gate().fevers(), 1);
   EXPECT_EQ(totals.gate().peak_onsite(), 6);  // the sum of the sites' peaks
   EXPECT_EQ(ReasonCount(totals.gate(), gate::v1::DENY_REASON_NO_VALID_PASS), 1);
-  EXPECT_THAT(totals.gate().denied_by_reason(), SizeIs(5));
+  EXPECT_THAT(totals.gate().denied_by_reason(), SizeIs(6));
   EXPECT_EQ(totals.survey().households_total(), 14);
   EXPECT_EQ(totals.survey().households_surveyed(), 12);
   EXPECT_EQ(totals.survey().residents(), 42);

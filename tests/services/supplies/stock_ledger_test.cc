@@ -101,22 +101,6 @@ TEST(CheckExpiryTest, EmptyOrAValidDateNotInThePast) {
                   Pair("format", "must be a date YYYY-MM-DD")));
 }
 
-TEST(CheckTextTest, CountsCharactersNotBytes) {
-  server::FieldErrors errors;
-  CheckText(errors, "name", "八四消毒液一二三四五六七八九十", 16, true);  // 15 characters
-  CheckText(errors, "note", "", 200, false);
-  EXPECT_TRUE(errors.empty());
-  CheckText(errors, "unit", "一二三四五六七八九十一二三四五六七", 16, true);  // 17
-  CheckText(errors, "name", "", 64, true);
-  CheckText(errors, "note", "a\nb", 200, false);
-  CheckText(errors, "note", "\xff\xfe", 200, false);
-  EXPECT_THAT(
-      server::FieldViolations(errors.ToStatus()),
-      ElementsAre(Pair("unit", "must be at most 16 characters of UTF-8"),
-                  Pair("name", "is required"), Pair("note", "must not contain control characters"),
-                  Pair("note", "must be at most 200 characters of UTF-8")));
-}
-
 TEST(IsItemCodeTest, LowercaseDigitsDashAndUnderscoreUpTo32) {
   EXPECT_TRUE(IsItemCode("disinfectant-84"));
   EXPECT_TRUE(IsItemCode("mask_n95"));

@@ -121,5 +121,32 @@ TEST_F(LfSurveyBinaryTest, ObservationDaysOutOfRangeStopsStartWithExitCode2) {
   EXPECT_THAT(survey->ReadStderr(), HasSubstr("LF_OBSERVATION_DAYS"));
 }
 
+// A site whose missing-reports check time is not HH:MM stops the start, naming the site and the
+// field (no follow-up rule runs on a time nobody meant).
+TEST_F(LfSurveyBinaryTest, BadMissingReportsCheckTimeStopsStartWithExitCode2) {
+  ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
+  Subprocess::Options options = Options(port);
+  ASSERT_OK_AND_ASSIGN(std::string sites, dir_.WriteFile("sites.textproto", R"pb(
+    sites {
+      id: "estate"
+      name: "小区"
+      kind: SITE_KIND_COMMUNITY
+      gates { id: "main" name: "正门" }
+      policy { missing_reports_check_time: "25:00" }
+    }
+  )pb"));
+  for (auto& [name, value] : options.env) {
+    if (name == "LF_SITES") value = sites;
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Subprocess> survey, Subprocess::Start(options));
+  ASSERT_OK_AND_ASSIGN(ExitStatus exit, survey->Wait(absl::Seconds(30)));
+  EXPECT_EQ(exit.exit_code, 2);
+  const std::string err = survey->ReadStderr();
+  EXPECT_THAT(err, HasSubstr("sites[0]"));
+  EXPECT_THAT(err, HasSubstr("estate"));
+  EXPECT_THAT(err, HasSubstr("missing_reports_check_time"));
+  EXPECT_THAT(err, HasSubstr("25:00"));
+}
+
 }  // namespace
 }  // namespace lianfang::survey

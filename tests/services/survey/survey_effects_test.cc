@@ -42,7 +42,7 @@ TEST_F(SurveyTest, ResidentGetsExactlyOnePassWhenTheGateComesBack) {
 
   // The gate is down: the pass waits in the outbox, retried.
   ASSERT_TRUE(PollUntil([&] { return sender_->retried() >= 2; }, kWait));
-  EXPECT_EQ(OutboxCounts().pending, 1);
+  EXPECT_EQ(OutboxCounts().pending, 2) << "the pass and the health-report note";
   EXPECT_EQ(Residents(kFamily)[r.resident_id()].pass_code(), "");
 
   StartDownstreams();
@@ -155,7 +155,8 @@ TEST_F(SurveyTest, TenantGetsAPassOnlyOnceVerifiedAndNeverWhenRejected) {
   const v1::Resident rejected = AddResident(h.household_id(), 11, /*tenant=*/true);
   EXPECT_EQ(pending.tenant_status(), v1::TENANT_STATUS_PENDING);
   ASSERT_TRUE(OutboxDrained());
-  EXPECT_EQ(OutboxCounts().delivered, 0) << "no pass while the tenants are pending";
+  EXPECT_EQ(gate_.passes.Total(), 0) << "no pass while the tenants are pending";
+  EXPECT_EQ(gate_.notes.Total(), 2) << "tenants are expected to report all the same";
 
   v1::GetCoverageResponse c = Coverage(kFamily);
   EXPECT_EQ(c.tenants_total(), 2);

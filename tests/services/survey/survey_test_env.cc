@@ -103,6 +103,23 @@ grpc::ServerUnaryReactor* FakeGate::ReleaseHold(grpc::CallbackServerContext* ctx
   return Ok(ctx);
 }
 
+grpc::ServerUnaryReactor* FakeGate::NoteHealthReports(grpc::CallbackServerContext* ctx,
+                                                      const gate::v1::NoteHealthReportsRequest* req,
+                                                      gate::v1::NoteHealthReportsResponse* resp) {
+  {
+    absl::MutexLock lock(&mu_);
+    note_requests_.push_back(*req);
+  }
+  notes.Record(req->request_id(), Metadata(ctx, "authorization"));
+  resp->set_applied(req->notes_size());
+  return Ok(ctx);
+}
+
+std::vector<gate::v1::NoteHealthReportsRequest> FakeGate::NoteRequests() const {
+  absl::MutexLock lock(&mu_);
+  return note_requests_;
+}
+
 std::vector<gate::v1::IssuePassRequest> FakeGate::PassRequests() const {
   absl::MutexLock lock(&mu_);
   return pass_requests_;
@@ -195,6 +212,12 @@ void SurveyTest::SetUp() {
   live_ = std::make_unique<SurveyLive>(redis_.get(), db_.get(), sites_.get(), clock_.get(), tz_,
                                        live_options);
 
+  ServeService();
+  sender_->Start();
+  live_->Start();
+}
+
+void SurveyTest::ServeService() {
   service_ = std::make_unique<SurveyService>(SurveyServiceDeps{.db = db_.get(),
                                                                .sites = sites_.get(),
                                                                .clock = clock_.get(),
@@ -213,8 +236,20 @@ void SurveyTest::SetUp() {
   server_->UseFallback(tokens_);
   ASSERT_OK(server_->Start());
   stub_ = v1::SurveyService::NewStub(server_->channel());
+}
+
+void SurveyTest::RestartService() {
+  sender_->Stop();
+  server_->Shutdown();
+  server_.reset();
+  service_.reset();
+  outbox::SenderOptions sender_options;
+  sender_options.poll_interval = absl::Milliseconds(50);
+  sender_options.min_backoff = absl::Milliseconds(20);
+  sender_options.max_backoff = absl::Milliseconds(200);
+  sender_ = std::make_unique<outbox::Sender>(*db_, *deliverer_, real_clock_, sender_options);
+  ServeService();
   sender_->Start();
-  live_->Start();
 }
 
 void SurveyTest::TearDown() {

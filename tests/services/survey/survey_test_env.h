@@ -58,7 +58,8 @@ class CallLog {
   std::string last_authorization_ ABSL_GUARDED_BY(mu_);
 };
 
-// Stand-in GateService: IssuePass, PlaceHold and ReleaseHold answer OK and are logged.
+// Stand-in GateService: IssuePass, PlaceHold, ReleaseHold and NoteHealthReports answer OK
+// and are logged.
 class FakeGate final : public gate::v1::GateService::CallbackService {
  public:
   grpc::ServerUnaryReactor* IssuePass(grpc::CallbackServerContext* ctx,
@@ -71,15 +72,22 @@ class FakeGate final : public gate::v1::GateService::CallbackService {
                                         const gate::v1::ReleaseHoldRequest* req,
                                         gate::v1::ReleaseHoldResponse* resp) override;
 
+  grpc::ServerUnaryReactor* NoteHealthReports(grpc::CallbackServerContext* ctx,
+                                              const gate::v1::NoteHealthReportsRequest* req,
+                                              gate::v1::NoteHealthReportsResponse* resp) override;
+
   CallLog passes;
   CallLog holds;
   CallLog releases;
+  CallLog notes;
 
   std::vector<gate::v1::IssuePassRequest> PassRequests() const;
   std::vector<gate::v1::PlaceHoldRequest> HoldRequests() const;
+  std::vector<gate::v1::NoteHealthReportsRequest> NoteRequests() const;
 
  private:
   mutable absl::Mutex mu_;
+  std::vector<gate::v1::NoteHealthReportsRequest> note_requests_ ABSL_GUARDED_BY(mu_);
   std::vector<gate::v1::IssuePassRequest> pass_requests_ ABSL_GUARDED_BY(mu_);
   std::vector<gate::v1::PlaceHoldRequest> hold_requests_ ABSL_GUARDED_BY(mu_);
 };
@@ -127,6 +135,10 @@ class SurveyTest : public lianfang::testing::WithRedis {
 
   // Starts the gate and dispatch stand-ins and points the outbox at them.
   void StartDownstreams();
+
+  // A restart of the service: the server, the outbox sender and the service are shut down
+  // and made anew over the same database (every state a restart keeps is in it).
+  void RestartService();
 
   std::string Token(auth::Role role, std::vector<std::string> sites = {}) const;
   std::unique_ptr<grpc::ClientContext> As(auth::Role role,
@@ -187,6 +199,9 @@ class SurveyTest : public lianfang::testing::WithRedis {
   std::unique_ptr<lianfang::testing::LoopbackServer> downstream_;
 
  private:
+  // Makes the service and serves it (server_, stub_).
+  void ServeService();
+
   int next_request_ = 0;
 };
 

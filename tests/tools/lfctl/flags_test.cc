@@ -64,6 +64,26 @@ TEST_F(FlagSetTest, HelpIsRecognised) {
   EXPECT_TRUE(short_help);
 }
 
+TEST(FlagSetRepeatableTest, ARepeatableFlagCollectsEveryValueInOrder) {
+  FlagSet f("lfctl risk-regions update");
+  std::string regions;
+  std::string when;
+  f.AddRepeatable("region", "REGION", "", &regions);
+  f.AddString("effective-from", "TIME", "", &when);
+  ASSERT_OK_AND_ASSIGN(bool help, f.Parse({"--region", "青川市", "--region=白沙县",
+                                           "--effective-from", "+1h", "--region", "南京市"}));
+  EXPECT_FALSE(help);
+  EXPECT_EQ(regions, "青川市,白沙县,南京市");
+  EXPECT_TRUE(f.WasSet("region"));
+  // Other flags still refuse a second value.
+  FlagSet g("g");
+  g.AddRepeatable("region", "REGION", "", &regions);
+  g.AddString("effective-from", "TIME", "", &when);
+  EXPECT_THAT(
+      g.Parse({"--effective-from", "a", "--effective-from", "b"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("--effective-from: given twice")));
+}
+
 TEST_F(FlagSetTest, ErrorsNameTheFlag) {
   EXPECT_THAT(flags_.Parse({"--bogus", "1"}),
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("--bogus: unknown flag")));

@@ -313,6 +313,40 @@ TEST_F(LfctlSuiteTest, MovementsHealthReportsAndMissingReports) {
   EXPECT_THAT(reports.out, HasSubstr("cough"));
 }
 
+// Reports that look filled in by rote are shown to leaders under "核查提示" (and in --json),
+// never to volunteers.
+TEST_F(LfctlSuiteTest, MissingReportsShowRoteReportFlagsToLeadersOnly) {
+  const Result household = Lfctl({"household", "upsert", "--site", "community", "--building", "8栋",
+                                  "--room", "801", "--json"});
+  EXPECT_EXIT_CODE(household, 0);
+  const auto stored = FromJson<survey::v1::Household>(household.out);
+  for (int n : {21, 22, 23}) {
+    EXPECT_EXIT_CODE(Lfctl({"resident", "register", "--household", stored.household_id(),
+                            "--id-number", IdNumber(n), "--name", absl::StrCat("住户", n)}),
+                     0);
+  }
+  // The whole household's reports within a minute.
+  for (int n : {21, 22, 23}) {
+    EXPECT_EXIT_CODE(Lfctl({"health-report", "submit", "--id-number", IdNumber(n), "--name",
+                            absl::StrCat("住户", n), "--temp", "36.5"}),
+                     0);
+  }
+  const Result leader = Lfctl({"missing-reports", "--site", "community"}, Leader());
+  EXPECT_EXIT_CODE(leader, 0);
+  EXPECT_THAT(leader.out, HasSubstr("核查提示"));
+  EXPECT_THAT(leader.out, HasSubstr("全户集中填报"));
+  EXPECT_THAT(leader.out, HasSubstr(stored.household_id()));
+  const Result json = Lfctl({"missing-reports", "--site", "community", "--json"}, Leader());
+  EXPECT_EXIT_CODE(json, 0);
+  EXPECT_THAT(json.out, HasSubstr("KIND_HOUSEHOLD_AT_ONCE"));
+
+  const std::string volunteer =
+      suite_->tokens().For(auth::Role::kVolunteer, "vol-flags", {"community"});
+  const Result hidden = Lfctl({"missing-reports", "--site", "community"}, volunteer);
+  EXPECT_EXIT_CODE(hidden, 0);
+  EXPECT_THAT(hidden.out, Not(HasSubstr("核查提示")));
+}
+
 TEST_F(LfctlSuiteTest, TeamsVolunteersTasksAndSchedules) {
   const Result team = Lfctl({"team", "create", "--name", "测试突击队", "--sites", "campus",
                              "--leader", "leader-li", "--json"},
@@ -390,6 +424,104 @@ TEST_F(LfctlSuiteTest, TeamsVolunteersTasksAndSchedules) {
   EXPECT_EXIT_CODE(schedules, 0);
   EXPECT_THAT(schedules.out, HasSubstr("08:00,14:00"));
   EXPECT_THAT(schedules.out, HasSubstr("yes"));
+}
+
+TEST_F(LfctlSuiteTest, NoticesArePublishedReadStudiedAndCounted) {
+  const Result published =
+      Lfctl({"notice", "publish", "--title", "关于卡口两人值守的通知", "--body",
+             "即日起各卡口两人值守。", "--sites", "family-area", "--study", "--json"},
+            Leader());
+  EXPECT_EXIT_CODE(published, 0);
+  const auto notice = FromJson<dispatch::v1::Notice>(published.out);
+  ASSERT_FALSE(notice.notice_id().empty());
+
+  const std::string guard =
+      suite_->tokens().For(auth::Role::kGuard, "guard-notice", {"family-area"});
+  const Result listed = Lfctl({"notice", "list", "--unread-only"}, guard);
+  EXPECT_EXIT_CODE(listed, 0);
+  EXPECT_THAT(listed.out, HasSubstr("通知编号"));
+  EXPECT_THAT(listed.out, HasSubstr("关于卡口两人值守的通知"));
+  // Not addressed to a guard of another site: not allowed, exit code 4.
+  const std::string other = suite_->tokens().For(auth::Role::kGuard, "guard-x", {"village"});
+  EXPECT_EXIT_CODE(Lfctl({"notice", "ack", "--notice", notice.notice_id()}, other), 4);
+  EXPECT_EXIT_CODE(Lfctl({"notice", "ack", "--notice", notice.notice_id(), "--studied"}, guard), 0);
+  const Result unread = Lfctl({"notice", "list", "--unread-only", "--json"}, guard);
+  EXPECT_EXIT_CODE(unread, 0);
+  EXPECT_THAT(unread.out, ::testing::Not(HasSubstr(notice.notice_id())));
+
+  const Result receipts =
+      Lfctl({"notice", "receipts", "--notice", notice.notice_id(), "--lang", "en"}, Leader());
+  EXPECT_EXIT_CODE(receipts, 0);
+  EXPECT_THAT(receipts.out, HasSubstr("guard-notice"));
+  EXPECT_THAT(receipts.out, HasSubstr("studied at"));
+}
+
+TEST_F(LfctlSuiteTest, InitiativesPledgesAndAVolunteersRecord) {
+  const Result team = Lfctl({"team", "create", "--name", "倡议突击队", "--sites", "family-area",
+                             "--leader", "leader-li", "--json"},
+                            Leader());
+  EXPECT_EXIT_CODE(team, 0);
+  const auto created = FromJson<dispatch::v1::Team>(team.out);
+  const Result enrolled =
+      Lfctl({"volunteer", "enroll", "--team", created.team_id(), "--id-number", IdNumber(41),
+             "--name", "志愿者钱", "--user", "vol-qian", "--party-member", "--json"},
+            Leader());
+  EXPECT_EXIT_CODE(enrolled, 0);
+  const auto volunteer = FromJson<dispatch::v1::Volunteer>(enrolled.out);
+  const std::string volunteer_token =
+      suite_->tokens().For(auth::Role::kVolunteer, "vol-qian", {"family-area"});
+
+  EXPECT_EXIT_CODE(Lfctl({"initiative", "--help"}), 0);
+  const Result published = Lfctl({"initiative", "publish", "--title", "党员带头守好家门", "--body",
+                                  "请党员志愿者主动亮身份", "--site", "family-area", "--json"},
+                                 Leader());
+  EXPECT_EXIT_CODE(published, 0);
+  const auto initiative = FromJson<dispatch::v1::Initiative>(published.out);
+  ASSERT_FALSE(initiative.initiative_id().empty());
+  // An empty title is refused before anything is written, naming the flag.
+  const Result untitled =
+      Lfctl({"initiative", "publish", "--title", "", "--body", "正文", "--site", "family-area"},
+            Leader());
+  EXPECT_EXIT_CODE(untitled, 2);
+  EXPECT_THAT(untitled.err, HasSubstr("--title"));
+
+  EXPECT_EXIT_CODE(Lfctl({"volunteer", "pledge", "--volunteer", volunteer.volunteer_id(), "--text",
+                          "我承诺", "--initiative", initiative.initiative_id()},
+                         volunteer_token),
+                   0);
+  // A second pledge to the same initiative is refused (exit 1, ALREADY_EXISTS).
+  EXPECT_EXIT_CODE(Lfctl({"volunteer", "pledge", "--volunteer", volunteer.volunteer_id(), "--text",
+                          "再次承诺", "--initiative", initiative.initiative_id()},
+                         volunteer_token),
+                   1);
+  const Result got = Lfctl({"initiative", "get", "--initiative", initiative.initiative_id()});
+  EXPECT_EXIT_CODE(got, 0);
+  EXPECT_THAT(got.out, HasSubstr("党员承诺"));
+  EXPECT_THAT(got.out, HasSubstr("倡议突击队"));
+  const Result got_json =
+      Lfctl({"initiative", "get", "--initiative", initiative.initiative_id(), "--json"});
+  EXPECT_EXIT_CODE(got_json, 0);
+  const auto figures = FromJson<dispatch::v1::Initiative>(got_json.out);
+  EXPECT_EQ(figures.pledged_count(), 1);
+  EXPECT_EQ(figures.party_members_pledged(), 1);
+  const Result listed = Lfctl({"initiative", "list", "--lang", "en"}, volunteer_token);
+  EXPECT_EXIT_CODE(listed, 0);
+  EXPECT_THAT(listed.out, HasSubstr("党员带头守好家门"));
+  EXPECT_THAT(listed.out, HasSubstr("pledged by me"));
+
+  EXPECT_EXIT_CODE(Lfctl({"volunteer", "on-duty"}, volunteer_token), 0);
+  const Result record = Lfctl({"volunteer", "record", "--from", "today"}, volunteer_token);
+  EXPECT_EXIT_CODE(record, 0);
+  EXPECT_THAT(record.out, HasSubstr("在岗分钟"));
+  EXPECT_THAT(record.out, HasSubstr(volunteer.volunteer_id()));
+  const Result record_json = Lfctl({"volunteer", "record", "--volunteer", volunteer.volunteer_id(),
+                                    "--from", "2026-01-01", "--to", "2026-01-03", "--json"});
+  EXPECT_EXIT_CODE(record_json, 0);
+  EXPECT_EQ(FromJson<dispatch::v1::VolunteerRecord>(record_json.out).days_size(), 3);
+  const Result too_long = Lfctl({"volunteer", "record", "--volunteer", volunteer.volunteer_id(),
+                                 "--from", "2024-01-01", "--to", "2026-01-01"});
+  EXPECT_EXIT_CODE(too_long, 2);
+  EXPECT_THAT(too_long.err, HasSubstr("--to"));
 }
 
 TEST_F(LfctlSuiteTest, VehiclesAreRegisteredAndHoldsKeepAPersonInside) {
@@ -789,15 +921,96 @@ TEST_F(LfctlSuiteTest, ImportKeepsGoodRowsAndReportsBadOnesByLine) {
   EXPECT_THAT(headless.err, HasSubstr("身份证号"));
 }
 
+TEST_F(LfctlSuiteTest, PlansImportOnceFromATemplateAndRunAsADrill) {
+  const std::string holiday = testing::SourcePath("deploy/demo/plans/after-holiday.txt");
+  const Result created = Lfctl({"plan", "import", "--file", holiday, "--site", "family-area"});
+  EXPECT_EXIT_CODE(created, 0);
+  EXPECT_THAT(created.out, HasSubstr("新建"));
+  EXPECT_THAT(created.out, HasSubstr("节后返岗返校防控预案"));
+  const Result again = Lfctl({"plan", "import", "--file", holiday, "--site", "family-area"});
+  EXPECT_EXIT_CODE(again, 0);
+  EXPECT_THAT(again.out, HasSubstr("未变化"));
+  dispatch::v1::ListPlansResponse plans = FromJson<dispatch::v1::ListPlansResponse>(
+      Lfctl({"plan", "list", "--site", "family-area", "--json"}).out);
+  ASSERT_EQ(plans.plans_size(), 1) << "importing the same file twice makes one plan";
+  const dispatch::v1::Plan plan = plans.plans(0);
+  EXPECT_EQ(plan.version(), 1);
+  EXPECT_EQ(plan.steps_size(), 7);
+
+  // An edited template replaces the plan with a new version.
+  const std::string edited = WriteFile(
+      "edited.txt",
+      "名称：节后返岗返校防控预案\n场景：节后\n步骤：0 | 1小时 | 消毒 | 高 | 公共区域消毒\n");
+  const Result updated =
+      Lfctl({"plan", "import", "--file", edited, "--site", "family-area", "--lang", "en"});
+  EXPECT_EXIT_CODE(updated, 0);
+  EXPECT_THAT(updated.out, HasSubstr("updated"));
+  plans = FromJson<dispatch::v1::ListPlansResponse>(
+      Lfctl({"plan", "list", "--site", "family-area", "--json"}).out);
+  ASSERT_EQ(plans.plans_size(), 1);
+  EXPECT_EQ(plans.plans(0).version(), 2);
+  EXPECT_EQ(plans.plans(0).steps_size(), 1);
+
+  // Errors name the file and line and never repeat what the line says.
+  const std::string phone = WriteFile(
+      "phone.txt", "名称：测试预案\n场景：其他\n\n步骤：0 | 1小时 | 消毒 | 高 | 联系13812345678\n");
+  const Result refused = Lfctl({"plan", "import", "--file", phone, "--site", "family-area"});
+  EXPECT_EXIT_CODE(refused, 2);
+  EXPECT_THAT(refused.err, HasSubstr("phone.txt:4: plan.steps[0].title"));
+  EXPECT_THAT(refused.err, Not(HasSubstr("13812345678")));
+  const std::string garbled = WriteFile("garbled.txt", "名称：测试预案\n王小明 13812345678\n");
+  const Result unreadable = Lfctl({"plan", "import", "--file", garbled, "--site", "family-area"});
+  EXPECT_EXIT_CODE(unreadable, 2);
+  EXPECT_THAT(unreadable.err, HasSubstr("garbled.txt:2: "));
+  EXPECT_THAT(unreadable.err, Not(HasSubstr("13812345678")));
+  EXPECT_EXIT_CODE(Lfctl({"plan", "import", "--file", holiday, "--site", "mars"}), 2);
+
+  // A drill: its steps' tasks, its progress, its end.
+  const Result activated =
+      Lfctl({"plan", "activate", "--plan", plan.plan_id(), "--mode", "演练", "--json"});
+  EXPECT_EXIT_CODE(activated, 0);
+  const auto activation = FromJson<dispatch::v1::Activation>(activated.out);
+  EXPECT_EQ(activation.mode(), dispatch::v1::ACTIVATION_MODE_DRILL);
+  ASSERT_EQ(activation.steps_size(), 1);
+  const Result task = Lfctl({"task", "get", "--task", activation.steps(0).task_id(), "--json"});
+  EXPECT_THAT(task.out, HasSubstr("【演练】公共区域消毒"));
+  const Result shown = Lfctl({"plan", "activation", "--activation", activation.activation_id()});
+  EXPECT_EXIT_CODE(shown, 0);
+  EXPECT_THAT(shown.out, HasSubstr("演练"));
+  EXPECT_THAT(shown.out, HasSubstr("已完成步骤"));
+  EXPECT_THAT(shown.out, HasSubstr(activation.steps(0).task_id()));
+  const Result ended = Lfctl(
+      {"plan", "end", "--activation", activation.activation_id(), "--cancel-open-tasks", "--json"});
+  EXPECT_EXIT_CODE(ended, 0);
+  const auto after = FromJson<dispatch::v1::Activation>(ended.out);
+  EXPECT_TRUE(after.has_ended_at());
+  EXPECT_EQ(after.steps(0).status(), dispatch::v1::TASK_STATUS_CANCELLED);
+  EXPECT_EXIT_CODE(Lfctl({"plan", "end", "--activation", activation.activation_id()}), 1);
+  EXPECT_EXIT_CODE(Lfctl({"plan", "activation", "--activation", "activation-999"}), 3);
+  const Result help = Lfctl({"plan", "--help"}, "");
+  EXPECT_EXIT_CODE(help, 0);
+  EXPECT_THAT(help.out, HasSubstr("import"));
+  EXPECT_THAT(help.out, HasSubstr("activate"));
+  EXPECT_EXIT_CODE(Lfctl({"plan", "import", "--help"}, ""), 0);
+}
+
 TEST_F(LfctlSuiteTest, DemoSeedsTheSuiteOnceHoweverOftenItRuns) {
-  const Result first = Lfctl({"demo"}, "");
+  const std::string plans = testing::SourcePath("deploy/demo/plans");
+  const Result first = Lfctl({"demo", "--plans-dir", plans}, "");
   EXPECT_EXIT_CODE(first, 0);
   EXPECT_THAT(first.out, HasSubstr("teams 3"));
+  EXPECT_THAT(first.out, HasSubstr("plans 4"));
+  EXPECT_THAT(first.out, HasSubstr("plan drills 1"));
   EXPECT_THAT(first.out, HasSubstr("draft daily report"));
   const Result teams = Lfctl({"team", "list", "--json"});
   const int count = FromJson<dispatch::v1::ListTeamsResponse>(teams.out).teams_size();
-  const Result second = Lfctl({"demo"}, "");
+  const Result second = Lfctl({"demo", "--plans-dir", plans}, "");
   EXPECT_EXIT_CODE(second, 0);
+  const auto activations =
+      FromJson<dispatch::v1::ListActivationsResponse>(Lfctl({"plan", "activations", "--json"}).out);
+  int drills = 0;
+  for (const auto& a : activations.activations()) drills += a.site_id() == "campus" ? 1 : 0;
+  EXPECT_EQ(drills, 1) << "the demo's drill is started once";
   EXPECT_EQ(
       FromJson<dispatch::v1::ListTeamsResponse>(Lfctl({"team", "list", "--json"}).out).teams_size(),
       count);
@@ -846,6 +1059,59 @@ TEST_F(LfctlSuiteTest, ExitCodesTellScriptsWhatWentWrong) {
                                  "--leader", "leader-li", "--request-id", "exit-code-test"},
                                 Leader());
   EXPECT_EXIT_CODE(conflict, 1);
+}
+
+TEST_F(LfctlSuiteTest, RiskRegionsAreVersionedAndPassagesShowHealthReportWarnings) {
+  const Result first = Lfctl({"risk-regions", "get"});
+  EXPECT_EXIT_CODE(first, 0);
+  EXPECT_THAT(first.out, HasSubstr("青川市"));
+  // The whole new list, one --region per name.
+  const Result update =
+      Lfctl({"risk-regions", "update", "--region", "青川市", "--region", "白沙县", "--region",
+             "临江区", "--region", "东湖新区", "--region", "南京市", "--json"},
+            Leader());
+  EXPECT_EXIT_CODE(update, 0);
+  const auto version = FromJson<survey::v1::RiskRegions>(update.out);
+  EXPECT_EQ(version.version(), 2);
+  EXPECT_THAT(version.added(), ::testing::ElementsAre("南京市"));
+  EXPECT_THAT(Lfctl({"risk-regions", "get", "--lang", "en"}).out, HasSubstr("南京市"));
+  EXPECT_EXIT_CODE(Lfctl({"risk-regions", "update", "--region", std::string(65, 'x')}), 2);
+  EXPECT_EXIT_CODE(Lfctl({"risk-regions", "update", "--effective-from", "+1h"}), 2);
+
+  // A resident who has not reported today: the entry is admitted with the warning.
+  const Result household = Lfctl({"household", "upsert", "--site", "village", "--building", "七组",
+                                  "--room", "9号", "--json"});
+  EXPECT_EXIT_CODE(household, 0);
+  const auto stored = FromJson<survey::v1::Household>(household.out);
+  EXPECT_EXIT_CODE(Lfctl({"resident", "register", "--household", stored.household_id(),
+                          "--id-number", IdNumber(9), "--name", "村民9"}),
+                   0);
+  auto entry = [&] {
+    return Lfctl({"passage", "record", "--site", "village", "--gate", "checkpoint-1", "--id-number",
+                  IdNumber(9), "--temp", "36.5"});
+  };
+  Result warned;
+  EXPECT_TRUE(testing::PollUntil(
+      [&] {
+        warned = entry();
+        return absl::StrContains(warned.out, "今日未报健康");
+      },
+      absl::Seconds(60)))
+      << warned.out << warned.err;
+  EXPECT_THAT(Lfctl({"passage", "list", "--site", "village", "--lang", "en"}).out,
+              HasSubstr("no-health-report-today"));
+  // Once the day's report is in, the warning is gone.
+  EXPECT_EXIT_CODE(Lfctl({"health-report", "submit", "--id-number", IdNumber(9), "--name", "村民9",
+                          "--temp", "36.4"}),
+                   0);
+  Result clean;
+  EXPECT_TRUE(testing::PollUntil(
+      [&] {
+        clean = entry();
+        return clean.code == 0 && !absl::StrContains(clean.out, "今日未报健康");
+      },
+      absl::Seconds(60)))
+      << clean.out << clean.err;
 }
 
 }  // namespace

@@ -154,5 +154,27 @@ TEST(HelpTest, AMissingRequiredFlagIsAUsageErrorNamingIt) {
   EXPECT_THAT(unknown.err, HasSubstr("unknown subcommand"));
 }
 
+TEST(NoticeCommandTest, AudienceFlagsFillTheRequestAndExactlyOneIsRequired) {
+  const absl::TimeZone tz = absl::UTCTimeZone();
+  const absl::Time now = absl::FromUnixSeconds(1767225600);
+  dispatch::v1::PublishNoticeRequest request;
+  ASSERT_OK(SetFieldFromText(&request, "notice.audience.roles", "guard,volunteer", tz, now));
+  EXPECT_THAT(request.notice().audience().roles(),
+              ElementsAre(common::v1::ROLE_GUARD, common::v1::ROLE_VOLUNTEER));
+  ASSERT_OK(SetFieldFromText(&request, "notice.audience.site_ids", "campus,village", tz, now));
+  EXPECT_THAT(request.notice().audience().site_ids(), ElementsAre("campus", "village"));
+
+  const Outcome none =
+      RunInProcess({"notice", "publish", "--title", "通知", "--body", "正文", "--token", "x"});
+  EXPECT_EQ(none.code, kExitUsage);
+  EXPECT_THAT(none.err, HasSubstr("--sites"));
+  const Outcome two = RunInProcess({"notice", "publish", "--title", "通知", "--body", "正文",
+                                    "--all", "--sites", "campus", "--token", "x"});
+  EXPECT_EQ(two.code, kExitUsage);
+  const Outcome no_notice = RunInProcess({"notice", "ack", "--token", "x"});
+  EXPECT_EQ(no_notice.code, kExitUsage);
+  EXPECT_THAT(no_notice.err, HasSubstr("--notice"));
+}
+
 }  // namespace
 }  // namespace lianfang::lfctl
