@@ -1,7 +1,12 @@
 #include "common/live/live_counts.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
@@ -34,7 +39,9 @@ LiveCounts::LiveCounts(std::string service, std::vector<std::string> site_ids, r
                               ? nullptr
                               : options.metrics->GetCounter(
                                     "lf_live_count_reconciles_total",
-                                    "Live counts rewritten in Redis from the SQL truth.")) {}
+                                    "Live counts rewritten in Redis from the SQL truth.")),
+      versioned_(db->dialect() == sql::Dialect::kPostgres),
+      versioned_counts_(VersionedCounts::Create(service_, redis)) {}
 
 LiveCounts::~LiveCounts() { Stop(); }
 
@@ -67,8 +74,15 @@ void LiveCounts::Stop() {
 
 void LiveCounts::Apply(absl::string_view site_id, Delta delta) {
   if (delta.empty()) return;
+  const int64_t xid = versioned_ ? sql::CommittedTransactionId() : 0;
   absl::MutexLock lock(&mu_);
   if (!running_ || stopping_) return;
+  if (versioned_ && xid == 0) {
+    // Not from a commit's completion: it cannot be placed against snapshots. A reconcile
+    // counts it (its commit, if any, precedes the snapshot).
+    ScheduleReconcileLocked();
+    return;
+  }
   if (queue_.size() >= options_.max_queue) {
     // Redis is too slow to keep up: drop the increments and heal from SQL instead.
     queue_.clear();
@@ -76,7 +90,7 @@ void LiveCounts::Apply(absl::string_view site_id, Delta delta) {
     ScheduleReconcileLocked();
     return;
   }
-  queue_.push_back(Item{std::string(site_id), std::move(delta), nullptr, {}, 0});
+  queue_.push_back(Item{std::string(site_id), std::move(delta), nullptr, {}, 0, xid, {}});
 }
 
 void LiveCounts::RequestReconcile() {
@@ -95,6 +109,12 @@ void LiveCounts::ScheduleReconcileLocked() {
     return;
   }
   reconcile_pending_ = true;
+  if (versioned_) {
+    // Read by the background thread, in a read transaction of its own (ReadVersionedSnapshot).
+    ++reconcile_requests_;
+    read_wanted_ = true;
+    return;
+  }
   ++writes_in_flight_;
   const int64_t seq = ++reconcile_requests_;
   const absl::CivilDay today = time::DayOf(clock_->Now(), tz_);
@@ -114,7 +134,7 @@ void LiveCounts::ScheduleReconcileLocked() {
           logging::Error(
               absl::StrCat("live counts: reading the SQL truth failed: ", status.message()));
         } else if (!stopping_ && running_) {
-          queue_.push_back(Item{{}, {}, snapshot, today, seq});
+          queue_.push_back(Item{{}, {}, snapshot, today, seq, 0, {}});
         }
         if (reconcile_again_) {
           reconcile_again_ = false;
@@ -126,15 +146,25 @@ void LiveCounts::ScheduleReconcileLocked() {
 void LiveCounts::Run() {
   absl::Time next_health = absl::InfinitePast();
   absl::Time next_reconcile = absl::Now() + options_.reconcile_interval;
+  int64_t read_seq = 0;  // a reconcile whose snapshot this thread reads (PostgreSQL)
   while (true) {
     std::deque<Item> items;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]()
-                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !queue_.empty() || read_wanted_;
+      };
       mu_.AwaitWithDeadline(absl::Condition(&ready), next_health);
       if (stopping_) return;
       items.swap(queue_);
+      if (read_wanted_) {
+        read_wanted_ = false;
+        read_seq = reconcile_requests_;
+      }
+    }
+    if (read_seq != 0) {
+      ReadVersionedSnapshot(read_seq, items);
+      read_seq = 0;
     }
 
     std::set<std::string> touched;
@@ -154,8 +184,13 @@ void LiveCounts::Run() {
         stale = stale_;
       }
       if (item.snapshot == nullptr && stale) continue;  // the coming reconcile covers them
-      absl::Status status =
-          item.snapshot != nullptr ? Write(item) : WriteDeltas(items, begin, end);
+      absl::Status status;
+      if (versioned_) {
+        status = item.snapshot != nullptr ? WriteVersionedSnapshot(item)
+                                          : WriteVersionedDeltas(items, begin, end);
+      } else {
+        status = item.snapshot != nullptr ? Write(item) : WriteDeltas(items, begin, end);
+      }
       absl::MutexLock lock(&mu_);
       redis_up_ = status.ok();
       if (!status.ok()) {
@@ -289,6 +324,95 @@ absl::Status LiveCounts::WriteSnapshot(const Snapshot& snapshot, absl::CivilDay 
     RETURN_IF_ERROR(redis_->ReplaceHash(day_key, AsStrings(figures.today), redis::kDayKeyTtl));
   }
   return absl::OkStatus();
+}
+
+void LiveCounts::ReadVersionedSnapshot(int64_t seq, std::deque<Item>& items) {
+  const absl::CivilDay today = time::DayOf(clock_->Now(), tz_);
+  auto snapshot = std::make_shared<Snapshot>();
+  std::string position;
+  // A read transaction: one snapshot for the figures and for the position that places them.
+  const absl::Status status = db_->Read([&](sql::Session& session) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<sql::Row> row,
+                     session.QueryRow("SELECT pg_current_snapshot()::text"));
+    if (!row.has_value()) return absl::InternalError("pg_current_snapshot() returned no row");
+    position = row->Text(0);
+    ASSIGN_OR_RETURN(*snapshot, snapshot_(session, today));
+    return absl::OkStatus();
+  });
+  absl::MutexLock lock(&mu_);
+  reconcile_pending_ = false;
+  if (!status.ok()) {
+    logging::Error(absl::StrCat("live counts: reading the SQL truth failed: ", status.message()));
+  } else {
+    items.push_back(Item{{}, {}, snapshot, today, seq, 0, std::move(position)});
+  }
+  if (reconcile_again_) {
+    reconcile_again_ = false;
+    ScheduleReconcileLocked();  // nothing once Stop began
+  }
+}
+
+absl::Status LiveCounts::WriteVersionedDeltas(const std::deque<Item>& items, size_t begin,
+                                              size_t end) {
+  if (!versioned_counts_.ok()) return versioned_counts_.status();
+  // Per transaction, per key and field, the summed increment.
+  std::map<int64_t, std::map<std::pair<std::string, std::string>, int64_t>> sums;
+  std::set<std::string> day_keys;
+  for (size_t i = begin; i < end; ++i) {
+    const Item& item = items[i];
+    auto& fields = sums[item.xid];
+    if (!item.delta.live.empty()) {
+      ASSIGN_OR_RETURN(std::string live_key, redis::LiveKey(service_, item.site_id));
+      for (const auto& [field, increment] : item.delta.live) fields[{live_key, field}] += increment;
+    }
+    if (!item.delta.today.empty()) {
+      ASSIGN_OR_RETURN(std::string day_key,
+                       redis::DayKey(service_, item.site_id, item.delta.day));
+      for (const auto& [field, increment] : item.delta.today) fields[{day_key, field}] += increment;
+      day_keys.insert(std::move(day_key));
+    }
+  }
+  std::vector<VersionedCounts::Commit> commits;
+  for (const auto& [xid, fields] : sums) {
+    VersionedCounts::Commit& commit = commits.emplace_back();
+    commit.xid = xid;
+    for (const auto& [key_field, by] : fields) {
+      commit.increments.push_back(
+          {key_field.first, key_field.second, by,
+           day_keys.contains(key_field.first) ? redis::kDayKeyTtl : absl::ZeroDuration()});
+    }
+  }
+  return versioned_counts_->Apply(commits).status();
+}
+
+absl::StatusOr<std::vector<VersionedCounts::Hash>> LiveCounts::HashesOf(
+    const Snapshot& snapshot, absl::CivilDay day) const {
+  std::set<std::string> sites(site_ids_.begin(), site_ids_.end());
+  for (const auto& [site, figures] : snapshot) sites.insert(site);
+  static const SiteFigures kZero;
+  std::vector<VersionedCounts::Hash> hashes;
+  for (const std::string& site : sites) {
+    auto it = snapshot.find(site);
+    const SiteFigures& figures = it == snapshot.end() ? kZero : it->second;
+    ASSIGN_OR_RETURN(std::string live_key, redis::LiveKey(service_, site));
+    ASSIGN_OR_RETURN(std::string day_key, redis::DayKey(service_, site, day));
+    hashes.push_back({std::move(live_key), figures.live, absl::ZeroDuration()});
+    hashes.push_back({std::move(day_key), figures.today, redis::kDayKeyTtl});
+  }
+  return hashes;
+}
+
+absl::Status LiveCounts::WriteVersionedSnapshot(const Item& item) {
+  if (!versioned_counts_.ok()) return versioned_counts_.status();
+  // The heartbeat first, as in WriteSnapshot.
+  ASSIGN_OR_RETURN(std::string heartbeat, redis::HeartbeatKey(service_));
+  RETURN_IF_ERROR(redis_->SetWithTtl(heartbeat, absl::StrCat(absl::ToUnixMillis(absl::Now())),
+                                     redis::kHeartbeatTtl));
+  ASSIGN_OR_RETURN(std::vector<VersionedCounts::Hash> hashes,
+                   HashesOf(*item.snapshot, item.snapshot_day));
+  // Refused when another process installed a later snapshot meanwhile: Redis is then at
+  // least as new as this one, which is what the caller waits for.
+  return versioned_counts_->Install(item.position, hashes).status();
 }
 
 absl::Status LiveCounts::Heartbeat(bool* lost) {

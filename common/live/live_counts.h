@@ -6,12 +6,20 @@
 //     the hash of the delta's day), then a change notice on lf:changes;
 //   - a reconcile: the service's Snapshot of every site, read from SQL, replaces the live
 //     hash and today's day hash of each site.
-// Exactness. A reconcile reads its snapshot inside a write transaction (Database::WriteAsync)
-// and queues the replacement from that write's completion; Apply is called from the
-// completion of the write that made the change. Completions run on the database's writer
-// thread in commit order, so every change is either inside a snapshot and applied before the
-// replacement (and overwritten by it) or after it and applied after it: never lost, never
-// counted twice.
+// Exactness with one writer (SQLite). A reconcile reads its snapshot inside a write
+// transaction (Database::WriteAsync) and queues the replacement from that write's completion;
+// Apply is called from the completion of the write that made the change. Completions run on
+// the database's writer thread in commit order, so every change is either inside a snapshot
+// and applied before the replacement (and overwritten by it) or after it and applied after
+// it: never lost, never counted twice.
+// Exactness with several writers (PostgreSQL: replicas of the service on one database, each
+// with its own LiveCounts). Commit order is no longer one thread's: each increment carries
+// the transaction id of its commit (sql::CommittedTransactionId, read by Apply) and each
+// reconcile reads its snapshot in a read transaction together with that snapshot's
+// pg_current_snapshot(); Redis decides, atomically, whether an increment is already in the
+// installed snapshot and re-applies after a replacement the increments it does not contain
+// (versioned_counts.h). Every process's increments and reconciles may then reach Redis in
+// any order: never lost, never counted twice.
 // Healing. Redis down never fails a write: Apply only queues. When a Redis call fails the
 // queue is dropped and the counts are marked stale; once Redis answers again (checked every
 // `health_interval`) a reconcile rewrites them. A heartbeat key (SET … XX) detects a Redis
@@ -39,6 +47,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/live/versioned_counts.h"
 #include "common/redis/client.h"
 #include "common/server/metrics.h"
 #include "common/sql/database.h"
@@ -101,7 +110,8 @@ class LiveCounts final {
   void Stop();
 
   // Queues `delta` for `site_id`. Call it from the completion of the write that made the
-  // change (see the header comment). Never blocks on Redis.
+  // change (see the header comment). Never blocks on Redis. On PostgreSQL, called anywhere
+  // else (no committed transaction id), it schedules a reconcile instead.
   void Apply(absl::string_view site_id, Delta delta);
 
   // Schedules a reconcile now (its snapshot is read on the writer thread, in commit order).
@@ -123,9 +133,16 @@ class LiveCounts final {
     std::shared_ptr<Snapshot> snapshot;  // a replacement of every site
     absl::CivilDay snapshot_day;
     int64_t reconcile_seq = 0;  // which scheduled reconcile this snapshot is
+    int64_t xid = 0;            // PostgreSQL: the increment's transaction id
+    std::string position;       // PostgreSQL: the replacement's pg_current_snapshot()
   };
 
   void Run();
+  // PostgreSQL: reads the snapshot of reconcile `seq` in a read transaction, with its
+  // position, and adds it to `items`; then lets the next reconcile be scheduled.
+  void ReadVersionedSnapshot(int64_t seq, std::deque<Item>& items);
+  absl::Status WriteVersionedDeltas(const std::deque<Item>& items, size_t begin, size_t end);
+  absl::Status WriteVersionedSnapshot(const Item& item);
   // Queues a reconcile write unless one is pending or the object is not running.
   void ScheduleReconcileLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Write(const Item& item);
@@ -134,6 +151,9 @@ class LiveCounts final {
   absl::Status WriteDeltas(const std::deque<Item>& items, size_t begin, size_t end);
   absl::Status WriteSnapshot(const Snapshot& snapshot, absl::CivilDay day);
   absl::Status Heartbeat(bool* lost);
+  // The live and day hashes of every site as `snapshot` has them.
+  absl::StatusOr<std::vector<VersionedCounts::Hash>> HashesOf(const Snapshot& snapshot,
+                                                             absl::CivilDay day) const;
 
   const std::string service_;
   const std::vector<std::string> site_ids_;
@@ -144,6 +164,10 @@ class LiveCounts final {
   const SnapshotFn snapshot_;
   const Options options_;
   server::Metrics::Counter* const reconciles_counter_;  // null without metrics
+  // Several writers may share the database (PostgreSQL): increments and reconciles are
+  // placed by transaction ids (versioned_counts.h) instead of by commit order.
+  const bool versioned_;
+  absl::StatusOr<VersionedCounts> versioned_counts_;  // used by the background thread only
 
   mutable absl::Mutex mu_;
   std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
@@ -158,6 +182,8 @@ class LiveCounts final {
   int64_t reconcile_requests_ ABSL_GUARDED_BY(mu_) = 0;  // sequence of scheduled reconciles
   int64_t reconcile_written_ ABSL_GUARDED_BY(mu_) = 0;   // the last one written to Redis
   bool redis_up_ ABSL_GUARDED_BY(mu_) = false;
+  // PostgreSQL: a reconcile's snapshot is to be read by the background thread.
+  bool read_wanted_ ABSL_GUARDED_BY(mu_) = false;
   // Reconcile writes queued on `db_` whose completion has not finished yet (Stop waits for 0).
   int writes_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;

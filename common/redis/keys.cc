@@ -63,6 +63,16 @@ absl::StatusOr<std::string> HeartbeatKey(absl::string_view service) {
   return absl::StrCat("lf:svc:", service, ":heartbeat");
 }
 
+absl::StatusOr<std::string> SnapshotKey(absl::string_view service) {
+  if (absl::Status s = ValidateService(service); !s.ok()) return s;
+  return absl::StrCat("lf:svc:", service, ":snapshot");
+}
+
+absl::StatusOr<std::string> DeltaLogKey(absl::string_view service) {
+  if (absl::Status s = ValidateService(service); !s.ok()) return s;
+  return absl::StrCat("lf:svc:", service, ":deltas");
+}
+
 absl::StatusOr<std::string> ChangeNotice(absl::string_view service, absl::string_view site_id) {
   if (absl::Status s = CheckSiteAndService(service, site_id); !s.ok()) return s;
   return absl::StrCat(service, ":", site_id);

@@ -33,6 +33,12 @@
 //       beat, written with SET ... PX kHeartbeatTtl; its absence means the service is not
 //       (or no longer) updating Redis.
 //
+//   lf:svc:<service>:snapshot                STRING the PostgreSQL snapshot
+//       (pg_current_snapshot(), "xmin:xmax:xip,...") the service's counts were last rebuilt
+//       from, when its database is PostgreSQL (common/live/versioned_counts.h).
+//   lf:svc:<service>:deltas                  ZSET   the increments applied since that rebuild
+//       which its snapshot does not contain, scored by transaction id; trimmed by each rebuild.
+//
 //   PUBLISH lf:changes "<service>:<site_id>"   after a service changed a site's counts; the
 //       gateway listens and pushes a fresh dashboard to its watchers.
 //
@@ -121,6 +127,11 @@ absl::StatusOr<std::string> DayKey(absl::string_view service, absl::string_view 
 
 // lf:svc:<service>:heartbeat. INVALID_ARGUMENT for an unknown service.
 absl::StatusOr<std::string> HeartbeatKey(absl::string_view service);
+
+// lf:svc:<service>:snapshot and lf:svc:<service>:deltas (see the schema above).
+// INVALID_ARGUMENT for an unknown service.
+absl::StatusOr<std::string> SnapshotKey(absl::string_view service);
+absl::StatusOr<std::string> DeltaLogKey(absl::string_view service);
 
 // The payload published on kChangesChannel: "<service>:<site_id>".
 absl::StatusOr<std::string> ChangeNotice(absl::string_view service, absl::string_view site_id);

@@ -19,6 +19,8 @@ namespace {
 // The payload key that marks a driver's constraint-violation status. Never leaves the process:
 // WriteOutcome replaces the status before it reaches a caller of Write.
 constexpr char kConstraintViolationUrl[] = "lianfang.sql/constraint-violation";
+// The payload key that marks a serialization failure or deadlock (the batch is run again).
+constexpr char kConflictUrl[] = "lianfang.sql/conflict";
 
 }  // namespace
 
@@ -31,6 +33,15 @@ namespace internal {
 absl::Status MarkConstraintViolation(absl::Status status) {
   status.SetPayload(kConstraintViolationUrl, absl::Cord());
   return status;
+}
+
+absl::Status MarkConflict(absl::Status status) {
+  status.SetPayload(kConflictUrl, absl::Cord());
+  return status;
+}
+
+bool IsConflict(const absl::Status& status) {
+  return !status.ok() && status.GetPayload(kConflictUrl).has_value();
 }
 
 absl::Status WriteOutcome(absl::Status status) {
@@ -51,10 +62,10 @@ absl::StatusOr<std::optional<Row>> Session::QueryRow(absl::string_view sql,
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(absl::string_view url,
                                                          const Options& options) {
   if (options.busy_timeout < absl::ZeroDuration() || options.write_lock_attempts < 1 ||
-      options.max_batch < 1 || options.max_readers < 1) {
+      options.max_batch < 1 || options.max_readers < 1 || options.conflict_retries < 0) {
     return absl::InvalidArgumentError(
-        "database options need busy_timeout >= 0 and write_lock_attempts, max_batch and "
-        "max_readers >= 1");
+        "database options need busy_timeout >= 0, write_lock_attempts, max_batch and "
+        "max_readers >= 1 and conflict_retries >= 0");
   }
   if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
 #ifdef LF_HAVE_POSTGRES
@@ -119,8 +130,9 @@ absl::Status RunMigrations(
   const int64_t known = static_cast<int64_t>(migrations.size());
   const std::string name(component.data(), component.size());
 
-  // Refuses a schema newer than this binary. Every write transaction holds the database's
-  // write lock, so migrators in several processes take turns and each re-reads the version.
+  // Refuses a schema newer than this binary. The driver makes migrators in several processes
+  // take turns (SQLite: the file's write lock; PostgreSQL: a migration lock held around this
+  // call), and each re-reads the version.
   bool too_new = false;
   auto check_version = [&](Session& session) -> absl::StatusOr<int64_t> {
     ASSIGN_OR_RETURN(std::optional<Row> row, session.QueryRow(kMaxVersion, {name}));

@@ -24,7 +24,10 @@
 //   ALREADY_EXISTS       a UNIQUE or PRIMARY KEY constraint was violated (statement undone);
 //   FAILED_PRECONDITION  a CHECK, FOREIGN KEY or NOT NULL constraint was violated;
 //   UNAVAILABLE          busy (locked beyond the timeout), or PostgreSQL unreachable/lost;
-//   ABORTED              a lock conflict inside this process' connections;
+//   ABORTED              a serialization failure or deadlock (PostgreSQL 40001/40P01): the
+//                        writer rolls the whole batch back and runs it again (up to
+//                        Options::conflict_retries times), so a write function sees it only
+//                        in passing; Write returns it only when every run conflicted;
 //   RESOURCE_EXHAUSTED   the disk or database is full;
 //   INTERNAL             anything else (bad SQL, wrong parameter count, a write in Read...).
 // Messages never contain bound parameter values or the SQL text (they may name tables and
@@ -112,6 +115,7 @@ struct Stats {
   int64_t writes = 0;         // Write/WriteAsync functions committed
   int64_t failed_writes = 0;  // functions that ended in an error (theirs or the commit's)
   int64_t largest_batch = 0;  // most functions committed together
+  int64_t conflict_retries = 0;  // batches run again after a serialization failure or deadlock
 };
 
 // Settings for Database::Open.
@@ -124,8 +128,15 @@ struct Options {
   // the same file, mostly) before giving up on a statement.
   absl::Duration busy_timeout = absl::Seconds(5);
   // Attempts to take the write lock for a batch (each waiting up to busy_timeout) before the
-  // batch's functions fail with UNAVAILABLE.
+  // batch's functions fail with UNAVAILABLE (SQLite: the file's write lock; PostgreSQL takes
+  // no database-wide lock).
   int write_lock_attempts = 3;
+  // PostgreSQL: how many times a batch that hit a serialization failure or a deadlock with
+  // another writer (another replica's transaction) is rolled back and run again, after a
+  // short random pause, before its functions fail with ABORTED. Every write function must
+  // therefore be a function of its inputs: it may run more than once, and only the last run's
+  // changes are kept (reset what it fills in at its start).
+  int conflict_retries = 8;
   // Most functions committed in one transaction.
   int max_batch = 256;
   // Most concurrent Read transactions (reader connections, opened on demand). Further Read
@@ -197,10 +208,21 @@ namespace internal {
 // For the drivers: `status` (ALREADY_EXISTS or FAILED_PRECONDITION) marked as a constraint
 // violation.
 absl::Status MarkConstraintViolation(absl::Status status);
+// For the drivers: `status` (ABORTED) marked as a conflict with a concurrent transaction, which
+// the writer answers by running the batch again.
+absl::Status MarkConflict(absl::Status status);
+bool IsConflict(const absl::Status& status);
 // For the writer: a write function's outcome as Write/WriteAsync return it (an unhandled
 // constraint violation becomes INTERNAL; anything else is returned as is).
 absl::Status WriteOutcome(absl::Status status);
 }  // namespace internal
+
+// Inside a `done` callback of a successful Write/WriteAsync, on PostgreSQL: the transaction id
+// (xid8, as pg_current_xact_id()) of the batch that committed the write, so that what the
+// callback derives from it can be placed against snapshots (pg_current_snapshot(): visible
+// when below xmin, or below xmax and not listed). 0 on SQLite, outside a done callback, and in
+// the callbacks of a failed write.
+int64_t CommittedTransactionId();
 
 // The recorded schema version of `component` (0 when none). For diagnostics and tests.
 absl::StatusOr<int> SchemaVersion(Database& db, absl::string_view component);

@@ -14,6 +14,10 @@ namespace {
 
 constexpr double kBatchSizeBuckets[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
 
+// The transaction id CommittedTransactionId() answers on this thread (the writer's, while it
+// runs the done callbacks of a committed batch).
+thread_local int64_t t_committed_transaction_id = 0;
+
 bool IsDatabaseError(const absl::Status& status) {
   return status.code() == absl::StatusCode::kInternal ||
          status.code() == absl::StatusCode::kUnknown ||
@@ -22,9 +26,13 @@ bool IsDatabaseError(const absl::Status& status) {
 
 }  // namespace
 
-GroupCommitWriter::GroupCommitWriter(BatchTransaction* txn, int max_batch, server::Metrics* metrics)
-    : txn_(txn), max_batch_(max_batch) {
+GroupCommitWriter::GroupCommitWriter(BatchTransaction* txn, int max_batch, server::Metrics* metrics,
+                                     int conflict_retries)
+    : txn_(txn), max_batch_(max_batch), conflict_retries_(conflict_retries) {
   if (metrics == nullptr) return;
+  conflict_retries_total_ = metrics->GetCounter(
+      "lf_sql_conflict_retries_total",
+      "Write batches rolled back and run again after a serialization failure or deadlock.");
   batch_size_ = metrics->GetHistogram("lf_sql_commit_batch_size",
                                       "Write functions committed together in one transaction.",
                                       kBatchSizeBuckets);
@@ -115,32 +123,45 @@ void GroupCommitWriter::Loop() {
   }
 }
 
-void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
-  auto fail_all = [&](const absl::Status& status) {
-    {
-      absl::MutexLock lock(&stats_mu_);
-      stats_.failed_writes += static_cast<int64_t>(batch.size());
-    }
-    CountErrors(1);
-    for (Op& op : batch) op.done(status);
-  };
-
-  const absl::Time started = absl::Now();
+absl::Status GroupCommitWriter::TryBatch(std::vector<Op>& batch,
+                                         std::vector<absl::Status>& results) {
   if (absl::Status begin = txn_->BeginBatch(); !begin.ok()) {
     txn_->RollbackBatch();
-    fail_all(begin);
-    return;
+    return begin;
   }
-
-  std::vector<absl::Status> results(batch.size());
+  results.assign(batch.size(), absl::OkStatus());
   absl::Status broken;  // set when the batch's transaction cannot be committed
   for (size_t i = 0; i < batch.size() && broken.ok(); ++i) {
     broken = txn_->RunFunction(batch[i].fn, &results[i]);
   }
   if (broken.ok()) broken = txn_->CommitBatch();
-  if (!broken.ok()) {
-    txn_->RollbackBatch();
-    fail_all(broken);
+  if (!broken.ok()) txn_->RollbackBatch();
+  return broken;
+}
+
+void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
+  const absl::Time started = absl::Now();
+  std::vector<absl::Status> results;
+  absl::Status failed = TryBatch(batch, results);
+  for (int retry = 0; internal::IsConflict(failed) && retry < conflict_retries_; ++retry) {
+    {
+      absl::MutexLock lock(&stats_mu_);
+      ++stats_.conflict_retries;
+    }
+    if (conflict_retries_total_ != nullptr) conflict_retries_total_->Increment();
+    // The other transaction usually commits within milliseconds; a random pause keeps two
+    // writers that conflicted from meeting again at once.
+    const int64_t most_us = int64_t{1000} << std::min(retry, 6);
+    absl::SleepFor(absl::Microseconds(absl::Uniform<int64_t>(bitgen_, 0, most_us + 1)));
+    failed = TryBatch(batch, results);
+  }
+  if (!failed.ok()) {
+    {
+      absl::MutexLock lock(&stats_mu_);
+      stats_.failed_writes += static_cast<int64_t>(batch.size());
+    }
+    CountErrors(1);
+    for (Op& op : batch) op.done(failed);
     return;
   }
 
@@ -162,11 +183,19 @@ void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
   }
   // A constraint violation the function left unhandled is a defect, not an answer: INTERNAL
   // (database.h).
+  t_committed_transaction_id = txn_->committed_transaction_id();
   for (size_t i = 0; i < batch.size(); ++i) {
     absl::Status outcome = internal::WriteOutcome(std::move(results[i]));
     if (IsDatabaseError(outcome)) CountErrors(1);
     batch[i].done(std::move(outcome));
   }
+  t_committed_transaction_id = 0;
 }
 
 }  // namespace lianfang::sql::internal
+
+namespace lianfang::sql {
+
+int64_t CommittedTransactionId() { return internal::t_committed_transaction_id; }
+
+}  // namespace lianfang::sql

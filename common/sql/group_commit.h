@@ -6,12 +6,16 @@
 //
 // Contract kept for database.h: a function's error undoes that function's changes only; a
 // batch whose transaction breaks (or whose COMMIT fails) fails every function of the batch
-// with that error; `done` callbacks run on the writer thread, in queue order, only after the
+// with that error, except a conflict with a concurrent transaction (internal::IsConflict: a
+// serialization failure or deadlock), after which the batch is rolled back and run again,
+// every function anew, up to `conflict_retries` times after a random pause of up to 1 ms,
+// 2 ms, 4 ms... (at most 64 ms); `done` callbacks run on the writer thread, in queue order, only after the
 // commit (or the failure) is known; Write from the writer thread is refused with INTERNAL.
 //
 // Metrics (when given a registry, docs/metrics.md): per committed batch its size
 // (lf_sql_commit_batch_size) and the time from BEGIN to the end of COMMIT
-// (lf_sql_commit_seconds); lf_sql_errors_total counts every batch that failed as a whole (its
+// (lf_sql_commit_seconds); lf_sql_conflict_retries_total counts the batches run again after a
+// conflict; lf_sql_errors_total counts every batch that failed as a whole (its
 // transaction could not begin, broke, or did not commit) and every function whose outcome is
 // INTERNAL, UNKNOWN or DATA_LOSS (a statement the database refused, an unhandled constraint
 // violation).
@@ -21,11 +25,13 @@
 #ifndef LIANFANG_COMMON_SQL_GROUP_COMMIT_H_
 #define LIANFANG_COMMON_SQL_GROUP_COMMIT_H_
 
+#include <cstdint>
 #include <deque>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "common/server/metrics.h"
@@ -40,16 +46,21 @@ class BatchTransaction {
  public:
   virtual ~BatchTransaction() = default;
 
-  // Starts the batch's write transaction (taking the write lock). An error fails the batch.
+  // Starts the batch's write transaction (taking the write lock, where the driver has one).
+  // An error fails the batch.
   virtual absl::Status BeginBatch() = 0;
   // Runs `fn` under a savepoint of its own in the batch's transaction and stores its outcome
   // in `*result` (its changes released on OK, rolled back to the savepoint on an error).
-  // Returns an error only when the batch's transaction can no longer be committed.
+  // Returns an error only when the batch's transaction can no longer be committed (marked
+  // internal::MarkConflict when running the batch again may succeed).
   virtual absl::Status RunFunction(AsyncTransactionFn& fn, absl::Status* result) = 0;
   // Commits the batch (durably). An error fails the batch.
   virtual absl::Status CommitBatch() = 0;
   // Ends whatever transaction is still open after an error; best effort.
   virtual void RollbackBatch() = 0;
+  // After a successful CommitBatch: the id of the committed transaction, which the `done`
+  // callbacks read through CommittedTransactionId() (database.h); 0 when the driver has none.
+  virtual int64_t committed_transaction_id() const { return 0; }
 };
 
 // The writer: a queue and one thread that commits what is queued in batches of at most
@@ -57,7 +68,8 @@ class BatchTransaction {
 class GroupCommitWriter final {
  public:
   // `txn` must outlive the writer (until Stop returned); `metrics` (may be null) too.
-  GroupCommitWriter(BatchTransaction* txn, int max_batch, server::Metrics* metrics = nullptr);
+  GroupCommitWriter(BatchTransaction* txn, int max_batch, server::Metrics* metrics = nullptr,
+                    int conflict_retries = 0);
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
   // REQUIRES: Stop was called (or Start never was).
@@ -86,15 +98,21 @@ class GroupCommitWriter final {
   }
   void Loop();
   void RunBatch(std::vector<Op>& batch);
+  // One try of the batch: OK once committed (`results` then hold the functions' outcomes),
+  // else the batch's failure (rolled back).
+  absl::Status TryBatch(std::vector<Op>& batch, std::vector<absl::Status>& results);
 
   // Counts a database error (see the file comment).
   void CountErrors(int64_t n);
 
   BatchTransaction* const txn_;
   const size_t max_batch_;
+  const int conflict_retries_;
+  absl::BitGen bitgen_;  // the writer thread's, for the pauses between conflicting tries
   server::Metrics::Histogram* batch_size_ = nullptr;      // null without metrics
   server::Metrics::Histogram* commit_seconds_ = nullptr;  // null without metrics
   server::Metrics::Counter* errors_ = nullptr;            // null without metrics
+  server::Metrics::Counter* conflict_retries_total_ = nullptr;  // null without metrics
 
   absl::Mutex mu_;
   std::deque<Op> queue_ ABSL_GUARDED_BY(mu_);

@@ -22,7 +22,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -47,8 +50,12 @@ constexpr Oid kFloat4Oid = 700;
 constexpr Oid kFloat8Oid = 701;
 constexpr Oid kNumericOid = 1700;
 
-// The advisory lock every writer of a database takes for its transaction ("LFWRITE").
-constexpr int64_t kWriterLockKey = 0x4C46575249544500;
+// The advisory lock a migrator holds while it brings a database's schema up to date, so that
+// the migrators of several processes take turns ("LFWRITE": the key older releases took for
+// every write transaction, so that they and a migrator of this one exclude each other too).
+constexpr int64_t kMigrationLockKey = 0x4C46575249544500;
+// How long a migrator waits for another one to finish.
+constexpr char kMigrationLockTimeout[] = "300s";
 
 // Statements prepared per connection. Services use a few dozen distinct SQL texts; beyond the
 // bound (SQL built dynamically) statements run unprepared.
@@ -112,8 +119,8 @@ absl::Status PgError(const PGresult* res, PGconn* conn, const Target& target) {
         absl::StrCat("the change violates a database constraint (", detail, ")")));
   }
   if (sqlstate == "40001" || sqlstate == "40P01") {
-    return absl::AbortedError(
-        absl::StrCat("a database lock conflict occurred; retry (", detail, ")"));
+    return internal::MarkConflict(absl::AbortedError(absl::StrCat(
+        "the write conflicted with a concurrent transaction; retry (", detail, ")")));
   }
   if (sqlstate == "55P03" || sqlstate == "57014") {
     return absl::UnavailableError(
@@ -220,19 +227,29 @@ class Connection final {
                                                           const Options& options, Role role);
 
   PGconn* conn() const { return conn_.get(); }
-  bool broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }
+  bool broken() const { return lost_ || PQstatus(conn_.get()) != CONNECTION_OK; }
   // True once a write on this writer connection was refused because the server is read-only
   // (SQLSTATE 25006: a standby, or an old primary fenced with default_transaction_read_only):
   // the connection is of no more use for writing and is replaced.
   bool read_only() const { return read_only_; }
+  // True once a statement on this connection failed with a serialization failure or a
+  // deadlock (40001/40P01) since ClearConflict: the transaction must be run again as a whole.
+  bool conflicted() const { return conflicted_; }
+  void ClearConflict() { conflicted_ = false; }
   PGTransactionStatusType txn() const { return PQtransactionStatus(conn_.get()); }
   bool idle() const { return !broken() && txn() == PQTRANS_IDLE; }
 
-  // Runs one statement with parameters.
-  absl::StatusOr<Result> Execute(absl::string_view sql, std::span<const Value> params);
+  // Runs one statement with parameters. `before` (parameterless commands, e.g. savepoints)
+  // run first in the same round trip (libpq's pipeline mode); when one of them fails the
+  // statement does not run and its error is returned with `*before_failed` set.
+  absl::StatusOr<Result> Execute(absl::string_view sql, std::span<const Value> params,
+                                 std::span<const std::string> before = {},
+                                 bool* before_failed = nullptr);
   // Runs parameterless SQL (one or more statements) through the simple query protocol and
   // discards the rows.
   absl::Status Exec(absl::string_view sql);
+  // Like Exec, and returns the first value of the last statement's first row as an integer.
+  absl::StatusOr<int64_t> ExecInt(absl::string_view sql);
 
   // The status of a failed result. On a writer connection a read-only server (25006) is
   // UNAVAILABLE (another server is, or soon will be, the primary) and marks it read_only();
@@ -251,12 +268,18 @@ class Connection final {
   const Target* target_;
   const Role role_;
   bool read_only_ = false;
+  bool conflicted_ = false;
+  bool lost_ = false;  // a pipeline failed mid-way: the connection's state is unknown
   absl::flat_hash_map<std::string, Prepared> prepared_;
   int next_name_ = 0;
 };
 
 absl::Status Connection::Error(const PGresult* res) {
   const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  if (state != nullptr &&
+      (absl::string_view(state) == "40001" || absl::string_view(state) == "40P01")) {
+    conflicted_ = true;
+  }
   if (role_ == Role::kWriter && state != nullptr && absl::string_view(state) == "25006" &&
       !broken()) {
     read_only_ = true;
@@ -309,7 +332,23 @@ absl::Status Connection::Exec(absl::string_view sql) {
   return Error(res.get());
 }
 
-absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<const Value> params) {
+absl::StatusOr<int64_t> Connection::ExecInt(absl::string_view sql) {
+  const std::string text(sql.data(), sql.size());
+  ResultPtr res(PQexec(conn_.get(), text.c_str()));
+  const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK) return Error(res.get());
+  int64_t value = 0;
+  if (PQntuples(res.get()) < 1 || PQnfields(res.get()) < 1 ||
+      !absl::SimpleAtoi(PQgetvalue(res.get(), 0, 0), &value)) {
+    return absl::InternalError("database error: expected an integer result");
+  }
+  return value;
+}
+
+absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<const Value> params,
+                                           std::span<const std::string> before,
+                                           bool* before_failed) {
+  if (before_failed != nullptr) *before_failed = false;
   const int n = static_cast<int>(params.size());
   std::vector<Oid> types(n);
   std::vector<std::string> texts(n);
@@ -358,30 +397,91 @@ absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<cons
     }
   }
 
-  ResultPtr res;
+  // The statement's prepared name, or (beyond kMaxPreparedStatements) none: run unprepared.
   auto it = prepared_.find(key);
+  std::string prepare_as;  // not yet prepared: prepare under this name first
+  const std::string text(sql.data(), sql.size());
   if (it == prepared_.end()) {
     ASSIGN_OR_RETURN(StatementShape shape, ScanStatement(sql));
     if (shape.parameters != n) {
       return absl::InternalError(absl::StrCat("the SQL statement takes ", shape.parameters,
                                               " parameters but ", n, " were given"));
     }
-    const std::string text(sql.data(), sql.size());
     if (prepared_.size() < kMaxPreparedStatements) {
-      std::string name = absl::StrCat("lf_", next_name_++);
-      ResultPtr prep(PQprepare(conn_.get(), name.c_str(), text.c_str(), n, types.data()));
+      prepare_as = absl::StrCat("lf_", next_name_++);
+    }
+  }
+  const char* const name = it != prepared_.end() ? it->second.name.c_str()
+                           : prepare_as.empty()  ? nullptr
+                                                 : prepare_as.c_str();
+
+  ResultPtr res;
+  if (before.empty()) {
+    if (!prepare_as.empty()) {
+      ResultPtr prep(PQprepare(conn_.get(), name, text.c_str(), n, types.data()));
       if (prep == nullptr || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) {
         return Error(prep.get());
       }
-      it = prepared_.emplace(std::move(key), Prepared{std::move(name)}).first;
-    } else {
-      res.reset(PQexecParams(conn_.get(), text.c_str(), n, types.data(), values.data(),
-                             lengths.data(), formats.data(), /*resultFormat=*/0));
     }
+    res.reset(name != nullptr
+                  ? PQexecPrepared(conn_.get(), name, n, values.data(), lengths.data(),
+                                   formats.data(), /*resultFormat=*/0)
+                  : PQexecParams(conn_.get(), text.c_str(), n, types.data(), values.data(),
+                                 lengths.data(), formats.data(), /*resultFormat=*/0));
+  } else {
+    // One round trip: the commands before, the preparation, the statement, then a sync point.
+    // Inside the explicit transaction the sync point commits nothing.
+    if (PQenterPipelineMode(conn_.get()) != 1) return Error(nullptr);
+    bool sent = true;
+    for (const std::string& command : before) {
+      sent = sent && PQsendQueryParams(conn_.get(), command.c_str(), 0, nullptr, nullptr, nullptr,
+                                       nullptr, 0) == 1;
+    }
+    if (!prepare_as.empty()) {
+      sent = sent && PQsendPrepare(conn_.get(), name, text.c_str(), n, types.data()) == 1;
+    }
+    sent = sent && (name != nullptr
+                        ? PQsendQueryPrepared(conn_.get(), name, n, values.data(), lengths.data(),
+                                              formats.data(), 0)
+                        : PQsendQueryParams(conn_.get(), text.c_str(), n, types.data(),
+                                            values.data(), lengths.data(), formats.data(), 0)) ==
+                       1;
+    sent = sent && PQpipelineSync(conn_.get()) == 1;
+    // The results in the order sent; each is followed by a null, the sync point ends them.
+    std::vector<ResultPtr> results;
+    const size_t expected = before.size() + (prepare_as.empty() ? 0 : 1) + 1;
+    for (int nulls = 0; sent && nulls <= static_cast<int>(expected) + 1;) {
+      ResultPtr r(PQgetResult(conn_.get()));
+      if (r == nullptr) {
+        if (broken()) break;
+        ++nulls;
+        continue;
+      }
+      if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) break;
+      results.push_back(std::move(r));
+    }
+    (void)PQexitPipelineMode(conn_.get());
+    if (!sent || results.size() != expected || broken()) {
+      // The connection failed mid-way (or the server answered out of step): its state is
+      // unknown, so it is given up (replaced like a lost one).
+      lost_ = true;
+      return absl::UnavailableError(absl::StrCat(
+          "the connection to the PostgreSQL database ", target_->description,
+          " was lost; retry later (", Scrub(*target_, PQerrorMessage(conn_.get())), ")"));
+    }
+    for (size_t k = 0; k < before.size(); ++k) {
+      if (PQresultStatus(results[k].get()) != PGRES_COMMAND_OK) {
+        if (before_failed != nullptr) *before_failed = true;
+        return Error(results[k].get());
+      }
+    }
+    if (!prepare_as.empty() && PQresultStatus(results[before.size()].get()) != PGRES_COMMAND_OK) {
+      return Error(results[before.size()].get());
+    }
+    res = std::move(results.back());
   }
-  if (res == nullptr) {
-    res.reset(PQexecPrepared(conn_.get(), it->second.name.c_str(), n, values.data(),
-                             lengths.data(), formats.data(), /*resultFormat=*/0));
+  if (!prepare_as.empty()) {
+    it = prepared_.emplace(std::move(key), Prepared{std::move(prepare_as)}).first;
   }
   const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Error(res.get());
@@ -455,59 +555,103 @@ class Connector final {
   bool attempting_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-constexpr char kFunctionSavepoint[] = "SAVEPOINT lf_write";
-constexpr char kFunctionRelease[] = "RELEASE lf_write";
 constexpr char kFunctionRollback[] = "ROLLBACK TO lf_write; RELEASE lf_write";
+
+// True for a statement that only reads (SELECT ...): it runs without a savepoint of its own.
+bool IsRead(absl::string_view sql) {
+  sql = absl::StripLeadingAsciiWhitespace(sql);
+  return sql.size() >= 6 && absl::EqualsIgnoreCase(sql.substr(0, 6), "SELECT") &&
+         (sql.size() == 6 || !absl::ascii_isalnum(static_cast<unsigned char>(sql[6])));
+}
 
 class PostgresSession final : public Session {
  public:
-  PostgresSession(Connection* conn, bool writable) : conn_(conn), writable_(writable) {}
+  // `pending`: commands to run before the first statement, in its round trip (the write
+  // function's savepoint).
+  PostgresSession(Connection* conn, bool writable, std::vector<std::string> pending = {})
+      : conn_(conn), writable_(writable), pending_(std::move(pending)) {}
 
   Dialect dialect() const override { return Dialect::kPostgres; }
   bool writable() const override { return writable_; }
 
   // Ends the session: later use (a Session& kept past its transaction) fails cleanly.
   void Invalidate() { conn_ = nullptr; }
-  // True when the transaction cannot go on (a statement savepoint could not be restored).
+  // True when the transaction cannot go on (a failed read, or a statement savepoint that
+  // could not be restored).
   bool broken() const { return broken_; }
+  // True once the pending commands ran (a statement was sent); false when the function ran
+  // no statement.
+  bool pending_sent() const { return pending_sent_; }
+  // True when a pending command itself failed: the transaction is lost.
+  bool pending_failed() const { return pending_failed_; }
 
-  // Runs a parameterless script (migrations) like one statement.
+  // Runs a parameterless script (migrations) like one write statement.
   absl::Status ExecScript(absl::string_view script) {
-    return Guarded([&]() -> absl::StatusOr<Result> {
-             RETURN_IF_ERROR(conn_->Exec(script));
-             return Result();
-           })
-        .status();
+    if (conn_ == nullptr) return absl::InternalError("a Session was used after its transaction ended");
+    if (broken_) return absl::AbortedError("the transaction was rolled back after an error; retry");
+    std::string before = absl::StrJoin(pending_, "; ");
+    pending_.clear();
+    if (!before.empty()) {
+      if (absl::Status st = conn_->Exec(before); !st.ok()) {
+        pending_failed_ = broken_ = true;
+        return st;
+      }
+      pending_sent_ = true;
+    }
+    RETURN_IF_ERROR(MarkBroken(
+        conn_->Exec(savepoint_open_ ? "RELEASE lf_stmt; SAVEPOINT lf_stmt" : "SAVEPOINT lf_stmt")));
+    savepoint_open_ = true;
+    absl::Status status = conn_->Exec(script);
+    if (!status.ok()) Undo();
+    return status;
   }
 
  protected:
+  // In a write transaction every statement that writes runs under the savepoint lf_stmt, so
+  // that its failure undoes it alone and the function goes on (as SQLite does); releasing the
+  // previous one, setting it and the statement go in one round trip. A statement that only
+  // reads runs without one: should it fail, the function's later statements fail too (its
+  // changes are rolled back), which costs nothing on the common path.
   absl::StatusOr<Result> DoExecute(absl::string_view sql, std::span<const Value> params) override {
-    return Guarded([&] { return conn_->Execute(sql, params); });
-  }
-
- private:
-  // In a write transaction every statement runs under the savepoint lf_stmt, so that its
-  // failure undoes it alone and the transaction goes on (as SQLite does). Releasing the
-  // previous statement's savepoint rides in the same round trip as setting the next one.
-  template <typename F>
-  absl::StatusOr<Result> Guarded(F run) {
     if (conn_ == nullptr) {
       return absl::InternalError("a Session was used after its transaction ended");
     }
     if (broken_) {
       return absl::AbortedError("the transaction was rolled back after an error; retry");
     }
-    if (!writable_) return run();
-    RETURN_IF_ERROR(MarkBroken(
-        conn_->Exec(savepoint_open_ ? "RELEASE lf_stmt; SAVEPOINT lf_stmt" : "SAVEPOINT lf_stmt")));
-    savepoint_open_ = true;
-    absl::StatusOr<Result> result = run();
-    if (!result.ok() && !conn_->broken()) {
-      RETURN_IF_ERROR(MarkBroken(conn_->Exec("ROLLBACK TO lf_stmt")));
-    } else if (!result.ok()) {
+    if (!writable_) return conn_->Execute(sql, params);
+    const bool write = !IsRead(sql);
+    std::vector<std::string> before = std::move(pending_);
+    pending_.clear();
+    const bool with_pending = !before.empty();
+    if (write) {
+      if (savepoint_open_) before.push_back("RELEASE lf_stmt");
+      before.push_back("SAVEPOINT lf_stmt");
+    }
+    bool before_failed = false;
+    absl::StatusOr<Result> result = conn_->Execute(sql, params, before, &before_failed);
+    if (before_failed || (!result.ok() && conn_->broken())) {
+      // Nothing to return to: the transaction is lost.
+      pending_failed_ = with_pending && before_failed;
       broken_ = true;
+      return result;
+    }
+    pending_sent_ = pending_sent_ || with_pending;
+    if (write) savepoint_open_ = true;
+    if (!result.ok()) {
+      if (write) {
+        Undo();
+      } else {
+        broken_ = true;  // the transaction is aborted: the function's later statements fail
+      }
     }
     return result;
+  }
+
+ private:
+  // Undoes the failed write statement alone.
+  void Undo() {
+    if (conn_->broken() || !conn_->Exec("ROLLBACK TO lf_stmt").ok()) broken_ = true;
   }
 
   absl::Status MarkBroken(absl::Status st) {
@@ -517,10 +661,12 @@ class PostgresSession final : public Session {
 
   Connection* conn_;
   const bool writable_;
+  std::vector<std::string> pending_;
+  bool pending_sent_ = false;
+  bool pending_failed_ = false;
   bool savepoint_open_ = false;
   bool broken_ = false;
 };
-
 
 class PostgresDatabase final : public Database, private BatchTransaction {
  public:
@@ -531,7 +677,7 @@ class PostgresDatabase final : public Database, private BatchTransaction {
         connector_(target_.get(), &options_),
         writer_conn_(std::move(writer)),
         readers_(options.max_readers, [this] { return connector_.Open(Role::kReader); }),
-        writer_(this, options.max_batch, options.metrics) {
+        writer_(this, options.max_batch, options.metrics, options.conflict_retries) {
     writer_.Start();  // last: every member is ready
   }
 
@@ -560,6 +706,7 @@ class PostgresDatabase final : public Database, private BatchTransaction {
   absl::Status BeginBatch() override;
   absl::Status RunFunction(AsyncTransactionFn& fn, absl::Status* result) override;
   absl::Status CommitBatch() override { return writer_conn_->Exec("COMMIT"); }
+  int64_t committed_transaction_id() const override { return batch_xid_; }
   void RollbackBatch() override {
     if (writer_conn_ != nullptr && !writer_conn_->broken() && writer_conn_->txn() != PQTRANS_IDLE) {
       (void)writer_conn_->Exec("ROLLBACK");
@@ -574,6 +721,10 @@ class PostgresDatabase final : public Database, private BatchTransaction {
   // Used only by the writer thread once the constructor has returned; replaced after the
   // connection is lost.
   std::unique_ptr<Connection> writer_conn_;
+  // The transaction id of the batch in progress (writer thread only).
+  int64_t batch_xid_ = 0;
+  // The last function's savepoint lf_write is still to be released (writer thread only).
+  bool function_open_ = false;
 
   internal::ReaderPool<Connection> readers_;
 
@@ -581,38 +732,44 @@ class PostgresDatabase final : public Database, private BatchTransaction {
 };
 
 absl::Status PostgresDatabase::BeginBatch() {
-  const std::string begin =
-      absl::StrCat("BEGIN; SELECT pg_advisory_xact_lock(", kWriterLockKey, ")");
-  absl::Status status;
-  bool reconnected = false;
-  for (int attempt = 0; attempt < options_.write_lock_attempts;) {
-    if (writer_conn_ == nullptr || writer_conn_->broken() || writer_conn_->read_only()) {
-      writer_conn_.reset();
-      absl::StatusOr<std::unique_ptr<Connection>> conn = connector_.Open(Role::kWriter);
-      if (!conn.ok()) return conn.status();
-      writer_conn_ = *std::move(conn);
-      reconnected = true;
-    }
-    status = writer_conn_->Exec(begin);
+  // No lock on the whole database: concurrent writers (other replicas) are ordered by
+  // PostgreSQL's serializable isolation, which fails one of two conflicting transactions
+  // (40001) rather than let a rule that read then wrote see a stale read; the group-commit
+  // writer then runs the batch again. The transaction id comes in the same round trip, for
+  // CommittedTransactionId().
+  static constexpr char kBegin[] = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT pg_current_xact_id()";
+  batch_xid_ = 0;
+  function_open_ = false;
+  auto begin = [this]() -> absl::Status {
+    writer_conn_->ClearConflict();
+    ASSIGN_OR_RETURN(batch_xid_, writer_conn_->ExecInt(kBegin));
+    return absl::OkStatus();
+  };
+  if (writer_conn_ != nullptr && !writer_conn_->broken() && !writer_conn_->read_only()) {
+    absl::Status status = begin();
     if (status.ok()) return status;
-    if (writer_conn_->broken() || writer_conn_->read_only()) {
-      // The server went away (restart, failover) or turned read-only since the last batch:
-      // reconnect once.
-      if (reconnected) return status;
-      continue;
+    if (!writer_conn_->broken() && !writer_conn_->read_only()) {
+      if (writer_conn_->txn() != PQTRANS_IDLE) (void)writer_conn_->Exec("ROLLBACK");
+      return status;
     }
-    if (writer_conn_->txn() != PQTRANS_IDLE) (void)writer_conn_->Exec("ROLLBACK");
-    if (status.code() != absl::StatusCode::kUnavailable) return status;
-    ++attempt;
+    // The server went away (restart, failover) or turned read-only since the last batch:
+    // reconnect once.
   }
-  return absl::UnavailableError(
-      "the database's write lock is held by another process for too long; retry later");
+  writer_conn_.reset();
+  absl::StatusOr<std::unique_ptr<Connection>> conn = connector_.Open(Role::kWriter);
+  if (!conn.ok()) return conn.status();
+  writer_conn_ = *std::move(conn);
+  return begin();
 }
 
 absl::Status PostgresDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status* result) {
   Connection* const conn = writer_conn_.get();
-  RETURN_IF_ERROR(conn->Exec(kFunctionSavepoint));
-  PostgresSession session(conn, /*writable=*/true);
+  // The function's savepoint (and the release of the previous function's) ride with its first
+  // statement; a function that runs none costs no round trip.
+  std::vector<std::string> pending;
+  if (function_open_) pending.emplace_back("RELEASE lf_write");
+  pending.emplace_back("SAVEPOINT lf_write");
+  PostgresSession session(conn, /*writable=*/true, std::move(pending));
   *result = fn(session);
   session.Invalidate();
   if (conn->broken()) {
@@ -627,6 +784,18 @@ absl::Status PostgresDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status*
                                                " is read-only (a standby, or a primary being "
                                                "switched over); retry the request"));
   }
+  if (conn->conflicted()) {
+    // The function may have handled the error, but the transaction is doomed: PostgreSQL
+    // would fail its COMMIT. The whole batch runs again.
+    return internal::MarkConflict(absl::AbortedError(
+        "the write conflicted with a concurrent transaction (serialization failure or "
+        "deadlock); retry the request"));
+  }
+  if (session.pending_failed()) {
+    return absl::AbortedError("the write transaction failed; retry the request");
+  }
+  if (!session.pending_sent()) return absl::OkStatus();  // no statement: nothing to keep or undo
+  function_open_ = false;  // the previous function's savepoint was released
   if (conn->txn() != PQTRANS_INTRANS && conn->txn() != PQTRANS_INERROR) {
     // A function issued COMMIT/ROLLBACK itself: the batch's earlier work is gone or split.
     return absl::AbortedError("the database transaction ended early; retry the request");
@@ -634,7 +803,12 @@ absl::Status PostgresDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status*
   if (result->ok() && (session.broken() || conn->txn() == PQTRANS_INERROR)) {
     *result = absl::AbortedError("the write could not be completed after an error; retry");
   }
-  return conn->Exec(result->ok() ? kFunctionRelease : kFunctionRollback);
+  if (result->ok()) {
+    // Released with the next function's first statement, or by the COMMIT.
+    function_open_ = true;
+    return absl::OkStatus();
+  }
+  return conn->Exec(kFunctionRollback);
 }
 
 absl::Status PostgresDatabase::Read(TransactionFn fn) {
@@ -686,7 +860,14 @@ void PostgresDatabase::ReleaseReader(std::unique_ptr<Connection> conn) {
 
 absl::Status PostgresDatabase::Migrate(absl::string_view component,
                                        std::span<const Migration> migrations) {
-  return internal::RunMigrations(
+  // Migrators of several processes take turns: each holds the migration lock on a connection
+  // of its own while its migration transactions run (they begin after the lock is taken, so
+  // each reads the versions another migrator recorded before it).
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> lock, connector_.Open(Role::kWriter));
+  RETURN_IF_ERROR(lock->Exec(absl::StrCat("SET lock_timeout = '", kMigrationLockTimeout,
+                                          "'; SELECT pg_advisory_lock(", kMigrationLockKey,
+                                          ")")));
+  absl::Status status = internal::RunMigrations(
       *this, component, migrations,
       [](Session& session, absl::string_view script) {
         return static_cast<PostgresSession&>(session).ExecScript(script);
@@ -695,6 +876,9 @@ absl::Status PostgresDatabase::Migrate(absl::string_view component,
         return migration.postgres_sql.empty() ? TranslateToPostgres(migration.sql)
                                               : migration.postgres_sql;
       });
+  // Closing the connection (below) releases the lock too, should the unlock fail.
+  (void)lock->Exec(absl::StrCat("SELECT pg_advisory_unlock(", kMigrationLockKey, ")"));
+  return status;
 }
 
 }  // namespace

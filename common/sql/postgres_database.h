@@ -5,12 +5,22 @@
 //
 // Same semantics as the SQLite driver:
 //   - One writer thread owns the write connection and commits queued write functions in
-//     batches: BEGIN, pg_advisory_xact_lock (one writer per database across processes, like
-//     SQLite's write lock; lock_timeout = Options::busy_timeout), one SAVEPOINT per function,
-//     one COMMIT. Each statement of a write function runs under its own savepoint too, so a
-//     failed statement (a UNIQUE violation the function handles) is undone alone and the
-//     function goes on, as on SQLite. synchronous_commit is left at the server's setting
-//     (keep it `on`: a committed batch then survives a crash).
+//     batches: BEGIN ISOLATION LEVEL SERIALIZABLE, one SAVEPOINT per function, one COMMIT.
+//     Each statement of a write function that writes (anything but SELECT) runs under its own
+//     savepoint too, so a failed write (a UNIQUE violation the function handles) is undone
+//     alone and the function goes on, as on SQLite. A failed SELECT is not: the function's
+//     later statements fail with ABORTED and its changes are rolled back (the batch goes on).
+//     The savepoints ride in the round trip of the statement they guard (libpq's pipeline
+//     mode), and a function's is released with the next function's first statement or by the
+//     COMMIT: a statement costs one round trip. synchronous_commit is left at the server's
+//     setting (keep it `on`: a committed batch then survives a crash).
+//   - No lock covers the database: the writers of several processes (replicas of a service)
+//     commit side by side. Serializable isolation keeps every rule that reads then writes
+//     (a person's presence, a site's capacity, a task's claim, a stock balance) as if the
+//     transactions ran one after another: of two that conflict, PostgreSQL fails one with
+//     40001 (or 40P01 for a deadlock), and the writer rolls its batch back and runs every
+//     function of it again (Options::conflict_retries, database.h). Row locks wait up to
+//     Options::busy_timeout (lock_timeout), then UNAVAILABLE.
 //   - Reads run on a pool of Options::max_readers connections, each Read in one
 //     REPEATABLE READ READ ONLY transaction (one snapshot; writes fail with INTERNAL). Open
 //     makes the writer's and every reader's connection (and fails when one cannot be made),
@@ -20,7 +30,7 @@
 //     bytea, NULL untyped. Results: integer types and booleans (as 0/1) read as integers,
 //     numeric as an integer when integral else a double, bytea as Bytes, anything else text.
 //   - Codes by SQLSTATE: 23505 ALREADY_EXISTS; 23503/23502/23514 (any other 23xxx too)
-//     FAILED_PRECONDITION; 40001/40P01 ABORTED; 55P03 (lock timeout), 57P0x and a lost
+//     FAILED_PRECONDITION; 40001/40P01 ABORTED (a conflict: the batch is run again); 55P03 (lock timeout), 57P0x and a lost
 //     connection UNAVAILABLE; 53xxx RESOURCE_EXHAUSTED; 25006 (a write in Read) and the rest
 //     INTERNAL. Messages carry the server's primary message only (never DETAIL, which quotes
 //     row values; data-exception messages, which quote input, are replaced), never a password.
@@ -41,8 +51,9 @@
 //     has flushed it too; a batch whose COMMIT got no answer may or may not be committed, and
 //     its functions get UNAVAILABLE: callers retry with their idempotency keys
 //     (docs/deployment.md, "PostgreSQL failover").
-//   - Migrate applies `postgres_sql`, or TranslateToPostgres(sql) when it is empty, inside the
-//     writer's advisory lock, so concurrent migrators (several processes) apply each step once.
+//   - Migrate applies `postgres_sql`, or TranslateToPostgres(sql) when it is empty, while it
+//     holds a session advisory lock on a connection of its own (waiting up to 5 minutes for
+//     another migrator), so concurrent migrators (several processes) apply each step once.
 //
 // Writing SQL that runs on both: `$N` placeholders; ON CONFLICT instead of INSERT OR
 // IGNORE/REPLACE; COALESCE instead of IFNULL; CASE instead of two-argument MAX/MIN; no bare

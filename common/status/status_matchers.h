@@ -2,6 +2,7 @@
 // (absl/status/status_matchers.h arrived after Abseil 20220623).
 //
 //   EXPECT_THAT(DoThing(), IsOk());
+//   EXPECT_THAT(Count(), IsOkAndHolds(3));
 //   EXPECT_THAT(store.Load("x"), StatusIs(absl::StatusCode::kNotFound));
 //   EXPECT_THAT(store.Load("x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("site_id")));
 //   ASSERT_OK_AND_ASSIGN(auto row, store.Load("y"));
@@ -86,6 +87,15 @@ class StatusIsMatcher {
 
 // Matches an OK absl::Status or an absl::StatusOr holding a value.
 inline auto IsOk() { return internal::IsOkMatcher(); }
+
+// Matches an absl::StatusOr holding a value that matches `value` (a matcher or a value).
+MATCHER_P(IsOkAndHolds, value, "is OK and holds a value that matches") {
+  if (!arg.ok()) {
+    *result_listener << "whose status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value, *arg, result_listener);
+}
 
 // Matches a status (or StatusOr) with the given code, and optionally a message matcher.
 template <typename MessageMatcher>

@@ -19,6 +19,11 @@ TEST(KeysTest, KeysFollowTheSchemaWithTheSiteInAHashTag) {
   EXPECT_EQ(day, "lf:{village_1}:survey:day:2026-02-03");
   ASSERT_OK_AND_ASSIGN(std::string beat, HeartbeatKey(kDispatch));
   EXPECT_EQ(beat, "lf:svc:dispatch:heartbeat");
+  ASSERT_OK_AND_ASSIGN(std::string snapshot, SnapshotKey(kGate));
+  EXPECT_EQ(snapshot, "lf:svc:gate:snapshot");
+  ASSERT_OK_AND_ASSIGN(std::string deltas, DeltaLogKey(kGate));
+  EXPECT_EQ(deltas, "lf:svc:gate:deltas");
+  EXPECT_THAT(SnapshotKey("gates"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_STREQ(kChangesChannel, "lf:changes");
 }
 

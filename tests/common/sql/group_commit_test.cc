@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/server/metrics.h"
+#include "common/sql/database.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -21,6 +22,7 @@ namespace {
 
 using ::lianfang::testing::StatusIs;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 // Records the calls the writer makes; fails the steps it is told to.
 class ScriptedTransaction final : public BatchTransaction {
@@ -40,6 +42,10 @@ class ScriptedTransaction final : public BatchTransaction {
   absl::Status CommitBatch() override {
     absl::MutexLock lock(&mu_);
     calls_.push_back("commit");
+    if (conflicts_left_ > 0) {
+      --conflicts_left_;
+      return MarkConflict(absl::AbortedError("could not serialize access"));
+    }
     return commit_status_;
   }
   void RollbackBatch() override {
@@ -54,6 +60,11 @@ class ScriptedTransaction final : public BatchTransaction {
   void FailCommit(absl::Status st) {
     absl::MutexLock lock(&mu_);
     commit_status_ = std::move(st);
+  }
+  // The next `n` commits fail with a conflict (a serialization failure).
+  void ConflictOnCommit(int n) {
+    absl::MutexLock lock(&mu_);
+    conflicts_left_ = n;
   }
   void BreakOnError() {
     absl::MutexLock lock(&mu_);
@@ -80,6 +91,7 @@ class ScriptedTransaction final : public BatchTransaction {
   absl::Status begin_status_ ABSL_GUARDED_BY(mu_);
   absl::Status commit_status_ ABSL_GUARDED_BY(mu_);
   bool break_on_error_ ABSL_GUARDED_BY(mu_) = false;
+  int conflicts_left_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Outcomes reported to `done`, in the order the callbacks ran.
@@ -190,6 +202,69 @@ std::string Line(const server::Metrics& metrics, absl::string_view series) {
     if (absl::StartsWith(line, absl::StrCat(series, " "))) return std::string(line);
   }
   return "";
+}
+
+TEST(GroupCommitWriterTest, AConflictingBatchRunsAgainWholeAndEachCallerHearsOnce) {
+  server::Metrics metrics;
+  ScriptedTransaction txn;
+  txn.ConflictOnCommit(2);
+  GroupCommitWriter writer(&txn, /*max_batch=*/16, &metrics, /*conflict_retries=*/3);
+  Outcomes outcomes;
+  int runs_of_first = 0;
+  writer.WriteAsync(
+      [&runs_of_first](Session&) {
+        ++runs_of_first;
+        return absl::OkStatus();
+      },
+      outcomes.For(0));
+  QueueBeforeStart(writer, outcomes, 1, /*failing=*/0);
+  writer.Start();
+  outcomes.WaitFor(2);
+  writer.Stop();
+
+  EXPECT_EQ(runs_of_first, 3);
+  const auto seen = outcomes.seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_OK(seen[0].second);
+  EXPECT_THAT(seen[1].second, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("this one fails")));
+  EXPECT_THAT(txn.calls(), ElementsAre("begin", "run ok", "run error", "commit", "rollback",  //
+                                       "begin", "run ok", "run error", "commit", "rollback",  //
+                                       "begin", "run ok", "run error", "commit"));
+  const Stats stats = writer.stats();
+  EXPECT_EQ(stats.commits, 1);
+  EXPECT_EQ(stats.writes, 1);
+  EXPECT_EQ(stats.failed_writes, 1);
+  EXPECT_EQ(stats.conflict_retries, 2);
+  EXPECT_EQ(Line(metrics, "lf_sql_conflict_retries_total"), "lf_sql_conflict_retries_total 2");
+  EXPECT_EQ(Line(metrics, "lf_sql_errors_total"), "lf_sql_errors_total 0");
+}
+
+TEST(GroupCommitWriterTest, AConflictBeyondTheRetriesFailsTheBatchAborted) {
+  ScriptedTransaction txn;
+  txn.ConflictOnCommit(10);
+  GroupCommitWriter writer(&txn, /*max_batch=*/16, nullptr, /*conflict_retries=*/2);
+  writer.Start();
+  EXPECT_THAT(writer.Write([](Session&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kAborted));
+  writer.Stop();
+  EXPECT_EQ(writer.stats().conflict_retries, 2);
+  EXPECT_EQ(writer.stats().commits, 0);
+  EXPECT_EQ(writer.stats().failed_writes, 1);
+  EXPECT_THAT(txn.calls(), ElementsAre("begin", "run ok", "commit", "rollback",  //
+                                       "begin", "run ok", "commit", "rollback",  //
+                                       "begin", "run ok", "commit", "rollback"));
+}
+
+TEST(GroupCommitWriterTest, WithoutRetriesAConflictFailsAtOnce) {
+  ScriptedTransaction txn;
+  txn.ConflictOnCommit(1);
+  GroupCommitWriter writer(&txn, /*max_batch=*/16);
+  writer.Start();
+  EXPECT_THAT(writer.Write([](Session&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_OK(writer.Write([](Session&) { return absl::OkStatus(); }));
+  writer.Stop();
+  EXPECT_EQ(writer.stats().conflict_retries, 0);
 }
 
 TEST(GroupCommitWriterTest, MetricsCountBatchSizesCommitTimesAndDatabaseErrors) {

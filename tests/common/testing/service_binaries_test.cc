@@ -13,15 +13,6 @@
 namespace lianfang::testing {
 namespace {
 
-// Matches an OK StatusOr whose value equals `expected`.
-MATCHER_P(IsOkAndHolds, expected, "") {
-  if (!arg.ok()) {
-    *result_listener << "whose status is " << arg.status();
-    return false;
-  }
-  return *arg == expected;
-}
-
 using ::testing::HasSubstr;
 
 TEST(ServiceBinariesTest, FindsExecutablesInTheBinDir) {
