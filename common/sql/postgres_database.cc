@@ -239,12 +239,17 @@ class Connection final {
   PGTransactionStatusType txn() const { return PQtransactionStatus(conn_.get()); }
   bool idle() const { return !broken() && txn() == PQTRANS_IDLE; }
 
+  // What Execute did besides the statement's own outcome.
+  struct Sent {
+    bool any = false;            // something reached the server (false: refused beforehand)
+    bool before_failed = false;  // a command of `before` failed: the statement did not run
+  };
   // Runs one statement with parameters. `before` (parameterless commands, e.g. savepoints)
   // run first in the same round trip (libpq's pipeline mode); when one of them fails the
-  // statement does not run and its error is returned with `*before_failed` set.
+  // statement does not run and that command's error is returned.
   absl::StatusOr<Result> Execute(absl::string_view sql, std::span<const Value> params,
                                  std::span<const std::string> before = {},
-                                 bool* before_failed = nullptr);
+                                 Sent* sent_out = nullptr);
   // Runs parameterless SQL (one or more statements) through the simple query protocol and
   // discards the rows.
   absl::Status Exec(absl::string_view sql);
@@ -347,8 +352,10 @@ absl::StatusOr<int64_t> Connection::ExecInt(absl::string_view sql) {
 
 absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<const Value> params,
                                            std::span<const std::string> before,
-                                           bool* before_failed) {
-  if (before_failed != nullptr) *before_failed = false;
+                                           Sent* sent_out) {
+  Sent ignored;
+  Sent& outcome = sent_out != nullptr ? *sent_out : ignored;
+  outcome = Sent();
   const int n = static_cast<int>(params.size());
   std::vector<Oid> types(n);
   std::vector<std::string> texts(n);
@@ -416,6 +423,7 @@ absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<cons
                                                  : prepare_as.c_str();
 
   ResultPtr res;
+  outcome.any = true;
   if (before.empty()) {
     if (!prepare_as.empty()) {
       ResultPtr prep(PQprepare(conn_.get(), name, text.c_str(), n, types.data()));
@@ -471,7 +479,7 @@ absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<cons
     }
     for (size_t k = 0; k < before.size(); ++k) {
       if (PQresultStatus(results[k].get()) != PGRES_COMMAND_OK) {
-        if (before_failed != nullptr) *before_failed = true;
+        outcome.before_failed = true;
         return Error(results[k].get());
       }
     }
@@ -624,15 +632,22 @@ class PostgresSession final : public Session {
     std::vector<std::string> before = std::move(pending_);
     pending_.clear();
     const bool with_pending = !before.empty();
+    const size_t pending_count = before.size();
     if (write) {
       if (savepoint_open_) before.push_back("RELEASE lf_stmt");
       before.push_back("SAVEPOINT lf_stmt");
     }
-    bool before_failed = false;
-    absl::StatusOr<Result> result = conn_->Execute(sql, params, before, &before_failed);
-    if (before_failed || (!result.ok() && conn_->broken())) {
+    Connection::Sent sent;
+    absl::StatusOr<Result> result = conn_->Execute(sql, params, before, &sent);
+    if (!sent.any) {
+      // Refused before reaching the server (a malformed statement): nothing changed, the
+      // pending commands wait for the next statement.
+      if (with_pending) pending_.assign(before.begin(), before.begin() + pending_count);
+      return result;
+    }
+    if (sent.before_failed || (!result.ok() && conn_->broken())) {
       // Nothing to return to: the transaction is lost.
-      pending_failed_ = with_pending && before_failed;
+      pending_failed_ = with_pending && sent.before_failed;
       broken_ = true;
       return result;
     }

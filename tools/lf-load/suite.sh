@@ -10,7 +10,9 @@
 #   tools/lf-load/suite.sh down VAR
 #
 # Settings: LF_BUILD_DIR (default build), LF_SITES (default deploy/sites.textproto),
-# LF_SERVICES (default "gate survey dispatch report gateway").
+# LF_SERVICES (default "gate survey dispatch report gateway"), LF_DB_TEMPLATE (each service's
+# LF_DB with %s for the service's name; default sqlite:VAR/%s.db; e.g.
+# postgresql://postgres@127.0.0.1:5432/%s for databases made beforehand).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cmd=${1:?usage: suite.sh up|env|down VAR [BASE_PORT]}
@@ -19,6 +21,7 @@ base=${3:-17100}
 build_dir=${LF_BUILD_DIR:-$root/build}
 sites=${LF_SITES:-$root/deploy/sites.textproto}
 read -r -a services <<< "${LF_SERVICES:-gate survey dispatch report gateway}"
+db_template=${LF_DB_TEMPLATE:-sqlite:$var/%s.db}
 
 port_of() {
   case $1 in gateway) echo $base ;; gate) echo $((base + 1)) ;; survey) echo $((base + 2)) ;;
@@ -54,7 +57,7 @@ case $cmd in
     for s in "${services[@]}"; do
       is_running "$var/run/$s.pid" && continue
       LF_LISTEN=127.0.0.1:$(port_of "$s") LF_HTTP_LISTEN=127.0.0.1:$(port_of http) \
-        LF_DB="sqlite:$var/$s.db" setsid "$build_dir/bin/lf-$s" \
+        LF_DB="${db_template//%s/$s}" setsid "$build_dir/bin/lf-$s" \
         </dev/null >>"$var/log/$s.log" 2>&1 &
       echo $! > "$var/run/$s.pid"
     done
@@ -73,5 +76,5 @@ case $cmd in
       rm -f "$f"
     done
     ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
 esac
