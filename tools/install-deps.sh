@@ -28,6 +28,9 @@ packages=(
   prometheus
   # servers the tests and the local run start, and their tools
   redis-server redis-tools postgresql sqlite3 tzdata openssl procps ca-certificates
+  # redis-sentinel: LF_REDIS=redis-sentinel://... follows a Redis failover; the failover tests
+  # (tests/common/redis/sentinel_test.cc, tests/common/live/) start a real Sentinel
+  redis-sentinel
 )
 
 missing=()

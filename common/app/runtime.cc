@@ -49,8 +49,8 @@ void CreateDefaultDatabaseFolder(const config::CommonConfig& config) {
   }
 }
 
-// Exports the Redis client's failed calls and state at each render, once the service has made
-// a call (a service that never uses Redis has no lf_redis_* series). Thread-compatible: the
+// Exports the Redis client's failed calls, master changes and state at each render, once the
+// service has made a call (a service that never uses Redis has no lf_redis_* series). Thread-compatible: the
 // registry runs collectors one at a time.
 class RedisCollector {
  public:
@@ -66,6 +66,11 @@ class RedisCollector {
                      "Redis calls that failed (unreachable, broken connection, timeout)")
         ->Increment(static_cast<double>(stats.failed_calls - *seen_failures_));
     *seen_failures_ = stats.failed_calls;
+    metrics_
+        ->GetCounter("lf_redis_master_changes_total",
+                     "Connections to a different Redis master than before (Sentinel failovers)")
+        ->Increment(static_cast<double>(stats.master_changes - *seen_master_changes_));
+    *seen_master_changes_ = stats.master_changes;
   }
 
  private:
@@ -73,6 +78,7 @@ class RedisCollector {
   server::Metrics* metrics_;
   // Shared by the copies std::function makes.
   std::shared_ptr<uint64_t> seen_failures_ = std::make_shared<uint64_t>(0);
+  std::shared_ptr<uint64_t> seen_master_changes_ = std::make_shared<uint64_t>(0);
 };
 
 }  // namespace

@@ -61,7 +61,8 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
   flags.AddRedisUrl({.name = "redis",
                      .env = "LF_REDIS",
                      .default_value = kDefaultRedis,
-                     .help = "Redis for live counts: redis://HOST:PORT[/DB]"},
+                     .help = "Redis for live counts: redis://HOST:PORT[/DB], or "
+                             "redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER_NAME[/DB]"},
                     &config.redis);
   flags.AddReadableFile({.name = "sites",
                          .env = "LF_SITES",

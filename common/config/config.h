@@ -20,7 +20,8 @@
 //   --metrics-listen   LF_METRICS_LISTEN    "" (off): host:port of the HTTP listener serving
 //                                           GET /metrics (docs/metrics.md)
 //   --db               LF_DB                sqlite:var/<service>.db
-//   --redis            LF_REDIS             redis://127.0.0.1:6379/0
+//   --redis            LF_REDIS             redis://127.0.0.1:6379/0; or through Sentinel
+//                                           redis-sentinel://HOST:PORT[,...]/MASTER_NAME[/DB]
 //   --sites            LF_SITES             deploy/sites.textproto (must be a readable file)
 //   --jwt-secret-file  LF_JWT_SECRET_FILE   required, readable, non-empty
 //   --jwt-public-key-file LF_JWT_PUBLIC_KEY_FILE  optional readable PEM Ed25519 public key of
@@ -80,7 +81,7 @@ struct CommonConfig {
   std::string http_listen;      // gateway only (empty for the other services)
   std::string metrics_listen;   // host:port serving GET /metrics; empty = no listener
   std::string db;               // sqlite:PATH or postgresql://… (see ParseDatabaseUrl)
-  std::string redis;            // redis://HOST:PORT[/DB] (see ParseRedisUrl)
+  std::string redis;            // redis:// or redis-sentinel:// (see redis::ParseUrl)
   std::string sites;            // path of the SiteDirectory text file (checked readable)
   std::string jwt_secret_file;  // path; checked readable and non-empty
   std::string jwt_public_key_file;  // path, or empty (no EdDSA tokens, HS256 for everyone)

@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/redis/endpoint.h"
 #include "common/time/clock.h"
 
 namespace lianfang::config {
@@ -177,44 +178,6 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view text) {
       absl::StrCat("unsupported database scheme \"", scheme, "\": ", kExpected));
 }
 
-absl::StatusOr<RedisUrl> ParseRedisUrl(absl::string_view text) {
-  constexpr char kExpected[] = "redis://HOST:PORT[/DB]";
-  if (!absl::StartsWith(text, "redis://")) {
-    // Do not echo the text: a mistyped URL may carry a password.
-    return absl::InvalidArgumentError(absl::StrCat("not a Redis URL: expected ", kExpected));
-  }
-  absl::string_view rest = text.substr(strlen("redis://"));
-  if (rest.find('@') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("credentials in the Redis URL are not supported: expected ", kExpected));
-  }
-  RedisUrl out;
-  const size_t slash = rest.find('/');
-  absl::string_view db_text;
-  if (slash != absl::string_view::npos) {
-    db_text = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-  }
-  absl::StatusOr<HostPort> hp = ParseHostPort(rest, /*port_optional=*/true, 6379, kExpected);
-  if (!hp.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("bad Redis URL: ", hp.status().message()));
-  }
-  out.host = std::move(hp->host);
-  out.port = hp->port;
-  if (slash != absl::string_view::npos && !db_text.empty()) {
-    int db = -1;
-    if (db_text.size() > 5 ||
-        !std::all_of(db_text.begin(), db_text.end(),
-                     [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }) ||
-        !absl::SimpleAtoi(db_text, &db)) {
-      return absl::InvalidArgumentError(absl::StrCat("bad Redis database \"", db_text,
-                                                     "\": expected a number, as in ", kExpected));
-    }
-    out.db = db;
-  }
-  return out;
-}
-
 absl::Status CheckReadableFile(absl::string_view path, bool non_empty) {
   if (path.empty()) return absl::InvalidArgumentError("empty file name");
   const std::string p(path);
@@ -291,7 +254,7 @@ void FlagSet::AddDatabaseUrl(FlagSpec spec, std::string* out) {
 }
 
 void FlagSet::AddRedisUrl(FlagSpec spec, std::string* out) {
-  AddString(std::move(spec), out, [](absl::string_view v) { return ParseRedisUrl(v).status(); });
+  AddString(std::move(spec), out, [](absl::string_view v) { return redis::ParseUrl(v).status(); });
 }
 
 void FlagSet::AddReadableFile(FlagSpec spec, std::string* out, bool non_empty) {

@@ -100,14 +100,6 @@ struct DatabaseUrl {
 };
 absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view text);
 
-// `redis://HOST[:PORT][/DB]`; port defaults to 6379, db to 0.
-struct RedisUrl {
-  std::string host;  // without brackets
-  int port = 6379;
-  int db = 0;
-};
-absl::StatusOr<RedisUrl> ParseRedisUrl(absl::string_view text);
-
 // OK when `path` names a regular file this process can open for reading; otherwise
 // INVALID_ARGUMENT "<path>: no such file" / "is a directory" / "permission denied" / ...
 // With `non_empty`, an empty file is an error too ("<path>: file is empty").
@@ -132,7 +124,8 @@ class FlagSet final {
   void AddAddress(FlagSpec spec, std::string* out);
   // sqlite:/postgresql:// (ParseDatabaseUrl); stores the text as given.
   void AddDatabaseUrl(FlagSpec spec, std::string* out);
-  // redis:// (ParseRedisUrl); stores the text as given.
+  // redis:// or redis-sentinel:// (redis::ParseUrl, the one parser of LF_REDIS); stores the
+  // text as given.
   void AddRedisUrl(FlagSpec spec, std::string* out);
   // A readable regular file (CheckReadableFile); stores the path.
   void AddReadableFile(FlagSpec spec, std::string* out, bool non_empty = false);

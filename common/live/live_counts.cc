@@ -51,6 +51,8 @@ void LiveCounts::Start() {
   running_ = true;
   stopping_ = false;
   stale_ = true;
+  // A master change before this start is covered by the reconcile scheduled here.
+  seen_master_changes_ = redis_->master_changes();
   ScheduleReconcileLocked();
   thread_ = std::thread([this] { Run(); });
 }
@@ -240,6 +242,18 @@ void LiveCounts::Run() {
     if (now >= next_reconcile) {
       next_reconcile = now + options_.reconcile_interval;
       absl::MutexLock lock(&mu_);
+      ScheduleReconcileLocked();
+    }
+    // After a Sentinel failover the client writes to the promoted replica, which may lack the
+    // last writes of the old master and still holds the heartbeat, so neither a failed call
+    // nor the heartbeat need to notice. Checked after every drain and health tick: the
+    // increments just written may be the first to reach the new master.
+    const uint64_t master_changes = redis_->master_changes();
+    absl::MutexLock lock(&mu_);
+    if (master_changes != seen_master_changes_) {
+      seen_master_changes_ = master_changes;
+      logging::Warning("live counts: the Redis master changed (failover); rebuilding from SQL");
+      stale_ = true;
       ScheduleReconcileLocked();
     }
   }

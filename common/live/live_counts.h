@@ -23,8 +23,10 @@
 // Healing. Redis down never fails a write: Apply only queues. When a Redis call fails the
 // queue is dropped and the counts are marked stale; once Redis answers again (checked every
 // `health_interval`) a reconcile rewrites them. A heartbeat key (SET … XX) detects a Redis
-// that came back empty (restart, FLUSHALL) without any failed call in between. Reconciles
-// also run at Start() and every `reconcile_interval`.
+// that came back empty (restart, FLUSHALL) without any failed call in between, and the
+// client's master_changes() a Sentinel failover to a replica that may lack the last writes
+// (checked after every drain and health tick): both are healed like a flush, by a reconcile.
+// Reconciles also run at Start() and every `reconcile_interval`.
 //
 // Thread-safety: all public methods are thread-safe. The snapshot function runs inside the
 // database's write transaction and must only read.
@@ -184,6 +186,8 @@ class LiveCounts final {
   bool redis_up_ ABSL_GUARDED_BY(mu_) = false;
   // PostgreSQL: a reconcile's snapshot is to be read by the background thread.
   bool read_wanted_ ABSL_GUARDED_BY(mu_) = false;
+  // redis::Client::master_changes() when last looked at; a different value means a failover.
+  uint64_t seen_master_changes_ ABSL_GUARDED_BY(mu_) = 0;
   // Reconcile writes queued on `db_` whose completion has not finished yet (Stop waits for 0).
   int writes_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;

@@ -46,7 +46,7 @@ std::string Millis(absl::Duration d) {
 Client::Client(Endpoint endpoint) : Client(std::move(endpoint), Options()) {}
 
 Client::Client(Endpoint endpoint, Options options)
-    : endpoint_(std::move(endpoint)), options_(options) {}
+    : endpoint_(std::move(endpoint)), options_(options), server_(endpoint_.ToString()) {}
 
 Client::~Client() = default;
 
@@ -74,6 +74,17 @@ absl::Status Client::FailLocked(absl::string_view what) {
   return absl::UnavailableError(last_error_);
 }
 
+bool Client::DemotedLocked(absl::string_view error) const {
+  // With Sentinel, READONLY means the server was a master and is a replica now (a failover
+  // happened): the connection is dropped so that the next one asks the Sentinels. With a
+  // fixed server there is nowhere else to go, and the reply is only an error as before.
+  return endpoint_.uses_sentinel() && absl::StartsWith(error, "READONLY");
+}
+
+uint64_t Client::master_changes() const {
+  return master_changes_.load(std::memory_order_relaxed);
+}
+
 absl::StatusOr<redisContext*> Client::ConnectedLocked() {
   if (context_ != nullptr) {
     // A server restart or an idle timeout closes the socket while we are not looking; find
@@ -87,26 +98,39 @@ absl::StatusOr<redisContext*> Client::ConnectedLocked() {
     return absl::UnavailableError(
         absl::StrCat(last_error_, " (Redis unavailable; reconnecting after backoff)"));
   }
-  absl::StatusOr<internal::ContextPtr> context =
-      internal::Connect(endpoint_, options_.connect_timeout, options_.command_timeout);
-  if (!context.ok()) return FailLocked(context.status().message());
+  // For a Sentinel endpoint every new connection asks the Sentinels again: after a failover
+  // this is how the client finds the promoted replica.
+  absl::StatusOr<internal::ServerConnection> connection =
+      internal::ConnectToServer(endpoint_, options_.connect_timeout, options_.command_timeout);
+  if (!connection.ok()) return FailLocked(connection.status().message());
+  if (endpoint_.uses_sentinel()) {
+    server_ = absl::StrCat("master ", endpoint_.master_name, " at ",
+                           connection->address.ToString(), "/", endpoint_.db);
+  }
   if (endpoint_.db != 0) {
     const std::string db = absl::StrCat(endpoint_.db);
     const std::vector<std::string> select = {"SELECT", db};
     Argv argv(select);
     ScopedSigpipeBlock no_sigpipe;
-    ReplyPtr reply(static_cast<redisReply*>(
-        redisCommandArgv(context->get(), argv.argc(), argv.ptrs.data(), argv.lens.data())));
+    ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
+        connection->context.get(), argv.argc(), argv.ptrs.data(), argv.lens.data())));
     if (reply == nullptr) {
-      return FailLocked(absl::StrCat("Redis at ", endpoint_.ToString(),
-                                     ": SELECT failed: ", internal::ContextError(**context)));
+      return FailLocked(absl::StrCat("Redis at ", server_, ": SELECT failed: ",
+                                     internal::ContextError(*connection->context)));
     }
     if (reply->type == REDIS_REPLY_ERROR) {
-      return FailLocked(absl::StrCat("Redis at ", endpoint_.ToString(), " refused database ", db,
-                                     ": ", std::string(reply->str, reply->len)));
+      return FailLocked(absl::StrCat("Redis at ", server_, " refused database ", db, ": ",
+                                     std::string(reply->str, reply->len)));
     }
   }
-  context_ = *std::move(context);
+  // A different server than the last connection's: after a failover the promoted replica may
+  // lack the last writes, which callers (the live counts) repair by rewriting from SQL.
+  if (master_.has_value() && *master_ != connection->address) {
+    ++stats_.master_changes;
+    master_changes_.fetch_add(1, std::memory_order_relaxed);
+  }
+  master_ = connection->address;
+  context_ = std::move(connection->context);
   ++stats_.connects;
   return context_.get();
 }
@@ -125,11 +149,15 @@ absl::StatusOr<Reply> Client::Command(const std::vector<std::string>& argv) {
         redisCommandArgv(*context, args.argc(), args.ptrs.data(), args.lens.data())));
   }
   if (raw == nullptr) {
-    return FailLocked(absl::StrCat("Redis at ", endpoint_.ToString(), ": ", argv[0],
+    return FailLocked(absl::StrCat("Redis at ", server_, ": ", argv[0],
                                    " failed: ", internal::ContextError(**context)));
   }
-  available_.store(true, std::memory_order_relaxed);
   Reply reply = ToReply(*raw);
+  if (reply.is_error() && DemotedLocked(reply.str())) {
+    return FailLocked(absl::StrCat("Redis at ", server_, " cannot serve ", argv[0], ": ",
+                                   reply.str()));
+  }
+  available_.store(true, std::memory_order_relaxed);
   if (reply.is_error()) return ErrorReplyStatus(argv[0], reply.str());
   return reply;
 }
@@ -151,7 +179,7 @@ absl::StatusOr<std::vector<Reply>> Client::Pipeline(
     if (redisAppendCommandArgv(*context, args.argc(), args.ptrs.data(), args.lens.data()) !=
         REDIS_OK) {
       return FailLocked(
-          absl::StrCat("Redis at ", endpoint_.ToString(),
+          absl::StrCat("Redis at ", server_,
                        ": cannot queue a pipelined command: ", internal::ContextError(**context)));
     }
   }
@@ -159,12 +187,18 @@ absl::StatusOr<std::vector<Reply>> Client::Pipeline(
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(*context, &raw) != REDIS_OK || raw == nullptr) {
-      return FailLocked(absl::StrCat("Redis at ", endpoint_.ToString(), ": pipeline failed after ",
+      return FailLocked(absl::StrCat("Redis at ", server_, ": pipeline failed after ",
                                      i, " of ", commands.size(),
                                      " replies: ", internal::ContextError(**context)));
     }
     ReplyPtr reply(static_cast<redisReply*>(raw));
     replies.push_back(ToReply(*reply));
+  }
+  for (size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].is_error() && DemotedLocked(replies[i].str())) {
+      return FailLocked(absl::StrCat("Redis at ", server_, " cannot serve ", commands[i][0],
+                                     ": ", replies[i].str()));
+    }
   }
   available_.store(true, std::memory_order_relaxed);
   return replies;

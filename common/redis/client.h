@@ -12,10 +12,18 @@
 //   absl::StatusOr<int64_t> entries = client.HIncrBy(key, redis::kFieldEntries, 1);
 //   if (!entries.ok()) { /* log, count, continue: the write already committed */ }
 //
+// Sentinel. Given a redis-sentinel:// endpoint, every new connection asks the Sentinels in
+// turn for the master's address and checks with ROLE that the server is a master (see
+// internal::ConnectToServer). A connection is replaced after any failure (lost, timed out, or
+// a READONLY reply: the master was demoted), so after the reconnect backoff the next call
+// follows a failover by itself. Connecting to a different address than the previous
+// connection's counts in master_changes(): the new master may lack the last writes.
+//
 // Error model:
-//   - UNAVAILABLE: Redis could not be reached, the connection broke, a command timed out
-//     (the connection is then dropped: its state is unknown), or Redis answered with a
-//     transient error (LOADING, BUSY, MASTERDOWN, READONLY, TRYAGAIN, CLUSTERDOWN, OOM).
+//   - UNAVAILABLE: Redis could not be reached (with Sentinel: no Sentinel named a usable
+//     master), the connection broke, a command timed out (the connection is then dropped:
+//     its state is unknown), or Redis answered with a transient error (LOADING, BUSY,
+//     MASTERDOWN, READONLY, TRYAGAIN, CLUSTERDOWN, OOM).
 //     A timed-out command may still have been applied by Redis.
 //   - FAILED_PRECONDITION: Redis answered a single command with another error reply
 //     (WRONGTYPE, ERR syntax...): a bug or a foreign key, not an outage. The message carries
@@ -25,7 +33,8 @@
 // Pipeline() reports a broken connection for the whole batch and error replies per command.
 //
 // Thread-safety: all methods may be called concurrently; calls share one connection and are
-// serialized on it, each holding it for at most about connect_timeout + command_timeout.
+// serialized on it, each holding it for at most about connect_timeout + command_timeout (with
+// Sentinel, a reconnection adds that much per Sentinel asked and for the ROLE check).
 // SIGPIPE from a write to a dead socket is suppressed without changing process-wide signal
 // dispositions.
 #ifndef LIANFANG_COMMON_REDIS_CLIENT_H_
@@ -68,6 +77,8 @@ class Client final {
     uint64_t calls = 0;         // Command and Pipeline calls
     uint64_t failed_calls = 0;  // calls that returned UNAVAILABLE
     uint64_t connects = 0;      // connections established
+    // Connections made to a different server than the previous one (a Sentinel failover).
+    uint64_t master_changes = 0;
   };
 
   // Does not connect: the first call does. Construction never fails, so a service starts
@@ -92,7 +103,8 @@ class Client final {
   // Sends `commands` in one round trip and returns one reply per command, in order. Error
   // replies come back as Reply kind error in their slot (MULTI/EXEC blocks work). An empty
   // batch returns an empty vector without I/O. UNAVAILABLE when the connection fails (some
-  // commands may then have been applied); INVALID_ARGUMENT when a command is empty.
+  // commands may then have been applied) or, with Sentinel, when a command was refused with
+  // READONLY; INVALID_ARGUMENT when a command is empty.
   absl::StatusOr<std::vector<Reply>> Pipeline(
       const std::vector<std::vector<std::string>>& commands);
 
@@ -101,6 +113,11 @@ class Client final {
   bool available() const { return available_.load(std::memory_order_relaxed); }
 
   Stats stats() const;
+
+  // How many times a new connection reached a different server than the previous connection
+  // (stats().master_changes). Always 0 for redis://. No I/O, no locking: callers compare it
+  // with the value they saw last to notice a failover.
+  uint64_t master_changes() const;
 
   // --- Conveniences (same error model) -------------------------------------------------
   absl::Status Ping();
@@ -134,15 +151,23 @@ class Client final {
   absl::StatusOr<redisContext*> ConnectedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops the connection after a failure and starts the backoff; returns UNAVAILABLE.
   absl::Status FailLocked(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether an error reply means the server is no longer the master (READONLY, Sentinel only).
+  bool DemotedLocked(absl::string_view error) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Endpoint endpoint_;
   const Options options_;
   std::atomic<bool> available_{false};
+  std::atomic<uint64_t> master_changes_{0};
 
   mutable absl::Mutex mu_;
   internal::ContextPtr context_ ABSL_GUARDED_BY(mu_);
   absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::string last_error_ ABSL_GUARDED_BY(mu_);
+  // The server of the connection, for messages: the endpoint, or with Sentinel the master's
+  // address once known.
+  std::string server_ ABSL_GUARDED_BY(mu_);
+  // The address the last connection reached (none before the first).
+  std::optional<Address> master_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace lianfang::redis::internal {
@@ -28,13 +29,13 @@ std::string ContextError(const redisContext& context) {
   return text.empty() ? "I/O error" : text;
 }
 
-absl::StatusOr<ContextPtr> Connect(const Endpoint& endpoint, absl::Duration connect_timeout,
+absl::StatusOr<ContextPtr> Connect(const Address& address, absl::Duration connect_timeout,
                                    absl::Duration io_timeout) {
-  ContextPtr context(redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port,
+  ContextPtr context(redisConnectWithTimeout(address.host.c_str(), address.port,
                                              ToTimevalAtLeast1ms(connect_timeout)));
   if (context == nullptr) {
     return absl::UnavailableError(
-        absl::StrCat("cannot connect to Redis at ", endpoint.ToString(), ": out of memory"));
+        absl::StrCat("cannot connect to Redis at ", address.ToString(), ": out of memory"));
   }
   if (context->err != 0) {
     std::string error = context->errstr;
@@ -43,15 +44,100 @@ absl::StatusOr<ContextPtr> Connect(const Endpoint& endpoint, absl::Duration conn
       error = "connect timed out";
     }
     return absl::UnavailableError(
-        absl::StrCat("cannot connect to Redis at ", endpoint.ToString(), ": ", error));
+        absl::StrCat("cannot connect to Redis at ", address.ToString(), ": ", error));
   }
   if (redisSetTimeout(context.get(), ToTimevalAtLeast1ms(io_timeout)) != REDIS_OK) {
     return absl::UnavailableError(
-        absl::StrCat("cannot set timeouts on the connection to Redis at ", endpoint.ToString()));
+        absl::StrCat("cannot set timeouts on the connection to Redis at ", address.ToString()));
   }
   // Keep-alive lets a half-open connection (host gone without a FIN) be noticed eventually.
   redisEnableKeepAlive(context.get());
   return context;
+}
+
+namespace {
+
+// One command on a fresh request/reply connection; a null reply is reported with the
+// connection's error.
+absl::StatusOr<Reply> RoundTrip(redisContext* context, const std::vector<std::string>& command) {
+  Argv argv(command);
+  ScopedSigpipeBlock no_sigpipe;
+  ReplyPtr reply(static_cast<redisReply*>(
+      redisCommandArgv(context, argv.argc(), argv.ptrs.data(), argv.lens.data())));
+  if (reply == nullptr) return absl::UnavailableError(ContextError(*context));
+  return ToReply(*reply);
+}
+
+// What one Sentinel says the master's address is.
+absl::StatusOr<Address> AskSentinel(const Address& sentinel, const std::string& master_name,
+                                    absl::Duration connect_timeout, absl::Duration io_timeout) {
+  absl::StatusOr<ContextPtr> context = Connect(sentinel, connect_timeout, io_timeout);
+  if (!context.ok()) return context.status();
+  absl::StatusOr<Reply> reply =
+      RoundTrip(context->get(), {"SENTINEL", "get-master-addr-by-name", master_name});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil()) return absl::NotFoundError("does not know the master");
+  if (reply->is_error()) return absl::UnavailableError(reply->str());
+  int port = 0;
+  if (!reply->is_array() || reply->elements().size() != 2 || !reply->elements()[0].is_string() ||
+      !reply->elements()[1].is_string() || !absl::SimpleAtoi(reply->elements()[1].str(), &port) ||
+      port < 1 || port > 65535 || reply->elements()[0].str().empty()) {
+    return absl::UnavailableError(absl::StrCat("unexpected ", KindName(reply->kind()), " reply"));
+  }
+  return Address{reply->elements()[0].str(), port};
+}
+
+// Connects to the server a Sentinel named and checks that it is a master.
+absl::StatusOr<ContextPtr> ConnectToMaster(const Address& master, absl::Duration connect_timeout,
+                                           absl::Duration io_timeout) {
+  absl::StatusOr<ContextPtr> context = Connect(master, connect_timeout, io_timeout);
+  if (!context.ok()) return context.status();
+  absl::StatusOr<Reply> role = RoundTrip(context->get(), {"ROLE"});
+  if (!role.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("Redis at ", master.ToString(), ": ROLE failed: ", role.status().message()));
+  }
+  if (role->is_array() && !role->elements().empty() && role->elements()[0].is_string() &&
+      role->elements()[0].str() == "master") {
+    return context;
+  }
+  const std::string what = role->is_array() && !role->elements().empty()
+                               ? role->elements()[0].str()
+                               : std::string(KindName(role->kind()));
+  return absl::UnavailableError(
+      absl::StrCat("Redis at ", master.ToString(), " is not a master (role: ", what, ")"));
+}
+
+}  // namespace
+
+absl::StatusOr<ServerConnection> ConnectToServer(const Endpoint& endpoint,
+                                                 absl::Duration connect_timeout,
+                                                 absl::Duration io_timeout) {
+  if (!endpoint.uses_sentinel()) {
+    Address address{endpoint.host, endpoint.port};
+    absl::StatusOr<ContextPtr> context = Connect(address, connect_timeout, io_timeout);
+    if (!context.ok()) return context.status();
+    return ServerConnection{*std::move(context), std::move(address)};
+  }
+  // Asked in the configured order every time: after a failover any Sentinel that is up knows
+  // the new master. A Sentinel whose master cannot be used (dead, not yet replaced, demoted)
+  // does not end the search: another Sentinel may already know better. Each step is bounded
+  // by the timeouts, so a dead Sentinel or master costs at most connect_timeout.
+  std::string answers;
+  for (const Address& sentinel : endpoint.sentinels) {
+    absl::StatusOr<Address> master =
+        AskSentinel(sentinel, endpoint.master_name, connect_timeout, io_timeout);
+    absl::Status problem = master.status();
+    if (master.ok()) {
+      absl::StatusOr<ContextPtr> context = ConnectToMaster(*master, connect_timeout, io_timeout);
+      if (context.ok()) return ServerConnection{*std::move(context), *std::move(master)};
+      problem = context.status();
+    }
+    absl::StrAppend(&answers, answers.empty() ? "" : "; ", "Sentinel ", sentinel.ToString(),
+                    ": ", problem.message());
+  }
+  return absl::UnavailableError(
+      absl::StrCat("no usable master ", endpoint.master_name, ": ", answers));
 }
 
 Reply ToReply(const redisReply& reply) {

@@ -26,9 +26,26 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
 // Opens a blocking connection with `connect_timeout` for the TCP connect and `io_timeout` as
 // the socket's read and write timeout (SO_RCVTIMEO/SO_SNDTIMEO). Does not SELECT.
-// UNAVAILABLE (naming the endpoint and the system error) when it cannot connect.
-absl::StatusOr<ContextPtr> Connect(const Endpoint& endpoint, absl::Duration connect_timeout,
+// UNAVAILABLE (naming the address and the system error) when it cannot connect.
+absl::StatusOr<ContextPtr> Connect(const Address& address, absl::Duration connect_timeout,
                                    absl::Duration io_timeout);
+
+// A connection to the server an Endpoint designates, and that server's address.
+struct ServerConnection {
+  ContextPtr context;
+  Address address;
+};
+
+// Connects (as Connect, with the same timeouts) to the server of `endpoint`: for redis:// the
+// server itself; for redis-sentinel:// the master the Sentinels name. The Sentinels are asked
+// in order (SENTINEL get-master-addr-by-name, each with the same timeouts) until one names
+// the master; the master is then connected to and must answer ROLE with "master" (a demoted
+// old master answers "slave" until its Sentinel is told otherwise). Does not SELECT.
+// UNAVAILABLE when no Sentinel names the master, or the master cannot be reached or is not
+// one; the message says what each Sentinel answered.
+absl::StatusOr<ServerConnection> ConnectToServer(const Endpoint& endpoint,
+                                                 absl::Duration connect_timeout,
+                                                 absl::Duration io_timeout);
 
 // Deep copy of a hiredis reply into a Reply value.
 Reply ToReply(const redisReply& reply);

@@ -148,13 +148,15 @@ void Subscriber::Run() {
 }
 
 Subscriber::Outcome Subscriber::Session(bool* lost_before) {
-  absl::StatusOr<internal::ContextPtr> connection =
-      internal::Connect(endpoint_, options_.connect_timeout, options_.connect_timeout);
+  // With Sentinel, each session asks the Sentinels for the master anew: after a failover the
+  // subscription moves to the promoted replica (and on_reconnect runs).
+  absl::StatusOr<internal::ServerConnection> connection =
+      internal::ConnectToServer(endpoint_, options_.connect_timeout, options_.connect_timeout);
   if (!connection.ok()) {
     *lost_before = true;
     return Outcome::kLost;
   }
-  redisContext* context = connection->get();
+  redisContext* context = connection->context.get();
   auto lost = [&] {
     SetConnected(false);
     *lost_before = true;

@@ -19,6 +19,11 @@
 // twice (Redis semantics). An idle connection is checked with PING every
 // health_check_interval, so a silently dead peer is noticed too.
 //
+// With a redis-sentinel:// endpoint each connection goes to the master the Sentinels name
+// (checked with ROLE). A failover closes the subscription's connection (the old master dies,
+// or Sentinel disconnects clients when it demotes it); the next attempt asks the Sentinels
+// again and subscribes on the new master, and on_reconnect runs as after any loss.
+//
 // Thread-safety: Subscribe, Stop, connected and WaitUntilSubscribed may be called from any
 // thread. Callbacks run on the subscriber's thread, one at a time; they must not call Stop()
 // or destroy the Subscriber, and should return quickly (hand long work to another thread).

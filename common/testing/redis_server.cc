@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/testing/poll.h"
 #include "common/testing/ports.h"
 
@@ -28,7 +30,8 @@ struct ReplyDeleter {
   void operator()(redisReply* r) const { freeReplyObject(r); }
 };
 
-absl::StatusOr<std::string> FindRedisServer() {
+// `name` from PATH, else from /usr/bin.
+absl::StatusOr<std::string> FindProgram(const std::string& name, absl::string_view package) {
   const char* path_env = std::getenv("PATH");
   if (path_env != nullptr) {
     std::string path(path_env);
@@ -37,15 +40,16 @@ absl::StatusOr<std::string> FindRedisServer() {
       size_t end = path.find(':', start);
       if (end == std::string::npos) end = path.size();
       if (end > start) {
-        std::string candidate = absl::StrCat(path.substr(start, end - start), "/redis-server");
+        std::string candidate = absl::StrCat(path.substr(start, end - start), "/", name);
         if (access(candidate.c_str(), X_OK) == 0) return candidate;
       }
       start = end + 1;
     }
   }
-  if (access("/usr/bin/redis-server", X_OK) == 0) return std::string("/usr/bin/redis-server");
-  return absl::NotFoundError(
-      "redis-server is not installed (apt-get install redis-server); integration tests need it");
+  const std::string usr_bin = absl::StrCat("/usr/bin/", name);
+  if (access(usr_bin.c_str(), X_OK) == 0) return usr_bin;
+  return absl::NotFoundError(absl::StrCat(name, " is not installed (apt-get install ", package,
+                                          "); integration tests need it"));
 }
 
 std::string Tail(const std::string& text, size_t n) {
@@ -54,8 +58,12 @@ std::string Tail(const std::string& text, size_t n) {
 
 }  // namespace
 
-absl::StatusOr<std::string> RedisCommandForTest(int port, const std::vector<std::string>& argv,
-                                                absl::Duration timeout) {
+namespace {
+
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+absl::StatusOr<ReplyPtr> SendForTest(int port, const std::vector<std::string>& argv,
+                                     absl::Duration timeout) {
   std::unique_ptr<redisContext, ContextDeleter> c(
       redisConnectWithTimeout("127.0.0.1", port, absl::ToTimeval(timeout)));
   if (c == nullptr || c->err != 0) {
@@ -69,22 +77,58 @@ absl::StatusOr<std::string> RedisCommandForTest(int port, const std::vector<std:
     args.push_back(a.data());
     lens.push_back(a.size());
   }
-  std::unique_ptr<redisReply, ReplyDeleter> reply(static_cast<redisReply*>(
+  ReplyPtr reply(static_cast<redisReply*>(
       redisCommandArgv(c.get(), static_cast<int>(args.size()), args.data(), lens.data())));
   if (reply == nullptr) {
     return absl::UnavailableError(absl::StrCat("redis at 127.0.0.1:", port, ": ", c->errstr));
   }
-  switch (reply->type) {
-    case REDIS_REPLY_ERROR:
-      return absl::UnavailableError(std::string(reply->str, reply->len));
+  if (reply->type == REDIS_REPLY_ERROR) {
+    return absl::UnavailableError(std::string(reply->str, reply->len));
+  }
+  return reply;
+}
+
+void Flatten(const redisReply& reply, std::vector<std::string>* out) {
+  switch (reply.type) {
+    case REDIS_REPLY_ARRAY:
+      for (size_t i = 0; i < reply.elements; ++i) Flatten(*reply.element[i], out);
+      return;
     case REDIS_REPLY_STATUS:
     case REDIS_REPLY_STRING:
-      return std::string(reply->str, reply->len);
+      out->emplace_back(reply.str, reply.len);
+      return;
     case REDIS_REPLY_INTEGER:
-      return absl::StrCat(reply->integer);
+      out->push_back(absl::StrCat(reply.integer));
+      return;
+    default:
+      out->emplace_back();
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RedisCommandForTest(int port, const std::vector<std::string>& argv,
+                                                absl::Duration timeout) {
+  absl::StatusOr<ReplyPtr> reply = SendForTest(port, argv, timeout);
+  if (!reply.ok()) return reply.status();
+  switch ((*reply)->type) {
+    case REDIS_REPLY_STATUS:
+    case REDIS_REPLY_STRING:
+      return std::string((*reply)->str, (*reply)->len);
+    case REDIS_REPLY_INTEGER:
+      return absl::StrCat((*reply)->integer);
     default:
       return std::string();
   }
+}
+
+absl::StatusOr<std::vector<std::string>> RedisArrayCommandForTest(
+    int port, const std::vector<std::string>& argv, absl::Duration timeout) {
+  absl::StatusOr<ReplyPtr> reply = SendForTest(port, argv, timeout);
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> out;
+  Flatten(**reply, &out);
+  return out;
 }
 
 RedisServer::~RedisServer() { Stop().IgnoreError(); }
@@ -95,7 +139,29 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Launch() {
   return server;
 }
 
-std::string RedisServer::url() const { return absl::StrCat("redis://127.0.0.1:", port_, "/0"); }
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::LaunchReplica(int master_port) {
+  auto server = std::make_unique<RedisServer>();
+  // Announced as 127.0.0.1, the address Sentinel then hands to clients after a failover.
+  server->extra_args_ = {"--replicaof", "127.0.0.1", absl::StrCat(master_port),
+                         "--replica-announce-ip", "127.0.0.1"};
+  if (absl::Status s = server->Start(); !s.ok()) return s;
+  return server;
+}
+
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::LaunchSentinel(
+    SentinelSettings settings) {
+  auto server = std::make_unique<RedisServer>();
+  server->sentinel_ = std::move(settings);
+  if (absl::Status s = server->Start(); !s.ok()) return s;
+  return server;
+}
+
+std::string RedisServer::url() const {
+  if (sentinel_.has_value()) {
+    return absl::StrCat("redis-sentinel://127.0.0.1:", port_, "/", sentinel_->master_name, "/0");
+  }
+  return absl::StrCat("redis://127.0.0.1:", port_, "/0");
+}
 
 bool RedisServer::running() { return process_ != nullptr && process_->Running(); }
 
@@ -118,18 +184,43 @@ absl::Status RedisServer::Start() {
 }
 
 absl::Status RedisServer::StartOnPort(int port) {
-  absl::StatusOr<std::string> binary = FindRedisServer();
+  absl::StatusOr<std::string> binary =
+      sentinel_.has_value() ? FindProgram("redis-sentinel", "redis-sentinel")
+                            : FindProgram("redis-server", "redis-server");
   if (!binary.ok()) return binary.status();
   const std::string log = log_path();
   unlink(log.c_str());  // the log of this run only, for failure messages
   Subprocess::Options options;
-  options.args = {*binary,        "--port",      absl::StrCat(port),
-                  "--bind",       "127.0.0.1",   "--dir",
-                  dir_.path(),    "--save",      "",
-                  "--appendonly", "no",          "--protected-mode",
-                  "no",           "--daemonize", "no",
-                  "--logfile",    log,           "--databases",
-                  "16",           "--loglevel",  "notice"};
+  if (sentinel_.has_value()) {
+    // Sentinel needs a writable config file, where it records what it learns (replicas, a new
+    // master after a failover). Written once: a restart keeps what it learned.
+    const std::string config = dir_.File("sentinel.conf");
+    if (access(config.c_str(), F_OK) != 0) {
+      const std::string& name = sentinel_->master_name;
+      absl::StatusOr<std::string> written = dir_.WriteFile(
+          "sentinel.conf",
+          absl::StrCat("sentinel monitor ", name, " 127.0.0.1 ", sentinel_->master_port, " 1\n",
+                       "sentinel down-after-milliseconds ", name, " ",
+                       absl::ToInt64Milliseconds(sentinel_->down_after), "\n",
+                       "sentinel failover-timeout ", name, " ",
+                       absl::ToInt64Milliseconds(sentinel_->failover_timeout), "\n",
+                       "sentinel parallel-syncs ", name, " 1\n"));
+      if (!written.ok()) return written.status();
+    }
+    options.args = {*binary,       config,      "--port",          absl::StrCat(port),
+                    "--bind",      "127.0.0.1", "--protected-mode", "no",
+                    "--daemonize", "no",        "--dir",           dir_.path(),
+                    "--logfile",   log,         "--loglevel",      "notice"};
+  } else {
+    options.args = {*binary,        "--port",      absl::StrCat(port),
+                    "--bind",       "127.0.0.1",   "--dir",
+                    dir_.path(),    "--save",      "",
+                    "--appendonly", "no",          "--protected-mode",
+                    "no",           "--daemonize", "no",
+                    "--logfile",    log,           "--databases",
+                    "16",           "--loglevel",  "notice"};
+    options.args.insert(options.args.end(), extra_args_.begin(), extra_args_.end());
+  }
   options.stdout_path = dir_.File("stdout");
   options.stderr_path = dir_.File("stderr");
   absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(options);
@@ -157,7 +248,7 @@ absl::Status RedisServer::StartOnPort(int port) {
   if (!exited) process_->Terminate(kStopGrace).IgnoreError();
   process_.reset();
   return absl::UnavailableError(
-      absl::StrCat("redis-server on port ", port,
+      absl::StrCat(sentinel_.has_value() ? "redis-sentinel" : "redis-server", " on port ", port,
                    exited ? " exited at start-up" : " did not answer PING in time",
                    absl::StrContains(output, "Address already in use") ? " (address in use)" : "",
                    "; log tail: ", Tail(output, 600)));
@@ -203,6 +294,99 @@ absl::Status RedisServer::Flush() {
   if (!running()) return absl::UnavailableError("redis-server is not running");
   absl::StatusOr<std::string> reply = RedisCommandForTest(port_, {"FLUSHALL"});
   return reply.ok() ? absl::OkStatus() : reply.status();
+}
+
+absl::StatusOr<std::unique_ptr<SentinelGroup>> SentinelGroup::Launch() {
+  std::unique_ptr<SentinelGroup> group(new SentinelGroup());
+  absl::StatusOr<std::unique_ptr<RedisServer>> master = RedisServer::Launch();
+  if (!master.ok()) return master.status();
+  group->master_ = *std::move(master);
+  absl::StatusOr<std::unique_ptr<RedisServer>> replica =
+      RedisServer::LaunchReplica(group->master_->port());
+  if (!replica.ok()) return replica.status();
+  group->replica_ = *std::move(replica);
+  // Sentinel learns the replicas from the master's INFO, asked at once when it connects and
+  // then every 10 s: a replica linked before the Sentinel starts is known at once.
+  const int replica_port = group->replica_->port();
+  const bool linked = PollUntil(
+      [&] {
+        absl::StatusOr<std::vector<std::string>> role =
+            RedisArrayCommandForTest(replica_port, {"ROLE"}, absl::Milliseconds(500));
+        return role.ok() && role->size() >= 4 && (*role)[0] == "slave" &&
+               (*role)[3] == "connected";
+      },
+      kStartTimeout, absl::Milliseconds(50));
+  if (!linked) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the replica did not link to its master in time; log tail: ",
+                     Tail(ReadFileOrEmpty(group->replica_->log_path()), 600)));
+  }
+  RedisServer::SentinelSettings settings;
+  settings.master_name = kMasterName;
+  settings.master_port = group->master_->port();
+  absl::StatusOr<std::unique_ptr<RedisServer>> sentinel =
+      RedisServer::LaunchSentinel(std::move(settings));
+  if (!sentinel.ok()) return sentinel.status();
+  group->sentinel_ = *std::move(sentinel);
+  const int sentinel_port = group->sentinel_->port();
+  const bool knows_replica = PollUntil(
+      [&] {
+        absl::StatusOr<std::vector<std::string>> replicas = RedisArrayCommandForTest(
+            sentinel_port, {"SENTINEL", "replicas", kMasterName}, absl::Milliseconds(500));
+        if (!replicas.ok()) return false;
+        for (size_t i = 0; i + 1 < replicas->size(); ++i) {
+          if ((*replicas)[i] == "flags" && (*replicas)[i + 1] == "slave") return true;
+        }
+        return false;
+      },
+      kStartTimeout, absl::Milliseconds(50));
+  if (!knows_replica) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the Sentinel did not learn of the replica in time; log tail: ",
+                     Tail(ReadFileOrEmpty(group->sentinel_->log_path()), 600)));
+  }
+  return group;
+}
+
+absl::StatusOr<int> SentinelGroup::MasterPortNamedBySentinel() {
+  absl::StatusOr<std::vector<std::string>> address = RedisArrayCommandForTest(
+      sentinel_->port(), {"SENTINEL", "get-master-addr-by-name", kMasterName});
+  if (!address.ok()) return address.status();
+  int port = 0;
+  if (address->size() != 2 || !absl::SimpleAtoi((*address)[1], &port)) {
+    return absl::UnavailableError("the Sentinel does not name a master");
+  }
+  return port;
+}
+
+absl::Status SentinelGroup::AwaitReplication(absl::Duration timeout) {
+  absl::StatusOr<std::string> acknowledged =
+      RedisCommandForTest(master_->port(),
+                          {"WAIT", "1", absl::StrCat(absl::ToInt64Milliseconds(timeout))},
+                          timeout + absl::Seconds(5));
+  if (!acknowledged.ok()) return acknowledged.status();
+  if (*acknowledged == "0") {
+    return absl::DeadlineExceededError("the replica did not acknowledge the writes in time");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SentinelGroup::KillMasterAndAwaitFailover(absl::Duration timeout) {
+  if (absl::Status s = master_->Kill(); !s.ok()) return s;
+  const int replica_port = replica_->port();
+  const bool promoted = PollUntil(
+      [&] {
+        absl::StatusOr<int> named = MasterPortNamedBySentinel();
+        if (!named.ok() || *named != replica_port) return false;
+        absl::StatusOr<std::vector<std::string>> role =
+            RedisArrayCommandForTest(replica_port, {"ROLE"}, absl::Milliseconds(500));
+        return role.ok() && !role->empty() && (*role)[0] == "master";
+      },
+      timeout, absl::Milliseconds(100));
+  if (promoted) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat("the Sentinel did not promote the replica in time; log tail: ",
+                   Tail(ReadFileOrEmpty(sentinel_->log_path()), 800)));
 }
 
 }  // namespace lianfang::testing

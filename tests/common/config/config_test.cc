@@ -21,7 +21,9 @@ namespace lianfang::config {
 namespace {
 
 using ::lianfang::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
@@ -189,9 +191,20 @@ TEST_F(LoadCommonConfigTest, BadDatabaseAndRedisUrlsAreRejected) {
               StatusIs(kInvalid, StartsWith("LF_DB (--db): unsupported database scheme")));
   EXPECT_THAT(LoadGateWith("LF_DB", "var/gate.db"), StatusIs(kInvalid, StartsWith("LF_DB (--db)")));
   EXPECT_THAT(LoadGateWith("LF_REDIS", "127.0.0.1:6379"),
-              StatusIs(kInvalid, StartsWith("LF_REDIS (--redis): not a Redis URL")));
+              StatusIs(kInvalid, AllOf(StartsWith("LF_REDIS (--redis): invalid Redis URL"),
+                                       HasSubstr("redis-sentinel://"))));
   EXPECT_THAT(LoadGateWith("LF_REDIS", "redis://127.0.0.1:6379/zero"),
-              StatusIs(kInvalid, StartsWith("LF_REDIS (--redis): bad Redis database")));
+              StatusIs(kInvalid, AllOf(StartsWith("LF_REDIS (--redis): invalid Redis URL"),
+                                       HasSubstr("database"))));
+  EXPECT_THAT(LoadGateWith("LF_REDIS", "redis-sentinel://:pw-9x@10.0.0.5:26379/lf"),
+              StatusIs(kInvalid, AllOf(StartsWith("LF_REDIS (--redis): "),
+                                       HasSubstr("MASTER_NAME"), Not(HasSubstr("pw-9x")))));
+}
+
+TEST_F(LoadCommonConfigTest, RedisThroughSentinelIsAccepted) {
+  const std::string url = "redis-sentinel://10.0.0.5:26379,10.0.0.6:26379/lf/1";
+  ASSERT_OK_AND_ASSIGN(CommonConfig config, LoadGateWith("LF_REDIS", url));
+  EXPECT_EQ(config.redis, url);
 }
 
 TEST_F(LoadCommonConfigTest, BadTimeZoneIsRejected) {

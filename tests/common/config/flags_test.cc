@@ -75,32 +75,6 @@ TEST(ParseDatabaseUrlTest, RejectsOtherSchemesWithoutEchoingSecrets) {
                                        Not(HasSubstr("hunter2")))));
 }
 
-TEST(ParseRedisUrlTest, AcceptsHostPortAndDatabase) {
-  ASSERT_OK_AND_ASSIGN(RedisUrl a, ParseRedisUrl("redis://127.0.0.1:6379/0"));
-  EXPECT_EQ(a.host, "127.0.0.1");
-  EXPECT_EQ(a.port, 6379);
-  EXPECT_EQ(a.db, 0);
-  ASSERT_OK_AND_ASSIGN(RedisUrl b, ParseRedisUrl("redis://redis:6380/3"));
-  EXPECT_EQ(b.host, "redis");
-  EXPECT_EQ(b.port, 6380);
-  EXPECT_EQ(b.db, 3);
-  ASSERT_OK_AND_ASSIGN(RedisUrl c, ParseRedisUrl("redis://[::1]:7000"));
-  EXPECT_EQ(c.host, "::1");
-  EXPECT_EQ(c.db, 0);
-  ASSERT_OK_AND_ASSIGN(RedisUrl d, ParseRedisUrl("redis://cache"));
-  EXPECT_EQ(d.port, 6379);
-}
-
-TEST(ParseRedisUrlTest, RejectsMalformedRedisUrls) {
-  for (const char* bad :
-       {"", "127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "redis://:6379", "redis://h:0",
-        "redis://h:abc", "redis://h:6379/x", "redis://h:6379/-1", "rediss://h:6379"}) {
-    EXPECT_THAT(ParseRedisUrl(bad), StatusIs(kInvalid)) << bad;
-  }
-  EXPECT_THAT(ParseRedisUrl("redis://:s3cret@h:6379/0"),
-              StatusIs(kInvalid, AllOf(HasSubstr("credentials"), Not(HasSubstr("s3cret")))));
-}
-
 TEST(CheckReadableFileTest, NamesThePathAndTheProblem) {
   TempDir dir;
   const std::string file = dir.Write("key", "secret");

@@ -289,7 +289,7 @@ TEST_F(DashboardReaderTest, WithRedisDownTheServicesAreAskedAndTheSilentOneIsNam
 
   // Redis is down: the gateway's client points at a port where nothing listens.
   const int dead = *lianfang::testing::PickFreePort();
-  redis::Client down(redis::Endpoint{"127.0.0.1", dead, 0});
+  redis::Client down(redis::Endpoint{.host = "127.0.0.1", .port = dead, .db = 0});
   auto services = Services(gate_server.channel(), survey_server.channel(), nowhere_);
   DashboardReader reader = Reader(&down, services.get());
 
@@ -328,7 +328,7 @@ TEST_F(DashboardReaderTest, DuringAnOutageManyReadersShareOneRoundOfCallsPerSeco
   gate_server.UseFallback(tokens_);
   ASSERT_OK(gate_server.Start());
   const int dead = *lianfang::testing::PickFreePort();
-  redis::Client down(redis::Endpoint{"127.0.0.1", dead, 0});
+  redis::Client down(redis::Endpoint{.host = "127.0.0.1", .port = dead, .db = 0});
   auto services = Services(gate_server.channel(), nowhere_, nowhere_);
   DashboardReader reader = Reader(&down, services.get());
 
