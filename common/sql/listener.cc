@@ -143,6 +143,9 @@ class PostgresListener final : public Listener {
         if (options_.on_resumed) options_.on_resumed();
         continue;
       }
+      // Notifications libpq already read along with an earlier message (the LISTEN's reply,
+      // another notification) are in its buffer, not on the socket: hand them over first.
+      Drain();
       pollfd fd{.fd = PQsocket(conn_.get()), .events = POLLIN, .revents = 0};
       const int ready =
           fd.fd < 0 ? -1
@@ -156,12 +159,17 @@ class PostgresListener final : public Listener {
         delay = kFirstRetryDelay;
         continue;
       }
-      while (PGnotify* n = PQnotifies(conn_.get())) {
-        const std::string channel = n->relname != nullptr ? n->relname : "";
-        const std::string payload = n->extra != nullptr ? n->extra : "";
-        PQfreemem(n);
-        options_.on_notify(channel, payload);
-      }
+      Drain();
+    }
+  }
+
+  // Hands every notification libpq holds to on_notify, in order.
+  void Drain() {
+    while (PGnotify* n = PQnotifies(conn_.get())) {
+      const std::string channel = n->relname != nullptr ? n->relname : "";
+      const std::string payload = n->extra != nullptr ? n->extra : "";
+      PQfreemem(n);
+      options_.on_notify(channel, payload);
     }
   }
 
