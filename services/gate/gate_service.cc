@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/app/audit_rpc.h"
@@ -87,19 +88,52 @@ class RefusedStream final : public grpc::ServerWriteReactor<v1::Passage> {
   void OnDone() override { delete this; }
 };
 
-// One WatchPassages client: passages arrive through Deliver (on the database's writer thread,
-// after commits) and are written one at a time. The queue is bounded: a client that cannot
-// keep up loses its oldest passages; the writer never waits.
+// One WatchPassages client: passages arrive through Deliver (after commits: on the database's
+// writer thread, or the relay's listener thread on PostgreSQL) and are written one at a time.
+// The queue is bounded: a client that cannot keep up loses its oldest passages; the publisher
+// never waits.
+//
+// A client resuming from after_seq is subscribed first, then the handler reads the passages
+// stored after that point and hands them to Resume(); live passages arriving in between are
+// held until then. A passage committed between the subscription and the read is both read and
+// delivered live (before or after the read): the read's ids are kept, and a live passage with
+// one of them is dropped, so each is sent once, the read ones first.
 class WatchReactor final : public grpc::ServerWriteReactor<v1::Passage>,
                            public PassageFeed::Subscriber {
  public:
-  WatchReactor(PassageFeed* feed, std::set<std::string> sites, size_t queue_limit)
-      : feed_(feed), queue_limit_(std::max<size_t>(queue_limit, 1)) {
+  WatchReactor(PassageFeed* feed, std::set<std::string> sites, size_t queue_limit, bool resuming)
+      : feed_(feed), queue_limit_(std::max<size_t>(queue_limit, 1)), resuming_(resuming) {
     // Initial metadata tells the client the subscription is in place (unless the feed was
     // already closed: the stream has then ended).
     id_ = feed_->Subscribe(std::move(sites), this);
     absl::MutexLock lock(&mu_);
     if (!finished_) StartSendInitialMetadata();
+  }
+
+  // The passages stored after the client's resume point (oldest first), or why they could not
+  // be read. REQUIRES: constructed resuming; called once.
+  void Resume(const absl::Status& read, std::vector<v1::Passage> backlog) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    if (!read.ok()) {
+      FinishLocked(server::ToGrpcStatus(
+          absl::UnavailableError(absl::StrCat("cannot read the passages missed since after_seq; "
+                                              "reconnect (",
+                                              read.message(), ")")),
+          kWatchPassages));
+      return;
+    }
+    for (v1::Passage& passage : backlog) {
+      backlog_ids_.insert(passage.passage_id());
+      EnqueueLocked(std::move(passage));
+    }
+    resuming_ = false;
+    std::deque<v1::Passage> held = std::move(held_);
+    held_.clear();
+    for (v1::Passage& passage : held) {
+      if (backlog_ids_.erase(passage.passage_id()) > 0) continue;  // sent from the read
+      EnqueueLocked(std::move(passage));
+    }
   }
 
   void Close() override {
@@ -111,17 +145,17 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::Passage>,
   void Deliver(const v1::Passage& passage) override {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
-    if (writing_) {
-      if (queue_.size() >= queue_limit_) {
-        queue_.pop_front();
+    if (resuming_) {
+      if (held_.size() >= queue_limit_) {
+        held_.pop_front();
         ++dropped_;
       }
-      queue_.push_back(passage);
+      held_.push_back(passage);
       return;
     }
-    writing_ = true;
-    current_ = passage;
-    StartWrite(&current_);
+    // Each passage of the read arrives live at most once: its id is then forgotten.
+    if (!backlog_ids_.empty() && backlog_ids_.erase(passage.passage_id()) > 0) return;
+    EnqueueLocked(passage);
   }
 
   void OnWriteDone(bool ok) override {
@@ -154,10 +188,26 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::Passage>,
   }
 
  private:
+  // Writes `passage` now, or queues it behind the write in progress.
+  void EnqueueLocked(v1::Passage passage) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_) {
+      if (queue_.size() >= queue_limit_) {
+        queue_.pop_front();
+        ++dropped_;
+      }
+      queue_.push_back(std::move(passage));
+      return;
+    }
+    writing_ = true;
+    current_ = std::move(passage);
+    StartWrite(&current_);
+  }
+
   void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
     queue_.clear();
+    held_.clear();
     Finish(std::move(status));
   }
 
@@ -169,6 +219,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::Passage>,
   v1::Passage current_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // While true (between the subscription and Resume), live passages wait in held_.
+  bool resuming_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::Passage> held_ ABSL_GUARDED_BY(mu_);
+  // Ids of the passages sent from the read that have not (yet) arrived live.
+  absl::flat_hash_set<std::string> backlog_ids_ ABSL_GUARDED_BY(mu_);
   int64_t dropped_ = 0;  // written under mu_, read in OnDone after the last reaction
 };
 
@@ -193,6 +248,16 @@ GateService::GateService(GateServiceOptions options)
 
 GateService::~GateService() {
   if (metrics_collector_ != 0) options_.metrics->RemoveCollector(metrics_collector_);
+  if (relay_ != nullptr) relay_->Stop();
+}
+
+absl::Status GateService::ListenForReplicas(absl::string_view database_url) {
+  if (options_.db->dialect() != sql::Dialect::kPostgres) return absl::OkStatus();
+  if (relay_ != nullptr) return absl::FailedPreconditionError("already listening for replicas");
+  auto relay = std::make_unique<PassageRelay>(options_.db, &feed_);
+  RETURN_IF_ERROR(relay->Start(database_url));
+  relay_ = std::move(relay);
+  return absl::OkStatus();
 }
 
 void GateService::UpdateUnguardedMetrics() {
@@ -233,7 +298,8 @@ void GateService::AfterPassage(const RecordedPassage& recorded, const v1::Passag
     options_.live->Apply(passage.site_id(),
                          PassageDelta(passage.direction(), recorded.verdict, recorded.day));
   }
-  feed_.Publish(passage);
+  // With a relay, the passage reaches the feed through its notification (exactly once).
+  if (relay_ == nullptr) feed_.Publish(passage);
   if (recorded.fever_task_queued && options_.outbox != nullptr) options_.outbox->Wake();
 }
 
@@ -260,6 +326,11 @@ void GateService::SubmitPassage(const auth::Principal& who, const v1::RecordPass
       [this, input = std::move(input), guard = who.subject, now,
        recorded](sql::Session& session) -> absl::StatusOr<v1::RecordPassageResponse> {
         ASSIGN_OR_RETURN(*recorded, core_.RecordPassage(session, input, guard, now));
+        // Every replica's relay learns of it when (and only if) this transaction commits; a
+        // batch run again after a conflict notifies again, and only its committed run counts.
+        if (session.dialect() == sql::Dialect::kPostgres) {
+          RETURN_IF_ERROR(NotifyPassage(session, recorded->response.passage()));
+        }
         // Moved, not copied: after the commit the reply itself carries the passage.
         return std::move(recorded->response);
       },
@@ -440,12 +511,13 @@ grpc::ServerWriteReactor<v1::Passage>* GateService::WatchPassages(
       server::AuthorizeCall(*options_.authorizer, ctx, kWatchPassages);
   if (!who.ok()) return new RefusedStream(who.status());
   std::set<std::string> sites;
+  server::FieldErrors errors;
+  if (!req->site_id().empty() && CheckLength(req->site_id(), "site_id", errors)) {
+    errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
+  }
+  if (req->after_seq() < 0) errors.Add("after_seq", "must not be negative");
+  if (absl::Status s = errors.ToStatus(); !s.ok()) return new RefusedStream(s);
   if (!req->site_id().empty()) {
-    server::FieldErrors errors;
-    if (CheckLength(req->site_id(), "site_id", errors)) {
-      errors.AddFromStatus("", options_.sites->CheckSite(req->site_id()));
-    }
-    if (absl::Status s = errors.ToStatus(); !s.ok()) return new RefusedStream(s);
     if (absl::Status s = auth::CheckSite(*who, req->site_id()); !s.ok()) {
       return new RefusedStream(s);
     }
@@ -453,7 +525,32 @@ grpc::ServerWriteReactor<v1::Passage>* GateService::WatchPassages(
   } else {
     sites.insert(who->sites.begin(), who->sites.end());  // empty = every site
   }
-  return new WatchReactor(&feed_, std::move(sites), options_.watch_queue_limit);
+  const bool resuming = req->after_seq() > 0;
+  auto* reactor = new WatchReactor(&feed_, sites, options_.watch_queue_limit, resuming);
+  if (!resuming) return reactor;
+  // Subscribed first, read second: see WatchReactor. The latest watch_resume_limit passages of
+  // the stream's sites after the resume point, oldest first.
+  const int limit = std::max(options_.watch_resume_limit, 0);
+  std::vector<v1::Passage> backlog;
+  const absl::Status read = options_.db->Read([&](sql::Session& session) -> absl::Status {
+    if (sites.empty()) {
+      ASSIGN_OR_RETURN(backlog, PassagesAfter(session, req->after_seq(), "", limit));
+      return absl::OkStatus();
+    }
+    for (const std::string& site : sites) {
+      ASSIGN_OR_RETURN(std::vector<v1::Passage> of_site,
+                       PassagesAfter(session, req->after_seq(), site, limit));
+      for (v1::Passage& p : of_site) backlog.push_back(std::move(p));
+    }
+    return absl::OkStatus();
+  });
+  std::sort(backlog.begin(), backlog.end(),
+            [](const v1::Passage& a, const v1::Passage& b) { return a.seq() < b.seq(); });
+  if (backlog.size() > static_cast<size_t>(limit)) {
+    backlog.erase(backlog.begin(), backlog.end() - limit);
+  }
+  reactor->Resume(read, std::move(backlog));
+  return reactor;
 }
 
 // ---- Passes ------------------------------------------------------------------------------------

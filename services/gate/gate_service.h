@@ -8,10 +8,14 @@
 // After each committed (not replayed) passage it updates the Redis live counts
 // (live::LiveCounts::Apply), publishes the passage to WatchPassages streams, and wakes the
 // outbox sender when a fever follow-up was queued. None of these can fail the passage.
+// On PostgreSQL each passage's transaction also notifies the replicas (passage_relay.h); once
+// ListenForReplicas was called, the streams are fed from those notifications (every replica's
+// passages) instead of from this process' commits.
 //
 //   gate::GateService service({.sites = rt->sites.get(), .clock = &rt->clock, .db = rt->db.get(),
 //                              .keyer = rt->keyer.get(), .authorizer = rt->authorizer.get(),
 //                              .tz = rt->config.tz, .live = &live, .outbox = &sender});
+//   absl::Status listening = service.ListenForReplicas(rt->config.db);  // no-op on SQLite
 //   app::Serve(*rt, {&service}, {"lianfang.gate.v1.GateService"},
 //              [&service] { service.CloseWatchers(); });
 //
@@ -24,6 +28,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 
 #include "absl/time/time.h"
 #include "common/auth/authorizer.h"
@@ -39,6 +44,7 @@
 #include "services/gate/gatehouse.h"
 #include "services/gate/passage_feed.h"
 #include "services/gate/passage_ledger.h"
+#include "services/gate/passage_relay.h"
 #include "services/gate/validation.h"
 
 namespace lianfang::gate {
@@ -59,6 +65,9 @@ struct GateServiceOptions {
   outbox::Sender* outbox = nullptr;
   // Passages queued per WatchPassages client before the oldest are dropped.
   size_t watch_queue_limit = 1024;
+  // Passages a WatchPassages client resuming from after_seq is sent from the database, at most
+  // (the latest ones).
+  int watch_resume_limit = 1000;
   // Where passages are counted (lf_gate_passages_total{site,decision}) and, at each render,
   // the gates of the directory without a guard on duty are read from SQL
   // (lf_gate_unguarded{site,gate}; docs/metrics.md). Null = none. Not owned; must outlive the
@@ -133,8 +142,16 @@ class GateService final : public v1::GateService::CallbackService {
   // guard consoles do not hold the drain for its whole timeout.
   void CloseWatchers() { feed_.CloseAll(); }
 
+  // On PostgreSQL: feeds WatchPassages from the passages every replica on the database commits
+  // (PassageRelay, listening on `database_url`, the URL `db` was opened from) instead of from
+  // this process' own commits. Call once, before serving. OK and nothing done on SQLite;
+  // errors of PassageRelay::Start (UNAVAILABLE when the database cannot be reached).
+  absl::Status ListenForReplicas(absl::string_view database_url);
+
   // The live feed of WatchPassages (for tests).
   PassageFeed& feed() { return feed_; }
+  // The relay started by ListenForReplicas; null when none (for tests).
+  PassageRelay* relay() { return relay_.get(); }
 
  private:
   // How a passage's write ended: its status and, when OK, the reply (replayed set).
@@ -153,6 +170,8 @@ class GateService final : public v1::GateService::CallbackService {
   const GateServiceOptions options_;
   const Gatehouse core_;
   PassageFeed feed_;
+  // Set by ListenForReplicas before serving; destroyed before the feed it publishes to.
+  std::unique_ptr<PassageRelay> relay_;
   int metrics_collector_ = 0;  // the id of UpdateUnguardedMetrics' collector; 0 = none
 };
 

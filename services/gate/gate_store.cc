@@ -151,6 +151,9 @@ constexpr char kSchemaV3[] =
     "ALTER TABLE gate_passages ADD COLUMN warnings TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE gate_daily ADD COLUMN denied_no_report BIGINT NOT NULL DEFAULT 0";
 
+// WatchPassages' resume point and a replica's catch-up read a site's passages after a seq.
+constexpr char kSchemaV4[] = "CREATE INDEX gate_passages_by_site_seq ON gate_passages (site_id, seq)";
+
 const std::vector<sql::Migration>& MigrationList() {
   static const auto* const kMigrations = new std::vector<sql::Migration>{
       {1, "create passages, presence, occupancy, daily counters, passes, holds, vehicles, duty",
@@ -158,7 +161,9 @@ const std::vector<sql::Migration>& MigrationList() {
       {2, "presence keeps the masks, gate and time of the entry of each person inside", kSchemaV2,
        kSchemaV2},
       {3, "health-report notes, passage warnings, refusals for a missing health report", kSchemaV3,
-       kSchemaV3}};
+       kSchemaV3},
+      {4, "passages by site in recording order (WatchPassages resume points)", kSchemaV4,
+       kSchemaV4}};
   return *kMigrations;
 }
 
@@ -173,7 +178,23 @@ constexpr char kInsertPassage[] =
     "INSERT INTO gate_passages (passage_id, site_id, gate_id, direction, decision, deny_reason, "
     "person_key, id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, "
     "recorded_at, guard, warnings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-    "$13, $14, $15, $16)";
+    "$13, $14, $15, $16) RETURNING seq";
+
+// The latest $2 passages after seq $1 (of site $3 in the second form), newest first.
+constexpr char kPassagesAfter[] =
+    "SELECT passage_id, site_id, gate_id, direction, decision, deny_reason, person_key, "
+    "id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, recorded_at, "
+    "guard, seq, warnings FROM gate_passages WHERE seq > $1 ORDER BY seq DESC LIMIT $2";
+constexpr char kSitePassagesAfter[] =
+    "SELECT passage_id, site_id, gate_id, direction, decision, deny_reason, person_key, "
+    "id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, recorded_at, "
+    "guard, seq, warnings FROM gate_passages WHERE site_id = $3 AND seq > $1 "
+    "ORDER BY seq DESC LIMIT $2";
+constexpr char kLatestPassageSeq[] = "SELECT COALESCE(MAX(seq), 0) FROM gate_passages";
+constexpr char kPassageById[] =
+    "SELECT passage_id, site_id, gate_id, direction, decision, deny_reason, person_key, "
+    "id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, recorded_at, "
+    "guard, seq, warnings FROM gate_passages WHERE passage_id = $1";
 
 // $3..$4 is the captured_at range (inclusive), its upper end already lowered to the position
 // of the previous page; ($5, $6) is that position, the (captured_at, seq) of the previous
@@ -371,6 +392,7 @@ v1::Passage PassageFromRow(const sql::Row& row) {
   *p.mutable_captured_at() = time::ToTimestamp(row.Time(12));
   *p.mutable_recorded_at() = time::ToTimestamp(row.Time(13));
   p.set_guard(row.Text(14));
+  p.set_seq(row.Int(15));
   for (absl::string_view w : absl::StrSplit(row.Text(16), ',', absl::SkipEmpty())) {
     int number = 0;
     if (absl::SimpleAtoi(w, &number) && v1::PassageWarning_IsValid(number)) {
@@ -468,15 +490,45 @@ absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::strin
 
 // ---- Passages --------------------------------------------------------------------------------
 
-absl::Status InsertPassage(sql::Session& session, const v1::Passage& p) {
-  return session
-      .Execute(kInsertPassage,
+absl::StatusOr<int64_t> InsertPassage(sql::Session& session, const v1::Passage& p) {
+  ASSIGN_OR_RETURN(
+      std::optional<sql::Row> row,
+      session.QueryRow(kInsertPassage,
                {p.passage_id(), p.site_id(), p.gate_id(), static_cast<int64_t>(p.direction()),
                 static_cast<int64_t>(p.decision()), static_cast<int64_t>(p.deny_reason()),
                 p.person_key(), p.id_masked(), p.name_masked(), p.temperature_c(),
                 p.vehicle_plate(), p.pass_code(), time::FromTimestamp(p.captured_at()),
-                time::FromTimestamp(p.recorded_at()), p.guard(), absl::StrJoin(p.warnings(), ",")})
-      .status();
+                time::FromTimestamp(p.recorded_at()), p.guard(), absl::StrJoin(p.warnings(), ",")}));
+  if (!row.has_value()) return absl::InternalError("the passage's insert returned no seq");
+  return row->Int(0);
+}
+
+absl::StatusOr<std::vector<v1::Passage>> PassagesAfter(sql::Session& session, int64_t after_seq,
+                                                       absl::string_view site_id, int limit) {
+  const sql::Value after = after_seq;
+  const sql::Value max = static_cast<int64_t>(std::max(limit, 0));
+  absl::StatusOr<sql::Result> rows =
+      site_id.empty() ? session.Execute(kPassagesAfter, {after, max})
+                      : session.Execute(kSitePassagesAfter, {after, max, site_id});
+  ASSIGN_OR_RETURN(sql::Result result, std::move(rows));
+  std::vector<v1::Passage> out;
+  out.reserve(result.rows.size());
+  for (auto it = result.rows.rbegin(); it != result.rows.rend(); ++it) {
+    out.push_back(PassageFromRow(*it));
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> LatestPassageSeq(sql::Session& session) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(kLatestPassageSeq));
+  return row.has_value() ? row->Int(0) : 0;
+}
+
+absl::StatusOr<std::optional<v1::Passage>> FindPassage(sql::Session& session,
+                                                       absl::string_view passage_id) {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, session.QueryRow(kPassageById, {passage_id}));
+  if (!row.has_value()) return std::nullopt;
+  return PassageFromRow(*row);
 }
 
 absl::Status SetPresence(sql::Session& session, const v1::Passage& passage, bool inside,

@@ -57,8 +57,19 @@ absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::strin
                                               absl::string_view person_key,
                                               absl::string_view plate, absl::Time at);
 
-// Appends a passage. REQUIRES: a write session; passage_id new.
-absl::Status InsertPassage(sql::Session& session, const v1::Passage& passage);
+// Appends a passage (its `seq` field is ignored) and returns the seq it was stored under.
+// REQUIRES: a write session; passage_id new.
+absl::StatusOr<int64_t> InsertPassage(sql::Session& session, const v1::Passage& passage);
+
+// The latest `limit` passages with a seq above `after_seq` (of `site_id`; every site when
+// empty), oldest first.
+absl::StatusOr<std::vector<v1::Passage>> PassagesAfter(sql::Session& session, int64_t after_seq,
+                                                       absl::string_view site_id, int limit);
+// The highest seq stored (0 when there is no passage).
+absl::StatusOr<int64_t> LatestPassageSeq(sql::Session& session);
+// The passage with this id; nullopt when none is kept.
+absl::StatusOr<std::optional<v1::Passage>> FindPassage(sql::Session& session,
+                                                       absl::string_view passage_id);
 
 // Records at `at` that the person of `passage` is now inside its site or not. Inside, the
 // presence keeps the passage's masks, gate and captured time (who is inside since when);

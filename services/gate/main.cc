@@ -1,4 +1,7 @@
 // lf-gate: wiring only (see common/app/runtime.h and this folder's README.md).
+#include <cstdio>
+#include <string>
+
 #include "common/app/grpc_deliverer.h"
 #include "common/app/periodic_job.h"
 #include "common/app/runtime.h"
@@ -37,6 +40,12 @@ int main(int argc, char** argv) {
                              .live = &live,
                              .outbox = &sender,
                              .metrics = &rt->metrics});
+  // On PostgreSQL, WatchPassages streams carry the passages of every replica on the database.
+  if (absl::Status listening = service.ListenForReplicas(rt->config.db); !listening.ok()) {
+    std::fprintf(stderr, "lf-gate: LF_DB (--db): cannot listen for passages: %s\n",
+                 std::string(listening.message()).c_str());
+    return 2;
+  }
   const gate::Retention retention(rt->db.get(), &rt->clock, rt->sites->ids(),
                                   absl::Hours(24) * rt->config.retention_days);
   app::PeriodicJob retention_job(absl::Hours(1), [&] {

@@ -109,7 +109,8 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
   *passage.mutable_captured_at() = time::ToTimestamp(at);
   *passage.mutable_recorded_at() = time::ToTimestamp(now);
   passage.set_guard(std::string(guard));
-  RETURN_IF_ERROR(InsertPassage(session, passage));
+  ASSIGN_OR_RETURN(const int64_t seq, InsertPassage(session, passage));
+  passage.set_seq(seq);
 
   if (verdict.presence_changed()) {
     RETURN_IF_ERROR(SetPresence(session, passage, verdict.inside_after, now));

@@ -121,7 +121,10 @@ GateHarness::GateHarness()
 absl::StatusOr<std::unique_ptr<GateHarness>> GateHarness::Start(HarnessOptions options) {
   std::unique_ptr<GateHarness> h(new GateHarness());
   h->tokens_ = std::make_unique<lianfang::testing::TestTokens>(&h->clock_);
-  ASSIGN_OR_RETURN(h->db_, sql::Database::Open(::lianfang::testing::TestDatabaseUrl(h->dir_, "gate.db")));
+  h->database_url_ = options.database_url.empty()
+                         ? ::lianfang::testing::TestDatabaseUrl(h->dir_, "gate.db")
+                         : options.database_url;
+  ASSIGN_OR_RETURN(h->db_, sql::Database::Open(h->database_url_));
   RETURN_IF_ERROR(h->db_->Migrate(idempotency::kComponent, idempotency::Migrations()));
   RETURN_IF_ERROR(h->db_->Migrate(outbox::kComponent, outbox::Migrations()));
   RETURN_IF_ERROR(h->db_->Migrate(audit::kComponent, audit::Migrations()));
@@ -159,6 +162,7 @@ absl::StatusOr<std::unique_ptr<GateHarness>> GateHarness::Start(HarnessOptions o
       .outbox = h->sender_.get(),
       .watch_queue_limit = options.watch_queue_limit,
   });
+  RETURN_IF_ERROR(h->service_->ListenForReplicas(h->database_url_));
   h->server_ = std::make_unique<lianfang::testing::LoopbackServer>(
       ServerOptionsFor("gate", "lianfang.gate.v1.GateService"));
   h->server_->AddService(h->service_.get());

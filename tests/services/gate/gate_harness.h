@@ -92,6 +92,9 @@ class SwitchableDeliverer final : public outbox::Deliverer {
 struct HarnessOptions {
   std::string redis_url;
   size_t watch_queue_limit = 1024;
+  // The database to serve from; empty = a fresh one (testing::TestDatabaseUrl). Two harnesses
+  // given the same PostgreSQL URL are two replicas of the gate on one database.
+  std::string database_url{};
 };
 
 class GateHarness final {
@@ -104,6 +107,9 @@ class GateHarness final {
   time::FakeClock& clock() { return clock_; }
   const lianfang::testing::TestTokens& tokens() const { return *tokens_; }
   sql::Database& db() { return *db_; }
+  // The URL db() was opened from (on PostgreSQL the service listens there for every replica's
+  // passages: GateService::ListenForReplicas).
+  const std::string& database_url() const { return database_url_; }
   const pii::PersonKeyer& keyer() const { return *keyer_; }
   live::LiveCounts& live() { return *live_; }
   outbox::Sender& sender() { return *sender_; }
@@ -166,6 +172,7 @@ class GateHarness final {
   lianfang::testing::TempDir dir_;
   sites::SiteDirectory sites_;
   absl::TimeZone tz_;
+  std::string database_url_;
   std::unique_ptr<sql::Database> db_;
   std::unique_ptr<pii::PersonKeyer> keyer_;
   std::unique_ptr<redis::Client> redis_;

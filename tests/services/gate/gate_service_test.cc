@@ -985,6 +985,97 @@ TEST_F(GateServiceTest, ClosingTheWatchersEndsOpenAndLaterWatchesAtOnce) {
   ASSERT_TRUE(PollUntil([&] { return h().service().feed().subscribers() == 0; }, kWait));
 }
 
+TEST_F(GateServiceTest, AReconnectingWatchGetsWhatItMissedThenLivePassagesEachOnce) {
+  v1::WatchPassagesRequest watch;
+  watch.set_site_id("open");
+  auto ctx = NewClientContext(h().Guard({"open"}), absl::Seconds(60));
+  auto reader = h().stub().WatchPassages(ctx.get(), watch);
+  reader->WaitForInitialMetadata();
+  const v1::RecordPassageResponse o1 =
+      MustRecord(GateHarness::Entry("o1", "open", "main", ValidId(1)));
+  EXPECT_GT(o1.passage().seq(), 0);
+  v1::Passage got;
+  ASSERT_TRUE(reader->Read(&got));
+  EXPECT_EQ(got.passage_id(), o1.passage().passage_id());
+  EXPECT_EQ(got.seq(), o1.passage().seq());
+  const int64_t last_seen = got.seq();
+  ctx->TryCancel();  // the console loses its connection
+  while (reader->Read(&got)) {
+  }
+  (void)reader->Finish();
+
+  // Recorded while it was away: two of its site, one of another.
+  const v1::RecordPassageResponse o2 =
+      MustRecord(GateHarness::Entry("o2", "open", "main", ValidId(2)));
+  MustRecord(GateHarness::Entry("f1", "family", "south", ValidId(3)));
+  const v1::RecordPassageResponse o3 =
+      MustRecord(GateHarness::Exit("o3", "open", "main", ValidId(1)));
+  EXPECT_GT(o3.passage().seq(), o2.passage().seq());
+
+  watch.set_after_seq(last_seen);
+  auto ctx2 = NewClientContext(h().Guard({"open"}), absl::Seconds(60));
+  auto resumed = h().stub().WatchPassages(ctx2.get(), watch);
+  resumed->WaitForInitialMetadata();
+  const v1::RecordPassageResponse o4 =
+      MustRecord(GateHarness::Entry("o4", "open", "main", ValidId(4)));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3 && resumed->Read(&got); ++i) ids.push_back(got.passage_id());
+  EXPECT_THAT(ids, ElementsAre(o2.passage().passage_id(), o3.passage().passage_id(),
+                               o4.passage().passage_id()));
+  // Nothing more: one more passage is the next thing the stream carries.
+  const v1::RecordPassageResponse o5 =
+      MustRecord(GateHarness::Entry("o5", "open", "main", ValidId(5)));
+  ASSERT_TRUE(resumed->Read(&got));
+  EXPECT_EQ(got.passage_id(), o5.passage().passage_id());
+  ctx2->TryCancel();
+  while (resumed->Read(&got)) {
+  }
+  (void)resumed->Finish();
+}
+
+TEST_F(GateServiceTest, AResumeWithoutAnySiteFilterCoversEverySiteOfTheToken) {
+  const v1::RecordPassageResponse o1 =
+      MustRecord(GateHarness::Entry("o1", "open", "main", ValidId(1)));
+  const v1::RecordPassageResponse f1 =
+      MustRecord(GateHarness::Entry("f1", "family", "south", ValidId(2)));
+  const v1::RecordPassageResponse c1 =
+      MustRecord(GateHarness::Entry("c1", "campus", "east", ValidId(3)));
+  const v1::RecordPassageResponse o2 =
+      MustRecord(GateHarness::Entry("o2", "open", "main", ValidId(4)));
+  v1::WatchPassagesRequest watch;
+  watch.set_after_seq(o1.passage().seq());
+  auto ctx = NewClientContext(h().Guard({"open", "family"}), absl::Seconds(60));
+  auto reader = h().stub().WatchPassages(ctx.get(), watch);
+  std::vector<std::string> ids;
+  v1::Passage got;
+  for (int i = 0; i < 2 && reader->Read(&got); ++i) ids.push_back(got.passage_id());
+  // Not campus: the token does not cover it.
+  EXPECT_THAT(ids, ElementsAre(f1.passage().passage_id(), o2.passage().passage_id()));
+  EXPECT_NE(c1.passage().passage_id(), "");
+  ctx->TryCancel();
+  while (reader->Read(&got)) {
+  }
+  (void)reader->Finish();
+}
+
+TEST_F(GateServiceTest, ANegativeResumePointIsRefusedNamingTheField) {
+  v1::WatchPassagesRequest watch;
+  watch.set_after_seq(-1);
+  auto ctx = NewClientContext(h().Guard({"open"}));
+  auto reader = h().stub().WatchPassages(ctx.get(), watch);
+  v1::Passage got;
+  EXPECT_FALSE(reader->Read(&got));
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::BadRequest bad;
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_GE(details.details_size(), 1);
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad));
+  ASSERT_EQ(bad.field_violations_size(), 1);
+  EXPECT_EQ(bad.field_violations(0).field(), "after_seq");
+}
+
 TEST_F(GateServiceTest, WatchOfAnotherSiteIsRefused) {
   v1::WatchPassagesRequest watch;
   watch.set_site_id("campus");
