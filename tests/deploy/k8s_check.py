@@ -5,7 +5,8 @@
 
 * every .yaml file parses (python3-yaml) and every document has apiVersion, kind and a name;
 * kustomization.yaml lists every manifest file, and only existing ones;
-* each of the six services has a Deployment (replicas, resource requests and limits, a
+* each of the services has a Deployment (two or more replicas with a PodDisruptionBudget,
+  dispatch one; resource requests and limits, a
   non-root pod, no privilege escalation, gRPC readiness and liveness probes on its port, the
   Secret lianfang-secrets mounted at /run/secrets with the accounts service's public key as
   jwt_public_key, a metrics port 9100) and a Service exposing that port;
@@ -119,6 +120,18 @@ def main(argv):
         spec = dep.get("spec", {})
         if not isinstance(spec.get("replicas"), int) or spec["replicas"] < 1:
             problems.append(f"Deployment {service}: replicas must be set")
+        elif spec["replicas"] >= 2:
+            # Several replicas: a disruption budget keeps one serving through node drains.
+            pdb = by_kind.get("PodDisruptionBudget", {}).get(service, {}).get("spec", {})
+            selects = pdb.get("selector", {}).get("matchLabels", {}).get(
+                "app.kubernetes.io/name") == service
+            if not selects or not isinstance(pdb.get("minAvailable"), int) or \
+                    pdb["minAvailable"] < 1:
+                problems.append(f"Deployment {service}: {spec['replicas']} replicas need a "
+                                "PodDisruptionBudget with minAvailable >= 1 selecting them")
+        elif service != "dispatch":
+            # dispatch alone stays single (its watch streams are in-process, docs/scaling.md).
+            problems.append(f"Deployment {service}: run two or more replicas")
         pod = spec.get("template", {}).get("spec", {})
         psc = pod.get("securityContext", {})
         if psc.get("runAsNonRoot") is not True or not psc.get("runAsUser"):
