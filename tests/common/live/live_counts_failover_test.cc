@@ -17,6 +17,7 @@
 #include "common/testing/test_database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/live/visits.h"
 
 namespace lianfang::live {
 namespace {
@@ -26,8 +27,6 @@ using ::lianfang::testing::RedisCommandForTest;
 using ::lianfang::testing::SentinelGroup;
 
 constexpr absl::Duration kBound = absl::Seconds(60);
-constexpr char kSchema[] =
-    "CREATE TABLE visits (site_id TEXT NOT NULL, day TEXT NOT NULL, inside INTEGER NOT NULL)";
 
 redis::Client::Options Relaxed() {
   redis::Client::Options options;
@@ -41,11 +40,9 @@ class LiveCountsFailoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(group_, SentinelGroup::Launch());
-    auto db = sql::Database::Open(lianfang::testing::TestDatabaseUrl(dir_, "live.db"));
+    auto db = testing::OpenVisits(lianfang::testing::TestDatabaseUrl(dir_, "live.db"));
     ASSERT_OK(db);
     db_ = *std::move(db);
-    static const sql::Migration kMigrations[] = {{1, "visits", kSchema, ""}};
-    ASSERT_OK(db_->Migrate("test", kMigrations));
     ASSERT_OK_AND_ASSIGN(redis_, redis::Client::FromUrl(group_->url(), Relaxed()));
     ASSERT_OK_AND_ASSIGN(reader_, redis::Client::FromUrl(group_->url(), Relaxed()));
     Options options;
@@ -56,66 +53,25 @@ class LiveCountsFailoverTest : public ::testing::Test {
     counts_ = std::make_unique<LiveCounts>(
         "gate", std::vector<std::string>{"campus", "village"}, redis_.get(), db_.get(), &clock_,
         absl::UTCTimeZone(),
-        [](sql::Session& s, absl::CivilDay today) -> absl::StatusOr<Snapshot> {
-          Snapshot snapshot;
-          auto rows = s.Execute(
-              "SELECT site_id, SUM(inside), SUM(CASE WHEN day = $1 THEN 1 ELSE 0 END) "
-              "FROM visits GROUP BY site_id",
-              {time::FormatDate(today)});
-          if (!rows.ok()) return rows.status();
-          for (const sql::Row& row : rows->rows) {
-            snapshot[row.Text(0)].live["onsite"] = row.Int(1);
-            snapshot[row.Text(0)].today["entries"] = row.Int(2);
-          }
-          return snapshot;
-        },
+        testing::VisitsSnapshot,
         options);
     counts_->Start();
   }
 
   absl::CivilDay Today() const { return time::DayOf(clock_.Now(), absl::UTCTimeZone()); }
 
-  // Records a visit as a service does (the change in SQL, the delta from the completion),
-  // plus one row without a delta: only a reconcile can make Redis count that one.
+  // Records a visit as a service does, plus a row only a reconcile counts (visits.h).
   void Visit(const std::string& site) {
-    const absl::CivilDay today = Today();
-    ASSERT_OK(db_->Write([&](sql::Session& s) {
-      return s.Execute("INSERT INTO visits VALUES ($1, $2, 1)", {site, time::FormatDate(today)})
-          .status();
-    }));
-    std::atomic<bool> done = false;
-    db_->WriteAsync(
-        [&](sql::Session& s) {
-          return s.Execute("INSERT INTO visits VALUES ($1, $2, 1)", {site, time::FormatDate(today)})
-              .status();
-        },
-        [&, site, today](absl::Status status) {
-          if (status.ok()) {
-            counts_->Apply(site,
-                           Delta{.live = {{"onsite", 1}}, .today = {{"entries", 1}}, .day = today});
-          }
-          done = true;
-        });
-    ASSERT_TRUE(PollUntil([&] { return done.load(); }, kBound));
+    ASSERT_OK(testing::Visit(*db_, *counts_, Today(), site, kBound));
   }
 
   // A figure as the dashboard reads it (through the Sentinel); -1 when unreadable.
   int64_t Field(const std::string& site, bool live, const std::string& field) {
-    auto key = live ? redis::LiveKey("gate", site) : redis::DayKey("gate", site, Today());
-    if (!key.ok()) return -1;
-    auto hash = reader_->HGetAll(*key);
-    if (!hash.ok()) return -1;
-    auto it = hash->find(field);
-    int64_t value = 0;
-    if (it != hash->end() && !absl::SimpleAtoi(it->second, &value)) return -1;
-    return value;
+    return testing::GateField(*reader_, site, Today(), live, field);
   }
 
   bool MatchesSql(int64_t campus, int64_t village) {
-    return Field("campus", true, "onsite") == campus &&
-           Field("campus", false, "entries") == campus &&
-           Field("village", true, "onsite") == village &&
-           Field("village", false, "entries") == village;
+    return testing::MatchesSql(*reader_, Today(), campus, village);
   }
 
   std::unique_ptr<SentinelGroup> group_;

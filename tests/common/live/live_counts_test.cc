@@ -18,24 +18,20 @@
 #include "common/testing/with_redis.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/live/visits.h"
 
 namespace lianfang::live {
 namespace {
 
 using ::lianfang::testing::PollUntil;
 
-constexpr char kSchema[] =
-    "CREATE TABLE visits (site_id TEXT NOT NULL, day TEXT NOT NULL, inside INTEGER NOT NULL)";
-
 class LiveCountsTest : public lianfang::testing::WithRedis {
  protected:
   void SetUp() override {
     WithRedis::SetUp();
-    auto db = sql::Database::Open(lianfang::testing::TestDatabaseUrl(dir_, "live.db"));
+    auto db = testing::OpenVisits(lianfang::testing::TestDatabaseUrl(dir_, "live.db"));
     ASSERT_OK(db);
     db_ = *std::move(db);
-    static const sql::Migration kMigrations[] = {{1, "visits", kSchema, ""}};
-    ASSERT_OK(db_->Migrate("test", kMigrations));
     auto redis = redis::Client::FromUrl(redis_url());
     ASSERT_OK(redis);
     redis_ = *std::move(redis);
@@ -44,31 +40,13 @@ class LiveCountsTest : public lianfang::testing::WithRedis {
     options.health_interval = absl::Milliseconds(100);
     counts_ = std::make_unique<LiveCounts>(
         "gate", std::vector<std::string>{"campus", "village"}, redis_.get(), db_.get(), &clock_,
-        tz_, snapshot_fn_, options);
+        tz_, testing::VisitsSnapshot, options);
     counts_->Start();
   }
 
-  // Records a visit the way a service does: the change in SQL, the delta from the completion.
+  // Records a visit the way a service does (visits.h).
   void Visit(const std::string& site) {
-    const absl::CivilDay today = time::DayOf(clock_.Now(), tz_);
-    ASSERT_OK(db_->Write([&](sql::Session& s) {
-      return s.Execute("INSERT INTO visits VALUES ($1, $2, 1)", {site, time::FormatDate(today)})
-          .status();
-    }));
-    std::atomic<bool> done = false;
-    db_->WriteAsync(
-        [&](sql::Session& s) {
-          return s.Execute("INSERT INTO visits VALUES ($1, $2, 1)", {site, time::FormatDate(today)})
-              .status();
-        },
-        [&, site, today](absl::Status status) {
-          if (status.ok()) {
-            counts_->Apply(site,
-                           Delta{.live = {{"onsite", 1}}, .today = {{"entries", 1}}, .day = today});
-          }
-          done = true;
-        });
-    ASSERT_TRUE(PollUntil([&] { return done.load(); }, absl::Seconds(10)));
+    ASSERT_OK(testing::Visit(*db_, *counts_, time::DayOf(clock_.Now(), tz_), site));
   }
 
   // Occupies the database's writer thread until `release` is notified (returns once it is
@@ -87,41 +65,15 @@ class LiveCountsTest : public lianfang::testing::WithRedis {
   }
 
   int64_t Field(const std::string& site, bool live, const std::string& field) {
-    auto key = live ? redis::LiveKey("gate", site)
-                    : redis::DayKey("gate", site, time::DayOf(clock_.Now(), tz_));
-    if (!key.ok()) return -1;
-    auto hash = redis_->HGetAll(*key);
-    if (!hash.ok()) return -1;
-    auto it = hash->find(field);
-    int64_t value = 0;
-    if (it != hash->end() && !absl::SimpleAtoi(it->second, &value)) return -1;
-    return value;
+    return testing::GateField(*redis_, site, time::DayOf(clock_.Now(), tz_), live, field);
   }
 
   // Every figure in Redis equals the count in SQL (the first Visit writes two rows: one
   // without a delta, so only a reconcile can make Redis right).
   bool MatchesSql(int64_t campus, int64_t village) {
-    return Field("campus", true, "onsite") == campus &&
-           Field("campus", false, "entries") == campus &&
-           Field("village", true, "onsite") == village &&
-           Field("village", false, "entries") == village;
+    return testing::MatchesSql(*redis_, time::DayOf(clock_.Now(), tz_), campus, village);
   }
 
-  // The truth: people inside and today's entries per site, from the visits table.
-  const SnapshotFn snapshot_fn_ = [](sql::Session& s,
-                                     absl::CivilDay today) -> absl::StatusOr<Snapshot> {
-    Snapshot snapshot;
-    auto rows = s.Execute(
-        "SELECT site_id, SUM(inside), SUM(CASE WHEN day = $1 THEN 1 ELSE 0 END) "
-        "FROM visits GROUP BY site_id",
-        {time::FormatDate(today)});
-    if (!rows.ok()) return rows.status();
-    for (const sql::Row& row : rows->rows) {
-      snapshot[row.Text(0)].live["onsite"] = row.Int(1);
-      snapshot[row.Text(0)].today["entries"] = row.Int(2);
-    }
-    return snapshot;
-  };
   lianfang::testing::TempDir dir_;
   time::FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
   absl::TimeZone tz_;
@@ -251,7 +203,7 @@ TEST_F(LiveCountsTest, AnIncrementThatArrivesAfterAnotherReplicasReconcileCounte
   Options options;
   options.health_interval = absl::Milliseconds(100);
   LiveCounts counts_b("gate", {"campus", "village"}, redis_.get(), db_b->get(), &clock_, tz_,
-                      snapshot_fn_, options);
+                      testing::VisitsSnapshot, options);
   counts_b.Start();
   ASSERT_OK(counts_->ReconcileAndWait(absl::Seconds(10)));
   ASSERT_OK(counts_b.ReconcileAndWait(absl::Seconds(10)));
@@ -284,10 +236,7 @@ TEST_F(LiveCountsTest, AnIncrementThatArrivesAfterAnotherReplicasReconcileCounte
   // One more visit through b, applied normally: once Redis shows it, b's earlier increment
   // has been handled too (b hands its increments over in order).
   std::atomic<bool> second = false;
-  (*db_b)->WriteAsync(insert, [&](absl::Status status) {
-    if (status.ok()) counts_b.Apply("village", visit);
-    second = true;
-  });
+  testing::SubmitVisit(**db_b, counts_b, today, "village", &second);
   EXPECT_TRUE(PollUntil([&] { return second.load() && Field("village", true, "onsite") >= 2; },
                         absl::Seconds(10)));
   // Exactly SQL's 2: the late increment was recognised as counted by a's rebuild.
