@@ -27,6 +27,12 @@ constexpr char kHealthCheckMethod[] = "/grpc.health.v1.Health/Check";
 // Reconnect backoff of every channel: the first retry after 100 ms, growing to at most 1 s
 // (gRPC adds ±20% jitter).
 constexpr std::pair<int, int> kReconnectBackoffMs = {100, 1000};
+// How long one connection attempt (TCP and the HTTP/2 handshake) may take. gRPC names it
+// GRPC_ARG_MIN_RECONNECT_BACKOFF_MS but uses it only as this bound; set to the 100 ms of the
+// backoff, a loaded server that answered the handshake a little later made the attempt fail
+// and calls fail at once with UNAVAILABLE ("timed out before receiving SETTINGS frame"). A
+// refused connection (the service down) still fails at once, so reconnecting stays quick.
+constexpr int kMinConnectTimeoutMs = 5000;
 
 void AppendVarint(std::string* out, uint64_t value) {
   while (value >= 0x80) {
@@ -147,7 +153,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(absl::string_view address, const Clie
   // a 90 s outage the next attempt could be a minute away, and calls fail fast meanwhile).
   // Within a deployment a reconnect attempt per second per channel costs nothing.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kReconnectBackoffMs.first);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kReconnectBackoffMs.first);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinConnectTimeoutMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kReconnectBackoffMs.second);
   // A restarted service may come back at another address (a container's new IP): resolve the
   // name again as soon as the connection fails, not after the default 30 s.
