@@ -173,6 +173,11 @@ class Guards final {
     absl::MutexLock lock(&mu_);
     return abandoned_;
   }
+  // Failed calls the replica had accepted (not a refused connection).
+  int cut() {
+    absl::MutexLock lock(&mu_);
+    return cut_;
+  }
   // For failure messages: acknowledgements by replica, failed calls by code.
   std::string Summary() {
     absl::MutexLock lock(&mu_);
@@ -230,6 +235,9 @@ class Guards final {
         }
         ++failures_[server::FromGrpcStatus(status).code()];
         last_error_ = status.error_message();
+        // A refused connection is a replica found down; any other failure cut a call the
+        // replica had accepted (the SIGKILL in the middle of it, or a deadline).
+        if (status.error_message().find("failed to connect") == std::string::npos) ++cut_;
         if (stop_.load() && give_up == absl::InfiniteFuture()) {
           give_up = absl::Now() + absl::Seconds(30);
         }
@@ -250,6 +258,7 @@ class Guards final {
   std::vector<Ack> acks_ ABSL_GUARDED_BY(mu_);
   std::map<absl::StatusCode, int> failures_ ABSL_GUARDED_BY(mu_);
   int abandoned_ ABSL_GUARDED_BY(mu_) = 0;
+  int cut_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_error_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> threads_;
 };
@@ -612,7 +621,8 @@ TEST(GateReplicasKillTest, PassagesThroughTwoReplicasOneKilledAreKeptOnceCounted
   const std::optional<absl::Time> console_back = on_killed.first_passage_after(restart_at);
   std::cerr << "[   info   ] " << acks.size() << " passages acknowledged (" << rows.size()
             << " rows in SQL, " << lost << " lost, " << doubled << " doubled); " << retries
-            << " calls retried (" << absl::StrJoin(by_code, ", ") << ")\n"
+            << " calls retried (" << absl::StrJoin(by_code, ", ") << "; " << guards.cut()
+            << " of them accepted by a replica and cut, the others refused)\n"
             << "[   info   ] SIGKILL -> first passage acknowledged by the other replica: "
             << (survivor_first ? Seconds(*survivor_first - killed_at) : "never") << "; "
             << in_flight_at_kill << " requests sent before it acknowledged after it"
