@@ -115,7 +115,6 @@ bool PortTaken(const std::string& log) {
          absl::StrContains(log, "Address already in use");
 }
 
-// Sets `name` in `env`, replacing an earlier value.
 // The service a name stands for: "gate" for "gate" and for its replicas "gate#2", "gate#3"...;
 // the name itself otherwise (not a service: ApiService() is then empty).
 std::string ServiceOf(absl::string_view name) {
@@ -126,6 +125,7 @@ std::string ServiceOf(absl::string_view name) {
   return std::string(name.substr(0, hash));
 }
 
+// Sets `name` in `env`, replacing an earlier value.
 void Set(Suite::Env* env, const std::string& name, const std::string& value) {
   for (auto& [n, v] : *env) {
     if (n == name) {
@@ -346,9 +346,19 @@ absl::Status Suite::StartService(absl::string_view service, std::optional<absl::
   if (ports_.empty()) return absl::FailedPreconditionError("the suite is not started");
   if (Running(name))
     return absl::FailedPreconditionError(absl::StrCat("lf-", name, " already runs"));
-  if (absl::Status s = AssignReplicaPorts(name); !s.ok()) return s;
-  if (absl::Status s = Launch(name); !s.ok()) return s;
-  return AwaitServing(name, timeout.value_or(options_.start_timeout));
+  // A replica started for the first time gets new ports again when another process took the
+  // picked one meanwhile; afterwards it keeps its port, as a restarted service does.
+  const bool first_start = !ports_.contains(name);
+  absl::Status status;
+  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
+    if (absl::Status s = AssignReplicaPorts(name); !s.ok()) return s;
+    if (absl::Status s = Launch(name); !s.ok()) return s;
+    status = AwaitServing(name, timeout.value_or(options_.start_timeout));
+    if (status.ok() || !first_start || !PortTaken(Stderr(name))) return status;
+    ports_.erase(name);
+    metrics_ports_.erase(name);
+  }
+  return status;
 }
 
 absl::Status Suite::Stop(absl::string_view service, absl::Duration grace) {
