@@ -150,10 +150,6 @@ class Guards final {
     return SendWithRetries(home, request);
   }
 
-  size_t acknowledged() {
-    absl::MutexLock lock(&mu_);
-    return acks_.size();
-  }
   // Acknowledged by `replica` for requests first sent at or after `since`.
   size_t AcknowledgedBy(int replica, absl::Time since) {
     absl::MutexLock lock(&mu_);
@@ -297,7 +293,7 @@ class Console final {
     return std::find(received_.begin(), received_.end(), passage_id) != received_.end();
   }
   // The after_seq of every stream opened after the first (resumes, including attempts that
-  // found the replica down), and how many of those streams delivered something.
+  // found the replica down).
   std::vector<int64_t> resume_points() {
     absl::MutexLock lock(&mu_);
     return resume_points_;
