@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -114,6 +115,16 @@ bool PortTaken(const std::string& log) {
          absl::StrContains(log, "Address already in use");
 }
 
+// The service a name stands for: "gate" for "gate" and for its replicas "gate#2", "gate#3"...;
+// the name itself otherwise (not a service: ApiService() is then empty).
+std::string ServiceOf(absl::string_view name) {
+  const size_t hash = name.find('#');
+  if (hash == absl::string_view::npos) return std::string(name);
+  int n = 0;
+  if (!absl::SimpleAtoi(name.substr(hash + 1), &n) || n < 2) return std::string(name);
+  return std::string(name.substr(0, hash));
+}
+
 // Sets `name` in `env`, replacing an earlier value.
 void Set(Suite::Env* env, const std::string& name, const std::string& value) {
   for (auto& [n, v] : *env) {
@@ -166,6 +177,10 @@ const std::vector<std::string>& Suite::AllServices() {
   static const auto* const kServices = new std::vector<std::string>{
       "gate", "survey", "dispatch", "report", "gateway", "accounts", "supplies"};
   return *kServices;
+}
+
+std::string Suite::Replica(absl::string_view service, int n) {
+  return n <= 1 ? std::string(service) : absl::StrCat(service, "#", n);
 }
 
 std::string Suite::ApiService(absl::string_view service) {
@@ -274,7 +289,7 @@ absl::Status Suite::StartServices(bool* port_taken) {
 }
 
 absl::Status Suite::Launch(const std::string& service) {
-  absl::StatusOr<std::string> binary = BinaryPath(absl::StrCat("lf-", service));
+  absl::StatusOr<std::string> binary = BinaryPath(absl::StrCat("lf-", ServiceOf(service)));
   if (!binary.ok()) return binary.status();
   Subprocess::Options options;
   options.args = {*binary};
@@ -295,7 +310,7 @@ absl::Status Suite::AwaitServing(const std::string& service, absl::Duration time
   const std::string own_address = absl::StrCat("127.0.0.1:", port(service));
   auto listening = [&] {
     return ListensOn(process.pid(), port(service)) &&
-           (service != "gateway" || ListensOn(process.pid(), http_port_)) &&
+           (ServiceOf(service) != "gateway" || ListensOn(process.pid(), http_port_)) &&
            (!options_.metrics || ListensOn(process.pid(), metrics_port(service)));
   };
   // Polls health in short rounds so that a process that exits (a bad setting, a port taken)
@@ -305,7 +320,8 @@ absl::Status Suite::AwaitServing(const std::string& service, absl::Duration time
   while (true) {
     const absl::Duration round = std::min(absl::Seconds(2), deadline - absl::Now());
     if (round <= absl::ZeroDuration()) break;
-    serving = server::WaitForServing(own_address, round, client_tls(), ApiService(service));
+    serving =
+        server::WaitForServing(own_address, round, client_tls(), ApiService(ServiceOf(service)));
     if (serving.ok()) {
       if (PollUntil([&] { return listening() || !process.Running(); }, round) && listening()) {
         return absl::OkStatus();
@@ -324,14 +340,25 @@ absl::Status Suite::AwaitServing(const std::string& service, absl::Duration time
 
 absl::Status Suite::StartService(absl::string_view service, std::optional<absl::Duration> timeout) {
   const std::string name(service);
-  if (ApiService(name).empty()) {
+  if (ApiService(ServiceOf(name)).empty()) {
     return absl::InvalidArgumentError(absl::StrCat("unknown service \"", name, "\""));
   }
   if (ports_.empty()) return absl::FailedPreconditionError("the suite is not started");
   if (Running(name))
     return absl::FailedPreconditionError(absl::StrCat("lf-", name, " already runs"));
-  if (absl::Status s = Launch(name); !s.ok()) return s;
-  return AwaitServing(name, timeout.value_or(options_.start_timeout));
+  // A replica started for the first time gets new ports again when another process took the
+  // picked one meanwhile; afterwards it keeps its port, as a restarted service does.
+  const bool first_start = !ports_.contains(name);
+  absl::Status status;
+  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
+    if (absl::Status s = AssignReplicaPorts(name); !s.ok()) return s;
+    if (absl::Status s = Launch(name); !s.ok()) return s;
+    status = AwaitServing(name, timeout.value_or(options_.start_timeout));
+    if (status.ok() || !first_start || !PortTaken(Stderr(name))) return status;
+    ports_.erase(name);
+    metrics_ports_.erase(name);
+  }
+  return status;
 }
 
 absl::Status Suite::Stop(absl::string_view service, absl::Duration grace) {
@@ -368,6 +395,19 @@ std::optional<ExitStatus> Suite::Exit(absl::string_view service) {
   return it->second->Exit();
 }
 
+absl::Status Suite::AssignReplicaPorts(const std::string& name) {
+  if (ports_.contains(name)) return absl::OkStatus();
+  absl::StatusOr<int> port = PickFreePort();
+  if (!port.ok()) return port.status();
+  ports_[name] = *port;
+  if (options_.metrics) {
+    absl::StatusOr<int> metrics = PickFreePort();
+    if (!metrics.ok()) return metrics.status();
+    metrics_ports_[name] = *metrics;
+  }
+  return absl::OkStatus();
+}
+
 int Suite::port(const std::string& service) const {
   auto it = ports_.find(service);
   return it == ports_.end() ? 0 : it->second;
@@ -384,7 +424,7 @@ std::shared_ptr<grpc::Channel> Suite::Channel(absl::string_view service) const {
 }
 
 std::string Suite::db_path(absl::string_view service) const {
-  return dir_.File(absl::StrCat(service, ".db"));
+  return dir_.File(absl::StrCat(ServiceOf(service), ".db"));
 }
 
 int Suite::metrics_port(absl::string_view service) const {
@@ -394,7 +434,7 @@ int Suite::metrics_port(absl::string_view service) const {
 
 std::string Suite::database_url(absl::string_view service) const {
   if (options_.database == Database::kSqlite) return absl::StrCat("sqlite:", db_path(service));
-  return TestDatabaseUrl(dir_, absl::StrCat(service, ".db"));
+  return TestDatabaseUrl(dir_, absl::StrCat(ServiceOf(service), ".db"));
 }
 
 std::string Suite::redis_url() const { return redis_ == nullptr ? "" : redis_->url(); }
@@ -409,9 +449,10 @@ Suite::Env Suite::ClientEnvironment() const {
 }
 
 Suite::Env Suite::Environment(absl::string_view service) const {
-  const std::string name(service);
+  const std::string replica(service);
+  const std::string name = ServiceOf(replica);  // whose settings it gets
   Env env = {
-      {"LF_LISTEN", absl::StrCat("127.0.0.1:", port(name))},
+      {"LF_LISTEN", absl::StrCat("127.0.0.1:", port(replica))},
       {"LF_DB", database_url(name)},
       {"LF_REDIS", redis_url()},
       {"LF_SITES", sites_file_},
@@ -422,7 +463,7 @@ Suite::Env Suite::Environment(absl::string_view service) const {
   for (const auto& [setting, value] : ClientEnvironment()) Set(&env, setting, value);
   if (name == "gateway") Set(&env, "LF_HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port_));
   if (options_.metrics) {
-    Set(&env, "LF_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port(name)));
+    Set(&env, "LF_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port(replica)));
   }
   if (name == "survey") Set(&env, "LF_RISK_REGIONS", SourcePath("deploy/risk-regions.txt"));
   // Only the accounts service gets the Ed25519 pair: the others keep accepting the HS256 test

@@ -21,6 +21,11 @@
 //   ASSERT_OK(crashy.Kill("gate"));                  // SIGKILL, no goodbye
 //   ASSERT_OK(crashy.StartService("gate"));          // same port, same database
 //
+//   // A second replica of the gate on the same database (PostgreSQL: LF_TEST_DB=postgres or
+//   // an LF_DB of service_env), on a port of its own picked at run time:
+//   ASSERT_OK(suite.StartService(Suite::Replica("gate", 2)));   // "gate#2"
+//   auto b = gate::v1::GateService::NewStub(suite.Channel(Suite::Replica("gate", 2)));
+//
 // Starting the suite takes seconds: start it once per test binary (a static in
 // SetUpTestSuite, or a ::testing::Environment) and share it between tests.
 // Test-only. Not thread-safe: drive a Suite from one thread (the channels it hands out may be
@@ -111,6 +116,12 @@ class Suite final {
   // The API service of `service` ("gate" -> "lianfang.gate.v1.GateService"); empty for a name
   // that is not one of the seven.
   static std::string ApiService(absl::string_view service);
+  // The name of the n-th replica (n >= 2) of `service`: "gate#2". Every method taking a
+  // service name takes it: the replica is its own process, on a port of its own picked when it
+  // is first started (fixed from then on), with the environment of `service` (settings,
+  // service_env, database: several processes on one database, so PostgreSQL) except LF_LISTEN
+  // and the metrics port. Not started by Start(); Replica(service, 1) is `service` itself.
+  static std::string Replica(absl::string_view service, int n);
 
   Suite();
   ~Suite();  // SIGTERM to every service still running (SIGKILL after a grace), then Redis
@@ -127,8 +138,9 @@ class Suite final {
   absl::Status Start(const Options& options);
   absl::Status Start() { return Start(Options()); }
 
-  // Starts one service on its port with its database (after Start()) and waits up to
-  // `timeout` (default: Options::start_timeout) until it reports SERVING from this process.
+  // Starts one service (or a Replica()) on its port with its database (after Start()) and
+  // waits up to `timeout` (default: Options::start_timeout) until it reports SERVING from this
+  // process.
   // INVALID_ARGUMENT for an unknown name, FAILED_PRECONDITION when it already runs or exits
   // while starting, DEADLINE_EXCEEDED when it does not come up; both with the tail of its log.
   absl::Status StartService(absl::string_view service,
@@ -193,6 +205,8 @@ class Suite final {
   // Waits until `service` reports SERVING from its own process, or fails as StartService().
   absl::Status AwaitServing(const std::string& service, absl::Duration timeout);
   int port(const std::string& service) const;
+  // Picks the ports of replica `name` when it has none yet.
+  absl::Status AssignReplicaPorts(const std::string& name);
 
   TempDir dir_;
   TestTokens tokens_;

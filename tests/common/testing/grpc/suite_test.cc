@@ -1,6 +1,6 @@
 // The end-to-end launcher itself: the environment each service gets (the suite's settings,
-// then the test's, then the service's own), names it refuses, and a service killed and
-// started again on its port with its database.
+// then the test's, then the service's own), names it refuses, a service killed and started
+// again on its port with its database, and a second replica of a service beside the first.
 #include "common/testing/grpc/suite.h"
 
 #include <algorithm>
@@ -79,6 +79,12 @@ TEST(SuiteLauncherTest, UnknownServicesAndServicesNotRunningAreRefused) {
   Suite suite;
   ASSERT_OK(suite.Start({.services = {}}));
   EXPECT_THAT(suite.StartService("kitchen"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(suite.StartService("kitchen#2"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(suite.StartService("gate#1"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(suite.StartService("gate#two"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_FALSE(suite.Running(Suite::Replica("gate", 2)));
+  EXPECT_THAT(suite.Kill(Suite::Replica("gate", 2)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_FALSE(suite.Running("gate"));
   EXPECT_THAT(suite.Kill("gate"), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(suite.Stop("gate"), StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -106,6 +112,42 @@ TEST(SuiteLauncherTest, KilledServiceComesBackOnItsPortWithItsDatabase) {
   EXPECT_FALSE(ReadFileOrEmpty(suite.db_path("gate")).empty());
   EXPECT_OK(suite.Restart("gate"));
   EXPECT_TRUE(suite.Running("gate"));
+}
+
+TEST(SuiteLauncherTest, ASecondReplicaRunsBesideTheFirstWithItsSettingsOnAPortOfItsOwn) {
+  EXPECT_EQ(Suite::Replica("gate", 1), "gate");
+  EXPECT_EQ(Suite::Replica("gate", 2), "gate#2");
+  Suite suite;
+  const absl::Status started =
+      suite.Start({.services = {"gate"},
+                   .service_env = {{"gate", {{"LF_RETENTION_DAYS", "30"}}}},
+                   .database = Suite::Database::kSqlite});
+  if (absl::IsNotFound(started)) GTEST_SKIP() << started;
+  ASSERT_OK(started);
+  const std::string second = Suite::Replica("gate", 2);
+  ASSERT_OK(suite.StartService(second)) << suite.Stderr(second);
+  EXPECT_TRUE(suite.Running("gate"));
+  EXPECT_TRUE(suite.Running(second));
+  const std::string address = suite.address(second);
+  EXPECT_NE(address, suite.address("gate"));
+  EXPECT_OK(server::WaitForServing(suite.Channel(second), absl::Seconds(30),
+                                   Suite::ApiService("gate")));
+
+  // The first replica's environment but its own listening address.
+  const Suite::Env first_env = suite.Environment("gate");
+  const Suite::Env second_env = suite.Environment(second);
+  EXPECT_THAT(second_env, Contains(Pair("LF_LISTEN", address)));
+  EXPECT_EQ(ValuesOf(second_env, "LF_DB"), ValuesOf(first_env, "LF_DB"));
+  EXPECT_THAT(second_env, Contains(Pair("LF_RETENTION_DAYS", "30")));
+  EXPECT_EQ(ValuesOf(second_env, "LF_GATE_ADDR"), ValuesOf(first_env, "LF_GATE_ADDR"));
+  EXPECT_EQ(suite.db_path(second), suite.db_path("gate"));
+
+  // Killed and started again: the same port; the first replica never stopped.
+  ASSERT_OK(suite.Kill(second));
+  EXPECT_FALSE(suite.Running(second));
+  EXPECT_TRUE(suite.Running("gate"));
+  ASSERT_OK(suite.StartService(second)) << suite.Stderr(second);
+  EXPECT_EQ(suite.address(second), address);
 }
 
 }  // namespace
