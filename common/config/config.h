@@ -20,7 +20,7 @@
 //   --metrics-listen   LF_METRICS_LISTEN    "" (off): host:port of the HTTP listener serving
 //                                           GET /metrics (docs/metrics.md)
 //   --db               LF_DB                sqlite:var/<service>.db
-//   --db-writers       LF_DB_WRITERS        2: PostgreSQL writer connections, each with its
+//   --db-writers       LF_DB_WRITERS        1: PostgreSQL writer connections, each with its
 //                                           own group commit (sql::Options::writers); a whole
 //                                           number 1..16; SQLite keeps one writer
 //   --redis            LF_REDIS             redis://127.0.0.1:6379/0; or through Sentinel
@@ -76,7 +76,7 @@ inline constexpr int kDefaultMaxInflight = 1000;
 inline constexpr int kMaxInflightLimit = 1000000;
 // LF_DB_WRITERS: its default and largest accepted value (sql::kDefaultPostgresWriters and
 // sql::kMaxWriters, common/sql/database.h; common/app/runtime.cc asserts they are equal).
-inline constexpr int kDefaultDbWriters = 2;
+inline constexpr int kDefaultDbWriters = 1;
 inline constexpr int kMaxDbWriters = 16;
 // LF_RETENTION_DAYS: its default and bounds.
 inline constexpr int64_t kDefaultRetentionDays = 30;

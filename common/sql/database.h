@@ -120,7 +120,7 @@ struct Stats {
 };
 
 // Options::writers: its default and largest accepted value.
-inline constexpr int kDefaultPostgresWriters = 2;
+inline constexpr int kDefaultPostgresWriters = 1;
 inline constexpr int kMaxWriters = 16;
 
 // Settings for Database::Open.
@@ -156,8 +156,10 @@ struct Options {
   // concurrent transactions that serializable isolation orders (a conflict between two
   // writers of one process is retried like one between two processes). Each writer's batches
   // keep every other promise of this file (CommittedTransactionId, conflict_retries, the
-  // metrics, which all writers add to). docs/performance.md has the measurements behind the
-  // default.
+  // metrics, which all writers add to). One is the default: writers whose transactions touch
+  // the same rows (the gate's per-site counters) mostly fail each other with serialization
+  // failures and run their batches again; docs/performance.md, "Several writer connections on
+  // PostgreSQL", has the measurements.
   int writers = kDefaultPostgresWriters;
 };
 

@@ -453,9 +453,18 @@ TEST_P(DatabaseTest, ClosingRunsTheQueuedWrites) {
   EXPECT_EQ(CountRows(*db_, "people"), 50);
 }
 
-// On PostgreSQL the database has several writers (Options::writers): work queued from many
-// threads lies on all of them when it is closed.
+// Two writers on PostgreSQL (Options::writers); SQLite has one whatever the options say.
+Options TwoWriters() {
+  Options options;
+  options.writers = 2;
+  return options;
+}
+
+// With several writers (PostgreSQL) work queued from many threads lies on all of them when the
+// database is closed.
 TEST_P(DatabaseTest, ClosingRunsTheWritesQueuedByManyThreads) {
+  db_ = OpenOrDie(Url("test.db"), TwoWriters());
+  ASSERT_NE(db_, nullptr);
   constexpr int kThreads = 4;
   constexpr int kEach = 25;
   std::atomic<int> done{0};
@@ -485,6 +494,8 @@ TEST_P(DatabaseTest, ClosingRunsTheWritesQueuedByManyThreads) {
 // Functions one thread queues without waiting run in the order queued, whichever writer takes
 // them (BatchRecordPassages relies on it); several threads do so at once.
 TEST_P(DatabaseTest, OneThreadsQueuedWritesRunAndFinishInTheOrderQueued) {
+  db_ = OpenOrDie(Url("test.db"), TwoWriters());
+  ASSERT_NE(db_, nullptr);
   ASSERT_OK(Exec(*db_, "CREATE TABLE steps (thread INTEGER NOT NULL, step INTEGER NOT NULL, "
                        "after INTEGER NOT NULL)"));
   constexpr int kThreads = 3;
