@@ -122,6 +122,9 @@ std::unique_ptr<Runtime> StartOrExit(const StartOptions& options) {
   CreateDefaultDatabaseFolder(rt->config);
   sql::Options db_options;
   db_options.metrics = &rt->metrics;
+  static_assert(config::kDefaultDbWriters == sql::kDefaultPostgresWriters &&
+                config::kMaxDbWriters == sql::kMaxWriters);
+  db_options.writers = rt->config.db_writers;  // LF_DB_WRITERS, validated by LoadCommonConfig
   absl::StatusOr<std::unique_ptr<sql::Database>> db =
       sql::Database::Open(rt->config.db, db_options);
   if (!db.ok()) Fail(program, "LF_DB (--db)", db.status());

@@ -58,6 +58,14 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
                         .default_value = absl::StrCat("sqlite:var/", service, ".db"),
                         .help = "database: sqlite:PATH or postgresql://..."},
                        &config.db);
+  int64_t db_writers = kDefaultDbWriters;
+  flags.AddInt({.name = "db-writers",
+                .env = "LF_DB_WRITERS",
+                .default_value = absl::StrCat(kDefaultDbWriters),
+                .help = absl::StrCat("PostgreSQL: writer connections, each committing its own "
+                                     "batches (1..",
+                                     kMaxDbWriters, "); SQLite has one writer")},
+               &db_writers, 1, kMaxDbWriters);
   flags.AddRedisUrl({.name = "redis",
                      .env = "LF_REDIS",
                      .default_value = kDefaultRedis,
@@ -165,6 +173,7 @@ absl::StatusOr<CommonConfig> LoadCommonConfig(absl::string_view service, int arg
         "LF_TLS_CA (--tls-ca): needs LF_TLS_CERT (--tls-cert) and LF_TLS_KEY (--tls-key)");
   }
   config.max_inflight = static_cast<int>(max_inflight);
+  config.db_writers = static_cast<int>(db_writers);
   // Validated by the flag already.
   config.log_level = logging::ParseLevel(log_level).value_or(logging::Level::kInfo);
   return config;

@@ -20,6 +20,9 @@
 //   --metrics-listen   LF_METRICS_LISTEN    "" (off): host:port of the HTTP listener serving
 //                                           GET /metrics (docs/metrics.md)
 //   --db               LF_DB                sqlite:var/<service>.db
+//   --db-writers       LF_DB_WRITERS        1: PostgreSQL writer connections, each with its
+//                                           own group commit (sql::Options::writers); a whole
+//                                           number 1..16; SQLite keeps one writer
 //   --redis            LF_REDIS             redis://127.0.0.1:6379/0; or through Sentinel
 //                                           redis-sentinel://HOST:PORT[,...]/MASTER_NAME[/DB]
 //   --sites            LF_SITES             deploy/sites.textproto (must be a readable file)
@@ -71,6 +74,10 @@ inline constexpr char kDefaultSitesFile[] = "deploy/sites.textproto";
 // common/server/admission.h, which applies the bound).
 inline constexpr int kDefaultMaxInflight = 1000;
 inline constexpr int kMaxInflightLimit = 1000000;
+// LF_DB_WRITERS: its default and largest accepted value (sql::kDefaultPostgresWriters and
+// sql::kMaxWriters, common/sql/database.h; common/app/runtime.cc asserts they are equal).
+inline constexpr int kDefaultDbWriters = 1;
+inline constexpr int kMaxDbWriters = 16;
 // LF_RETENTION_DAYS: its default and bounds.
 inline constexpr int64_t kDefaultRetentionDays = 30;
 inline constexpr int64_t kMaxRetentionDays = 3650;
@@ -81,6 +88,8 @@ struct CommonConfig {
   std::string http_listen;      // gateway only (empty for the other services)
   std::string metrics_listen;   // host:port serving GET /metrics; empty = no listener
   std::string db;               // sqlite:PATH or postgresql://… (see ParseDatabaseUrl)
+  // PostgreSQL writer connections (LF_DB_WRITERS), 1..kMaxDbWriters; ignored on SQLite.
+  int db_writers = kDefaultDbWriters;
   std::string redis;            // redis:// or redis-sentinel:// (see redis::ParseUrl)
   std::string sites;            // path of the SiteDirectory text file (checked readable)
   std::string jwt_secret_file;  // path; checked readable and non-empty

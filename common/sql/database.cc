@@ -62,10 +62,12 @@ absl::StatusOr<std::optional<Row>> Session::QueryRow(absl::string_view sql,
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(absl::string_view url,
                                                          const Options& options) {
   if (options.busy_timeout < absl::ZeroDuration() || options.write_lock_attempts < 1 ||
-      options.max_batch < 1 || options.max_readers < 1 || options.conflict_retries < 0) {
-    return absl::InvalidArgumentError(
+      options.max_batch < 1 || options.max_readers < 1 || options.conflict_retries < 0 ||
+      options.writers < 1 || options.writers > kMaxWriters) {
+    return absl::InvalidArgumentError(absl::StrCat(
         "database options need busy_timeout >= 0, write_lock_attempts, max_batch and "
-        "max_readers >= 1 and conflict_retries >= 0");
+        "max_readers >= 1, conflict_retries >= 0 and writers 1..",
+        kMaxWriters));
   }
   if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
 #ifdef LF_HAVE_POSTGRES

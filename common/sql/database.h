@@ -1,8 +1,9 @@
 // The SQL database every Lianfang service stores through: a driver-neutral interface
 // (`Database`, `Session`); SQLite and PostgreSQL drivers (postgres_database.h) behind Open.
 //
-// Writes go through one writer per Database that commits many callers' transactions together
-// (group commit: one fsync for a whole batch), so durable writes scale with load:
+// Writes go through a writer that commits many callers' transactions together (group commit:
+// one fsync for a whole batch), so durable writes scale with load; SQLite has one writer per
+// Database, PostgreSQL Options::writers, each with its own connection:
 //
 //   absl::Status st = db->Write([&](sql::Session& s) -> absl::Status {
 //     ASSIGN_OR_RETURN(sql::Result r, s.Execute(kInsertPassage, {site_id, gate_id, now}));
@@ -118,6 +119,10 @@ struct Stats {
   int64_t conflict_retries = 0;  // batches run again after a serialization failure or deadlock
 };
 
+// Options::writers: its default and largest accepted value.
+inline constexpr int kDefaultPostgresWriters = 1;
+inline constexpr int kMaxWriters = 16;
+
 // Settings for Database::Open.
 struct Options {
   // Where the writer records its metrics (docs/metrics.md): lf_sql_commit_batch_size,
@@ -142,6 +147,20 @@ struct Options {
   // Most concurrent Read transactions (reader connections, opened on demand). Further Read
   // calls wait for a free connection.
   int max_readers = 4;
+  // PostgreSQL: writer connections, 1..kMaxWriters, each with its own group commit (its own
+  // thread, queue and batches; SQLite has one writer whatever this says). A function queued
+  // by a thread while another it queued is still in progress goes to the same writer, behind
+  // it; otherwise to the writer with the fewest functions in progress. So one thread's
+  // functions queued without waiting run (and their `done` callbacks are called) in the order
+  // queued, while the functions of different threads may commit in either order, in
+  // concurrent transactions that serializable isolation orders (a conflict between two
+  // writers of one process is retried like one between two processes). Each writer's batches
+  // keep every other promise of this file (CommittedTransactionId, conflict_retries, the
+  // metrics, which all writers add to). One is the default: writers whose transactions touch
+  // the same rows (the gate's per-site counters) mostly fail each other with serialization
+  // failures and run their batches again; docs/performance.md, "Several writer connections on
+  // PostgreSQL", has the measurements.
+  int writers = kDefaultPostgresWriters;
 };
 
 // A function run inside a transaction. Its return value decides commit (OK) or rollback.

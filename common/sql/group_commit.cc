@@ -50,7 +50,12 @@ void GroupCommitWriter::CountErrors(int64_t n) {
   if (errors_ != nullptr && n > 0) errors_->Increment(static_cast<double>(n));
 }
 
-void GroupCommitWriter::Start() { thread_ = std::thread([this] { Loop(); }); }
+void GroupCommitWriter::Start() {
+  thread_ = std::thread([this] {
+    thread_id_.store(std::this_thread::get_id());
+    Loop();
+  });
+}
 
 void GroupCommitWriter::Stop() {
   {
@@ -65,11 +70,14 @@ void GroupCommitWriter::Stop() {
     exited_ = true;
     left.swap(queue_);
   }
-  for (Op& op : left) op.done(absl::UnavailableError("the database is closed"));
+  for (Op& op : left) {
+    op.done(absl::UnavailableError("the database is closed"));
+    pending_.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 absl::Status GroupCommitWriter::Write(TransactionFn fn) {
-  if (std::this_thread::get_id() == thread_.get_id()) {
+  if (OnWriterThread()) {
     return absl::InternalError(
         "Database::Write was called from a write function or a done callback; use "
         "WriteAsync there");
@@ -89,6 +97,7 @@ void GroupCommitWriter::WriteAsync(AsyncTransactionFn fn, DoneFn done) {
   {
     absl::MutexLock lock(&mu_);
     if (!exited_) {
+      pending_.fetch_add(1, std::memory_order_relaxed);
       queue_.push_back(Op{std::move(fn), std::move(done)});
       return;
     }
@@ -161,7 +170,10 @@ void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
       stats_.failed_writes += static_cast<int64_t>(batch.size());
     }
     CountErrors(1);
-    for (Op& op : batch) op.done(failed);
+    for (Op& op : batch) {
+      op.done(failed);
+      pending_.fetch_sub(1, std::memory_order_relaxed);
+    }
     return;
   }
 
@@ -188,6 +200,7 @@ void GroupCommitWriter::RunBatch(std::vector<Op>& batch) {
     absl::Status outcome = internal::WriteOutcome(std::move(results[i]));
     if (IsDatabaseError(outcome)) CountErrors(1);
     batch[i].done(std::move(outcome));
+    pending_.fetch_sub(1, std::memory_order_relaxed);
   }
   t_committed_transaction_id = 0;
 }

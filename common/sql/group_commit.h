@@ -20,11 +20,17 @@
 // INTERNAL, UNKNOWN or DATA_LOSS (a statement the database refused, an unhandled constraint
 // violation).
 //
-// Thread-safety: Write/WriteAsync/stats from any thread. The BatchTransaction is used by the
-// writer thread only.
+// Several writers may serve one Database (PostgreSQL, Options::writers): each keeps this
+// contract for the functions queued on it; they share the metrics above (the same series,
+// summed), and a Write from any writer's thread is refused (the driver asks each,
+// OnWriterThread).
+//
+// Thread-safety: Write/WriteAsync/stats/pending from any thread. The BatchTransaction is used by
+// the writer thread only.
 #ifndef LIANFANG_COMMON_SQL_GROUP_COMMIT_H_
 #define LIANFANG_COMMON_SQL_GROUP_COMMIT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <thread>
@@ -87,6 +93,12 @@ class GroupCommitWriter final {
 
   Stats stats() const;
 
+  // Functions queued or running whose `done` has not yet returned (a measure of the writer's
+  // load, for spreading functions over several writers).
+  int64_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  // True on this writer's thread (inside a write function or a `done` callback it runs).
+  bool OnWriterThread() const { return std::this_thread::get_id() == thread_id_.load(); }
+
  private:
   struct Op {
     AsyncTransactionFn fn;
@@ -118,6 +130,9 @@ class GroupCommitWriter final {
   std::deque<Op> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool exited_ ABSL_GUARDED_BY(mu_) = false;
+
+  std::atomic<int64_t> pending_{0};
+  std::atomic<std::thread::id> thread_id_{};
 
   mutable absl::Mutex stats_mu_;
   Stats stats_ ABSL_GUARDED_BY(stats_mu_);

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +27,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/sql/group_commit.h"
 #include "common/sql/migration_runner.h"
@@ -667,26 +669,69 @@ class PostgresSession final : public Session {
   bool broken_ = false;
 };
 
-class PostgresDatabase final : public Database, private BatchTransaction {
+// One writer connection with its own group commit (group_commit.h). A Database has
+// Options::writers of them; each runs its batches as serializable transactions, so two lanes
+// of one process are ordered by PostgreSQL exactly as the writers of two processes are.
+class WriterLane final : private BatchTransaction {
  public:
+  // `target` and `connector` must outlive the lane.
+  WriterLane(const Target* target, Connector* connector, std::unique_ptr<Connection> conn,
+             const Options& options)
+      : target_(target),
+        connector_(connector),
+        conn_(std::move(conn)),
+        writer_(this, options.max_batch, options.metrics, options.conflict_retries) {}
+
+  GroupCommitWriter& writer() { return writer_; }
+
+ private:
+  // BatchTransaction, on the lane's writer thread (group_commit.h).
+  absl::Status BeginBatch() override;
+  absl::Status RunFunction(AsyncTransactionFn& fn, absl::Status* result) override;
+  absl::Status CommitBatch() override { return conn_->Exec("COMMIT"); }
+  int64_t committed_transaction_id() const override { return batch_xid_; }
+  void RollbackBatch() override {
+    if (conn_ != nullptr && !conn_->broken() && conn_->txn() != PQTRANS_IDLE) {
+      (void)conn_->Exec("ROLLBACK");
+    }
+  }
+
+  const Target* const target_;
+  Connector* const connector_;
+  // Used only by the writer thread once it started; replaced after the connection is lost.
+  std::unique_ptr<Connection> conn_;
+  // The transaction id of the batch in progress (writer thread only).
+  int64_t batch_xid_ = 0;
+  // The last function's savepoint lf_write is still to be released (writer thread only).
+  bool function_open_ = false;
+
+  GroupCommitWriter writer_;  // started by the Database once every lane is made
+};
+
+class PostgresDatabase final : public Database {
+ public:
+  // `writers`: Options::writers open connections, one per lane.
   PostgresDatabase(std::unique_ptr<Target> target, const Options& options,
-                   std::unique_ptr<Connection> writer)
+                   std::vector<std::unique_ptr<Connection>> writers)
       : target_(std::move(target)),
         options_(options),
         connector_(target_.get(), &options_),
-        writer_conn_(std::move(writer)),
-        readers_(options.max_readers, [this] { return connector_.Open(Role::kReader); }),
-        writer_(this, options.max_batch, options.metrics, options.conflict_retries) {
-    writer_.Start();  // last: every member is ready
+        readers_(options.max_readers, [this] { return connector_.Open(Role::kReader); }) {
+    for (std::unique_ptr<Connection>& conn : writers) {
+      lanes_.push_back(
+          std::make_unique<WriterLane>(target_.get(), &connector_, std::move(conn), options_));
+    }
+    for (auto& lane : lanes_) lane->writer().Start();  // last: every member is ready
   }
 
-  ~PostgresDatabase() override { writer_.Stop(); }
-
-  absl::Status Write(TransactionFn fn) override { return writer_.Write(fn); }
-
-  void WriteAsync(AsyncTransactionFn fn, DoneFn done) override {
-    writer_.WriteAsync(std::move(fn), std::move(done));
+  ~PostgresDatabase() override {
+    // Each lane runs what is queued on it; a done callback may still queue on another lane,
+    // which then runs it too as long as that lane has not stopped (else UNAVAILABLE).
+    for (auto& lane : lanes_) lane->writer().Stop();
   }
+
+  absl::Status Write(TransactionFn fn) override;
+  void WriteAsync(AsyncTransactionFn fn, DoneFn done) override;
 
   absl::Status Read(TransactionFn fn) override;
 
@@ -698,39 +743,118 @@ class PostgresDatabase final : public Database, private BatchTransaction {
 
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  Stats stats() const override { return writer_.stats(); }
+  Stats stats() const override;
 
  private:
-  // BatchTransaction, on the writer thread (group_commit.h).
-  absl::Status BeginBatch() override;
-  absl::Status RunFunction(AsyncTransactionFn& fn, absl::Status* result) override;
-  absl::Status CommitBatch() override { return writer_conn_->Exec("COMMIT"); }
-  int64_t committed_transaction_id() const override { return batch_xid_; }
-  void RollbackBatch() override {
-    if (writer_conn_ != nullptr && !writer_conn_->broken() && writer_conn_->txn() != PQTRANS_IDLE) {
-      (void)writer_conn_->Exec("ROLLBACK");
-    }
-  }
+  // The lane for the next function queued by this thread (see WriteAsync), and the count of
+  // this thread's functions on it still in progress (to be decremented after their `done`).
+  size_t ChooseLane(std::shared_ptr<std::atomic<int64_t>>* in_progress);
 
   void ReleaseReader(std::unique_ptr<Connection> conn);
 
   const std::unique_ptr<Target> target_;  // connections point at it
   const Options options_;
-  Connector connector_;  // every connection after the writer's first
-  // Used only by the writer thread once the constructor has returned; replaced after the
-  // connection is lost.
-  std::unique_ptr<Connection> writer_conn_;
-  // The transaction id of the batch in progress (writer thread only).
-  int64_t batch_xid_ = 0;
-  // The last function's savepoint lf_write is still to be released (writer thread only).
-  bool function_open_ = false;
+  Connector connector_;  // every connection after the writers' first ones
 
   internal::ReaderPool<Connection> readers_;
 
-  GroupCommitWriter writer_;  // started last by the constructor, stopped first
+  std::vector<std::unique_ptr<WriterLane>> lanes_;  // fixed once constructed
+  std::atomic<uint64_t> next_lane_{0};              // where the search for the least loaded starts
 };
 
-absl::Status PostgresDatabase::BeginBatch() {
+// The lane a thread last queued on, per Database, while functions it queued there are in
+// progress.
+struct LaneAffinity {
+  size_t lane = 0;
+  std::shared_ptr<std::atomic<int64_t>> in_progress;
+};
+thread_local absl::flat_hash_map<const void*, LaneAffinity> t_lane_affinity;
+
+// Entries beyond this many (a thread that used many Databases, e.g. in tests) are pruned when
+// none of their functions is in progress.
+constexpr size_t kMaxLaneAffinities = 32;
+
+size_t PostgresDatabase::ChooseLane(std::shared_ptr<std::atomic<int64_t>>* in_progress) {
+  if (t_lane_affinity.size() > kMaxLaneAffinities) {
+    absl::erase_if(t_lane_affinity, [](const auto& entry) {
+      return entry.second.in_progress->load() == 0;
+    });
+  }
+  LaneAffinity& affinity = t_lane_affinity[this];
+  if (affinity.in_progress == nullptr) {
+    affinity.in_progress = std::make_shared<std::atomic<int64_t>>(0);
+  }
+  // While a function this thread queued is in progress, the next goes to the same lane, behind
+  // it: one thread's functions queued without waiting run in the order queued (as with one
+  // writer; BatchRecordPassages relies on it). Otherwise the lane with the fewest functions
+  // in progress, ties taken in turn.
+  if (affinity.in_progress->load() == 0 || affinity.lane >= lanes_.size()) {
+    const size_t n = lanes_.size();
+    const size_t first = static_cast<size_t>(next_lane_.fetch_add(1) % n);
+    size_t best = first;
+    int64_t least = lanes_[first]->writer().pending();
+    for (size_t k = 1; k < n && least > 0; ++k) {
+      const size_t i = (first + k) % n;
+      const int64_t load = lanes_[i]->writer().pending();
+      if (load < least) {
+        least = load;
+        best = i;
+      }
+    }
+    affinity.lane = best;
+  }
+  affinity.in_progress->fetch_add(1);
+  *in_progress = affinity.in_progress;
+  return affinity.lane;
+}
+
+void PostgresDatabase::WriteAsync(AsyncTransactionFn fn, DoneFn done) {
+  if (lanes_.size() == 1) {
+    lanes_[0]->writer().WriteAsync(std::move(fn), std::move(done));
+    return;
+  }
+  std::shared_ptr<std::atomic<int64_t>> in_progress;
+  const size_t lane = ChooseLane(&in_progress);
+  lanes_[lane]->writer().WriteAsync(
+      std::move(fn), [done = std::move(done), in_progress](absl::Status status) mutable {
+        done(std::move(status));
+        in_progress->fetch_sub(1);
+      });
+}
+
+absl::Status PostgresDatabase::Write(TransactionFn fn) {
+  for (const auto& lane : lanes_) {
+    if (lane->writer().OnWriterThread()) {
+      return absl::InternalError(
+          "Database::Write was called from a write function or a done callback; use "
+          "WriteAsync there");
+    }
+  }
+  absl::Notification finished;
+  absl::Status result;
+  WriteAsync([fn](Session& session) { return fn(session); },
+             [&](absl::Status status) {
+               result = std::move(status);
+               finished.Notify();
+             });
+  finished.WaitForNotification();
+  return result;
+}
+
+Stats PostgresDatabase::stats() const {
+  Stats total;
+  for (const auto& lane : lanes_) {
+    const Stats s = lane->writer().stats();
+    total.commits += s.commits;
+    total.writes += s.writes;
+    total.failed_writes += s.failed_writes;
+    total.largest_batch = std::max(total.largest_batch, s.largest_batch);
+    total.conflict_retries += s.conflict_retries;
+  }
+  return total;
+}
+
+absl::Status WriterLane::BeginBatch() {
   // No lock on the whole database: concurrent writers (other replicas) are ordered by
   // PostgreSQL's serializable isolation, which fails one of two conflicting transactions
   // (40001) rather than let a rule that read then wrote see a stale read; the group-commit
@@ -740,29 +864,29 @@ absl::Status PostgresDatabase::BeginBatch() {
   batch_xid_ = 0;
   function_open_ = false;
   auto begin = [this]() -> absl::Status {
-    writer_conn_->ClearConflict();
-    ASSIGN_OR_RETURN(batch_xid_, writer_conn_->ExecInt(kBegin));
+    conn_->ClearConflict();
+    ASSIGN_OR_RETURN(batch_xid_, conn_->ExecInt(kBegin));
     return absl::OkStatus();
   };
-  if (writer_conn_ != nullptr && !writer_conn_->broken() && !writer_conn_->read_only()) {
+  if (conn_ != nullptr && !conn_->broken() && !conn_->read_only()) {
     absl::Status status = begin();
     if (status.ok()) return status;
-    if (!writer_conn_->broken() && !writer_conn_->read_only()) {
-      if (writer_conn_->txn() != PQTRANS_IDLE) (void)writer_conn_->Exec("ROLLBACK");
+    if (!conn_->broken() && !conn_->read_only()) {
+      if (conn_->txn() != PQTRANS_IDLE) (void)conn_->Exec("ROLLBACK");
       return status;
     }
     // The server went away (restart, failover) or turned read-only since the last batch:
     // reconnect once.
   }
-  writer_conn_.reset();
-  absl::StatusOr<std::unique_ptr<Connection>> conn = connector_.Open(Role::kWriter);
+  conn_.reset();
+  absl::StatusOr<std::unique_ptr<Connection>> conn = connector_->Open(Role::kWriter);
   if (!conn.ok()) return conn.status();
-  writer_conn_ = *std::move(conn);
+  conn_ = *std::move(conn);
   return begin();
 }
 
-absl::Status PostgresDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status* result) {
-  Connection* const conn = writer_conn_.get();
+absl::Status WriterLane::RunFunction(AsyncTransactionFn& fn, absl::Status* result) {
+  Connection* const conn = conn_.get();
   // The function's savepoint (and the release of the previous function's) ride with its first
   // statement; a function that runs none costs no round trip.
   std::vector<std::string> pending;
@@ -887,10 +1011,14 @@ absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(absl::string_view url,
   ASSIGN_OR_RETURN(Target parsed, ParseTarget(url));
   auto target = std::make_unique<Target>(std::move(parsed));
 
-  absl::StatusOr<std::unique_ptr<Connection>> writer =
-      Connection::Open(*target, options, Role::kWriter);
-  if (!writer.ok()) return writer.status();
-  auto db = std::make_unique<PostgresDatabase>(std::move(target), options, *std::move(writer));
+  std::vector<std::unique_ptr<Connection>> writers;
+  for (int k = 0; k < options.writers; ++k) {
+    absl::StatusOr<std::unique_ptr<Connection>> writer =
+        Connection::Open(*target, options, Role::kWriter);
+    if (!writer.ok()) return writer.status();
+    writers.push_back(*std::move(writer));
+  }
+  auto db = std::make_unique<PostgresDatabase>(std::move(target), options, std::move(writers));
   // Every connection is made at start-up, while the service is not yet serving: a later
   // lazily made one could find the server's name unresolvable for a while (a container
   // network's DNS stalling just after containers start made the first sign-in after a

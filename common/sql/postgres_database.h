@@ -4,8 +4,9 @@
 // (a primary and its standbys: every connection goes to the one that accepts writes).
 //
 // Same semantics as the SQLite driver:
-//   - One writer thread owns the write connection and commits queued write functions in
-//     batches: BEGIN ISOLATION LEVEL SERIALIZABLE, one SAVEPOINT per function, one COMMIT.
+//   - Options::writers writer threads, each owning a write connection of its own, commit the
+//     queued write functions in batches (a function goes to one of them, see Options::writers):
+//     BEGIN ISOLATION LEVEL SERIALIZABLE, one SAVEPOINT per function, one COMMIT.
 //     Each statement of a write function that writes (anything but SELECT) runs under its own
 //     savepoint too, so a failed write (a UNIQUE violation the function handles) is undone
 //     alone and the function goes on, as on SQLite. A failed SELECT is not: the function's
@@ -14,8 +15,8 @@
 //     mode), and a function's is released with the next function's first statement or by the
 //     COMMIT: a statement costs one round trip. synchronous_commit is left at the server's
 //     setting (keep it `on`: a committed batch then survives a crash).
-//   - No lock covers the database: the writers of several processes (replicas of a service)
-//     commit side by side. Serializable isolation keeps every rule that reads then writes
+//   - No lock covers the database: the writers of one process, and of several processes
+//     (replicas of a service), commit side by side. Serializable isolation keeps every rule that reads then writes
 //     (a person's presence, a site's capacity, a task's claim, a stock balance) as if the
 //     transactions ran one after another: of two that conflict, PostgreSQL fails one with
 //     40001 (or 40P01 for a deadlock), and the writer rolls its batch back and runs every
@@ -23,7 +24,7 @@
 //     Options::busy_timeout (lock_timeout), then UNAVAILABLE.
 //   - Reads run on a pool of Options::max_readers connections, each Read in one
 //     REPEATABLE READ READ ONLY transaction (one snapshot; writes fail with INTERNAL). Open
-//     makes the writer's and every reader's connection (and fails when one cannot be made),
+//     makes every writer's and every reader's connection (and fails when one cannot be made),
 //     so no request waits for a connection, or for the server's name to resolve, later.
 //   - Statements are prepared once per connection (keyed by text and parameter types) and
 //     bound natively: integers as int8, doubles as float8, text as text, Bytes as binary

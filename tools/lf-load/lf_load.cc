@@ -61,7 +61,9 @@ Data:
 Services and tokens (flags win over the environment):
   --gate, --survey, --dispatch, --report, --gateway HOST:PORT
                          LF_GATE_ADDR, LF_SURVEY_ADDR, LF_DISPATCH_ADDR, LF_REPORT_ADDR,
-                         LF_GATEWAY_ADDR; defaults 127.0.0.1:7101, :7102, :7103, :7104, :7100
+                         LF_GATEWAY_ADDR; defaults 127.0.0.1:7101, :7102, :7103, :7104, :7100;
+                         HOST:PORT,HOST:PORT... spreads the channels (one per thread) over
+                         replicas in turn: give --threads a multiple of their number
   --sites FILE           LF_SITES                              [deploy/sites.textproto]
   --tz ZONE              LF_TZ, the deployment's time zone     [Asia/Shanghai]
   --token JWT            LF_TOKEN: one token for every call
@@ -199,6 +201,13 @@ absl::Status ParseFlags(const std::vector<std::string>& args,
       s = BadFlag(name, "unknown flag (see --help)");
     }
     if (!s.ok()) return s;
+  }
+  for (const auto& [flag, address] :
+       {std::pair{"--gate", &f.context.targets.gate}, {"--survey", &f.context.targets.survey},
+        {"--dispatch", &f.context.targets.dispatch}, {"--report", &f.context.targets.report},
+        {"--gateway", &f.context.targets.gateway}}) {
+    const std::vector<std::string> listed = absl::StrSplit(*address, ',', absl::SkipEmpty());
+    if (listed.empty()) return BadFlag(flag, "want HOST:PORT (or several, comma-separated)");
   }
   f.context.channels = f.driver.threads;
   return absl::OkStatus();

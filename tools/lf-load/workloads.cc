@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/pii/pii.h"
 #include "common/time/clock.h"
@@ -586,13 +587,16 @@ std::string LoadName(int64_t n) {
 }
 
 std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& address, int n) {
+  const std::vector<std::string> addresses = absl::StrSplit(address, ',', absl::SkipEmpty());
   std::vector<std::shared_ptr<grpc::Channel>> channels;
+  if (addresses.empty()) return channels;
   for (int i = 0; i < std::max(1, n); ++i) {
     grpc::ChannelArguments args;
     args.SetInt("lianfang.load.channel", i);  // distinct arguments: a connection of its own
     args.SetMaxReceiveMessageSize(16 * 1024 * 1024);
     channels.push_back(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+        grpc::CreateCustomChannel(addresses[static_cast<size_t>(i) % addresses.size()],
+                                  grpc::InsecureChannelCredentials(), args));
   }
   return channels;
 }

@@ -109,7 +109,9 @@ std::unique_ptr<Workload> MakeEchoWorkload(const std::string& address, int chann
                                            size_t request_bytes, size_t response_bytes,
                                            const std::string& token);
 
-// Channels to `address`, each its own connection (no subchannel sharing between them).
+// `n` channels to `address`, each its own connection (no subchannel sharing between them).
+// `address` may list several HOST:PORT separated by commas (replicas of a service): channel i
+// goes to the (i mod count)-th. Empty when `address` lists none.
 std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& address, int n);
 
 }  // namespace lianfang::load

@@ -238,6 +238,20 @@ TEST_F(LoadCommonConfigTest, EveryServiceHasTheRetentionSetting) {
               StatusIs(kInvalid, StartsWith("LF_RETENTION_DAYS (--retention-days)")));
 }
 
+TEST_F(LoadCommonConfigTest, DatabaseWritersHaveADefaultAndABound) {
+  ASSERT_OK_AND_ASSIGN(CommonConfig defaults, LoadGateWith("LF_LOG_LEVEL", "info"));
+  EXPECT_EQ(defaults.db_writers, kDefaultDbWriters);
+  ASSERT_OK_AND_ASSIGN(CommonConfig four, LoadGateWith("LF_DB_WRITERS", "4"));
+  EXPECT_EQ(four.db_writers, 4);
+  ASSERT_OK_AND_ASSIGN(CommonConfig flag, Load("survey", {"--db-writers=1"}, BaseVars()));
+  EXPECT_EQ(flag.db_writers, 1);
+  for (const char* bad : {"0", "17", "two"}) {
+    EXPECT_THAT(LoadGateWith("LF_DB_WRITERS", bad),
+                StatusIs(kInvalid, StartsWith("LF_DB_WRITERS (--db-writers)")))
+        << bad;
+  }
+}
+
 TEST_F(LoadCommonConfigTest, TlsCertificateAndKeyComeTogether) {
   const std::string cert = dir_.Write("server.crt", "CERT");
   const std::string key = dir_.Write("server.key", "KEY");
@@ -289,7 +303,7 @@ TEST_F(LoadCommonConfigTest, HelpListsEveryVariableWithItsDefault) {
   ASSERT_TRUE(help.has_value()) << status;
   EXPECT_THAT(help->usage, StartsWith("Usage: lf-gate [flags]"));
   for (const char* var :
-       {"LF_LISTEN", "LF_DB", "LF_REDIS", "LF_SITES", "LF_JWT_SECRET_FILE", "LF_PII_KEY_FILE",
+       {"LF_LISTEN", "LF_DB", "LF_DB_WRITERS", "LF_REDIS", "LF_SITES", "LF_JWT_SECRET_FILE", "LF_PII_KEY_FILE",
         "LF_TZ", "LF_GATE_ADDR", "LF_SURVEY_ADDR", "LF_DISPATCH_ADDR", "LF_REPORT_ADDR",
         "LF_TLS_CERT", "LF_TLS_KEY", "LF_TLS_CA", "LF_LOG_LEVEL"}) {
     EXPECT_THAT(help->usage, HasSubstr(var));

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -452,6 +453,100 @@ TEST_P(DatabaseTest, ClosingRunsTheQueuedWrites) {
   EXPECT_EQ(CountRows(*db_, "people"), 50);
 }
 
+// Two writers on PostgreSQL (Options::writers); SQLite has one whatever the options say.
+Options TwoWriters() {
+  Options options;
+  options.writers = 2;
+  return options;
+}
+
+// With several writers (PostgreSQL) work queued from many threads lies on all of them when the
+// database is closed.
+TEST_P(DatabaseTest, ClosingRunsTheWritesQueuedByManyThreads) {
+  db_ = OpenOrDie(Url("test.db"), TwoWriters());
+  ASSERT_NE(db_, nullptr);
+  constexpr int kThreads = 4;
+  constexpr int kEach = 25;
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        db_->WriteAsync(
+            [t, i](Session& s) {
+              return s.Execute("INSERT INTO people (name) VALUES ($1)", {absl::StrCat(t, "-", i)})
+                  .status();
+            },
+            [&](absl::Status st) {
+              EXPECT_OK(st);
+              ++done;
+            });
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  db_.reset();
+  EXPECT_EQ(done.load(), kThreads * kEach);
+  db_ = OpenOrDie(Url("test.db"));
+  EXPECT_EQ(CountRows(*db_, "people"), kThreads * kEach);
+}
+
+// Functions one thread queues without waiting run in the order queued, whichever writer takes
+// them (BatchRecordPassages relies on it); several threads do so at once.
+TEST_P(DatabaseTest, OneThreadsQueuedWritesRunAndFinishInTheOrderQueued) {
+  db_ = OpenOrDie(Url("test.db"), TwoWriters());
+  ASSERT_NE(db_, nullptr);
+  ASSERT_OK(Exec(*db_, "CREATE TABLE steps (thread INTEGER NOT NULL, step INTEGER NOT NULL, "
+                       "after INTEGER NOT NULL)"));
+  constexpr int kThreads = 3;
+  constexpr int kSteps = 60;
+  std::vector<std::vector<int>> finished(kThreads);
+  absl::Mutex mu;
+  absl::BlockingCounter all(kThreads * kSteps);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kSteps; ++i) {
+        // Each step records the step it found last for its thread: the one queued before it.
+        db_->WriteAsync(
+            [t, i](Session& s) -> absl::Status {
+              ASSIGN_OR_RETURN(std::optional<Row> last,
+                               s.QueryRow("SELECT COALESCE(MAX(step), -1) FROM steps WHERE "
+                                          "thread = $1",
+                                          {int64_t{t}}));
+              return s
+                  .Execute("INSERT INTO steps (thread, step, after) VALUES ($1, $2, $3)",
+                           {int64_t{t}, int64_t{i}, last->Int(0)})
+                  .status();
+            },
+            [&, t, i](absl::Status st) {
+              EXPECT_OK(st);
+              {
+                absl::MutexLock lock(&mu);
+                finished[t].push_back(i);
+              }
+              all.DecrementCount();
+            });
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  all.Wait();
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(finished[t].size(), static_cast<size_t>(kSteps));
+    for (int i = 0; i < kSteps; ++i) EXPECT_EQ(finished[t][i], i) << "thread " << t;
+  }
+  int64_t out_of_order = -1;
+  ASSERT_OK(db_->Read([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<Row> row,
+                     s.QueryRow("SELECT COUNT(*) FROM steps WHERE after <> step - 1"));
+    out_of_order = row->Int(0);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(out_of_order, 0);
+  EXPECT_EQ(CountRows(*db_, "steps"), kThreads * kSteps);
+}
+
 TEST_P(DatabaseTest, AFailedStatementIsUndoneAloneAndTheFunctionGoesOn) {
   // The pattern of "draw a random code until it is free": the function handles the UNIQUE
   // violation and carries on in the same transaction.
@@ -718,6 +813,12 @@ TEST(DatabaseOpenTest, BadOptionsAreInvalidArgument) {
   options.max_batch = 0;
   EXPECT_THAT(Database::Open(dir.Url("x.db"), options),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  for (int writers : {0, kMaxWriters + 1}) {
+    Options bad;
+    bad.writers = writers;
+    EXPECT_THAT(Database::Open(dir.Url("x.db"), bad),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("writers")));
+  }
 }
 
 TEST(DatabaseOpenTest, FileInAMissingDirectoryFailsClearly) {
@@ -1000,6 +1101,113 @@ TEST(PostgresWritersTest, ConcurrentReplicasNeverAdmitBeyondCapacity) {
   EXPECT_EQ(admitted.load(), kCapacity);
   EXPECT_EQ(refused.load(), 6 * kPerThread - kCapacity);
   EXPECT_EQ(CountRows(*a, "inside"), kCapacity);
+}
+
+// With two writers, a function held open on one does not hold up the others: the next goes to
+// the idle writer, on a connection of its own, and commits first; each done callback reads the
+// transaction id of its own commit.
+TEST(PostgresWritersTest, TwoWritersOfOneDatabaseCommitSideBySide) {
+  LF_POSTGRES_DATABASE_OR_SKIP(url, "two_writers");
+  Options options;
+  options.writers = 2;
+  std::unique_ptr<Database> db = OpenOrDie(url, options);
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Exec(*db, "CREATE TABLE marks (who TEXT NOT NULL)"));
+
+  absl::Notification held_running;
+  absl::Notification release;
+  absl::Notification held_done;
+  int64_t held_pid = 0;
+  int64_t held_xid = 0;
+  int64_t held_committed = -1;
+  std::thread holder([&] {
+    db->WriteAsync(
+        [&](Session& s) -> absl::Status {
+          ASSIGN_OR_RETURN(std::optional<Row> row,
+                           s.QueryRow("SELECT pg_backend_pid(), pg_current_xact_id()::text::bigint"));
+          held_pid = row->Int(0);
+          held_xid = row->Int(1);
+          held_running.Notify();
+          release.WaitForNotification();
+          return s.Execute("INSERT INTO marks (who) VALUES ($1)", {"held"}).status();
+        },
+        [&](absl::Status st) {
+          EXPECT_OK(st);
+          held_committed = CommittedTransactionId();
+          held_done.Notify();
+        });
+  });
+  held_running.WaitForNotification();
+
+  int64_t other_pid = 0;
+  int64_t other_xid = 0;
+  int64_t other_committed = -1;
+  absl::Notification other_done;
+  db->WriteAsync(
+      [&](Session& s) -> absl::Status {
+        ASSIGN_OR_RETURN(std::optional<Row> row,
+                         s.QueryRow("SELECT pg_backend_pid(), pg_current_xact_id()::text::bigint"));
+        other_pid = row->Int(0);
+        other_xid = row->Int(1);
+        return s.Execute("INSERT INTO marks (who) VALUES ($1)", {"other"}).status();
+      },
+      [&](absl::Status st) {
+        EXPECT_OK(st);
+        other_committed = CommittedTransactionId();
+        other_done.Notify();
+      });
+  other_done.WaitForNotification();  // while the first is still held
+  EXPECT_FALSE(held_done.HasBeenNotified());
+  EXPECT_NE(other_pid, held_pid);
+  EXPECT_EQ(other_committed, other_xid);
+
+  release.Notify();
+  held_done.WaitForNotification();
+  holder.join();
+  EXPECT_EQ(held_committed, held_xid);
+  EXPECT_EQ(CountRows(*db, "marks"), 2);
+  EXPECT_EQ(db->stats().writes, 3);  // the CREATE TABLE too
+  EXPECT_EQ(db->stats().commits, 3);
+}
+
+// The capacity rule of the replicas test, within one process: its two writers conflict like two
+// processes do, and the rule holds.
+TEST(PostgresWritersTest, TwoWritersOfOneDatabaseNeverAdmitBeyondCapacity) {
+  LF_POSTGRES_DATABASE_OR_SKIP(url, "capacity_one");
+  Options options;
+  options.writers = 2;
+  std::unique_ptr<Database> db = OpenOrDie(url, options);
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Exec(*db, "CREATE TABLE inside (site TEXT NOT NULL, who TEXT NOT NULL)"));
+  constexpr int kCapacity = 20;
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 15;
+  std::atomic<int> admitted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string who = absl::StrCat(t, "-", i);
+        absl::Status st = db->Write([&](Session& s) -> absl::Status {
+          ASSIGN_OR_RETURN(std::optional<Row> inside,
+                           s.QueryRow("SELECT COUNT(*) FROM inside WHERE site = $1", {"s1"}));
+          if (inside->Int(0) >= kCapacity) return absl::FailedPreconditionError("the site is full");
+          return s.Execute("INSERT INTO inside (site, who) VALUES ($1, $2)", {"s1", who}).status();
+        });
+        if (st.ok()) {
+          admitted.fetch_add(1);
+        } else {
+          EXPECT_THAT(st, StatusIs(absl::StatusCode::kFailedPrecondition));
+          refused.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), kCapacity);
+  EXPECT_EQ(refused.load(), kThreads * kPerThread - kCapacity);
+  EXPECT_EQ(CountRows(*db, "inside"), kCapacity);
 }
 
 TEST(PostgresTest, ReadsAndWritesReconnectAfterTheServerRestarts) {

@@ -77,6 +77,7 @@ TEST(PostgresFailoverTest, PromotedStandbyKeepsEveryAcknowledgedWriteAndServesAg
 
   Options options;
   options.max_readers = 2;
+  options.writers = 2;  // both writer connections are lost and each reconnects by itself
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Database> db, Database::Open(url, options));
   ASSERT_OK(db->Write(
       [](Session& s) { return s.Execute("CREATE TABLE acks (id BIGINT PRIMARY KEY)").status(); }));
