@@ -96,7 +96,7 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
                                                               input.vehicle_plate, at));
   const Verdict verdict = DecidePassage(query, facts);
 
-  ASSIGN_OR_RETURN(std::string passage_id, NewPassageId());
+  ASSIGN_OR_RETURN(std::string passage_id, NewPassageId(now));
   passage.set_passage_id(passage_id);
   passage.set_site_id(input.site_id);
   passage.set_gate_id(input.gate_id);
