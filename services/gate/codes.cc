@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -34,16 +35,23 @@ absl::StatusOr<std::string> NewPassCode() {
   return code;
 }
 
-absl::StatusOr<std::string> NewPassageId() {
-  unsigned char buffer[kPassageIdLength / 2];
+absl::StatusOr<std::string> NewPassageId(absl::Time now) {
+  static constexpr size_t kTimeDigits = 11;  // 44 bits of milliseconds: until the year 2527
+  static constexpr size_t kRandomDigits = kPassageIdLength - kTimeDigits;
+  unsigned char buffer[(kRandomDigits + 1) / 2];
   if (RAND_bytes(buffer, sizeof(buffer)) != 1) {
     return absl::InternalError("the random generator failed");
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id(kPassageIdLength, '0');
-  for (size_t i = 0; i < sizeof(buffer); ++i) {
-    id[2 * i] = kHex[buffer[i] >> 4];
-    id[2 * i + 1] = kHex[buffer[i] & 0x0f];
+  uint64_t millis = static_cast<uint64_t>(std::max<int64_t>(absl::ToUnixMillis(now), 0));
+  for (size_t i = kTimeDigits; i-- > 0;) {
+    id[i] = kHex[millis & 0x0f];
+    millis >>= 4;
+  }
+  for (size_t i = 0; i < kRandomDigits; ++i) {
+    const unsigned char byte = buffer[i / 2];
+    id[kTimeDigits + i] = kHex[(i % 2 == 0) ? (byte >> 4) : (byte & 0x0f)];
   }
   return id;
 }

@@ -320,6 +320,14 @@ void GateService::AfterDutyChange(const UnguardedChange& unguarded_delta) {
 void GateService::SubmitPassage(const auth::Principal& who, const v1::RecordPassageRequest& req,
                                 PassageInput input, absl::Time now, absl::string_view audited_as,
                                 PassageDone done) {
+  // Drawn here, on the calling thread, not on the database's writer.
+  absl::StatusOr<std::string> passage_id = NewPassageId(now);
+  if (!passage_id.ok()) {
+    v1::RecordPassageResponse none;
+    done(passage_id.status(), none);
+    return;
+  }
+  input.passage_id = *std::move(passage_id);
   auto recorded = std::make_shared<RecordedPassage>();
   app::SubmitMutation<v1::RecordPassageResponse>(
       *options_.db, now, {.scope = kRecordPassage, .audited_as = audited_as}, who, req,

@@ -96,8 +96,12 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
                                                               input.vehicle_plate, at));
   const Verdict verdict = DecidePassage(query, facts);
 
-  ASSIGN_OR_RETURN(std::string passage_id, NewPassageId());
-  passage.set_passage_id(passage_id);
+  if (!input.passage_id.empty()) {
+    passage.set_passage_id(input.passage_id);
+  } else {
+    ASSIGN_OR_RETURN(std::string passage_id, NewPassageId(now));
+    passage.set_passage_id(std::move(passage_id));
+  }
   passage.set_site_id(input.site_id);
   passage.set_gate_id(input.gate_id);
   passage.set_direction(input.direction);

@@ -58,7 +58,8 @@ class PassageLedger final {
   PassageLedger(const sites::SiteDirectory* sites, absl::TimeZone tz);
 
   // Records `input` (validated) by `guard` (token subject) at `now` (recorded_at) in
-  // `session`'s transaction. Returns the stored passage and the site's onsite after it.
+  // `session`'s transaction, under `input.passage_id` (a NewPassageId(now) drawn here when
+  // empty). Returns the stored passage and the site's onsite after it.
   // NOT_FOUND naming pass_code when no pass has the code; statement errors otherwise (the
   // caller's transaction then rolls back everything of this passage).
   absl::StatusOr<RecordedPassage> Record(sql::Session& session, const PassageInput& input,

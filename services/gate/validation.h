@@ -52,6 +52,10 @@ struct PassageInput {
   double temperature_c = 0;               // 0 = none taken
   std::string vehicle_plate;              // normalised; empty = no vehicle
   std::optional<absl::Time> captured_at;  // unset = the recording time
+  // The id the passage will get, drawn (NewPassageId) before the write is queued so that the
+  // database's writer thread does not pay for the random generator; empty = drawn when
+  // recording. Not part of the request.
+  std::string passage_id;
 };
 
 // Validates a RecordPassage request (every rule of API.md): request_id; site and gate (known,

@@ -13,6 +13,7 @@
 #include "common/time/timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/gate/codes.h"
 #include "services/gate/gate_store.h"
 #include "tests/services/gate/gate_db_fixture.h"
 
@@ -88,6 +89,19 @@ TEST_F(PassageLedgerTest, AnExitOfSomeoneInsideTakesThemOut) {
   ASSERT_OK(db_->Read([&](sql::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(v1::ListOnsiteResponse inside, ListOnsite(s, "open", 0, ""));
     EXPECT_EQ(inside.people_size(), 0);
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(PassageLedgerTest, APassageIdDrawnBeforeTheWriteIsTheOneStored) {
+  ASSERT_OK_AND_ASSIGN(std::string drawn, NewPassageId(kNow()));
+  PassageInput entry = Entry();
+  entry.passage_id = drawn;
+  ASSERT_OK_AND_ASSIGN(RecordedPassage recorded, Record(entry, kNow()));
+  EXPECT_EQ(recorded.response.passage().passage_id(), drawn);
+  ASSERT_OK(db_->Read([&](sql::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<v1::Passage> stored, FindPassage(s, drawn));
+    EXPECT_TRUE(stored.has_value());
     return absl::OkStatus();
   }));
 }

@@ -212,9 +212,24 @@ TEST(PassCodeTest, LookAlikeCharactersAreNeverUsed) {
 }
 
 TEST(PassageIdTest, IdsAreHexAndFitTheFeverTaskKey) {
-  ASSERT_OK_AND_ASSIGN(std::string id, NewPassageId());
+  ASSERT_OK_AND_ASSIGN(std::string id, NewPassageId(absl::Now()));
   EXPECT_EQ(id.size(), kPassageIdLength);
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
   EXPECT_LE(std::string("gate-fever-").size() + id.size(), 64u);
+}
+
+TEST(PassageIdTest, IdsOfTheSameMillisecondDifferAndLaterOnesSortAfter) {
+  const absl::Time at = absl::FromUnixMillis(1764900000123);
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string id, NewPassageId(at));
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 2000u);
+  ASSERT_OK_AND_ASSIGN(std::string later, NewPassageId(at + absl::Milliseconds(1)));
+  EXPECT_GT(later, *seen.rbegin());
+  ASSERT_OK_AND_ASSIGN(std::string much_later, NewPassageId(at + absl::Hours(24 * 365 * 30)));
+  EXPECT_GT(much_later, later);
 }
 
 TEST(UnguardedMinutesTest, CountsEveryGateWithoutAGuardAndOverlapsOnce) {
