@@ -5,6 +5,7 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <grpcpp/support/sync_stream.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,10 +28,12 @@ using ::testing::ElementsAre;
 // A WatchTasks client reading on its own thread.
 class Watch final {
  public:
-  Watch(Stub& stub, const std::string& token, const std::string& team_id = "")
+  Watch(Stub& stub, const std::string& token, const std::string& team_id = "",
+        int64_t after_seq = 0)
       : context_(lianfang::testing::NewClientContext(token, absl::Minutes(5))) {
     v1::WatchTasksRequest req;
     req.set_team_id(team_id);
+    req.set_after_seq(after_seq);
     reader_ = stub.WatchTasks(context_.get(), req);
     thread_ = std::thread([this] {
       v1::TaskEvent event;
@@ -136,6 +139,49 @@ TEST_F(WatchTasksTest, EachVolunteerSeesWhetherAnEventsTaskIsItsOwn) {
   EXPECT_THAT(marks(b.events()), ElementsAre(false, false));
   EXPECT_THAT(marks(leader.events()), ElementsAre(false, false));
   for (const v1::TaskEvent& e : a.events()) EXPECT_EQ(e.task().item_code(), "mask-n95");
+}
+
+TEST_F(WatchTasksTest, AReconnectingVolunteerGetsItsTeamsMissedEventsOnceThenTheLiveOnes) {
+  ASSERT_OK_AND_ASSIGN(v1::Team team, CreateTeam("校园突击队", {"campus"}));
+  ASSERT_OK_AND_ASSIGN(v1::Team other, CreateTeam("驻村突击队", {"village"}));
+  ASSERT_OK(Enroll(team.team_id(), "vol-a").status());
+  int64_t last_seen = 0;
+  v1::Task task;
+  {
+    Watch first(dispatch_->stub(), Vol("vol-a"));
+    ASSERT_TRUE(PollUntil([&] { return dispatch_->hub().watchers() == 1; }, absl::Seconds(10)));
+    ASSERT_OK_AND_ASSIGN(task, CreateTask(TaskRequest("campus", team.team_id())));
+    ASSERT_TRUE(first.WaitForEvents(1));
+    last_seen = first.events().back().seq();
+    EXPECT_GT(last_seen, 0);
+  }
+  // While it is away: its claim and start, and another team's task it never sees.
+  ASSERT_OK(Claim("vol-a", task.task_id()).status());
+  ASSERT_OK(CreateTask(TaskRequest("village", other.team_id())).status());
+  ASSERT_OK(StartTask("vol-a", task.task_id()).status());
+
+  Watch again(dispatch_->stub(), Vol("vol-a"), "", last_seen);
+  ASSERT_TRUE(again.WaitForEvents(2));
+  ASSERT_OK(Complete(Vol("vol-a"), task.task_id()).status());  // live
+  ASSERT_TRUE(again.WaitForEvents(3));
+  const std::vector<v1::TaskEvent> events = again.events();
+  EXPECT_THAT(Kinds(events),
+              ElementsAre(v1::TaskEvent::TASK_EVENT_ASSIGNED, v1::TaskEvent::TASK_EVENT_STARTED,
+                          v1::TaskEvent::TASK_EVENT_DONE));
+  int64_t previous = last_seen;
+  for (const v1::TaskEvent& e : events) {
+    EXPECT_EQ(e.task().task_id(), task.task_id());
+    EXPECT_TRUE(e.task().assigned_to_caller()) << "marked for the volunteer, read back or live";
+    EXPECT_GT(e.seq(), previous);
+    previous = e.seq();
+  }
+}
+
+TEST_F(WatchTasksTest, ANegativeResumePointIsRefused) {
+  Watch watch(dispatch_->stub(), Leader(), "", -1);
+  ASSERT_TRUE(watch.WaitEnded());
+  EXPECT_EQ(watch.status().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(watch.status().error_message(), ::testing::HasSubstr("after_seq"));
 }
 
 TEST_F(WatchTasksTest, AVolunteerMayNotWatchAnotherTeam) {
