@@ -14,9 +14,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/status/status_macros.h"
 #include "common/testing/poll.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/dispatch/event_relay.h"
 #include "tests/services/dispatch/dispatch_fixture.h"
 
 namespace lianfang::dispatch::testing {
@@ -175,6 +177,24 @@ TEST_F(WatchTasksTest, AReconnectingVolunteerGetsItsTeamsMissedEventsOnceThenThe
     EXPECT_GT(e.seq(), previous);
     previous = e.seq();
   }
+}
+
+TEST_F(WatchTasksTest, ThePurgeRemovesOnlyTheEventsOlderThanItsCutOff) {
+  ASSERT_OK_AND_ASSIGN(v1::Team team, CreateTeam("校园突击队", {"campus"}));
+  ASSERT_OK(CreateTask(TaskRequest("campus", team.team_id())).status());
+  clock_.Advance(absl::Hours(48));
+  ASSERT_OK_AND_ASSIGN(v1::Task kept, CreateTask(TaskRequest("campus", team.team_id())));
+  ASSERT_OK_AND_ASSIGN(const int64_t purged,
+                       PurgeEvents(dispatch_->db(), clock_.Now() - absl::Hours(24)));
+  EXPECT_EQ(purged, 1);
+  std::vector<v1::TaskEvent> left;
+  ASSERT_OK(dispatch_->db().Read([&](sql::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(left, TaskEventsAfter(s, 0, 100));
+    return absl::OkStatus();
+  }));
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].task().task_id(), kept.task_id());
+  EXPECT_EQ(left[0].event(), v1::TaskEvent::TASK_EVENT_CREATED);
 }
 
 TEST_F(WatchTasksTest, ANegativeResumePointIsRefused) {
