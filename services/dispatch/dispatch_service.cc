@@ -149,13 +149,16 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
       : hub_(hub), capacity_(capacity), queue_(capacity), lagging_(lagging) {}
 
   // Subscribes, then sends the initial metadata: a client holding it sees every later change.
-  // `resuming`: the handler then reads the events stored after the client's resume point and
-  // hands them to Resume(); live events arriving meanwhile wait until then.
+  // `after_seq` > 0 (resuming): the handler then reads the events stored after that point and
+  // hands them to Resume(); live events arriving meanwhile wait until then, and a live event of
+  // seq <= after_seq is not sent (the client has it: on PostgreSQL this replica's relay may
+  // hand it over after the client saw it through another replica).
   template <typename Filter>
-  void Begin(Filter filter, bool resuming) {
+  void Begin(Filter filter, int64_t after_seq) {
     {
       absl::MutexLock lock(&mu_);
-      resuming_ = resuming;
+      after_seq_ = std::max<int64_t>(after_seq, 0);
+      resuming_ = after_seq_ > 0;
     }
     hub_->Subscribe(this, std::move(filter));
     absl::MutexLock lock(&mu_);
@@ -169,7 +172,7 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
   // not be read. They are sent first, then the live events held meanwhile and the later ones.
   // An event committed between the subscription and the read is both read and delivered live:
   // the read's seqs are kept and a live event with one of them is dropped, so each is sent once.
-  // REQUIRES: Begin(..., resuming = true) ran; called once.
+  // REQUIRES: Begin(..., after_seq > 0) ran; called once.
   void Resume(const absl::Status& read, std::vector<Ptr> backlog) {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
@@ -200,7 +203,7 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
 
   void OnEvent(const Ptr& event) override {
     absl::MutexLock lock(&mu_);
-    if (finished_) return;
+    if (finished_ || event->seq() <= after_seq_) return;
     if (resuming_) {
       if (held_.size() >= capacity_) {
         FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, lagging_));
@@ -270,6 +273,8 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
   absl::Mutex mu_;
   bool ready_ ABSL_GUARDED_BY(mu_) = false;     // initial metadata started
   bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
+  // The client's resume point (0: none); live events up to it are not sent.
+  int64_t after_seq_ ABSL_GUARDED_BY(mu_) = 0;
   // While true (between the subscription and Resume), live events wait in held_.
   bool resuming_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<Ptr> held_ ABSL_GUARDED_BY(mu_);
@@ -327,9 +332,8 @@ grpc::ServerWriteReactor<v1::TaskEvent>* DispatchService::WatchTasks(
     watcher->FinishNow(server::ToGrpcStatus(status, kWatchTasks));
     return watcher;
   }
-  const bool resuming = req->after_seq() > 0;
-  watcher->Begin(*filter, resuming);
-  if (!resuming) return watcher;
+  watcher->Begin(*filter, req->after_seq());
+  if (req->after_seq() <= 0) return watcher;
   // Subscribed first, read second (see Watcher::Resume).
   std::vector<EventPtr> backlog;
   const absl::Status read = deps_.db->Read([&](sql::Session& s) -> absl::Status {
@@ -654,9 +658,8 @@ grpc::ServerWriteReactor<v1::NoticeEvent>* DispatchService::WatchNotices(
     watcher->FinishNow(server::ToGrpcStatus(status, kWatchNotices));
     return watcher;
   }
-  const bool resuming = req->after_seq() > 0;
-  watcher->Begin(*reader, resuming);
-  if (!resuming) return watcher;
+  watcher->Begin(*reader, req->after_seq());
+  if (req->after_seq() <= 0) return watcher;
   // Subscribed first, read second (see Watcher::Resume).
   std::vector<NoticeEventPtr> backlog;
   const absl::Status read = deps_.db->Read([&](sql::Session& s) -> absl::Status {

@@ -371,7 +371,7 @@ class NoticeWatch final {
     return events_;
   }
   bool WaitForEvents(size_t n) {
-    return PollUntil([&] { return events().size() >= n; }, absl::Seconds(10));
+    return PollUntil([&] { return events().size() >= n; }, absl::Seconds(60));
   }
 
  private:
