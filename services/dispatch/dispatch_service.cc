@@ -1,5 +1,8 @@
 #include "services/dispatch/dispatch_service.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -7,6 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/app/audit_rpc.h"
@@ -18,6 +22,7 @@
 #include "common/server/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
+#include "services/dispatch/event_relay.h"
 #include "services/dispatch/initiative_book.h"
 #include "services/dispatch/plan_book.h"
 #include "services/dispatch/store.h"
@@ -79,7 +84,10 @@ grpc::ServerUnaryReactor* Mutate(const DispatchService::Deps& deps,
       [changes, effect = std::move(effect), who, req,
        clock](sql::Session& s) -> absl::StatusOr<Response> {
         *changes = Changes();
-        return effect(s, who, *req, clock->Now(), changes.get());
+        ASSIGN_OR_RETURN(Response response, effect(s, who, *req, clock->Now(), changes.get()));
+        // In the change's transaction: the events get their seq, the replicas their notice.
+        RETURN_IF_ERROR(LogTaskEvents(s, &changes->events));
+        return response;
       },
       std::move(object_of),
       [changes, feed](Response&, bool replayed) {
@@ -138,17 +146,54 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
 
   // `lagging` is the message of the RESOURCE_EXHAUSTED that drops a client not keeping up.
   Watcher(Hub* hub, size_t capacity, const char* lagging)
-      : hub_(hub), queue_(capacity), lagging_(lagging) {}
+      : hub_(hub), capacity_(capacity), queue_(capacity), lagging_(lagging) {}
 
   // Subscribes, then sends the initial metadata: a client holding it sees every later change.
+  // `after_seq` > 0 (resuming): the handler then reads the events stored after that point and
+  // hands them to Resume(); live events arriving meanwhile wait until then, and a live event of
+  // seq <= after_seq is not sent (the client has it: on PostgreSQL this replica's relay may
+  // hand it over after the client saw it through another replica).
   template <typename Filter>
-  void Begin(Filter filter) {
+  void Begin(Filter filter, int64_t after_seq) {
+    {
+      absl::MutexLock lock(&mu_);
+      after_seq_ = std::max<int64_t>(after_seq, 0);
+      resuming_ = after_seq_ > 0;
+    }
     hub_->Subscribe(this, std::move(filter));
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     this->StartSendInitialMetadata();
     ready_ = true;
     PumpLocked();
+  }
+
+  // The events of the client stored after its resume point (oldest first), or why they could
+  // not be read. They are sent first, then the live events held meanwhile and the later ones.
+  // An event committed between the subscription and the read is both read and delivered live:
+  // the read's seqs are kept and a live event with one of them is dropped, so each is sent once.
+  // REQUIRES: Begin(..., after_seq > 0) ran; called once.
+  void Resume(const absl::Status& read, std::vector<Ptr> backlog) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    if (!read.ok()) {
+      FinishLocked(grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          "cannot read the events missed since after_seq; reconnect (the database is out of "
+          "reach)"));
+      return;
+    }
+    for (Ptr& event : backlog) {
+      backlog_seqs_.insert(event->seq());
+      if (!PushLocked(std::move(event))) return;
+    }
+    resuming_ = false;
+    std::deque<Ptr> held = std::move(held_);
+    held_.clear();
+    for (Ptr& event : held) {
+      if (backlog_seqs_.erase(event->seq()) > 0) continue;  // sent from the read
+      if (!PushLocked(std::move(event))) return;
+    }
   }
 
   void FinishNow(const grpc::Status& status) {
@@ -158,12 +203,18 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
 
   void OnEvent(const Ptr& event) override {
     absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    if (!queue_.Push(event)) {
-      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, lagging_));
+    if (finished_ || event->seq() <= after_seq_) return;
+    if (resuming_) {
+      if (held_.size() >= capacity_) {
+        FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, lagging_));
+        return;
+      }
+      held_.push_back(event);
       return;
     }
-    PumpLocked();
+    // Each event of the read arrives live at most once: its seq is then forgotten.
+    if (!backlog_seqs_.empty() && backlog_seqs_.erase(event->seq()) > 0) return;
+    PushLocked(event);
   }
 
   void Close() override {
@@ -193,6 +244,17 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
   }
 
  private:
+  // Queues `event` and starts its write when none is in flight; false (the stream finished
+  // with RESOURCE_EXHAUSTED) when the queue is full.
+  bool PushLocked(Ptr event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!queue_.Push(std::move(event))) {
+      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, lagging_));
+      return false;
+    }
+    PumpLocked();
+    return true;
+  }
+
   void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || !ready_) return;
     if (Ptr next = queue_.StartNext(); next != nullptr) this->StartWrite(next.get());
@@ -205,14 +267,46 @@ class DispatchService::Watcher final : public grpc::ServerWriteReactor<Event>,
   }
 
   Hub* const hub_;
+  const size_t capacity_;
   BasicEventQueue<Event> queue_;
   const char* const lagging_;
   absl::Mutex mu_;
   bool ready_ ABSL_GUARDED_BY(mu_) = false;     // initial metadata started
   bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
+  // The client's resume point (0: none); live events up to it are not sent.
+  int64_t after_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  // While true (between the subscription and Resume), live events wait in held_.
+  bool resuming_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<Ptr> held_ ABSL_GUARDED_BY(mu_);
+  // Seqs of the events sent from the read that have not (yet) arrived live.
+  absl::flat_hash_set<int64_t> backlog_seqs_ ABSL_GUARDED_BY(mu_);
 };
 
+namespace {
+
+// Events a resuming watcher is sent from the log, at most: half its queue, leaving the other
+// half for the live events arriving while the backlog is written.
+int ResumeLimit(size_t watch_queue) {
+  return static_cast<int>(std::max<size_t>(watch_queue / 2, 1));
+}
+
+}  // namespace
+
 DispatchService::DispatchService(Deps deps) : deps_(std::move(deps)) {}
+
+DispatchService::~DispatchService() {
+  if (relay_ != nullptr) relay_->Stop();
+}
+
+absl::Status DispatchService::ListenForReplicas(absl::string_view database_url) {
+  if (deps_.db->dialect() != sql::Dialect::kPostgres) return absl::OkStatus();
+  if (relay_ != nullptr) return absl::FailedPreconditionError("already listening for replicas");
+  auto relay = std::make_unique<EventRelay>(deps_.db, deps_.hub, deps_.notice_hub);
+  RETURN_IF_ERROR(relay->Start(database_url));
+  relay_ = std::move(relay);
+  if (deps_.feed != nullptr) deps_.feed->set_events_relayed(true);
+  return absl::OkStatus();
+}
 
 void DispatchService::CloseWatchers() {
   deps_.hub->CloseAll();
@@ -238,7 +332,21 @@ grpc::ServerWriteReactor<v1::TaskEvent>* DispatchService::WatchTasks(
     watcher->FinishNow(server::ToGrpcStatus(status, kWatchTasks));
     return watcher;
   }
-  watcher->Begin(*std::move(filter));
+  watcher->Begin(*filter, req->after_seq());
+  if (req->after_seq() <= 0) return watcher;
+  // Subscribed first, read second (see Watcher::Resume).
+  std::vector<EventPtr> backlog;
+  const absl::Status read = deps_.db->Read([&](sql::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<v1::TaskEvent> stored,
+                     TaskEventsAfter(s, req->after_seq(), ResumeLimit(deps_.watch_queue)));
+    for (const v1::TaskEvent& e : stored) {
+      if (std::optional<v1::TaskEvent> mine = TaskEventFor(e, *filter); mine.has_value()) {
+        backlog.push_back(std::make_shared<const v1::TaskEvent>(*std::move(mine)));
+      }
+    }
+    return absl::OkStatus();
+  });
+  watcher->Resume(read, std::move(backlog));
   return watcher;
 }
 
@@ -460,17 +568,21 @@ grpc::ServerUnaryReactor* MutateNotices(const DispatchService::Deps& deps,
                                         Effect effect, ObjectOf object_of) {
   auto changes = std::make_shared<std::vector<NoticeChange>>();
   NoticeEventHub* hub = deps.notice_hub;
+  const ChangeFeed* feed = deps.feed;
   const time::Clock* clock = deps.clock;
   return app::RunMutation(
       ctx, *deps.db, *deps.clock, method, who, *req, resp,
       [changes, effect = std::move(effect), who, req,
        clock](sql::Session& s) -> absl::StatusOr<Response> {
         changes->clear();
-        return effect(s, who, *req, clock->Now(), changes.get());
+        ASSIGN_OR_RETURN(Response response, effect(s, who, *req, clock->Now(), changes.get()));
+        RETURN_IF_ERROR(LogNoticeEvents(s, changes.get()));
+        return response;
       },
       std::move(object_of),
-      [changes, hub](Response&, bool replayed) {
-        if (replayed || hub == nullptr) return;
+      [changes, hub, feed](Response&, bool replayed) {
+        // With a relay (PostgreSQL) the events reach the hub through it, every replica's.
+        if (replayed || hub == nullptr || (feed != nullptr && feed->events_relayed())) return;
         for (const NoticeChange& c : *changes) hub->Publish(c);
       });
 }
@@ -528,12 +640,13 @@ grpc::ServerUnaryReactor* DispatchService::GetNoticeReceipts(
 }
 
 grpc::ServerWriteReactor<v1::NoticeEvent>* DispatchService::WatchNotices(
-    grpc::CallbackServerContext* ctx, const v1::WatchNoticesRequest*) {
+    grpc::CallbackServerContext* ctx, const v1::WatchNoticesRequest* req) {
   auto* watcher = new Watcher<v1::NoticeEvent, NoticeEventHub>(
       deps_.notice_hub, deps_.watch_queue,
       "the client did not keep up with notice events; reconnect and list the notices again");
   absl::StatusOr<Principal> who = server::AuthorizeCall(*deps_.authorizer, ctx, kWatchNotices);
   absl::Status status = who.status();
+  if (status.ok()) status = ValidateWatchNotices(*req);
   std::optional<NoticeReader> reader;
   if (status.ok()) {
     status = deps_.db->Read([&](sql::Session& s) -> absl::Status {
@@ -545,7 +658,21 @@ grpc::ServerWriteReactor<v1::NoticeEvent>* DispatchService::WatchNotices(
     watcher->FinishNow(server::ToGrpcStatus(status, kWatchNotices));
     return watcher;
   }
-  watcher->Begin(*std::move(reader));
+  watcher->Begin(*reader, req->after_seq());
+  if (req->after_seq() <= 0) return watcher;
+  // Subscribed first, read second (see Watcher::Resume).
+  std::vector<NoticeEventPtr> backlog;
+  const absl::Status read = deps_.db->Read([&](sql::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<NoticeChange> stored,
+                     NoticeEventsAfter(s, req->after_seq(), ResumeLimit(deps_.watch_queue)));
+    for (const NoticeChange& c : stored) {
+      if (std::optional<v1::NoticeEvent> mine = NoticeEventFor(c, *reader); mine.has_value()) {
+        backlog.push_back(std::make_shared<const v1::NoticeEvent>(*std::move(mine)));
+      }
+    }
+    return absl::OkStatus();
+  });
+  watcher->Resume(read, std::move(backlog));
   return watcher;
 }
 

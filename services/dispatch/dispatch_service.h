@@ -10,7 +10,11 @@
 // with a bounded queue: a client that does not keep up is dropped with RESOURCE_EXHAUSTED
 // (it reconnects and lists again); a client that goes away is unsubscribed at once. The
 // reactor sends its initial metadata as soon as it is subscribed, so a client that has
-// received it (ClientReader::WaitForInitialMetadata) sees every later change.
+// received it (ClientReader::WaitForInitialMetadata) sees every later change. Every event
+// carries its seq in the event log (event_relay.h); a client reconnecting with after_seq is
+// first sent the events it missed (at most half its queue, the latest), then the live ones.
+// On PostgreSQL, after ListenForReplicas, the hubs are fed by the event relay with the events
+// of every replica on the database.
 //
 // Thread-safety: all handlers may run concurrently. The service must outlive the server that
 // serves it; call CloseWatchers() before shutting the server down so that open streams end at
@@ -22,6 +26,7 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <cstddef>
+#include <memory>
 
 #include "absl/time/time.h"
 #include "common/auth/authorizer.h"
@@ -30,6 +35,7 @@
 #include "common/time/clock.h"
 #include "lianfang/dispatch/v1/dispatch.grpc.pb.h"
 #include "services/dispatch/dispatcher.h"
+#include "services/dispatch/event_relay.h"
 #include "services/dispatch/notice_board.h"
 #include "services/dispatch/task_events.h"
 
@@ -44,7 +50,8 @@ class DispatchService final : public v1::DispatchService::CallbackService {
     const auth::Authorizer* authorizer = nullptr;
     const sites::SiteDirectory* sites = nullptr;
     const Dispatcher* dispatcher = nullptr;
-    const ChangeFeed* feed = nullptr;
+    // Where committed task changes go; ListenForReplicas marks its events relayed.
+    ChangeFeed* feed = nullptr;
     TaskEventHub* hub = nullptr;
     absl::TimeZone tz{};
     // Events buffered per WatchTasks (and WatchNotices) client before it is dropped.
@@ -54,11 +61,21 @@ class DispatchService final : public v1::DispatchService::CallbackService {
   };
 
   explicit DispatchService(Deps deps);
+  ~DispatchService() override;
   DispatchService(const DispatchService&) = delete;
   DispatchService& operator=(const DispatchService&) = delete;
 
   // Finishes every open WatchTasks and WatchNotices stream with UNAVAILABLE ("reconnect").
   void CloseWatchers();
+
+  // On PostgreSQL: feeds WatchTasks and WatchNotices from the events every replica on the
+  // database commits (EventRelay, listening on `database_url`, the URL `db` was opened from)
+  // instead of from this process' own commits (the feed's events_relayed is set). Call once,
+  // before serving. OK and nothing done on SQLite; errors of EventRelay::Start (UNAVAILABLE
+  // when the database cannot be reached).
+  absl::Status ListenForReplicas(absl::string_view database_url);
+  // The relay started by ListenForReplicas; null when none (for tests).
+  EventRelay* relay() { return relay_.get(); }
 
   grpc::ServerUnaryReactor* CreateTeam(grpc::CallbackServerContext* ctx,
                                        const v1::CreateTeamRequest* req, v1::Team* resp) override;
@@ -174,6 +191,8 @@ class DispatchService final : public v1::DispatchService::CallbackService {
   class Watcher;
 
   const Deps deps_;
+  // Set by ListenForReplicas before serving; stopped before the hubs it publishes to go.
+  std::unique_ptr<EventRelay> relay_;
 };
 
 }  // namespace lianfang::dispatch

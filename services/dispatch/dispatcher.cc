@@ -77,7 +77,7 @@ void ChangeFeed::Publish(const Changes& changes) const {
   if (counts_ != nullptr) {
     for (const SiteDelta& d : changes.deltas) counts_->Apply(d.first, d.second);
   }
-  if (hub_ != nullptr) {
+  if (hub_ != nullptr && !events_relayed()) {
     for (const v1::TaskEvent& e : changes.events) hub_->Publish(e);
   }
   if (changes.schedules_changed && on_schedules_changed_) on_schedules_changed_();

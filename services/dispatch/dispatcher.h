@@ -23,6 +23,7 @@
 #ifndef LIANFANG_SERVICES_DISPATCH_DISPATCHER_H_
 #define LIANFANG_SERVICES_DISPATCH_DISPATCHER_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <span>
@@ -57,6 +58,12 @@ struct Changes {
 // Where committed changes go. Any of the three may be null/empty. Publish must be called from
 // the completion of the write that made the changes (the writer thread, in commit order) so
 // that live counts stay exact; it never blocks.
+//
+// The writes store their events in the event log first (event_relay.h: LogTaskEvents, in the
+// transaction), so the events published carry their seq. Once events_relayed is set (on
+// PostgreSQL, by DispatchService::ListenForReplicas), the events reach the hubs through the
+// event relay instead (every replica's, each once): Publish then applies only the counts and
+// the scheduler's wake-up.
 class ChangeFeed final {
  public:
   ChangeFeed(TaskEventHub* hub, live::LiveCounts* counts,
@@ -64,8 +71,12 @@ class ChangeFeed final {
   void Publish(const Changes& changes) const;
   // Late binding of the scheduler's wake-up (the scheduler is built after the feed).
   void set_on_schedules_changed(std::function<void()> fn) { on_schedules_changed_ = std::move(fn); }
+  // Events (task and notice ones) are published by the event relay, not from the commits.
+  void set_events_relayed(bool relayed) { events_relayed_.store(relayed); }
+  bool events_relayed() const { return events_relayed_.load(); }
 
  private:
+  std::atomic<bool> events_relayed_{false};
   TaskEventHub* hub_;
   live::LiveCounts* counts_;
   std::function<void()> on_schedules_changed_;

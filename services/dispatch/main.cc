@@ -1,13 +1,19 @@
 // lf-dispatch: wiring only (see common/app/runtime.h and this folder's README.md).
+#include <cstdint>
+#include <cstdio>
+#include <string>
 #include <utility>
 
+#include "common/app/periodic_job.h"
 #include "common/app/runtime.h"
 #include "common/config/flags.h"
 #include "common/live/live_counts.h"
+#include "common/logging/logging.h"
 #include "common/redis/keys.h"
 #include "services/dispatch/config.h"
 #include "services/dispatch/dispatch_service.h"
 #include "services/dispatch/dispatcher.h"
+#include "services/dispatch/event_relay.h"
 #include "services/dispatch/scheduler.h"
 #include "services/dispatch/store.h"
 #include "services/dispatch/task_events.h"
@@ -54,11 +60,31 @@ int main(int argc, char** argv) {
                                      .notices = &notices,
                                      .notice_hub = &notice_hub});
 
+  // On PostgreSQL, WatchTasks and WatchNotices streams carry the events of every replica on the
+  // database.
+  if (absl::Status listening = service.ListenForReplicas(rt->config.db); !listening.ok()) {
+    std::fprintf(stderr, "lf-dispatch: LF_DB (--db): cannot listen for events: %s\n",
+                 std::string(listening.message()).c_str());
+    return 2;
+  }
+  // The event log (resume points of the watch streams) keeps LF_RETENTION_DAYS days.
+  const absl::Duration retention = absl::Hours(24) * rt->config.retention_days;
+  app::PeriodicJob purge_job(absl::Hours(1), [&] {
+    absl::StatusOr<int64_t> purged = dispatch::PurgeEvents(
+        *rt->db, rt->clock.Now() - retention, [&purge_job] { return !purge_job.stopping(); });
+    if (!purged.ok()) {
+      lianfang::logging::Warning("purging the event log failed; retrying in an hour", {},
+                                 {{"error", purged.status().message()}});
+    }
+  });
+
   counts.Start();
   scheduler.Start();
-  // Open WatchTasks streams end as soon as termination starts instead of holding the drain.
+  purge_job.Start();
+  // Open watch streams end as soon as termination starts instead of holding the drain.
   const int code = app::Serve(*rt, {&service}, {"lianfang.dispatch.v1.DispatchService"},
                               [&service] { service.CloseWatchers(); });
+  purge_job.Stop();
   scheduler.Stop();  // a tick waits for its own write
   counts.Stop();     // waits for its reconcile writes still queued on the database
   return code;

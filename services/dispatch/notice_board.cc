@@ -433,25 +433,60 @@ void NoticeEventHub::Unsubscribe(NoticeWatcher* watcher) {
   watchers_.erase(watcher);
 }
 
+namespace {
+
+// What a reader receives of a notice event: nothing, the event with its figures, or without.
+enum class Delivery { kNone, kFull, kBare };
+
+Delivery DeliveryOf(const NoticeChange& change, const NoticeReader& reader) {
+  const bool addressed = IsAddressedTo(change.event.notice().audience(), reader);
+  if (change.event.event() == v1::NoticeEvent::NOTICE_EVENT_PUBLISHED) {
+    if (!addressed) return Delivery::kNone;
+    return reader.IsManager() ? Delivery::kFull : Delivery::kBare;
+  }
+  if (!reader.IsManager()) return Delivery::kNone;
+  Principal as_token;
+  as_token.role = reader.role;
+  as_token.sites = reader.token_sites;
+  return addressed || MaySeeReceipts(as_token, change.notice_sites) ? Delivery::kFull
+                                                                    : Delivery::kNone;
+}
+
+}  // namespace
+
+std::optional<v1::NoticeEvent> NoticeEventFor(const NoticeChange& change,
+                                              const NoticeReader& reader) {
+  switch (DeliveryOf(change, reader)) {
+    case Delivery::kNone:
+      return std::nullopt;
+    case Delivery::kFull:
+      return change.event;
+    case Delivery::kBare:
+      break;
+  }
+  v1::NoticeEvent plain = change.event;
+  SetFigures(*plain.mutable_notice(), {});
+  return plain;
+}
+
 void NoticeEventHub::Publish(const NoticeChange& change) {
   // Two shared copies: with the figures (managers) and without (everyone else).
   auto full = std::make_shared<const v1::NoticeEvent>(change.event);
   v1::NoticeEvent plain = change.event;
   SetFigures(*plain.mutable_notice(), {});
   auto bare = std::make_shared<const v1::NoticeEvent>(std::move(plain));
-  const bool published = change.event.event() == v1::NoticeEvent::NOTICE_EVENT_PUBLISHED;
   absl::MutexLock lock(&mu_);
   for (const auto& [watcher, reader] : watchers_) {
-    const bool addressed = IsAddressedTo(change.event.notice().audience(), reader);
-    if (published) {
-      if (addressed) watcher->OnEvent(reader.IsManager() ? full : bare);
-      continue;
+    switch (DeliveryOf(change, reader)) {
+      case Delivery::kNone:
+        break;
+      case Delivery::kFull:
+        watcher->OnEvent(full);
+        break;
+      case Delivery::kBare:
+        watcher->OnEvent(bare);
+        break;
     }
-    if (!reader.IsManager()) continue;
-    Principal as_token;
-    as_token.role = reader.role;
-    as_token.sites = reader.token_sites;
-    if (addressed || MaySeeReceipts(as_token, change.notice_sites)) watcher->OnEvent(full);
   }
 }
 

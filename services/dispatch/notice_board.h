@@ -170,6 +170,12 @@ class NoticeBoard final {
 
 // ---- WatchNotices ----
 
+// The copy of `change`'s event `reader` receives on WatchNotices (figures only for ADMIN and
+// LEADER), or nullopt when it receives none. What NoticeEventHub::Publish hands each watcher,
+// for events read back from the event log (a resuming watcher).
+std::optional<v1::NoticeEvent> NoticeEventFor(const NoticeChange& change,
+                                              const NoticeReader& reader);
+
 using NoticeEventPtr = std::shared_ptr<const v1::NoticeEvent>;
 using NoticeWatcher = EventWatcher<v1::NoticeEvent>;
 

@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/logging/logging.h"
 #include "common/status/status_macros.h"
+#include "services/dispatch/event_relay.h"
 
 namespace lianfang::dispatch {
 
@@ -36,7 +37,7 @@ absl::StatusOr<int> Scheduler::Tick(absl::Time now) {
       [this, changes, created, missing = std::move(missing), now](sql::Session& s) -> absl::Status {
         *changes = Changes();
         ASSIGN_OR_RETURN(*created, dispatcher_->CreateSlotTasks(s, missing, now, changes.get()));
-        return absl::OkStatus();
+        return LogTaskEvents(s, &changes->events);
       },
       [this, changes, &done, &result](absl::Status status) {
         if (status.ok() && feed_ != nullptr) feed_->Publish(*changes);

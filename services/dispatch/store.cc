@@ -1,5 +1,6 @@
 #include "services/dispatch/store.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -432,6 +433,31 @@ CREATE INDEX dispatch_notice_acks_by_sub ON dispatch_notice_acks (user_sub, noti
 // The schema of plans and activations (version 5), defined with the plans' block at the end.
 std::string PlansSchema();
 
+// The event log (version 6): written for each backend, since its key is a serial one
+// (SQLite's rowid never reuses a key of a row still there; PostgreSQL's BIGSERIAL).
+constexpr char kSchemaV6[] = R"sql(
+CREATE TABLE dispatch_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  sites TEXT NOT NULL,
+  event BLOB NOT NULL
+);
+CREATE INDEX dispatch_events_by_stream ON dispatch_events (stream, seq);
+CREATE INDEX dispatch_events_by_time ON dispatch_events (at)
+)sql";
+constexpr char kSchemaV6Postgres[] = R"sql(
+CREATE TABLE dispatch_events (
+  seq BIGSERIAL PRIMARY KEY,
+  stream TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  sites TEXT NOT NULL,
+  event BYTEA NOT NULL
+);
+CREATE INDEX dispatch_events_by_stream ON dispatch_events (stream, seq);
+CREATE INDEX dispatch_events_by_time ON dispatch_events (at)
+)sql";
+
 }  // namespace
 
 std::span<const sql::Migration> Migrations() {
@@ -457,6 +483,10 @@ std::span<const sql::Migration> Migrations() {
        .name = "contingency plans, their activations and the tasks of each step",
        .sql = PlansSchema(),
        .postgres_sql = PostgresText(PlansSchema())},
+      {.version = 6,
+       .name = "the event log of WatchTasks and WatchNotices",
+       .sql = kSchemaV6,
+       .postgres_sql = kSchemaV6Postgres},
   };
   return *kMigrations;
 }
@@ -1502,6 +1532,76 @@ absl::StatusOr<bool> PlanStore::EndActivation(sql::Session& s, absl::string_view
                                               absl::Time at) const {
   ASSIGN_OR_RETURN(sql::Result r, s.Execute(kEndActivation, {activation_id, at}));
   return r.rows_affected > 0;
+}
+
+// ---- The event log ----
+
+namespace {
+
+#define LF_EVENT_COLUMNS "seq, stream, at, sites, event"
+constexpr char kInsertEvent[] =
+    "INSERT INTO dispatch_events (stream, at, sites, event) VALUES ($1, $2, $3, $4) RETURNING seq";
+constexpr char kSelectEvent[] = "SELECT " LF_EVENT_COLUMNS " FROM dispatch_events WHERE seq = $1";
+// The latest $2 events after seq $1 (of stream $3 in the second form), newest first.
+constexpr char kEventsAfter[] = "SELECT " LF_EVENT_COLUMNS
+                                " FROM dispatch_events WHERE seq > $1 ORDER BY seq DESC LIMIT $2";
+constexpr char kStreamEventsAfter[] =
+    "SELECT " LF_EVENT_COLUMNS
+    " FROM dispatch_events WHERE stream = $3 AND seq > $1 ORDER BY seq DESC LIMIT $2";
+constexpr char kLatestEventSeq[] = "SELECT COALESCE(MAX(seq), 0) FROM dispatch_events";
+constexpr char kPurgeEvents[] =
+    "DELETE FROM dispatch_events WHERE seq IN "
+    "(SELECT seq FROM dispatch_events WHERE at < $1 ORDER BY seq LIMIT $2)";
+#undef LF_EVENT_COLUMNS
+
+EventRow EventFrom(const sql::Row& r) {
+  EventRow e;
+  e.seq = r.Int(0);
+  e.stream = r.Text(1);
+  e.at = r.Time(2);
+  e.sites = SplitSites(r.Text(3));
+  e.event = r.Bytes(4);
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> EventStore::InsertEvent(sql::Session& s, const EventRow& row) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> inserted,
+                   s.QueryRow(kInsertEvent, {row.stream, row.at, absl::StrJoin(row.sites, ","),
+                                             sql::Bytes{row.event}}));
+  if (!inserted.has_value()) return absl::InternalError("the event's insert returned no seq");
+  return inserted->Int(0);
+}
+
+absl::StatusOr<std::optional<EventRow>> EventStore::FindEvent(sql::Session& s, int64_t seq) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, s.QueryRow(kSelectEvent, {seq}));
+  if (!row.has_value()) return std::nullopt;
+  return EventFrom(*row);
+}
+
+absl::StatusOr<std::vector<EventRow>> EventStore::EventsAfter(sql::Session& s, int64_t after,
+                                                              absl::string_view stream,
+                                                              int limit) const {
+  const int64_t n = std::max(limit, 0);
+  ASSIGN_OR_RETURN(sql::Result r, stream.empty()
+                                      ? s.Execute(kEventsAfter, {after, n})
+                                      : s.Execute(kStreamEventsAfter, {after, n, stream}));
+  std::vector<EventRow> out;
+  out.reserve(r.rows.size());
+  for (auto it = r.rows.rbegin(); it != r.rows.rend(); ++it) out.push_back(EventFrom(*it));
+  return out;
+}
+
+absl::StatusOr<int64_t> EventStore::LatestEventSeq(sql::Session& s) const {
+  ASSIGN_OR_RETURN(std::optional<sql::Row> row, s.QueryRow(kLatestEventSeq));
+  return row.has_value() ? row->Int(0) : 0;
+}
+
+absl::StatusOr<int64_t> EventStore::PurgeEvents(sql::Session& s, absl::Time before,
+                                                int64_t limit) const {
+  ASSIGN_OR_RETURN(sql::Result r, s.Execute(kPurgeEvents, {before, limit}));
+  return r.rows_affected;
 }
 
 }  // namespace lianfang::dispatch

@@ -459,6 +459,35 @@ class PlanStore final {
                                      absl::Time at) const;
 };
 
+// --- the event log (schema version 6) ---
+
+// One stored watch event: a TaskEvent (stream "task") or a NoticeEvent (stream "notice"),
+// serialized without its seq, with the sites that decide who receives a notice event.
+struct EventRow {
+  int64_t seq = 0;
+  std::string stream{};
+  absl::Time at{};
+  std::vector<std::string> sites{};
+  std::string event{};
+};
+
+// dispatch_events: every task and notice event, written in the transaction of its change, so
+// that WatchTasks and WatchNotices can resume (after_seq) and every replica on one PostgreSQL
+// database can relay every replica's events (event_relay.h). seq is the row's serial key.
+class EventStore final {
+ public:
+  // Stores the event and returns its seq.
+  absl::StatusOr<int64_t> InsertEvent(sql::Session& s, const EventRow& row) const;
+  absl::StatusOr<std::optional<EventRow>> FindEvent(sql::Session& s, int64_t seq) const;
+  // The latest `limit` events of seq > `after` (of `stream` when not empty), oldest first.
+  absl::StatusOr<std::vector<EventRow>> EventsAfter(sql::Session& s, int64_t after,
+                                                    absl::string_view stream, int limit) const;
+  // The highest seq stored; 0 when none.
+  absl::StatusOr<int64_t> LatestEventSeq(sql::Session& s) const;
+  // Deletes at most `limit` events that happened before `before`, oldest first; how many.
+  absl::StatusOr<int64_t> PurgeEvents(sql::Session& s, absl::Time before, int64_t limit) const;
+};
+
 }  // namespace lianfang::dispatch
 
 #endif  // LIANFANG_SERVICES_DISPATCH_STORE_H_

@@ -15,6 +15,15 @@ bool WatchFilter::Matches(const v1::Task& task) const {
   return true;
 }
 
+std::optional<v1::TaskEvent> TaskEventFor(const v1::TaskEvent& event, const WatchFilter& filter) {
+  if (!filter.Matches(event.task())) return std::nullopt;
+  v1::TaskEvent copy = event;
+  copy.mutable_task()->set_assigned_to_caller(
+      !filter.caller_volunteer_id.empty() &&
+      filter.caller_volunteer_id == event.task().assignee_volunteer_id());
+  return copy;
+}
+
 void TaskEventHub::Subscribe(TaskWatcher* watcher, WatchFilter filter) {
   absl::MutexLock lock(&mu_);
   watchers_[watcher] = std::move(filter);

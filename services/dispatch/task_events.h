@@ -9,8 +9,8 @@
 //   hub.Publish(event);            // watcher.OnEvent(...) for matching watchers
 //   hub.Unsubscribe(&watcher);     // no OnEvent for it once this returns
 //
-// Events reach watchers of one process only: two dispatch processes sharing a database each
-// stream their own changes (see README.md).
+// Events are published by the process that committed them, or, on PostgreSQL, by the event
+// relay (event_relay.h), which hands every replica's events to the hub of each replica.
 //
 // Thread-safety: TaskEventHub and EventQueue are thread-safe.
 #ifndef LIANFANG_SERVICES_DISPATCH_TASK_EVENTS_H_
@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,11 @@ class EventWatcher {
   // The service is going away: finish the stream now.
   virtual void Close() = 0;
 };
+
+// The copy of `event` a watcher of `filter` receives (its task's assigned_to_caller set for
+// that watcher), or nullopt when the filter does not match. What TaskEventHub::Publish hands
+// each watcher, for events read back from the event log (a resuming watcher).
+std::optional<v1::TaskEvent> TaskEventFor(const v1::TaskEvent& event, const WatchFilter& filter);
 
 using EventPtr = std::shared_ptr<const v1::TaskEvent>;
 using TaskWatcher = EventWatcher<v1::TaskEvent>;

@@ -187,6 +187,13 @@ absl::Status ValidateListTasks(const v1::ListTasksRequest& req, const sites::Sit
 absl::Status ValidateWatchTasks(const v1::WatchTasksRequest& req) {
   FieldErrors errors;
   CheckText(errors, "team_id", req.team_id(), false);
+  if (req.after_seq() < 0) errors.Add("after_seq", "must not be negative");
+  return errors.ToStatus();
+}
+
+absl::Status ValidateWatchNotices(const v1::WatchNoticesRequest& req) {
+  FieldErrors errors;
+  if (req.after_seq() < 0) errors.Add("after_seq", "must not be negative");
   return errors.ToStatus();
 }
 

@@ -52,6 +52,7 @@ absl::Status ValidateTransition(const TaskTransition& t, const TransitionRequest
 absl::Status ValidateGetTask(const v1::GetTaskRequest& req);
 absl::Status ValidateListTasks(const v1::ListTasksRequest& req, const sites::SiteDirectory& sites);
 absl::Status ValidateWatchTasks(const v1::WatchTasksRequest& req);
+absl::Status ValidateWatchNotices(const v1::WatchNoticesRequest& req);
 // An empty times_of_day list is valid (the schedule gets kDefaultTimesOfDay); an empty area
 // list is not.
 absl::Status ValidateCreateSchedule(const v1::CreateScheduleRequest& req,

@@ -18,22 +18,22 @@
 // taken earlier but committed later by another replica) and publishes those it has not
 // published already (it remembers the ids of the last kDedupeWindow it published).
 //
+// The listening, decoding, each-once window and catch-up are sql::NotifyRelay's
+// (common/sql/notify_relay.h), shared with dispatch's event relay; this file says what a
+// passage's notification holds and where it is read back from.
+//
 // Thread-safety: Start/Stop from one thread; the rest runs on the listener's thread.
 #ifndef LIANFANG_SERVICES_GATE_PASSAGE_RELAY_H_
 #define LIANFANG_SERVICES_GATE_PASSAGE_RELAY_H_
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "common/sql/database.h"
-#include "common/sql/listener.h"
+#include "common/sql/notify_relay.h"
 #include "lianfang/gate/v1/gate.pb.h"
 #include "services/gate/passage_feed.h"
 
@@ -59,36 +59,24 @@ class PassageRelay final {
   static constexpr size_t kDedupeWindow = 4096;
 
   // `db` (PostgreSQL) and `feed` are not owned and must outlive the relay.
-  PassageRelay(sql::Database* db, PassageFeed* feed) : db_(db), feed_(feed) {}
-  ~PassageRelay() { Stop(); }
+  PassageRelay(sql::Database* db, PassageFeed* feed);
   PassageRelay(const PassageRelay&) = delete;
   PassageRelay& operator=(const PassageRelay&) = delete;
 
   // Listens on `database_url` (the database `db` was opened from); from its return on, every
   // passage committed by any replica is published. Errors of sql::Listener::Start, or of the
   // read of the highest seq stored.
-  absl::Status Start(absl::string_view database_url);
+  absl::Status Start(absl::string_view database_url) { return relay_.Start(database_url); }
   // Stops listening; idempotent.
-  void Stop();
+  void Stop() { relay_.Stop(); }
 
   // How many times the relay caught up after a lost connection, and whether it listens now
   // (for tests).
-  int resumes() const { return listener_ == nullptr ? 0 : listener_->resumes(); }
-  bool listening() const { return listener_ != nullptr && listener_->listening(); }
+  int resumes() const { return relay_.resumes(); }
+  bool listening() const { return relay_.listening(); }
 
  private:
-  void OnNotify(absl::string_view payload);
-  void OnResumed();
-  // Publishes `passage` unless it is among the last kDedupeWindow published.
-  void PublishOnce(const v1::Passage& passage);
-
-  sql::Database* const db_;
-  PassageFeed* const feed_;
-  std::unique_ptr<sql::Listener> listener_;
-  absl::Mutex mu_;
-  int64_t high_seq_ ABSL_GUARDED_BY(mu_) = 0;  // the highest seq published or stored at start
-  std::deque<std::string> recent_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> recent_ids_ ABSL_GUARDED_BY(mu_);
+  sql::NotifyRelay<v1::Passage> relay_;
 };
 
 }  // namespace lianfang::gate

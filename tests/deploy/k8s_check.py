@@ -5,8 +5,8 @@
 
 * every .yaml file parses (python3-yaml) and every document has apiVersion, kind and a name;
 * kustomization.yaml lists every manifest file, and only existing ones;
-* each of the services has a Deployment (two or more replicas with a PodDisruptionBudget,
-  dispatch one; resource requests and limits, a
+* each of the services has a Deployment (two or more replicas with a PodDisruptionBudget;
+  resource requests and limits, a
   non-root pod, no privilege escalation, gRPC readiness and liveness probes on its port, the
   Secret lianfang-secrets mounted at /run/secrets with the accounts service's public key as
   jwt_public_key, a metrics port 9100) and a Service exposing that port;
@@ -120,7 +120,10 @@ def main(argv):
         spec = dep.get("spec", {})
         if not isinstance(spec.get("replicas"), int) or spec["replicas"] < 1:
             problems.append(f"Deployment {service}: replicas must be set")
-        elif spec["replicas"] >= 2:
+        elif spec["replicas"] < 2:
+            # Every service is correct with several replicas on one database (docs/scaling.md).
+            problems.append(f"Deployment {service}: run two or more replicas")
+        else:
             # Several replicas: a disruption budget keeps one serving through node drains.
             pdb = by_kind.get("PodDisruptionBudget", {}).get(service, {}).get("spec", {})
             selects = pdb.get("selector", {}).get("matchLabels", {}).get(
@@ -129,9 +132,6 @@ def main(argv):
                     pdb["minAvailable"] < 1:
                 problems.append(f"Deployment {service}: {spec['replicas']} replicas need a "
                                 "PodDisruptionBudget with minAvailable >= 1 selecting them")
-        elif service != "dispatch":
-            # dispatch alone stays single (its watch streams are in-process, docs/scaling.md).
-            problems.append(f"Deployment {service}: run two or more replicas")
         pod = spec.get("template", {}).get("spec", {})
         psc = pod.get("securityContext", {})
         if psc.get("runAsNonRoot") is not True or not psc.get("runAsUser"):

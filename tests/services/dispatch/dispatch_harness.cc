@@ -17,7 +17,10 @@ namespace lianfang::dispatch::testing {
 absl::StatusOr<std::unique_ptr<DispatchHarness>> DispatchHarness::Start(HarnessOptions options) {
   std::unique_ptr<DispatchHarness> h(new DispatchHarness());
   h->options_ = options;
-  ASSIGN_OR_RETURN(h->db_, sql::Database::Open(::lianfang::testing::TestDatabaseUrlForPath(options.db_path)));
+  h->database_url_ = options.database_url.empty()
+                         ? ::lianfang::testing::TestDatabaseUrlForPath(options.db_path)
+                         : options.database_url;
+  ASSIGN_OR_RETURN(h->db_, sql::Database::Open(h->database_url_));
   RETURN_IF_ERROR(h->db_->Migrate(idempotency::kComponent, idempotency::Migrations()));
   RETURN_IF_ERROR(h->db_->Migrate(audit::kComponent, audit::Migrations()));
   RETURN_IF_ERROR(h->db_->Migrate(kComponent, Migrations()));
@@ -60,6 +63,8 @@ absl::StatusOr<std::unique_ptr<DispatchHarness>> DispatchHarness::Start(HarnessO
                             .watch_queue = options.watch_queue,
                             .notices = h->notices_.get(),
                             .notice_hub = h->notice_hub_.get()});
+  // On PostgreSQL the hubs carry every harness' events on the database, as with replicas.
+  RETURN_IF_ERROR(h->service_->ListenForReplicas(h->database_url_));
   server::ServerOptions server_options;
   server_options.service_name = "dispatch";
   server_options.served_services = {"lianfang.dispatch.v1.DispatchService"};

@@ -1,7 +1,8 @@
 // A dispatch service for integration tests: the production pieces (SQLite file, dispatcher,
 // watch hub, live counts on a real redis-server, scheduler, gRPC adapter) wired as main.cc
 // wires them, served over loopback gRPC, with an injected clock. Several harnesses may share
-// one database file: they then behave like dispatch processes sharing a database.
+// one database (the same db_path): they then behave like dispatch processes sharing a
+// database, and on PostgreSQL like replicas (each relays every harness' watch events).
 //
 //   FakeClock clock(...);
 //   TestTokens tokens(&clock);
@@ -44,6 +45,9 @@ inline constexpr char kTestPiiKey[] = "dispatch-test-pii-key-0123456789";
 
 struct HarnessOptions {
   std::string db_path;                                    // SQLite file (created when missing)
+  // The database to serve from instead of the one standing for db_path (testing::
+  // TestDatabaseUrlForPath). Two harnesses given one PostgreSQL URL are two replicas.
+  std::string database_url{};
   const time::Clock* clock = nullptr;                     // not owned
   const lianfang::testing::TestTokens* tokens = nullptr;  // not owned
   std::string redis_url{};                                // "" = no live counts
@@ -64,6 +68,10 @@ class DispatchHarness final {
   std::shared_ptr<grpc::Channel> channel() { return server_->channel(); }
   std::string address() const { return server_->address(); }
   Scheduler& scheduler() { return *scheduler_; }
+  DispatchService& service() { return *service_; }
+  // The URL db() was opened from (on PostgreSQL the service listens there for every
+  // harness' events: DispatchService::ListenForReplicas).
+  const std::string& database_url() const { return database_url_; }
   TaskEventHub& hub() { return *hub_; }
   NoticeEventHub& notice_hub() { return *notice_hub_; }
   live::LiveCounts* counts() { return counts_.get(); }
@@ -75,6 +83,7 @@ class DispatchHarness final {
   DispatchHarness() = default;
 
   HarnessOptions options_;
+  std::string database_url_;
   std::unique_ptr<sql::Database> db_;
   std::unique_ptr<sites::SiteDirectory> sites_;
   std::unique_ptr<pii::PersonKeyer> keyer_;

@@ -4,6 +4,7 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/sync_stream.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -332,17 +333,34 @@ TEST_F(NoticesTest, ALeaderPublishesAndReadsReceiptsOnlyForItsOwnSites) {
 // A WatchNotices client reading on its own thread.
 class NoticeWatch final {
  public:
-  NoticeWatch(Stub& stub, const std::string& token)
+  NoticeWatch(Stub& stub, const std::string& token, int64_t after_seq = 0)
       : context_(lianfang::testing::NewClientContext(token, absl::Minutes(5))) {
-    reader_ = stub.WatchNotices(context_.get(), v1::WatchNoticesRequest());
+    v1::WatchNoticesRequest req;
+    req.set_after_seq(after_seq);
+    reader_ = stub.WatchNotices(context_.get(), req);
     thread_ = std::thread([this] {
       v1::NoticeEvent event;
       while (reader_->Read(&event)) {
         absl::MutexLock lock(&mu_);
         events_.push_back(event);
       }
-      (void)reader_->Finish();
+      grpc::Status status = reader_->Finish();
+      absl::MutexLock lock(&mu_);
+      status_ = status;
+      ended_ = true;
     });
+  }
+  bool WaitEnded() {
+    return PollUntil(
+        [&] {
+          absl::MutexLock lock(&mu_);
+          return ended_;
+        },
+        absl::Seconds(10));
+  }
+  grpc::Status status() {
+    absl::MutexLock lock(&mu_);
+    return status_;
   }
   ~NoticeWatch() {
     context_->TryCancel();
@@ -353,7 +371,7 @@ class NoticeWatch final {
     return events_;
   }
   bool WaitForEvents(size_t n) {
-    return PollUntil([&] { return events().size() >= n; }, absl::Seconds(10));
+    return PollUntil([&] { return events().size() >= n; }, absl::Seconds(60));
   }
 
  private:
@@ -362,6 +380,8 @@ class NoticeWatch final {
   std::thread thread_;
   absl::Mutex mu_;
   std::vector<v1::NoticeEvent> events_ ABSL_GUARDED_BY(mu_);
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 TEST_F(NoticesTest, WatchersSeeTheirNoticesAndLeadersTheAcknowledgements) {
@@ -396,6 +416,41 @@ TEST_F(NoticesTest, WatchersSeeTheirNoticesAndLeadersTheAcknowledgements) {
   EXPECT_EQ(l_events[0].actor(), "vol-a1");
   EXPECT_EQ(l_events[0].notice().read_count(), 1);
   EXPECT_EQ(l_events[0].notice().addressed_count(), 2);
+}
+
+TEST_F(NoticesTest, AReconnectingWatcherGetsTheNoticesItMissedOnceThenTheLiveOnes) {
+  int64_t last_seen = 0;
+  {
+    NoticeWatch a1(dispatch_->stub(), Vol("vol-a1"));
+    ASSERT_TRUE(
+        PollUntil([&] { return dispatch_->notice_hub().watchers() == 1; }, absl::Seconds(10)));
+    ASSERT_OK(Publish(ToSites("校园通知", {"campus"})).status());
+    ASSERT_TRUE(a1.WaitForEvents(1));
+    last_seen = a1.events().back().seq();
+    EXPECT_GT(last_seen, 0);
+  }
+  // While it is away: one notice for it, one for another site.
+  ASSERT_OK_AND_ASSIGN(v1::Notice missed, Publish(ToSites("校园通知二", {"campus"})));
+  ASSERT_OK(Publish(ToSites("驻村通知", {"village"})).status());
+
+  NoticeWatch again(dispatch_->stub(), Vol("vol-a1"), last_seen);
+  ASSERT_TRUE(again.WaitForEvents(1));
+  ASSERT_OK_AND_ASSIGN(v1::Notice live, Publish(ToSites("校园通知三", {"campus"})));
+  ASSERT_TRUE(again.WaitForEvents(2));
+  const std::vector<v1::NoticeEvent> events = again.events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].notice().notice_id(), missed.notice_id());
+  EXPECT_EQ(events[0].notice().addressed_count(), 0) << "no figures for a volunteer";
+  EXPECT_EQ(events[1].notice().notice_id(), live.notice_id());
+  EXPECT_GT(events[0].seq(), last_seen);
+  EXPECT_GT(events[1].seq(), events[0].seq());
+}
+
+TEST_F(NoticesTest, ANegativeResumePointIsRefused) {
+  NoticeWatch watch(dispatch_->stub(), Leader(), -1);
+  ASSERT_TRUE(watch.WaitEnded());
+  EXPECT_EQ(watch.status().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(watch.status().error_message(), HasSubstr("after_seq"));
 }
 
 }  // namespace
