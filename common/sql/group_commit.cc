@@ -76,21 +76,28 @@ void GroupCommitWriter::Stop() {
   }
 }
 
-absl::Status GroupCommitWriter::Write(TransactionFn fn) {
-  if (OnWriterThread()) {
+absl::Status WriteAndWait(bool on_writer_thread, TransactionFn fn,
+                          absl::FunctionRef<void(AsyncTransactionFn, DoneFn)> write_async) {
+  if (on_writer_thread) {
     return absl::InternalError(
         "Database::Write was called from a write function or a done callback; use "
         "WriteAsync there");
   }
   absl::Notification finished;
   absl::Status result;
-  WriteAsync([fn](Session& session) { return fn(session); },
-             [&](absl::Status status) {
-               result = std::move(status);
-               finished.Notify();
-             });
+  write_async([fn = std::move(fn)](Session& session) { return fn(session); },
+              [&](absl::Status status) {
+                result = std::move(status);
+                finished.Notify();
+              });
   finished.WaitForNotification();
   return result;
+}
+
+absl::Status GroupCommitWriter::Write(TransactionFn fn) {
+  return WriteAndWait(OnWriterThread(), std::move(fn), [this](AsyncTransactionFn f, DoneFn d) {
+    WriteAsync(std::move(f), std::move(d));
+  });
 }
 
 void GroupCommitWriter::WriteAsync(AsyncTransactionFn fn, DoneFn done) {

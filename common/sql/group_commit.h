@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -68,6 +69,12 @@ class BatchTransaction {
   // callbacks read through CommittedTransactionId() (database.h); 0 when the driver has none.
   virtual int64_t committed_transaction_id() const { return 0; }
 };
+
+// Database::Write on top of a WriteAsync: refused with INTERNAL when `on_writer_thread` (the
+// caller is a write function or a done callback, and the writer would wait for itself), else
+// queued through `write_async` and waited for.
+absl::Status WriteAndWait(bool on_writer_thread, TransactionFn fn,
+                          absl::FunctionRef<void(AsyncTransactionFn, DoneFn)> write_async);
 
 // The writer: a queue and one thread that commits what is queued in batches of at most
 // `max_batch` functions.

@@ -27,7 +27,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/sql/group_commit.h"
 #include "common/sql/migration_runner.h"
@@ -823,22 +822,12 @@ void PostgresDatabase::WriteAsync(AsyncTransactionFn fn, DoneFn done) {
 }
 
 absl::Status PostgresDatabase::Write(TransactionFn fn) {
-  for (const auto& lane : lanes_) {
-    if (lane->writer().OnWriterThread()) {
-      return absl::InternalError(
-          "Database::Write was called from a write function or a done callback; use "
-          "WriteAsync there");
-    }
-  }
-  absl::Notification finished;
-  absl::Status result;
-  WriteAsync([fn](Session& session) { return fn(session); },
-             [&](absl::Status status) {
-               result = std::move(status);
-               finished.Notify();
-             });
-  finished.WaitForNotification();
-  return result;
+  const bool on_a_writer = std::any_of(lanes_.begin(), lanes_.end(), [](const auto& lane) {
+    return lane->writer().OnWriterThread();
+  });
+  return WriteAndWait(on_a_writer, std::move(fn), [this](AsyncTransactionFn f, DoneFn d) {
+    WriteAsync(std::move(f), std::move(d));
+  });
 }
 
 Stats PostgresDatabase::stats() const {

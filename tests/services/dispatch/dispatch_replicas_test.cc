@@ -10,14 +10,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/testing/grpc/stream_reader.h"
 #include "common/testing/poll.h"
 #include "common/testing/postgres_server.h"
 #include "gmock/gmock.h"
@@ -33,43 +31,8 @@ using ::testing::ElementsAreArray;
 
 constexpr absl::Duration kWait = absl::Seconds(30);
 
-// A server stream of `Event`s read on its own thread. Thread-safe.
 template <typename Event>
-class Stream final {
- public:
-  explicit Stream(std::unique_ptr<grpc::ClientContext> context) : context_(std::move(context)) {}
-  void Read(std::unique_ptr<grpc::ClientReader<Event>> reader) {
-    reader_ = std::move(reader);
-    reader_->WaitForInitialMetadata();  // subscribed
-    thread_ = std::thread([this] {
-      Event event;
-      while (reader_->Read(&event)) {
-        absl::MutexLock lock(&mu_);
-        events_.push_back(event);
-      }
-      (void)reader_->Finish();
-    });
-  }
-  ~Stream() {
-    context_->TryCancel();
-    if (thread_.joinable()) thread_.join();
-  }
-  grpc::ClientContext* context() { return context_.get(); }
-  std::vector<Event> events() const {
-    absl::MutexLock lock(&mu_);
-    return events_;
-  }
-  bool WaitFor(size_t n) {
-    return PollUntil([&] { return events().size() >= n; }, kWait);
-  }
-
- private:
-  std::unique_ptr<grpc::ClientContext> context_;
-  std::unique_ptr<grpc::ClientReader<Event>> reader_;
-  std::thread thread_;
-  mutable absl::Mutex mu_;
-  std::vector<Event> events_ ABSL_GUARDED_BY(mu_);
-};
+using Stream = ::lianfang::testing::StreamReader<Event>;
 
 class DispatchReplicasTest : public DispatchTest {
  protected:
@@ -96,19 +59,18 @@ class DispatchReplicasTest : public DispatchTest {
 
   std::unique_ptr<Stream<v1::TaskEvent>> WatchTasks(DispatchHarness& on, const std::string& token,
                                                     int64_t after_seq = 0) {
-    auto stream = std::make_unique<Stream<v1::TaskEvent>>(
-        lianfang::testing::NewClientContext(token, absl::Minutes(5)));
     v1::WatchTasksRequest req;
     req.set_after_seq(after_seq);
-    stream->Read(on.stub().WatchTasks(stream->context(), req));
-    return stream;
+    return std::make_unique<Stream<v1::TaskEvent>>(
+        lianfang::testing::NewClientContext(token, absl::Minutes(5)),
+        [&](grpc::ClientContext* c) { return on.stub().WatchTasks(c, req); });
   }
   std::unique_ptr<Stream<v1::NoticeEvent>> WatchNotices(DispatchHarness& on,
                                                         const std::string& token) {
-    auto stream = std::make_unique<Stream<v1::NoticeEvent>>(
-        lianfang::testing::NewClientContext(token, absl::Minutes(5)));
-    stream->Read(on.stub().WatchNotices(stream->context(), v1::WatchNoticesRequest()));
-    return stream;
+    return std::make_unique<Stream<v1::NoticeEvent>>(
+        lianfang::testing::NewClientContext(token, absl::Minutes(5)), [&](grpc::ClientContext* c) {
+          return on.stub().WatchNotices(c, v1::WatchNoticesRequest());
+        });
   }
 
   // A task of `team_id` on campus, created through `on`.
@@ -169,18 +131,18 @@ TEST_F(DispatchReplicasTest, TaskWatchersOnEitherReplicaSeeTheChangesOfBothEachO
   const v1::Task last = MustCreate(*b_, team.team_id());
   expected.push_back(Created(last));
   for (auto* stream : {on_a.get(), on_b.get(), volunteer_on_b.get()}) {
-    ASSERT_TRUE(stream->WaitFor(expected.size())) << stream->events().size();
-    EXPECT_THAT(Changes(stream->events()), ElementsAreArray(expected));
+    ASSERT_TRUE(stream->WaitFor(expected.size(), kWait)) << stream->messages().size();
+    EXPECT_THAT(Changes(stream->messages()), ElementsAreArray(expected));
   }
   // Every event carries its seq in the log, distinct across the replicas.
   std::vector<int64_t> seqs;
-  for (const v1::TaskEvent& e : on_a->events()) seqs.push_back(e.seq());
+  for (const v1::TaskEvent& e : on_a->messages()) seqs.push_back(e.seq());
   std::sort(seqs.begin(), seqs.end());
   EXPECT_EQ(std::unique(seqs.begin(), seqs.end()), seqs.end());
   EXPECT_GT(seqs.front(), 0);
-  const std::vector<v1::TaskEvent> mine = volunteer_on_b->events();
+  const std::vector<v1::TaskEvent> mine = volunteer_on_b->messages();
   EXPECT_TRUE(mine[mine.size() - 2].task().assigned_to_caller());
-  EXPECT_FALSE(on_b->events()[mine.size() - 2].task().assigned_to_caller());
+  EXPECT_FALSE(on_b->messages()[mine.size() - 2].task().assigned_to_caller());
 }
 
 TEST_F(DispatchReplicasTest, NoticeWatchersOnEitherReplicaSeeTheNoticesOfBoth) {
@@ -208,17 +170,18 @@ TEST_F(DispatchReplicasTest, NoticeWatchersOnEitherReplicaSeeTheNoticesOfBoth) {
   ASSERT_OK(Call(&Stub::AcknowledgeNotice, Vol("vol-a"), ack).status());
   const std::string third = publish(*b_, "第三号通知");
 
-  ASSERT_TRUE(volunteer_on_a->WaitFor(3));
+  ASSERT_TRUE(volunteer_on_a->WaitFor(3, kWait));
   std::vector<std::string> seen;
-  for (const v1::NoticeEvent& e : volunteer_on_a->events()) seen.push_back(e.notice().notice_id());
+  for (const v1::NoticeEvent& e : volunteer_on_a->messages())
+    seen.push_back(e.notice().notice_id());
   EXPECT_THAT(seen, ElementsAre(first, second, third));
-  ASSERT_TRUE(leader_on_b->WaitFor(1));
-  const v1::NoticeEvent heard = leader_on_b->events().front();
+  ASSERT_TRUE(leader_on_b->WaitFor(1, kWait));
+  const v1::NoticeEvent heard = leader_on_b->messages().front();
   EXPECT_EQ(heard.event(), v1::NoticeEvent::NOTICE_EVENT_ACKNOWLEDGED);
   EXPECT_EQ(heard.notice().notice_id(), first);
   EXPECT_EQ(heard.notice().read_count(), 1);
-  ASSERT_TRUE(volunteer_on_a->WaitFor(3));
-  EXPECT_EQ(volunteer_on_a->events().size(), 3u) << "each notice once";
+  ASSERT_TRUE(volunteer_on_a->WaitFor(3, kWait));
+  EXPECT_EQ(volunteer_on_a->messages().size(), 3u) << "each notice once";
 }
 
 TEST_F(DispatchReplicasTest, AReplicaThatLostItsListeningConnectionPublishesWhatItMissed) {
@@ -226,7 +189,7 @@ TEST_F(DispatchReplicasTest, AReplicaThatLostItsListeningConnectionPublishesWhat
   auto on_a = WatchTasks(*dispatch_, Leader());
   std::vector<std::string> expected;
   expected.push_back(Created(MustCreate(*b_, team.team_id())));
-  ASSERT_TRUE(on_a->WaitFor(1));
+  ASSERT_TRUE(on_a->WaitFor(1, kWait));
 
   // Cut both replicas' listening connections and keep them from coming back: new sessions on
   // the database are read-only, which a listener (asking for a read-write session) refuses.
@@ -249,26 +212,26 @@ TEST_F(DispatchReplicasTest, AReplicaThatLostItsListeningConnectionPublishesWhat
                 .status());
   ASSERT_TRUE(PollUntil([&] { return dispatch_->service().relay()->resumes() == 1; }, kWait));
   expected.push_back(Created(MustCreate(*b_, team.team_id())));
-  ASSERT_TRUE(on_a->WaitFor(expected.size()));
-  EXPECT_THAT(Changes(on_a->events()), ElementsAreArray(expected));
+  ASSERT_TRUE(on_a->WaitFor(expected.size(), kWait));
+  EXPECT_THAT(Changes(on_a->messages()), ElementsAreArray(expected));
 }
 
 TEST_F(DispatchReplicasTest, AWatcherMovingToTheOtherReplicaResumesFromItsLastSeq) {
   ASSERT_OK_AND_ASSIGN(v1::Team team, CreateTeam("校园突击队", {"campus"}));
   auto on_a = WatchTasks(*dispatch_, Leader());
   const v1::Task first = MustCreate(*dispatch_, team.team_id());
-  ASSERT_TRUE(on_a->WaitFor(1));
-  const int64_t last_seen = on_a->events().back().seq();
+  ASSERT_TRUE(on_a->WaitFor(1, kWait));
+  const int64_t last_seen = on_a->messages().back().seq();
   on_a.reset();  // replica A goes away for this client
 
   const v1::Task missed = MustCreate(*dispatch_, team.team_id());
   MustCancel(*b_, first.task_id());
   auto on_b = WatchTasks(*b_, Leader(), last_seen);
   const v1::Task live = MustCreate(*dispatch_, team.team_id());
-  ASSERT_TRUE(on_b->WaitFor(3));
+  ASSERT_TRUE(on_b->WaitFor(3, kWait));
   const v1::Task last = MustCreate(*b_, team.team_id());
-  ASSERT_TRUE(on_b->WaitFor(4));
-  EXPECT_THAT(Changes(on_b->events()),
+  ASSERT_TRUE(on_b->WaitFor(4, kWait));
+  EXPECT_THAT(Changes(on_b->messages()),
               ElementsAre(Created(missed), Cancelled(first), Created(live), Created(last)));
 }
 

@@ -8,7 +8,6 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +19,7 @@
 #include "common/sql/database.h"
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
+#include "common/testing/grpc/stream_reader.h"
 #include "common/testing/grpc/test_tokens.h"
 #include "common/testing/poll.h"
 #include "common/testing/postgres_server.h"
@@ -45,48 +45,24 @@ using ::testing::ElementsAreArray;
 
 constexpr absl::Duration kWait = absl::Seconds(30);
 
-// Reads a WatchPassages stream on its own thread into a list. Thread-safe.
+// A guard console's WatchPassages stream on replica `h`, read into a list (the ids: Ids).
 class Watcher {
  public:
-  Watcher(GateHarness& h, const std::string& token, const std::string& site) {
-    v1::WatchPassagesRequest watch;
-    watch.set_site_id(site);
-    ctx_ = NewClientContext(token, absl::Seconds(120));
-    reader_ = h.stub().WatchPassages(ctx_.get(), watch);
-    reader_->WaitForInitialMetadata();  // subscribed
-    thread_ = std::thread([this] {
-      v1::Passage got;
-      while (reader_->Read(&got)) {
-        absl::MutexLock lock(&mu_);
-        got_.push_back(got);
-      }
-    });
-  }
-  ~Watcher() {
-    ctx_->TryCancel();
-    thread_.join();
-    (void)reader_->Finish();
-  }
+  Watcher(GateHarness& h, const std::string& token, const std::string& site)
+      : reader_(NewClientContext(token, absl::Seconds(120)), [&](grpc::ClientContext* c) {
+          v1::WatchPassagesRequest watch;
+          watch.set_site_id(site);
+          return h.stub().WatchPassages(c, watch);
+        }) {}
   std::vector<std::string> Ids() const {
-    absl::MutexLock lock(&mu_);
     std::vector<std::string> ids;
-    for (const v1::Passage& p : got_) ids.push_back(p.passage_id());
+    for (const v1::Passage& p : reader_.messages()) ids.push_back(p.passage_id());
     return ids;
   }
-  std::vector<v1::Passage> Passages() const {
-    absl::MutexLock lock(&mu_);
-    return got_;
-  }
-  bool WaitFor(size_t n) {
-    return PollUntil([&] { return Ids().size() >= n; }, kWait);
-  }
+  bool WaitFor(size_t n) const { return reader_.WaitFor(n, kWait); }
 
  private:
-  std::unique_ptr<grpc::ClientContext> ctx_;
-  std::unique_ptr<grpc::ClientReader<v1::Passage>> reader_;
-  std::thread thread_;
-  mutable absl::Mutex mu_;
-  std::vector<v1::Passage> got_ ABSL_GUARDED_BY(mu_);
+  lianfang::testing::StreamReader<v1::Passage> reader_;
 };
 
 // Collects what a feed publishes. Thread-safe.
@@ -138,8 +114,8 @@ TEST_F(GateReplicasTest, AWatcherOnOneReplicaSeesThePassagesOfBothEachOnceInOrde
   std::vector<std::string> all_ids;
   for (int i = 0; i < 6; ++i) {
     GateHarness& via = i % 2 == 0 ? *b_ : *a_;
-    const v1::RecordPassageResponse o = MustRecord(
-        via, GateHarness::Entry(absl::StrCat("o", i), "open", "main", ValidId(10 + i)));
+    const v1::RecordPassageResponse o =
+        MustRecord(via, GateHarness::Entry(absl::StrCat("o", i), "open", "main", ValidId(10 + i)));
     const v1::RecordPassageResponse f = MustRecord(
         via, GateHarness::Entry(absl::StrCat("f", i), "family", "south", ValidId(30 + i)));
     open_ids.push_back(o.passage().passage_id());
@@ -196,9 +172,10 @@ TEST_F(GateReplicasTest, AReplicaThatLostItsListeningConnectionPublishesWhatItMi
   // the database are read-only, which a listener (asking for a read-write session) refuses.
   // The replicas' database connections, opened before, keep writing.
   const std::string dbname = url_.substr(url_.rfind('/') + 1);
-  ASSERT_OK(lianfang::testing::PostgresQuery(
-                url_, absl::StrCat("ALTER DATABASE ", dbname, " SET default_transaction_read_only = on"))
-                .status());
+  ASSERT_OK(
+      lianfang::testing::PostgresQuery(
+          url_, absl::StrCat("ALTER DATABASE ", dbname, " SET default_transaction_read_only = on"))
+          .status());
   ASSERT_OK(lianfang::testing::PostgresQuery(
                 url_,
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -207,10 +184,10 @@ TEST_F(GateReplicasTest, AReplicaThatLostItsListeningConnectionPublishesWhatItMi
   ASSERT_TRUE(PollUntil([&] { return !a_->service().relay()->listening(); }, kWait));
 
   for (int i = 2; i <= 4; ++i) {
-    ids.push_back(MustRecord(*b_, GateHarness::Entry(absl::StrCat("p", i), "open", "main",
-                                                     ValidId(i)))
-                      .passage()
-                      .passage_id());
+    ids.push_back(
+        MustRecord(*b_, GateHarness::Entry(absl::StrCat("p", i), "open", "main", ValidId(i)))
+            .passage()
+            .passage_id());
   }
   // Let new sessions write again (this one overrides the database's default for itself).
   ASSERT_OK(lianfang::testing::PostgresQuery(
@@ -254,8 +231,7 @@ absl::Status StoreAndNotify(sql::Database& db, v1::Passage passage, bool commit 
 }
 
 TEST(PassageRelayTest, PublishesCommittedPassagesInCommitOrderAndReadsBackOversizedOnes) {
-  ASSERT_OK_AND_ASSIGN(const std::string url,
-                       lianfang::testing::NewPostgresDatabase("gate_relay"));
+  ASSERT_OK_AND_ASSIGN(const std::string url, lianfang::testing::NewPostgresDatabase("gate_relay"));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<sql::Database> db, sql::Database::Open(url));
   ASSERT_OK(db->Migrate("gate", Migrations()));
   PassageFeed feed;
