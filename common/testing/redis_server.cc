@@ -5,13 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "common/testing/poll.h"
 #include "common/testing/ports.h"
 
@@ -360,15 +363,34 @@ absl::StatusOr<int> SentinelGroup::MasterPortNamedBySentinel() {
 }
 
 absl::Status SentinelGroup::AwaitReplication(absl::Duration timeout) {
-  absl::StatusOr<std::string> acknowledged =
-      RedisCommandForTest(master_->port(),
-                          {"WAIT", "1", absl::StrCat(absl::ToInt64Milliseconds(timeout))},
-                          timeout + absl::Seconds(5));
-  if (!acknowledged.ok()) return acknowledged.status();
-  if (*acknowledged == "0") {
-    return absl::DeadlineExceededError("the replica did not acknowledge the writes in time");
+  // Not WAIT: it waits for the writes of its own connection only, and a fresh one has none.
+  // The master's replication offset now, then the replica's until it is there.
+  absl::StatusOr<std::string> info =
+      RedisCommandForTest(master_->port(), {"INFO", "replication"}, timeout);
+  if (!info.ok()) return info.status();
+  int64_t master_offset = -1;
+  for (absl::string_view line : absl::StrSplit(*info, absl::ByAnyChar("\r\n"))) {
+    if (absl::ConsumePrefix(&line, "master_repl_offset:") &&
+        !absl::SimpleAtoi(line, &master_offset)) {
+      master_offset = -1;
+    }
   }
-  return absl::OkStatus();
+  if (master_offset < 0) {
+    return absl::UnavailableError("the master did not tell its replication offset");
+  }
+  const int replica_port = replica_->port();
+  const bool replicated = PollUntil(
+      [&] {
+        // ROLE on a replica: slave, master host, master port, link state, offset received.
+        absl::StatusOr<std::vector<std::string>> role =
+            RedisArrayCommandForTest(replica_port, {"ROLE"}, absl::Milliseconds(500));
+        int64_t offset = 0;
+        return role.ok() && role->size() >= 5 && absl::SimpleAtoi((*role)[4], &offset) &&
+               offset >= master_offset;
+      },
+      timeout, absl::Milliseconds(20));
+  if (replicated) return absl::OkStatus();
+  return absl::DeadlineExceededError("the replica did not receive the writes in time");
 }
 
 absl::Status SentinelGroup::KillMasterAndAwaitFailover(absl::Duration timeout) {

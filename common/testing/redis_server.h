@@ -127,7 +127,8 @@ class SentinelGroup final {
   // The port of the master the Sentinel names now. UNAVAILABLE when it cannot say.
   absl::StatusOr<int> MasterPortNamedBySentinel();
 
-  // Waits until the replica has acknowledged every write made on the master so far (WAIT).
+  // Waits until the replica has received every write made on the master so far (its
+  // replication offset has reached the master's).
   absl::Status AwaitReplication(absl::Duration timeout);
 
   // SIGKILLs the master, then waits until the Sentinel names the replica as master and the
