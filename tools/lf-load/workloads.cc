@@ -33,6 +33,8 @@ namespace reportv1 = ::lianfang::report::v1;
 namespace gatewayv1 = ::lianfang::gateway::v1;
 
 constexpr int kMaxThreads = 256;
+// Sweeps of the pass issuing before a setup gives up on passes refused with ABORTED.
+constexpr int kSetupSweeps = 3;
 
 // Per-client-thread random generators: thread i only touches generator i.
 class Randoms {
@@ -112,20 +114,29 @@ class PassageWorkload final : public Workload {
                     .deadline = absl::Seconds(30),
                     .progress_label = ""};
     using C = UnaryCall<gatev1::GateService::Stub, gatev1::IssuePassRequest, gatev1::Pass>;
-    RunResult r = Drive(o, [&](int thread) -> std::unique_ptr<Call> {
-      const int person = next.fetch_add(1);
-      gatev1::IssuePassRequest req;
-      req.set_request_id(absl::StrCat("load-", c_.run_id, "-pass-", person));
-      req.set_site_id(HomeSite(person).first);
-      req.mutable_person()->set_id_number(LoadIdNumber(person));
-      req.mutable_person()->set_name(LoadName(person));
-      req.set_kind(gatev1::PASS_KIND_RESIDENT);
-      auto call =
-          std::make_unique<C>(stubs_[static_cast<size_t>(thread) % stubs_.size()].get(),
-                              &gatev1::GateService::Stub::PrepareAsyncIssuePass, std::move(req));
-      SetBearer(call->context(), setup_token_);
-      return call;
-    });
+    // A pass refused with ABORTED (its write kept conflicting with another gate replica's) is
+    // asked again with the same request_id, as clients are told to: the sweep is repeated, and
+    // the passes already issued answer as replays.
+    RunResult r;
+    for (int sweep = 0; sweep < kSetupSweeps; ++sweep) {
+      next = 0;
+      r = Drive(o, [&](int thread) -> std::unique_ptr<Call> {
+        const int person = next.fetch_add(1);
+        gatev1::IssuePassRequest req;
+        req.set_request_id(absl::StrCat("load-", c_.run_id, "-pass-", person));
+        req.set_site_id(HomeSite(person).first);
+        req.mutable_person()->set_id_number(LoadIdNumber(person));
+        req.mutable_person()->set_name(LoadName(person));
+        req.set_kind(gatev1::PASS_KIND_RESIDENT);
+        auto call =
+            std::make_unique<C>(stubs_[static_cast<size_t>(thread) % stubs_.size()].get(),
+                                &gatev1::GateService::Stub::PrepareAsyncIssuePass, std::move(req));
+        SetBearer(call->context(), setup_token_);
+        return call;
+      });
+      const int64_t aborted = r.errors_by_code[static_cast<size_t>(grpc::StatusCode::ABORTED)];
+      if (r.errors() == 0 || r.errors() != aborted) break;
+    }
     if (r.errors() > 0) {
       for (size_t code = 1; code < r.errors_by_code.size(); ++code) {
         if (r.errors_by_code[code] > 0) {
