@@ -546,6 +546,25 @@ absl::StatusOr<std::string> PostgresQuery(const std::string& url, const std::str
   return AdminQuery(url, statement);
 }
 
+absl::Status CutListenersOfDatabase(const std::string& url) {
+  const std::string dbname = url.substr(url.rfind('/') + 1);
+  absl::StatusOr<std::string> altered = AdminQuery(
+      url, absl::StrCat("ALTER DATABASE ", dbname, " SET default_transaction_read_only = on"));
+  if (!altered.ok()) return altered.status();
+  return AdminQuery(url,
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'lianfang-listener'")
+      .status();
+}
+
+absl::Status LetListenersBackIntoDatabase(const std::string& url) {
+  const std::string dbname = url.substr(url.rfind('/') + 1);
+  // This session itself must not start read-only.
+  return AdminQuery(url + "?options=-c%20default_transaction_read_only%3Doff",
+                    absl::StrCat("ALTER DATABASE ", dbname, " RESET default_transaction_read_only"))
+      .status();
+}
+
 std::string MultiHostUrl(const std::vector<const PostgresServer*>& servers,
                          absl::string_view dbname) {
   std::string hosts;

@@ -131,6 +131,14 @@ absl::StatusOr<std::string> NewPostgresDatabase(absl::string_view hint);
 // server's message) when it refuses the statement.
 absl::StatusOr<std::string> PostgresQuery(const std::string& url, const std::string& statement);
 
+// Cuts the LISTEN connections (sql::Listener's, application_name "lianfang-listener") to the
+// database of `url` and keeps them from coming back: new sessions on that database are made
+// read-only, which a listener (asking for a read-write session) refuses, while the connections
+// opened before keep writing. For tests of how replicas catch up on what they did not hear.
+absl::Status CutListenersOfDatabase(const std::string& url);
+// Undoes CutListenersOfDatabase: new sessions on the database of `url` may write again.
+absl::Status LetListenersBackIntoDatabase(const std::string& url);
+
 // The libpq multi-host URL of database `dbname` on `servers`, in order, for the read-write
 // one among them: postgresql://postgres@127.0.0.1:P1,127.0.0.1:P2/DBNAME
 // ?target_session_attrs=read-write (the form services use to follow a failover).

@@ -181,23 +181,11 @@ TEST_F(NotifyRelayTest, ARelayThatLostItsConnectionPublishesWhatWasCommittedMean
   // Cut the listening connection and keep it from coming back: new sessions on the database
   // are read-only, which a listener (asking for a read-write session) refuses. The database's
   // connections, opened before, keep writing.
-  const std::string dbname = url_.substr(url_.rfind('/') + 1);
-  ASSERT_OK(
-      lianfang::testing::PostgresQuery(
-          url_, absl::StrCat("ALTER DATABASE ", dbname, " SET default_transaction_read_only = on"))
-          .status());
-  ASSERT_OK(lianfang::testing::PostgresQuery(
-                url_,
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = 'lianfang-listener'")
-                .status());
+  ASSERT_OK(lianfang::testing::CutListenersOfDatabase(url_));
   ASSERT_TRUE(PollUntil([&] { return !relay->listening(); }, kWait));
   ASSERT_OK(StoreAndNotify(*db_, "missed-1"));
   ASSERT_OK(StoreAndNotify(*db_, "missed-2", /*by_reference=*/true));
-  ASSERT_OK(lianfang::testing::PostgresQuery(
-                url_ + "?options=-c%20default_transaction_read_only%3Doff",
-                absl::StrCat("ALTER DATABASE ", dbname, " RESET default_transaction_read_only"))
-                .status());
+  ASSERT_OK(lianfang::testing::LetListenersBackIntoDatabase(url_));
   ASSERT_TRUE(PollUntil([&] { return relay->resumes() == 1; }, kWait));
   ASSERT_OK(StoreAndNotify(*db_, "after"));
   ASSERT_TRUE(PollUntil([&] { return published.names().size() >= 4; }, kWait));

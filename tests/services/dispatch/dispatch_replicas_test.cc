@@ -194,22 +194,10 @@ TEST_F(DispatchReplicasTest, AReplicaThatLostItsListeningConnectionPublishesWhat
   // Cut both replicas' listening connections and keep them from coming back: new sessions on
   // the database are read-only, which a listener (asking for a read-write session) refuses.
   // The replicas' database connections, opened before, keep writing.
-  const std::string dbname = url_.substr(url_.rfind('/') + 1);
-  ASSERT_OK(
-      lianfang::testing::PostgresQuery(
-          url_, absl::StrCat("ALTER DATABASE ", dbname, " SET default_transaction_read_only = on"))
-          .status());
-  ASSERT_OK(lianfang::testing::PostgresQuery(
-                url_,
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = 'lianfang-listener'")
-                .status());
+  ASSERT_OK(lianfang::testing::CutListenersOfDatabase(url_));
   ASSERT_TRUE(PollUntil([&] { return !dispatch_->service().relay()->listening(); }, kWait));
   for (int i = 0; i < 3; ++i) expected.push_back(Created(MustCreate(*b_, team.team_id())));
-  ASSERT_OK(lianfang::testing::PostgresQuery(
-                url_ + "?options=-c%20default_transaction_read_only%3Doff",
-                absl::StrCat("ALTER DATABASE ", dbname, " RESET default_transaction_read_only"))
-                .status());
+  ASSERT_OK(lianfang::testing::LetListenersBackIntoDatabase(url_));
   ASSERT_TRUE(PollUntil([&] { return dispatch_->service().relay()->resumes() == 1; }, kWait));
   expected.push_back(Created(MustCreate(*b_, team.team_id())));
   ASSERT_TRUE(on_a->WaitFor(expected.size(), kWait));

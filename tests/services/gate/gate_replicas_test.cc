@@ -171,16 +171,7 @@ TEST_F(GateReplicasTest, AReplicaThatLostItsListeningConnectionPublishesWhatItMi
   // Cut both replicas' listening connections and keep them from coming back: new sessions on
   // the database are read-only, which a listener (asking for a read-write session) refuses.
   // The replicas' database connections, opened before, keep writing.
-  const std::string dbname = url_.substr(url_.rfind('/') + 1);
-  ASSERT_OK(
-      lianfang::testing::PostgresQuery(
-          url_, absl::StrCat("ALTER DATABASE ", dbname, " SET default_transaction_read_only = on"))
-          .status());
-  ASSERT_OK(lianfang::testing::PostgresQuery(
-                url_,
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = 'lianfang-listener'")
-                .status());
+  ASSERT_OK(lianfang::testing::CutListenersOfDatabase(url_));
   ASSERT_TRUE(PollUntil([&] { return !a_->service().relay()->listening(); }, kWait));
 
   for (int i = 2; i <= 4; ++i) {
@@ -190,10 +181,7 @@ TEST_F(GateReplicasTest, AReplicaThatLostItsListeningConnectionPublishesWhatItMi
             .passage_id());
   }
   // Let new sessions write again (this one overrides the database's default for itself).
-  ASSERT_OK(lianfang::testing::PostgresQuery(
-                url_ + "?options=-c%20default_transaction_read_only%3Doff",
-                absl::StrCat("ALTER DATABASE ", dbname, " RESET default_transaction_read_only"))
-                .status());
+  ASSERT_OK(lianfang::testing::LetListenersBackIntoDatabase(url_));
   ASSERT_TRUE(PollUntil([&] { return a_->service().relay()->resumes() == 1; }, kWait));
   ids.push_back(
       MustRecord(*b_, GateHarness::Entry("p5", "open", "main", ValidId(5))).passage().passage_id());
