@@ -56,10 +56,8 @@ absl::Status Record(sql::Session& session, const Event& event) {
   if (event.subject.empty() || event.method.empty()) {
     return absl::InvalidArgumentError("an audit event needs a subject and a method");
   }
-  return session
-      .Execute(kInsert, {event.at, event.subject, event.role, event.method, event.object,
-                         event.request_id, event.outcome})
-      .status();
+  return session.ExecuteDeferred(kInsert, {event.at, event.subject, event.role, event.method,
+                                           event.object, event.request_id, event.outcome});
 }
 
 absl::StatusOr<Page> List(sql::Session& session, std::optional<absl::Time> start,

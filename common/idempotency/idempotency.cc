@@ -123,17 +123,13 @@ absl::StatusOr<std::optional<std::string>> Lookup(sql::Session& session, absl::s
 absl::Status Remember(sql::Session& session, absl::string_view scope, absl::string_view request_id,
                       absl::string_view fingerprint, const std::string& response_bytes,
                       absl::Time now) {
-  absl::Status inserted =
-      session.Execute(kInsert, {scope, request_id, fingerprint, sql::Bytes{response_bytes}, now})
-          .status();
-  if (sql::IsConstraintViolation(inserted) && absl::IsAlreadyExists(inserted)) {
-    // Another process recorded the same request_id first (the Lookup before saw nothing): a
-    // domain answer, not a defect.
-    return absl::AlreadyExistsError(
-        "a request with this request_id was recorded at the same time; retry it to get its "
-        "response");
-  }
-  return inserted;
+  // Deferred (it rides with the function's last round trip). A concurrent insert of the same
+  // request_id cannot slip between the Lookup and this insert: PostgreSQL reports it as a
+  // serialization failure (the serializable Lookup read the key absent), and the writer runs
+  // the batch again, which then finds the stored response; SQLite's writer holds the file's
+  // write lock from the Lookup on.
+  return session.ExecuteDeferred(
+      kInsert, {scope, request_id, fingerprint, sql::Bytes{response_bytes}, now});
 }
 
 absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff, int64_t limit) {

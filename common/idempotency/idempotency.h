@@ -68,7 +68,9 @@ absl::StatusOr<std::optional<std::string>> Lookup(sql::Session& session, absl::s
                                                   absl::string_view fingerprint);
 
 // Stores the first response of (scope, request_id). REQUIRES: a write session, in the
-// transaction of the effect, after Lookup returned nullopt. ALREADY_EXISTS if a record exists.
+// transaction of the effect, after Lookup returned nullopt. A deferred statement
+// (Session::ExecuteDeferred): should a record exist after all, the transaction function
+// fails with it.
 absl::Status Remember(sql::Session& session, absl::string_view scope, absl::string_view request_id,
                       absl::string_view fingerprint, const std::string& response_bytes,
                       absl::Time now);

@@ -92,6 +92,20 @@ class Session {
     return QueryRow(sql, std::span<const Value>(params.begin(), params.size()));
   }
 
+  // Runs a write statement whose rows and count the function does not need and whose failure
+  // it does not handle: return the status as for Execute. PostgreSQL may send it later, with
+  // the function's next statement or when the function returns (one round trip for several),
+  // so an OK here can be provisional; should the statement fail then, its error becomes the
+  // function's result, whatever the function returned, and the function's changes are undone.
+  // The function's later statements see its effect. SQLite runs it at once. Not for a
+  // statement whose constraint violation the function answers (use Execute).
+  absl::Status ExecuteDeferred(absl::string_view sql, std::span<const Value> params) {
+    return DoExecuteDeferred(sql, params);
+  }
+  absl::Status ExecuteDeferred(absl::string_view sql, std::initializer_list<Value> params = {}) {
+    return DoExecuteDeferred(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+
   virtual Dialect dialect() const = 0;
   // False inside Database::Read: writes there fail with INTERNAL.
   virtual bool writable() const = 0;
@@ -99,6 +113,9 @@ class Session {
  protected:
   virtual absl::StatusOr<Result> DoExecute(absl::string_view sql,
                                            std::span<const Value> params) = 0;
+  virtual absl::Status DoExecuteDeferred(absl::string_view sql, std::span<const Value> params) {
+    return DoExecute(sql, params).status();
+  }
 };
 
 // One schema step of a component (a service or a common library). Versions of a component

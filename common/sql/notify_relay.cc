@@ -15,8 +15,8 @@ std::string NotifyPayload(absl::string_view bytes, absl::string_view ref) {
 }
 
 absl::Status Notify(Session& session, absl::string_view channel, absl::string_view payload) {
-  return session.Execute("SELECT pg_notify($1, $2)", {std::string(channel), std::string(payload)})
-      .status();
+  return session.ExecuteDeferred("SELECT pg_notify($1, $2)",
+                                 {std::string(channel), std::string(payload)});
 }
 
 bool RecentKeys::Insert(const std::string& key) {

@@ -224,17 +224,31 @@ class Connection final {
   PGTransactionStatusType txn() const { return PQtransactionStatus(conn_.get()); }
   bool idle() const { return !broken() && txn() == PQTRANS_IDLE; }
 
-  // What Execute did besides the statement's own outcome.
-  struct Sent {
-    bool any = false;            // something reached the server (false: refused beforehand)
-    bool before_failed = false;  // a command of `before` failed: the statement did not run
+  // One statement of a round trip. `prepare`: run it as a prepared statement (kept on the
+  // connection for the next time); false for parameterless commands run once in a while
+  // (savepoints).
+  struct Statement {
+    absl::string_view sql;
+    std::span<const Value> params = {};
+    bool prepare = true;
   };
-  // Runs one statement with parameters. `before` (parameterless commands, e.g. savepoints)
-  // run first in the same round trip (libpq's pipeline mode); when one of them fails the
-  // statement does not run and that command's error is returned.
-  absl::StatusOr<Result> Execute(absl::string_view sql, std::span<const Value> params,
-                                 std::span<const std::string> before = {},
-                                 Sent* sent_out = nullptr);
+  // What Execute did besides the last statement's own outcome.
+  struct Sent {
+    bool any = false;  // something reached the server (false: refused beforehand)
+    int failed = -1;   // the index of the statement that failed (the later ones did not run)
+  };
+  // Runs one statement with parameters.
+  absl::StatusOr<Result> Execute(absl::string_view sql, std::span<const Value> params) {
+    const Statement one{.sql = sql, .params = params};
+    return Execute(std::span<const Statement>(&one, 1));
+  }
+  // Runs `statements` in order in one round trip (libpq's pipeline mode) and returns the last
+  // one's result; when one fails, the later ones do not run and its error is returned
+  // (`sent->failed` says which). Nothing is sent when one of them is malformed (a wrong
+  // number of parameters: INTERNAL, `sent->any` false).
+  absl::StatusOr<Result> Execute(std::span<const Statement> statements, Sent* sent_out = nullptr);
+  // OK when `sql` with `count` parameters can be sent (what Execute checks before sending).
+  absl::Status Check(absl::string_view sql, size_t count);
   // Runs parameterless SQL (one or more statements) through the simple query protocol and
   // discards the rows.
   absl::Status Exec(absl::string_view sql);
@@ -335,114 +349,160 @@ absl::StatusOr<int64_t> Connection::ExecInt(absl::string_view sql) {
   return value;
 }
 
-absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<const Value> params,
-                                           std::span<const std::string> before,
+namespace {
+
+// A statement's parameters in libpq's form, and the key of its prepared statement (the text
+// and the parameters' types).
+struct Bound {
+  std::vector<Oid> types;
+  std::vector<std::string> texts;
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  std::string key;
+  std::string text;         // the SQL, NUL-terminated
+  const char* name = nullptr;  // the prepared statement's name; null: run unprepared
+  std::string prepare_as;   // not yet prepared: prepare under this name first
+};
+
+void Bind(absl::string_view sql, std::span<const Value> params, Bound& b) {
+  const size_t n = params.size();
+  b.types.assign(n, 0);
+  b.texts.assign(n, std::string());
+  b.values.assign(n, nullptr);
+  b.lengths.assign(n, 0);
+  b.formats.assign(n, 0);
+  b.text.assign(sql.data(), sql.size());
+  b.key.assign(sql.data(), sql.size());
+  b.key.push_back('\0');
+  for (size_t k = 0; k < n; ++k) {
+    const Value& v = params[k];
+    switch (v.type()) {
+      case Value::Type::kNull:
+        b.types[k] = 0;  // inferred from the statement
+        b.key.push_back('n');
+        break;
+      case Value::Type::kInt:
+        b.types[k] = kInt8Oid;
+        b.texts[k] = absl::StrCat(v.AsInt());
+        b.values[k] = b.texts[k].c_str();
+        b.key.push_back('i');
+        break;
+      case Value::Type::kDouble:
+        b.types[k] = kFloat8Oid;
+        b.texts[k] = DoubleText(v.AsDouble());
+        b.values[k] = b.texts[k].c_str();
+        b.key.push_back('d');
+        break;
+      case Value::Type::kText: {
+        b.types[k] = kTextOid;
+        const absl::string_view text = v.StringView();
+        // Text parameters are NUL-terminated C strings in libpq's text format.
+        b.texts[k] = std::string(text.data(), text.size());
+        b.values[k] = b.texts[k].c_str();
+        b.key.push_back('t');
+        break;
+      }
+      case Value::Type::kBytes: {
+        b.types[k] = kByteaOid;
+        const absl::string_view bytes = v.StringView();
+        b.values[k] = bytes.empty() ? "" : bytes.data();
+        b.lengths[k] = static_cast<int>(bytes.size());
+        b.formats[k] = 1;  // binary
+        b.key.push_back('b');
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status Connection::Check(absl::string_view sql, size_t count) {
+  ASSIGN_OR_RETURN(StatementShape shape, ScanStatement(sql));
+  if (shape.parameters != static_cast<int>(count)) {
+    return absl::InternalError(absl::StrCat("the SQL statement takes ", shape.parameters,
+                                            " parameters but ", count, " were given"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Result> Connection::Execute(std::span<const Statement> statements,
                                            Sent* sent_out) {
   Sent ignored;
   Sent& outcome = sent_out != nullptr ? *sent_out : ignored;
   outcome = Sent();
-  const int n = static_cast<int>(params.size());
-  std::vector<Oid> types(n);
-  std::vector<std::string> texts(n);
-  std::vector<const char*> values(n, nullptr);
-  std::vector<int> lengths(n, 0);
-  std::vector<int> formats(n, 0);
-  std::string key(sql.data(), sql.size());
-  key.push_back('\0');
-  for (int k = 0; k < n; ++k) {
-    const Value& v = params[k];
-    switch (v.type()) {
-      case Value::Type::kNull:
-        types[k] = 0;  // inferred from the statement
-        key.push_back('n');
-        break;
-      case Value::Type::kInt:
-        types[k] = kInt8Oid;
-        texts[k] = absl::StrCat(v.AsInt());
-        values[k] = texts[k].c_str();
-        key.push_back('i');
-        break;
-      case Value::Type::kDouble:
-        types[k] = kFloat8Oid;
-        texts[k] = DoubleText(v.AsDouble());
-        values[k] = texts[k].c_str();
-        key.push_back('d');
-        break;
-      case Value::Type::kText: {
-        types[k] = kTextOid;
-        const absl::string_view text = v.StringView();
-        // Text parameters are NUL-terminated C strings in libpq's text format.
-        texts[k] = std::string(text.data(), text.size());
-        values[k] = texts[k].c_str();
-        key.push_back('t');
-        break;
-      }
-      case Value::Type::kBytes: {
-        types[k] = kByteaOid;
-        const absl::string_view bytes = v.StringView();
-        values[k] = bytes.empty() ? "" : bytes.data();
-        lengths[k] = static_cast<int>(bytes.size());
-        formats[k] = 1;  // binary
-        key.push_back('b');
-        break;
-      }
+  if (statements.empty()) return absl::InternalError("no SQL statement to run");
+  // Every statement bound (and checked) before anything is sent. Each one's prepared name,
+  // or (beyond kMaxPreparedStatements) none: run unprepared.
+  std::vector<Bound> bound(statements.size());
+  size_t new_names = 0;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const Statement& st = statements[i];
+    Bound& b = bound[i];
+    Bind(st.sql, st.params, b);
+    if (!st.prepare) continue;
+    auto it = prepared_.find(b.key);
+    if (it != prepared_.end()) {
+      b.name = it->second.name.c_str();
+      continue;
+    }
+    RETURN_IF_ERROR(Check(st.sql, st.params.size()));
+    // The same new statement twice in one round trip is prepared once.
+    for (size_t j = 0; j < i && b.name == nullptr; ++j) {
+      if (!bound[j].prepare_as.empty() && bound[j].key == b.key) b.name = bound[j].prepare_as.c_str();
+    }
+    if (b.name == nullptr && prepared_.size() + new_names < kMaxPreparedStatements) {
+      b.prepare_as = absl::StrCat("lf_", next_name_++);
+      b.name = b.prepare_as.c_str();
+      ++new_names;
     }
   }
-
-  // The statement's prepared name, or (beyond kMaxPreparedStatements) none: run unprepared.
-  auto it = prepared_.find(key);
-  std::string prepare_as;  // not yet prepared: prepare under this name first
-  const std::string text(sql.data(), sql.size());
-  if (it == prepared_.end()) {
-    ASSIGN_OR_RETURN(StatementShape shape, ScanStatement(sql));
-    if (shape.parameters != n) {
-      return absl::InternalError(absl::StrCat("the SQL statement takes ", shape.parameters,
-                                              " parameters but ", n, " were given"));
-    }
-    if (prepared_.size() < kMaxPreparedStatements) {
-      prepare_as = absl::StrCat("lf_", next_name_++);
-    }
-  }
-  const char* const name = it != prepared_.end() ? it->second.name.c_str()
-                           : prepare_as.empty()  ? nullptr
-                                                 : prepare_as.c_str();
+  auto send = [this](const Bound& b) {
+    const int n = static_cast<int>(b.values.size());
+    return b.name != nullptr
+               ? PQsendQueryPrepared(conn_.get(), b.name, n, b.values.data(), b.lengths.data(),
+                                     b.formats.data(), 0) == 1
+               : PQsendQueryParams(conn_.get(), b.text.c_str(), n, b.types.data(), b.values.data(),
+                                   b.lengths.data(), b.formats.data(), 0) == 1;
+  };
 
   ResultPtr res;
   outcome.any = true;
-  if (before.empty()) {
-    if (!prepare_as.empty()) {
-      ResultPtr prep(PQprepare(conn_.get(), name, text.c_str(), n, types.data()));
+  if (statements.size() == 1) {
+    const Bound& b = bound[0];
+    const int n = static_cast<int>(b.values.size());
+    if (!b.prepare_as.empty()) {
+      ResultPtr prep(PQprepare(conn_.get(), b.name, b.text.c_str(), n, b.types.data()));
       if (prep == nullptr || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) {
+        outcome.failed = 0;
         return Error(prep.get());
       }
+      prepared_.emplace(b.key, Prepared{b.prepare_as});
     }
-    res.reset(name != nullptr
-                  ? PQexecPrepared(conn_.get(), name, n, values.data(), lengths.data(),
-                                   formats.data(), /*resultFormat=*/0)
-                  : PQexecParams(conn_.get(), text.c_str(), n, types.data(), values.data(),
-                                 lengths.data(), formats.data(), /*resultFormat=*/0));
+    res.reset(b.name != nullptr
+                  ? PQexecPrepared(conn_.get(), b.name, n, b.values.data(), b.lengths.data(),
+                                   b.formats.data(), /*resultFormat=*/0)
+                  : PQexecParams(conn_.get(), b.text.c_str(), n, b.types.data(), b.values.data(),
+                                 b.lengths.data(), b.formats.data(), /*resultFormat=*/0));
   } else {
-    // One round trip: the commands before, the preparation, the statement, then a sync point.
+    // One round trip: each statement (after its preparation, if new), then a sync point.
     // Inside the explicit transaction the sync point commits nothing.
     if (PQenterPipelineMode(conn_.get()) != 1) return Error(nullptr);
     bool sent = true;
-    for (const std::string& command : before) {
-      sent = sent && PQsendQueryParams(conn_.get(), command.c_str(), 0, nullptr, nullptr, nullptr,
-                                       nullptr, 0) == 1;
+    size_t expected = 0;
+    for (const Bound& b : bound) {
+      if (!b.prepare_as.empty()) {
+        sent = sent && PQsendPrepare(conn_.get(), b.name, b.text.c_str(),
+                                     static_cast<int>(b.values.size()), b.types.data()) == 1;
+        ++expected;
+      }
+      sent = sent && send(b);
+      ++expected;
     }
-    if (!prepare_as.empty()) {
-      sent = sent && PQsendPrepare(conn_.get(), name, text.c_str(), n, types.data()) == 1;
-    }
-    sent = sent && (name != nullptr
-                        ? PQsendQueryPrepared(conn_.get(), name, n, values.data(), lengths.data(),
-                                              formats.data(), 0)
-                        : PQsendQueryParams(conn_.get(), text.c_str(), n, types.data(),
-                                            values.data(), lengths.data(), formats.data(), 0)) ==
-                       1;
     sent = sent && PQpipelineSync(conn_.get()) == 1;
     // The results in the order sent; each is followed by a null, the sync point ends them.
     std::vector<ResultPtr> results;
-    const size_t expected = before.size() + (prepare_as.empty() ? 0 : 1) + 1;
     for (int nulls = 0; sent && nulls <= static_cast<int>(expected) + 1;) {
       ResultPtr r(PQgetResult(conn_.get()));
       if (r == nullptr) {
@@ -462,22 +522,31 @@ absl::StatusOr<Result> Connection::Execute(absl::string_view sql, std::span<cons
           "the connection to the PostgreSQL database ", target_->description,
           " was lost; retry later (", Scrub(*target_, PQerrorMessage(conn_.get())), ")"));
     }
-    for (size_t k = 0; k < before.size(); ++k) {
-      if (PQresultStatus(results[k].get()) != PGRES_COMMAND_OK) {
-        outcome.before_failed = true;
-        return Error(results[k].get());
+    size_t r = 0;
+    for (size_t i = 0; i < bound.size(); ++i) {
+      const Bound& b = bound[i];
+      if (!b.prepare_as.empty()) {
+        if (PQresultStatus(results[r].get()) != PGRES_COMMAND_OK) {
+          outcome.failed = static_cast<int>(i);
+          return Error(results[r].get());
+        }
+        prepared_.emplace(b.key, Prepared{b.prepare_as});
+        ++r;
       }
-    }
-    if (!prepare_as.empty() && PQresultStatus(results[before.size()].get()) != PGRES_COMMAND_OK) {
-      return Error(results[before.size()].get());
+      const ExecStatusType status = PQresultStatus(results[r].get());
+      if (i + 1 < bound.size() && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        outcome.failed = static_cast<int>(i);
+        return Error(results[r].get());
+      }
+      ++r;
     }
     res = std::move(results.back());
   }
-  if (!prepare_as.empty()) {
-    it = prepared_.emplace(std::move(key), Prepared{std::move(prepare_as)}).first;
-  }
   const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Error(res.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    outcome.failed = static_cast<int>(statements.size()) - 1;
+    return Error(res.get());
+  }
 
   Result result;
   const int columns = PQnfields(res.get());
@@ -557,16 +626,39 @@ bool IsRead(absl::string_view sql) {
          (sql.size() == 6 || !absl::ascii_isalnum(static_cast<unsigned char>(sql[6])));
 }
 
+// A statement of ExecuteDeferred, kept until it is sent.
+struct Deferred {
+  std::string sql;
+  std::vector<Value> params;
+};
+
 class PostgresSession final : public Session {
  public:
   // `pending`: commands to run before the first statement, in its round trip (the write
-  // function's savepoint).
-  PostgresSession(Connection* conn, bool writable, std::vector<std::string> pending = {})
-      : conn_(conn), writable_(writable), pending_(std::move(pending)) {}
+  // function's savepoint). `carried`: the previous function's deferred statements, still to
+  // be sent (they go first, and the vector is emptied once they ran); may be null.
+  PostgresSession(Connection* conn, bool writable, std::vector<std::string> pending = {},
+                  std::vector<Deferred>* carried = nullptr)
+      : conn_(conn), writable_(writable), pending_(std::move(pending)), carried_(carried) {}
 
   Dialect dialect() const override { return Dialect::kPostgres; }
   bool writable() const override { return writable_; }
 
+  // Sends the deferred statements (ExecuteDeferred) that no later statement took along, with
+  // whatever else is still to be sent. Their first error, if any (also deferred_error() or
+  // carried_error()).
+  absl::Status Flush() {
+    if (deferred_.empty() && (carried_ == nullptr || carried_->empty())) {
+      return absl::OkStatus();
+    }
+    if (conn_ == nullptr) return absl::InternalError("a Session was used after its transaction ended");
+    if (broken_) return BrokenStatus();
+    std::vector<Connection::Statement> batch;
+    const Span span = Gather(batch);
+    Connection::Sent sent;
+    absl::StatusOr<Result> result = conn_->Execute(batch, &sent);
+    return Settle(span, sent, result.status());
+  }
   // Ends the session: later use (a Session& kept past its transaction) fails cleanly.
   void Invalidate() { conn_ = nullptr; }
   // True when the transaction cannot go on (a failed read, or a statement savepoint that
@@ -577,10 +669,20 @@ class PostgresSession final : public Session {
   bool pending_sent() const { return pending_sent_; }
   // True when a pending command itself failed: the transaction is lost.
   bool pending_failed() const { return pending_failed_; }
+  // The error of a deferred statement (ExecuteDeferred): the function's result, whatever it
+  // returned. OK when none failed.
+  const absl::Status& deferred_error() const { return deferred_error_; }
+  // The error of a statement carried from the previous function: nothing of this function
+  // ran (its first round trip stopped there). OK when none failed.
+  const absl::Status& carried_error() const { return carried_error_; }
+  // The deferred statements not sent yet (ownership passes to the caller).
+  bool has_deferred() const { return !deferred_.empty(); }
+  std::vector<Deferred> TakeDeferred() { return std::move(deferred_); }
 
   // Runs a parameterless script (migrations) like one write statement.
   absl::Status ExecScript(absl::string_view script) {
     if (conn_ == nullptr) return absl::InternalError("a Session was used after its transaction ended");
+    RETURN_IF_ERROR(Flush());
     if (broken_) return absl::AbortedError("the transaction was rolled back after an error; retry");
     std::string before = absl::StrJoin(pending_, "; ");
     pending_.clear();
@@ -602,41 +704,34 @@ class PostgresSession final : public Session {
  protected:
   // In a write transaction every statement that writes runs under the savepoint lf_stmt, so
   // that its failure undoes it alone and the function goes on (as SQLite does); releasing the
-  // previous one, setting it and the statement go in one round trip. A statement that only
-  // reads runs without one: should it fail, the function's later statements fail too (its
-  // changes are rolled back), which costs nothing on the common path.
+  // previous one, setting it and the statement go in one round trip, with the deferred
+  // statements before them. A statement that only reads runs without one: should it fail, the
+  // function's later statements fail too (its changes are rolled back), which costs nothing on
+  // the common path.
   absl::StatusOr<Result> DoExecute(absl::string_view sql, std::span<const Value> params) override {
     if (conn_ == nullptr) {
       return absl::InternalError("a Session was used after its transaction ended");
     }
-    if (broken_) {
-      return absl::AbortedError("the transaction was rolled back after an error; retry");
-    }
+    if (broken_) return BrokenStatus();
     if (!writable_) return conn_->Execute(sql, params);
     const bool write = !IsRead(sql);
-    std::vector<std::string> before = std::move(pending_);
-    pending_.clear();
-    const bool with_pending = !before.empty();
-    const size_t pending_count = before.size();
+    std::vector<Connection::Statement> batch;
+    const Span span = Gather(batch);
     if (write) {
-      if (savepoint_open_) before.push_back("RELEASE lf_stmt");
-      before.push_back("SAVEPOINT lf_stmt");
+      if (savepoint_open_) batch.push_back({.sql = "RELEASE lf_stmt", .prepare = false});
+      batch.push_back({.sql = "SAVEPOINT lf_stmt", .prepare = false});
     }
+    batch.push_back({.sql = sql, .params = params});
     Connection::Sent sent;
-    absl::StatusOr<Result> result = conn_->Execute(sql, params, before, &sent);
-    if (!sent.any) {
-      // Refused before reaching the server (a malformed statement): nothing changed, the
-      // pending commands wait for the next statement.
-      if (with_pending) pending_.assign(before.begin(), before.begin() + pending_count);
-      return result;
-    }
-    if (sent.before_failed || (!result.ok() && conn_->broken())) {
-      // Nothing to return to: the transaction is lost.
-      pending_failed_ = with_pending && sent.before_failed;
+    absl::StatusOr<Result> result = conn_->Execute(batch, &sent);
+    if (!sent.any) return result;  // refused before reaching the server: nothing changed
+    RETURN_IF_ERROR(Settle(span, sent, result.status()));
+    if (!result.ok() &&
+        (conn_->broken() || static_cast<size_t>(sent.failed) != batch.size() - 1)) {
+      // The connection was lost, or a savepoint command failed: the transaction is lost.
       broken_ = true;
       return result;
     }
-    pending_sent_ = pending_sent_ || with_pending;
     if (write) savepoint_open_ = true;
     if (!result.ok()) {
       if (write) {
@@ -648,7 +743,88 @@ class PostgresSession final : public Session {
     return result;
   }
 
+  absl::Status DoExecuteDeferred(absl::string_view sql, std::span<const Value> params) override {
+    if (conn_ == nullptr || !writable_) return DoExecute(sql, params).status();
+    if (broken_) return BrokenStatus();
+    // A malformed statement is refused now (as Execute would) and fails the function (as on
+    // SQLite).
+    if (absl::Status malformed = conn_->Check(sql, params.size()); !malformed.ok()) {
+      if (deferred_error_.ok()) deferred_error_ = malformed;
+      return malformed;
+    }
+    deferred_.push_back(
+        Deferred{std::string(sql.data(), sql.size()), std::vector<Value>(params.begin(), params.end())});
+    return absl::OkStatus();
+  }
+
  private:
+  // Where the carried statements, the pending commands and the deferred statements are in a
+  // round trip: [0, carried), [carried, commands) and [commands, end).
+  struct Span {
+    size_t carried = 0;
+    size_t commands = 0;
+    size_t end = 0;
+  };
+
+  // Puts the carried statements, the pending commands and the deferred statements at the
+  // start of `batch`.
+  Span Gather(std::vector<Connection::Statement>& batch) const {
+    Span span;
+    if (carried_ != nullptr) {
+      for (const Deferred& d : *carried_) batch.push_back({.sql = d.sql, .params = d.params});
+    }
+    span.carried = batch.size();
+    for (const std::string& command : pending_) batch.push_back({.sql = command, .prepare = false});
+    span.commands = batch.size();
+    for (const Deferred& d : deferred_) batch.push_back({.sql = d.sql, .params = d.params});
+    span.end = batch.size();
+    return span;
+  }
+
+  // Accounts for what a round trip did to the carried statements, pending commands and
+  // deferred statements it began with. OK when they all ran; else the error to return (the
+  // transaction cannot go on).
+  absl::Status Settle(const Span& span, const Connection::Sent& sent, const absl::Status& status) {
+    if (span.end == 0) return absl::OkStatus();
+    const size_t failed = sent.failed < 0 ? span.end : static_cast<size_t>(sent.failed);
+    if (failed < span.carried) {
+      // A statement of the previous function failed: nothing after it ran.
+      carried_error_ = status;
+      broken_ = true;
+      return status;
+    }
+    if (failed < span.commands) {
+      // A savepoint command failed: the transaction is lost.
+      pending_failed_ = broken_ = true;
+      return status;
+    }
+    if (!status.ok() && sent.failed < 0) {
+      // Lost before any answer: the statements' fate is unknown.
+      broken_ = true;
+      return status;
+    }
+    if (carried_ != nullptr) carried_->clear();
+    pending_.clear();
+    pending_sent_ = true;
+    if (failed < span.end) {
+      // A deferred statement failed: it is the function's result; the statements after it
+      // did not run.
+      deferred_.clear();
+      deferred_error_ = status;
+      broken_ = true;
+      return status;
+    }
+    deferred_.clear();
+    return absl::OkStatus();
+  }
+
+  // What a statement of a session that cannot go on returns.
+  absl::Status BrokenStatus() const {
+    if (!deferred_error_.ok()) return deferred_error_;
+    if (!carried_error_.ok()) return carried_error_;
+    return absl::AbortedError("the transaction was rolled back after an error; retry");
+  }
+
   // Undoes the failed write statement alone.
   void Undo() {
     if (conn_->broken() || !conn_->Exec("ROLLBACK TO lf_stmt").ok()) broken_ = true;
@@ -662,6 +838,10 @@ class PostgresSession final : public Session {
   Connection* conn_;
   const bool writable_;
   std::vector<std::string> pending_;
+  std::vector<Deferred>* const carried_;
+  std::vector<Deferred> deferred_;
+  absl::Status deferred_error_;
+  absl::Status carried_error_;
   bool pending_sent_ = false;
   bool pending_failed_ = false;
   bool savepoint_open_ = false;
@@ -687,13 +867,18 @@ class WriterLane final : private BatchTransaction {
   // BatchTransaction, on the lane's writer thread (group_commit.h).
   absl::Status BeginBatch() override;
   absl::Status RunFunction(AsyncTransactionFn& fn, absl::Status* result) override;
-  absl::Status CommitBatch() override { return conn_->Exec("COMMIT"); }
+  absl::Status CommitBatch() override;
   int64_t committed_transaction_id() const override { return batch_xid_; }
   void RollbackBatch() override {
+    carried_.clear();
+    carried_result_ = nullptr;
     if (conn_ != nullptr && !conn_->broken() && conn_->txn() != PQTRANS_IDLE) {
       (void)conn_->Exec("ROLLBACK");
     }
   }
+  // The batch's end after an error of the connection: UNAVAILABLE, ABORTED marked as a
+  // conflict, or OK when the transaction can go on.
+  absl::Status ConnectionFailure() const;
 
   const Target* const target_;
   Connector* const connector_;
@@ -703,6 +888,11 @@ class WriterLane final : private BatchTransaction {
   int64_t batch_xid_ = 0;
   // The last function's savepoint lf_write is still to be released (writer thread only).
   bool function_open_ = false;
+  // The last function's deferred statements, not sent yet: they ride with the next function's
+  // first round trip, or with the COMMIT; `carried_result_` is that function's outcome, which
+  // becomes their error should one fail (writer thread only).
+  std::vector<Deferred> carried_;
+  absl::Status* carried_result_ = nullptr;
 
   GroupCommitWriter writer_;  // started by the Database once every lane is made
 };
@@ -852,6 +1042,8 @@ absl::Status WriterLane::BeginBatch() {
   static constexpr char kBegin[] = "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT pg_current_xact_id()";
   batch_xid_ = 0;
   function_open_ = false;
+  carried_.clear();
+  carried_result_ = nullptr;
   auto begin = [this]() -> absl::Status {
     conn_->ClearConflict();
     ASSIGN_OR_RETURN(batch_xid_, conn_->ExecInt(kBegin));
@@ -874,34 +1066,60 @@ absl::Status WriterLane::BeginBatch() {
   return begin();
 }
 
-absl::Status WriterLane::RunFunction(AsyncTransactionFn& fn, absl::Status* result) {
-  Connection* const conn = conn_.get();
-  // The function's savepoint (and the release of the previous function's) ride with its first
-  // statement; a function that runs none costs no round trip.
-  std::vector<std::string> pending;
-  if (function_open_) pending.emplace_back("RELEASE lf_write");
-  pending.emplace_back("SAVEPOINT lf_write");
-  PostgresSession session(conn, /*writable=*/true, std::move(pending));
-  *result = fn(session);
-  session.Invalidate();
-  if (conn->broken()) {
+absl::Status WriterLane::ConnectionFailure() const {
+  if (conn_->broken()) {
     return absl::UnavailableError(absl::StrCat("the connection to the PostgreSQL database ",
                                                target_->description,
                                                " was lost during the transaction; retry the "
                                                "request"));
   }
-  if (conn->read_only()) {
+  if (conn_->read_only()) {
     // Nothing of the batch was written: the server refuses writes. The next batch reconnects.
     return absl::UnavailableError(absl::StrCat("the PostgreSQL database ", target_->description,
                                                " is read-only (a standby, or a primary being "
                                                "switched over); retry the request"));
   }
-  if (conn->conflicted()) {
-    // The function may have handled the error, but the transaction is doomed: PostgreSQL
-    // would fail its COMMIT. The whole batch runs again.
+  if (conn_->conflicted()) {
+    // A function may have handled the error, but the transaction is doomed: PostgreSQL would
+    // fail its COMMIT. The whole batch runs again.
     return internal::MarkConflict(absl::AbortedError(
         "the write conflicted with a concurrent transaction (serialization failure or "
         "deadlock); retry the request"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriterLane::RunFunction(AsyncTransactionFn& fn, absl::Status* result) {
+  Connection* const conn = conn_.get();
+  // The function's savepoint (and the release of the previous function's) ride with its first
+  // statement, after the previous function's deferred statements; a function that runs none
+  // costs no round trip.
+  std::vector<std::string> pending;
+  if (function_open_) pending.emplace_back("RELEASE lf_write");
+  pending.emplace_back("SAVEPOINT lf_write");
+  PostgresSession session(conn, /*writable=*/true, std::move(pending), &carried_);
+  *result = fn(session);
+  if (result->ok() && session.has_deferred() && !session.pending_sent()) {
+    // Only deferred statements: they go now, with what is still to be sent before them.
+    (void)session.Flush();
+  }
+  // A failed deferred statement is the function's result (its changes are undone below).
+  if (!session.deferred_error().ok()) *result = session.deferred_error();
+  // The function's deferred statements still unsent ride with the next function's first
+  // round trip, or with the COMMIT.
+  std::vector<Deferred> unsent = session.TakeDeferred();
+  session.Invalidate();
+  RETURN_IF_ERROR(ConnectionFailure());
+  if (!session.carried_error().ok()) {
+    // A deferred statement of the previous function failed in this function's first round
+    // trip, before anything of this function ran: the previous function fails alone (its
+    // savepoint is still open), and this one runs again.
+    *carried_result_ = session.carried_error();
+    carried_.clear();
+    carried_result_ = nullptr;
+    function_open_ = false;
+    RETURN_IF_ERROR(conn->Exec(kFunctionRollback));
+    return RunFunction(fn, result);
   }
   if (session.pending_failed()) {
     return absl::AbortedError("the write transaction failed; retry the request");
@@ -918,9 +1136,35 @@ absl::Status WriterLane::RunFunction(AsyncTransactionFn& fn, absl::Status* resul
   if (result->ok()) {
     // Released with the next function's first statement, or by the COMMIT.
     function_open_ = true;
+    if (!unsent.empty()) {
+      carried_ = std::move(unsent);
+      carried_result_ = result;
+    }
     return absl::OkStatus();
   }
   return conn->Exec(kFunctionRollback);
+}
+
+absl::Status WriterLane::CommitBatch() {
+  if (carried_.empty()) return conn_->Exec("COMMIT");
+  // The last function's deferred statements and the COMMIT in one round trip.
+  std::vector<Connection::Statement> statements;
+  for (const Deferred& d : carried_) statements.push_back({.sql = d.sql, .params = d.params});
+  statements.push_back({.sql = "COMMIT", .prepare = false});
+  Connection::Sent sent;
+  absl::StatusOr<Result> committed = conn_->Execute(statements, &sent);
+  carried_.clear();
+  absl::Status* const last_result = std::exchange(carried_result_, nullptr);
+  if (committed.ok()) return absl::OkStatus();
+  RETURN_IF_ERROR(ConnectionFailure());
+  if (sent.failed < 0 || static_cast<size_t>(sent.failed) + 1 == statements.size()) {
+    return committed.status();  // the COMMIT itself failed
+  }
+  // A deferred statement of the last function failed: that function fails alone, the others
+  // commit.
+  *last_result = committed.status();
+  RETURN_IF_ERROR(conn_->Exec(kFunctionRollback));
+  return conn_->Exec("COMMIT");
 }
 
 absl::Status PostgresDatabase::Read(TransactionFn fn) {

@@ -13,8 +13,14 @@
 //     later statements fail with ABORTED and its changes are rolled back (the batch goes on).
 //     The savepoints ride in the round trip of the statement they guard (libpq's pipeline
 //     mode), and a function's is released with the next function's first statement or by the
-//     COMMIT: a statement costs one round trip. synchronous_commit is left at the server's
-//     setting (keep it `on`: a committed batch then survives a crash).
+//     COMMIT: a statement costs one round trip. A deferred statement
+//     (Session::ExecuteDeferred: a write whose answer the function does not need) costs
+//     none and no savepoint: it waits for the function's next statement, or else for the next
+//     function's first one or the COMMIT, and goes in their round trip, ahead of them.
+//     Should it fail, the function it belongs to fails alone: the error becomes its result,
+//     its savepoint is rolled back (a function whose first round trip carried the failed
+//     statement has run nothing yet and runs again). synchronous_commit is left at the
+//     server's setting (keep it `on`: a committed batch then survives a crash).
 //   - No lock covers the database: the writers of one process, and of several processes
 //     (replicas of a service), commit side by side. Serializable isolation keeps every rule that reads then writes
 //     (a person's presence, a site's capacity, a task's claim, a stock balance) as if the

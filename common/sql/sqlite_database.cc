@@ -381,9 +381,22 @@ class SqliteSession final : public Session {
     return conn_->Execute(sql, params, !writable_);
   }
 
+  // Runs at once; a failure is also the function's result (as on PostgreSQL, where it may
+  // come to light only when the function returns).
+  absl::Status DoExecuteDeferred(absl::string_view sql, std::span<const Value> params) override {
+    absl::Status status = DoExecute(sql, params).status();
+    if (!status.ok() && writable_ && deferred_error_.ok()) deferred_error_ = status;
+    return status;
+  }
+
+ public:
+  // The first error of a deferred statement: the function's result, whatever it returned.
+  const absl::Status& deferred_error() const { return deferred_error_; }
+
  private:
   Connection* conn_;
   const bool writable_;
+  absl::Status deferred_error_;
 };
 
 
@@ -558,6 +571,7 @@ absl::Status SqliteDatabase::RunFunction(AsyncTransactionFn& fn, absl::Status* r
   RETURN_IF_ERROR(conn->Exec(kSavepoint));
   SqliteSession session(conn, /*writable=*/true);
   *result = fn(session);
+  if (!session.deferred_error().ok()) *result = session.deferred_error();
   session.Invalidate();
   if (!conn->in_transaction()) {
     // SQLite rolled the whole transaction back (I/O error, disk full, or a function that

@@ -191,6 +191,11 @@ constexpr char kInsertPassage[] =
     "person_key, id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, "
     "recorded_at, guard, warnings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
     "$13, $14, $15, $16) RETURNING seq";
+constexpr char kStorePassage[] =
+    "INSERT INTO gate_passages (passage_id, site_id, gate_id, direction, decision, deny_reason, "
+    "person_key, id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, "
+    "recorded_at, guard, warnings, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "$12, $13, $14, $15, $16, $17)";
 
 // The latest $2 passages after seq $1 (of site $3 in the second form), newest first.
 constexpr char kPassagesAfter[] =
@@ -308,6 +313,17 @@ constexpr char kSelectPassageFacts[] =
     "EXISTS (SELECT 1 FROM gate_vehicles WHERE site_id = $1 AND plate = $4), "
     "(SELECT expected FROM gate_health_notes WHERE person_key = $2), "
     "(SELECT last_report_date FROM gate_health_notes WHERE person_key = $2)";
+// The same, and the seq of the passage about to be stored: the next of the sequence on
+// PostgreSQL (drawn, never handed out twice); on SQLite, whose writer holds the file's write
+// lock for the whole transaction, one above the highest stored (what INTEGER PRIMARY KEY
+// would assign).
+const std::string& SelectPassageFactsAndSeq(sql::Dialect dialect) {
+  static const std::string* const kPostgres =
+      new std::string(absl::StrCat(kSelectPassageFacts, ", nextval('gate_passages_seq_seq')"));
+  static const std::string* const kSqlite = new std::string(
+      absl::StrCat(kSelectPassageFacts, ", (SELECT COALESCE(MAX(seq), 0) + 1 FROM gate_passages)"));
+  return dialect == sql::Dialect::kPostgres ? *kPostgres : *kSqlite;
+}
 
 constexpr char kSelectHealthNote[] =
     "SELECT expected, last_report_date FROM gate_health_notes WHERE person_key = $1";
@@ -485,10 +501,15 @@ std::span<const sql::Migration> Migrations() { return MigrationList(); }
 
 absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
                                               absl::string_view person_key, absl::string_view plate,
-                                              absl::Time at) {
-  ASSIGN_OR_RETURN(std::optional<sql::Row> row,
-                   session.QueryRow(kSelectPassageFacts, {site_id, person_key, at, plate}));
+                                              absl::Time at, int64_t* next_seq) {
+  ASSIGN_OR_RETURN(
+      std::optional<sql::Row> row,
+      session.QueryRow(next_seq != nullptr ? absl::string_view(SelectPassageFactsAndSeq(
+                                                 session.dialect()))
+                                           : absl::string_view(kSelectPassageFacts),
+                       {site_id, person_key, at, plate}));
   if (!row.has_value()) return absl::InternalError("the passage facts could not be read");
+  if (next_seq != nullptr) *next_seq = row->Int(7);
   PassageFacts facts;
   facts.onsite = row->IsNull(0) ? 0 : row->Int(0);
   facts.inside = !row->IsNull(1) && row->Bool(1);
@@ -513,6 +534,16 @@ absl::StatusOr<int64_t> InsertPassage(sql::Session& session, const v1::Passage& 
                 time::FromTimestamp(p.recorded_at()), p.guard(), absl::StrJoin(p.warnings(), ",")}));
   if (!row.has_value()) return absl::InternalError("the passage's insert returned no seq");
   return row->Int(0);
+}
+
+absl::Status StorePassage(sql::Session& session, const v1::Passage& p) {
+  return session.ExecuteDeferred(
+      kStorePassage,
+      {p.passage_id(), p.site_id(), p.gate_id(), static_cast<int64_t>(p.direction()),
+       static_cast<int64_t>(p.decision()), static_cast<int64_t>(p.deny_reason()), p.person_key(),
+       p.id_masked(), p.name_masked(), p.temperature_c(), p.vehicle_plate(), p.pass_code(),
+       time::FromTimestamp(p.captured_at()), time::FromTimestamp(p.recorded_at()), p.guard(),
+       absl::StrJoin(p.warnings(), ","), p.seq()});
 }
 
 absl::StatusOr<std::vector<v1::Passage>> PassagesAfter(sql::Session& session, int64_t after_seq,
@@ -546,16 +577,13 @@ absl::StatusOr<std::optional<v1::Passage>> FindPassage(sql::Session& session,
 absl::Status SetPresence(sql::Session& session, const v1::Passage& passage, bool inside,
                          absl::Time at) {
   if (!inside) {
-    return session
-        .Execute(kUpsertPresence, {passage.site_id(), passage.person_key(), false, at, "", "", "",
-                                   absl::UnixEpoch()})
-        .status();
+    return session.ExecuteDeferred(kUpsertPresence, {passage.site_id(), passage.person_key(),
+                                                     false, at, "", "", "", absl::UnixEpoch()});
   }
-  return session
-      .Execute(kUpsertPresence, {passage.site_id(), passage.person_key(), true, at,
-                                 passage.id_masked(), passage.name_masked(), passage.gate_id(),
-                                 time::FromTimestamp(passage.captured_at())})
-      .status();
+  return session.ExecuteDeferred(
+      kUpsertPresence, {passage.site_id(), passage.person_key(), true, at, passage.id_masked(),
+                        passage.name_masked(), passage.gate_id(),
+                        time::FromTimestamp(passage.captured_at())});
 }
 
 absl::StatusOr<v1::ListOnsiteResponse> ListOnsite(sql::Session& session, absl::string_view site_id,
@@ -598,7 +626,7 @@ absl::StatusOr<std::map<std::string, int64_t>> AllOnsite(sql::Session& session) 
 }
 
 absl::Status SetOnsite(sql::Session& session, absl::string_view site_id, int64_t onsite) {
-  return session.Execute(kUpsertOnsite, {site_id, onsite}).status();
+  return session.ExecuteDeferred(kUpsertOnsite, {site_id, onsite});
 }
 
 absl::Status CountPassage(sql::Session& session, absl::string_view site_id, absl::string_view day,
@@ -607,14 +635,13 @@ absl::Status CountPassage(sql::Session& session, absl::string_view site_id, absl
   const bool entry = direction == v1::DIRECTION_ENTRY;
   auto reason = [&](v1::DenyReason r) { return one(v.deny_reason == r); };
   const int64_t peak = std::max(v.onsite_before, v.onsite_after);
-  return session
-      .Execute(kCountPassage,
-               {site_id, day, one(v.admitted() && entry), one(v.admitted() && !entry),
-                one(!v.admitted()), reason(v1::DENY_REASON_FEVER),
-                reason(v1::DENY_REASON_NO_VALID_PASS), reason(v1::DENY_REASON_UNDER_OBSERVATION),
-                reason(v1::DENY_REASON_VEHICLE_NOT_ALLOWED), reason(v1::DENY_REASON_SITE_FULL),
-                peak, v.onsite_after, reason(v1::DENY_REASON_NO_HEALTH_REPORT)})
-      .status();
+  return session.ExecuteDeferred(
+      kCountPassage,
+      {site_id, day, one(v.admitted() && entry), one(v.admitted() && !entry), one(!v.admitted()),
+       reason(v1::DENY_REASON_FEVER), reason(v1::DENY_REASON_NO_VALID_PASS),
+       reason(v1::DENY_REASON_UNDER_OBSERVATION), reason(v1::DENY_REASON_VEHICLE_NOT_ALLOWED),
+       reason(v1::DENY_REASON_SITE_FULL), peak, v.onsite_after,
+       reason(v1::DENY_REASON_NO_HEALTH_REPORT)});
 }
 
 absl::StatusOr<std::map<std::string, DayFigures>> FiguresOfDay(sql::Session& session,

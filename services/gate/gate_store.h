@@ -52,14 +52,20 @@ std::span<const sql::Migration> Migrations();
 // captured time) in the caller's transaction by one statement of primary-key and index
 // probes: the site's onsite, the person's presence, a valid pass for the site, an active
 // hold, whether `plate` (may be empty) is registered for the site, and the person's
-// health-report note.
+// health-report note. With `next_seq`, the same statement also draws the seq of the passage
+// about to be stored (StorePassage), so that storing it needs no answer from the database.
 absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
                                               absl::string_view person_key,
-                                              absl::string_view plate, absl::Time at);
+                                              absl::string_view plate, absl::Time at,
+                                              int64_t* next_seq = nullptr);
 
 // Appends a passage (its `seq` field is ignored) and returns the seq it was stored under.
 // REQUIRES: a write session; passage_id new.
 absl::StatusOr<int64_t> InsertPassage(sql::Session& session, const v1::Passage& passage);
+// Appends a passage under its `seq`, drawn by ReadPassageFacts in the same transaction, as a
+// deferred statement (sql::Session::ExecuteDeferred). REQUIRES: a write session; passage_id
+// new.
+absl::Status StorePassage(sql::Session& session, const v1::Passage& passage);
 
 // The latest `limit` passages with a seq above `after_seq` (of `site_id`; every site when
 // empty), oldest first.

@@ -91,9 +91,11 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
       .health_report_required = site->policy().health_report_required(),
       .today = time::FormatDate(day),
   };
-  ASSIGN_OR_RETURN(const PassageFacts facts, ReadPassageFacts(session, input.site_id,
-                                                              passage.person_key(),
-                                                              input.vehicle_plate, at));
+  // The passage's seq comes with the facts, so that storing it waits for no answer.
+  int64_t seq = 0;
+  ASSIGN_OR_RETURN(const PassageFacts facts,
+                   ReadPassageFacts(session, input.site_id, passage.person_key(),
+                                    input.vehicle_plate, at, &seq));
   const Verdict verdict = DecidePassage(query, facts);
 
   if (!input.passage_id.empty()) {
@@ -113,8 +115,8 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
   *passage.mutable_captured_at() = time::ToTimestamp(at);
   *passage.mutable_recorded_at() = time::ToTimestamp(now);
   passage.set_guard(std::string(guard));
-  ASSIGN_OR_RETURN(const int64_t seq, InsertPassage(session, passage));
   passage.set_seq(seq);
+  RETURN_IF_ERROR(StorePassage(session, passage));
 
   if (verdict.presence_changed()) {
     RETURN_IF_ERROR(SetPresence(session, passage, verdict.inside_after, now));
