@@ -109,6 +109,24 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
   std::map<std::string, std::string> urls_;
 };
 
+// Holds `db`'s writer inside a first function until `release` is notified, so that the writes
+// queued meanwhile are committed together (one batch), whatever the machine's load; the
+// function's end counts down `finished`.
+void HoldWriter(Database& db, absl::Notification& release, absl::BlockingCounter& finished) {
+  auto held = std::make_shared<absl::Notification>();
+  db.WriteAsync(
+      [held, &release](Session&) {
+        held->Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [&finished](absl::Status st) {
+        EXPECT_OK(st);
+        finished.DecrementCount();
+      });
+  held->WaitForNotification();
+}
+
 class DatabaseTest : public BackendTest {
  protected:
   void SetUp() override {
@@ -330,19 +348,9 @@ TEST_P(DatabaseTest, WritesInsideReadFail) {
 
 TEST_P(DatabaseTest, FailingFunctionRollsBackOnlyItsOwnChangesInABatch) {
   const Stats before = db_->stats();
-  // Hold the writer inside a first function so that all the writes below queue up and are
-  // committed together, whatever the machine's load.
   absl::Notification release_writer;
-  absl::Notification writer_held;
   absl::BlockingCounter finished(201);
-  db_->WriteAsync(
-      [&](Session&) {
-        writer_held.Notify();
-        release_writer.WaitForNotification();
-        return absl::OkStatus();
-      },
-      [&](absl::Status) { finished.DecrementCount(); });
-  writer_held.WaitForNotification();
+  HoldWriter(*db_, release_writer, finished);
 
   constexpr int kThreads = 8;
   constexpr int kPerThread = 25;
@@ -605,19 +613,8 @@ TEST_P(DatabaseTest, AFailedDeferredStatementFailsItsFunctionAloneAndUndoesAllOf
   }));
   // Queued together so that they share a batch (one transaction) with functions that succeed.
   absl::Notification release_writer;
-  absl::Notification writer_held;
   absl::BlockingCounter finished(4);
-  db_->WriteAsync(
-      [&](Session&) {
-        writer_held.Notify();
-        release_writer.WaitForNotification();
-        return absl::OkStatus();
-      },
-      [&](absl::Status st) {
-        EXPECT_OK(st);
-        finished.DecrementCount();
-      });
-  writer_held.WaitForNotification();
+  HoldWriter(*db_, release_writer, finished);
   auto insert = [](Session& s, const char* name, int age) {
     return s.ExecuteDeferred("INSERT INTO people (name, age) VALUES ($1, $2)", {name, age});
   };
@@ -676,16 +673,8 @@ TEST_P(DatabaseTest, AFailedDeferredStatementOfTheBatchsLastFunctionFailsItAlone
     return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"taken", 1}).status();
   }));
   absl::Notification release_writer;
-  absl::Notification writer_held;
   absl::BlockingCounter finished(3);
-  db_->WriteAsync(
-      [&](Session&) {
-        writer_held.Notify();
-        release_writer.WaitForNotification();
-        return absl::OkStatus();
-      },
-      [&](absl::Status) { finished.DecrementCount(); });
-  writer_held.WaitForNotification();
+  HoldWriter(*db_, release_writer, finished);
   absl::Status first_status, last_status;
   db_->WriteAsync(
       [&](Session& s) -> absl::Status {
