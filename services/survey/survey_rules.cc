@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/request/request.h"
 #include "common/status/status_macros.h"
 #include "common/time/clock.h"
 
@@ -36,20 +37,9 @@ bool IsFever(double temperature_c, const std::vector<v1::Symptom>& symptoms, dou
   return temperature_c >= threshold_c;
 }
 
-void CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
+bool CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
                bool required) {
-  if (value.size() > kMaxTextBytes) {
-    errors.Add(field, absl::StrCat("must be at most ", kMaxTextBytes, " bytes"));
-    return;
-  }
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      errors.Add(field, "must not contain control characters");
-      return;
-    }
-  }
-  if (required && absl::StripAsciiWhitespace(value).empty()) errors.Add(field, "required");
+  return request::CheckPlainText(errors, field, value, required ? 1 : 0, kMaxTextChars);
 }
 
 void CheckTemperature(server::FieldErrors& errors, absl::string_view field, double temperature_c) {
@@ -109,14 +99,14 @@ absl::Status ValidateUpsertHousehold(const v1::UpsertHouseholdRequest& request,
   if (h.kind() == v1::HOUSEHOLD_KIND_UNSPECIFIED || !v1::HouseholdKind_IsValid(h.kind())) {
     errors.Add("household.kind", "must be a known HouseholdKind");
   }
-  CheckText(errors, "household.landlord_name", h.landlord_name(), false);
-  if (!h.landlord_name().empty() && h.landlord_name().size() <= kMaxTextBytes) {
+  if (CheckText(errors, "household.landlord_name", h.landlord_name(), false) &&
+      !h.landlord_name().empty()) {
     if (absl::Status s = pii::ValidateName(h.landlord_name()); !s.ok()) {
       errors.Add("household.landlord_name", s.message());
     }
   }
-  CheckText(errors, "household.landlord_phone", h.landlord_phone(), false);
-  if (!h.landlord_phone().empty() && h.landlord_phone().size() <= kMaxTextBytes) {
+  if (CheckText(errors, "household.landlord_phone", h.landlord_phone(), false) &&
+      !h.landlord_phone().empty()) {
     if (absl::Status s = pii::ValidatePhone(absl::StripAsciiWhitespace(h.landlord_phone()));
         !s.ok()) {
       errors.Add("household.landlord_phone", s.message());

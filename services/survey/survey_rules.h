@@ -34,8 +34,9 @@ inline constexpr double kMinTemperatureC = 34.0;
 inline constexpr double kMaxTemperatureC = 43.0;
 // A health report may be filed for today or up to this many days back.
 inline constexpr int kReportLookbackDays = 7;
-// Longest free-text or name field accepted, in bytes.
-inline constexpr size_t kMaxTextBytes = 256;
+// Longest free-text or name field accepted, in characters (a building's name in Chinese
+// counts one per character, as the volunteer typed it).
+inline constexpr size_t kMaxTextChars = 256;
 // A fever follow-up task is due this long after the report.
 inline constexpr absl::Duration kFeverFollowupDue = absl::Hours(2);
 
@@ -72,9 +73,10 @@ bool IsFever(double temperature_c, const std::vector<v1::Symptom>& symptoms, dou
 
 // ---- Field checks (each adds its violations to `errors`) -----------------------------------
 
-// A string of at most kMaxTextBytes bytes without control characters; `required` also
-// rejects an empty (or all-blank) value.
-void CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
+// UTF-8 text of at most kMaxTextChars characters without control characters
+// (request::CheckPlainText); `required` also rejects an empty (or all-blank) value. Returns
+// whether it added no violation.
+bool CheckText(server::FieldErrors& errors, absl::string_view field, absl::string_view value,
                bool required);
 // A finite temperature within kMinTemperatureC..kMaxTemperatureC.
 void CheckTemperature(server::FieldErrors& errors, absl::string_view field, double temperature_c);

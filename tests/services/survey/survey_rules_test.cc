@@ -22,6 +22,7 @@ namespace {
 using ::lianfang::testing::StatusIs;
 using ::testing::_;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
@@ -150,12 +151,25 @@ TEST(TemperatureTest, ReadingsOutsideTheRangeOrNotFiniteAreRejected) {
 
 TEST(TextTest, LongOrControlCharacterTextIsRejected) {
   server::FieldErrors errors;
-  CheckText(errors, "note", std::string(256, 'a'), false);
+  EXPECT_TRUE(CheckText(errors, "note", std::string(256, 'a'), false));
   EXPECT_TRUE(errors.empty());
-  CheckText(errors, "note", std::string(257, 'a'), false);
-  CheckText(errors, "relation", "a\nb", false);
-  CheckText(errors, "building", "  ", true);
-  EXPECT_THAT(Fields(errors.ToStatus()), ElementsAre("note", "relation", "building"));
+  EXPECT_FALSE(CheckText(errors, "note", std::string(257, 'a'), false));
+  EXPECT_FALSE(CheckText(errors, "relation", "a\nb", false));
+  EXPECT_FALSE(CheckText(errors, "building", "  ", true));
+  EXPECT_FALSE(CheckText(errors, "room", "\xff\xfe", false));  // not UTF-8
+  EXPECT_THAT(Fields(errors.ToStatus()), ElementsAre("note", "relation", "building", "room"));
+}
+
+TEST(TextTest, LengthsCountCharactersNotBytes) {
+  // A building's name in Chinese: three bytes of UTF-8 per character.
+  std::string name;
+  for (int i = 0; i < 256; ++i) name += "楼";
+  server::FieldErrors errors;
+  EXPECT_TRUE(CheckText(errors, "household.building", name, true));
+  EXPECT_TRUE(errors.empty());
+  EXPECT_FALSE(CheckText(errors, "household.building", name + "楼", true));
+  EXPECT_THAT(errors.ToStatus(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("must be at most 256 characters")));
 }
 
 // ---- Requests -------------------------------------------------------------------------------
