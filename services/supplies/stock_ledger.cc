@@ -45,6 +45,26 @@ absl::StatusOr<std::vector<Batch>> AllocateFefo(const std::vector<Batch>& batche
   return taken;
 }
 
+absl::StatusOr<std::vector<Batch>> AllocateUsable(const std::vector<Batch>& batches,
+                                                  int64_t quantity, absl::string_view today) {
+  std::vector<Batch> usable;
+  int64_t expired = 0;
+  for (const Batch& b : batches) {
+    // Dates as text sort as dates; a batch is usable through its expiry day.
+    if (!b.expires_on.empty() && b.expires_on < today) {
+      expired += std::max<int64_t>(b.quantity, 0);
+    } else {
+      usable.push_back(b);
+    }
+  }
+  if (expired > 0 && quantity > TotalOf(usable)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "quantity ", quantity, " exceeds the usable balance ", TotalOf(usable), " on hand (",
+        expired, " more expired before ", today, "; a stocktake takes them off)"));
+  }
+  return AllocateFefo(usable, quantity);
+}
+
 std::string NearestExpiry(const std::vector<Batch>& batches) {
   std::string nearest;
   for (const Batch& b : batches) {

@@ -51,6 +51,11 @@ int64_t TotalOf(const std::vector<Batch>& batches);
 // quantity > 0.
 absl::StatusOr<std::vector<Batch>> AllocateFefo(const std::vector<Batch>& batches,
                                                 int64_t quantity);
+// As AllocateFefo over the batches still usable on `today` ("YYYY-MM-DD"): a batch whose expiry
+// is before today is never issued nor transferred (a stocktake takes it off). Beyond the usable
+// units FAILED_PRECONDITION, whose message states the usable balance and the expired units.
+absl::StatusOr<std::vector<Batch>> AllocateUsable(const std::vector<Batch>& batches,
+                                                  int64_t quantity, absl::string_view today);
 
 // The earliest expiry among `batches` with units, or "" when none expires.
 std::string NearestExpiry(const std::vector<Batch>& batches);

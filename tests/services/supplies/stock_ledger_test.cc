@@ -13,6 +13,7 @@ namespace lianfang::supplies {
 namespace {
 
 using ::lianfang::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -37,6 +38,24 @@ TEST(AllocateFefoTest, TakesTheBatchesThatExpireFirstAndPartOfTheLast) {
   ASSERT_OK_AND_ASSIGN(taken, AllocateFefo(on_hand, 230));
   EXPECT_THAT(taken, ElementsAre(Batch{"early", "2027-01-01", 30}, Batch{"late", "2027-06-01", 100},
                                  Batch{"none", "", 100}));
+}
+
+TEST(AllocateUsableTest, LeavesTheBatchesExpiredBeforeTodayAndUsesOneOnItsExpiryDay) {
+  const std::vector<Batch> on_hand = {{"gone", "2027-01-09", 30},
+                                      {"today", "2027-01-10", 5},
+                                      {"none", "", 10},
+                                      {"late", "2027-06-01", 20}};
+  ASSERT_OK_AND_ASSIGN(std::vector<Batch> taken, AllocateUsable(on_hand, 10, "2027-01-10"));
+  EXPECT_THAT(taken, ElementsAre(Batch{"today", "2027-01-10", 5}, Batch{"late", "2027-06-01", 5}));
+  ASSERT_OK_AND_ASSIGN(taken, AllocateUsable(on_hand, 35, "2027-01-10"));
+  EXPECT_EQ(TotalOf(taken), 35);
+  // 65 on hand, of which 30 expired: 36 is refused, saying so.
+  EXPECT_THAT(AllocateUsable(on_hand, 36, "2027-01-10"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("usable balance 35"), HasSubstr("30 more expired"))));
+  // Nothing expired: the plain balance message.
+  EXPECT_THAT(AllocateUsable(on_hand, 66, "2026-12-01"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("balance 65")));
 }
 
 TEST(AllocateFefoTest, BeyondTheBalanceIsFailedPrecondition) {

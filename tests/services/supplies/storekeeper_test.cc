@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -204,6 +205,62 @@ TEST_F(StorekeeperTest, LedgerMismatchesFindsABalanceThatDisagreesWithItsMovemen
     EXPECT_THAT(mismatches, ::testing::ElementsAre("a/gloves"));
     return absl::OkStatus();
   }));
+}
+
+TEST_F(StorekeeperTest, ABatchPastItsExpiryIsNeitherIssuedNorTransferred) {
+  // now_ is 2025-12-06 (UTC); two batches, one expiring the next day.
+  for (const auto& [batch, expires_on, quantity] :
+       std::vector<std::tuple<std::string, std::string, int64_t>>{{"soon", "2025-12-07", 30},
+                                                                  {"late", "2026-06-30", 10}}) {
+    v1::ReceiveStockRequest r;
+    r.set_site_id("a");
+    r.set_item_code("gloves");
+    r.set_quantity(quantity);
+    r.set_source(v1::STOCK_SOURCE_PURCHASE);
+    r.set_batch(batch);
+    r.set_expires_on(expires_on);
+    ASSERT_OK(Write(
+        [&](sql::Session& s) { return keeper_->ReceiveStock(s, who_, r, now_, nullptr).status(); }));
+  }
+  const absl::Time two_days_later = now_ + absl::Hours(48);
+  v1::IssueStockRequest issue;
+  issue.set_site_id("a");
+  issue.set_item_code("gloves");
+  issue.set_quantity(12);
+  issue.mutable_to()->set_area("楼道");
+  // 40 on the books, 10 usable: refused, saying why, and nothing written.
+  EXPECT_THAT(Write([&](sql::Session& s) {
+                return keeper_->IssueStock(s, who_, issue, two_days_later, nullptr).status();
+              }),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       ::testing::HasSubstr("30 more expired before 2025-12-08")));
+  v1::TransferStockRequest transfer;
+  transfer.set_from_site_id("a");
+  transfer.set_to_site_id("b");
+  transfer.set_item_code("gloves");
+  transfer.set_quantity(11);
+  EXPECT_THAT(Write([&](sql::Session& s) {
+                return keeper_->TransferStock(s, who_, transfer, two_days_later, nullptr).status();
+              }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // On its expiry day a batch is still issued (first, as it expires first).
+  issue.set_quantity(5);
+  v1::IssueStockResponse issued;
+  ASSERT_OK(Write([&](sql::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(issued, keeper_->IssueStock(s, who_, issue, now_ + absl::Hours(24), nullptr));
+    return absl::OkStatus();
+  }));
+  ASSERT_EQ(issued.movements_size(), 1);
+  EXPECT_EQ(issued.movements(0).batch(), "soon");
+  // After it, only the usable batch goes.
+  issue.set_quantity(10);
+  ASSERT_OK(Write([&](sql::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(issued, keeper_->IssueStock(s, who_, issue, two_days_later, nullptr));
+    return absl::OkStatus();
+  }));
+  ASSERT_EQ(issued.movements_size(), 1);
+  EXPECT_EQ(issued.movements(0).batch(), "late");
+  EXPECT_EQ(issued.balance().quantity(), 25);  // the expired 25 stay for a stocktake
 }
 
 }  // namespace
