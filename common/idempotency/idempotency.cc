@@ -128,8 +128,8 @@ absl::Status Remember(sql::Session& session, absl::string_view scope, absl::stri
   // serialization failure (the serializable Lookup read the key absent), and the writer runs
   // the batch again, which then finds the stored response; SQLite's writer holds the file's
   // write lock from the Lookup on.
-  return session.ExecuteDeferred(
-      kInsert, {scope, request_id, fingerprint, sql::Bytes{response_bytes}, now});
+  return session.ExecuteDeferred(kInsert,
+                                 {scope, request_id, fingerprint, sql::Bytes{response_bytes}, now});
 }
 
 absl::StatusOr<int64_t> PurgeOlderThan(sql::Session& session, absl::Time cutoff, int64_t limit) {

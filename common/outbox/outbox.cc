@@ -114,9 +114,9 @@ absl::Status Enqueue(sql::Session& session, const Message& message, absl::Time n
         "an outbox message needs an idempotency_key that is a valid request_id (1 to 64 "
         "characters, no control characters)");
   }
-  return session.ExecuteDeferred(kInsert, {message.destination, message.method,
-                                           message.idempotency_key, sql::Bytes{message.payload},
-                                           now});
+  return session.ExecuteDeferred(kInsert,
+                                 {message.destination, message.method, message.idempotency_key,
+                                  sql::Bytes{message.payload}, now});
 }
 
 bool IsRetryable(absl::StatusCode code) {

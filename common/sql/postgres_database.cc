@@ -360,9 +360,9 @@ struct Bound {
   std::vector<int> lengths;
   std::vector<int> formats;
   std::string key;
-  std::string text;         // the SQL, NUL-terminated
+  std::string text;            // the SQL, NUL-terminated
   const char* name = nullptr;  // the prepared statement's name; null: run unprepared
-  std::string prepare_as;   // not yet prepared: prepare under this name first
+  std::string prepare_as;      // not yet prepared: prepare under this name first
 };
 
 void Bind(absl::string_view sql, std::span<const Value> params, Bound& b) {
@@ -427,8 +427,7 @@ absl::Status Connection::Check(absl::string_view sql, size_t count) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Result> Connection::Execute(std::span<const Statement> statements,
-                                           Sent* sent_out) {
+absl::StatusOr<Result> Connection::Execute(std::span<const Statement> statements, Sent* sent_out) {
   Sent ignored;
   Sent& outcome = sent_out != nullptr ? *sent_out : ignored;
   outcome = Sent();
@@ -450,7 +449,9 @@ absl::StatusOr<Result> Connection::Execute(std::span<const Statement> statements
     RETURN_IF_ERROR(Check(st.sql, st.params.size()));
     // The same new statement twice in one round trip is prepared once.
     for (size_t j = 0; j < i && b.name == nullptr; ++j) {
-      if (!bound[j].prepare_as.empty() && bound[j].key == b.key) b.name = bound[j].prepare_as.c_str();
+      if (!bound[j].prepare_as.empty() && bound[j].key == b.key) {
+        b.name = bound[j].prepare_as.c_str();
+      }
     }
     if (b.name == nullptr && prepared_.size() + new_names < kMaxPreparedStatements) {
       b.prepare_as = absl::StrCat("lf_", next_name_++);
@@ -651,7 +652,9 @@ class PostgresSession final : public Session {
     if (deferred_.empty() && (carried_ == nullptr || carried_->empty())) {
       return absl::OkStatus();
     }
-    if (conn_ == nullptr) return absl::InternalError("a Session was used after its transaction ended");
+    if (conn_ == nullptr) {
+      return absl::InternalError("a Session was used after its transaction ended");
+    }
     if (broken_) return BrokenStatus();
     std::vector<Connection::Statement> batch;
     const Span span = Gather(batch);
@@ -726,8 +729,7 @@ class PostgresSession final : public Session {
     absl::StatusOr<Result> result = conn_->Execute(batch, &sent);
     if (!sent.any) return result;  // refused before reaching the server: nothing changed
     RETURN_IF_ERROR(Settle(span, sent, result.status()));
-    if (!result.ok() &&
-        (conn_->broken() || static_cast<size_t>(sent.failed) != batch.size() - 1)) {
+    if (!result.ok() && (conn_->broken() || static_cast<size_t>(sent.failed) != batch.size() - 1)) {
       // The connection was lost, or a savepoint command failed: the transaction is lost.
       broken_ = true;
       return result;
@@ -752,8 +754,8 @@ class PostgresSession final : public Session {
       if (deferred_error_.ok()) deferred_error_ = malformed;
       return malformed;
     }
-    deferred_.push_back(
-        Deferred{std::string(sql.data(), sql.size()), std::vector<Value>(params.begin(), params.end())});
+    deferred_.push_back(Deferred{std::string(sql.data(), sql.size()),
+                                 std::vector<Value>(params.begin(), params.end())});
     return absl::OkStatus();
   }
 

@@ -22,9 +22,9 @@
 //     statement has run nothing yet and runs again). synchronous_commit is left at the
 //     server's setting (keep it `on`: a committed batch then survives a crash).
 //   - No lock covers the database: the writers of one process, and of several processes
-//     (replicas of a service), commit side by side. Serializable isolation keeps every rule that reads then writes
-//     (a person's presence, a site's capacity, a task's claim, a stock balance) as if the
-//     transactions ran one after another: of two that conflict, PostgreSQL fails one with
+//     (replicas of a service), commit side by side. Serializable isolation keeps every rule that
+//     reads then writes (a person's presence, a site's capacity, a task's claim, a stock balance)
+//     as if the transactions ran one after another: of two that conflict, PostgreSQL fails one with
 //     40001 (or 40P01 for a deadlock), and the writer rolls its batch back and runs every
 //     function of it again (Options::conflict_retries, database.h). Row locks wait up to
 //     Options::busy_timeout (lock_timeout), then UNAVAILABLE.
@@ -37,10 +37,11 @@
 //     bytea, NULL untyped. Results: integer types and booleans (as 0/1) read as integers,
 //     numeric as an integer when integral else a double, bytea as Bytes, anything else text.
 //   - Codes by SQLSTATE: 23505 ALREADY_EXISTS; 23503/23502/23514 (any other 23xxx too)
-//     FAILED_PRECONDITION; 40001/40P01 ABORTED (a conflict: the batch is run again); 55P03 (lock timeout), 57P0x and a lost
-//     connection UNAVAILABLE; 53xxx RESOURCE_EXHAUSTED; 25006 (a write in Read) and the rest
-//     INTERNAL. Messages carry the server's primary message only (never DETAIL, which quotes
-//     row values; data-exception messages, which quote input, are replaced), never a password.
+//     FAILED_PRECONDITION; 40001/40P01 ABORTED (a conflict: the batch is run again); 55P03 (lock
+//     timeout), 57P0x and a lost connection UNAVAILABLE; 53xxx RESOURCE_EXHAUSTED; 25006 (a write
+//     in Read) and the rest INTERNAL. Messages carry the server's primary message only (never
+//     DETAIL, which quotes row values; data-exception messages, which quote input, are replaced),
+//     never a password.
 //   - Every connection asks for a read-write session (target_session_attrs=read-write unless
 //     the URL sets it): libpq tries the listed hosts in order and skips a standby.
 //   - A connection lost (server restart, primary crashed) fails the batch or Read in progress

@@ -504,9 +504,9 @@ absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::strin
                                               absl::Time at, int64_t* next_seq) {
   ASSIGN_OR_RETURN(
       std::optional<sql::Row> row,
-      session.QueryRow(next_seq != nullptr ? absl::string_view(SelectPassageFactsAndSeq(
-                                                 session.dialect()))
-                                           : absl::string_view(kSelectPassageFacts),
+      session.QueryRow(next_seq != nullptr
+                           ? absl::string_view(SelectPassageFactsAndSeq(session.dialect()))
+                           : absl::string_view(kSelectPassageFacts),
                        {site_id, person_key, at, plate}));
   if (!row.has_value()) return absl::InternalError("the passage facts could not be read");
   if (next_seq != nullptr) *next_seq = row->Int(7);
@@ -577,13 +577,13 @@ absl::StatusOr<std::optional<v1::Passage>> FindPassage(sql::Session& session,
 absl::Status SetPresence(sql::Session& session, const v1::Passage& passage, bool inside,
                          absl::Time at) {
   if (!inside) {
-    return session.ExecuteDeferred(kUpsertPresence, {passage.site_id(), passage.person_key(),
-                                                     false, at, "", "", "", absl::UnixEpoch()});
+    return session.ExecuteDeferred(kUpsertPresence, {passage.site_id(), passage.person_key(), false,
+                                                     at, "", "", "", absl::UnixEpoch()});
   }
   return session.ExecuteDeferred(
-      kUpsertPresence, {passage.site_id(), passage.person_key(), true, at, passage.id_masked(),
-                        passage.name_masked(), passage.gate_id(),
-                        time::FromTimestamp(passage.captured_at())});
+      kUpsertPresence,
+      {passage.site_id(), passage.person_key(), true, at, passage.id_masked(),
+       passage.name_masked(), passage.gate_id(), time::FromTimestamp(passage.captured_at())});
 }
 
 absl::StatusOr<v1::ListOnsiteResponse> ListOnsite(sql::Session& session, absl::string_view site_id,

@@ -55,9 +55,8 @@ std::span<const sql::Migration> Migrations();
 // health-report note. With `next_seq`, the same statement also draws the seq of the passage
 // about to be stored (StorePassage), so that storing it needs no answer from the database.
 absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
-                                              absl::string_view person_key,
-                                              absl::string_view plate, absl::Time at,
-                                              int64_t* next_seq = nullptr);
+                                              absl::string_view person_key, absl::string_view plate,
+                                              absl::Time at, int64_t* next_seq = nullptr);
 
 // Appends a passage (its `seq` field is ignored) and returns the seq it was stored under.
 // REQUIRES: a write session; passage_id new.

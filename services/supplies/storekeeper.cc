@@ -191,9 +191,9 @@ absl::StatusOr<v1::IssueStockResponse> Storekeeper::IssueStock(
     Effects* effects, absl::string_view donation_id) const {
   ASSIGN_OR_RETURN(const v1::Item item, RequireItem(s, req.item_code(), "item_code"));
   ASSIGN_OR_RETURN(const std::vector<Batch> on_hand, ReadBatches(s, req.site_id(), item.code()));
-  ASSIGN_OR_RETURN(const std::vector<Batch> taken,
-                   AllocateUsable(on_hand, req.quantity(),
-                                  time::FormatDate(time::DayOf(now, tz_))));
+  ASSIGN_OR_RETURN(
+      const std::vector<Batch> taken,
+      AllocateUsable(on_hand, req.quantity(), time::FormatDate(time::DayOf(now, tz_))));
   int64_t running = TotalOf(on_hand);
   v1::IssueStockResponse resp;
   std::string op_id;
@@ -226,9 +226,9 @@ absl::StatusOr<v1::TransferStockResponse> Storekeeper::TransferStock(
   ASSIGN_OR_RETURN(const v1::Item item, RequireItem(s, req.item_code(), "item_code"));
   ASSIGN_OR_RETURN(const std::vector<Batch> on_hand,
                    ReadBatches(s, req.from_site_id(), item.code()));
-  ASSIGN_OR_RETURN(const std::vector<Batch> taken,
-                   AllocateUsable(on_hand, req.quantity(),
-                                  time::FormatDate(time::DayOf(now, tz_))));
+  ASSIGN_OR_RETURN(
+      const std::vector<Batch> taken,
+      AllocateUsable(on_hand, req.quantity(), time::FormatDate(time::DayOf(now, tz_))));
   ASSIGN_OR_RETURN(const BalanceRow to_before, ReadBalance(s, req.to_site_id(), item.code()));
   int64_t from_running = TotalOf(on_hand);
   int64_t to_running = to_before.quantity;

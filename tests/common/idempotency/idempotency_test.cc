@@ -242,8 +242,8 @@ TEST_F(IdempotencyTest, LookupAndRememberWorkDirectly) {
   // caller, so the write fails as with any unhandled constraint violation, and the stored
   // response stays.
   EXPECT_THAT(db_->Write([&](sql::Session& s) { return Remember(s, kScope, "r", fp, "", kNow); }),
-              StatusIs(absl::StatusCode::kInternal, AllOf(HasSubstr("constraint violation"),
-                                                          Not(HasSubstr("bytes")))));
+              StatusIs(absl::StatusCode::kInternal,
+                       AllOf(HasSubstr("constraint violation"), Not(HasSubstr("bytes")))));
   ASSERT_OK(db_->Read([&](sql::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> after, Lookup(s, kScope, "r", fp));
     EXPECT_EQ(after, std::string("\0bytes", 6));

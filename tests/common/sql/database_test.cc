@@ -583,8 +583,8 @@ TEST_P(DatabaseTest, DeferredStatementsTakeEffectAndLaterStatementsOfTheFunction
   ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
     RETURN_IF_ERROR(
         s.ExecuteDeferred("INSERT INTO people (name, age) VALUES ($1, $2)", {"ann", 30}));
-    RETURN_IF_ERROR(s.ExecuteDeferred("UPDATE people SET age = age + $1 WHERE name = $2",
-                                      {1, "ann"}));
+    RETURN_IF_ERROR(
+        s.ExecuteDeferred("UPDATE people SET age = age + $1 WHERE name = $2", {1, "ann"}));
     // A read after them, in the same round trip on PostgreSQL, sees both.
     ASSIGN_OR_RETURN(std::optional<Row> row,
                      s.QueryRow("SELECT age FROM people WHERE name = $1", {"ann"}));
@@ -737,8 +737,8 @@ TEST_P(DatabaseTest, AStatementAfterAFailedDeferredOneFailsWithItsError) {
 TEST_P(DatabaseTest, AMalformedDeferredStatementIsRefusedAtOnceAndFailsItsFunction) {
   absl::Status refused;
   EXPECT_THAT(db_->Write([&](Session& s) -> absl::Status {
-    RETURN_IF_ERROR(s.ExecuteDeferred("INSERT INTO people (name, age) VALUES ($1, $2)",
-                                      {"before", 1}));
+    RETURN_IF_ERROR(
+        s.ExecuteDeferred("INSERT INTO people (name, age) VALUES ($1, $2)", {"before", 1}));
     refused = s.ExecuteDeferred("INSERT INTO people (name, age) VALUES ($1, $2)", {"x"});
     return s.ExecuteDeferred("INSERT INTO people (name, age) VALUES ($1, $2)", {"after", 2});
   }),

@@ -219,8 +219,9 @@ TEST_F(StorekeeperTest, ABatchPastItsExpiryIsNeitherIssuedNorTransferred) {
     r.set_source(v1::STOCK_SOURCE_PURCHASE);
     r.set_batch(batch);
     r.set_expires_on(expires_on);
-    ASSERT_OK(Write(
-        [&](sql::Session& s) { return keeper_->ReceiveStock(s, who_, r, now_, nullptr).status(); }));
+    ASSERT_OK(Write([&](sql::Session& s) {
+      return keeper_->ReceiveStock(s, who_, r, now_, nullptr).status();
+    }));
   }
   const absl::Time two_days_later = now_ + absl::Hours(48);
   v1::IssueStockRequest issue;
