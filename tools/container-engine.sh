@@ -206,8 +206,10 @@ start_socket() {
   fi
   log "socket: starting podman system service --time=0 unix://$socket_path"
   rm -f "$socket_path"
-  setsid podman system service --time=0 "unix://$socket_path" \
-    </dev/null >>"$state/podman-service.log" 2>&1 &
+  # From /: a daemon left running in a clone's folder breaks when that clone is removed (runc
+  # then fails every container start with "write child: broken pipe").
+  (cd / && exec setsid podman system service --time=0 "unix://$socket_path" \
+    </dev/null >>"$state/podman-service.log" 2>&1) &
   echo $! >"$state/podman-service.pid"
   local i
   for i in $(seq 1 100); do socket_up && return; sleep 0.1; done
@@ -227,14 +229,15 @@ start_health_loop() {
   log "health checks: starting a loop running podman healthcheck run every ${health_interval}s"
   # Only containers that have a health check (podman ps shows "(healthy)", "(unhealthy)" or
   # "(starting)" in their status); each run records its result as systemd's timer would.
-  setsid bash -c '
+  # From /, as the service above.
+  (cd / && exec setsid bash -c '
     while true; do
       for id in $(podman ps --filter status=running --format "{{.ID}} {{.Status}}" 2>/dev/null |
                   awk "/\\((healthy|unhealthy|starting)\\)/ {print \$1}"); do
         timeout 30 podman healthcheck run "$id" >/dev/null 2>&1 || true
       done
       sleep "$1"
-    done' health-loop "$health_interval" </dev/null >>"$state/healthcheck-loop.log" 2>&1 &
+    done' health-loop "$health_interval" </dev/null >>"$state/healthcheck-loop.log" 2>&1) &
   echo $! >"$state/healthcheck-loop.pid"
 }
 
