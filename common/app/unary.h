@@ -68,10 +68,17 @@ struct MutationNames {
 // calls `done(status, outcome)` on the writer thread, in commit order — `outcome` (an
 // idempotency::Outcome<Response>&) holds the response and `replayed` when `status` is OK.
 // The request's fingerprint is computed here, on the calling thread, never on the writer.
-template <typename Response, typename Request, typename Effect, typename ObjectOf, typename Done>
+// `announce(session)`, when given, runs first in the transaction, before the request_id is
+// looked up: the place to Session::Prefetch the effect's first reads, which then reach
+// PostgreSQL with the lookup, in one round trip (they are wasted on a replay).
+struct NoReads {
+  void operator()(sql::Session& /*session*/) const {}
+};
+template <typename Response, typename Request, typename Effect, typename ObjectOf, typename Done,
+          typename Announce = NoReads>
 void SubmitMutation(sql::Database& db, absl::Time now, MutationNames names,
                     const auth::Principal& who, const Request& request, Effect effect,
-                    ObjectOf object_of, Done done) {
+                    ObjectOf object_of, Done done, Announce announce = {}) {
   auto outcome = std::make_shared<idempotency::Outcome<Response>>();
   audit::Event event{.subject = who.subject,
                      .role = std::string(auth::RoleName(who.role)),
@@ -83,7 +90,9 @@ void SubmitMutation(sql::Database& db, absl::Time now, MutationNames names,
   db.WriteAsync(
       [outcome, scope = std::string(names.scope), event = std::move(event),
        fingerprint = std::move(fingerprint), effect = std::move(effect),
-       object_of = std::move(object_of)](sql::Session& session) mutable -> absl::Status {
+       object_of = std::move(object_of),
+       announce = std::move(announce)](sql::Session& session) mutable -> absl::Status {
+        announce(session);
         ASSIGN_OR_RETURN(*outcome,
                          idempotency::RunOnce<Response>(session, scope, event.request_id,
                                                         fingerprint, event.at, effect));

@@ -106,6 +106,18 @@ class Session {
     return DoExecuteDeferred(sql, std::span<const Value>(params.begin(), params.size()));
   }
 
+  // Announces a read (a SELECT) the function will then run with Execute or QueryRow: in a
+  // write transaction PostgreSQL sends it with the function's next statement, in one round
+  // trip, and the later Execute of the same text and parameters gets that answer without
+  // another (once; one never asked for is dropped). Only for a read no statement run in
+  // between can change: the answer is of the state it was sent in. If it fails, the statement
+  // it went with, the read when asked and later ones fail (as after any failed read). Writes,
+  // and reads in Database::Read, are not announced; SQLite ignores it (reads run when asked).
+  void Prefetch(absl::string_view sql, std::span<const Value> params) { DoPrefetch(sql, params); }
+  void Prefetch(absl::string_view sql, std::initializer_list<Value> params = {}) {
+    DoPrefetch(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+
   virtual Dialect dialect() const = 0;
   // False inside Database::Read: writes there fail with INTERNAL.
   virtual bool writable() const = 0;
@@ -116,6 +128,7 @@ class Session {
   virtual absl::Status DoExecuteDeferred(absl::string_view sql, std::span<const Value> params) {
     return DoExecute(sql, params).status();
   }
+  virtual void DoPrefetch(absl::string_view /*sql*/, std::span<const Value> /*params*/) {}
 };
 
 // One schema step of a component (a service or a common library). Versions of a component

@@ -194,6 +194,32 @@ Value ColumnValue(const PGresult* res, int row, int col) {
   }
 }
 
+// The rows and count of a successful statement's result.
+Result ToResult(const PGresult* res) {
+  Result result;
+  const int columns = PQnfields(res);
+  const int rows = PQntuples(res);
+  result.columns.reserve(columns);
+  for (int c = 0; c < columns; ++c) result.columns.emplace_back(PQfname(res, c));
+  result.rows.reserve(rows);
+  for (int r = 0; r < rows; ++r) {
+    std::vector<Value> row;
+    row.reserve(columns);
+    for (int c = 0; c < columns; ++c) row.push_back(ColumnValue(res, r, c));
+    result.rows.emplace_back(std::move(row));
+  }
+  // PQcmdStatus takes a non-const result but only reads it.
+  const absl::string_view command = PQcmdStatus(const_cast<PGresult*>(res));
+  if (absl::StartsWith(command, "INSERT") || absl::StartsWith(command, "UPDATE") ||
+      absl::StartsWith(command, "DELETE") || absl::StartsWith(command, "MERGE")) {
+    int64_t affected = 0;
+    if (absl::SimpleAtoi(PQcmdTuples(const_cast<PGresult*>(res)), &affected)) {
+      result.rows_affected = affected;
+    }
+  }
+  return result;
+}
+
 std::string DoubleText(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
@@ -231,6 +257,8 @@ class Connection final {
     absl::string_view sql;
     std::span<const Value> params = {};
     bool prepare = true;
+    // Where the rows of a statement before the last go, when it succeeds; null = dropped.
+    Result* answer = nullptr;
   };
   // What Execute did besides the last statement's own outcome.
   struct Sent {
@@ -243,8 +271,8 @@ class Connection final {
     return Execute(std::span<const Statement>(&one, 1));
   }
   // Runs `statements` in order in one round trip (libpq's pipeline mode) and returns the last
-  // one's result; when one fails, the later ones do not run and its error is returned
-  // (`sent->failed` says which). Nothing is sent when one of them is malformed (a wrong
+  // one's result (and the others' in their `answer`); when one fails, the later ones do not
+  // run and its error is returned (`sent->failed` says which). Nothing is sent when one of them is malformed (a wrong
   // number of parameters: INTERNAL, `sent->any` false).
   absl::StatusOr<Result> Execute(std::span<const Statement> statements, Sent* sent_out = nullptr);
   // OK when `sql` with `count` parameters can be sent (what Execute checks before sending).
@@ -539,6 +567,9 @@ absl::StatusOr<Result> Connection::Execute(std::span<const Statement> statements
         outcome.failed = static_cast<int>(i);
         return Error(results[r].get());
       }
+      if (i + 1 < bound.size() && statements[i].answer != nullptr) {
+        *statements[i].answer = ToResult(results[r].get());
+      }
       ++r;
     }
     res = std::move(results.back());
@@ -548,27 +579,9 @@ absl::StatusOr<Result> Connection::Execute(std::span<const Statement> statements
     outcome.failed = static_cast<int>(statements.size()) - 1;
     return Error(res.get());
   }
-
-  Result result;
-  const int columns = PQnfields(res.get());
-  const int rows = PQntuples(res.get());
-  result.columns.reserve(columns);
-  for (int c = 0; c < columns; ++c) result.columns.emplace_back(PQfname(res.get(), c));
-  result.rows.reserve(rows);
-  for (int r = 0; r < rows; ++r) {
-    std::vector<Value> row;
-    row.reserve(columns);
-    for (int c = 0; c < columns; ++c) row.push_back(ColumnValue(res.get(), r, c));
-    result.rows.emplace_back(std::move(row));
-  }
-  const absl::string_view command = PQcmdStatus(res.get());
-  if (absl::StartsWith(command, "INSERT") || absl::StartsWith(command, "UPDATE") ||
-      absl::StartsWith(command, "DELETE") || absl::StartsWith(command, "MERGE")) {
-    int64_t affected = 0;
-    if (absl::SimpleAtoi(PQcmdTuples(res.get()), &affected)) result.rows_affected = affected;
-  }
-  return result;
+  return ToResult(res.get());
 }
+
 
 // Opens the connections of one database, for the writer and the readers alike. While the
 // server cannot be reached, or no host the URL lists accepts writes (a primary lost, its
@@ -633,6 +646,15 @@ struct Deferred {
   std::vector<Value> params;
 };
 
+// A read announced by Session::Prefetch: sent with the next statement, its answer kept until
+// the function asks for it.
+struct Prefetched {
+  Deferred read;
+  bool sent = false;
+  Result answer;
+  absl::Status error;  // when it failed
+};
+
 class PostgresSession final : public Session {
  public:
   // `pending`: commands to run before the first statement, in its round trip (the write
@@ -656,6 +678,7 @@ class PostgresSession final : public Session {
       return absl::InternalError("a Session was used after its transaction ended");
     }
     if (broken_) return BrokenStatus();
+    prefetched_.clear();  // never asked for
     std::vector<Connection::Statement> batch;
     const Span span = Gather(batch);
     Connection::Sent sent;
@@ -715,9 +738,14 @@ class PostgresSession final : public Session {
     if (conn_ == nullptr) {
       return absl::InternalError("a Session was used after its transaction ended");
     }
+    const bool write = !IsRead(sql);
+    if (writable_ && !write && !prefetched_.empty()) {
+      std::optional<absl::StatusOr<Result>> answer = TakePrefetched(sql, params);
+      // A failed one's own error, as if it ran now; an answer only while the function can go on.
+      if (answer.has_value() && (!answer->ok() || !broken_)) return *std::move(answer);
+    }
     if (broken_) return BrokenStatus();
     if (!writable_) return conn_->Execute(sql, params);
-    const bool write = !IsRead(sql);
     std::vector<Connection::Statement> batch;
     const Span span = Gather(batch);
     if (write) {
@@ -759,18 +787,28 @@ class PostgresSession final : public Session {
     return absl::OkStatus();
   }
 
+  void DoPrefetch(absl::string_view sql, std::span<const Value> params) override {
+    if (conn_ == nullptr || !writable_ || broken_ || !IsRead(sql)) return;
+    if (!conn_->Check(sql, params.size()).ok()) return;  // Execute will say what is wrong
+    Prefetched& read = prefetched_.emplace_back();
+    read.read = Deferred{std::string(sql.data(), sql.size()),
+                         std::vector<Value>(params.begin(), params.end())};
+  }
+
  private:
-  // Where the carried statements, the pending commands and the deferred statements are in a
-  // round trip: [0, carried), [carried, commands) and [commands, end).
+  // Where the carried statements, the pending commands, the deferred statements and the
+  // prefetched reads are in a round trip: [0, carried), [carried, commands),
+  // [commands, deferred) and [deferred, end).
   struct Span {
     size_t carried = 0;
     size_t commands = 0;
+    size_t deferred = 0;
     size_t end = 0;
   };
 
-  // Puts the carried statements, the pending commands and the deferred statements at the
-  // start of `batch`.
-  Span Gather(std::vector<Connection::Statement>& batch) const {
+  // Puts the carried statements, the pending commands, the deferred statements and the
+  // prefetched reads not sent yet at the start of `batch`.
+  Span Gather(std::vector<Connection::Statement>& batch) {
     Span span;
     if (carried_ != nullptr) {
       for (const Deferred& d : *carried_) batch.push_back({.sql = d.sql, .params = d.params});
@@ -779,8 +817,33 @@ class PostgresSession final : public Session {
     for (const std::string& command : pending_) batch.push_back({.sql = command, .prepare = false});
     span.commands = batch.size();
     for (const Deferred& d : deferred_) batch.push_back({.sql = d.sql, .params = d.params});
+    span.deferred = batch.size();
+    for (Prefetched& p : prefetched_) {
+      if (p.sent) continue;
+      batch.push_back({.sql = p.read.sql, .params = p.read.params, .answer = &p.answer});
+    }
     span.end = batch.size();
     return span;
+  }
+
+  // The answer (or error) of a prefetched read of `sql` with `params` that was sent, or
+  // nullopt (one announced but not sent yet is dropped: the caller sends it now).
+  std::optional<absl::StatusOr<Result>> TakePrefetched(absl::string_view sql,
+                                                       std::span<const Value> params) {
+    for (auto it = prefetched_.begin(); it != prefetched_.end(); ++it) {
+      if (it->read.sql != sql || !std::equal(it->read.params.begin(), it->read.params.end(),
+                                             params.begin(), params.end())) {
+        continue;
+      }
+      std::optional<absl::StatusOr<Result>> answer;
+      if (it->sent) {
+        answer = it->error.ok() ? absl::StatusOr<Result>(std::move(it->answer))
+                                : absl::StatusOr<Result>(it->error);
+      }
+      prefetched_.erase(it);
+      return answer;
+    }
+    return std::nullopt;
   }
 
   // Accounts for what a round trip did to the carried statements, pending commands and
@@ -808,15 +871,40 @@ class PostgresSession final : public Session {
     if (carried_ != nullptr) carried_->clear();
     pending_.clear();
     pending_sent_ = true;
-    if (failed < span.end) {
+    if (failed < span.deferred) {
       // A deferred statement failed: it is the function's result; the statements after it
       // did not run.
       deferred_.clear();
+      prefetched_.clear();
       deferred_error_ = status;
       broken_ = true;
       return status;
     }
     deferred_.clear();
+    // The prefetched reads of this round trip are answered (or the failed one has its error;
+    // the reads after it did not run: they are dropped).
+    size_t index = span.deferred;
+    for (auto it = prefetched_.begin(); it != prefetched_.end();) {
+      if (it->sent) {
+        ++it;
+      } else if (index < failed) {
+        it->sent = true;
+        ++index;
+        ++it;
+      } else if (index == failed && failed < span.end) {
+        it->sent = true;
+        it->error = status;
+        ++index;
+        ++it;
+      } else {
+        it = prefetched_.erase(it);
+      }
+    }
+    if (failed < span.end) {
+      // As after any failed read, the transaction is aborted.
+      broken_ = true;
+      return status;
+    }
     return absl::OkStatus();
   }
 
@@ -842,6 +930,7 @@ class PostgresSession final : public Session {
   std::vector<std::string> pending_;
   std::vector<Deferred>* const carried_;
   std::vector<Deferred> deferred_;
+  std::vector<Prefetched> prefetched_;
   absl::Status deferred_error_;
   absl::Status carried_error_;
   bool pending_sent_ = false;

@@ -329,11 +329,13 @@ void GateService::SubmitPassage(const auth::Principal& who, const v1::RecordPass
   }
   input.passage_id = *std::move(passage_id);
   auto recorded = std::make_shared<RecordedPassage>();
+  // Shared by the announcement of its first read and the passage itself.
+  auto shared_input = std::make_shared<const PassageInput>(std::move(input));
   app::SubmitMutation<v1::RecordPassageResponse>(
       *options_.db, now, {.scope = kRecordPassage, .audited_as = audited_as}, who, req,
-      [this, input = std::move(input), guard = who.subject, now,
+      [this, input = shared_input, guard = who.subject, now,
        recorded](sql::Session& session) -> absl::StatusOr<v1::RecordPassageResponse> {
-        ASSIGN_OR_RETURN(*recorded, core_.RecordPassage(session, input, guard, now));
+        ASSIGN_OR_RETURN(*recorded, core_.RecordPassage(session, *input, guard, now));
         // Every replica's relay learns of it when (and only if) this transaction commits; a
         // batch run again after a conflict notifies again, and only its committed run counts.
         if (session.dialect() == sql::Dialect::kPostgres) {
@@ -351,6 +353,10 @@ void GateService::SubmitPassage(const auth::Principal& who, const v1::RecordPass
           if (!outcome.replayed) AfterPassage(*recorded, outcome.response.passage());
         }
         done(status, outcome.response);
+      },
+      // The facts travel with the idempotency lookup: one round trip per passage.
+      [this, input = shared_input, now](sql::Session& session) {
+        core_.AnnouncePassageReads(session, *input, now);
       });
 }
 

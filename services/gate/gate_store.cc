@@ -499,6 +499,12 @@ std::span<const sql::Migration> Migrations() { return MigrationList(); }
 
 // ---- Facts -----------------------------------------------------------------------------------
 
+void PrefetchPassageFacts(sql::Session& session, absl::string_view site_id,
+                          absl::string_view person_key, absl::string_view plate, absl::Time at) {
+  // The text and parameters of ReadPassageFacts with a seq, exactly (or it is not matched).
+  session.Prefetch(SelectPassageFactsAndSeq(session.dialect()), {site_id, person_key, at, plate});
+}
+
 absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
                                               absl::string_view person_key, absl::string_view plate,
                                               absl::Time at, int64_t* next_seq) {

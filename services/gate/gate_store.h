@@ -57,6 +57,10 @@ std::span<const sql::Migration> Migrations();
 absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::string_view site_id,
                                               absl::string_view person_key, absl::string_view plate,
                                               absl::Time at, int64_t* next_seq = nullptr);
+// Announces (sql::Session::Prefetch) the statement of ReadPassageFacts with `next_seq`, so
+// that it reaches PostgreSQL with the statement before it.
+void PrefetchPassageFacts(sql::Session& session, absl::string_view site_id,
+                          absl::string_view person_key, absl::string_view plate, absl::Time at);
 
 // Appends a passage (its `seq` field is ignored) and returns the seq it was stored under.
 // REQUIRES: a write session; passage_id new.

@@ -28,6 +28,11 @@ absl::StatusOr<RecordedPassage> Gatehouse::RecordPassage(sql::Session& s, const 
   return ledger_.Record(s, input, guard, now);
 }
 
+void Gatehouse::AnnouncePassageReads(sql::Session& s, const PassageInput& input,
+                                     absl::Time now) const {
+  ledger_.AnnounceReads(s, input, now);
+}
+
 absl::StatusOr<v1::ListPassagesResponse> Gatehouse::ListPassages(
     sql::Session& s, const PassageFilter& filter) const {
   return gate::ListPassages(s, filter);

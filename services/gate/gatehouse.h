@@ -50,6 +50,9 @@ class Gatehouse final {
   // Records a validated passage by `guard` at `now` (PassageLedger::Record).
   absl::StatusOr<RecordedPassage> RecordPassage(sql::Session& s, const PassageInput& input,
                                                 absl::string_view guard, absl::Time now) const;
+  // Before RecordPassage in the same transaction: its first read announced
+  // (PassageLedger::AnnounceReads).
+  void AnnouncePassageReads(sql::Session& s, const PassageInput& input, absl::Time now) const;
   // Read session.
   absl::StatusOr<v1::ListPassagesResponse> ListPassages(sql::Session& s,
                                                         const PassageFilter& filter) const;

@@ -55,6 +55,13 @@ dispatch::v1::CreateTaskRequest FeverTaskRequest(const v1::Passage& passage,
 PassageLedger::PassageLedger(const sites::SiteDirectory* sites, absl::TimeZone tz)
     : sites_(sites), tz_(tz) {}
 
+void PassageLedger::AnnounceReads(sql::Session& session, const PassageInput& input,
+                                  absl::Time now) const {
+  if (!input.pass_code.empty()) return;  // the person is known once the pass is read
+  PrefetchPassageFacts(session, input.site_id, input.person_key, input.vehicle_plate,
+                       input.captured_at.value_or(now));
+}
+
 absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
                                                       const PassageInput& input,
                                                       absl::string_view guard,
@@ -91,7 +98,8 @@ absl::StatusOr<RecordedPassage> PassageLedger::Record(sql::Session& session,
       .health_report_required = site->policy().health_report_required(),
       .today = time::FormatDate(day),
   };
-  // The passage's seq comes with the facts, so that storing it waits for no answer.
+  // The passage's seq comes with the facts, so that storing it waits for no answer (and with
+  // AnnounceReads the facts come with the statement before).
   int64_t seq = 0;
   ASSIGN_OR_RETURN(const PassageFacts facts,
                    ReadPassageFacts(session, input.site_id, passage.person_key(),

@@ -752,6 +752,104 @@ TEST_P(DatabaseTest, AMalformedDeferredStatementIsRefusedAtOnceAndFailsItsFuncti
   EXPECT_EQ(CountRows(*db_, "people"), 0);
 }
 
+// The age of `name` as read by `s` now (-1 when absent or on error).
+int64_t AgeOf(Session& s, const char* name) {
+  absl::StatusOr<std::optional<Row>> row =
+      s.QueryRow("SELECT age FROM people WHERE name = $1", {name});
+  return row.ok() && row->has_value() ? (*row)->Int(0) : -1;
+}
+
+TEST_P(DatabaseTest, APrefetchedReadIsAnsweredFromTheRoundTripItWentIn) {
+  ASSERT_OK(db_->Write([&](Session& s) {
+    return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"ann", 30}).status();
+  }));
+  int64_t asked = 0, asked_again = 0, other = 0;
+  ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
+    s.Prefetch("SELECT age FROM people WHERE name = $1", {"ann"});
+    // The next statement takes it along (PostgreSQL).
+    RETURN_IF_ERROR(s.Execute("SELECT COUNT(*) FROM people").status());
+    // Against the rule of Prefetch, a write that changes its answer: which answer comes back
+    // shows when the read ran.
+    RETURN_IF_ERROR(s.Execute("UPDATE people SET age = $1 WHERE name = $2", {31, "ann"}).status());
+    asked = AgeOf(s, "ann");
+    asked_again = AgeOf(s, "ann");  // an answer is given once; this one runs now
+    // Announced for one parameter, asked with another: not the announced answer.
+    s.Prefetch("SELECT age FROM people WHERE name = $1", {"ann"});
+    other = AgeOf(s, "nobody");
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(asked, GetParam() == Backend::kPostgres ? 30 : 31);
+  EXPECT_EQ(asked_again, 31);
+  EXPECT_EQ(other, -1);
+}
+
+TEST_P(DatabaseTest, AWriteIsNotPrefetchedAndAPrefetchNeverAskedForChangesNothing) {
+  ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
+    s.Prefetch("INSERT INTO people (name, age) VALUES ($1, $2)", {"announced", 1});
+    s.Prefetch("SELECT age FROM people WHERE name = $1", {"bob"});
+    s.Prefetch("SELECT age FROM people WHERE name = $1", {"too", "many"});  // malformed
+    return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"bob", 40}).status();
+  }));
+  std::vector<std::string> names;
+  ASSERT_OK(db_->Read([&](Session& s) -> absl::Status {
+    s.Prefetch("SELECT name FROM people");  // in a read: ignored
+    ASSIGN_OR_RETURN(Result r, s.Execute("SELECT name FROM people ORDER BY name"));
+    for (const Row& row : r.rows) names.push_back(row.Text(0));
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(names, ::testing::ElementsAre("bob"));
+}
+
+TEST_P(DatabaseTest, AFailedPrefetchedReadFailsItsFunctionAloneAndUndoesAllOfIt) {
+  absl::Notification release_writer;
+  absl::BlockingCounter finished(4);
+  HoldWriter(*db_, release_writer, finished);
+  auto insert = [](Session& s, const char* name, int age) {
+    return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {name, age}).status();
+  };
+  absl::Status before_status, failed_status, after_status, went_with;
+  db_->WriteAsync([&](Session& s) { return insert(s, "before", 1); },
+                  [&](absl::Status st) {
+                    before_status = st;
+                    finished.DecrementCount();
+                  });
+  db_->WriteAsync(
+      [&](Session& s) -> absl::Status {
+        RETURN_IF_ERROR(insert(s, "mine", 2));
+        s.Prefetch("SELECT no_such_column FROM people");
+        // PostgreSQL: the read fails in this statement's round trip, and this one with it.
+        went_with = s.Execute("SELECT COUNT(*) FROM people").status();
+        return s.Execute("SELECT no_such_column FROM people").status();
+      },
+      [&](absl::Status st) {
+        failed_status = st;
+        finished.DecrementCount();
+      });
+  db_->WriteAsync([&](Session& s) { return insert(s, "after", 3); },
+                  [&](absl::Status st) {
+                    after_status = st;
+                    finished.DecrementCount();
+                  });
+  release_writer.Notify();
+  finished.Wait();
+
+  EXPECT_OK(before_status);
+  EXPECT_OK(after_status);
+  EXPECT_THAT(failed_status, StatusIs(absl::StatusCode::kInternal));
+  if (GetParam() == Backend::kPostgres) {
+    EXPECT_THAT(went_with, StatusIs(absl::StatusCode::kInternal));
+  } else {
+    EXPECT_OK(went_with);
+  }
+  std::vector<std::string> names;
+  ASSERT_OK(db_->Read([&](Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(Result r, s.Execute("SELECT name FROM people ORDER BY age"));
+    for (const Row& row : r.rows) names.push_back(row.Text(0));
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(names, ::testing::ElementsAre("before", "after"));
+}
+
 TEST_P(DatabaseTest, ComparisonsAndAggregatesReadAsIntegers) {
   ASSERT_OK(db_->Write([&](Session& s) -> absl::Status {
     for (int i = 1; i <= 3; ++i) {
