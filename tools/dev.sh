@@ -256,8 +256,11 @@ status() {
 # then (unless LF_SANITIZE=0) the suite again in the clang
 # ASan+UBSan build with the libFuzzer targets (tools/sanitize.sh), then (unless LF_TSAN=0) the
 # tests of the concurrent parts in the clang ThreadSanitizer build (tools/tsan.sh). Arguments
-# go to ctest and skip both sanitizer passes (`tools/dev.sh test -L unit`).
+# go to ctest and skip both sanitizer passes (`tools/dev.sh test -L unit`). In every pass a
+# test that fails runs once more, alone (tools/ctest-twice.sh): a pass fails when a test fails
+# twice. The last lines name the tests that passed only on their second run, and what failed.
 run_tests() {
+  started=$(date +%s)
   build
   # The sanitizer passes' clang trees build at the lowest priority while the plain tests and
   # the compose test run (those wait on servers much of the time); the passes below then find
@@ -285,18 +288,24 @@ run_tests() {
   LF_TEST_POSTGRES=$("$root/tools/test-postgres.sh" start "$pg_dir")
   export LF_TEST_POSTGRES
   log "PostgreSQL for the tests at $LF_TEST_POSTGRES"
-  local status=0
+  local status=0 failed=()
+  # A test that fails runs once more, alone; those that then passed are named at the end.
+  export LF_RERUN_LOG="$var/log/reruns.log"
+  mkdir -p "$var/log"
+  rm -f "$LF_RERUN_LOG"
+  . "$root/tools/ctest-twice.sh"
   # Tests at once: most of a test's time is spent waiting on the servers it started.
   export LF_CTEST_JOBS=${LF_CTEST_JOBS:-3}
-  (cd "$build_dir" && ctest --output-on-failure -j "$LF_CTEST_JOBS" --timeout 600 "$@") ||
-    status=$?
+  ctest_twice "$build_dir" --output-on-failure -j "$LF_CTEST_JOBS" --timeout 600 "$@" ||
+    { status=$?; failed+=("the tests in $build_dir$(failed_tests "$build_dir")"); }
   if [ $# -eq 0 ] && [ "${LF_COMPOSE:-1}" != 0 ]; then
     if [ "$status" -ne 0 ]; then
       log "compose test skipped: the tests above failed"
     elif [ "$(id -u)" -ne 0 ]; then
       log "compose test skipped: it runs podman's rootful socket (run as root)"
     else
-      LF_BUILD_DIR="$build_dir" "$root/tools/compose-test.sh" || status=$?
+      LF_BUILD_DIR="$build_dir" "$root/tools/compose-test.sh" ||
+        { status=$?; failed+=("the compose test"); }
     fi
   fi
   if [ $# -eq 0 ] && [ "${LF_SANITIZE:-1}" != 0 ]; then
@@ -306,15 +315,35 @@ run_tests() {
       sleep 5
     done
     # The accounts pages' Chromium cases stay in the plain pass, like the other browser tests.
-    "$root/tools/sanitize.sh" -LE postgres -E 'BrowserTest[.]' || status=$?
+    "$root/tools/sanitize.sh" -LE postgres -E 'BrowserTest[.]' ||
+      { status=$?; failed+=("the ASan+UBSan pass$(failed_tests "${LF_ASAN_BUILD_DIR:-build-asan}")"); }
   fi
   if [ -n "$clang_builds" ]; then
     wait "$clang_builds" || log "the background TSan build failed; the pass rebuilds"
   fi
   if [ $# -eq 0 ] && [ "${LF_TSAN:-1}" != 0 ]; then
-    "$root/tools/tsan.sh" || status=$?
+    "$root/tools/tsan.sh" ||
+      { status=$?; failed+=("the ThreadSanitizer pass$(failed_tests "${LF_TSAN_BUILD_DIR:-build-tsan}")"); }
+  fi
+  # The verdict last, where a reader of the log's end (CI's) finds it.
+  if [ -s "$LF_RERUN_LOG" ]; then
+    log "passed only on their second run, alone (fix them): $(paste -sd ' ' "$LF_RERUN_LOG")"
+  fi
+  if [ "$status" -eq 0 ]; then
+    log "every test passed"
+  else
+    local what
+    for what in "${failed[@]}"; do log "FAILED: $what"; done
   fi
   return $status
+}
+
+# ": " and the names of the tests that failed in ctest's last run in build folder $1, when
+# that run was this one's (its list is newer than $started, set when run_tests began).
+failed_tests() {
+  local list="$1/Testing/Temporary/LastTestsFailed.log"
+  [ -s "$list" ] && [ "$(stat -c %Y "$list")" -ge "$started" ] || return 0
+  printf ': %s' "$(cut -d: -f2- "$list" | paste -sd ' ')"
 }
 
 case "${1:-}" in

@@ -8,7 +8,8 @@
 #   tools/sanitize.sh -L unit         arguments after the options go to ctest
 #   tools/sanitize.sh --build-only    configure and build, run nothing
 #
-# Any sanitizer report fails the test that triggered it (the binaries carry their defaults:
+# A test that fails runs once more, alone (tools/ctest-twice.sh); it fails the pass when it
+# fails again. Any sanitizer report fails the test that triggered it (the binaries carry their defaults:
 # cmake/sanitizer_defaults.cc). Idempotent: a second run only rebuilds what changed. The
 # compiler cache is shared with other clones (CCACHE_BASEDIR is the source root).
 # Settings: LF_ASAN_BUILD_DIR (default build-asan), LF_JOBS (build jobs, default 2),
@@ -40,4 +41,5 @@ if [ "$build_only" = 1 ]; then exit 0; fi
 if command -v llvm-symbolizer >/dev/null; then
   export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer)}
 fi
-ctest --test-dir "$build_dir" --output-on-failure -j "$ctest_jobs" --timeout 900 "$@"
+. "$root/tools/ctest-twice.sh"
+ctest_twice "$build_dir" --output-on-failure -j "$ctest_jobs" --timeout 900 "$@"

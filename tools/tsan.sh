@@ -55,5 +55,6 @@ export TSAN_OPTIONS="$tsan_options${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 # PostgreSQL cases are not part of this pass (libpq is not instrumented; the suites run on it
 # in the plain build); the typed database tests skip without a cluster.
 unset LF_TEST_POSTGRES
-ctest --test-dir "$build_dir" --output-on-failure -j "$ctest_jobs" --timeout 900 \
+. "$root/tools/ctest-twice.sh"
+ctest_twice "$build_dir" --output-on-failure -j "$ctest_jobs" --timeout 900 \
   -R "$selection" -E '(^postgres\.|/postgres( |$)|_NOT_BUILT|^PostgresTest\.)' "$@"
