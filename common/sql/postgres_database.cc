@@ -272,8 +272,8 @@ class Connection final {
   }
   // Runs `statements` in order in one round trip (libpq's pipeline mode) and returns the last
   // one's result (and the others' in their `answer`); when one fails, the later ones do not
-  // run and its error is returned (`sent->failed` says which). Nothing is sent when one of them is malformed (a wrong
-  // number of parameters: INTERNAL, `sent->any` false).
+  // run and its error is returned (`sent->failed` says which). Nothing is sent when one of them is
+  // malformed (a wrong number of parameters: INTERNAL, `sent->any` false).
   absl::StatusOr<Result> Execute(std::span<const Statement> statements, Sent* sent_out = nullptr);
   // OK when `sql` with `count` parameters can be sent (what Execute checks before sending).
   absl::Status Check(absl::string_view sql, size_t count);
@@ -581,7 +581,6 @@ absl::StatusOr<Result> Connection::Execute(std::span<const Statement> statements
   }
   return ToResult(res.get());
 }
-
 
 // Opens the connections of one database, for the writer and the readers alike. While the
 // server cannot be reached, or no host the URL lists accepts writes (a primary lost, its
