@@ -354,7 +354,8 @@ void GateService::SubmitPassage(const auth::Principal& who, const v1::RecordPass
         }
         done(status, outcome.response);
       },
-      // The facts travel with the idempotency lookup: one round trip per passage.
+      // The first read travels with the idempotency lookup: one round trip for a passage by ID
+      // card, two for one by pass_code.
       [this, input = shared_input, now](sql::Session& session) {
         core_.AnnouncePassageReads(session, *input, now);
       });

@@ -732,6 +732,10 @@ absl::StatusOr<std::optional<v1::Pass>> FindPass(sql::Session& session, absl::st
   return PassFromRow(*row);
 }
 
+void PrefetchPass(sql::Session& session, absl::string_view code) {
+  session.Prefetch(SelectPass(), {code});  // FindPass's text and parameters, exactly
+}
+
 absl::Status RevokePass(sql::Session& session, absl::string_view code, absl::Time at,
                         absl::string_view reason) {
   return session.Execute(kRevokePass, {code, at, reason}).status();

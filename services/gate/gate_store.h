@@ -138,6 +138,8 @@ absl::StatusOr<v1::ListPassagesResponse> ListPassages(sql::Session& session,
 absl::Status InsertPass(sql::Session& session, const v1::Pass& pass);
 // The pass with this (normalised) code, name included; nullopt when none.
 absl::StatusOr<std::optional<v1::Pass>> FindPass(sql::Session& session, absl::string_view code);
+// Announces (sql::Session::Prefetch) the statement of FindPass for `code`.
+void PrefetchPass(sql::Session& session, absl::string_view code);
 // Marks the pass revoked at `at`.
 absl::Status RevokePass(sql::Session& session, absl::string_view code, absl::Time at,
                         absl::string_view reason);

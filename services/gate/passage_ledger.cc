@@ -57,7 +57,10 @@ PassageLedger::PassageLedger(const sites::SiteDirectory* sites, absl::TimeZone t
 
 void PassageLedger::AnnounceReads(sql::Session& session, const PassageInput& input,
                                   absl::Time now) const {
-  if (!input.pass_code.empty()) return;  // the person is known once the pass is read
+  if (!input.pass_code.empty()) {
+    PrefetchPass(session, input.pass_code);  // the facts need the pass's person first
+    return;
+  }
   PrefetchPassageFacts(session, input.site_id, input.person_key, input.vehicle_plate,
                        input.captured_at.value_or(now));
 }

@@ -64,9 +64,9 @@ class PassageLedger final {
   // caller's transaction then rolls back everything of this passage).
   absl::StatusOr<RecordedPassage> Record(sql::Session& session, const PassageInput& input,
                                          absl::string_view guard, absl::Time now) const;
-  // Announces (sql::Session::Prefetch) the first read Record will make of `input` at `now`,
-  // when it can be known before: the facts of a passage by ID card (one by pass_code first
-  // looks the pass up). Call it in the same transaction, before Record.
+  // Announces (sql::Session::Prefetch) the first read Record will make of `input` at `now`:
+  // the facts of a passage by ID card, the pass of one by pass_code (its facts need the pass's
+  // person). Call it in the same transaction, before Record.
   void AnnounceReads(sql::Session& session, const PassageInput& input, absl::Time now) const;
 
  private:
