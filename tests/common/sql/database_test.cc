@@ -139,6 +139,14 @@ void HoldWriter(Database& db, absl::Notification& release, absl::BlockingCounter
   held->WaitForNotification();
 }
 
+// A `done` callback that stores the write's status in `out`, then counts `finished` down.
+DoneFn StoreStatus(absl::Status& out, absl::BlockingCounter& finished) {
+  return [&out, &finished](absl::Status st) {
+    out = std::move(st);
+    finished.DecrementCount();
+  };
+}
+
 class DatabaseTest : public BackendTest {
  protected:
   void SetUp() override {
@@ -633,10 +641,7 @@ TEST_P(DatabaseTest, AFailedDeferredStatementFailsItsFunctionAloneAndUndoesAllOf
   absl::Status before_status, failed_status, after_status;
   bool later_statement_failed = false;
   db_->WriteAsync([&](Session& s) { return insert(s, "before", 2); },
-                  [&](absl::Status st) {
-                    before_status = st;
-                    finished.DecrementCount();
-                  });
+                  StoreStatus(before_status, finished));
   db_->WriteAsync(
       [&](Session& s) -> absl::Status {
         RETURN_IF_ERROR(
@@ -649,19 +654,13 @@ TEST_P(DatabaseTest, AFailedDeferredStatementFailsItsFunctionAloneAndUndoesAllOf
         (void)insert(s, "after-the-violation", 6);
         return absl::OkStatus();
       },
-      [&](absl::Status st) {
-        failed_status = st;
-        finished.DecrementCount();
-      });
+      StoreStatus(failed_status, finished));
   // Its first statement takes the deferred ones of the function before along (PostgreSQL).
   db_->WriteAsync(
       [&](Session& s) {
         return s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"after", 7}).status();
       },
-      [&](absl::Status st) {
-        after_status = st;
-        finished.DecrementCount();
-      });
+      StoreStatus(after_status, finished));
   release_writer.Notify();
   finished.Wait();
 
@@ -688,10 +687,7 @@ TEST_P(DatabaseTest, AFailedDeferredStatementOfTheBatchsLastFunctionFailsItAlone
             s.Execute("INSERT INTO people (name, age) VALUES ($1, $2)", {"first", 2}).status());
         return s.ExecuteDeferred("UPDATE people SET age = $1 WHERE name = $2", {20, "first"});
       },
-      [&](absl::Status st) {
-        first_status = st;
-        finished.DecrementCount();
-      });
+      StoreStatus(first_status, finished));
   // The last function of the batch: its deferred statements go with the COMMIT (PostgreSQL).
   db_->WriteAsync(
       [&](Session& s) -> absl::Status {
@@ -700,10 +696,7 @@ TEST_P(DatabaseTest, AFailedDeferredStatementOfTheBatchsLastFunctionFailsItAlone
         (void)s.ExecuteDeferred("INSERT INTO people (name, age) VALUES ($1, $2)", {"taken", 4});
         return absl::OkStatus();
       },
-      [&](absl::Status st) {
-        last_status = st;
-        finished.DecrementCount();
-      });
+      StoreStatus(last_status, finished));
   release_writer.Notify();
   finished.Wait();
 
@@ -812,10 +805,7 @@ TEST_P(DatabaseTest, AFailedPrefetchedReadFailsItsFunctionAloneAndUndoesAllOfIt)
   };
   absl::Status before_status, failed_status, after_status, went_with;
   db_->WriteAsync([&](Session& s) { return insert(s, "before", 1); },
-                  [&](absl::Status st) {
-                    before_status = st;
-                    finished.DecrementCount();
-                  });
+                  StoreStatus(before_status, finished));
   db_->WriteAsync(
       [&](Session& s) -> absl::Status {
         RETURN_IF_ERROR(insert(s, "mine", 2));
@@ -824,15 +814,9 @@ TEST_P(DatabaseTest, AFailedPrefetchedReadFailsItsFunctionAloneAndUndoesAllOfIt)
         went_with = s.Execute("SELECT COUNT(*) FROM people").status();
         return s.Execute("SELECT no_such_column FROM people").status();
       },
-      [&](absl::Status st) {
-        failed_status = st;
-        finished.DecrementCount();
-      });
+      StoreStatus(failed_status, finished));
   db_->WriteAsync([&](Session& s) { return insert(s, "after", 3); },
-                  [&](absl::Status st) {
-                    after_status = st;
-                    finished.DecrementCount();
-                  });
+                  StoreStatus(after_status, finished));
   release_writer.Notify();
   finished.Wait();
 
