@@ -186,11 +186,6 @@ constexpr char kPassageColumns[] =
     "name_masked, temperature_c, vehicle_plate, pass_code, captured_at, recorded_at, guard, seq, "
     "warnings";
 
-constexpr char kInsertPassage[] =
-    "INSERT INTO gate_passages (passage_id, site_id, gate_id, direction, decision, deny_reason, "
-    "person_key, id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, "
-    "recorded_at, guard, warnings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-    "$13, $14, $15, $16) RETURNING seq";
 constexpr char kStorePassage[] =
     "INSERT INTO gate_passages (passage_id, site_id, gate_id, direction, decision, deny_reason, "
     "person_key, id_masked, name_masked, temperature_c, vehicle_plate, pass_code, captured_at, "
@@ -528,19 +523,6 @@ absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::strin
 }
 
 // ---- Passages --------------------------------------------------------------------------------
-
-absl::StatusOr<int64_t> InsertPassage(sql::Session& session, const v1::Passage& p) {
-  ASSIGN_OR_RETURN(
-      std::optional<sql::Row> row,
-      session.QueryRow(kInsertPassage,
-               {p.passage_id(), p.site_id(), p.gate_id(), static_cast<int64_t>(p.direction()),
-                static_cast<int64_t>(p.decision()), static_cast<int64_t>(p.deny_reason()),
-                p.person_key(), p.id_masked(), p.name_masked(), p.temperature_c(),
-                p.vehicle_plate(), p.pass_code(), time::FromTimestamp(p.captured_at()),
-                time::FromTimestamp(p.recorded_at()), p.guard(), absl::StrJoin(p.warnings(), ",")}));
-  if (!row.has_value()) return absl::InternalError("the passage's insert returned no seq");
-  return row->Int(0);
-}
 
 absl::Status StorePassage(sql::Session& session, const v1::Passage& p) {
   return session.ExecuteDeferred(

@@ -62,9 +62,6 @@ absl::StatusOr<PassageFacts> ReadPassageFacts(sql::Session& session, absl::strin
 void PrefetchPassageFacts(sql::Session& session, absl::string_view site_id,
                           absl::string_view person_key, absl::string_view plate, absl::Time at);
 
-// Appends a passage (its `seq` field is ignored) and returns the seq it was stored under.
-// REQUIRES: a write session; passage_id new.
-absl::StatusOr<int64_t> InsertPassage(sql::Session& session, const v1::Passage& passage);
 // Appends a passage under its `seq`, drawn by ReadPassageFacts in the same transaction, as a
 // deferred statement (sql::Session::ExecuteDeferred). REQUIRES: a write session; passage_id
 // new.

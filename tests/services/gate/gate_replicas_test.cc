@@ -211,8 +211,13 @@ v1::Passage StoredPassage(const std::string& id, const std::string& guard) {
 // Stores `passage` and notifies it in one transaction; undone when `commit` is false.
 absl::Status StoreAndNotify(sql::Database& db, v1::Passage passage, bool commit = true) {
   return db.Write([&](sql::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(const int64_t seq, InsertPassage(s, passage));
+    // The seq is drawn as a recorded passage's is: with its facts.
+    int64_t seq = 0;
+    RETURN_IF_ERROR(ReadPassageFacts(s, passage.site_id(), passage.person_key(), "",
+                                     time::FromTimestamp(passage.captured_at()), &seq)
+                        .status());
     passage.set_seq(seq);
+    RETURN_IF_ERROR(StorePassage(s, passage));
     RETURN_IF_ERROR(NotifyPassage(s, passage));
     return commit ? absl::OkStatus() : absl::AbortedError("undone on purpose");
   });

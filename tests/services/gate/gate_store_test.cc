@@ -326,7 +326,7 @@ TEST(GateStoreMigrationTest, PeopleAlreadyInsideKeepTheirLatestEntryAfterTheUpgr
   ASSERT_OK(db->Migrate("gate", Migrations().first(1)));
   const absl::Time t0 = testing::GateDbTest::kNow();
   ASSERT_OK(db->Write([&](sql::Session& s) -> absl::Status {
-    // The passages as version 1 stored them (today's InsertPassage writes later columns).
+    // The passages as version 1 stored them (today's StorePassage writes later columns).
     for (const v1::Passage& p : {PassageOf(1, v1::DIRECTION_ENTRY, t0 - absl::Hours(2)),
                                  PassageOf(1, v1::DIRECTION_ENTRY, t0, "north")}) {
       RETURN_IF_ERROR(
